@@ -1,0 +1,94 @@
+// Azure's sovereign clouds as data, not if-branches: every endpoint, token audience and host suffix the
+// bot needs for one cloud lives in one record, so adding a cloud is adding a row. Values come from
+// Azure's cloud endpoint list (`az cloud show`), @azure/identity's AzureAuthorityHosts and the batch
+// scoring recipe, which asks Azure China for a token with `--resource https://studio.ml.azure.cn`.
+import { z } from 'zod';
+
+export const cloudNameSchema = z.enum(['AzureCloud', 'AzureChinaCloud', 'AzureUSGovernment']);
+export type CloudName = z.infer<typeof cloudNameSchema>;
+
+export interface AzureCloudDescription {
+  name: CloudName;
+  /** ARM base URL, e.g. https://management.azure.com. */
+  resourceManagerEndpoint: string;
+  /** Token scope for ARM calls: the endpoint + '/.default'. */
+  resourceManagerScope: string;
+  /** Audience of the Azure ML data plane (batch scoring URIs). */
+  mlAudience: string;
+  /** Token scope for scoring calls: mlAudience + '/.default'. */
+  mlScope: string;
+  /** Entra ID (AAD) authority host that issues tokens for this cloud. */
+  authorityHost: string;
+  /** Azure ML studio, for links in thread replies. */
+  studioUrl: string;
+  /** Suffix of storage account hosts: {account}.blob.{suffix}. */
+  storageEndpointSuffix: string;
+}
+
+function describe(
+  name: CloudName,
+  resourceManagerEndpoint: string,
+  mlAudience: string,
+  authorityHost: string,
+  studioUrl: string,
+  storageEndpointSuffix: string,
+): AzureCloudDescription {
+  return {
+    name,
+    resourceManagerEndpoint,
+    // A v2 (MSAL) scope is the resource URI followed by '/.default'.
+    resourceManagerScope: `${resourceManagerEndpoint}/.default`,
+    mlAudience,
+    mlScope: `${mlAudience}/.default`,
+    authorityHost,
+    studioUrl,
+    storageEndpointSuffix,
+  };
+}
+
+export const AZURE_CLOUDS: Readonly<Record<CloudName, AzureCloudDescription>> = Object.freeze({
+  AzureCloud: describe(
+    'AzureCloud',
+    'https://management.azure.com',
+    'https://ml.azure.com',
+    'https://login.microsoftonline.com',
+    'https://ml.azure.com',
+    'core.windows.net',
+  ),
+  AzureChinaCloud: describe(
+    'AzureChinaCloud',
+    'https://management.chinacloudapi.cn',
+    'https://studio.ml.azure.cn',
+    'https://login.chinacloudapi.cn',
+    'https://studio.ml.azure.cn',
+    'core.chinacloudapi.cn',
+  ),
+  AzureUSGovernment: describe(
+    'AzureUSGovernment',
+    'https://management.usgovcloudapi.net',
+    'https://ml.azure.us',
+    'https://login.microsoftonline.us',
+    'https://ml.azure.us',
+    'core.usgovcloudapi.net',
+  ),
+});
+
+/** The cloud description for a name (parsed, so a typo in a stored value fails loudly). */
+export function cloudByName(name: string): AzureCloudDescription {
+  return AZURE_CLOUDS[cloudNameSchema.parse(name)];
+}
+
+/**
+ * Studio's page for a job (`/runs/{name}?wsid=<workspace ARM id>`), the link `az ml job show` prints as
+ * services.Studio.endpoint; the wsid lets studio open the right workspace without a picker.
+ */
+export function studioJobUrl(
+  cloud: AzureCloudDescription,
+  ws: { subscriptionId: string; resourceGroup: string; workspace: string },
+  jobName: string,
+): string {
+  const wsid =
+    `/subscriptions/${encodeURIComponent(ws.subscriptionId)}/resourcegroups/${encodeURIComponent(ws.resourceGroup)}` +
+    `/workspaces/${encodeURIComponent(ws.workspace)}`;
+  return `${cloud.studioUrl}/runs/${encodeURIComponent(jobName)}?wsid=${wsid}`;
+}

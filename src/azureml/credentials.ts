@@ -1,0 +1,24 @@
+// The one place that builds a real Azure credential. Everything else takes a `TokenCredential` (the
+// Azure SDK's contract), so tests and the sandbox inject their own. DefaultAzureCredential tries, in
+// order, environment (AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET…), workload identity, managed
+// identity, then developer logins (Azure CLI, azd, PowerShell); it must be told the sovereign cloud's
+// authority host, or it asks login.microsoftonline.com for a China or US Gov token and fails.
+import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import type { AzureCloudDescription } from './clouds';
+
+export type { TokenCredential } from '@azure/identity';
+
+export interface AzureCredentialOptions {
+  /** Entra tenant; defaults to AZURE_TENANT_ID as read by @azure/identity. */
+  tenantId?: string;
+  /** Client id of a user-assigned managed identity (system-assigned when absent). */
+  managedIdentityClientId?: string;
+}
+
+export function createAzureCredential(cloud: AzureCloudDescription, opts: AzureCredentialOptions = {}): TokenCredential {
+  return new DefaultAzureCredential({
+    authorityHost: cloud.authorityHost,
+    ...(opts.tenantId ? { tenantId: opts.tenantId } : {}),
+    ...(opts.managedIdentityClientId ? { managedIdentityClientId: opts.managedIdentityClientId } : {}),
+  });
+}
