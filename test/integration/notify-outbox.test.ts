@@ -1,0 +1,309 @@
+// The notify outbox against a real redis-server and the Slack Web API stand-in: order within a thread,
+// once per key, in-place updates, Slack's per-channel pace, and Slack's 429s and 500s.
+import { Queue, type Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import pino from 'pino';
+import { startRedis, type RedisProcess } from '../../sandbox/stack';
+import { DEFAULT_CHANNELS, DEFAULT_USERS, startSlackStandIn, type SlackStandIn, type StoredMessage } from '../../sandbox/slack';
+import { waitFor } from '../../sandbox/slack/wait-for';
+import { createRedisConnection } from '../../src/queue/connection';
+import { createNotifyOutbox, deadLetterKey, outboxKeys, pendingRequestsKey, type NotifyOutbox } from '../../src/queue/notify-outbox';
+import { createNotifyWorker, type NotifyWorkerDeps } from '../../src/queue/notify-worker';
+import type { NotifyEntryInput } from '../../src/queue/payloads';
+import { QUEUE_NAMES } from '../../src/queue/queue-names';
+import { createSlackClient } from '../../src/slack/slack-client';
+import { WebAPIRateLimitedError } from '@slack/web-api';
+
+const logger = pino({ level: 'silent' });
+const OPS = 'C0MLOPS0001';
+const GENERAL = 'C0GENERAL01';
+const ALICE = 'U0ALICE001';
+const RATE_CHANNELS = Array.from({ length: 20 }, (_, i) => `C0RATE${String(i).padStart(4, '0')}`);
+// The stand-in counts posts beyond 10/s per channel (bursts of 2 tolerated); the worker paces at 10/s.
+const PER_SECOND = 10;
+const INTERVAL_MS = 1000 / PER_SECOND;
+const FAST_RETRY = { baseMs: 50, maxMs: 400, maxAttempts: 6 };
+
+let redis: RedisProcess;
+let slack: SlackStandIn;
+const connections: Redis[] = [];
+const closers: (() => Promise<unknown>)[] = [];
+let testNo = 0;
+
+beforeAll(async () => {
+  [redis, slack] = await Promise.all([
+    startRedis(),
+    startSlackStandIn({
+      channels: [...DEFAULT_CHANNELS, ...RATE_CHANNELS.map((id, i) => ({ id, name: `rate-${i}` }))],
+      users: DEFAULT_USERS,
+      rateLimit: { mode: 'count', perSecond: PER_SECOND, burst: 2 },
+    }),
+  ]);
+});
+
+afterEach(async () => {
+  slack.faults.clear();
+  for (const close of closers.splice(0).reverse()) await close();
+});
+
+afterAll(async () => {
+  for (const c of connections) c.disconnect();
+  await Promise.all([redis?.stop(), slack?.stop()]);
+});
+
+function connection(forWorker: boolean): Redis {
+  const c = createRedisConnection(redis.url, { forWorker, name: 'notify-test' });
+  connections.push(c);
+  return c;
+}
+
+/** A fresh prefix per test: each test sees only its own queue and outbox. */
+function bot(overrides: Partial<NotifyWorkerDeps> = {}) {
+  const prefix = `notify-t${++testNo}`;
+  const producer = connection(false);
+  const outbox = createNotifyOutbox({ connection: producer, prefix });
+  const queue = new Queue(QUEUE_NAMES.notify, { connection: producer, prefix });
+  closers.push(() => outbox.close(), () => queue.close());
+  const startWorker = (): Worker => {
+    const worker = createNotifyWorker({
+      connection: connection(true),
+      prefix,
+      slack: createSlackClient({ token: slack.botToken, slackApiUrl: slack.apiUrl, logger }),
+      logger,
+      perChannelIntervalMs: INTERVAL_MS,
+      retry: FAST_RETRY,
+      ...overrides,
+    });
+    closers.push(() => worker.close());
+    return worker;
+  };
+  const drained = async (): Promise<boolean> => {
+    const counts = await queue.getJobCounts('active', 'waiting', 'delayed', 'prioritized');
+    const busy = Object.values(counts).some((n) => n > 0);
+    return !busy && (await producer.scard(pendingRequestsKey(prefix))) === 0;
+  };
+  return { prefix, producer, outbox, queue, startWorker, drained };
+}
+
+function reply(requestId: string, channel: string, n: number, extra: Partial<NotifyEntryInput> = {}): NotifyEntryInput {
+  return { requestId, channel, key: `reply-${n}`, op: 'reply', text: `${requestId} step ${n}`, ...extra };
+}
+
+function parent(requestId: string, channel: string, text = `${requestId} started`, key = 'parent'): NotifyEntryInput {
+  return { requestId, channel, key, op: 'upsert-parent', text };
+}
+
+async function threadOf(outbox: NotifyOutbox, requestId: string, channel: string): Promise<StoredMessage[]> {
+  const thread = await outbox.threadOf(requestId);
+  return thread?.parentTs ? slack.thread(channel, thread.parentTs) : [];
+}
+
+const texts = (messages: StoredMessage[]): string[] => messages.map((m) => m.text);
+
+describe('notify outbox', () => {
+  it('posts the parent first, then the replies in order in its thread, through a burst of 429s then 500s', async () => {
+    const { outbox, startWorker, drained } = bot();
+    slack.faults.next('chat.postMessage', 2, { status: 429, retryAfterSec: 1 });
+    slack.faults.next('chat.postMessage', 3, { status: 500 });
+    startWorker();
+
+    await outbox.enqueue(parent('req-order', OPS));
+    for (let n = 1; n <= 8; n++) await outbox.enqueue(reply('req-order', OPS, n));
+
+    const thread = await waitFor(async () => {
+      const t = await threadOf(outbox, 'req-order', OPS);
+      return t.length === 9 ? t : undefined;
+    }, { timeoutMs: 15_000, what: 'the whole thread' });
+    expect(texts(thread)).toEqual(['req-order started', ...Array.from({ length: 8 }, (_, i) => `req-order step ${i + 1}`)]);
+    const throttled = slack.callLog.filter((c) => c.method === 'chat.postMessage' && c.status !== 200);
+    expect(throttled.map((c) => c.status)).toEqual([429, 429, 500, 500, 500]);
+    await waitFor(drained, { timeoutMs: 5_000, what: 'the outbox to drain' });
+  });
+
+  it('posts a reply enqueued before its parent only after the parent, in the parent\'s thread', async () => {
+    const { outbox, startWorker } = bot();
+    startWorker();
+    await outbox.enqueue(reply('req-early', OPS, 1));
+    await outbox.enqueue(parent('req-early', OPS));
+    const thread = await waitFor(async () => {
+      const t = await threadOf(outbox, 'req-early', OPS);
+      return t.length === 2 ? t : undefined;
+    }, { timeoutMs: 10_000, what: 'parent and reply' });
+    expect(texts(thread)).toEqual(['req-early started', 'req-early step 1']);
+  });
+
+  it('wakes a reply waiting for its parent as soon as the parent is enqueued', async () => {
+    const { outbox, startWorker, producer, prefix } = bot();
+    startWorker();
+    await outbox.enqueue(reply('req-wait', OPS, 1));
+    await waitFor(async () => (await producer.hget(outboxKeys(prefix, 'req-wait').thread, 'waiting')) === 'parent', { what: 'the reply to wait' });
+    const enqueuedAt = Date.now();
+    await outbox.enqueue(parent('req-wait', OPS));
+    const thread = await waitFor(async () => {
+      const t = await threadOf(outbox, 'req-wait', OPS);
+      return t.length === 2 ? t : undefined;
+    }, { timeoutMs: 5_000, what: 'parent and reply' });
+    expect(texts(thread)).toEqual(['req-wait started', 'req-wait step 1']);
+    // Woken, not left to sleep out its 2 s poll.
+    expect(Date.now() - enqueuedAt).toBeLessThan(1_000);
+  });
+
+  it('updates the parent and an in-thread checklist in place instead of posting them again', async () => {
+    const { outbox, startWorker, drained } = bot();
+    startWorker();
+    const before = slack.messages(GENERAL).length;
+    const checklist = (key: string, text: string): NotifyEntryInput => ({ requestId: 'req-upsert', channel: GENERAL, key, op: 'upsert-in-thread', slot: 'checklist', text });
+    await outbox.enqueue(parent('req-upsert', GENERAL, 'deploying: queued', 'parent-1'));
+    await outbox.enqueue(checklist('check-1', '[ ] model [ ] endpoint'));
+    await outbox.enqueue(reply('req-upsert', GENERAL, 1));
+    await waitFor(drained, { timeoutMs: 10_000, what: 'the first messages' });
+    await outbox.enqueue(checklist('check-2', '[x] model [ ] endpoint'));
+    await outbox.enqueue(checklist('check-3', '[x] model [x] endpoint'));
+    await outbox.enqueue(parent('req-upsert', GENERAL, 'deploying: done', 'parent-2'));
+    await waitFor(drained, { timeoutMs: 10_000, what: 'the updates' });
+
+    const top = slack.messages(GENERAL).slice(before);
+    expect(texts(top)).toEqual(['deploying: done']);
+    const thread = await threadOf(outbox, 'req-upsert', GENERAL);
+    expect(texts(thread)).toEqual(['deploying: done', '[x] model [x] endpoint', 'req-upsert step 1']);
+    expect(thread[0]?.edited).toBeDefined();
+    expect(thread[1]?.edited).toBeDefined();
+    expect(await outbox.threadOf('req-upsert')).toEqual({ channel: GENERAL, parentTs: top[0]?.ts });
+  });
+
+  it('shows the newest content of an in-place message, even when its content goes back to an earlier one', async () => {
+    const { outbox, startWorker, drained } = bot();
+    const callsBefore = slack.callLog.length;
+    const status = (text: string): NotifyEntryInput => ({ requestId: 'req-aba', channel: OPS, key: `status:${text}`, op: 'upsert-in-thread', slot: 'status', text });
+    await outbox.enqueue(parent('req-aba', OPS));
+    // Queued before any worker runs: a burst of updates collapses into one message.
+    for (const text of ['Running', 'Queued', 'Running', 'Completed', 'Completed']) await outbox.enqueue(status(text));
+    startWorker();
+    await waitFor(drained, { timeoutMs: 10_000, what: 'the burst' });
+    const calls = slack.callLog.slice(callsBefore).filter((c) => c.args.channel === OPS);
+    expect(calls.map((c) => c.method)).toEqual(['chat.postMessage', 'chat.postMessage']);
+
+    await outbox.enqueue(status('Running'));
+    await waitFor(drained, { timeoutMs: 10_000, what: 'the update' });
+    await outbox.enqueue(status('Completed'));
+    await waitFor(drained, { timeoutMs: 10_000, what: 'the return to an earlier content' });
+    expect(texts(await threadOf(outbox, 'req-aba', OPS))).toEqual(['req-aba started', 'Completed']);
+  });
+
+  it('delivers each key once when enqueued twice and when the worker is replaced mid-drain', async () => {
+    const { outbox, startWorker, drained } = bot();
+    let worker = startWorker();
+    await outbox.enqueue(parent('req-once', OPS));
+    for (let n = 1; n <= 20; n++) await outbox.enqueue(reply('req-once', OPS, n));
+    await outbox.enqueue(reply('req-once', OPS, 3)); // a retried producer step
+
+    await waitFor(async () => (await threadOf(outbox, 'req-once', OPS)).length >= 5, { timeoutMs: 10_000, what: 'the drain to start' });
+    await worker.close();
+    const seenAtClose = (await threadOf(outbox, 'req-once', OPS)).length;
+    expect(seenAtClose).toBeLessThan(21);
+    // While no worker runs, producers enqueue delivered and pending keys again.
+    await outbox.enqueue(reply('req-once', OPS, 1));
+    await outbox.enqueue(reply('req-once', OPS, 20));
+    worker = startWorker();
+
+    await waitFor(drained, { timeoutMs: 15_000, what: 'the outbox to drain' });
+    const thread = await threadOf(outbox, 'req-once', OPS);
+    expect(texts(thread)).toEqual(['req-once started', ...Array.from({ length: 20 }, (_, i) => `req-once step ${i + 1}`)]);
+  });
+
+  it('keeps every channel within its rate when 20 channels each get 10 replies at once', async () => {
+    const { outbox, startWorker, drained } = bot({ concurrency: 8 });
+    const breachesBefore = slack.rateBreaches();
+    startWorker();
+    await Promise.all(
+      RATE_CHANNELS.map(async (channel, i) => {
+        await outbox.enqueue(parent(`req-rate-${i}`, channel));
+        await Promise.all(Array.from({ length: 10 }, (_, n) => outbox.enqueue(reply(`req-rate-${i}`, channel, n + 1))));
+      }),
+    );
+    await waitFor(drained, { timeoutMs: 20_000, intervalMs: 50, what: 'every channel to get its thread' });
+
+    for (const [i, channel] of RATE_CHANNELS.entries()) {
+      const thread = await threadOf(outbox, `req-rate-${i}`, channel);
+      expect(thread).toHaveLength(11);
+      // Enqueued concurrently, so only the set is fixed; each was posted once.
+      expect(new Set(texts(thread.slice(1)))).toEqual(new Set(Array.from({ length: 10 }, (_, n) => `req-rate-${i} step ${n + 1}`)));
+    }
+    expect(slack.rateBreaches() - breachesBefore).toBe(0);
+  });
+
+  it('keeps one channel waiting out its Retry-After without holding up the others', async () => {
+    const { outbox, startWorker } = bot();
+    startWorker();
+    await outbox.enqueue(parent('req-slow', OPS));
+    await waitFor(() => slack.callLog.some((c) => c.args.text === 'req-slow started'), { what: 'the slow parent' });
+    const callsBefore = slack.callLog.length;
+    slack.faults.next('chat.postMessage', 1, { status: 429, retryAfterSec: 2 });
+    await outbox.enqueue(reply('req-slow', OPS, 1));
+    await waitFor(() => slack.callLog.slice(callsBefore).some((c) => c.status === 429), { what: 'the 429' });
+    const throttledAt = Date.now();
+
+    await outbox.enqueue(parent('req-fast', GENERAL));
+    await waitFor(async () => (await threadOf(outbox, 'req-fast', GENERAL)).length === 1, { what: 'the other channel' });
+    expect(Date.now() - throttledAt).toBeLessThan(1_500);
+    const slow = await waitFor(async () => {
+      const t = await threadOf(outbox, 'req-slow', OPS);
+      return t.length === 2 ? t : undefined;
+    }, { timeoutMs: 6_000, what: 'the throttled reply' });
+    expect(Date.now() - throttledAt).toBeGreaterThanOrEqual(1_900);
+    expect(texts(slow)).toEqual(['req-slow started', 'req-slow step 1']);
+  });
+
+  it('dead-letters a message Slack refuses for good and carries on with the rest of the thread', async () => {
+    const { outbox, startWorker, drained, producer, prefix } = bot();
+    startWorker();
+    await outbox.enqueue(parent('req-dead', OPS));
+    await waitFor(async () => (await outbox.threadOf('req-dead'))?.parentTs, { what: 'the parent' });
+    slack.faults.next('chat.postMessage', 1, { error: 'invalid_blocks' });
+    for (let n = 1; n <= 3; n++) await outbox.enqueue(reply('req-dead', OPS, n));
+    await waitFor(drained, { timeoutMs: 10_000, what: 'the outbox to drain' });
+
+    expect(texts(await threadOf(outbox, 'req-dead', OPS))).toEqual(['req-dead started', 'req-dead step 2', 'req-dead step 3']);
+    const dead = (await producer.lrange(deadLetterKey(prefix), 0, -1)).map((d) => JSON.parse(d) as { reason: string; entry: { key: string } });
+    expect(dead).toEqual([expect.objectContaining({ reason: 'invalid_blocks', entry: expect.objectContaining({ key: 'reply-1' }) })]);
+  });
+
+  it('delivers ephemeral and response_url messages once each, outside the thread', async () => {
+    const { outbox, startWorker, drained } = bot();
+    startWorker();
+    const responseUrl = slack.issueResponseUrl(OPS, ALICE);
+    const postsBefore = slack.responseUrlPosts().length;
+    const ephemeralsBefore = slack.ephemerals(OPS, ALICE).length;
+    const ephemeral: NotifyEntryInput = { requestId: 'req-direct', channel: OPS, key: 'only-you', op: 'ephemeral', user: ALICE, text: 'only you see this' };
+    const viaUrl: NotifyEntryInput = { requestId: 'req-direct', channel: OPS, key: 'ack', op: 'response-url', responseUrl, text: 'queued your run' };
+    await outbox.enqueue(ephemeral);
+    await outbox.enqueue(viaUrl);
+    await waitFor(drained, { timeoutMs: 10_000, what: 'the outbox to drain' });
+    await outbox.enqueue(ephemeral);
+    await outbox.enqueue(viaUrl);
+    await waitFor(drained, { timeoutMs: 10_000, what: 'the outbox to drain again' });
+
+    const ephemerals = slack.ephemerals(OPS, ALICE).slice(ephemeralsBefore);
+    expect(ephemerals.filter((m) => m.via === 'web_api').map((m) => m.text)).toEqual(['only you see this']);
+    const posts = slack.responseUrlPosts().slice(postsBefore);
+    expect(posts.map((p) => [p.outcome, p.body.text, p.body.response_type])).toEqual([['posted', 'queued your run', 'ephemeral']]);
+  });
+
+  it('refuses a thread entry for a different channel than the request\'s thread', async () => {
+    const { outbox } = bot();
+    await outbox.enqueue(parent('req-channel', OPS));
+    await expect(outbox.enqueue(reply('req-channel', GENERAL, 1))).rejects.toMatchObject({ code: 'notify_channel_mismatch' });
+  });
+});
+
+describe('the Slack client', () => {
+  it('answers a 429 at once with its Retry-After instead of retrying by itself', async () => {
+    const client = createSlackClient({ token: slack.botToken, slackApiUrl: slack.apiUrl, logger });
+    slack.faults.next('chat.postMessage', 1, { status: 429, retryAfterSec: 30 });
+    const started = Date.now();
+    const error = await client.chat.postMessage({ channel: OPS, text: 'hi' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WebAPIRateLimitedError);
+    expect((error as WebAPIRateLimitedError).retryAfter).toBe(30);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+});

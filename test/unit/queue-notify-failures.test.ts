@@ -1,0 +1,66 @@
+// What the notify worker makes of Slack's answers: wait, retry, repost or give up.
+import { AxiosError, AxiosHeaders } from 'axios';
+import { WebAPIHTTPError, WebAPIPlatformError, WebAPIRateLimitedError, WebAPIRequestError } from '@slack/web-api';
+import { backoffDelayMs, classifyResponseUrlFailure, classifySlackFailure, DEFAULT_RETRY_POLICY } from '../../src/queue/notify-worker';
+
+const platform = (error: string) => new WebAPIPlatformError({ ok: false, error });
+
+function axiosFailure(status: number | undefined, headers: Record<string, string> = {}): AxiosError {
+  const config = { headers: new AxiosHeaders() };
+  const response =
+    status === undefined ? undefined : { status, statusText: '', headers, config, data: 'no', request: {} };
+  return new AxiosError('failed', status === undefined ? 'ECONNREFUSED' : 'ERR_BAD_RESPONSE', config, {}, response);
+}
+
+describe('classifying a Slack failure', () => {
+  it('waits out a 429 for its Retry-After', () => {
+    expect(classifySlackFailure(new WebAPIRateLimitedError(7))).toEqual({ kind: 'rate-limited', retryAfterMs: 7_000 });
+  });
+
+  it('retries server errors, timeouts and unreachable Slack', () => {
+    expect(classifySlackFailure(new WebAPIHTTPError(503, 'Service Unavailable', {}, '')).kind).toBe('transient');
+    expect(classifySlackFailure(new WebAPIHTTPError(408, 'Request Timeout', {}, '')).kind).toBe('transient');
+    expect(classifySlackFailure(new WebAPIRequestError(new Error('ECONNRESET'))).kind).toBe('transient');
+    expect(classifySlackFailure(platform('internal_error')).kind).toBe('transient');
+  });
+
+  it('gives up on errors retrying cannot fix', () => {
+    expect(classifySlackFailure(platform('channel_not_found'))).toEqual({ kind: 'permanent', reason: 'channel_not_found' });
+    expect(classifySlackFailure(platform('invalid_blocks')).kind).toBe('permanent');
+    expect(classifySlackFailure(new WebAPIHTTPError(400, 'Bad Request', {}, '')).kind).toBe('permanent');
+  });
+
+  it('recognises an in-place message that no longer exists', () => {
+    expect(classifySlackFailure(platform('message_not_found')).kind).toBe('target-gone');
+    expect(classifySlackFailure(platform('cant_update_message')).kind).toBe('target-gone');
+  });
+});
+
+describe('classifying a response_url failure', () => {
+  it('treats an expired or used-up response_url as final', () => {
+    expect(classifyResponseUrlFailure(axiosFailure(404)).kind).toBe('permanent');
+    expect(classifyResponseUrlFailure(axiosFailure(410)).kind).toBe('permanent');
+  });
+
+  it('retries when the hook is down or unreachable, and waits out its 429', () => {
+    expect(classifyResponseUrlFailure(axiosFailure(502)).kind).toBe('transient');
+    expect(classifyResponseUrlFailure(axiosFailure(undefined)).kind).toBe('transient');
+    expect(classifyResponseUrlFailure(axiosFailure(429, { 'retry-after': '3' }))).toEqual({ kind: 'rate-limited', retryAfterMs: 3_000 });
+  });
+});
+
+describe('backoff between attempts', () => {
+  const policy = { baseMs: 1_000, maxMs: 8_000, maxAttempts: 10 };
+
+  it('doubles each failure, with up to half of it random', () => {
+    expect(backoffDelayMs(1, policy, () => 0)).toBe(500);
+    expect(backoffDelayMs(1, policy, () => 1)).toBe(1_000);
+    expect(backoffDelayMs(3, policy, () => 0)).toBe(2_000);
+    expect(backoffDelayMs(3, policy, () => 1)).toBe(4_000);
+  });
+
+  it('never waits longer than the cap', () => {
+    expect(backoffDelayMs(30, policy, () => 1)).toBe(8_000);
+    expect(backoffDelayMs(30, DEFAULT_RETRY_POLICY, () => 1)).toBe(DEFAULT_RETRY_POLICY.maxMs);
+  });
+});
