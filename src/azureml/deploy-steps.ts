@@ -1,0 +1,245 @@
+// The deploy plan's steps against Azure ML: one function per recipe step, each idempotent, each able to
+// resume a long-running operation from the checkpoint the plan saved. deploy-plan.ts decides the order;
+// this file only knows how to do one step.
+import type { DeploySpec } from '../domain/deploy-spec';
+import { resolveInsideRoot } from './artifacts-root';
+import { environmentContentVersion, folderContentVersion } from './asset-version';
+import {
+  createCodeVersion,
+  createEnvironmentVersion,
+  createModelVersion,
+  findCodeVersion,
+  findModelVersion,
+  getCodeVersion,
+  getEnvironmentVersion,
+  getModelVersion,
+} from './assets';
+import type { AzureMlContext } from './azureml-context';
+import { beginCreateOrUpdateBatchDeployment, waitBatchDeployment } from './batch-deployments';
+import { beginCreateOrUpdateBatchEndpoint, beginSetDefaultDeployment, findBatchEndpoint, waitBatchEndpoint } from './batch-endpoints';
+import { beginCreateAmlCompute, findCompute, getCompute, waitComputeCreated } from './computes';
+import type { DatastoreContainerFactory } from './datastore-container';
+import { blobDatastoreLocationSchema, datastoreContainerUrl, getDefaultDatastore, type BlobDatastoreLocation } from './datastores';
+import type { DeployStepContext, DeployStepFunctions } from './deploy-plan';
+import { hashLocalFiles, listLocalFiles } from './local-folder';
+import { restorePollerState, serializePollerState, type PollerState } from './long-running-operation';
+import type { LongRunningWaitOptions } from './long-running-resource';
+import { uploadFolder, type UploadProgress } from './uploads';
+import { datastorePathUri } from './workspace';
+
+export interface DeployStepsDeps extends AzureMlContext {
+  containerFor: DatastoreContainerFactory;
+  /** Folder that upload paths in a DeploySpec are relative to. */
+  artifactsRoot: string;
+  uploadConcurrency?: number;
+  /** Poll pacing for long-running operations (onProgress is supplied by the step). */
+  poll?: Omit<LongRunningWaitOptions, 'onProgress' | 'signal'>;
+  onUploadProgress?: (step: 'code' | 'model', progress: UploadProgress) => void;
+}
+
+/** Where uploaded folders go in the datastore's container: one folder per asset version. */
+export function uploadPrefix(kind: 'code' | 'model', name: string, version: string): string {
+  return `batch-score-bot/${kind}/${name}/${version}`;
+}
+
+/**
+ * Runs a long-running operation for a step: resumes the saved poller if there is one, otherwise begins
+ * it and checkpoints the new poller before the first poll, so a crash from here on never re-issues it.
+ */
+async function runOperation<T>(
+  ctx: DeployStepContext,
+  deps: DeployStepsDeps,
+  begin: () => Promise<{ poller: PollerState | undefined }>,
+  wait: (poller: PollerState | undefined, options: LongRunningWaitOptions) => Promise<T>,
+): Promise<T> {
+  let poller: PollerState | undefined;
+  if (ctx.poller) {
+    poller = restorePollerState(ctx.poller);
+  } else {
+    poller = (await begin()).poller;
+    if (poller) await ctx.checkpoint(serializePollerState(poller));
+  }
+  return wait(poller, {
+    ...deps.poll,
+    signal: ctx.signal,
+    onProgress: (state) => ctx.checkpoint(serializePollerState(state)),
+  });
+}
+
+function datastoreFrom(ctx: DeployStepContext): BlobDatastoreLocation {
+  return blobDatastoreLocationSchema.parse(ctx.outputs.datastore);
+}
+
+async function uploadAsset(
+  deps: DeployStepsDeps,
+  ctx: DeployStepContext,
+  kind: 'code' | 'model',
+  source: { localPath: string; name: string; version?: string },
+  find: (version: string) => Promise<{ id: string } | undefined>,
+  register: (version: string, ds: BlobDatastoreLocation, prefix: string) => Promise<{ id: string }>,
+): Promise<Record<string, string>> {
+  const dir = await resolveInsideRoot(deps.artifactsRoot, source.localPath);
+  const files = await hashLocalFiles(await listLocalFiles(dir, deps.artifactsRoot));
+  const version = source.version ?? folderContentVersion(files);
+  if (source.version === undefined) {
+    // A content-derived version that exists already holds exactly these files: nothing to upload.
+    const existing = await find(version);
+    if (existing) return { id: existing.id, name: source.name, version, uploaded: '0', skipped: String(files.length), reused: 'true' };
+  }
+  const ds = datastoreFrom(ctx);
+  const prefix = uploadPrefix(kind, source.name, version);
+  const result = await uploadFolder({
+    container: deps.containerFor(ds),
+    localDir: dir,
+    prefix,
+    files,
+    root: deps.artifactsRoot,
+    concurrency: deps.uploadConcurrency,
+    abortSignal: ctx.signal,
+    onProgress: (p) => deps.onUploadProgress?.(kind, p),
+  });
+  const asset = await register(version, ds, prefix);
+  return {
+    id: asset.id,
+    name: source.name,
+    version,
+    uploaded: String(result.uploaded),
+    skipped: String(result.skipped),
+    bytes: String(result.bytes),
+  };
+}
+
+function requireOutput(ctx: DeployStepContext, step: 'compute' | 'code' | 'model' | 'environment' | 'endpoint', key: string): string {
+  const value = ctx.outputs[step]?.[key];
+  if (value === undefined) throw new Error(`internal: step '${step}' finished without output '${key}'`);
+  return value;
+}
+
+export function createDeploySteps(deps: DeployStepsDeps): DeployStepFunctions {
+  const spec = (ctx: DeployStepContext): DeploySpec => ctx.spec;
+  return {
+    async compute(ctx) {
+      const c = spec(ctx).compute;
+      if (c.kind === 'existing') return { id: (await getCompute(deps, c.name)).id, name: c.name, created: 'false' };
+      // Never PUT over an existing cluster: Azure refuses to change its vmSize, and it is usable as is.
+      const existing = ctx.poller ? undefined : await findCompute(deps, c.name);
+      if (existing) return { id: existing.id, name: c.name, created: 'false' };
+      const compute = await runOperation(
+        ctx,
+        deps,
+        () => beginCreateAmlCompute(deps, { name: c.name, vmSize: c.vmSize, minNodeCount: c.minNodeCount, maxNodeCount: c.maxNodeCount }),
+        (poller, options) => waitComputeCreated(deps, c.name, poller, options),
+      );
+      return { id: compute.id, name: c.name, created: 'true' };
+    },
+
+    async datastore() {
+      const ds = await getDefaultDatastore(deps);
+      return { ...ds };
+    },
+
+    async code(ctx) {
+      const c = spec(ctx).code;
+      if (c.kind === 'registered') {
+        const v = await getCodeVersion(deps, c);
+        return { id: v.id, name: c.name, version: c.version };
+      }
+      return uploadAsset(
+        deps,
+        ctx,
+        'code',
+        c,
+        (version) => findCodeVersion(deps, { name: c.name, version }),
+        // The recipe registers code with its https blob folder URL (BLOB_URI_ROOT/score).
+        (version, ds, prefix) => createCodeVersion(deps, { name: c.name, version }, `${datastoreContainerUrl(ds)}/${prefix}`),
+      );
+    },
+
+    async model(ctx) {
+      const m = spec(ctx).model;
+      if (m.kind === 'registered') {
+        const v = await getModelVersion(deps, m);
+        return { id: v.id, name: m.name, version: m.version };
+      }
+      return uploadAsset(
+        deps,
+        ctx,
+        'model',
+        m,
+        (version) => findModelVersion(deps, { name: m.name, version }),
+        // The recipe registers models with the long datastore URI.
+        (version, ds, prefix) => createModelVersion(deps, { name: m.name, version }, datastorePathUri(deps.workspace, ds.name, prefix)),
+      );
+    },
+
+    async environment(ctx) {
+      const e = spec(ctx).environment;
+      if (e.kind === 'registered') {
+        const v = await getEnvironmentVersion(deps, e);
+        return { id: v.id, name: e.name, version: e.version };
+      }
+      const version = e.version ?? environmentContentVersion(e.image, e.condaFile);
+      const v = await createEnvironmentVersion(deps, { name: e.name, version }, e.image, e.condaFile);
+      return { id: v.id, name: e.name, version };
+    },
+
+    async endpoint(ctx) {
+      const s = spec(ctx);
+      const existing = ctx.poller ? undefined : await findBatchEndpoint(deps, s.endpointName);
+      if (existing?.properties.provisioningState === 'Succeeded' && existing.properties.scoringUri) {
+        return { id: existing.id, name: s.endpointName, scoringUri: existing.properties.scoringUri, created: 'false' };
+      }
+      const endpoint = await runOperation(
+        ctx,
+        deps,
+        () =>
+          beginCreateOrUpdateBatchEndpoint(deps, {
+            name: s.endpointName,
+            description: existing?.properties.description ?? undefined,
+            // Re-PUTting an existing endpoint must not drop its current default deployment.
+            defaultDeployment: existing?.properties.defaults?.deploymentName ?? undefined,
+          }),
+        (poller, options) => waitBatchEndpoint(deps, s.endpointName, poller, options),
+      );
+      return { id: endpoint.id, name: s.endpointName, scoringUri: endpoint.properties.scoringUri ?? '', created: existing ? 'false' : 'true' };
+    },
+
+    async deployment(ctx) {
+      const s = spec(ctx);
+      const deployment = await runOperation(
+        ctx,
+        deps,
+        () =>
+          beginCreateOrUpdateBatchDeployment(deps, {
+            endpointName: s.endpointName,
+            name: s.deploymentName,
+            description: s.description,
+            modelId: requireOutput(ctx, 'model', 'id'),
+            codeId: requireOutput(ctx, 'code', 'id'),
+            scoringScript: s.scoringScript,
+            environmentId: requireOutput(ctx, 'environment', 'id'),
+            computeId: requireOutput(ctx, 'compute', 'id'),
+            instanceCount: s.instanceCount,
+            maxConcurrencyPerInstance: s.maxConcurrencyPerInstance,
+            miniBatchSize: s.miniBatchSize,
+            retrySettings: s.retrySettings,
+            errorThreshold: s.errorThreshold,
+            loggingLevel: s.loggingLevel,
+          }),
+        (poller, options) => waitBatchDeployment(deps, s.endpointName, s.deploymentName, poller, options),
+      );
+      return { id: deployment.id, name: s.deploymentName, provisioningState: deployment.properties.provisioningState ?? 'Unknown' };
+    },
+
+    async default(ctx) {
+      const s = spec(ctx);
+      const endpoint = await runOperation(
+        ctx,
+        deps,
+        () => beginSetDefaultDeployment(deps, s.endpointName, s.deploymentName),
+        (poller, options) => waitBatchEndpoint(deps, s.endpointName, poller, options),
+      );
+      return { deploymentName: endpoint.properties.defaults?.deploymentName ?? s.deploymentName };
+    },
+  };
+}

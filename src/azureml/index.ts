@@ -1,0 +1,161 @@
+// The Azure ML client the workers use: one object wiring the ARM client, the workspace, blob access and
+// the artifacts root into the operations, uploads, scoring and the deploy plan. Entry points build it
+// from config; tests build it against the sandbox. Every method is a thin binding of a module function,
+// so the modules stay the place to read what happens.
+import type { DataReference } from '../domain/data-reference';
+import type { DeploySpec } from '../domain/deploy-spec';
+import { createArmClient, type ArmClient } from './arm-client';
+import * as assets from './assets';
+import type { AzureMlContext } from './azureml-context';
+import * as deployments from './batch-deployments';
+import * as endpoints from './batch-endpoints';
+import type { AzureCloudDescription } from './clouds';
+import * as computes from './computes';
+import type { TokenCredential } from './credentials';
+import { createDatastoreContainerFactory, type DatastoreAccess, type DatastoreContainerFactory } from './datastore-container';
+import * as datastores from './datastores';
+import { runDeployPlan, type DeployProgress, type DeployStepEvent } from './deploy-plan';
+import { createDeploySteps, type DeployStepsDeps } from './deploy-steps';
+import * as jobs from './jobs';
+import type { LongRunningWaitOptions } from './long-running-resource';
+import * as scoring from './scoring';
+import { uploadFolder, type UploadFolderOptions } from './uploads';
+import type { WorkspaceCoordinates } from './workspace';
+
+export interface AzureMlClientDeps {
+  workspace: WorkspaceCoordinates;
+  /** A ready ARM client; otherwise one is built from cloud + credential (+ baseUrl for the sandbox). */
+  arm?: ArmClient;
+  cloud?: AzureCloudDescription;
+  credential?: TokenCredential;
+  baseUrl?: string;
+  /** How to reach datastore containers (or a ready factory). */
+  storage: DatastoreAccess | { kind: 'factory'; containerFor: DatastoreContainerFactory };
+  artifactsRoot?: string;
+  uploadConcurrency?: number;
+  poll?: DeployStepsDeps['poll'];
+  logger?: Parameters<typeof createArmClient>[0]['logger'];
+}
+
+export function createAzureMlClient(deps: AzureMlClientDeps) {
+  const arm =
+    deps.arm ??
+    (() => {
+      if (!deps.cloud || !deps.credential) throw new Error('createAzureMlClient needs either arm or cloud + credential');
+      return createArmClient({ cloud: deps.cloud, credential: deps.credential, baseUrl: deps.baseUrl, logger: deps.logger });
+    })();
+  const ctx: AzureMlContext = { arm, workspace: deps.workspace };
+  const containerFor = deps.storage.kind === 'factory' ? deps.storage.containerFor : createDatastoreContainerFactory(deps.storage);
+  const scoringDeps: scoring.ScoringDeps = { ...ctx, containerFor };
+
+  return {
+    arm,
+    workspace: deps.workspace,
+    containerFor,
+
+    computes: {
+      get: (name: string) => computes.getCompute(ctx, name),
+      find: (name: string) => computes.findCompute(ctx, name),
+      beginCreate: (s: computes.AmlComputeSettings) => computes.beginCreateAmlCompute(ctx, s),
+      createAndWait: (s: computes.AmlComputeSettings, o?: LongRunningWaitOptions) => computes.createAmlComputeAndWait(ctx, s, o),
+    },
+    datastores: {
+      getDefault: () => datastores.getDefaultDatastore(ctx),
+      get: (name: string) => datastores.getBlobDatastore(ctx, name),
+    },
+    assets: {
+      getCodeVersion: (r: assets.AssetVersionRef) => assets.getCodeVersion(ctx, r),
+      createCodeVersion: (r: assets.AssetVersionRef, codeUri: string, d?: string) => assets.createCodeVersion(ctx, r, codeUri, d),
+      getModelVersion: (r: assets.AssetVersionRef) => assets.getModelVersion(ctx, r),
+      createModelVersion: (r: assets.AssetVersionRef, modelUri: string, d?: string) => assets.createModelVersion(ctx, r, modelUri, d),
+      getEnvironmentVersion: (r: assets.AssetVersionRef) => assets.getEnvironmentVersion(ctx, r),
+      createEnvironmentVersion: (r: assets.AssetVersionRef, image: string, conda?: string, d?: string) =>
+        assets.createEnvironmentVersion(ctx, r, image, conda, d),
+      getDataVersion: (r: assets.AssetVersionRef) => assets.getDataVersion(ctx, r),
+      createDataVersion: (r: assets.AssetVersionRef, type: 'uri_folder' | 'uri_file', dataUri: string, d?: string) =>
+        assets.createDataVersion(ctx, r, type, dataUri, d),
+    },
+    endpoints: {
+      get: (name: string) => endpoints.getBatchEndpoint(ctx, name),
+      find: (name: string) => endpoints.findBatchEndpoint(ctx, name),
+      list: () => endpoints.listBatchEndpoints(ctx),
+      beginCreateOrUpdate: (s: endpoints.BatchEndpointSettings) => endpoints.beginCreateOrUpdateBatchEndpoint(ctx, s),
+      createOrUpdateAndWait: (s: endpoints.BatchEndpointSettings, o?: LongRunningWaitOptions) =>
+        endpoints.createOrUpdateBatchEndpointAndWait(ctx, s, o),
+      beginSetDefaultDeployment: (endpoint: string, deployment: string) => endpoints.beginSetDefaultDeployment(ctx, endpoint, deployment),
+      setDefaultDeploymentAndWait: (endpoint: string, deployment: string, o?: LongRunningWaitOptions) =>
+        endpoints.setDefaultDeploymentAndWait(ctx, endpoint, deployment, o),
+      beginDelete: (name: string) => endpoints.beginDeleteBatchEndpoint(ctx, name),
+      deleteAndWait: (name: string, o?: LongRunningWaitOptions) => endpoints.deleteBatchEndpointAndWait(ctx, name, o),
+    },
+    deployments: {
+      get: (endpoint: string, name: string) => deployments.getBatchDeployment(ctx, endpoint, name),
+      find: (endpoint: string, name: string) => deployments.findBatchDeployment(ctx, endpoint, name),
+      list: (endpoint: string) => deployments.listBatchDeployments(ctx, endpoint),
+      beginCreateOrUpdate: (s: deployments.BatchDeploymentSettings) => deployments.beginCreateOrUpdateBatchDeployment(ctx, s),
+      createOrUpdateAndWait: (s: deployments.BatchDeploymentSettings, o?: LongRunningWaitOptions) =>
+        deployments.createOrUpdateBatchDeploymentAndWait(ctx, s, o),
+      beginDelete: (endpoint: string, name: string) => deployments.beginDeleteBatchDeployment(ctx, endpoint, name),
+      deleteAndWait: (endpoint: string, name: string, o?: LongRunningWaitOptions) =>
+        deployments.deleteBatchDeploymentAndWait(ctx, endpoint, name, o),
+    },
+    jobs: {
+      get: (name: string) => jobs.getJob(ctx, name),
+      list: () => jobs.listJobs(ctx),
+      listForEndpoint: (endpoint: string) => jobs.listEndpointJobs(ctx, endpoint),
+      beginCancel: (name: string) => jobs.beginCancelJob(ctx, name),
+      cancelAndWait: (name: string, o?: LongRunningWaitOptions) => jobs.cancelJobAndWait(ctx, name, o),
+    },
+    scoring: {
+      getScoringUri: (endpoint: string) => scoring.getScoringUri(ctx, endpoint),
+      invoke: (req: scoring.InvokeRequest) => scoring.invokeBatchEndpoint(scoringDeps, req),
+      assertOutputFree: (ref: DataReference) => scoring.assertOutputFree(scoringDeps, ref),
+      getJob: (scoringUri: string, jobName: string) => scoring.getScoringJob(ctx, scoringUri, jobName),
+      waitForJob: (scoringUri: string, jobName: string, o?: scoring.WatchOptions) => scoring.waitForScoringJob(ctx, scoringUri, jobName, o),
+      cancelJob: (jobName: string) => scoring.cancelScoringJob(ctx, jobName),
+    },
+    uploadFolder: (o: Omit<UploadFolderOptions, 'container'> & { datastore: datastores.BlobDatastoreLocation }) =>
+      uploadFolder({ ...o, container: containerFor(o.datastore) }),
+
+    /** Runs (or resumes) the deploy plan; see deploy-plan.ts. */
+    runDeployPlan: (
+      spec: DeploySpec,
+      progress: DeployProgress,
+      onStep: (event: DeployStepEvent) => Promise<void>,
+      options: { signal?: AbortSignal; onUploadProgress?: DeployStepsDeps['onUploadProgress'] } = {},
+    ) => {
+      if (!deps.artifactsRoot) throw new Error('createAzureMlClient needs artifactsRoot to run a deploy plan');
+      const steps = createDeploySteps({
+        ...ctx,
+        containerFor,
+        artifactsRoot: deps.artifactsRoot,
+        uploadConcurrency: deps.uploadConcurrency,
+        poll: deps.poll,
+        onUploadProgress: options.onUploadProgress,
+      });
+      return runDeployPlan(spec, { steps, signal: options.signal }, progress, onStep);
+    },
+    /** Deletes the endpoint and all its deployments, waiting for the operation. */
+    deleteEndpoint: (name: string, o?: LongRunningWaitOptions) => endpoints.deleteBatchEndpointAndWait(ctx, name, o),
+  };
+}
+
+export type AzureMlClient = ReturnType<typeof createAzureMlClient>;
+
+export { AzureMlError } from './errors';
+export { ArtifactPathError, resolveInsideRoot } from './artifacts-root';
+export { folderContentVersion, environmentContentVersion } from './asset-version';
+export {
+  createDeployProgress,
+  deployProgressSchema,
+  DeployStepError,
+  plannedDeploySteps,
+  type DeployProgress,
+  type DeployStepEvent,
+  type DeployStepName,
+} from './deploy-plan';
+export { isTerminalJobStatus } from './jobs';
+export { jobStatusSchema, type JobStatus } from './resources';
+export { ScoringRequestError, buildInvokeBody, type InvokeRequest, type ScoringJob } from './scoring';
+export type { WorkspaceCoordinates } from './workspace';
+export type { BlobDatastoreLocation } from './datastores';
