@@ -1,0 +1,208 @@
+// Records → the JSON ARM answers with, shaped exactly as mfe.json / machineLearningServices.json
+// (2022-05-01) define them: id, name, type, systemData, (location, tags for tracked resources),
+// properties with readOnly fields (provisioningState, scoringUri, isDefault, latestVersion…).
+// Secrets (datastore account keys) are never returned (x-ms-secret).
+import {
+  latestVersion,
+  type AssetContainerRecord,
+  type AssetKind,
+  type AssetVersionRecord,
+  type ComputeRecord,
+  type DatastoreRecord,
+  type DeploymentRecord,
+  type EndpointRecord,
+} from './workspace-state';
+
+export const PROVIDER = 'Microsoft.MachineLearningServices';
+
+export interface ViewContext {
+  workspacePath: string;
+  scoringUri(endpointName: string): string;
+}
+
+const clean = <T extends Record<string, unknown>>(o: T): T =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+
+export function endpointView(ctx: ViewContext, e: EndpointRecord): Record<string, unknown> {
+  return clean({
+    id: `${ctx.workspacePath}/batchEndpoints/${e.name}`,
+    name: e.name,
+    type: `${PROVIDER}/workspaces/batchEndpoints`,
+    location: e.location,
+    tags: e.tags,
+    kind: e.kind,
+    systemData: e.systemData,
+    properties: clean({
+      description: e.properties.description ?? undefined,
+      properties: e.properties.properties ?? {},
+      authMode: e.properties.authMode,
+      defaults: e.properties.defaults ? { deploymentName: e.properties.defaults.deploymentName ?? null } : undefined,
+      scoringUri: ctx.scoringUri(e.name),
+      provisioningState: e.provisioningState,
+    }),
+  });
+}
+
+export function deploymentView(ctx: ViewContext, d: DeploymentRecord): Record<string, unknown> {
+  const p = d.properties;
+  return clean({
+    id: `${ctx.workspacePath}/batchEndpoints/${d.endpointName}/deployments/${d.name}`,
+    name: d.name,
+    type: `${PROVIDER}/workspaces/batchEndpoints/deployments`,
+    location: d.location,
+    tags: d.tags,
+    kind: d.kind,
+    systemData: d.systemData,
+    properties: clean({
+      description: p.description ?? undefined,
+      properties: p.properties ?? {},
+      codeConfiguration: p.codeConfiguration ?? undefined,
+      environmentId: p.environmentId ?? undefined,
+      environmentVariables: p.environmentVariables ?? undefined,
+      compute: p.compute ?? undefined,
+      errorThreshold: p.errorThreshold,
+      retrySettings: p.retrySettings ?? { maxRetries: 3, timeout: 'PT30S' },
+      miniBatchSize: p.miniBatchSize,
+      loggingLevel: p.loggingLevel,
+      model: p.model ? clean({ ...p.model }) : undefined,
+      maxConcurrencyPerInstance: p.maxConcurrencyPerInstance,
+      outputAction: p.outputAction,
+      outputFileName: p.outputFileName,
+      resources: p.resources ? clean({ ...p.resources }) : { instanceCount: 1 },
+      provisioningState: d.provisioningState,
+    }),
+  });
+}
+
+export function computeView(ctx: ViewContext, c: ComputeRecord): Record<string, unknown> {
+  const p = c.properties.properties;
+  return clean({
+    id: `${ctx.workspacePath}/computes/${c.name}`,
+    name: c.name,
+    type: `${PROVIDER}/workspaces/computes`,
+    location: c.location,
+    tags: c.tags,
+    systemData: c.systemData,
+    properties: clean({
+      computeType: 'AmlCompute',
+      computeLocation: c.location,
+      description: c.properties.description ?? undefined,
+      provisioningState: c.provisioningState,
+      createdOn: c.createdOn,
+      modifiedOn: c.modifiedOn,
+      isAttachedCompute: false,
+      disableLocalAuth: c.properties.disableLocalAuth ?? false,
+      properties: clean({
+        osType: p.osType,
+        vmSize: p.vmSize,
+        vmPriority: p.vmPriority,
+        scaleSettings: p.scaleSettings
+          ? clean({ ...p.scaleSettings, nodeIdleTimeBeforeScaleDown: p.scaleSettings.nodeIdleTimeBeforeScaleDown ?? 'PT120S' })
+          : { maxNodeCount: 1, minNodeCount: 0, nodeIdleTimeBeforeScaleDown: 'PT120S' },
+        remoteLoginPortPublicAccess: p.remoteLoginPortPublicAccess,
+        enableNodePublicIp: p.enableNodePublicIp ?? true,
+        isolatedNetwork: p.isolatedNetwork ?? false,
+        allocationState: 'Steady',
+        allocationStateTransitionTime: c.modifiedOn,
+        currentNodeCount: 0,
+        targetNodeCount: 0,
+        errors: null,
+      }),
+    }),
+  });
+}
+
+export function datastoreView(ctx: ViewContext, d: DatastoreRecord): Record<string, unknown> {
+  const p = d.properties;
+  return {
+    id: `${ctx.workspacePath}/datastores/${d.name}`,
+    name: d.name,
+    type: `${PROVIDER}/workspaces/datastores`,
+    systemData: d.systemData,
+    properties: clean({
+      description: p.description ?? undefined,
+      tags: p.tags ?? {},
+      properties: p.properties ?? {},
+      isDefault: d.isDefault,
+      // Secrets are write-only (x-ms-secret): the key never comes back. AccountKey credentials
+      // require a `secrets` object in mfe.json, so it is returned with its type only.
+      credentials:
+        p.credentials.credentialsType === 'AccountKey'
+          ? { credentialsType: 'AccountKey', secrets: { secretsType: 'AccountKey' } }
+          : { credentialsType: p.credentials.credentialsType },
+      datastoreType: 'AzureBlob',
+      accountName: p.accountName,
+      containerName: p.containerName,
+      endpoint: p.endpoint ?? 'core.windows.net',
+      protocol: p.protocol ?? 'https',
+      serviceDataAccessAuthIdentity: p.serviceDataAccessAuthIdentity ?? 'None',
+    }),
+  };
+}
+
+const ASSET_TYPES: Record<AssetKind, string> = {
+  codes: 'codes',
+  models: 'models',
+  environments: 'environments',
+  data: 'data',
+};
+
+export function assetContainerView(ctx: ViewContext, c: AssetContainerRecord): Record<string, unknown> {
+  const latest = latestVersion(c);
+  const nextVersion = latest && /^\d+$/.test(latest.version) ? String(Number(latest.version) + 1) : undefined;
+  return {
+    id: `${ctx.workspacePath}/${c.kind}/${c.name}`,
+    name: c.name,
+    type: `${PROVIDER}/workspaces/${ASSET_TYPES[c.kind]}`,
+    systemData: c.systemData,
+    properties: clean({
+      description: (c.properties.description as string | null | undefined) ?? undefined,
+      tags: (c.properties.tags as Record<string, string> | undefined) ?? {},
+      properties: (c.properties.properties as Record<string, string> | undefined) ?? {},
+      isArchived: (c.properties.isArchived as boolean | undefined) ?? false,
+      ...(c.kind === 'data' ? { dataType: c.properties.dataType ?? (latest?.properties.dataType as string | undefined) ?? 'uri_folder' } : {}),
+      latestVersion: latest?.version ?? null,
+      nextVersion: nextVersion ?? null,
+    }),
+  };
+}
+
+export function assetVersionView(ctx: ViewContext, kind: AssetKind, v: AssetVersionRecord): Record<string, unknown> {
+  const p = v.properties;
+  const common = {
+    description: (p.description as string | null | undefined) ?? undefined,
+    tags: (p.tags as Record<string, string> | undefined) ?? {},
+    properties: (p.properties as Record<string, string> | undefined) ?? {},
+    isAnonymous: (p.isAnonymous as boolean | undefined) ?? false,
+    isArchived: (p.isArchived as boolean | undefined) ?? false,
+  };
+  let specific: Record<string, unknown>;
+  switch (kind) {
+    case 'codes':
+      specific = { codeUri: p.codeUri ?? undefined };
+      break;
+    case 'models':
+      specific = { modelUri: p.modelUri ?? undefined, modelType: p.modelType ?? undefined, flavors: p.flavors ?? undefined, jobName: p.jobName ?? undefined };
+      break;
+    case 'environments':
+      specific = {
+        image: p.image,
+        condaFile: p.condaFile,
+        build: p.build,
+        inferenceConfig: p.inferenceConfig,
+        osType: p.osType ?? 'Linux',
+        environmentType: 'UserCreated',
+      };
+      break;
+    case 'data':
+      specific = { dataType: p.dataType, dataUri: p.dataUri };
+      break;
+  }
+  return {
+    id: `${ctx.workspacePath}/${kind}/${v.name}/versions/${v.version}`,
+    name: v.version,
+    type: `${PROVIDER}/workspaces/${ASSET_TYPES[kind]}/versions`,
+    systemData: v.systemData,
+    properties: clean({ ...common, ...specific }),
+  };
+}

@@ -1,0 +1,33 @@
+// Everything the route handlers share, built once by startAzureMlSandbox.
+import type { BatchJobRecord } from './batch-job';
+import type { BatchJobRunner, SandboxLogger } from './batch-job-runner';
+import type { BlobStore } from './blob-store';
+import type { SandboxCloud } from './clouds';
+import type { SandboxClock } from './durations';
+import type { OperationRegistry } from './long-running-operations';
+import type { ViewContext } from './resource-views';
+import type { WorkspaceIdentity } from './workspace-references';
+import type { WorkspaceState } from './workspace-state';
+
+export interface SandboxContext {
+  identity: WorkspaceIdentity & { location: string };
+  workspacePath: string;
+  baseUrl: string;
+  cloud: SandboxCloud;
+  clock: SandboxClock;
+  state: WorkspaceState;
+  ops: OperationRegistry;
+  views: ViewContext;
+  jobs: Map<string, BatchJobRecord>;
+  runner: BatchJobRunner;
+  blobs: BlobStore;
+  logger?: SandboxLogger;
+  /** Who shows up in systemData.createdBy. */
+  actor: string;
+  /** Fault injection: `endpoint/deployment` (lower case) → the error its next provisioning ends with. */
+  deploymentFailures: Map<string, { code: string; message: string }>;
+  /** Fault injection: the next `remaining` jobs fail with `message`. */
+  jobFailures: { remaining: number; message: string };
+}
+
+export const apiVersionOf = (query: URLSearchParams): string => query.get('api-version') ?? '2022-05-01';

@@ -1,0 +1,70 @@
+// A batch deployment refers to a model, code, environment and compute of its workspace, by ARM id
+// (what the recipe sends), by `azureml:<name>:<version>`, by `azureml://locations/…/workspaces/…/<kind>/<name>/versions/<v>`,
+// or (compute) by bare name. The service refuses a deployment whose references do not exist; so do we.
+import { userError } from './arm-errors';
+import { parseWorkspaceChildId } from './data-uri';
+import { key, type AssetKind, type WorkspaceState } from './workspace-state';
+
+export interface WorkspaceIdentity {
+  subscriptionId: string;
+  resourceGroup: string;
+  workspace: string;
+}
+
+const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+
+const KIND_LABEL: Record<AssetKind, string> = { codes: 'Code', models: 'Model', environments: 'Environment', data: 'Data asset' };
+
+/** Checks that `ref` names an existing asset version; throws a 400 naming `field` otherwise. */
+export function requireAssetVersion(state: WorkspaceState, ws: WorkspaceIdentity, kind: AssetKind, ref: string, field: string): void {
+  // Curated environments live in the shared `azureml` registry, outside the workspace.
+  if (kind === 'environments' && /^azureml:\/\/registries\//i.test(ref)) return;
+  let name: string | undefined;
+  let version: string | undefined;
+  const id = parseWorkspaceChildId(ref);
+  if (id) {
+    if (!same(id.subscriptionId, ws.subscriptionId) || !same(id.resourceGroup, ws.resourceGroup) || !same(id.workspace, ws.workspace)) {
+      throw userError(`${field} refers to another workspace (${ref}); use an asset of workspace ${ws.workspace}`, field);
+    }
+    const [k, n, versions, v] = id.segments;
+    if (id.segments.length === 4 && k && same(k, kind) && versions && same(versions, 'versions')) {
+      name = n;
+      version = v;
+    }
+  } else {
+    const short = /^azureml:([^/:]+):([^/:]+)$/i.exec(ref);
+    const long = new RegExp(`^azureml://locations/[^/]+/workspaces/[^/]+/${kind}/([^/]+)/versions/([^/]+)/?$`, 'i').exec(ref);
+    const m = short ?? long;
+    if (m) {
+      name = m[1];
+      version = m[2];
+    }
+  }
+  if (!name || !version) {
+    throw userError(
+      `${field} must be the ARM id of a ${KIND_LABEL[kind].toLowerCase()} version (…/workspaces/${ws.workspace}/${kind}/<name>/versions/<version>), got '${ref}'`,
+      field,
+    );
+  }
+  if (!state.assetVersion(kind, name, version)) {
+    throw userError(`${KIND_LABEL[kind]} ${name} version ${version} was not found in workspace ${ws.workspace} (${field})`, field, 404, 'NotFound');
+  }
+}
+
+/** Returns the compute's canonical ARM id; throws a 400 naming `field` when it does not exist. */
+export function requireCompute(state: WorkspaceState, ws: WorkspaceIdentity, workspacePath: string, ref: string, field: string): string {
+  let name: string | undefined;
+  const id = parseWorkspaceChildId(ref);
+  if (id) {
+    if (!same(id.subscriptionId, ws.subscriptionId) || !same(id.resourceGroup, ws.resourceGroup) || !same(id.workspace, ws.workspace)) {
+      throw userError(`${field} refers to a compute of another workspace (${ref})`, field);
+    }
+    if (id.segments.length === 2 && same(id.segments[0]!, 'computes')) name = id.segments[1];
+  } else if (/^(azureml:)?[A-Za-z0-9][A-Za-z0-9_-]*$/.test(ref)) {
+    name = ref.replace(/^azureml:/i, '');
+  }
+  if (!name) throw userError(`${field} must be a compute name or its ARM id, got '${ref}'`, field);
+  const compute = state.computes.get(key(name));
+  if (!compute) throw userError(`Compute ${name} was not found in workspace ${ws.workspace} (${field})`, field, 404, 'NotFound');
+  return `${workspacePath}/computes/${compute.name}`;
+}
