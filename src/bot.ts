@@ -1,0 +1,151 @@
+// Entry point of the Slack-facing process: the Bolt app (HTTP receiver, or Socket Mode with an app-level
+// token), its listeners, and the producers they enqueue to. It never calls Azure: every listener
+// validates, acknowledges and enqueues. Health: /healthz (alive) and /readyz (Redis and Slack reachable).
+import { App, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Config } from './config';
+import { approvalPolicySchema, type ApprovalPolicy } from './domain/approval-policy';
+import { registerApprovalActions } from './handlers/approval-actions';
+import type { BotDeps } from './handlers/bot-deps';
+import { registerModalSubmissions } from './handlers/modal-submissions';
+import { registerSlashCommand } from './handlers/slash-command';
+import { createUserGroupResolver } from './handlers/user-groups';
+import { createApprovalStore } from './queue/approval-store';
+import { createAuditTrail } from './queue/audit-trail';
+import { createRedisConnection } from './queue/connection';
+import { createEndpointDirectory } from './queue/endpoint-directory';
+import { createNotifyOutbox } from './queue/notify-outbox';
+import { createProducers } from './queue/producers';
+import { createRequestStore } from './queue/request-store';
+
+export const SLASH_COMMAND = '/batch-score';
+
+export function policyFromConfig(config: Pick<Config, 'approvals' | 'slack'>): ApprovalPolicy {
+  return approvalPolicySchema.parse({
+    ...config.approvals,
+    ...(config.slack.allowedChannelIds ? { allowedChannelIds: config.slack.allowedChannelIds } : {}),
+    ...(config.slack.allowedTeamIds ? { allowedTeamIds: config.slack.allowedTeamIds } : {}),
+  });
+}
+
+/** Bolt logs through its own interface; route it into our pino logger. */
+function boltLogger(logger: Logger): BoltLogger {
+  let level = LogLevel.INFO;
+  const child = logger.child({ component: 'bolt' });
+  return {
+    debug: (...msg: unknown[]) => child.debug(msg.map(String).join(' ')),
+    info: (...msg: unknown[]) => child.info(msg.map(String).join(' ')),
+    warn: (...msg: unknown[]) => child.warn(msg.map(String).join(' ')),
+    error: (...msg: unknown[]) => child.error(msg.map(String).join(' ')),
+    setLevel: (l: LogLevel) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => undefined,
+  };
+}
+
+export interface BotHandle {
+  app: App;
+  port: number;
+  deps: BotDeps;
+  stop(): Promise<void>;
+}
+
+export async function startBot(config: Config, opts: { logger: Logger; port?: number; now?: () => number }): Promise<BotHandle> {
+  const logger = opts.logger.child({ process: 'bot' });
+  const now = opts.now ?? Date.now;
+  const prefix = config.redis.queuePrefix;
+  const connection: Redis = createRedisConnection(config.redis.url, { name: 'bsb-bot' });
+  const policy = policyFromConfig(config);
+  const producers = createProducers({ connection, prefix });
+  const outbox = createNotifyOutbox({ connection, prefix });
+  const port = opts.port ?? config.slack.port;
+
+  let slackReachableAt = 0;
+  const readiness = async (_req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const checks: Record<string, string> = {};
+    try {
+      await connection.ping();
+      checks.redis = 'ok';
+    } catch (err) {
+      checks.redis = `unreachable: ${(err as Error).message}`;
+    }
+    try {
+      // auth.test is cheap but rate limited; a success is trusted for 30 s.
+      if (now() - slackReachableAt > 30_000) {
+        await app.client.auth.test();
+        slackReachableAt = now();
+      }
+      checks.slack = 'ok';
+    } catch (err) {
+      checks.slack = `unreachable: ${(err as Error).message}`;
+    }
+    const ok = Object.values(checks).every((v) => v === 'ok');
+    res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ ok, checks }));
+  };
+
+  const socketMode = Boolean(config.slack.appToken);
+  const app = new App({
+    token: config.slack.botToken,
+    signingSecret: config.slack.signingSecret,
+    ...(socketMode ? { socketMode: true, appToken: config.slack.appToken } : {}),
+    ...(config.slack.apiUrl ? { clientOptions: { slackApiUrl: config.slack.apiUrl } } : {}),
+    logger: boltLogger(logger),
+    // Acknowledge first (Slack's 3-second window); listeners keep running after the response.
+    processBeforeResponse: false,
+    customRoutes: [
+      {
+        path: '/healthz',
+        method: 'GET',
+        handler: (_req, res) => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end('{"ok":true}');
+        },
+      },
+      { path: '/readyz', method: 'GET', handler: (req, res) => void readiness(req, res) },
+    ],
+  });
+
+  const deps: BotDeps = {
+    intake: {
+      policy,
+      approvals: createApprovalStore({ connection, prefix, now }),
+      audit: createAuditTrail({ connection, prefix, now }),
+      outbox,
+      producers,
+      requests: createRequestStore({ connection, prefix, now }),
+      logger,
+      now,
+    },
+    producers,
+    endpoints: createEndpointDirectory({ connection, prefix }),
+    userGroups: createUserGroupResolver({ client: app.client, logger }),
+    policy,
+    logger,
+    commandName: SLASH_COMMAND,
+  };
+  registerSlashCommand(app, deps);
+  registerApprovalActions(app, deps);
+  registerModalSubmissions(app, deps);
+  app.error(async (err) => {
+    logger.error({ err }, 'unhandled error in a Slack listener');
+  });
+
+  await app.start(port);
+  logger.info({ port, socketMode }, 'bot listening');
+  return {
+    app,
+    port,
+    deps,
+    async stop() {
+      await app.stop();
+      await producers.close();
+      await outbox.close();
+      await connection.quit().catch(() => connection.disconnect());
+    },
+  };
+}

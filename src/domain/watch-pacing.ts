@@ -1,0 +1,18 @@
+// How often a running scoring job is looked at. Jobs that have just started change state quickly, so the
+// first checks come soon; a job that runs long is checked less and less often, up to a ceiling, so a
+// team's hundreds of long jobs do not spend the workspace's ARM read budget. A server's Retry-After
+// always wins over our own pacing.
+
+export interface WatchPacingPolicy {
+  minIntervalMs: number;
+  maxIntervalMs: number;
+  /** Growth per check; 1.5 reaches a 2-minute ceiling from 10 s in about six checks. */
+  factor?: number;
+}
+
+export function nextWatchIntervalMs(polls: number, policy: WatchPacingPolicy, retryAfterMs?: number): number {
+  const factor = policy.factor ?? 1.5;
+  const grown = policy.minIntervalMs * Math.pow(factor, Math.max(0, polls));
+  const paced = Math.min(policy.maxIntervalMs, Math.max(policy.minIntervalMs, grown));
+  return retryAfterMs !== undefined && retryAfterMs > paced ? retryAfterMs : Math.round(paced);
+}

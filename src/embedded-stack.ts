@@ -1,0 +1,142 @@
+// The whole product on one machine with nothing outside it: a throwaway redis-server, Azurite, the Azure
+// ML sandbox, the Slack Web API stand-in, the bot (real Bolt HTTP receiver) and its workers, on free
+// ports. The demo, the interactive sandbox console, the end-to-end tests and the benchmarks all start
+// this; the bot and workers are configured through the same environment variables as in production,
+// so they are validated by the same config schema.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { startAzureMlSandbox, type AzureMlSandbox } from '../sandbox/azureml';
+import { startSlackStandIn, type SlackStandIn } from '../sandbox/slack';
+import { createSlackDriver, type SlackDriver } from '../sandbox/slack/driver';
+import { getFreePort } from '../sandbox/stack/free-port';
+import { startRedis, type RedisProcess } from '../sandbox/stack/redis';
+import { startBot, type BotHandle } from './bot';
+import { loadConfig, type Config } from './config';
+import type { TokenCredential } from './azureml/credentials';
+import { startWorkers, type WorkersHandle } from './worker';
+
+export const STACK_USERS = {
+  /** Asks for deploys and runs. */
+  requester: 'U0ALICE001',
+  /** Not an approver. */
+  bystander: 'U0BOB00001',
+  /** Member of the approvers' user group. */
+  approver: 'U0CAROL001',
+} as const;
+export const STACK_CHANNEL = 'C0MLOPS0001';
+export const APPROVER_GROUP = 'S0APPROVER1';
+
+export interface EmbeddedStackOptions {
+  logger: Logger;
+  /** Sandbox time scale: 1 = realistic durations; tests use ~0.002. */
+  timeScale?: number;
+  /** Extra or overriding environment for the bot and workers (e.g. BATCH_SCORE_APPROVAL_REQUIRED_FOR). */
+  env?: Record<string, string>;
+  /** Start the workers in this process (default true); resilience tests run them as child processes. */
+  workers?: boolean;
+  /** How soon a dead worker's job is taken over (BullMQ lockDuration). */
+  lockDurationMs?: number;
+  perChannelIntervalMs?: number;
+  redis?: { appendOnly?: boolean };
+  slackRateLimit?: 'enforce' | 'count' | 'off';
+}
+
+export interface EmbeddedStack {
+  redis: RedisProcess;
+  azureml: AzureMlSandbox;
+  slack: SlackStandIn;
+  driver: SlackDriver;
+  bot: BotHandle;
+  workers?: WorkersHandle;
+  config: Config;
+  /** The environment the bot and workers were configured with (to start more worker processes). */
+  env: Record<string, string>;
+  artifactsRoot: string;
+  stop(): Promise<void>;
+}
+
+/** A small model and scoring-code folder under the artifacts root, like the recipe's mnist example. */
+export async function writeExampleArtifacts(root: string): Promise<{ modelPath: string; codePath: string }> {
+  const modelPath = 'models/mnist';
+  const codePath = 'code/mnist';
+  await mkdir(path.join(root, modelPath), { recursive: true });
+  await mkdir(path.join(root, codePath), { recursive: true });
+  await writeFile(path.join(root, modelPath, 'model.pt'), randomBytes(64 * 1024));
+  await writeFile(path.join(root, modelPath, 'MLmodel'), 'flavors:\n  pytorch: {}\n');
+  await writeFile(
+    path.join(root, codePath, 'digit_identification.py'),
+    'import os\n\ndef init():\n    global model\n    model = None\n\ndef run(mini_batch):\n    return [f"{os.path.basename(f)},{sum(open(f, "rb").read()) % 10}" for f in mini_batch]\n',
+  );
+  return { modelPath, codePath };
+}
+
+export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<EmbeddedStack> {
+  const started: Array<() => Promise<void>> = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of started.reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    const redis = await startRedis({ ...(opts.redis?.appendOnly ? { appendOnly: true } : {}) });
+    started.push(() => redis.stop());
+    const azureml = await startAzureMlSandbox({ timeScale: opts.timeScale ?? 0.002 });
+    started.push(() => azureml.stop());
+    const slack = await startSlackStandIn({ rateLimit: { mode: opts.slackRateLimit ?? 'enforce', perSecond: 1, burst: 3 } });
+    started.push(() => slack.stop());
+    const artifactsRoot = await mkdtemp(path.join(tmpdir(), 'bsb-artifacts-'));
+    started.push(() => rm(artifactsRoot, { recursive: true, force: true }));
+    await writeExampleArtifacts(artifactsRoot);
+
+    const port = await getFreePort();
+    const signingSecret = randomBytes(16).toString('hex');
+    const env: Record<string, string> = {
+      AZURE_CLOUD: azureml.cloud,
+      AZURE_SUBSCRIPTION_ID: azureml.subscriptionId,
+      AZURE_RESOURCE_GROUP: azureml.resourceGroup,
+      AZUREML_WORKSPACE: azureml.workspace,
+      AZURE_LOCATION: azureml.location,
+      BATCH_SCORE_ARM_ENDPOINT: azureml.baseUrl,
+      BATCH_SCORE_STORAGE_CONNECTION_STRING: azureml.storageConnectionString,
+      SLACK_BOT_TOKEN: slack.botToken,
+      SLACK_SIGNING_SECRET: signingSecret,
+      BATCH_SCORE_SLACK_API_URL: slack.apiUrl,
+      BATCH_SCORE_ALLOWED_TEAM_IDS: slack.teamId,
+      REDIS_URL: redis.url,
+      BATCH_SCORE_QUEUE_PREFIX: 'bsb',
+      BATCH_SCORE_APPROVERS: APPROVER_GROUP,
+      BATCH_SCORE_APPROVAL_REQUIRED_FOR: 'deploy,set-default,delete',
+      BATCH_SCORE_ARTIFACTS_ROOT: artifactsRoot,
+      BATCH_SCORE_WATCH_MIN_INTERVAL: '200ms',
+      BATCH_SCORE_WATCH_MAX_INTERVAL: '2s',
+      PORT: String(port),
+      LOG_LEVEL: opts.logger.level,
+      ...opts.env,
+    };
+    const config = loadConfig(env);
+    const bot = await startBot(config, { logger: opts.logger });
+    started.push(() => bot.stop());
+
+    let workers: WorkersHandle | undefined;
+    if (opts.workers !== false) {
+      workers = await startWorkers(config, {
+        logger: opts.logger,
+        credential: azureml.credential as TokenCredential,
+        handleSignals: false,
+        expirySweepMs: 1_000,
+        poll: { minIntervalMs: 20, maxIntervalMs: 1_000 },
+        ...(opts.lockDurationMs ? { lockDurationMs: opts.lockDurationMs } : {}),
+        ...(opts.perChannelIntervalMs !== undefined ? { perChannelIntervalMs: opts.perChannelIntervalMs } : {}),
+      });
+      const w = workers;
+      started.push(() => w.close());
+    }
+
+    const driver = createSlackDriver({ botUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret, standIn: slack });
+    return { redis, azureml, slack, driver, bot, workers, config, env, artifactsRoot, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

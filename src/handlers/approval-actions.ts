@@ -1,0 +1,53 @@
+// Approve / Reject buttons. The button's value is the approval id and nothing else in the payload is
+// trusted: the request is read back from the store, and the decision is the store's atomic transition.
+// The clicker is answered privately when they may not decide (not an approver, their own request,
+// expired, already decided); everyone else sees the channel message change.
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import { APPROVAL_ACTIONS } from '../slack/blocks/approval-request-message';
+import type { BotDeps } from './bot-deps';
+import { decideApproval } from './request-intake';
+import { userGroupIds } from './user-groups';
+
+export interface ClickReply {
+  (text: string): Promise<void>;
+}
+
+export async function handleApprovalClick(deps: BotDeps, body: BlockAction<ButtonAction>, approve: boolean, reply: ClickReply): Promise<void> {
+  const userId = body.user.id;
+  const teamId = body.team?.id ?? body.user.team_id;
+  const allowedTeams = deps.policy.allowedTeamIds ?? [];
+  if (allowedTeams.length > 0 && (!teamId || !allowedTeams.includes(teamId))) {
+    await reply(':no_entry: This bot does not serve this Slack workspace.');
+    return;
+  }
+  const approvalId = body.actions[0]?.value;
+  if (!approvalId) {
+    await reply('This button carries no request; ask again with the same command.');
+    return;
+  }
+  const groups = await deps.userGroups.groupsOf(userId, userGroupIds([deps.policy.approvers]));
+  const outcome = await decideApproval(deps.intake, { approvalId, approve, decider: { userId, userGroups: groups } });
+  if (!outcome.ok) {
+    await reply(`:no_entry: ${outcome.message}`);
+    return;
+  }
+  await reply(approve ? ':white_check_mark: Approved; the work is queued and reports in the thread.' : ':no_entry: Rejected; the requester sees it on the message.');
+}
+
+export function registerApprovalActions(app: App, deps: BotDeps): void {
+  for (const [actionId, approve] of [
+    [APPROVAL_ACTIONS.approve, true],
+    [APPROVAL_ACTIONS.reject, false],
+  ] as const) {
+    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, respond }) => {
+      await ack();
+      const reply: ClickReply = (text) => respond({ response_type: 'ephemeral', replace_original: false, text }).then(() => undefined);
+      try {
+        await handleApprovalClick(deps, body, approve, reply);
+      } catch (err) {
+        deps.logger.error({ err, user: body.user.id }, 'could not record the decision');
+        await reply(':warning: The decision could not be recorded right now; nothing was started. Please click again in a minute.');
+      }
+    });
+  }
+}

@@ -1,0 +1,18 @@
+// What the Bolt listeners need, injected by the bot entry point (or a test).
+import type { Logger } from 'pino';
+import type { ApprovalPolicy } from '../domain/approval-policy';
+import type { EndpointDirectory } from '../queue/endpoint-directory';
+import type { Producers } from '../queue/producers';
+import type { IntakeDeps } from './request-intake';
+import type { UserGroupResolver } from './user-groups';
+
+export interface BotDeps {
+  intake: IntakeDeps;
+  producers: Producers;
+  endpoints: EndpointDirectory;
+  userGroups: UserGroupResolver;
+  policy: ApprovalPolicy;
+  logger: Logger;
+  /** The slash command as configured in the manifest. */
+  commandName: string;
+}

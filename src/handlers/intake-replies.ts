@@ -1,0 +1,17 @@
+// What the requester is told, privately, right after a request is taken.
+import type { IntakeOutcome } from './request-intake';
+
+export function intakeReply(outcome: IntakeOutcome): string {
+  switch (outcome.kind) {
+    case 'queued':
+      return `:inbox_tray: Request \`${outcome.requestId}\` is queued; progress and the result will be posted in its thread in this channel.`;
+    case 'awaiting-approval':
+      return `:hourglass_flowing_sand: Request \`${outcome.requestId}\` needs approval; an approver was asked in this channel. It expires <!date^${Math.floor(outcome.expiresAt / 1000)}^{date_short_pretty} {time}|at ${new Date(outcome.expiresAt).toISOString()}>.`;
+    case 'duplicate':
+      return `:repeat: Request \`${outcome.requestId}\` was already taken; nothing new was started.`;
+  }
+}
+
+export function unavailableReply(): string {
+  return ':warning: The bot could not take this request right now (its queue is unavailable). Nothing was started; please try again in a minute.';
+}

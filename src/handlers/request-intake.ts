@@ -1,0 +1,148 @@
+// Where a validated request enters the system, whatever surface it came from (slash command, modal,
+// approval button): record it, then either ask for approval (a channel message with Approve / Reject)
+// or enqueue the work. Deciding an approval is atomic in the store, so two clicks at once or a Slack
+// retry enqueue the work exactly once; the job id derived from the request id makes enqueueing
+// idempotent as well.
+import type { Logger } from 'pino';
+import { approvalExpiresAt, mayDecide, needsApproval, type ApprovalPolicy, type Decision, type DecideDenial } from '../domain/approval-policy';
+import { buildApprovalRequestMessage } from '../slack/blocks/approval-request-message';
+import { subjectAction, subjectTitle } from '../slack/blocks/request-subject';
+import { threadMessages } from '../slack/thread-messages';
+import { ApprovalExistsError, type ApprovalRequest, type ApprovalStore } from '../queue/approval-store';
+import type { AuditTrail } from '../queue/audit-trail';
+import type { NotifyOutbox } from '../queue/notify-outbox';
+import type { Requester } from '../queue/payloads';
+import type { Producers } from '../queue/producers';
+import type { RequestStore } from '../queue/request-store';
+import { createRequestThread } from '../queue/request-thread';
+import { enqueueWork, requestKindOf, subjectOfApproval, workRequestSchema, type WorkRequest } from '../queue/work-request';
+
+export interface IntakeDeps {
+  policy: ApprovalPolicy;
+  approvals: ApprovalStore;
+  audit: AuditTrail;
+  outbox: NotifyOutbox;
+  producers: Producers;
+  requests: RequestStore;
+  logger: Logger;
+  now: () => number;
+}
+
+export type IntakeOutcome =
+  | { kind: 'queued'; requestId: string }
+  | { kind: 'awaiting-approval'; requestId: string; expiresAt: number }
+  | { kind: 'duplicate'; requestId: string };
+
+/** Plain text of a subject title for summaries (the title is mrkdwn with code spans). */
+function plainTitle(work: WorkRequest): string {
+  return subjectTitle(work).replace(/[*`]/g, '').slice(0, 500);
+}
+
+export async function submitWork(deps: IntakeDeps, input: { requestId: string; requester: Requester; work: WorkRequest }): Promise<IntakeOutcome> {
+  const { requestId, requester } = input;
+  const work = workRequestSchema.parse(input.work);
+  const action = subjectAction(work);
+  const thread = createRequestThread(deps.outbox, { requestId, channel: requester.channelId });
+  const gated = needsApproval(deps.policy, action);
+  const createdAt = deps.now();
+
+  const existing = await deps.requests.get(requestId);
+  if (existing) return { kind: 'duplicate', requestId };
+  await deps.requests.create({
+    requestId,
+    kind: requestKindOf(work),
+    requester,
+    channel: requester.channelId,
+    summary: plainTitle(work),
+    status: gated ? 'awaiting-approval' : 'queued',
+  });
+  await deps.audit.record({ type: 'requested', requestId, actor: requester.userId, action, detail: { work } });
+
+  if (gated) {
+    let approval: ApprovalRequest;
+    try {
+      approval = await deps.approvals.create({
+        id: requestId,
+        requestId,
+        action,
+        requester,
+        command: work,
+        expiresAt: approvalExpiresAt(deps.policy, createdAt),
+      });
+    } catch (err) {
+      if (err instanceof ApprovalExistsError) return { kind: 'duplicate', requestId };
+      throw err;
+    }
+    await thread.parent(
+      buildApprovalRequestMessage({
+        approvalId: approval.id,
+        requesterId: requester.userId,
+        subject: work,
+        createdAt: approval.createdAt,
+        expiresAt: approval.expiresAt,
+        approvers: deps.policy.approvers,
+      }),
+    );
+    await deps.audit.record({ type: 'approval-requested', requestId, actor: requester.userId, action });
+    return { kind: 'awaiting-approval', requestId, expiresAt: approval.expiresAt };
+  }
+
+  await thread.parent(threadMessages.parent({ requestId, requester, subject: work, status: 'queued', now: createdAt }));
+  await enqueueWork(deps.producers, requestId, requester, work);
+  return { kind: 'queued', requestId };
+}
+
+export type DecideOutcome =
+  | { ok: true; approval: ApprovalRequest }
+  | { ok: false; reason: DecideDenial | 'not-found'; message: string };
+
+/**
+ * An approver's click. The policy decides who may decide (approvers only, never the requester, not after
+ * expiry); the store decides who wins (exactly one decision per approval).
+ */
+export async function decideApproval(
+  deps: IntakeDeps,
+  input: { approvalId: string; approve: boolean; decider: { userId: string; userGroups: readonly string[] } },
+): Promise<DecideOutcome> {
+  const now = deps.now();
+  const approval = await deps.approvals.get(input.approvalId);
+  if (!approval) return { ok: false, reason: 'not-found', message: 'This request no longer exists; ask again with the same command.' };
+  const requestId = approval.requestId ?? approval.id;
+
+  const allowed: Decision<DecideDenial> = mayDecide(
+    deps.policy,
+    { requesterId: approval.requester.userId, createdAt: approval.createdAt, expiresAt: approval.expiresAt, status: approval.status },
+    input.decider,
+    now,
+  );
+  if (!allowed.ok) {
+    await deps.audit.record({ type: 'denied', requestId, actor: input.decider.userId, action: approval.action, detail: { reason: allowed.reason } });
+    return allowed;
+  }
+
+  const decided = await deps.approvals.decide(approval.id, { approve: input.approve, userId: input.decider.userId, at: now });
+  if (!decided.ok) {
+    const message =
+      decided.reason === 'expired'
+        ? 'This request expired without a decision; ask again with the same command.'
+        : decided.reason === 'already-decided'
+          ? `This request was already ${decided.request?.status ?? 'decided'}; nothing more to decide.`
+          : 'This request no longer exists; ask again with the same command.';
+    return { ok: false, reason: decided.reason, message };
+  }
+
+  const result = decided.request;
+  const subject = subjectOfApproval(result.command);
+  const thread = createRequestThread(deps.outbox, { requestId, channel: result.requester.channelId });
+  if (input.approve) {
+    await deps.audit.record({ type: 'approved', requestId, actor: input.decider.userId, action: result.action });
+    await deps.requests.update(requestId, { status: 'queued' });
+    await thread.parent(threadMessages.parent({ requestId, requester: result.requester, subject, status: 'approved', approval: result, now }));
+    await enqueueWork(deps.producers, requestId, result.requester, workRequestSchema.parse(result.command));
+  } else {
+    await deps.audit.record({ type: 'rejected', requestId, actor: input.decider.userId, action: result.action });
+    await deps.requests.update(requestId, { status: 'rejected' });
+    await thread.parent(threadMessages.approvalDecided({ approval: result, subject, now }));
+  }
+  return { ok: true, approval: result };
+}

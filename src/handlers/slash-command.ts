@@ -1,0 +1,133 @@
+// `/batch-score …`: parse, check who may ask, then answer at once. The answer is the slash command's
+// acknowledgement itself (an ephemeral message), so the user hears back within Slack's 3 seconds;
+// anything that needs Azure is enqueued and reported later (look-ups via response_url, changes in a
+// thread). Modals are opened right after the acknowledgement, while the trigger_id is still valid.
+import type { App, RespondArguments, SlashCommand } from '@slack/bolt';
+import { actionOf, mayRequest } from '../domain/approval-policy';
+import { parseCommand, type Command } from '../domain/command-grammar';
+import { message, section, type SlackMessage } from '../slack/blocks/block-kit';
+import { buildHelpMessage } from '../slack/blocks/help-message';
+import { buildParseErrorMessage } from '../slack/blocks/parse-error-message';
+import { buildDeployModal } from '../slack/modals/deploy-modal';
+import { buildRunModal } from '../slack/modals/run-modal';
+import type { Requester } from '../queue/payloads';
+import type { BotDeps } from './bot-deps';
+import { intakeReply, unavailableReply } from './intake-replies';
+import { requestIdFrom } from './request-id';
+import { submitWork } from './request-intake';
+import { userGroupIds } from './user-groups';
+
+type Ack = (response?: string | RespondArguments) => Promise<void>;
+
+function ephemeral(msg: SlackMessage): RespondArguments {
+  return { response_type: 'ephemeral', text: msg.text, blocks: msg.blocks };
+}
+
+function textReply(text: string): RespondArguments {
+  return ephemeral(message(text, [section(text)]));
+}
+
+export function requesterOf(command: SlashCommand): Requester {
+  return { userId: command.user_id, teamId: command.team_id, channelId: command.channel_id, userName: command.user_name };
+}
+
+export function registerSlashCommand(app: App, deps: BotDeps): void {
+  app.command(deps.commandName, async ({ command, ack, client }) => {
+    await handleSlashCommand(deps, command, ack as Ack, (view) => client.views.open({ trigger_id: command.trigger_id, view }).then(() => undefined));
+  });
+}
+
+export async function handleSlashCommand(
+  deps: BotDeps,
+  command: SlashCommand,
+  ack: Ack,
+  openView: (view: Parameters<App['client']['views']['open']>[0]['view']) => Promise<void>,
+): Promise<void> {
+  const log = deps.logger.child({ user: command.user_id, channel: command.channel_id, trigger: command.trigger_id.slice(0, 12) });
+  const parsed = parseCommand(command.text ?? '');
+  if (!parsed.ok) {
+    await ack(ephemeral(buildParseErrorMessage(parsed.error, { commandName: deps.commandName })));
+    return;
+  }
+  const cmd: Command = parsed.command;
+  const requester = requesterOf(command);
+  const requestId = requestIdFrom('slash', command.trigger_id);
+  let acked = false;
+  const answer: Ack = async (response) => {
+    acked = true;
+    await ack(response);
+  };
+
+  try {
+    const groups = await deps.userGroups.groupsOf(command.user_id, userGroupIds([deps.policy.deployers, deps.policy.runners]));
+    const allowed = mayRequest(deps.policy, {
+      action: actionOf(cmd),
+      userId: command.user_id,
+      userGroups: groups,
+      channelId: command.channel_id,
+      teamId: command.team_id,
+    });
+    if (!allowed.ok) {
+      await deps.intake.audit.record({ type: 'denied', requestId, actor: command.user_id, action: cmd.verb, detail: { reason: allowed.reason } });
+      await answer(textReply(`:no_entry: ${allowed.message}`));
+      return;
+    }
+
+    switch (cmd.verb) {
+      case 'help':
+        await answer(ephemeral(buildHelpMessage({ ...(cmd.topic ? { topic: cmd.topic } : {}), commandName: deps.commandName })));
+        return;
+      case 'deploy': {
+        if (cmd.specFile) {
+          await answer(textReply('In Slack, `deploy` opens a form; `--spec <file>` is for the `batch-score` command line.'));
+          return;
+        }
+        const endpoints = await deps.endpoints.list();
+        await answer();
+        await openView(
+          buildDeployModal({
+            endpoints: endpoints.map((e) => e.name),
+            privateMetadata: { channelId: command.channel_id, requesterId: command.user_id, teamId: command.team_id },
+          }),
+        );
+        return;
+      }
+      case 'run': {
+        if (!cmd.spec) {
+          const endpoints = await deps.endpoints.list();
+          await answer();
+          await openView(
+            buildRunModal({
+              endpoints: endpoints.map((e) => e.name),
+              deploymentsByEndpoint: Object.fromEntries(endpoints.map((e) => [e.name, e.deployments])),
+              privateMetadata: { channelId: command.channel_id, requesterId: command.user_id, teamId: command.team_id },
+            }),
+          );
+          return;
+        }
+        const outcome = await submitWork(deps.intake, { requestId, requester, work: { kind: 'run', spec: cmd.spec } });
+        await answer(textReply(intakeReply(outcome)));
+        return;
+      }
+      case 'status':
+      case 'jobs':
+      case 'endpoints':
+      case 'show':
+        await deps.producers.ops({ requestId, requester, command: cmd, responseUrl: command.response_url });
+        await answer(textReply(':mag: Looking that up in Azure ML…'));
+        return;
+      case 'cancel':
+      case 'set-default':
+      case 'delete':
+      case 'data-register': {
+        const outcome = await submitWork(deps.intake, { requestId, requester, work: { kind: 'command', command: cmd } });
+        await answer(textReply(intakeReply(outcome)));
+        return;
+      }
+    }
+  } catch (err) {
+    log.error({ err }, 'could not take the slash command');
+    // After the acknowledgement (a modal that would not open) Slack takes no second answer.
+    if (!acked) await ack(textReply(unavailableReply()));
+  }
+}

@@ -1,0 +1,81 @@
+// The deploy queue's processor: runs (or resumes) the deploy plan for one request. Progress is saved in
+// the job after every step change (job.updateData), so a worker that dies mid-way is replaced by one that
+// skips finished steps and resumes an in-flight long-running operation from its saved poller.
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { createDeployProgress, deployProgressSchema, type DeployProgress } from '../azureml/deploy-plan';
+import { describeFailure } from './failure-report';
+import { isLastAttempt, isWorthRetrying, parsePayload } from './job-payload';
+import { deployJobSchema, type DeployJob } from './payloads';
+import { QUEUE_NAMES } from './queue-names';
+import { createRequestThread } from './request-thread';
+import { workspaceLinks, type WorkerContext } from './worker-context';
+import { threadMessages } from '../slack/thread-messages';
+
+export function createDeployProcessor(ctx: WorkerContext) {
+  return async function processDeploy(job: Job): Promise<{ scoringUri?: string }> {
+    const data: DeployJob = parsePayload(deployJobSchema, job);
+    const { requestId, requester, spec } = data;
+    const thread = createRequestThread(ctx.outbox, { requestId, channel: requester.channelId });
+    const log = ctx.logger.child({ requestId, jobId: job.id, queue: QUEUE_NAMES.deploy });
+    let progress: DeployProgress = data.progress ? deployProgressSchema.parse(data.progress) : createDeployProgress(spec);
+    const startedAt = job.processedOn ?? ctx.now();
+
+    const approval = await ctx.approvals.get(requestId);
+    const subject = { kind: 'deploy' as const, spec };
+    const parent = (status: 'running' | 'succeeded' | 'failed') =>
+      thread.parent(threadMessages.parent({ requestId, requester, subject, status, approval, now: ctx.now() }));
+
+    if (job.attemptsStarted <= 1 && !data.progress) {
+      await ctx.audit.record({ type: 'started', requestId, action: 'deploy' });
+    }
+    await ctx.requests.update(requestId, { status: 'running' });
+    await parent('running');
+    await thread.slot('checklist', threadMessages.deployChecklist({ spec, progress }));
+
+    try {
+      progress = await ctx.azureml.runDeployPlan(spec, progress, async (event) => {
+        progress = event.progress;
+        await job.updateData({ ...data, progress });
+        await thread.slot('checklist', threadMessages.deployChecklist({ spec, progress }));
+      });
+    } catch (err) {
+      const retry = isWorthRetrying(err) && !isLastAttempt(job);
+      log.warn({ err: describeFailure(err), retry }, 'deploy failed');
+      if (retry) throw err;
+      const failure = describeFailure(err);
+      await ctx.requests.update(requestId, { status: 'failed' });
+      await ctx.audit.record({ type: 'failed', requestId, action: 'deploy', detail: { ...failure } });
+      await parent('failed');
+      await thread.reply('final', threadMessages.failure({ requester, requestId, what: `Deploy of ${spec.deploymentName} to ${spec.endpointName}`, failure, durationMs: ctx.now() - startedAt }), {
+        broadcast: true,
+      });
+      throw new UnrecoverableError(failure.message);
+    }
+
+    const scoringUri = progress.steps.endpoint?.outputs?.scoringUri;
+    const durationMs = ctx.now() - startedAt;
+    await ctx.endpoints
+      .upsert({ name: spec.endpointName, deployments: [spec.deploymentName], ...(scoringUri ? { scoringUri } : {}), ...(spec.makeDefault ? { defaultDeployment: spec.deploymentName } : {}) })
+      .catch((err: unknown) => log.warn({ err }, 'could not refresh the endpoint directory'));
+    await ctx.requests.update(requestId, { status: 'succeeded' });
+    await ctx.audit.record({ type: 'succeeded', requestId, action: 'deploy', detail: { endpoint: spec.endpointName, deployment: spec.deploymentName } });
+    await parent('succeeded');
+    await thread.reply(
+      'final',
+      threadMessages.deploySucceeded({ requester, spec, scoringUri, durationMs, links: workspaceLinks(ctx) }),
+      { broadcast: true },
+    );
+    return scoringUri ? { scoringUri } : {};
+  };
+}
+
+export function createDeployWorker(ctx: WorkerContext, deps: { connection: Redis; prefix: string; concurrency?: number; lockDurationMs?: number; autorun?: boolean }): Worker {
+  return new Worker(QUEUE_NAMES.deploy, createDeployProcessor(ctx), {
+    connection: deps.connection,
+    prefix: deps.prefix,
+    concurrency: deps.concurrency ?? 2,
+    autorun: deps.autorun ?? false,
+    ...(deps.lockDurationMs ? { lockDuration: deps.lockDurationMs, stalledInterval: deps.lockDurationMs } : {}),
+  });
+}

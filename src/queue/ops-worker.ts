@@ -1,0 +1,162 @@
+// The ops queue's processor: every command other than deploy and run. Look-ups (status, jobs, endpoints,
+// show) answer the asker privately through the command's response_url; changes (cancel, set-default,
+// delete, data register) report in the request's thread like deploys and runs. It also sweeps expired
+// approvals, so their messages lose their buttons even if nobody clicks again.
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { commandSchema, type Command } from '../domain/command-grammar';
+import { threadMessages } from '../slack/thread-messages';
+import { describeFailure } from './failure-report';
+import { isLastAttempt, isWorthRetrying, parsePayload } from './job-payload';
+import { opsJobSchema, type OpsJob } from './payloads';
+import { QUEUE_NAMES } from './queue-names';
+import { createRequestThread } from './request-thread';
+import type { SlackMessage } from '../slack/blocks/block-kit';
+import { workspaceLinks, type WorkerContext } from './worker-context';
+import { subjectOfApproval } from './work-request';
+
+export const EXPIRE_APPROVALS_JOB = 'expire-approvals';
+
+type Lookup = Extract<Command, { verb: 'status' | 'jobs' | 'endpoints' | 'show' }>;
+type Change = Extract<Command, { verb: 'cancel' | 'set-default' | 'delete' | 'data-register' }>;
+
+async function answerLookup(ctx: WorkerContext, command: Lookup): Promise<SlackMessage> {
+  const az = ctx.azureml;
+  switch (command.verb) {
+    case 'status': {
+      const job = await az.jobs.get(command.jobName);
+      return threadMessages.jobDetails({ job, links: workspaceLinks(ctx), now: ctx.now() });
+    }
+    case 'jobs': {
+      const jobs = command.endpointName ? await az.jobs.listForEndpoint(command.endpointName) : await az.jobs.list();
+      return threadMessages.jobsList({ jobs, endpointName: command.endpointName });
+    }
+    case 'endpoints': {
+      const endpoints = await az.endpoints.list();
+      await ctx.endpoints.replace(
+        endpoints.map((e) => ({
+          name: e.name,
+          deployments: [],
+          ...(e.properties.defaults?.deploymentName ? { defaultDeployment: e.properties.defaults.deploymentName } : {}),
+          ...(e.properties.scoringUri ? { scoringUri: e.properties.scoringUri } : {}),
+        })),
+      );
+      return threadMessages.endpointsList({ endpoints });
+    }
+    case 'show': {
+      const [endpoint, deployments] = await Promise.all([az.endpoints.get(command.endpointName), az.deployments.list(command.endpointName)]);
+      await ctx.endpoints.upsert({
+        name: endpoint.name,
+        deployments: deployments.map((d) => d.name),
+        ...(endpoint.properties.defaults?.deploymentName ? { defaultDeployment: endpoint.properties.defaults.deploymentName } : {}),
+        ...(endpoint.properties.scoringUri ? { scoringUri: endpoint.properties.scoringUri } : {}),
+      });
+      return threadMessages.endpointDetails({ endpoint, deployments, links: workspaceLinks(ctx) });
+    }
+  }
+}
+
+/** Carries out a change and says what happened, in one line for the final reply. */
+async function applyChange(ctx: WorkerContext, command: Change): Promise<string> {
+  const az = ctx.azureml;
+  switch (command.verb) {
+    case 'cancel':
+      await az.jobs.cancelAndWait(command.jobName);
+      return `Cancel requested for job ${command.jobName}.`;
+    case 'set-default':
+      // Fail early with the service's own 404 when the deployment does not exist.
+      await az.deployments.get(command.endpointName, command.deploymentName);
+      await az.endpoints.setDefaultDeploymentAndWait(command.endpointName, command.deploymentName);
+      await ctx.endpoints.list().then(async (all) => {
+        const entry = all.find((e) => e.name === command.endpointName);
+        if (entry) await ctx.endpoints.upsert({ ...entry, defaultDeployment: command.deploymentName });
+      });
+      return `${command.deploymentName} is now the default deployment of ${command.endpointName}.`;
+    case 'delete':
+      await az.deleteEndpoint(command.endpointName);
+      await ctx.endpoints.remove(command.endpointName);
+      return `Endpoint ${command.endpointName} and all its deployments are deleted.`;
+    case 'data-register': {
+      const version = command.version ?? String(ctx.now());
+      const dataType = command.kind === 'UriFile' ? 'uri_file' : 'uri_folder';
+      const created = await az.assets.createDataVersion({ name: command.name, version }, dataType, command.uri);
+      return `Data asset ${command.name}:${version} registered (${dataType}) as ${created.id}.`;
+    }
+  }
+}
+
+export function createOpsProcessor(ctx: WorkerContext) {
+  return async function processOps(job: Job): Promise<unknown> {
+    if (job.name === EXPIRE_APPROVALS_JOB) return expireApprovals(ctx);
+    const data: OpsJob = parsePayload(opsJobSchema, job);
+    const parsed = commandSchema.safeParse(data.command);
+    if (!parsed.success) throw new UnrecoverableError(`ops job ${job.id} carries an invalid command`);
+    const command = parsed.data;
+    const { requestId, requester } = data;
+
+    if (command.verb === 'status' || command.verb === 'jobs' || command.verb === 'endpoints' || command.verb === 'show') {
+      let answer: SlackMessage;
+      try {
+        answer = await answerLookup(ctx, command);
+      } catch (err) {
+        if (isWorthRetrying(err) && !isLastAttempt(job)) throw err;
+        answer = threadMessages.failure({ requester, requestId, what: `\`${command.verb}\``, failure: describeFailure(err, command.verb) });
+      }
+      if (data.responseUrl) {
+        await ctx.outbox.enqueue({ requestId, channel: requester.channelId, op: 'response-url', key: 'answer', responseUrl: data.responseUrl, ...answer });
+      } else {
+        await ctx.outbox.enqueue({ requestId, channel: requester.channelId, op: 'ephemeral', key: 'answer', user: requester.userId, ...answer });
+      }
+      return { answered: command.verb };
+    }
+    if (command.verb !== 'cancel' && command.verb !== 'set-default' && command.verb !== 'delete' && command.verb !== 'data-register') {
+      throw new UnrecoverableError(`the ops queue does not handle '${command.verb}'`);
+    }
+
+    const thread = createRequestThread(ctx.outbox, { requestId, channel: requester.channelId });
+    if (job.attemptsStarted <= 1) await ctx.audit.record({ type: 'started', requestId, action: command.verb });
+    await ctx.requests.update(requestId, { status: 'running' });
+    const approval = await ctx.approvals.get(requestId);
+    const parent = (status: 'running' | 'succeeded' | 'failed') =>
+      thread.parent(threadMessages.parent({ requestId, requester, subject: { kind: 'command', command }, status, approval, now: ctx.now() }));
+    await parent('running');
+    try {
+      const summary = await applyChange(ctx, command);
+      await ctx.requests.update(requestId, { status: 'succeeded' });
+      await ctx.audit.record({ type: 'succeeded', requestId, action: command.verb });
+      await parent('succeeded');
+      await thread.reply('final', threadMessages.changeSucceeded({ requester, summary }), { broadcast: true });
+      return { summary };
+    } catch (err) {
+      if (isWorthRetrying(err) && !isLastAttempt(job)) throw err;
+      const failure = describeFailure(err, command.verb);
+      await ctx.requests.update(requestId, { status: 'failed' });
+      await ctx.audit.record({ type: 'failed', requestId, action: command.verb, detail: { ...failure } });
+      await parent('failed');
+      await thread.reply('final', threadMessages.failure({ requester, requestId, what: `\`${command.verb}\``, failure }), { broadcast: true });
+      throw new UnrecoverableError(failure.message);
+    }
+  };
+}
+
+async function expireApprovals(ctx: WorkerContext): Promise<{ expired: number }> {
+  const expired = await ctx.approvals.expireDue();
+  for (const approval of expired) {
+    const requestId = approval.requestId ?? approval.id;
+    await ctx.requests.update(requestId, { status: 'expired' });
+    await ctx.audit.record({ type: 'expired', requestId, action: approval.action });
+    const thread = createRequestThread(ctx.outbox, { requestId, channel: approval.requester.channelId });
+    await thread.parent(threadMessages.approvalDecided({ approval, subject: subjectOfApproval(approval.command), now: ctx.now() }));
+  }
+  return { expired: expired.length };
+}
+
+export function createOpsWorker(ctx: WorkerContext, deps: { connection: Redis; prefix: string; concurrency?: number; lockDurationMs?: number; autorun?: boolean }): Worker {
+  return new Worker(QUEUE_NAMES.ops, createOpsProcessor(ctx), {
+    connection: deps.connection,
+    prefix: deps.prefix,
+    concurrency: deps.concurrency ?? 4,
+    autorun: deps.autorun ?? false,
+    ...(deps.lockDurationMs ? { lockDuration: deps.lockDurationMs, stalledInterval: deps.lockDurationMs } : {}),
+  });
+}

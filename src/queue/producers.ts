@@ -1,0 +1,91 @@
+// Adding work to the queues. Job ids are deterministic (derived from the request id, or the scoring
+// job's name for watches) so that a Slack retry, a double click or a replayed approval collapses into
+// the job that already exists: BullMQ returns the existing job for a duplicate jobId.
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  deployJobSchema,
+  opsJobSchema,
+  runJobSchema,
+  watchJobSchema,
+  type DeployJobInput,
+  type OpsJobInput,
+  type RunJobInput,
+  type WatchJobInput,
+} from './payloads';
+import { QUEUE_NAMES } from './queue-names';
+
+/** Retries for transient failures (Azure 5xx/429 after the client's own retries, Redis hiccups). */
+const WORK_JOB_OPTIONS: JobsOptions = {
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 5_000 },
+  removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
+  removeOnFail: { age: 30 * 24 * 3600 },
+};
+
+export interface Producers {
+  deploy(job: DeployJobInput): Promise<string>;
+  run(job: RunJobInput): Promise<string>;
+  ops(job: OpsJobInput, opts?: { delayMs?: number; jobId?: string }): Promise<string>;
+  watch(job: WatchJobInput, opts?: { delayMs?: number }): Promise<string>;
+  close(): Promise<void>;
+}
+
+export function deployJobId(requestId: string): string {
+  return `deploy-${requestId}`;
+}
+export function runJobId(requestId: string): string {
+  return `run-${requestId}`;
+}
+export function opsJobId(requestId: string): string {
+  return `ops-${requestId}`;
+}
+export function watchJobId(jobName: string): string {
+  return `watch-${jobName}`;
+}
+
+export function createProducers(deps: { connection: Redis; prefix: string }): Producers {
+  const make = (name: string) => new Queue(name, { connection: deps.connection, prefix: deps.prefix });
+  const queues = {
+    deploy: make(QUEUE_NAMES.deploy),
+    run: make(QUEUE_NAMES.run),
+    ops: make(QUEUE_NAMES.ops),
+    watch: make(QUEUE_NAMES.watch),
+  };
+  return {
+    async deploy(input) {
+      const data = deployJobSchema.parse(input);
+      const job = await queues.deploy.add('deploy', data, { ...WORK_JOB_OPTIONS, jobId: deployJobId(data.requestId) });
+      return job.id!;
+    },
+    async run(input) {
+      const data = runJobSchema.parse(input);
+      const job = await queues.run.add('run', data, { ...WORK_JOB_OPTIONS, jobId: runJobId(data.requestId) });
+      return job.id!;
+    },
+    async ops(input, opts) {
+      const data = opsJobSchema.parse(input);
+      const job = await queues.ops.add('ops', data, {
+        ...WORK_JOB_OPTIONS,
+        jobId: opts?.jobId ?? opsJobId(data.requestId),
+        ...(opts?.delayMs ? { delay: opts.delayMs } : {}),
+      });
+      return job.id!;
+    },
+    async watch(input, opts) {
+      const data = watchJobSchema.parse(input);
+      // A watch re-schedules itself (moveToDelayed) instead of failing, so many attempts are fine:
+      // they only count real errors while talking to Azure.
+      const job = await queues.watch.add('watch', data, {
+        ...WORK_JOB_OPTIONS,
+        attempts: 10,
+        jobId: watchJobId(data.jobName),
+        ...(opts?.delayMs ? { delay: opts.delayMs } : {}),
+      });
+      return job.id!;
+    },
+    async close() {
+      await Promise.all(Object.values(queues).map((q) => q.close()));
+    },
+  };
+}

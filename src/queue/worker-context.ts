@@ -1,0 +1,37 @@
+// Everything the work queues' processors need, injected once by the worker entry point (or a test).
+import type { Logger } from 'pino';
+import type { AzureMlClient } from '../azureml';
+import type { AzureCloudDescription } from '../azureml/clouds';
+import type { WorkspaceCoordinates } from '../azureml/workspace';
+import type { ApprovalStore } from './approval-store';
+import type { AuditTrail } from './audit-trail';
+import type { NotifyOutbox } from './notify-outbox';
+import type { Producers } from './producers';
+import type { RequestStore } from './request-store';
+import type { EndpointDirectory } from './endpoint-directory';
+
+export interface WatchPacing {
+  /** First re-check after invoking, and the floor of every interval. */
+  minIntervalMs: number;
+  /** The interval grows towards this while a job runs long. */
+  maxIntervalMs: number;
+}
+
+export interface WorkerContext {
+  azureml: AzureMlClient;
+  cloud: AzureCloudDescription;
+  workspace: WorkspaceCoordinates;
+  outbox: NotifyOutbox;
+  audit: AuditTrail;
+  requests: RequestStore;
+  approvals: ApprovalStore;
+  producers: Producers;
+  endpoints: EndpointDirectory;
+  watch: WatchPacing;
+  logger: Logger;
+  now: () => number;
+}
+
+export function workspaceLinks(ctx: Pick<WorkerContext, 'cloud' | 'workspace'>): { studioUrl: string; workspace: WorkspaceCoordinates } {
+  return { studioUrl: ctx.cloud.studioUrl, workspace: ctx.workspace };
+}

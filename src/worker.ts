@@ -1,0 +1,137 @@
+// Entry point of the worker process: the Azure ML client, the stores, and one BullMQ worker per queue
+// (deploy, run, watch, ops, notify), closed gracefully on SIGTERM. Any number of worker processes can
+// share one Redis; BullMQ hands each job to exactly one of them.
+import type { Worker } from 'bullmq';
+import type { Logger } from 'pino';
+import { createAzureMlClient, type AzureMlClient } from './azureml';
+import { createArmClient } from './azureml/arm-client';
+import { AZURE_CLOUDS } from './azureml/clouds';
+import { createAzureCredential, type TokenCredential } from './azureml/credentials';
+import type { DatastoreAccess } from './azureml/datastore-container';
+import type { Config } from './config';
+import { createApprovalStore } from './queue/approval-store';
+import { createAuditTrail } from './queue/audit-trail';
+import { createRedisConnection } from './queue/connection';
+import { createDeployWorker } from './queue/deploy-worker';
+import { createEndpointDirectory } from './queue/endpoint-directory';
+import { createNotifyOutbox } from './queue/notify-outbox';
+import { createNotifyWorker } from './queue/notify-worker';
+import { createOpsWorker, EXPIRE_APPROVALS_JOB } from './queue/ops-worker';
+import { createProducers } from './queue/producers';
+import { QUEUE_NAMES } from './queue/queue-names';
+import { createRequestStore } from './queue/request-store';
+import { createRunWorker } from './queue/run-worker';
+import { createWatchWorker } from './queue/watch-worker';
+import { startWorkerHost, type WorkerHost } from './queue/worker-host';
+import type { WorkerContext } from './queue/worker-context';
+import { createSlackClient } from './slack/slack-client';
+import { Queue } from 'bullmq';
+
+export interface WorkerOptions {
+  logger: Logger;
+  /** Another credential than DefaultAzureCredential (the sandbox's). */
+  credential?: TokenCredential;
+  now?: () => number;
+  /** How soon a job whose worker died is picked up by another (BullMQ lockDuration); default 30 s. */
+  lockDurationMs?: number;
+  /** Pacing of the notify worker per channel; default Slack's 1 message per second. */
+  perChannelIntervalMs?: number;
+  /** How often pending approvals are checked for expiry; default 30 s. */
+  expirySweepMs?: number;
+  /** Poll pacing for long-running operations (sandbox runs use short ones). */
+  poll?: { minIntervalMs?: number; maxIntervalMs?: number };
+  /** Handle SIGTERM/SIGINT in this process (default true); tests close explicitly. */
+  handleSignals?: boolean;
+}
+
+export interface WorkersHandle {
+  azureml: AzureMlClient;
+  workers: Worker[];
+  close(): Promise<void>;
+}
+
+export function storageAccessOf(config: Config['azure'], credential: TokenCredential): DatastoreAccess {
+  if (config.storageConnectionString) return { kind: 'connection-string', connectionString: config.storageConnectionString };
+  return { kind: 'credential', credential, ...(config.storageBlobUrl ? { blobServiceUrl: config.storageBlobUrl } : {}) };
+}
+
+export function createAzureMlFromConfig(config: Config['azure'], opts: { logger: Logger; credential?: TokenCredential; artifactsRoot?: string; poll?: WorkerOptions['poll'] }): AzureMlClient {
+  const cloud = AZURE_CLOUDS[config.cloud];
+  const credential =
+    opts.credential ??
+    createAzureCredential(cloud, { ...(config.tenantId ? { tenantId: config.tenantId } : {}), ...(config.clientId ? { managedIdentityClientId: config.clientId } : {}) });
+  const arm = createArmClient({
+    cloud,
+    credential,
+    ...(config.armEndpoint ? { baseUrl: config.armEndpoint } : {}),
+    apiVersion: config.apiVersion,
+    logger: opts.logger,
+  });
+  return createAzureMlClient({
+    workspace: { subscriptionId: config.subscriptionId, resourceGroup: config.resourceGroup, workspace: config.workspace, location: config.location },
+    arm,
+    storage: storageAccessOf(config, credential),
+    ...(opts.artifactsRoot ? { artifactsRoot: opts.artifactsRoot } : {}),
+    ...(opts.poll ? { poll: opts.poll } : {}),
+  });
+}
+
+export async function startWorkers(config: Config, opts: WorkerOptions): Promise<WorkersHandle> {
+  const logger = opts.logger.child({ process: 'worker' });
+  const now = opts.now ?? Date.now;
+  const prefix = config.redis.queuePrefix;
+  const connection = createRedisConnection(config.redis.url, { forWorker: true, name: 'bsb-worker' });
+  const producerConnection = createRedisConnection(config.redis.url, { name: 'bsb-worker-producer' });
+  const azureml = createAzureMlFromConfig(config.azure, { logger, credential: opts.credential, artifactsRoot: config.worker.artifactsRoot, poll: opts.poll });
+  const producers = createProducers({ connection: producerConnection, prefix });
+  const outbox = createNotifyOutbox({ connection: producerConnection, prefix });
+
+  const ctx: WorkerContext = {
+    azureml,
+    cloud: AZURE_CLOUDS[config.azure.cloud],
+    workspace: azureml.workspace,
+    outbox,
+    audit: createAuditTrail({ connection: producerConnection, prefix, now }),
+    requests: createRequestStore({ connection: producerConnection, prefix, now }),
+    approvals: createApprovalStore({ connection: producerConnection, prefix, now }),
+    producers,
+    endpoints: createEndpointDirectory({ connection: producerConnection, prefix }),
+    watch: { minIntervalMs: config.worker.watchMinIntervalMs, maxIntervalMs: config.worker.watchMaxIntervalMs },
+    logger,
+    now,
+  };
+  const common = { connection, prefix, ...(opts.lockDurationMs ? { lockDurationMs: opts.lockDurationMs } : {}) };
+  const concurrency = config.worker.concurrency;
+  const slack = createSlackClient({ token: config.slack.botToken, ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}), logger });
+  const workers: Worker[] = [
+    createDeployWorker(ctx, { ...common, concurrency }),
+    createRunWorker(ctx, { ...common, concurrency }),
+    createWatchWorker(ctx, { ...common, concurrency: Math.max(20, concurrency * 5) }),
+    createOpsWorker(ctx, { ...common, concurrency }),
+    createNotifyWorker({
+      connection,
+      prefix,
+      slack,
+      logger,
+      concurrency: Math.max(10, concurrency * 2),
+      ...(opts.perChannelIntervalMs !== undefined ? { perChannelIntervalMs: opts.perChannelIntervalMs } : {}),
+      ...(opts.lockDurationMs ? { lockDurationMs: opts.lockDurationMs, stalledIntervalMs: opts.lockDurationMs } : {}),
+    }),
+  ];
+
+  // Expired approvals lose their buttons even if nobody clicks: one scheduler for all worker processes.
+  const opsQueue = new Queue(QUEUE_NAMES.ops, { connection: producerConnection, prefix });
+  await opsQueue.upsertJobScheduler(EXPIRE_APPROVALS_JOB, { every: opts.expirySweepMs ?? 30_000 }, { name: EXPIRE_APPROVALS_JOB, data: {} });
+  await outbox.recoverPending();
+
+  const host: WorkerHost = startWorkerHost({
+    workers,
+    logger,
+    ...(opts.handleSignals === false ? { signals: [] } : {}),
+    onClosed: async () => {
+      await Promise.all([producers.close(), outbox.close(), opsQueue.close()]);
+      await Promise.all([connection.quit().catch(() => connection.disconnect()), producerConnection.quit().catch(() => producerConnection.disconnect())]);
+    },
+  });
+  return { azureml, workers, close: () => host.close() };
+}
