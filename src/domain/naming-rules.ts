@@ -40,3 +40,12 @@ export const computeNameSchema = z
   .string()
   .trim()
   .regex(COMPUTE_RULE, 'a compute name must be 2-16 characters of letters, digits and "-", beginning with a letter');
+
+/**
+ * Batch scoring job names: ARM job names, which the service generates as GUIDs or "<adjective>_<noun>_<id>";
+ * mfe.json's name pattern for workspace child resources is ^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$.
+ */
+export const jobNameSchema = z
+  .string()
+  .trim()
+  .regex(/^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$/, 'a job name must be 1-255 characters of letters, digits, "-" and "_", starting with a letter or digit');

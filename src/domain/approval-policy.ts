@@ -1,0 +1,181 @@
+// Who may ask for what, where, and who may approve it: pure decisions over a config-shaped policy, so the
+// handlers (ask), the approval buttons (decide) and the tests share one answer. The store that makes a
+// decision atomic lives in src/queue/approval-store.ts; this file only says whether a decision is allowed.
+import { z } from 'zod';
+import type { Command } from './command-grammar';
+
+/** Every action a command can take; the names are the command grammar's verbs. */
+export const ACTIONS = [
+  'deploy',
+  'run',
+  'set-default',
+  'delete',
+  'cancel',
+  'data-register',
+  'status',
+  'jobs',
+  'endpoints',
+  'show',
+  'help',
+] as const;
+export const actionSchema = z.enum(ACTIONS);
+export type Action = z.infer<typeof actionSchema>;
+
+/** Actions that only read; they never need approval, whatever the configuration says. */
+export const READ_ONLY_ACTIONS: readonly Action[] = ['status', 'jobs', 'endpoints', 'show', 'help'];
+/** Actions that change endpoints and deployments: gated by `deployers`. */
+export const DEPLOYER_ACTIONS: readonly Action[] = ['deploy', 'set-default', 'delete'];
+/** Actions that start, stop or feed scoring jobs: gated by `runners`. */
+export const RUNNER_ACTIONS: readonly Action[] = ['run', 'cancel', 'data-register'];
+
+/** Slack user ids (U…, W… on Enterprise Grid) and user-group ids (S…). */
+export const slackPrincipalIdSchema = z
+  .string()
+  .trim()
+  .regex(/^[UWS][A-Z0-9]{2,}$/, 'must be a Slack user id (U… or W…) or user-group id (S…)');
+
+const principalList = z.array(slackPrincipalIdSchema);
+
+export const approvalPolicySchema = z
+  .object({
+    requiredFor: z.array(actionSchema),
+    approvers: principalList,
+    ttlMs: z.number().int().positive(),
+    /** Absent or empty: everyone in the allowed channels may deploy. */
+    deployers: principalList.optional(),
+    /** Absent or empty: everyone in the allowed channels may run. */
+    runners: principalList.optional(),
+    /** Absent or empty: any channel the bot is in. */
+    allowedChannelIds: z.array(z.string().min(1)).optional(),
+    allowedTeamIds: z.array(z.string().min(1)).optional(),
+  })
+  .superRefine((policy, ctx) => {
+    // With approvals required and nobody to give them, every gated request would wait until it expires.
+    const gated = policy.requiredFor.filter((a) => !READ_ONLY_ACTIONS.includes(a));
+    if (gated.length > 0 && policy.approvers.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['approvers'],
+        message: `approval is required for ${gated.join(', ')} but no approvers are configured`,
+      });
+    }
+  });
+export type ApprovalPolicy = z.infer<typeof approvalPolicySchema>;
+
+export type Decision<Reason extends string> = { ok: true } | { ok: false; reason: Reason; message: string };
+
+export type RequestDenial = 'team-not-allowed' | 'channel-not-allowed' | 'not-a-deployer' | 'not-a-runner';
+export type DecideDenial = 'not-an-approver' | 'self-approval' | 'expired' | 'already-decided';
+
+export interface Requester {
+  action: Action;
+  userId: string;
+  /** The user's user-group ids (usergroups.users.list), so an S… id in a list admits its members. */
+  userGroups: readonly string[];
+  channelId: string;
+  teamId: string;
+}
+
+export interface PendingDecision {
+  requesterId: string;
+  createdAt: number;
+  expiresAt: number;
+  status: 'pending' | 'approved' | 'rejected' | 'expired';
+}
+
+export interface Decider {
+  userId: string;
+  userGroups: readonly string[];
+}
+
+/** The action a parsed command takes (the grammar's verbs are the action names). */
+export function actionOf(command: Command): Action {
+  return command.verb;
+}
+
+export function isReadOnly(action: Action): boolean {
+  return READ_ONLY_ACTIONS.includes(action);
+}
+
+export function needsApproval(policy: ApprovalPolicy, action: Action): boolean {
+  return !isReadOnly(action) && policy.requiredFor.includes(action);
+}
+
+/** When a request made at `createdAt` stops being approvable. */
+export function approvalExpiresAt(policy: ApprovalPolicy, createdAt: number): number {
+  return createdAt + policy.ttlMs;
+}
+
+function isIn(list: readonly string[], who: { userId: string; userGroups: readonly string[] }): boolean {
+  return list.includes(who.userId) || who.userGroups.some((group) => list.includes(group));
+}
+
+/** An absent or empty allow-list admits everyone. */
+function admits(list: readonly string[] | undefined, who: { userId: string; userGroups: readonly string[] }): boolean {
+  return list === undefined || list.length === 0 || isIn(list, who);
+}
+
+/** May this user ask for this action here? (Before approval: approval is a second, separate gate.) */
+export function mayRequest(policy: ApprovalPolicy, request: Requester): Decision<RequestDenial> {
+  const { allowedTeamIds, allowedChannelIds } = policy;
+  if (allowedTeamIds && allowedTeamIds.length > 0 && !allowedTeamIds.includes(request.teamId)) {
+    return { ok: false, reason: 'team-not-allowed', message: 'This bot does not serve this Slack workspace.' };
+  }
+  // Help stays available everywhere so people can find out where the bot does work.
+  if (request.action !== 'help' && allowedChannelIds && allowedChannelIds.length > 0 && !allowedChannelIds.includes(request.channelId)) {
+    return {
+      ok: false,
+      reason: 'channel-not-allowed',
+      message: 'This bot is not enabled in this channel; use it in one of its channels, or ask an admin to allow this one.',
+    };
+  }
+  if (DEPLOYER_ACTIONS.includes(request.action) && !admits(policy.deployers, request)) {
+    return {
+      ok: false,
+      reason: 'not-a-deployer',
+      message: `You are not on the list of people who may ${request.action} endpoints; ask an admin to add you (or your user group) to the deployers.`,
+    };
+  }
+  if (RUNNER_ACTIONS.includes(request.action) && !admits(policy.runners, request)) {
+    return {
+      ok: false,
+      reason: 'not-a-runner',
+      message: `You are not on the list of people who may ${request.action === 'data-register' ? 'register data' : `${request.action} jobs`}; ask an admin to add you (or your user group) to the runners.`,
+    };
+  }
+  return { ok: true };
+}
+
+/** May this person approve or reject this request now? */
+export function mayDecide(
+  policy: ApprovalPolicy,
+  request: PendingDecision,
+  decider: Decider,
+  now: number,
+): Decision<DecideDenial> {
+  if (request.status === 'expired' || (request.status === 'pending' && now >= request.expiresAt)) {
+    return {
+      ok: false,
+      reason: 'expired',
+      message: `This request expired at ${new Date(request.expiresAt).toISOString()} without a decision; ask again with the same command.`,
+    };
+  }
+  if (request.status !== 'pending') {
+    return { ok: false, reason: 'already-decided', message: `This request was already ${request.status}; nothing more to decide.` };
+  }
+  if (!isIn(policy.approvers, decider)) {
+    return {
+      ok: false,
+      reason: 'not-an-approver',
+      message: 'Only the configured approvers can approve or reject requests; ask one of them to decide.',
+    };
+  }
+  if (decider.userId === request.requesterId) {
+    return {
+      ok: false,
+      reason: 'self-approval',
+      message: 'You made this request yourself, so another approver has to decide on it.',
+    };
+  }
+  return { ok: true };
+}

@@ -1,0 +1,81 @@
+// The message an approver acts on: who asked, the full request as fields, when it expires, and
+// Approve / Reject buttons whose value is the approval id (the handler looks the request up by it;
+// nothing else in the payload is trusted). Posted once per approval; replaced by the decided message.
+import { code, escapeMrkdwn, mention } from '../mrkdwn';
+import { actions, button, context, fieldSections, message, section, type SlackMessage } from './block-kit';
+import { subjectAction, subjectFields, subjectTitle, type RequestSubject } from './request-subject';
+import { slackDate } from './time-text';
+
+/** The ids the actions handler listens for. */
+export const APPROVAL_ACTIONS = {
+  blockId: 'approval-decision',
+  approve: 'approval-approve',
+  reject: 'approval-reject',
+} as const;
+
+export interface ApprovalRequestView {
+  approvalId: string;
+  requesterId: string;
+  subject: RequestSubject;
+  createdAt: number;
+  expiresAt: number;
+  /** Approver user ids (U…) or user-group ids (S…), mentioned so they are notified. */
+  approvers?: readonly string[];
+}
+
+function mentionPrincipal(id: string): string {
+  // User groups are mentioned with <!subteam^S…>; only well-formed ids become mentions.
+  return /^S[A-Z0-9]+$/.test(id) ? `<!subteam^${id}>` : mention(id);
+}
+
+/** Deleting cannot be undone, so approving it asks once more. */
+const DELETE_CONFIRM = {
+  title: 'Delete the endpoint?',
+  text: 'The endpoint and all its deployments will be deleted. This cannot be undone.',
+  confirm: 'Approve delete',
+  deny: 'Cancel',
+};
+
+export function buildApprovalRequestMessage(view: ApprovalRequestView): SlackMessage {
+  const title = subjectTitle(view.subject);
+  const asks = `:raised_hand: ${mention(view.requesterId)} asks to: ${title}`;
+  const approvers = (view.approvers ?? []).slice(0, 20).map(mentionPrincipal).join(' ');
+  const destructive = subjectAction(view.subject) === 'delete';
+  return message(`Approval needed: ${mention(view.requesterId)} asks to ${title}`, [
+    section(asks),
+    ...fieldSections(subjectFields(view.subject)),
+    context([
+      `Requested ${slackDate(view.createdAt)} · expires ${slackDate(view.expiresAt)} · approval ${code(view.approvalId)}`,
+      ...(approvers ? [`Approvers: ${approvers}`] : []),
+    ]),
+    actions(APPROVAL_ACTIONS.blockId, [
+      button({
+        text: 'Approve',
+        actionId: APPROVAL_ACTIONS.approve,
+        value: view.approvalId,
+        style: 'primary',
+        ...(destructive ? { confirm: DELETE_CONFIRM } : {}),
+      }),
+      button({ text: 'Reject', actionId: APPROVAL_ACTIONS.reject, value: view.approvalId, style: 'danger' }),
+    ]),
+  ]);
+}
+
+/** The same request once decided: who decided and when, and no buttons left to press. */
+export function buildApprovalDecidedMessage(
+  view: ApprovalRequestView & { decision: 'approved' | 'rejected' | 'expired'; deciderId?: string; decidedAt: number },
+): SlackMessage {
+  const title = subjectTitle(view.subject);
+  const outcome =
+    view.decision === 'approved'
+      ? `:white_check_mark: Approved by ${view.deciderId ? mention(view.deciderId) : 'an approver'} ${slackDate(view.decidedAt)}`
+      : view.decision === 'rejected'
+        ? `:no_entry: Rejected by ${view.deciderId ? mention(view.deciderId) : 'an approver'} ${slackDate(view.decidedAt)}`
+        : `:hourglass: Expired ${slackDate(view.decidedAt)} without a decision`;
+  return message(`${escapeMrkdwn(view.decision)}: ${title}`, [
+    section(`${mention(view.requesterId)} asked to: ${title}`),
+    ...fieldSections(subjectFields(view.subject)),
+    section(outcome),
+    context([`Requested ${slackDate(view.createdAt)} · approval ${code(view.approvalId)}`]),
+  ]);
+}

@@ -1,0 +1,155 @@
+// What a request asks for, rendered the same way everywhere it appears (approval request, approval
+// decided, the request's parent message): a one-line title and the full request as label/value fields.
+// A request comes from a parsed command, from the deploy modal (a DeploySpec) or from the run modal
+// (a RunSpec). Every value is escaped here, because all of it is user input.
+import type { Action } from '../../domain/approval-policy';
+import type { Command } from '../../domain/command-grammar';
+import { describeDataReference, parseDataReference } from '../../domain/data-reference';
+import type { DeploySpec } from '../../domain/deploy-spec';
+import type { RunSpec } from '../../domain/run-spec';
+import { code, escapeMrkdwn } from '../mrkdwn';
+
+export type RequestSubject =
+  | { kind: 'command'; command: Command }
+  | { kind: 'deploy'; spec: DeploySpec }
+  | { kind: 'run'; spec: RunSpec };
+
+/** A label (our words) and a value (escaped mrkdwn) for a section field. */
+export interface Field {
+  label: string;
+  value: string;
+}
+
+export function subjectAction(subject: RequestSubject): Action {
+  if (subject.kind === 'deploy') return 'deploy';
+  if (subject.kind === 'run') return 'run';
+  return subject.command.verb;
+}
+
+function describeUri(uri: string): string {
+  try {
+    return describeDataReference(parseDataReference(uri));
+  } catch {
+    return uri; // already validated upstream; shown raw (escaped) rather than hidden if it is not
+  }
+}
+
+function runTitle(spec: RunSpec): string {
+  const target = spec.deploymentName ? `${code(spec.endpointName)} (deployment ${code(spec.deploymentName)})` : code(spec.endpointName);
+  return `*Run* a batch scoring job on ${target}`;
+}
+
+/** One line of mrkdwn: what is asked, with names in code. */
+export function subjectTitle(subject: RequestSubject): string {
+  if (subject.kind === 'deploy') {
+    return `*Deploy* ${code(subject.spec.deploymentName)} to batch endpoint ${code(subject.spec.endpointName)}`;
+  }
+  if (subject.kind === 'run') return runTitle(subject.spec);
+  const c = subject.command;
+  switch (c.verb) {
+    case 'deploy':
+      return c.specFile ? `*Deploy* from spec file ${code(c.specFile)}` : '*Deploy* a model';
+    case 'run':
+      return c.spec ? runTitle(c.spec) : '*Run* a batch scoring job';
+    case 'status':
+      return `*Status* of job ${code(c.jobName)}`;
+    case 'cancel':
+      return `*Cancel* job ${code(c.jobName)}`;
+    case 'jobs':
+      return c.endpointName ? `*Jobs* of endpoint ${code(c.endpointName)}` : '*Jobs* of all endpoints';
+    case 'endpoints':
+      return '*List* batch endpoints';
+    case 'show':
+      return `*Show* endpoint ${code(c.endpointName)}`;
+    case 'set-default':
+      return `*Set default* deployment of ${code(c.endpointName)} to ${code(c.deploymentName)}`;
+    case 'delete':
+      return `*Delete* batch endpoint ${code(c.endpointName)} and its deployments`;
+    case 'data-register':
+      return `*Register data* ${code(c.name)}${c.version ? ` version ${code(c.version)}` : ''}`;
+    case 'help':
+      return '*Help*';
+  }
+}
+
+function runFields(spec: RunSpec): Field[] {
+  return [
+    { label: 'Endpoint', value: code(spec.endpointName) },
+    { label: 'Deployment', value: spec.deploymentName ? code(spec.deploymentName) : 'the default deployment' },
+    { label: `Input (${spec.input.kind})`, value: `${escapeMrkdwn(describeUri(spec.input.uri))}\n${code(spec.input.uri)}` },
+    {
+      label: 'Output',
+      value: spec.output ? code(spec.output.uri) : "a folder named after the job on the workspace's default datastore",
+    },
+  ];
+}
+
+function deployFields(spec: DeploySpec): Field[] {
+  const model =
+    spec.model.kind === 'registered'
+      ? `registered ${code(`${spec.model.name}:${spec.model.version}`)}`
+      : `upload folder ${code(spec.model.localPath)} as ${code(spec.model.name)}`;
+  const codeSource =
+    spec.code.kind === 'registered'
+      ? `registered ${code(`${spec.code.name}:${spec.code.version}`)}`
+      : `upload folder ${code(spec.code.localPath)} as ${code(spec.code.name)}`;
+  const environment =
+    spec.environment.kind === 'registered'
+      ? `registered ${code(`${spec.environment.name}:${spec.environment.version}`)}`
+      : `image ${code(spec.environment.image)} as ${code(spec.environment.name)}${spec.environment.condaFile ? ' with a conda file' : ''}`;
+  const compute =
+    spec.compute.kind === 'existing'
+      ? `existing ${code(spec.compute.name)}`
+      : `new cluster ${code(spec.compute.name)} (${escapeMrkdwn(spec.compute.vmSize)}, ${spec.compute.minNodeCount}-${spec.compute.maxNodeCount} nodes)`;
+  return [
+    { label: 'Endpoint', value: code(spec.endpointName) },
+    { label: 'Deployment', value: code(spec.deploymentName) },
+    { label: 'Model', value: model },
+    { label: 'Code', value: `${codeSource}, script ${code(spec.scoringScript)}` },
+    { label: 'Environment', value: environment },
+    { label: 'Compute', value: compute },
+    { label: 'Instances', value: String(spec.instanceCount) },
+    { label: 'Max concurrency per instance', value: String(spec.maxConcurrencyPerInstance) },
+    { label: 'Mini-batch size', value: String(spec.miniBatchSize) },
+    { label: 'Retries', value: `${spec.retrySettings.maxRetries}, timeout ${escapeMrkdwn(spec.retrySettings.timeout)}` },
+    { label: 'Error threshold', value: spec.errorThreshold === -1 ? 'ignore all item failures (-1)' : String(spec.errorThreshold) },
+    { label: 'Logging level', value: spec.loggingLevel },
+    { label: 'Make default', value: spec.makeDefault ? 'yes' : 'no' },
+    ...(spec.description ? [{ label: 'Description', value: escapeMrkdwn(spec.description) }] : []),
+  ];
+}
+
+/** The full request as fields, so an approver sees exactly what will happen. */
+export function subjectFields(subject: RequestSubject): Field[] {
+  if (subject.kind === 'deploy') return deployFields(subject.spec);
+  if (subject.kind === 'run') return runFields(subject.spec);
+  const c = subject.command;
+  switch (c.verb) {
+    case 'run':
+      return c.spec ? runFields(c.spec) : [];
+    case 'deploy':
+      return c.specFile ? [{ label: 'Spec file', value: code(c.specFile) }] : [];
+    case 'status':
+    case 'cancel':
+      return [{ label: 'Job', value: code(c.jobName) }];
+    case 'jobs':
+      return c.endpointName ? [{ label: 'Endpoint', value: code(c.endpointName) }] : [];
+    case 'show':
+    case 'delete':
+      return [{ label: 'Endpoint', value: code(c.endpointName) }];
+    case 'set-default':
+      return [
+        { label: 'Endpoint', value: code(c.endpointName) },
+        { label: 'New default deployment', value: code(c.deploymentName) },
+      ];
+    case 'data-register':
+      return [
+        { label: 'Name', value: code(c.name) },
+        { label: 'Version', value: c.version ? code(c.version) : 'next free version' },
+        { label: `Data (${c.kind})`, value: `${escapeMrkdwn(describeUri(c.uri))}\n${code(c.uri)}` },
+      ];
+    case 'endpoints':
+    case 'help':
+      return [];
+  }
+}
