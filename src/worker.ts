@@ -123,6 +123,20 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
   const opsQueue = new Queue(QUEUE_NAMES.ops, { connection: producerConnection, prefix });
   await opsQueue.upsertJobScheduler(EXPIRE_APPROVALS_JOB, { every: opts.expirySweepMs ?? 30_000 }, { name: EXPIRE_APPROVALS_JOB, data: {} });
   await outbox.recoverPending();
+  // The run modal offers the workspace's endpoints from this directory; fill it once at start.
+  void azureml.endpoints
+    .list()
+    .then((list) =>
+      ctx.endpoints.replace(
+        list.map((e) => ({
+          name: e.name,
+          deployments: [],
+          ...(e.properties.defaults?.deploymentName ? { defaultDeployment: e.properties.defaults.deploymentName } : {}),
+          ...(e.properties.scoringUri ? { scoringUri: e.properties.scoringUri } : {}),
+        })),
+      ),
+    )
+    .catch((err: unknown) => logger.warn({ err }, 'could not list the workspace endpoints at start'));
 
   const host: WorkerHost = startWorkerHost({
     workers,

@@ -20,12 +20,20 @@ export function isLastAttempt(job: Job): boolean {
   return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }
 
-/** Whether another attempt could succeed: transient Azure failures (throttling, 5xx, network) only. */
+/** Network failures of our own connections (Redis, sockets): transient by nature. */
+const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
+
+/**
+ * Whether another attempt could succeed: transient Azure failures (throttling, 5xx, network) and lost
+ * connections. Everything else (validation, an output that exists, a path outside the artifacts root,
+ * a 4xx from Azure) fails the same way every time, so it is reported at once instead of retried.
+ */
 export function isWorthRetrying(err: unknown): boolean {
   if (err instanceof UnrecoverableError) return false;
   const cause = (err as { cause?: unknown }).cause;
   if (isAzureMlError(err)) return err.retriable;
   if (isAzureMlError(cause)) return cause.retriable;
-  // Redis or programming errors: one more attempt is cheap and the job's checkpoint makes it safe.
-  return !(err instanceof TypeError || err instanceof RangeError);
+  const e = err as { code?: unknown; name?: unknown; message?: unknown };
+  if (typeof e.code === 'string' && TRANSIENT_CODES.has(e.code)) return true;
+  return typeof e.name === 'string' && /MaxRetriesPerRequest|Redis/.test(e.name);
 }
