@@ -13,7 +13,7 @@ import { createApprovalStore } from './queue/approval-store';
 import { createAuditTrail } from './queue/audit-trail';
 import { createRedisConnection } from './queue/connection';
 import { createDeployWorker } from './queue/deploy-worker';
-import { createEndpointDirectory } from './queue/endpoint-directory';
+import { createEndpointDirectory, endpointEntryOf } from './queue/endpoint-directory';
 import { createNotifyOutbox } from './queue/notify-outbox';
 import { createNotifyWorker } from './queue/notify-worker';
 import { createOpsWorker, EXPIRE_APPROVALS_JOB } from './queue/ops-worker';
@@ -126,16 +126,7 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
   // The run modal offers the workspace's endpoints from this directory; fill it once at start.
   void azureml.endpoints
     .list()
-    .then((list) =>
-      ctx.endpoints.replace(
-        list.map((e) => ({
-          name: e.name,
-          deployments: [],
-          ...(e.properties.defaults?.deploymentName ? { defaultDeployment: e.properties.defaults.deploymentName } : {}),
-          ...(e.properties.scoringUri ? { scoringUri: e.properties.scoringUri } : {}),
-        })),
-      ),
-    )
+    .then((list) => ctx.endpoints.replace(list.map((e) => endpointEntryOf(e))))
     .catch((err: unknown) => logger.warn({ err }, 'could not list the workspace endpoints at start'));
 
   const host: WorkerHost = startWorkerHost({

@@ -3,6 +3,7 @@
 // list, create or delete endpoints; it is a convenience for pickers, never a source of truth.
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import type { BatchEndpoint } from '../azureml/resources';
 
 export const endpointEntrySchema = z.object({
   name: z.string(),
@@ -11,6 +12,17 @@ export const endpointEntrySchema = z.object({
   scoringUri: z.string().optional(),
 });
 export type EndpointEntry = z.infer<typeof endpointEntrySchema>;
+
+/** The directory's entry for an endpoint as ARM returns it. */
+export function endpointEntryOf(endpoint: BatchEndpoint, deployments: string[] = []): EndpointEntry {
+  const p = endpoint.properties;
+  return {
+    name: endpoint.name,
+    deployments,
+    ...(p.defaults?.deploymentName ? { defaultDeployment: p.defaults.deploymentName } : {}),
+    ...(p.scoringUri ? { scoringUri: p.scoringUri } : {}),
+  };
+}
 
 export interface EndpointDirectory {
   list(): Promise<EndpointEntry[]>;

@@ -6,6 +6,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { commandSchema, type Command } from '../domain/command-grammar';
 import { threadMessages } from '../slack/thread-messages';
+import { endpointEntryOf } from './endpoint-directory';
 import { describeFailure } from './failure-report';
 import { isLastAttempt, isWorthRetrying, parsePayload } from './job-payload';
 import { opsJobSchema, type OpsJob } from './payloads';
@@ -33,24 +34,12 @@ async function answerLookup(ctx: WorkerContext, command: Lookup): Promise<SlackM
     }
     case 'endpoints': {
       const endpoints = await az.endpoints.list();
-      await ctx.endpoints.replace(
-        endpoints.map((e) => ({
-          name: e.name,
-          deployments: [],
-          ...(e.properties.defaults?.deploymentName ? { defaultDeployment: e.properties.defaults.deploymentName } : {}),
-          ...(e.properties.scoringUri ? { scoringUri: e.properties.scoringUri } : {}),
-        })),
-      );
+      await ctx.endpoints.replace(endpoints.map((e) => endpointEntryOf(e)));
       return threadMessages.endpointsList({ endpoints });
     }
     case 'show': {
       const [endpoint, deployments] = await Promise.all([az.endpoints.get(command.endpointName), az.deployments.list(command.endpointName)]);
-      await ctx.endpoints.upsert({
-        name: endpoint.name,
-        deployments: deployments.map((d) => d.name),
-        ...(endpoint.properties.defaults?.deploymentName ? { defaultDeployment: endpoint.properties.defaults.deploymentName } : {}),
-        ...(endpoint.properties.scoringUri ? { scoringUri: endpoint.properties.scoringUri } : {}),
-      });
+      await ctx.endpoints.upsert(endpointEntryOf(endpoint, deployments.map((d) => d.name)));
       return threadMessages.endpointDetails({ endpoint, deployments, links: workspaceLinks(ctx) });
     }
   }
