@@ -129,6 +129,9 @@ export function createArmClient(deps: ArmClientDeps): ArmClient {
   async function attemptOnce<T>(req: ArmRequest, url: URL, clientRequestId: string): Promise<Attempt<T>> {
     const token = await bearerToken(req.scope ?? deps.cloud.resourceManagerScope, req.signal);
     const hasBody = req.body !== undefined;
+    // axios labels a body-less POST/PUT/PATCH as form data; ARM operations consume JSON only
+    // (mfe.json "consumes": application/json, e.g. Jobs_Cancel), so say JSON whenever a method may carry one.
+    const sendsJson = hasBody || req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH';
     let res: AxiosResponse<string>;
     try {
       res = await http.request<string>({
@@ -138,7 +141,7 @@ export function createArmClient(deps: ArmClientDeps): ArmClient {
           Accept: 'application/json',
           'User-Agent': userAgent,
           'x-ms-client-request-id': clientRequestId,
-          ...(hasBody ? { 'Content-Type': 'application/json' } : {}),
+          ...(sendsJson ? { 'Content-Type': 'application/json' } : {}),
           ...req.headers,
           // Last, so a caller's header cannot replace the token for the declared scope.
           Authorization: `Bearer ${token}`,
