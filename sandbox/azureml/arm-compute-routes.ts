@@ -28,11 +28,15 @@ export function registerComputeRoutes(routes: RouteTable, ctx: SandboxContext): 
       throw userError(`Invalid compute name '${name}': 2 to 16 characters, starting with a letter, only letters, digits and '-'`, 'computeName');
     }
     const body = parseBody(amlComputeBodySchema, req.body());
-    if (!body.properties.properties.vmSize) throw userError('properties.properties.vmSize is required', 'properties.properties.vmSize');
     const existing = state.computes.get(key(name));
     const apiVersion = apiVersionOf(req.query);
     if (existing) {
-      existing.properties = body.properties;
+      // An update may send only what changes (Microsoft's "Update a AML Compute" example sends new
+      // scaleSettings without vmSize); the service keeps the cluster's VM size, which cannot change.
+      existing.properties = {
+        ...body.properties,
+        properties: { ...body.properties.properties, vmSize: existing.properties.properties.vmSize },
+      };
       existing.tags = body.tags ?? existing.tags;
       existing.systemData = touch(existing.systemData, ctx.actor);
       existing.modifiedOn = new Date().toISOString();
@@ -43,6 +47,7 @@ export function registerComputeRoutes(routes: RouteTable, ctx: SandboxContext): 
         body: computeView(ctx.views, existing),
       };
     }
+    if (!body.properties.properties.vmSize) throw userError('properties.properties.vmSize is required', 'properties.properties.vmSize');
     const now = new Date().toISOString();
     const record: ComputeRecord = {
       name,
