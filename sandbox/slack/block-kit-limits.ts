@@ -1,5 +1,5 @@
 // Block Kit checks Slack applies before accepting blocks, as pure functions. Limits come from Slack's
-// Block Kit reference (see /work/shared/notes/slack-facts.md): 50 blocks per message, 100 per modal,
+// Block Kit reference (see ../shared/notes/slack-facts.md): 50 blocks per message, 100 per modal,
 // section text 3,000, section field 2,000 (10 fields), header 150, button text 75, action_id and
 // block_id 255, option text 75 / value 150, context 10 elements, actions 25 elements.
 // Problems are reported as Slack does in `response_metadata.messages`:

@@ -1,5 +1,5 @@
 // chat.postMessage allows about one message per second per channel, with short bursts tolerated
-// (Slack's rate-limit docs, "Posting messages"; /work/shared/notes/slack-facts.md). Modelled as a
+// (Slack's rate-limit docs, "Posting messages"; ../shared/notes/slack-facts.md). Modelled as a
 // token bucket per channel. Every post beyond the allowance counts as a breach, so a benchmark can
 // report how often the bot would have been throttled; in 'enforce' mode the post is also refused
 // with HTTP 429 and a Retry-After in whole seconds.

@@ -1,6 +1,6 @@
 // The Web API methods the bot uses, answering as Slack does. Shapes follow the typed responses in
 // @slack/web-api (dist/types/response/*: each builder below `satisfies` its type) and Slack's OpenAPI
-// spec (/work/shared/slack/slack_web_openapi_v2.json); error codes are ones Slack documents for the
+// spec (../shared/slack/slack_web_openapi_v2.json); error codes are ones Slack documents for the
 // method (the contract test checks every emitted code against the spec, plus the few Slack added
 // after the spec's 2021 snapshot).
 import type {

@@ -1,6 +1,6 @@
 // The stand-in's workspace: who and what exists. Ids follow the patterns in Slack's OpenAPI spec
 // (defs_user_id ^[UW][A-Z0-9]{2,}$, defs_channel ^[CGD][A-Z0-9]{8,}$, defs_team ^T[A-Z0-9]{2,}$,
-// defs_bot_id ^B[A-Z0-9]{8,}$) so responses validate against /work/shared/slack/slack_web_openapi_v2.json.
+// defs_bot_id ^B[A-Z0-9]{8,}$) so responses validate against ../shared/slack/slack_web_openapi_v2.json.
 import { z } from 'zod';
 
 export const SlackUserSchema = z.object({

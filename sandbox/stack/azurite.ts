@@ -1,6 +1,6 @@
 // Azurite (the Azure Storage emulator, npm `azurite`), blob service only, started by running its
 // blob entry point with this Node directly: going through npx costs about a second per start.
-// Flags from /work/shared/notes/local-stack.md.
+// Flags from ../shared/notes/local-stack.md.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';

@@ -1,6 +1,6 @@
 // A real redis-server (the Debian package) for tests, the demo and benchmarks: throwaway by default
 // (no RDB snapshots, temporary dir removed on stop), or durable with the append-only file fsynced on
-// every write, restartable on the same port and dir (see /work/shared/notes/local-stack.md).
+// every write, restartable on the same port and dir (see ../shared/notes/local-stack.md).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';

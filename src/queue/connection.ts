@@ -1,6 +1,6 @@
 // One place that decides how the bot talks to Redis. BullMQ workers hold a blocking connection and
 // must never give up on a command, so they need `maxRetriesPerRequest: null` (BullMQ refuses
-// otherwise; see /work/shared/notes/local-stack.md). Producers (the Bolt handlers) must answer Slack
+// otherwise; see ../shared/notes/local-stack.md). Producers (the Bolt handlers) must answer Slack
 // within 3 seconds, so their commands fail fast instead of queueing forever while Redis is down.
 import { Redis } from 'ioredis';
 

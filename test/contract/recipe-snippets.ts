@@ -1,5 +1,5 @@
 // The ARM requests of Azure's "deploy models for batch scoring with REST" page
-// (/work/shared/azureml/batch-score-rest-recipe.zh-CN.txt), read from the page itself so the bodies
+// (../shared/azureml/batch-score-rest-recipe.zh-CN.txt), read from the page itself so the bodies
 // stay verbatim: `curl --request METHOD URL … --data-raw "…"` snippets, expanded the way bash expands
 // a double-quoted word (`\"` → `"`, `$VAR`, and the one command substitution the page uses,
 // `$(echo \"$CONDA_FILE\")`). Trailing commas, numbers written as strings and `"info"` survive as sent.

@@ -1,6 +1,7 @@
 // The Slack stand-in and driver against the real clients: @slack/web-api's WebClient calls the
 // stand-in, a real Bolt App behind its HTTPReceiver receives the driver's signed requests, and every
-// response is checked against Slack's OpenAPI spec (/work/shared/slack/slack_web_openapi_v2.json).
+// response is checked against Slack's OpenAPI spec (../shared/slack/slack_web_openapi_v2.json).
+import path from 'node:path';
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import { ErrorCode, WebClient, type Logger, type WebAPIPlatformError } from '@slack/web-api';
 import Ajv from 'ajv';
@@ -23,7 +24,7 @@ interface SpecOperation {
   parameters?: { name: string; in: string; required?: boolean }[];
   responses: Record<string, { schema?: { properties?: { error?: { enum?: string[] } } } }>;
 }
-const spec = JSON.parse(readFileSync('/work/shared/slack/slack_web_openapi_v2.json', 'utf8')) as {
+const spec = JSON.parse(readFileSync(path.resolve(__dirname, '../../../shared/slack/slack_web_openapi_v2.json'), 'utf8')) as {
   paths: Record<string, Record<string, SpecOperation>>;
   definitions: Record<string, unknown>;
 };
