@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
 # The whole test suite: type check, lint, then every jest layer (each integration file starts its own
-# redis-server, Azurite and sandboxes on free ports and stops them).
+# redis-server, Azurite and sandboxes on free ports and stops them). Ends with one plain summary line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-redis.sh
 npx tsc -p tsconfig.json --noEmit
 npx eslint .
-npx jest --maxWorkers=2 "$@"
+mkdir -p .tmp
+status=0
+npx jest --maxWorkers=2 --json --outputFile=.tmp/jest-results.json "$@" || status=$?
+node -e '
+  const r = require("./.tmp/jest-results.json");
+  const skipped = r.numPendingTests + r.numTodoTests;
+  console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+' || true
+exit "$status"
