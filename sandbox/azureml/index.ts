@@ -17,6 +17,7 @@ import { SANDBOX_CLOUDS, type CloudName } from './clouds';
 import { createSandboxClock, type SandboxDurations } from './durations';
 import { FaultInjector } from './faults';
 import { OperationRegistry } from './long-running-operations';
+import { createManagedIdentityEndpoint } from './managed-identity';
 import { startPublicDataServer } from './public-data-server';
 import { createDispatcher } from './request-dispatcher';
 import { RequestLog, type RecordedExchange } from './request-log';
@@ -65,6 +66,9 @@ export interface AzureMlSandbox {
   token: string;
   /** A ready token for the batch scoring (ML) audience. */
   scoringToken: string;
+  /** App Service managed identity (managed-identity.ts): set IDENTITY_ENDPOINT / IDENTITY_HEADER in a child process. */
+  identityEndpoint: string;
+  identityHeader: string;
   storageConnectionString: string;
   blobEndpoint: string;
   datastoreContainer: string;
@@ -194,7 +198,9 @@ export async function startAzureMlSandbox(opts: StartAzureMlSandboxOptions = {})
     const admin = createSandboxAdmin(ctx, faults, log, tokens);
     const hanging = new Set<http.ServerResponse>();
     const dispatch = createDispatcher({ ctx, workspaceRoutes, locationRoutes, scoringRoutes, tokens, faults, log, admin, logger: opts.logger, hanging });
+    const managedIdentity = createManagedIdentityEndpoint({ baseUrl, tokens });
     server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      if (managedIdentity.serve(req, res)) return;
       dispatch(req, res).catch((err: unknown) => {
         opts.logger?.error({ err: err instanceof Error ? err.message : String(err) }, 'sandbox request failed');
         if (!res.headersSent) res.writeHead(500);
@@ -211,6 +217,8 @@ export async function startAzureMlSandbox(opts: StartAzureMlSandboxOptions = {})
       credential: tokens.credential,
       token: tokens.issue(armAudience).token,
       scoringToken: tokens.issue(cloud.mlAudience).token,
+      identityEndpoint: managedIdentity.identityEndpoint,
+      identityHeader: managedIdentity.identityHeader,
       storageConnectionString: azurite.connectionString,
       blobEndpoint: azurite.blobEndpoint,
       datastoreContainer,

@@ -46,6 +46,8 @@ async function main(): Promise<void> {
       cloud: sandbox.cloud,
       token: sandbox.token,
       scoringToken: sandbox.scoringToken,
+      identityEndpoint: sandbox.identityEndpoint,
+      identityHeader: sandbox.identityHeader,
       storageConnectionString: sandbox.storageConnectionString,
       publicBaseUrl: sandbox.publicBaseUrl,
     }) + '\n',

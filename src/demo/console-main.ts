@@ -1,0 +1,104 @@
+// `npm run sandbox [-- --time-scale 0.03]`: the embedded stack, staying up as an interactive console.
+// Type slash commands, press buttons, fill modals, switch users (console-commands.ts); the channel's
+// messages print as they arrive. Lines are run one at a time, in order, so a script can be piped in
+// (`printf 'help\nendpoints\nexit\n' | npm run sandbox`). `exit`, end of input, Ctrl-C or SIGTERM stop
+// everything the console started.
+import readline from 'node:readline';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { stopOnSignals } from '../../sandbox/stack/processes';
+import { exitOnSecondSignal } from './second-signal';
+import { startEmbeddedStack, type EmbeddedStack } from '../embedded-stack';
+import { createLogger } from '../logger';
+import { startChannelTranscript } from './channel-transcript';
+import { CONSOLE_HELP } from './console-commands';
+import { DEMO_TIME_SCALE } from './demo-scenario';
+import { createSandboxConsole } from './sandbox-console';
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { 'time-scale': { type: 'string' } }, strict: true });
+  const timeScale = values['time-scale'] === undefined ? DEMO_TIME_SCALE : Number(values['time-scale']);
+  if (!(timeScale > 0)) {
+    process.stderr.write(`--time-scale must be a positive number, got ${values['time-scale']}\n`);
+    return 2;
+  }
+  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'error', destination: pino.destination(2) });
+  process.stdout.write(`Starting the local stack (Azure ML sandbox at time scale ${timeScale})…\n`);
+  const starting = startEmbeddedStack({ logger, timeScale });
+  stopOnSignals(async () => {
+    const stack = await starting.catch(() => undefined);
+    await stack?.stop();
+  });
+  exitOnSecondSignal();
+  let stack: EmbeddedStack;
+  try {
+    stack = await starting;
+  } catch (err) {
+    process.stderr.write(`the local stack did not start: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+
+  const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: interactive });
+  // Messages arrive while the user types: print above the prompt, then redraw it.
+  const write = (text: string): void => {
+    if (interactive) {
+      readline.clearLine(process.stdout, 0);
+      readline.cursorTo(process.stdout, 0);
+    }
+    process.stdout.write(`${text}\n`);
+    if (interactive) rl.prompt(true);
+  };
+  const transcript = startChannelTranscript({ slack: stack.slack, write });
+  const sandboxConsole = createSandboxConsole({ stack, transcript, write });
+
+  process.stdout.write(
+    [
+      `Ready. Workspace #ml-ops; users alice (asks), bob, carol (approver). Azure ML sandbox: ${stack.azureml.baseUrl}`,
+      `  (workspace ${stack.azureml.workspace}, resource group ${stack.azureml.resourceGroup}; its deployments start empty)`,
+      CONSOLE_HELP,
+      'Try: deploy → set endpoint mnist-batch … → submit → as carol → press Approve → as alice → upload mnist/in → run mnist-batch azureml://datastores/workspaceblobstore/paths/mnist/in',
+      '',
+    ].join('\n'),
+  );
+
+  // One line at a time, in order: a piped script behaves like a person waiting for each answer.
+  let chain = Promise.resolve<'continue' | 'exit'>('continue');
+  let finished!: () => void;
+  const done = new Promise<void>((resolve) => (finished = resolve));
+  rl.setPrompt(sandboxConsole.prompt());
+  rl.on('line', (line) => {
+    chain = chain.then(async (state) => {
+      if (state === 'exit') return 'exit';
+      if (!interactive && line.trim()) process.stdout.write(`${sandboxConsole.prompt()}${line}\n`);
+      const next = await sandboxConsole.execute(line);
+      if (next === 'exit') {
+        finished();
+        return 'exit';
+      }
+      rl.setPrompt(sandboxConsole.prompt());
+      if (interactive) rl.prompt();
+      return 'continue';
+    });
+  });
+  rl.on('close', () => void chain.then(() => finished()));
+  rl.on('SIGINT', () => finished());
+  if (interactive) rl.prompt();
+
+  await done;
+  rl.close();
+  transcript.stop();
+  process.stdout.write('Stopping the local stack…\n');
+  await stack.stop();
+  return 0;
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`sandbox console failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,130 @@
+// `src/main.ts` as operators run it: a child process configured only by environment variables. A bad
+// environment is refused at once with every problem named; the bot answers its health checks against a
+// real redis-server, Slack stand-in and Azure ML sandbox, reports Redis going away, and stops on SIGTERM.
+import { randomBytes } from 'node:crypto';
+import { startAzureMlSandbox, type AzureMlSandbox } from '../../sandbox/azureml';
+import { startSlackStandIn, type SlackStandIn } from '../../sandbox/slack';
+import { getFreePort } from '../../sandbox/stack/free-port';
+import { startRedis, type RedisProcess } from '../../sandbox/stack/redis';
+import { waitFor } from '../../sandbox/slack/wait-for';
+import { MAIN_ENTRY, managedIdentityEnv, spawnTsx, type TsxChild } from '../support/worker-process';
+
+let redis: RedisProcess;
+let slack: SlackStandIn;
+let azureml: AzureMlSandbox;
+const children: TsxChild[] = [];
+
+function productionEnv(port: number): Record<string, string> {
+  return {
+    AZURE_CLOUD: azureml.cloud,
+    AZURE_SUBSCRIPTION_ID: azureml.subscriptionId,
+    AZURE_RESOURCE_GROUP: azureml.resourceGroup,
+    AZUREML_WORKSPACE: azureml.workspace,
+    AZURE_LOCATION: azureml.location,
+    BATCH_SCORE_ARM_ENDPOINT: azureml.baseUrl,
+    BATCH_SCORE_STORAGE_CONNECTION_STRING: azureml.storageConnectionString,
+    SLACK_BOT_TOKEN: slack.botToken,
+    SLACK_SIGNING_SECRET: randomBytes(16).toString('hex'),
+    BATCH_SCORE_SLACK_API_URL: slack.apiUrl,
+    REDIS_URL: redis.url,
+    BATCH_SCORE_QUEUE_PREFIX: `main${randomBytes(3).toString('hex')}`,
+    BATCH_SCORE_APPROVERS: 'S0APPROVER1',
+    PORT: String(port),
+    LOG_LEVEL: 'info',
+  };
+}
+
+function main(args: string[], env: Record<string, string>): TsxChild {
+  const child = spawnTsx(MAIN_ENTRY, args, { env });
+  children.push(child);
+  return child;
+}
+
+async function status(url: string): Promise<number> {
+  try {
+    return (await fetch(url, { signal: AbortSignal.timeout(5_000) })).status;
+  } catch {
+    return 0;
+  }
+}
+
+async function waitForStatus(url: string, expected: number, what: string): Promise<void> {
+  await waitFor(async () => ((await status(url)) === expected ? true : undefined), { timeoutMs: 20_000, intervalMs: 100, what });
+}
+
+beforeAll(async () => {
+  [redis, slack, azureml] = await Promise.all([startRedis(), startSlackStandIn(), startAzureMlSandbox({ timeScale: 0.002 })]);
+});
+
+afterAll(async () => {
+  await Promise.all(children.map((c) => c.stop('SIGKILL')));
+  await Promise.all([redis?.stop(), slack?.stop(), azureml?.stop()]);
+});
+
+describe('src/main.ts', () => {
+  it('refuses a bad environment with exit code 2, naming every bad variable and how to set it, without echoing secrets', async () => {
+    const child = main(['bot'], {
+      AZURE_SUBSCRIPTION_ID: 'not-a-guid',
+      AZURE_LOCATION: 'east us',
+      SLACK_BOT_TOKEN: 'xoxp-user-token-SECRET123',
+      PORT: '99999',
+      REDIS_URL: 'http://cache:6379',
+      BATCH_SCORE_APPROVAL_REQUIRED_FOR: 'deploy,launch',
+    });
+    const exit = await child.exited;
+    expect(exit.code).toBe(2);
+    const stderr = child.stderr();
+    for (const variable of [
+      'AZURE_SUBSCRIPTION_ID',
+      'AZURE_RESOURCE_GROUP',
+      'AZUREML_WORKSPACE',
+      'SLACK_BOT_TOKEN',
+      'SLACK_SIGNING_SECRET',
+      'PORT',
+      'REDIS_URL',
+      'BATCH_SCORE_APPROVAL_REQUIRED_FOR',
+    ]) {
+      expect(stderr).toMatch(new RegExp(`^\\s+- ${variable}: .+; set it`, 'm'));
+    }
+    // A valid value is not a problem; a secret's value is never printed.
+    expect(stderr).not.toMatch(/AZURE_LOCATION:/);
+    expect(stderr).not.toContain('SECRET123');
+    expect(child.stdout()).toBe('');
+  });
+
+  it('refuses an unknown run mode with exit code 2 and the usage', async () => {
+    const child = main(['workers'], {});
+    expect((await child.exited).code).toBe(2);
+    expect(child.stderr()).toMatch(/unknown run mode 'workers'[\s\S]*usage: tsx src\/main\.ts \[all\|bot\|worker\]/);
+  });
+
+  it('runs the bot: /healthz and /readyz answer 200, /readyz turns 503 while Redis is down and 200 once it is back, SIGTERM exits 0', async () => {
+    const port = await getFreePort();
+    const child = main(['bot'], productionEnv(port));
+    await child.waitForOutput(/batch-score-bot started/);
+    const base = `http://127.0.0.1:${port}`;
+    expect(await status(`${base}/healthz`)).toBe(200);
+    expect(await status(`${base}/readyz`)).toBe(200);
+
+    await redis.kill('SIGKILL');
+    await waitForStatus(`${base}/readyz`, 503, '/readyz to report Redis down');
+    expect(await status(`${base}/healthz`)).toBe(200);
+    await redis.restart();
+    await waitForStatus(`${base}/readyz`, 200, '/readyz to recover with Redis');
+
+    const exit = await child.stop('SIGTERM');
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(child.stdout()).toMatch(/"msg":"stopping"/);
+  });
+
+  it('runs the bot and the workers in one process by default (all) and SIGTERM stops both and exits 0', async () => {
+    const port = await getFreePort();
+    const child = main([], { ...productionEnv(port), ...managedIdentityEnv(azureml) });
+    await child.waitForOutput(/"mode":"all".*batch-score-bot started/);
+    expect(await status(`http://127.0.0.1:${port}/readyz`)).toBe(200);
+    expect(child.stdout()).toMatch(/workers started/);
+    const exit = await child.stop('SIGTERM');
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(child.stdout()).toMatch(/workers closed/);
+  });
+});
