@@ -150,6 +150,8 @@ const workerEnv = {
   BATCH_SCORE_ARTIFACTS_ROOT: withDefault(text(), './artifacts'),
   BATCH_SCORE_WATCH_MIN_INTERVAL: withDefault(duration, '10s'),
   BATCH_SCORE_WATCH_MAX_INTERVAL: withDefault(duration, '2m'),
+  BATCH_SCORE_JOB_LOCK_DURATION: withDefault(duration, '30s'),
+  BATCH_SCORE_SLACK_CHANNEL_INTERVAL: withDefault(duration, '1s'),
   LOG_LEVEL: withDefault(z.enum(logLevelSchema.options, { error: `is not a log level; use one of ${logLevelSchema.options.join(', ')}` }), 'info'),
 };
 
@@ -185,6 +187,8 @@ const HINTS: Record<string, string> = {
   BATCH_SCORE_ARTIFACTS_ROOT: 'set it to the folder local model and code uploads are read from (default ./artifacts)',
   BATCH_SCORE_WATCH_MIN_INTERVAL: 'set it to a duration such as 10s (default 10s)',
   BATCH_SCORE_WATCH_MAX_INTERVAL: 'set it to a duration such as 2m, not shorter than BATCH_SCORE_WATCH_MIN_INTERVAL (default 2m)',
+  BATCH_SCORE_JOB_LOCK_DURATION: 'set it to a duration such as 30s: how soon a job whose worker died is taken over by another worker (default 30s)',
+  BATCH_SCORE_SLACK_CHANNEL_INTERVAL: "set it to a duration such as 1s: the least gap between two messages to one channel (default 1s, Slack's rate)",
   LOG_LEVEL: 'set it to fatal, error, warn, info, debug, trace or silent (default info)',
 };
 
@@ -262,6 +266,8 @@ const workerSection = z
     artifactsRoot: e.BATCH_SCORE_ARTIFACTS_ROOT,
     watchMinIntervalMs: e.BATCH_SCORE_WATCH_MIN_INTERVAL,
     watchMaxIntervalMs: e.BATCH_SCORE_WATCH_MAX_INTERVAL,
+    lockDurationMs: e.BATCH_SCORE_JOB_LOCK_DURATION,
+    slackChannelIntervalMs: e.BATCH_SCORE_SLACK_CHANNEL_INTERVAL,
     logLevel: e.LOG_LEVEL,
   }));
 

@@ -100,7 +100,8 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
     logger,
     now,
   };
-  const common = { connection, prefix, ...(opts.lockDurationMs ? { lockDurationMs: opts.lockDurationMs } : {}) };
+  const lockDurationMs = opts.lockDurationMs ?? config.worker.lockDurationMs;
+  const common = { connection, prefix, lockDurationMs };
   const concurrency = config.worker.concurrency;
   const slack = createSlackClient({ token: config.slack.botToken, ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}), logger });
   const workers: Worker[] = [
@@ -114,8 +115,9 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
       slack,
       logger,
       concurrency: Math.max(10, concurrency * 2),
-      ...(opts.perChannelIntervalMs !== undefined ? { perChannelIntervalMs: opts.perChannelIntervalMs } : {}),
-      ...(opts.lockDurationMs ? { lockDurationMs: opts.lockDurationMs, stalledIntervalMs: opts.lockDurationMs } : {}),
+      perChannelIntervalMs: opts.perChannelIntervalMs ?? config.worker.slackChannelIntervalMs,
+      lockDurationMs,
+      stalledIntervalMs: lockDurationMs,
     }),
   ];
 
