@@ -37,7 +37,15 @@ describe('loading the configuration', () => {
       deployers: [],
       runners: [],
     });
-    expect(config.worker).toEqual({ concurrency: 4, artifactsRoot: './artifacts', watchMinIntervalMs: 10_000, watchMaxIntervalMs: 120_000, logLevel: 'info' });
+    expect(config.worker).toEqual({
+      concurrency: 4,
+      artifactsRoot: './artifacts',
+      watchMinIntervalMs: 10_000,
+      watchMaxIntervalMs: 120_000,
+      lockDurationMs: 30_000,
+      slackChannelIntervalMs: 1_000,
+      logLevel: 'info',
+    });
   });
 
   it('reads every setting it is given', () => {
