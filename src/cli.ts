@@ -1,0 +1,152 @@
+// The `batch-score` command: the slash command's grammar, run straight against the configured Azure ML
+// workspace (or, with --sandbox, the local sandbox) for scripts, CI pipelines and operators. This file
+// only wires: flags and grammar in, config and clients built once, the command run by
+// src/cli/command-runner.ts, the outcome printed. Exit codes: src/cli/exit-codes.ts.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { createAzureMlClient } from './azureml';
+import { createArmClient } from './azureml/arm-client';
+import { AZURE_CLOUDS, studioJobUrl } from './azureml/clouds';
+import { createAzureCredential, type TokenCredential } from './azureml/credentials';
+import type { DatastoreAccess } from './azureml/datastore-container';
+import { loadAzureConfig, type AzureConfig } from './config';
+import { parseCommand, verbSchema, type Command } from './domain/command-grammar';
+import { CliUsageError, cliHelpText, cliUsageOf } from './cli/cli-usage';
+import { renderOutcome, type CliOutcome } from './cli/cli-outcome';
+import { runCommand } from './cli/command-runner';
+import { commandTextOf } from './cli/command-text';
+import { reportError } from './cli/error-report';
+import { EXIT_CODES } from './cli/exit-codes';
+import { splitGlobalFlags, type GlobalFlags } from './cli/global-flags';
+import { createSandboxCredential, parseSandboxConnection, sandboxEnvironment } from './cli/sandbox-connection';
+
+/** Following a job: first look after this, growing to the ceiling (src/domain/watch-pacing.ts). */
+const DEFAULT_POLL_INTERVAL_MS = 5_000;
+const MAX_POLL_INTERVAL_MS = 60_000;
+/** Conventional exit status of a process stopped by Ctrl-C (128 + SIGINT). */
+const INTERRUPTED = 130;
+
+export interface CliIo {
+  env: NodeJS.ProcessEnv;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  readFile: (file: string) => Promise<string>;
+  signal?: AbortSignal;
+}
+
+function commandOf(words: readonly string[]): Command {
+  const parsed = parseCommand(commandTextOf(words));
+  if (!parsed.ok) throw new CliUsageError(parsed.error.message, cliUsageOf(parsed.error.usage), parsed.error.suggestion);
+  return parsed.command;
+}
+
+/** `--help` anywhere: the help of the command it follows, if it names one. */
+function helpOutcome(words: readonly string[]): CliOutcome {
+  const first = words[0]?.toLowerCase();
+  const named = first === 'data' ? 'data-register' : first;
+  const topic = verbSchema.safeParse(named);
+  const text = cliHelpText(topic.success ? topic.data : undefined);
+  return { command: 'help', exitCode: EXIT_CODES.ok, result: { help: text }, text };
+}
+
+async function settingsFor(flags: GlobalFlags, io: CliIo): Promise<{ config: AzureConfig; credential?: TokenCredential }> {
+  const sandboxFile = flags.sandbox?.file ?? io.env.BATCH_SCORE_SANDBOX_FILE;
+  if (flags.sandbox && !sandboxFile) {
+    throw new CliUsageError('--sandbox needs the file holding the sandbox line: --sandbox <file>, or set BATCH_SCORE_SANDBOX_FILE.', '--sandbox <file> <command>');
+  }
+  if (!sandboxFile) return { config: loadAzureConfig(io.env) };
+  const conn = parseSandboxConnection(await io.readFile(sandboxFile), sandboxFile);
+  return { config: loadAzureConfig({ ...io.env, ...sandboxEnvironment(conn) }), credential: createSandboxCredential(conn) };
+}
+
+function createClients(config: AzureConfig, credentialOverride: TokenCredential | undefined, env: NodeJS.ProcessEnv) {
+  const cloud = AZURE_CLOUDS[config.cloud];
+  const credential =
+    credentialOverride ??
+    createAzureCredential(cloud, { ...(config.tenantId ? { tenantId: config.tenantId } : {}), ...(config.clientId ? { managedIdentityClientId: config.clientId } : {}) });
+  const arm = createArmClient({ cloud, credential, apiVersion: config.apiVersion, ...(config.armEndpoint ? { baseUrl: config.armEndpoint } : {}) });
+  // Storage as src/azureml/datastore-container.ts describes it: a connection string when given, else the credential.
+  const storage: DatastoreAccess = config.storageConnectionString
+    ? { kind: 'connection-string', connectionString: config.storageConnectionString }
+    : { kind: 'credential', credential, ...(config.storageBlobUrl ? { blobServiceUrl: config.storageBlobUrl } : {}) };
+  // loadAzureConfig has no worker section; the artifacts root is read here with the worker's default.
+  const artifactsRoot = path.resolve(env.BATCH_SCORE_ARTIFACTS_ROOT?.trim() || './artifacts');
+  const workspace = { subscriptionId: config.subscriptionId, resourceGroup: config.resourceGroup, workspace: config.workspace, location: config.location };
+  const azureml = createAzureMlClient({ workspace, arm, storage, artifactsRoot });
+  return { azureml, studio: (jobName: string) => studioJobUrl(cloud, workspace, jobName) };
+}
+
+async function outcomeOf(argv: readonly string[], io: CliIo): Promise<{ outcome: CliOutcome; json: boolean }> {
+  let json = argv.includes('--json');
+  let command = 'batch-score';
+  try {
+    const { flags, words } = splitGlobalFlags(argv);
+    json = flags.json;
+    if (flags.help) return { outcome: helpOutcome(words), json };
+    const parsed = commandOf(words);
+    command = parsed.verb;
+    if (parsed.verb === 'help') {
+      const text = cliHelpText(parsed.topic);
+      return { outcome: { command, exitCode: EXIT_CODES.ok, result: { help: text }, text }, json };
+    }
+    const { config, credential } = await settingsFor(flags, io);
+    const { azureml, studio } = createClients(config, credential, io.env);
+    const minIntervalMs = flags.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+    const outcome = await runCommand(parsed, {
+      azureml,
+      workspace: config.workspace,
+      wait: flags.wait,
+      progress: (line) => {
+        if (!flags.quiet) io.stderr(`${line}\n`);
+      },
+      readSpecFile: (file) => io.readFile(file),
+      studioJobUrl: studio,
+      pacing: { minIntervalMs, maxIntervalMs: Math.max(minIntervalMs, MAX_POLL_INTERVAL_MS) },
+      sleep: (ms, signal) => delay(ms, undefined, signal ? { signal } : undefined),
+      now: Date.now,
+      ...(io.signal ? { signal: io.signal } : {}),
+    });
+    return { outcome, json };
+  } catch (err) {
+    const { exitCode, error } = reportError(err);
+    return { outcome: { command, exitCode, error }, json };
+  }
+}
+
+/** Runs one command line and prints its outcome; resolves with the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const { outcome, json } = await outcomeOf(argv, io);
+  if (io.signal?.aborted) {
+    io.stderr('interrupted: anything already submitted keeps running in Azure ML; follow a job with `batch-score status <job> --wait`.\n');
+    return INTERRUPTED;
+  }
+  const rendered = renderOutcome(outcome, json);
+  if (rendered.stdout) io.stdout(rendered.stdout);
+  if (rendered.stderr) io.stderr(rendered.stderr);
+  return outcome.exitCode;
+}
+
+const written = (stream: NodeJS.WriteStream, text: string): Promise<void> => new Promise((resolve) => stream.write(text, () => resolve()));
+
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  const interrupt = new AbortController();
+  // First Ctrl-C stops following (the job itself keeps running); a second one exits at once.
+  process.once('SIGINT', () => {
+    interrupt.abort();
+    process.once('SIGINT', () => process.exit(INTERRUPTED));
+  });
+  const pending: Promise<void>[] = [];
+  const code = await runCli(argv, {
+    env: process.env,
+    stdout: (t) => void pending.push(written(process.stdout, t)),
+    stderr: (t) => void pending.push(written(process.stderr, t)),
+    readFile: (file) => fs.readFile(file, 'utf8'),
+    signal: interrupt.signal,
+  });
+  await Promise.all(pending);
+  // Exit explicitly: credential caches and keep-alive sockets must not hold a finished command open.
+  process.exit(code);
+}
+
+if (require.main === module) void main();

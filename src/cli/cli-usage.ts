@@ -1,0 +1,90 @@
+// What `batch-score help` prints, and the usage error the CLI raises for its own flags. The commands and
+// their usage come from the one grammar (src/domain/command-grammar.ts), so the CLI and the slash command
+// never drift apart; only the global flags and the deploy spec file are the CLI's own.
+import { USAGE, VERBS, verbHelp, type Verb } from '../domain/command-grammar';
+
+export const CLI_NAME = 'batch-score';
+
+/** The usage line the CLI shows for a verb; deploy and run need their arguments here (Slack opens a form instead). */
+export function cliUsage(verb: Verb): string {
+  if (verb === 'deploy') return 'deploy --spec <file.json>';
+  // The grammar brackets run's arguments as all-or-nothing (none opens the form); the CLI has no form.
+  if (verb === 'run') return verbHelp(verb).usage.replace(/^run \[(.*)\]$/, 'run $1');
+  return verbHelp(verb).usage;
+}
+
+/** The parser's usage text (one or more of its USAGE lines) in the CLI's own forms. */
+export function cliUsageOf(grammarUsage: string): string {
+  return grammarUsage
+    .split('\n')
+    .map((line) => {
+      const verb = VERBS.find((v) => USAGE[v] === line);
+      return verb ? cliUsage(verb) : line;
+    })
+    .join('\n');
+}
+
+/** The CLI's own words where the grammar's summary speaks of Slack's forms. */
+const CLI_SUMMARIES: Partial<Record<Verb, string>> = {
+  deploy: 'Deploy a model to a batch endpoint as the spec file describes, waiting until it is ready.',
+  run: 'Run a batch scoring job on a folder (or, with --file, one file).',
+};
+
+export function cliSummary(verb: Verb): string {
+  return CLI_SUMMARIES[verb] ?? verbHelp(verb).summary;
+}
+
+const GLOBAL_FLAGS: readonly [string, string][] = [
+  ['--json', 'print one JSON document on stdout (errors included) instead of tables'],
+  ['--wait', 'follow a job (run, status, cancel) to its end, printing status changes on stderr'],
+  ['--quiet', 'no progress lines on stderr (errors are still printed)'],
+  ['--sandbox [<file>]', 'use a local sandbox: <file> holds the JSON line `npm run sandbox:azureml` prints (BATCH_SCORE_SANDBOX_FILE names it too, and alone selects the sandbox)'],
+  ['--poll-interval <duration>', 'first wait between status checks while following a job, e.g. 2s or 500ms (default 5s, growing to 1m)'],
+  ['--help', 'this text; `batch-score help <command>` explains one command'],
+];
+
+/** Turns the grammar's `code` spans into quotes, which read better in a terminal than backticks. */
+export function terminalText(text: string): string {
+  return text.replace(/`([^`]*)`/g, "'$1'");
+}
+
+export function cliHelpText(topic?: Verb): string {
+  if (topic) {
+    const h = verbHelp(topic);
+    const lines = [`usage: ${CLI_NAME} ${cliUsage(topic)}`, terminalText(cliSummary(topic)), `example: ${CLI_NAME} ${topic === 'deploy' ? 'deploy --spec deploy.json' : h.example}`];
+    if (topic === 'deploy') {
+      lines.push(
+        'The spec file is a JSON DeploySpecInput (src/domain/deploy-spec.ts); model and code folders to upload are',
+        'relative to BATCH_SCORE_ARTIFACTS_ROOT (default ./artifacts). The deploy runs to its end in this process.',
+      );
+    }
+    return lines.join('\n');
+  }
+  const flagWidth = Math.max(...GLOBAL_FLAGS.map(([f]) => f.length));
+  return [
+    `usage: ${CLI_NAME} [--json] [--wait] [--quiet] [--sandbox [<file>]] <command> [arguments]`,
+    '',
+    'Commands:',
+    // Usage on one line, what it does indented below: the run usage alone is wider than most terminals' half.
+    ...VERBS.flatMap((v) => [`  ${CLI_NAME} ${cliUsage(v)}`, `      ${terminalText(cliSummary(v))}`]),
+    '',
+    'Global flags:',
+    ...GLOBAL_FLAGS.map(([f, what]) => `  ${f.padEnd(flagWidth)}  ${terminalText(what)}`),
+    '',
+    'Exit codes: 0 success, 1 the operation failed (Azure error, job Failed or Canceled), 2 usage or configuration error.',
+    'Configuration: AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, AZUREML_WORKSPACE, AZURE_LOCATION (and AZURE_CLOUD, …).',
+  ].join('\n');
+}
+
+/** The command line is wrong: exit 2 with the message, the usage and, when there is one, a suggestion. */
+export class CliUsageError extends Error {
+  override readonly name = 'CliUsageError';
+  readonly code = 'InvalidUsage';
+  constructor(
+    message: string,
+    readonly usage: string,
+    readonly suggestion?: string,
+  ) {
+    super(message);
+  }
+}

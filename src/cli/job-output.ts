@@ -1,0 +1,105 @@
+// What `jobs`, `status` and `run` print about batch scoring jobs. A job read through ARM (Jobs_Get) and
+// one read from the scoring URI have the same JobBase shape; batch jobs report their endpoint, progress
+// and errors in the string map properties.properties ("azureml.endpointName", "azureml.itemsSucceeded",
+// "azureml.error.message", …; JobBase has no error field in 2022-05-01), and their results as the URI of
+// the named output (default `score`, docs/architecture.md).
+import { z } from 'zod';
+import type { Job } from '../azureml/resources';
+import { jobFailure, jobStatusOf, type ScoringJob } from '../azureml/scoring';
+import { DEFAULT_OUTPUT_NAME } from '../azureml/scoring';
+import { lastSegment } from '../azureml/workspace';
+import { renderFields, renderTable } from './text-table';
+
+export const jobSummarySchema = z.object({
+  name: z.string(),
+  status: z.string(),
+  endpointName: z.string().optional(),
+  deploymentName: z.string().optional(),
+  createdAt: z.string().optional(),
+  /** Where the results are: the output's URI as the job reports it. */
+  output: z.string().optional(),
+  itemsSucceeded: z.number().optional(),
+  itemsFailed: z.number().optional(),
+  error: z.object({ code: z.string().optional(), message: z.string().optional() }).optional(),
+  studioUrl: z.string().optional(),
+});
+export type JobSummary = z.infer<typeof jobSummarySchema>;
+
+const jobOutputsSchema = z.record(z.string(), z.looseObject({ uri: z.string().nullish() }).nullable()).catch({});
+
+/** The named output's URI (`score` first, as `az ml batch-endpoint invoke` names it), else the first one. */
+export function jobOutputUri(job: Job | ScoringJob): string | undefined {
+  const outputs = jobOutputsSchema.parse((job.properties as { outputs?: unknown }).outputs ?? {});
+  const preferred = outputs[DEFAULT_OUTPUT_NAME]?.uri;
+  if (preferred) return preferred;
+  return Object.values(outputs).find((o) => o?.uri)?.uri ?? undefined;
+}
+
+const count = (v: string | null | undefined): number | undefined => (v && /^\d+$/.test(v) ? Number(v) : undefined);
+
+export function summarizeJob(job: Job | ScoringJob, studioUrl?: (jobName: string) => string): JobSummary {
+  const name = job.name ?? lastSegment(job.id);
+  const bag = job.properties.properties ?? {};
+  const failure = jobFailure(job as ScoringJob);
+  const createdAt = (job as { systemData?: { createdAt?: string } }).systemData?.createdAt;
+  const summary: JobSummary = { name, status: jobStatusOf(job as ScoringJob) };
+  const endpointName = bag['azureml.endpointName'] ?? job.properties.experimentName;
+  if (endpointName) summary.endpointName = endpointName;
+  if (bag['azureml.deploymentName']) summary.deploymentName = bag['azureml.deploymentName'];
+  if (createdAt) summary.createdAt = createdAt;
+  const output = jobOutputUri(job);
+  if (output) summary.output = output;
+  const succeeded = count(bag['azureml.itemsSucceeded']);
+  const failed = count(bag['azureml.itemsFailed']);
+  if (succeeded !== undefined) summary.itemsSucceeded = succeeded;
+  if (failed !== undefined) summary.itemsFailed = failed;
+  if (failure.code || failure.message) {
+    summary.error = { ...(failure.code ? { code: failure.code } : {}), ...(failure.message ? { message: failure.message } : {}) };
+  }
+  if (studioUrl) summary.studioUrl = studioUrl(name);
+  return summary;
+}
+
+export function jobsTable(jobs: readonly JobSummary[], endpointName?: string): string {
+  if (jobs.length === 0) return endpointName ? `No batch scoring jobs for endpoint ${endpointName}.` : 'No batch scoring jobs.';
+  return renderTable(
+    [
+      { header: 'job', value: (j: JobSummary) => j.name },
+      { header: 'endpoint', value: (j) => j.endpointName },
+      { header: 'deployment', value: (j) => j.deploymentName },
+      { header: 'status', value: (j) => j.status },
+      { header: 'created', value: (j) => j.createdAt },
+    ],
+    jobs,
+  );
+}
+
+export function jobDetails(job: JobSummary): string {
+  const items =
+    job.itemsSucceeded === undefined && job.itemsFailed === undefined
+      ? undefined
+      : `${job.itemsSucceeded ?? 0} succeeded, ${job.itemsFailed ?? 0} failed`;
+  return renderFields([
+    ['Job', job.name],
+    ['Status', job.status],
+    ['Endpoint', job.endpointName],
+    ['Deployment', job.deploymentName],
+    ['Created', job.createdAt],
+    ['Items', items],
+    ['Output', job.output],
+    ['Error', job.error ? [job.error.code, job.error.message].filter(Boolean).join(': ') : undefined],
+    ['Studio', job.studioUrl],
+  ]);
+}
+
+/** One stderr line per status change while following a job. */
+export function jobStatusLine(jobName: string, status: string, elapsedMs: number): string {
+  return `job ${jobName}: ${status} (${formatElapsed(elapsedMs)})`;
+}
+
+export function formatElapsed(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  return m < 60 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}

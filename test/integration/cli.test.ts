@@ -1,0 +1,160 @@
+// The `batch-score` CLI as a user runs it: a child process (tsx src/cli.ts) pointed at an in-process Azure
+// ML sandbox through --sandbox <file>, the JSON line `npm run sandbox:azureml` prints. Deploys from a
+// spec file with local model and code folders, scores a datastore folder, and checks what scripts rely
+// on: tables, the --json document and the exit codes (0 ok, 1 failed operation, 2 usage error).
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startAzureMlSandbox, type AzureMlSandbox } from '../../sandbox/azureml';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+const CLI = path.join(ROOT, 'src', 'cli.ts');
+const ENDPOINT = 'cli-digits';
+const DEPLOYMENT = 'cli-digits-v1';
+const INPUT = 'azureml://datastores/workspaceblobstore/paths/cli-inputs/digits/';
+
+let sandbox: AzureMlSandbox;
+let workDir: string;
+let sandboxFile: string;
+
+interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI with a clean environment: no AZURE_* variables, only what the sandbox file gives. */
+function cli(...args: string[]): Promise<CliRun> {
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: workDir,
+    BATCH_SCORE_ARTIFACTS_ROOT: path.join(workDir, 'artifacts'),
+  };
+  return new Promise((resolve) => {
+    execFile(TSX, [CLI, '--sandbox', sandboxFile, ...args], { cwd: workDir, env, timeout: 30_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const jsonOf = (run: CliRun): { ok: boolean; command: string; result?: Record<string, unknown>; error?: Record<string, unknown> } => JSON.parse(run.stdout);
+
+beforeAll(async () => {
+  sandbox = await startAzureMlSandbox({ timeScale: 0.002 });
+  workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cli-test-'));
+  sandboxFile = path.join(workDir, 'sandbox.json');
+  // The same fields sandbox/azureml/main.ts prints.
+  const line = {
+    baseUrl: sandbox.baseUrl,
+    subscriptionId: sandbox.subscriptionId,
+    resourceGroup: sandbox.resourceGroup,
+    workspace: sandbox.workspace,
+    location: sandbox.location,
+    cloud: sandbox.cloud,
+    token: sandbox.token,
+    scoringToken: sandbox.scoringToken,
+    storageConnectionString: sandbox.storageConnectionString,
+    publicBaseUrl: sandbox.publicBaseUrl,
+  };
+  const artifacts = path.join(workDir, 'artifacts');
+  await Promise.all([
+    fs.writeFile(sandboxFile, `${JSON.stringify(line)}\n`),
+    fs.mkdir(path.join(artifacts, 'model'), { recursive: true }).then(() => fs.writeFile(path.join(artifacts, 'model', 'model.pt'), Buffer.alloc(4096, 7))),
+    fs.mkdir(path.join(artifacts, 'code'), { recursive: true }).then(() => fs.writeFile(path.join(artifacts, 'code', 'score.py'), 'def run(batch):\n    return batch\n')),
+    fs.writeFile(
+      path.join(workDir, 'deploy.json'),
+      JSON.stringify({
+        endpointName: ENDPOINT,
+        deploymentName: DEPLOYMENT,
+        model: { kind: 'upload', localPath: 'model', name: 'cli-digits-model' },
+        code: { kind: 'upload', localPath: 'code', name: 'cli-digits-code' },
+        scoringScript: 'score.py',
+        environment: { kind: 'image', name: 'cli-digits-env', image: 'mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest' },
+        compute: { kind: 'create', name: 'cli-cluster' },
+      }),
+    ),
+    sandbox.admin.putDatastoreFile('cli-inputs/digits/0.png', 'seven'),
+    sandbox.admin.putDatastoreFile('cli-inputs/digits/1.png', 'three!'),
+  ]);
+}, 60_000);
+
+afterAll(async () => {
+  await sandbox?.stop();
+  if (workDir) await fs.rm(workDir, { recursive: true, force: true });
+});
+
+describe('batch-score against the sandbox', () => {
+  it('lists no endpoints in an empty workspace, as text and as JSON', async () => {
+    const [text, json] = await Promise.all([cli('endpoints'), cli('endpoints', '--json')]);
+    expect(text).toMatchObject({ code: 0 });
+    expect(text.stdout).toContain(`No batch endpoints in workspace ${sandbox.workspace}.`);
+    expect(json.code).toBe(0);
+    expect(jsonOf(json)).toEqual({ ok: true, command: 'endpoints', result: { endpoints: [] } });
+  });
+
+  it('deploys from a spec file with local folders, reporting each step on stderr', async () => {
+    const run = await cli('deploy', '--spec', 'deploy.json', '--wait');
+    expect(run.stderr).toContain('deploy model: done');
+    expect(run.stderr).toContain('deploy default: done');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`Deployed ${DEPLOYMENT} to batch endpoint ${ENDPOINT}.`);
+    expect(run.stdout).toContain(sandbox.scoringUri(ENDPOINT));
+  });
+
+  it('shows the endpoint with its default deployment in a table', async () => {
+    const run = await cli('show', ENDPOINT);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`Default deployment:\\s+${DEPLOYMENT}`));
+    expect(run.stdout).toMatch(/DEPLOYMENT\s+STATE\s+MODEL\s+COMPUTE/);
+    expect(run.stdout).toMatch(new RegExp(`${DEPLOYMENT} \\(default\\)\\s+Succeeded\\s+cli-digits-model:\\S+\\s+cli-cluster`));
+  });
+
+  it('runs a job on a datastore folder and waits for it: exit 0, JSON with status Completed and the output', async () => {
+    const run = await cli('run', ENDPOINT, INPUT, '--wait', '--json', '--poll-interval', '50ms');
+    expect(run.code).toBe(0);
+    const doc = jsonOf(run);
+    expect(doc).toMatchObject({ ok: true, command: 'run', result: { status: 'Completed', endpointName: ENDPOINT, deploymentName: DEPLOYMENT } });
+    const jobName = doc.result?.name as string;
+    expect(doc.result?.output).toBe(`azureml://datastores/workspaceblobstore/paths/azureml/${jobName}/score/`);
+    expect(run.stderr).toContain(`job ${jobName}: Completed`);
+    const csv = await sandbox.admin.readDatastoreFile(`azureml/${jobName}/score/predictions.csv`);
+    expect(csv?.toString().trim().split('\n')).toHaveLength(2);
+  });
+
+  it('exits 1 with the service’s reason when the job fails', async () => {
+    sandbox.admin.failNextJobs(1, 'The scoring script raised ValueError');
+    const run = await cli('run', ENDPOINT, INPUT, '--wait', '--json', '--poll-interval', '50ms');
+    expect(run.code).toBe(1);
+    const doc = jsonOf(run);
+    expect(doc).toMatchObject({ ok: false, command: 'run', result: { status: 'Failed' } });
+    expect(String(doc.error?.message)).toContain('The scoring script raised ValueError');
+  });
+
+  it('exits 1 with the service’s error code and request id for an endpoint that does not exist', async () => {
+    const run = await cli('show', 'no-such-endpoint');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/error: \w*NotFound\w*: /);
+    expect(run.stderr).toMatch(/request id [\w-]+/);
+  });
+
+  it('exits 2 on a typo, with the parser’s message, the usage and a suggestion', async () => {
+    const run = await cli('stauts', 'some-job');
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain("error: 'stauts' is not a command.");
+    expect(run.stderr).toMatch(/^usage: batch-score /m);
+    expect(run.stderr).toMatch(/^\s+batch-score status <job>$/m);
+    expect(run.stderr).toContain("Did you mean 'status'?");
+  });
+
+  it('deletes the endpoint, after which the workspace lists none again', async () => {
+    const run = await cli('delete', ENDPOINT);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`Endpoint ${ENDPOINT} and all its deployments are deleted.`);
+    const after = jsonOf(await cli('endpoints', '--json'));
+    expect(after.result).toEqual({ endpoints: [] });
+  });
+});
