@@ -5,11 +5,9 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { createAzureMlClient } from './azureml';
-import { createArmClient } from './azureml/arm-client';
+import { createAzureMlFromConfig } from './azureml/client-from-config';
 import { AZURE_CLOUDS, studioJobUrl } from './azureml/clouds';
-import { createAzureCredential, type TokenCredential } from './azureml/credentials';
-import type { DatastoreAccess } from './azureml/datastore-container';
+import type { TokenCredential } from './azureml/credentials';
 import { loadAzureConfig, type AzureConfig } from './config';
 import { parseCommand, verbSchema, type Command } from './domain/command-grammar';
 import { CliUsageError, cliHelpText, cliUsageOf } from './cli/cli-usage';
@@ -62,19 +60,10 @@ async function settingsFor(flags: GlobalFlags, io: CliIo): Promise<{ config: Azu
 
 function createClients(config: AzureConfig, credentialOverride: TokenCredential | undefined, env: NodeJS.ProcessEnv) {
   const cloud = AZURE_CLOUDS[config.cloud];
-  const credential =
-    credentialOverride ??
-    createAzureCredential(cloud, { ...(config.tenantId ? { tenantId: config.tenantId } : {}), ...(config.clientId ? { managedIdentityClientId: config.clientId } : {}) });
-  const arm = createArmClient({ cloud, credential, apiVersion: config.apiVersion, ...(config.armEndpoint ? { baseUrl: config.armEndpoint } : {}) });
-  // Storage as src/azureml/datastore-container.ts describes it: a connection string when given, else the credential.
-  const storage: DatastoreAccess = config.storageConnectionString
-    ? { kind: 'connection-string', connectionString: config.storageConnectionString }
-    : { kind: 'credential', credential, ...(config.storageBlobUrl ? { blobServiceUrl: config.storageBlobUrl } : {}) };
   // loadAzureConfig has no worker section; the artifacts root is read here with the worker's default.
   const artifactsRoot = path.resolve(env.BATCH_SCORE_ARTIFACTS_ROOT?.trim() || './artifacts');
-  const workspace = { subscriptionId: config.subscriptionId, resourceGroup: config.resourceGroup, workspace: config.workspace, location: config.location };
-  const azureml = createAzureMlClient({ workspace, arm, storage, artifactsRoot });
-  return { azureml, studio: (jobName: string) => studioJobUrl(cloud, workspace, jobName) };
+  const azureml = createAzureMlFromConfig(config, { ...(credentialOverride ? { credential: credentialOverride } : {}), artifactsRoot });
+  return { azureml, studio: (jobName: string) => studioJobUrl(cloud, azureml.workspace, jobName) };
 }
 
 async function outcomeOf(argv: readonly string[], io: CliIo): Promise<{ outcome: CliOutcome; json: boolean }> {

@@ -3,11 +3,10 @@
 // share one Redis; BullMQ hands each job to exactly one of them.
 import type { Worker } from 'bullmq';
 import type { Logger } from 'pino';
-import { createAzureMlClient, type AzureMlClient } from './azureml';
-import { createArmClient } from './azureml/arm-client';
+import type { AzureMlClient } from './azureml';
+import { createAzureMlFromConfig } from './azureml/client-from-config';
 import { AZURE_CLOUDS } from './azureml/clouds';
-import { createAzureCredential, type TokenCredential } from './azureml/credentials';
-import type { DatastoreAccess } from './azureml/datastore-container';
+import type { TokenCredential } from './azureml/credentials';
 import type { Config } from './config';
 import { createApprovalStore } from './queue/approval-store';
 import { createAuditTrail } from './queue/audit-trail';
@@ -48,32 +47,6 @@ export interface WorkersHandle {
   azureml: AzureMlClient;
   workers: Worker[];
   close(): Promise<void>;
-}
-
-export function storageAccessOf(config: Config['azure'], credential: TokenCredential): DatastoreAccess {
-  if (config.storageConnectionString) return { kind: 'connection-string', connectionString: config.storageConnectionString };
-  return { kind: 'credential', credential, ...(config.storageBlobUrl ? { blobServiceUrl: config.storageBlobUrl } : {}) };
-}
-
-export function createAzureMlFromConfig(config: Config['azure'], opts: { logger: Logger; credential?: TokenCredential; artifactsRoot?: string; poll?: WorkerOptions['poll'] }): AzureMlClient {
-  const cloud = AZURE_CLOUDS[config.cloud];
-  const credential =
-    opts.credential ??
-    createAzureCredential(cloud, { ...(config.tenantId ? { tenantId: config.tenantId } : {}), ...(config.clientId ? { managedIdentityClientId: config.clientId } : {}) });
-  const arm = createArmClient({
-    cloud,
-    credential,
-    ...(config.armEndpoint ? { baseUrl: config.armEndpoint } : {}),
-    apiVersion: config.apiVersion,
-    logger: opts.logger,
-  });
-  return createAzureMlClient({
-    workspace: { subscriptionId: config.subscriptionId, resourceGroup: config.resourceGroup, workspace: config.workspace, location: config.location },
-    arm,
-    storage: storageAccessOf(config, credential),
-    ...(opts.artifactsRoot ? { artifactsRoot: opts.artifactsRoot } : {}),
-    ...(opts.poll ? { poll: opts.poll } : {}),
-  });
 }
 
 export async function startWorkers(config: Config, opts: WorkerOptions): Promise<WorkersHandle> {

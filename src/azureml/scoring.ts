@@ -242,3 +242,13 @@ export async function waitForScoringJob(ctx: AzureMlContext, scoringUri: string,
     await sleep(options.intervalMs ?? 5000);
   }
 }
+
+const jobOutputsSchema = z.record(z.string(), z.looseObject({ uri: z.string().nullish() }).nullable()).catch({});
+
+/** Where a job wrote its results: the named output's URI (`score` first, as `az ml batch-endpoint invoke` names it), else the first. */
+export function jobOutputUri(job: { properties: object }): string | undefined {
+  const outputs = jobOutputsSchema.parse((job.properties as { outputs?: unknown }).outputs ?? {});
+  const preferred = outputs[DEFAULT_OUTPUT_NAME]?.uri;
+  if (preferred) return preferred;
+  return Object.values(outputs).find((o) => o?.uri)?.uri ?? undefined;
+}

@@ -5,8 +5,7 @@
 // the named output (default `score`, docs/architecture.md).
 import { z } from 'zod';
 import type { Job } from '../azureml/resources';
-import { jobFailure, jobStatusOf, type ScoringJob } from '../azureml/scoring';
-import { DEFAULT_OUTPUT_NAME } from '../azureml/scoring';
+import { jobFailure, jobOutputUri, jobStatusOf, type ScoringJob } from '../azureml/scoring';
 import { lastSegment } from '../azureml/workspace';
 import { renderFields, renderTable } from './text-table';
 
@@ -24,16 +23,6 @@ export const jobSummarySchema = z.object({
   studioUrl: z.string().optional(),
 });
 export type JobSummary = z.infer<typeof jobSummarySchema>;
-
-const jobOutputsSchema = z.record(z.string(), z.looseObject({ uri: z.string().nullish() }).nullable()).catch({});
-
-/** The named output's URI (`score` first, as `az ml batch-endpoint invoke` names it), else the first one. */
-export function jobOutputUri(job: Job | ScoringJob): string | undefined {
-  const outputs = jobOutputsSchema.parse((job.properties as { outputs?: unknown }).outputs ?? {});
-  const preferred = outputs[DEFAULT_OUTPUT_NAME]?.uri;
-  if (preferred) return preferred;
-  return Object.values(outputs).find((o) => o?.uri)?.uri ?? undefined;
-}
 
 const count = (v: string | null | undefined): number | undefined => (v && /^\d+$/.test(v) ? Number(v) : undefined);
 

@@ -4,7 +4,8 @@ import { createDeployProgress } from '../../src/azureml/deploy-plan';
 import type { BatchDeployment, BatchEndpoint, Job } from '../../src/azureml/resources';
 import { deployResult, deployStepLine, deploySummary } from '../../src/cli/deploy-output';
 import { assetLabel, endpointDetails, endpointsTable, summarizeDeployment, summarizeEndpoint } from '../../src/cli/endpoint-output';
-import { formatElapsed, jobDetails, jobOutputUri, jobsTable, summarizeJob } from '../../src/cli/job-output';
+import { jobOutputUri } from '../../src/azureml/scoring';
+import { formatElapsed, jobDetails, jobsTable, summarizeJob } from '../../src/cli/job-output';
 import { deploySpecSchema } from '../../src/domain/deploy-spec';
 
 const WS = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws';

@@ -1,0 +1,41 @@
+// The Azure ML client as an entry point builds it from validated configuration: the cloud's
+// DefaultAzureCredential (or an injected credential, e.g. the sandbox's), the ARM endpoint (or its
+// override), and blob access through a connection string or the same credential. Shared by the worker
+// process and the CLI so both talk to Azure the same way.
+import type { Logger } from 'pino';
+import type { AzureConfig } from '../config';
+import { createArmClient } from './arm-client';
+import { AZURE_CLOUDS } from './clouds';
+import { createAzureCredential, type TokenCredential } from './credentials';
+import type { DatastoreAccess } from './datastore-container';
+import type { LongRunningWaitOptions } from './long-running-resource';
+import { createAzureMlClient, type AzureMlClient } from './index';
+
+export function storageAccessOf(config: AzureConfig, credential: TokenCredential): DatastoreAccess {
+  if (config.storageConnectionString) return { kind: 'connection-string', connectionString: config.storageConnectionString };
+  return { kind: 'credential', credential, ...(config.storageBlobUrl ? { blobServiceUrl: config.storageBlobUrl } : {}) };
+}
+
+export function createAzureMlFromConfig(
+  config: AzureConfig,
+  opts: { logger?: Logger; credential?: TokenCredential; artifactsRoot?: string; poll?: Omit<LongRunningWaitOptions, 'onProgress' | 'signal'> } = {},
+): AzureMlClient {
+  const cloud = AZURE_CLOUDS[config.cloud];
+  const credential =
+    opts.credential ??
+    createAzureCredential(cloud, { ...(config.tenantId ? { tenantId: config.tenantId } : {}), ...(config.clientId ? { managedIdentityClientId: config.clientId } : {}) });
+  const arm = createArmClient({
+    cloud,
+    credential,
+    ...(config.armEndpoint ? { baseUrl: config.armEndpoint } : {}),
+    apiVersion: config.apiVersion,
+    ...(opts.logger ? { logger: opts.logger } : {}),
+  });
+  return createAzureMlClient({
+    workspace: { subscriptionId: config.subscriptionId, resourceGroup: config.resourceGroup, workspace: config.workspace, location: config.location },
+    arm,
+    storage: storageAccessOf(config, credential),
+    ...(opts.artifactsRoot ? { artifactsRoot: opts.artifactsRoot } : {}),
+    ...(opts.poll ? { poll: opts.poll } : {}),
+  });
+}
