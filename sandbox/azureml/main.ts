@@ -1,7 +1,9 @@
-// `npm run sandbox:azureml -- --port N [--time-scale X] [--cloud AzureChinaCloud]`: starts Azurite and
+// `npm run sandbox:azureml -- --port N [--time-scale X] [--cloud AzureChinaCloud] [--info-file F]`: starts Azurite and
 // the sandbox, prints ONE JSON line with what a client needs, and runs until Ctrl-C / SIGTERM, then
 // stops everything it started. With it, the recipe's curl commands work with the ARM host replaced
-// by baseUrl (and the scoring token from `scoringToken`).
+// by baseUrl (and the scoring token from `scoringToken`). `--info-file` also writes the line to a file
+// readable by its owner only (it holds tokens and the storage key), for `batch-score --sandbox F`.
+import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { stopOnSignals } from '../stack/processes';
 import { cloudNameSchema } from './clouds';
@@ -17,6 +19,7 @@ async function main(): Promise<void> {
       'resource-group': { type: 'string' },
       'subscription-id': { type: 'string' },
       location: { type: 'string' },
+      'info-file': { type: 'string' },
     },
     strict: true,
   });
@@ -36,7 +39,7 @@ async function main(): Promise<void> {
     location: values.location,
   });
   stopOnSignals(() => sandbox.stop());
-  process.stdout.write(
+  const line =
     JSON.stringify({
       baseUrl: sandbox.baseUrl,
       subscriptionId: sandbox.subscriptionId,
@@ -50,8 +53,9 @@ async function main(): Promise<void> {
       identityHeader: sandbox.identityHeader,
       storageConnectionString: sandbox.storageConnectionString,
       publicBaseUrl: sandbox.publicBaseUrl,
-    }) + '\n',
-  );
+    }) + '\n';
+  if (values['info-file']) await writeFile(values['info-file'], line, { mode: 0o600 });
+  process.stdout.write(line);
 }
 
 main().catch((err: unknown) => {
