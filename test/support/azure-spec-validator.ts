@@ -2,7 +2,7 @@
 // (azure-rest-api-specs, 2022-05-01: mfe.json for endpoints, deployments, assets, datastores and jobs;
 // machineLearningServices.json for workspaces and computes) with Azure's own validator, oav's
 // LiveValidator. A plain JSON-schema validator misreads the spec's `allOf` + `additionalProperties:
-// false` compositions (see /work/shared/notes/azure-spec-validation.md), so we do not build on one.
+// false` compositions (see ../shared/notes/azure-spec-validation.md), so we do not build on one.
 //
 // Scope rule: only ARM resource exchanges are in the spec. An exchange is validated when its path is
 // under `/subscriptions/…` and is not an operation status/result URL (`…/locations/{loc}/

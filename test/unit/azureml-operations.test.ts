@@ -15,6 +15,7 @@ import { assertOutputIsDatastoreFile, buildInvokeBody, invokeBatchEndpoint, Scor
 import { parseDataReference } from '../../src/domain/data-reference';
 import { deploySpecSchema } from '../../src/domain/deploy-spec';
 import { workspacePath } from '../../src/azureml/workspace';
+import { resolveSpecsDirectory } from '../support/azure-spec-validator';
 
 const BASE = 'https://management.azure.com';
 const workspace = { subscriptionId: '00000000-1111-2222-3333-444444444444', resourceGroup: 'rg1', workspace: 'ws1', location: 'eastus' };
@@ -47,7 +48,7 @@ const endpointBody = (name: string, extra: Record<string, unknown> = {}) => ({
 let validator: LiveValidator;
 beforeAll(async () => {
   validator = new LiveValidator({
-    directory: '/work/shared/azureml/specs/specification',
+    directory: resolveSpecsDirectory(process.env),
     swaggerPathsPattern: [
       'machinelearningservices/resource-manager/Microsoft.MachineLearningServices/stable/2022-05-01/mfe.json',
       'machinelearningservices/resource-manager/Microsoft.MachineLearningServices/stable/2022-05-01/machineLearningServices.json',
