@@ -1,0 +1,24 @@
+// "Nothing more will happen": no deploy, run, watch or notify job waiting, delayed or running, and no
+// request with notifications still in its outbox. A test waits for this after the final reply before it
+// counts replies, so "exactly one" cannot pass only because a duplicate had not been sent yet.
+// (The ops queue is left out: its approval-expiry scheduler always has its next run delayed.)
+import { waitFor } from '../../sandbox/slack/wait-for';
+import { pendingRequestsKey } from '../../src/queue/notify-outbox';
+import type { QueueName } from '../../src/queue/queue-names';
+import type { QueueInspector } from './stack-probes';
+
+const BUSY_STATES = ['waiting', 'delayed', 'active', 'prioritized', 'waiting-children'];
+const WATCHED: readonly QueueName[] = ['deploy', 'run', 'watch', 'notify'];
+
+export async function busyJobs(queues: QueueInspector): Promise<number> {
+  const counts = await queues.counts();
+  return WATCHED.reduce((sum, name) => sum + BUSY_STATES.reduce((n, state) => n + (counts[name][state] ?? 0), 0), 0);
+}
+
+export async function waitForQuiet(queues: QueueInspector, opts: { timeoutMs?: number; prefix?: string } = {}): Promise<void> {
+  const prefix = opts.prefix ?? 'bsb';
+  await waitFor(
+    async () => (await busyJobs(queues)) === 0 && (await queues.redis.scard(pendingRequestsKey(prefix))) === 0,
+    { what: 'the queues and the notify outbox to drain', timeoutMs: opts.timeoutMs ?? 30_000, intervalMs: 50 },
+  );
+}
