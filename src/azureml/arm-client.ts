@@ -77,6 +77,11 @@ export interface ArmClientDeps {
 
 export const DEFAULT_API_VERSION = '2022-05-01';
 const DEFAULT_TIMEOUT_MS = 60_000;
+/**
+ * The largest answer read. ARM resources and list pages are kilobytes (pages are capped by nextLink); an
+ * answer of many megabytes can only be a fault, and buffering it would let one endpoint bloat a worker.
+ */
+export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 const DEFAULT_USER_AGENT = `batch-score-bot/0.1.0 Node/${process.versions.node}`;
 
 export function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -154,6 +159,7 @@ export function createArmClient(deps: ArmClientDeps): ArmClient {
         validateStatus: () => true,
         // ARM does not redirect; a 3xx is reported, not followed with our bearer token.
         maxRedirects: 0,
+        maxContentLength: MAX_RESPONSE_BYTES,
         transitional: { clarifyTimeoutError: true },
       });
     } catch (err) {
@@ -244,6 +250,16 @@ function transportError(err: unknown, method: string, url: string): AzureMlError
   const code = (err as { code?: unknown })?.code;
   const message = err instanceof Error ? err.message : String(err);
   if (code === 'ERR_CANCELED' || (err as { name?: unknown })?.name === 'AbortError') return abortedError(method, url, err);
+  if (code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test(message)) {
+    return new AzureMlError({
+      code: 'InvalidResponse',
+      message: `Azure's answer was larger than ${MAX_RESPONSE_BYTES / (1024 * 1024)} MiB (${method} ${redactUrl(url)}); refused`,
+      retriable: false,
+      method,
+      url,
+      cause: err,
+    });
+  }
   if (code === 'ETIMEDOUT' || code === 'ECONNABORTED') {
     return new AzureMlError({ code: 'Timeout', message: `Azure did not answer in time (${method} ${redactUrl(url)})`, retriable: true, method, url, cause: err });
   }
