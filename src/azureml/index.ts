@@ -14,7 +14,8 @@ import * as computes from './computes';
 import type { TokenCredential } from './credentials';
 import { createDatastoreContainerFactory, type DatastoreAccess, type DatastoreContainerFactory } from './datastore-container';
 import * as datastores from './datastores';
-import { runDeployPlan, type DeployProgress, type DeployStepEvent } from './deploy-plan';
+import { DeployStepError, runDeployPlan, type DeployProgress, type DeployStepEvent } from './deploy-plan';
+import { resolveInsideRoot } from './artifacts-root';
 import { createDeploySteps, type DeployStepsDeps } from './deploy-steps';
 import * as jobs from './jobs';
 import type { LongRunningWaitOptions } from './long-running-resource';
@@ -125,6 +126,18 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
       options: { signal?: AbortSignal; onUploadProgress?: DeployStepsDeps['onUploadProgress'] } = {},
     ) => {
       if (!deps.artifactsRoot) throw new Error('createAzureMlClient needs artifactsRoot to run a deploy plan');
+      const artifactsRoot = deps.artifactsRoot;
+      // Check every local folder before the first step: the steps that upload nothing (compute, endpoint)
+      // run concurrently with the uploads, so a bad path found by its own step would leave them behind.
+      const checkPaths = async (): Promise<void> => {
+        for (const step of ['model', 'code'] as const) {
+          const source = spec[step];
+          if (source.kind !== 'upload' || progress.steps[step]?.status === 'done') continue;
+          await resolveInsideRoot(artifactsRoot, source.localPath).catch((err: unknown) => {
+            throw new DeployStepError(step, err instanceof Error ? err : new Error(String(err)));
+          });
+        }
+      };
       const steps = createDeploySteps({
         ...ctx,
         containerFor,
@@ -133,7 +146,7 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
         poll: deps.poll,
         onUploadProgress: options.onUploadProgress,
       });
-      return runDeployPlan(spec, { steps, signal: options.signal }, progress, onStep);
+      return checkPaths().then(() => runDeployPlan(spec, { steps, signal: options.signal }, progress, onStep));
     },
     /** Deletes the endpoint and all its deployments, waiting for the operation. */
     deleteEndpoint: (name: string, o?: LongRunningWaitOptions) => endpoints.deleteBatchEndpointAndWait(ctx, name, o),

@@ -91,11 +91,9 @@ describe('the deploy worker', () => {
     expect(stack.azureml.admin.requestCount({ method: 'PUT', path: /\/batchendpoints\/paths-queue\/deployments\// })).toBe(0);
   });
 
-  // GAP (src/azureml/deploy-plan.ts): the local paths are checked only when the code/model step runs, and
-  // the steps that need no upload (compute, endpoint) run concurrently with it, so a deploy refused for
-  // its path still leaves a new, empty batch endpoint behind. Checking both paths before the first step
-  // would refuse it with nothing changed in the workspace.
-  it.failing('refuses a path outside the root before creating anything in the workspace', async () => {
+  // The steps that need no upload (compute, endpoint) run concurrently with the uploads, so the local paths
+  // are checked before the first step: a refused deploy changes nothing in the workspace.
+  it('refuses a path outside the root before creating anything in the workspace', async () => {
     const parent = await deployApproved(stack, 'paths-first', { model: 'models/escape', model_name: 'escaped2' });
     await waitFor(() => threads.finalReplies(parent)[0], { what: 'the refusal', timeoutMs: 30_000 });
     await waitForQuiet(queues);
