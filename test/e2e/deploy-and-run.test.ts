@@ -3,6 +3,7 @@
 import pino from 'pino';
 import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
 import type { StoredMessage } from '../../sandbox/slack';
+import { deployApproved as approvedDeploy, requestDeploy } from '../support/user-gestures';
 
 const { requester, approver, bystander } = STACK_USERS;
 let stack: EmbeddedStack;
@@ -27,38 +28,6 @@ async function waitForFinalReply(parent: StoredMessage, what: string, timeoutMs 
   });
 }
 
-async function openDeployModal(user: string = requester): Promise<string> {
-  const before = new Set(stack.slack.views().map((v) => v.id));
-  const res = await stack.driver.slash('deploy', { user, channel: STACK_CHANNEL });
-  expect(res.status).toBe(200);
-  const view = await stack.driver.waitFor(() => stack.slack.views().find((v) => !before.has(v.id) && v.open), { what: 'the deploy modal' });
-  return view.id;
-}
-
-const deployFields = (endpoint: string) => ({
-  endpoint,
-  deployment: 'mnist-torch',
-  model: 'models/mnist',
-  model_name: 'mnist',
-  code: 'code/mnist',
-  code_name: 'score-mnist',
-  scoring_script: 'digit_identification.py',
-  image: 'mcr.microsoft.com/azureml/openmpi3.1.2-ubuntu18.04:latest',
-  environment_name: 'mnist-env',
-  compute_mode: 'create',
-  compute_name: 'batch-cluster',
-});
-
-async function deployApproved(endpoint: string): Promise<StoredMessage> {
-  const viewId = await openDeployModal();
-  const submitted = await stack.driver.fillAndSubmit(viewId, deployFields(endpoint), { user: requester });
-  expect(submitted.outcome.kind).toBe('closed');
-  const parent = await stack.driver.waitFor(() => parentWith(endpoint), { what: 'the approval request' });
-  expect(textOf(parent)).toContain('Approve');
-  await stack.driver.clickButton({ channel: STACK_CHANNEL, ts: parent.ts }, 'approval-approve', { user: approver });
-  return parent;
-}
-
 beforeAll(async () => {
   stack = await startEmbeddedStack({ logger: pino({ level: 'silent' }), perChannelIntervalMs: 50, slackRateLimit: 'count' });
 });
@@ -68,7 +37,7 @@ afterAll(async () => {
 });
 
 it('deploys through the modal once an approver approves, with the checklist and the success reply in the thread', async () => {
-  const parent = await deployApproved('mnist-e2e');
+  const parent = await approvedDeploy(stack, 'mnist-e2e');
   const final = await waitForFinalReply(parent, 'the deploy success reply');
   expect(final.text).toContain('deployed');
   expect(textOf(final)).toContain('Scoring URI');
@@ -98,9 +67,8 @@ it('runs a job on a datastore folder and replies with the output location', asyn
 
 it("refuses an approval from a non-approver and an approver's own request, privately", async () => {
   // The approver asks, so approving it would be approving their own request.
-  const viewId = await openDeployModal(approver);
-  await stack.driver.fillAndSubmit(viewId, deployFields('mnist-refused'), { user: approver });
-  const parent = await stack.driver.waitFor(() => parentWith('mnist-refused'), { what: 'the approval request' });
+  const parent = await requestDeploy(stack, 'mnist-refused', { user: approver });
+  expect(textOf(parent)).toContain('Approve');
   await stack.driver.clickButton({ channel: STACK_CHANNEL, ts: parent.ts }, 'approval-approve', { user: bystander });
   await stack.driver.clickButton({ channel: STACK_CHANNEL, ts: parent.ts }, 'approval-approve', { user: approver });
   await stack.driver.waitFor(() => stack.slack.ephemerals(STACK_CHANNEL, bystander).find((m) => m.text.includes('approvers')), { what: 'refusal to the bystander' });
@@ -110,9 +78,7 @@ it("refuses an approval from a non-approver and an approver's own request, priva
 });
 
 it('a rejected request changes its message, loses its buttons and deploys nothing', async () => {
-  const viewId = await openDeployModal();
-  await stack.driver.fillAndSubmit(viewId, deployFields('mnist-rejected'), { user: requester });
-  const parent = await stack.driver.waitFor(() => parentWith('mnist-rejected'), { what: 'the approval request' });
+  const parent = await requestDeploy(stack, 'mnist-rejected');
   await stack.driver.clickButton({ channel: STACK_CHANNEL, ts: parent.ts }, 'approval-reject', { user: approver });
   await stack.driver.waitFor(() => textOf(stack.slack.message(STACK_CHANNEL, parent.ts)!).includes('Rejected'), { what: 'the rejected message' });
   expect(JSON.stringify(stack.slack.message(STACK_CHANNEL, parent.ts)!.blocks)).not.toContain('approval-approve');
