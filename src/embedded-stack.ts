@@ -73,6 +73,35 @@ export async function writeExampleArtifacts(root: string): Promise<{ modelPath: 
   return { modelPath, codePath };
 }
 
+/**
+ * The production environment variables that point the bot and workers at the local stand-ins: the
+ * Azure ML sandbox for ARM and storage, the Slack stand-in for the Web API, a local Redis.
+ */
+export function sandboxEnvironment(parts: {
+  azureml: Pick<AzureMlSandbox, 'cloud' | 'subscriptionId' | 'resourceGroup' | 'workspace' | 'location' | 'baseUrl' | 'storageConnectionString'>;
+  slack: Pick<SlackStandIn, 'botToken' | 'apiUrl'>;
+  redisUrl: string;
+  signingSecret: string;
+  port: number;
+}): Record<string, string> {
+  const { azureml, slack } = parts;
+  return {
+    AZURE_CLOUD: azureml.cloud,
+    AZURE_SUBSCRIPTION_ID: azureml.subscriptionId,
+    AZURE_RESOURCE_GROUP: azureml.resourceGroup,
+    AZUREML_WORKSPACE: azureml.workspace,
+    AZURE_LOCATION: azureml.location,
+    BATCH_SCORE_ARM_ENDPOINT: azureml.baseUrl,
+    BATCH_SCORE_STORAGE_CONNECTION_STRING: azureml.storageConnectionString,
+    SLACK_BOT_TOKEN: slack.botToken,
+    SLACK_SIGNING_SECRET: parts.signingSecret,
+    BATCH_SCORE_SLACK_API_URL: slack.apiUrl,
+    REDIS_URL: parts.redisUrl,
+    BATCH_SCORE_APPROVERS: APPROVER_GROUP,
+    PORT: String(parts.port),
+  };
+}
+
 export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<EmbeddedStack> {
   const started: Array<() => Promise<void>> = [];
   const stopAll = async (): Promise<void> => {
@@ -92,25 +121,13 @@ export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<Em
     const port = await getFreePort();
     const signingSecret = randomBytes(16).toString('hex');
     const env: Record<string, string> = {
-      AZURE_CLOUD: azureml.cloud,
-      AZURE_SUBSCRIPTION_ID: azureml.subscriptionId,
-      AZURE_RESOURCE_GROUP: azureml.resourceGroup,
-      AZUREML_WORKSPACE: azureml.workspace,
-      AZURE_LOCATION: azureml.location,
-      BATCH_SCORE_ARM_ENDPOINT: azureml.baseUrl,
-      BATCH_SCORE_STORAGE_CONNECTION_STRING: azureml.storageConnectionString,
-      SLACK_BOT_TOKEN: slack.botToken,
-      SLACK_SIGNING_SECRET: signingSecret,
-      BATCH_SCORE_SLACK_API_URL: slack.apiUrl,
+      ...sandboxEnvironment({ azureml, slack, redisUrl: redis.url, signingSecret, port }),
       BATCH_SCORE_ALLOWED_TEAM_IDS: slack.teamId,
-      REDIS_URL: redis.url,
       BATCH_SCORE_QUEUE_PREFIX: 'bsb',
-      BATCH_SCORE_APPROVERS: APPROVER_GROUP,
       BATCH_SCORE_APPROVAL_REQUIRED_FOR: 'deploy,set-default,delete',
       BATCH_SCORE_ARTIFACTS_ROOT: artifactsRoot,
       BATCH_SCORE_WATCH_MIN_INTERVAL: '200ms',
       BATCH_SCORE_WATCH_MAX_INTERVAL: '2s',
-      PORT: String(port),
       LOG_LEVEL: opts.logger.level,
       ...opts.env,
     };

@@ -8,6 +8,7 @@ import { getFreePort } from '../../sandbox/stack/free-port';
 import { startRedis, type RedisProcess } from '../../sandbox/stack/redis';
 import { waitFor } from '../../sandbox/slack/wait-for';
 import { MAIN_ENTRY, managedIdentityEnv, spawnTsx, type TsxChild } from '../support/worker-process';
+import { sandboxEnvironment } from '../../src/embedded-stack';
 
 let redis: RedisProcess;
 let slack: SlackStandIn;
@@ -16,20 +17,8 @@ const children: TsxChild[] = [];
 
 function productionEnv(port: number): Record<string, string> {
   return {
-    AZURE_CLOUD: azureml.cloud,
-    AZURE_SUBSCRIPTION_ID: azureml.subscriptionId,
-    AZURE_RESOURCE_GROUP: azureml.resourceGroup,
-    AZUREML_WORKSPACE: azureml.workspace,
-    AZURE_LOCATION: azureml.location,
-    BATCH_SCORE_ARM_ENDPOINT: azureml.baseUrl,
-    BATCH_SCORE_STORAGE_CONNECTION_STRING: azureml.storageConnectionString,
-    SLACK_BOT_TOKEN: slack.botToken,
-    SLACK_SIGNING_SECRET: randomBytes(16).toString('hex'),
-    BATCH_SCORE_SLACK_API_URL: slack.apiUrl,
-    REDIS_URL: redis.url,
+    ...sandboxEnvironment({ azureml, slack, redisUrl: redis.url, signingSecret: randomBytes(16).toString('hex'), port }),
     BATCH_SCORE_QUEUE_PREFIX: `main${randomBytes(3).toString('hex')}`,
-    BATCH_SCORE_APPROVERS: 'S0APPROVER1',
-    PORT: String(port),
     LOG_LEVEL: 'info',
   };
 }

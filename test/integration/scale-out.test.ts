@@ -20,7 +20,7 @@ import type { TokenCredential } from '../../src/azureml/credentials';
 import { startBot, type BotHandle } from '../../src/bot';
 import { loadConfig } from '../../src/config';
 import { deploySpecSchema } from '../../src/domain/deploy-spec';
-import { writeExampleArtifacts } from '../../src/embedded-stack';
+import { sandboxEnvironment, writeExampleArtifacts } from '../../src/embedded-stack';
 import { startWorkerProcess, type TsxChild } from '../support/worker-process';
 
 const RUNS = 20;
@@ -75,18 +75,7 @@ beforeAll(async () => {
   const port = await getFreePort();
   const signingSecret = randomBytes(16).toString('hex');
   const env: Record<string, string> = {
-    AZURE_CLOUD: azureml.cloud,
-    AZURE_SUBSCRIPTION_ID: azureml.subscriptionId,
-    AZURE_RESOURCE_GROUP: azureml.resourceGroup,
-    AZUREML_WORKSPACE: azureml.workspace,
-    AZURE_LOCATION: azureml.location,
-    BATCH_SCORE_ARM_ENDPOINT: azureml.baseUrl,
-    BATCH_SCORE_STORAGE_CONNECTION_STRING: azureml.storageConnectionString,
-    SLACK_BOT_TOKEN: slack.botToken,
-    SLACK_SIGNING_SECRET: signingSecret,
-    BATCH_SCORE_SLACK_API_URL: slack.apiUrl,
-    REDIS_URL: redis.url,
-    BATCH_SCORE_APPROVERS: 'S0APPROVER1',
+    ...sandboxEnvironment({ azureml, slack, redisUrl: redis.url, signingSecret, port }),
     BATCH_SCORE_ARTIFACTS_ROOT: artifactsRoot,
     BATCH_SCORE_WATCH_MIN_INTERVAL: '200ms',
     BATCH_SCORE_WATCH_MAX_INTERVAL: '1s',
