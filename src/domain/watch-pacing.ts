@@ -16,3 +16,15 @@ export function nextWatchIntervalMs(polls: number, policy: WatchPacingPolicy, re
   const paced = Math.min(policy.maxIntervalMs, Math.max(policy.minIntervalMs, grown));
   return retryAfterMs !== undefined && retryAfterMs > paced ? retryAfterMs : Math.round(paced);
 }
+
+/**
+ * The shared workspace snapshot (src/queue/job-status-snapshot.ts) is listed at most once per this, and
+ * each watch step re-reads it at the same cadence, so a job's end is seen within about two of these:
+ * 3 s keeps a final reply within 10 s of the job's end, while ARM sees 20 list calls a minute however
+ * many jobs run. Never slower than the per-job floor (tests run the watch with a 200 ms floor).
+ */
+export const SNAPSHOT_MAX_AGE_CEILING_MS = 3_000;
+
+export function snapshotMaxAgeMs(policy: Pick<WatchPacingPolicy, 'minIntervalMs'>): number {
+  return Math.max(1, Math.min(SNAPSHOT_MAX_AGE_CEILING_MS, policy.minIntervalMs));
+}

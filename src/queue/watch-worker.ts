@@ -1,63 +1,134 @@
 // The watch queue's processor, in BullMQ's "step job" pattern: each run looks at the scoring job once,
 // reports a status change in the thread, and either posts the final reply or moves itself back to the
 // delayed set (job.moveToDelayed + DelayedError). No worker is held while a job runs, so one process can
-// watch thousands of jobs; the interval backs off while a job runs long and yields to Retry-After.
+// watch thousands of jobs.
+//
+// Where a step looks: with a JobStatusSnapshot (the worker's default), at the workspace's shared snapshot
+// in Redis, refreshed by one Jobs_List every few seconds for all watched jobs together; a step asks the
+// job itself (`GET {scoringUri}/{job}`) only when the snapshot does not show the job, or has shown
+// nothing for a whole maxInterval (listing failing), paced by the per-job backoff and the server's
+// Retry-After. Without a snapshot, every step asks the job itself. Either way the final reply is keyed
+// `reply:final` in the request's outbox, so a step that runs twice cannot reply twice.
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
 import { isAzureMlError } from '../azureml/errors';
 import { isTerminalJobStatus } from '../azureml/jobs';
-import { jobFailure, jobStatusOf, type ScoringJob } from '../azureml/scoring';
-import { nextWatchIntervalMs } from '../domain/watch-pacing';
+import { jobStatusSchema } from '../azureml/resources';
+import { jobFailure, jobOutputUri, jobStatusOf, type ScoringJob } from '../azureml/scoring';
+import { nextWatchIntervalMs, snapshotMaxAgeMs } from '../domain/watch-pacing';
 import { threadMessages } from '../slack/thread-messages';
 import { describeFailure } from './failure-report';
+import { createJobStatusSnapshot, type JobSnapshotEntry, type JobStatusSnapshot } from './job-status-snapshot';
 import { parsePayload } from './job-payload';
 import { watchJobSchema, type WatchJob } from './payloads';
 import { QUEUE_NAMES } from './queue-names';
 import { createRequestThread } from './request-thread';
 import { workspaceLinks, type WorkerContext } from './worker-context';
 
-/** Where the job wrote its results: the named output's URI, as the job resource reports it. */
-export function jobOutputUri(job: ScoringJob): string | undefined {
-  const outputs = (job.properties as { outputs?: Record<string, { uri?: unknown } | null> }).outputs;
-  for (const output of Object.values(outputs ?? {})) {
-    if (output && typeof output.uri === 'string') return output.uri;
-  }
-  return undefined;
+/**
+ * The step's own bookkeeping, kept in the job's data beside the WatchJob payload (which the payload
+ * schema does not list, so it is read here on its own; an older job without it starts afresh).
+ */
+const watchStepStateSchema = z.object({
+  /** When the job joined the snapshot's watched set. */
+  watchedAt: z.number().optional(),
+  /** When the job's status was last learned, from the snapshot or the job itself. */
+  lastSeenAt: z.number().optional(),
+  /** Not before this may a step ask the job itself again. */
+  directDueAt: z.number().optional(),
+});
+type WatchStepState = z.infer<typeof watchStepStateSchema>;
+
+/** What a step learned about the scoring job, wherever it came from. */
+interface JobObservation {
+  status: string;
+  outputUri?: string;
+  failure: { code?: string; message?: string };
 }
 
-export function createWatchProcessor(ctx: WorkerContext) {
+function observationOfJob(job: ScoringJob): JobObservation {
+  return { status: jobStatusOf(job), outputUri: jobOutputUri(job), failure: jobFailure(job) };
+}
+
+function observationOfEntry(entry: JobSnapshotEntry): JobObservation {
+  return {
+    status: jobStatusSchema.catch('Unknown').parse(entry.status),
+    ...(entry.outputUri ? { outputUri: entry.outputUri } : {}),
+    failure: { ...(entry.errorCode ? { code: entry.errorCode } : {}), ...(entry.errorMessage ? { message: entry.errorMessage } : {}) },
+  };
+}
+
+export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobStatusSnapshot } = {}) {
+  const { snapshot } = deps;
   return async function processWatch(job: Job, token?: string): Promise<{ status: string }> {
     const data: WatchJob = parsePayload(watchJobSchema, job);
+    const state: WatchStepState = watchStepStateSchema.catch({}).parse(job.data);
     const { requestId, requester, jobName } = data;
     const thread = createRequestThread(ctx.outbox, { requestId, channel: requester.channelId });
-    const reschedule = async (next: Partial<WatchJob>, delayMs: number): Promise<never> => {
-      await job.updateData({ ...data, ...next });
+    const reschedule = async (next: Partial<WatchJob>, nextState: WatchStepState, delayMs: number): Promise<never> => {
+      const changed =
+        Object.entries(next).some(([k, v]) => data[k as keyof WatchJob] !== v) ||
+        Object.entries(nextState).some(([k, v]) => state[k as keyof WatchStepState] !== v);
+      // Unchanged data is not written again: at thousands of jobs, every Redis write per step counts.
+      if (changed) await job.updateData({ ...data, ...state, ...next, ...nextState });
       await job.moveToDelayed(ctx.now() + delayMs, token);
       throw new DelayedError();
     };
 
-    let scoringJob: ScoringJob;
-    try {
-      scoringJob = await ctx.azureml.scoring.getJob(data.scoringUri, jobName);
-    } catch (err) {
-      if (isAzureMlError(err) && err.retriable) {
-        // Throttled or unavailable even after the client's retries: look again later, don't fail.
-        ctx.logger.warn({ requestId, jobName, code: err.code }, 'job status unavailable; will look again');
-        return reschedule({ polls: data.polls + 1 }, nextWatchIntervalMs(data.polls + 1, ctx.watch));
+    let observed: JobObservation | undefined;
+    let polls = data.polls;
+    const nextState: WatchStepState = { ...state };
+    if (snapshot) {
+      if (nextState.watchedAt === undefined) {
+        await snapshot.watch(jobName);
+        nextState.watchedAt = ctx.now();
       }
-      const failure = describeFailure(err, 'watch');
-      await thread.reply('final', threadMessages.failure({ requester, requestId, what: `Scoring job ${jobName}`, failure, durationMs: ctx.now() - data.startedAt }), { broadcast: true });
-      await ctx.requests.update(requestId, { status: 'failed' });
-      await ctx.audit.record({ type: 'failed', requestId, action: 'run', detail: { ...failure, jobName } });
-      throw new UnrecoverableError(failure.message);
+      const found = await snapshot.lookup(jobName, nextState.watchedAt);
+      if (found.kind === 'found') {
+        observed = observationOfEntry(found.entry);
+      } else {
+        const directDue =
+          found.kind === 'absent'
+            ? (state.directDueAt ?? 0) <= ctx.now()
+            : ctx.now() - (state.lastSeenAt ?? data.startedAt) >= ctx.watch.maxIntervalMs;
+        if (!directDue) return reschedule({}, nextState, snapshot.maxAgeMs);
+      }
     }
 
-    const status = jobStatusOf(scoringJob);
+    if (!observed) {
+      let scoringJob: ScoringJob;
+      try {
+        scoringJob = await ctx.azureml.scoring.getJob(data.scoringUri, jobName);
+      } catch (err) {
+        if (isAzureMlError(err) && err.retriable) {
+          // Throttled or unavailable even after the client's retries (which waited out Retry-After): look
+          // again later, don't fail.
+          ctx.logger.warn({ requestId, jobName, code: err.code }, 'job status unavailable; will look again');
+          const delayMs = nextWatchIntervalMs(polls + 1, ctx.watch);
+          return reschedule({ polls: polls + 1 }, { ...nextState, directDueAt: ctx.now() + delayMs }, delayMs);
+        }
+        const failure = describeFailure(err, 'watch');
+        await thread.reply('final', threadMessages.failure({ requester, requestId, what: `Scoring job ${jobName}`, failure, durationMs: ctx.now() - data.startedAt }), { broadcast: true });
+        await ctx.requests.update(requestId, { status: 'failed' });
+        await ctx.audit.record({ type: 'failed', requestId, action: 'run', detail: { ...failure, jobName } });
+        await snapshot?.unwatch(jobName);
+        throw new UnrecoverableError(failure.message);
+      }
+      observed = observationOfJob(scoringJob);
+      nextState.directDueAt = ctx.now() + nextWatchIntervalMs(polls, ctx.watch);
+      polls += 1;
+    }
+    // Written coarsely (it only decides when a silent snapshot is given up on), to spare a write per step.
+    if (state.lastSeenAt === undefined || ctx.now() - state.lastSeenAt >= ctx.watch.minIntervalMs) nextState.lastSeenAt = ctx.now();
+
+    const { status } = observed;
     if (status !== data.lastStatus) {
       await thread.slot('status', threadMessages.jobStatus({ jobName, endpointName: data.endpointName, status, elapsedMs: ctx.now() - data.startedAt }));
     }
     if (!isTerminalJobStatus(status)) {
-      return reschedule({ lastStatus: status, polls: data.polls + 1 }, nextWatchIntervalMs(data.polls, ctx.watch));
+      const delayMs = snapshot ? snapshot.maxAgeMs : nextWatchIntervalMs(data.polls, ctx.watch);
+      return reschedule({ lastStatus: status, polls }, nextState, delayMs);
     }
 
     const durationMs = ctx.now() - data.startedAt;
@@ -72,25 +143,54 @@ export function createWatchProcessor(ctx: WorkerContext) {
     if (status === 'Completed') {
       await thread.reply(
         'final',
-        threadMessages.jobSucceeded({ requester, jobName, endpointName: data.endpointName, outputUri: jobOutputUri(scoringJob), durationMs, links: workspaceLinks(ctx) }),
+        threadMessages.jobSucceeded({ requester, jobName, endpointName: data.endpointName, outputUri: observed.outputUri, durationMs, links: workspaceLinks(ctx) }),
         { broadcast: true },
       );
       await ctx.audit.record({ type: 'succeeded', requestId, action: 'run', detail: { jobName } });
     } else {
-      const service = jobFailure(scoringJob);
+      const service = observed.failure;
       const failure = { step: 'scoring job', code: service.code ?? (status === 'Canceled' ? 'JobCanceled' : 'JobFailed'), message: service.message ?? `the job ended ${status}` };
       await thread.reply('final', threadMessages.failure({ requester, requestId, what: `Scoring job ${jobName}`, failure, durationMs: ctx.now() - data.startedAt }), { broadcast: true });
       await ctx.audit.record({ type: status === 'Canceled' ? 'canceled' : 'failed', requestId, action: 'run', detail: { jobName, ...failure } });
     }
+    await snapshot?.unwatch(jobName);
     return { status };
   };
 }
 
-export function createWatchWorker(ctx: WorkerContext, deps: { connection: Redis; prefix: string; concurrency?: number; lockDurationMs?: number; autorun?: boolean }): Worker {
-  return new Worker(QUEUE_NAMES.watch, createWatchProcessor(ctx), {
+export interface WatchWorkerDeps {
+  connection: Redis;
+  prefix: string;
+  concurrency?: number;
+  lockDurationMs?: number;
+  autorun?: boolean;
+  /**
+   * Read statuses from the workspace's shared snapshot (one Jobs_List every few seconds) instead of one
+   * GET per job per check; default true. false: every step asks its job (the behaviour before issue 7).
+   */
+  sharedSnapshot?: boolean;
+}
+
+export function createWatchWorker(ctx: WorkerContext, deps: WatchWorkerDeps): Worker {
+  const snapshot =
+    deps.sharedSnapshot === false
+      ? undefined
+      : createJobStatusSnapshot({
+          connection: deps.connection,
+          prefix: deps.prefix,
+          listJobs: () => ctx.azureml.jobs.list(),
+          maxAgeMs: snapshotMaxAgeMs(ctx.watch),
+          // After a failed list, no sooner than a job's own first re-check, and never slower than its ceiling.
+          minBackoffMs: ctx.watch.minIntervalMs,
+          maxBackoffMs: ctx.watch.maxIntervalMs,
+          now: ctx.now,
+          onRefreshError: (err, failures, retryInMs) =>
+            ctx.logger.warn({ err: describeFailure(err, 'watch'), failures, retryInMs }, 'could not list the workspace jobs; watches use the last snapshot'),
+        });
+  return new Worker(QUEUE_NAMES.watch, createWatchProcessor(ctx, { snapshot }), {
     connection: deps.connection,
     prefix: deps.prefix,
-    // Each step is one short HTTP call, so many can run at once.
+    // Each step is a few Redis reads or one short HTTP call, so many can run at once.
     concurrency: deps.concurrency ?? 20,
     autorun: deps.autorun ?? false,
     ...(deps.lockDurationMs ? { lockDuration: deps.lockDurationMs, stalledInterval: deps.lockDurationMs } : {}),

@@ -1,0 +1,126 @@
+// The stack the watch and fanout benchmarks share: redis-server, the Azure ML sandbox on Azurite with
+// the durations a benchmark picks, the Slack stand-in with as many channels as it needs (counting,
+// not refusing, posts beyond Slack's 1/s per channel), an endpoint already deployed, and the
+// environment a worker process (`src/main.ts worker`) is configured with. The worker runs as a child
+// process, authenticating through the sandbox's managed identity as a replica on Azure would, so its
+// memory can be measured on its own.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startAzureMlSandbox, type AzureMlSandbox, type SandboxDurations } from '../sandbox/azureml';
+import { startSlackStandIn, type SlackStandIn } from '../sandbox/slack';
+import { startRedis, type RedisProcess } from '../sandbox/stack/redis';
+import { createAzureMlClient, createDeployProgress, type AzureMlClient } from '../src/azureml';
+import { AZURE_CLOUDS } from '../src/azureml/clouds';
+import type { TokenCredential } from '../src/azureml/credentials';
+import { deploySpecSchema } from '../src/domain/deploy-spec';
+import { writeExampleArtifacts } from '../src/embedded-stack';
+import { spawnBenchChild, type BenchChild } from './tsx-child';
+
+export const BENCH_ENDPOINT = 'mnist-bench';
+export const BENCH_REQUESTER = 'U0ALICE001';
+export const benchChannelId = (i: number): string => `C0BENCH${String(i).padStart(4, '0')}`;
+
+/** Deploy steps take a second or two, so the benchmark's time goes to what it measures. */
+export const QUICK_PROVISIONING: Partial<SandboxDurations> = {
+  computeCreateMs: 500,
+  endpointCreateMs: 500,
+  endpointUpdateMs: 500,
+  deploymentCreateMs: 1_000,
+  deploymentUpdateMs: 500,
+  pollIntervalMs: 200,
+};
+
+export interface BenchStack {
+  redis: RedisProcess;
+  azureml: AzureMlSandbox;
+  slack: SlackStandIn;
+  client: AzureMlClient;
+  artifactsRoot: string;
+  /** Environment of the worker process. */
+  workerEnv: Record<string, string>;
+  startWorker(extraEnv?: Record<string, string>): Promise<BenchChild>;
+  stop(): Promise<void>;
+}
+
+export async function startBenchStack(opts: {
+  channels: number;
+  durations: Partial<SandboxDurations>;
+  deployment?: { miniBatchSize?: number; maxConcurrencyPerInstance?: number; instanceCount?: number };
+  env?: Record<string, string>;
+}): Promise<BenchStack> {
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    const redis = await startRedis();
+    stops.push(() => redis.stop());
+    // requestLogLimit 0: the benchmark counts requests; keeping every Jobs_List answer would only cost memory.
+    const azureml = await startAzureMlSandbox({ timeScale: 1, durations: { ...QUICK_PROVISIONING, ...opts.durations }, requestLogLimit: 0 });
+    stops.push(() => azureml.stop());
+    const slack = await startSlackStandIn({
+      channels: Array.from({ length: opts.channels }, (_, i) => ({ id: benchChannelId(i), name: `bench-${i}` })),
+      rateLimit: { mode: 'count', perSecond: 1, burst: 3 },
+    });
+    stops.push(() => slack.stop());
+    const artifactsRoot = await mkdtemp(path.join(tmpdir(), 'bsb-bench-'));
+    stops.push(() => rm(artifactsRoot, { recursive: true, force: true }));
+    await writeExampleArtifacts(artifactsRoot);
+
+    const client = createAzureMlClient({
+      workspace: azureml,
+      cloud: AZURE_CLOUDS[azureml.cloud],
+      credential: azureml.credential as TokenCredential,
+      baseUrl: azureml.baseUrl,
+      storage: { kind: 'connection-string', connectionString: azureml.storageConnectionString },
+      artifactsRoot,
+      poll: { minIntervalMs: 50, maxIntervalMs: 500 },
+    });
+    const spec = deploySpecSchema.parse({
+      endpointName: BENCH_ENDPOINT,
+      deploymentName: 'mnist-torch',
+      model: { kind: 'upload', localPath: 'models/mnist', name: 'mnist' },
+      code: { kind: 'upload', localPath: 'code/mnist', name: 'score-mnist' },
+      scoringScript: 'digit_identification.py',
+      environment: { kind: 'image', name: 'mnist-env', image: 'mcr.microsoft.com/azureml/openmpi3.1.2-ubuntu18.04:latest' },
+      compute: { kind: 'create', name: 'batch-cluster' },
+      ...(opts.deployment ?? {}),
+    });
+    await client.runDeployPlan(spec, createDeployProgress(spec), async () => undefined);
+
+    const workerEnv: Record<string, string> = {
+      AZURE_CLOUD: azureml.cloud,
+      AZURE_SUBSCRIPTION_ID: azureml.subscriptionId,
+      AZURE_RESOURCE_GROUP: azureml.resourceGroup,
+      AZUREML_WORKSPACE: azureml.workspace,
+      AZURE_LOCATION: azureml.location,
+      BATCH_SCORE_ARM_ENDPOINT: azureml.baseUrl,
+      BATCH_SCORE_STORAGE_CONNECTION_STRING: azureml.storageConnectionString,
+      SLACK_BOT_TOKEN: slack.botToken,
+      SLACK_SIGNING_SECRET: 'bench-signing-secret-not-used-by-workers',
+      BATCH_SCORE_SLACK_API_URL: slack.apiUrl,
+      REDIS_URL: redis.url,
+      BATCH_SCORE_APPROVERS: 'S0APPROVER1',
+      BATCH_SCORE_ARTIFACTS_ROOT: artifactsRoot,
+      LOG_LEVEL: 'info',
+      IDENTITY_ENDPOINT: azureml.identityEndpoint,
+      IDENTITY_HEADER: azureml.identityHeader,
+      ...opts.env,
+    };
+    const startWorker = async (extraEnv: Record<string, string> = {}): Promise<BenchChild> => {
+      const worker = spawnBenchChild(path.join(__dirname, '..', 'src', 'main.ts'), ['worker'], { ...workerEnv, ...extraEnv });
+      stops.push(() => worker.stop());
+      const deadline = Date.now() + 30_000;
+      while (!/batch-score-bot started/.test(worker.stdout())) {
+        if (Date.now() > deadline || worker.child.exitCode !== null) throw new Error(`the worker did not start: ${worker.stderr().slice(-2000)}${worker.stdout().slice(-2000)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return worker;
+    };
+    return { redis, azureml, slack, client, artifactsRoot, workerEnv, startWorker, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

@@ -1,0 +1,140 @@
+// One watch step at a time, with the workspace snapshot and Azure faked: where the step looks for the
+// job's status, when it asks the job itself, and what it says in the thread.
+import { DelayedError, type Job } from 'bullmq';
+import pino from 'pino';
+import { AzureMlError } from '../../src/azureml/errors';
+import type { ScoringJob } from '../../src/azureml/scoring';
+import type { JobSnapshotEntry, JobStatusSnapshot, SnapshotLookup } from '../../src/queue/job-status-snapshot';
+import type { NotifyEntryInput } from '../../src/queue/payloads';
+import { createWatchProcessor } from '../../src/queue/watch-worker';
+import type { WorkerContext } from '../../src/queue/worker-context';
+
+const T0 = 1_700_000_000_000;
+const JOB = 'b8f1c2d4-0000-4000-8000-000000000001';
+
+function world(opts: { lookup?: () => SnapshotLookup; getJob?: () => Promise<ScoringJob> } = {}) {
+  const clock = { t: T0 };
+  const enqueued: NotifyEntryInput[] = [];
+  const gets: string[] = [];
+  const lookups: string[] = [];
+  const watched = new Set<string>();
+  const snapshot: JobStatusSnapshot = {
+    maxAgeMs: 3_000,
+    watch: async (name) => void watched.add(name),
+    unwatch: async (name) => void watched.delete(name),
+    lookup: async (name) => {
+      lookups.push(name);
+      return opts.lookup ? opts.lookup() : { kind: 'pending' };
+    },
+  };
+  const ctx = {
+    azureml: {
+      scoring: {
+        getJob: async (_uri: string, name: string) => {
+          gets.push(name);
+          if (!opts.getJob) throw new Error('unexpected GET');
+          return opts.getJob();
+        },
+      },
+    },
+    cloud: { studioUrl: 'https://ml.azure.com' },
+    workspace: { subscriptionId: 's', resourceGroup: 'rg', workspace: 'ws', location: 'eastus' },
+    outbox: { enqueue: async (e: NotifyEntryInput) => void enqueued.push(e) },
+    audit: { record: async () => undefined },
+    requests: { update: async () => undefined },
+    approvals: { get: async () => undefined },
+    watch: { minIntervalMs: 10_000, maxIntervalMs: 120_000 },
+    logger: pino({ level: 'silent' }),
+    now: () => clock.t,
+  } as unknown as WorkerContext;
+  const job = {
+    id: `watch-${JOB}`,
+    data: {
+      requestId: 'req-1',
+      requester: { userId: 'U0ALICE001', teamId: 'T0SANDBOX1', channelId: 'C0MLOPS0001' },
+      endpointName: 'mnist',
+      jobName: JOB,
+      scoringUri: 'https://mnist.eastus.inference.ml.azure.com/jobs',
+      startedAt: T0,
+      polls: 0,
+    } as Record<string, unknown>,
+    delayedUntil: undefined as number | undefined,
+    async updateData(d: Record<string, unknown>) {
+      this.data = d;
+    },
+    async moveToDelayed(at: number) {
+      this.delayedUntil = at;
+    },
+  };
+  const step = async (): Promise<'delayed' | string> => {
+    try {
+      return (await createWatchProcessor(ctx, { snapshot })(job as unknown as Job, 'token')).status;
+    } catch (err) {
+      if (err instanceof DelayedError) return 'delayed';
+      throw err;
+    }
+  };
+  return { clock, enqueued, gets, lookups, watched, job, step };
+}
+
+const entry = (status: string, more: Partial<JobSnapshotEntry> = {}): SnapshotLookup => ({ kind: 'found', entry: { status, ...more }, listedAt: T0 });
+const finals = (enqueued: NotifyEntryInput[]) => enqueued.filter((e) => e.op === 'reply' && e.key === 'reply:final');
+
+it('reads a running job from the shared snapshot and looks again after the snapshot interval, without asking the job', async () => {
+  const w = world({ lookup: () => entry('Running') });
+  expect(await w.step()).toBe('delayed');
+  expect(w.gets).toEqual([]);
+  expect(w.watched.has(JOB)).toBe(true);
+  expect(w.job.delayedUntil).toBe(T0 + 3_000);
+  expect(w.enqueued.some((e) => e.op === 'upsert-in-thread' && e.slot === 'status')).toBe(true);
+});
+
+it('posts one final reply with the output from the snapshot and stops watching the job', async () => {
+  const w = world({ lookup: () => entry('Completed', { outputUri: 'azureml://datastores/workspaceblobstore/paths/out/p.csv' }) });
+  expect(await w.step()).toBe('Completed');
+  expect(finals(w.enqueued)).toHaveLength(1);
+  expect(finals(w.enqueued)[0]!.text + JSON.stringify(finals(w.enqueued)[0]!.blocks)).toContain('azureml://datastores/workspaceblobstore/paths/out/p.csv');
+  expect(w.watched.has(JOB)).toBe(false);
+});
+
+it("reports the service's error for a job the snapshot shows failed", async () => {
+  const w = world({ lookup: () => entry('Failed', { errorCode: 'UserError', errorMessage: 'No input files found' }) });
+  expect(await w.step()).toBe('Failed');
+  expect(JSON.stringify(finals(w.enqueued))).toContain('No input files found');
+});
+
+it('asks the job itself when the listing does not show it, then not again before its own interval', async () => {
+  const w = world({
+    lookup: () => ({ kind: 'absent', listedAt: T0 + 1 }),
+    getJob: async () => ({ id: `/x/jobs/${JOB}`, properties: { status: 'Running' } }),
+  });
+  expect(await w.step()).toBe('delayed');
+  expect(w.gets).toEqual([JOB]);
+  w.clock.t += 3_000;
+  expect(await w.step()).toBe('delayed');
+  expect(w.gets).toHaveLength(1);
+  w.clock.t += 7_000;
+  expect(await w.step()).toBe('delayed');
+  expect(w.gets).toHaveLength(2);
+});
+
+it('waits for the snapshot while no listing covers the job yet, and asks the job once it has been silent for the ceiling', async () => {
+  const w = world({ getJob: async () => ({ id: `/x/jobs/${JOB}`, properties: { status: 'Queued' } }) });
+  expect(await w.step()).toBe('delayed');
+  expect(w.gets).toEqual([]);
+  w.clock.t += 120_000;
+  expect(await w.step()).toBe('delayed');
+  expect(w.gets).toEqual([JOB]);
+});
+
+it('looks again later when Azure throttles the job GET, backing off', async () => {
+  const w = world({
+    lookup: () => ({ kind: 'absent', listedAt: T0 + 1 }),
+    getJob: async () => {
+      throw new AzureMlError({ code: 'TooManyRequests', message: 'throttled', statusCode: 429 });
+    },
+  });
+  expect(await w.step()).toBe('delayed');
+  expect(w.job.delayedUntil! - T0).toBeGreaterThan(10_000);
+  expect(finals(w.enqueued)).toHaveLength(0);
+});
