@@ -85,13 +85,16 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
         nextState.watchedAt = ctx.now();
       }
       const found = await snapshot.lookup(jobName, nextState.watchedAt);
-      if (found.kind === 'found') {
+      // A line from a listing older than a whole max interval means listing is failing (throttled,
+      // tokens revoked): trust it no longer, and ask the job itself, paced like a missing line.
+      const fresh = found.kind === 'found' && ctx.now() - found.listedAt < ctx.watch.maxIntervalMs;
+      if (found.kind === 'found' && fresh) {
         observed = observationOfEntry(found.entry);
       } else {
         const directDue =
-          found.kind === 'absent'
-            ? (state.directDueAt ?? 0) <= ctx.now()
-            : ctx.now() - (state.lastSeenAt ?? data.startedAt) >= ctx.watch.maxIntervalMs;
+          found.kind === 'pending'
+            ? ctx.now() - (state.lastSeenAt ?? data.startedAt) >= ctx.watch.maxIntervalMs
+            : (state.directDueAt ?? 0) <= ctx.now();
         if (!directDue) return reschedule({}, nextState, snapshot.maxAgeMs);
       }
     }

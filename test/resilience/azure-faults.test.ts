@@ -115,13 +115,10 @@ it("reports tokens that expired before a run in the thread, with the service's e
   expect(stack.azureml.admin.listJobs().filter((j) => (j.properties as { experimentName?: string }).experimentName === 'tokens-expire')).toEqual([]);
 });
 
-// BUG (src/queue/watch-worker.ts with src/queue/job-status-snapshot.ts): once a job's line is in the shared
-// status snapshot, a watch step trusts `lookup` → 'found' however old that snapshot is. When every
-// refresh of the snapshot fails (here: Jobs_List answers 401 ExpiredAuthenticationToken for good), lookup
-// keeps returning the last line ("Running"), the step never asks the job itself, and the request waits
-// forever with no reply. A 'found' line older than the watch's max interval should count as stale and
-// fall back to the direct GET (which would report the 401, or the job's end).
-it.failing('reports a watched job within seconds when tokens expire after it entered the status snapshot', async () => {
+// When every refresh of the shared status snapshot fails (here: Jobs_List answers 401
+// ExpiredAuthenticationToken for good), the job's last line ("Running") goes stale; after a whole max
+// interval the watch stops trusting it and asks the job itself, which reports the 401 (or the job's end).
+it('reports a watched job within seconds when tokens expire after it entered the status snapshot', async () => {
   await freshWorkerAndEndpoint('tokens-expire-2');
   const run = await runOn('tokens-expire-2', 150);
   const prefix = stack.config.redis.queuePrefix;
