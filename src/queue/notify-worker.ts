@@ -383,7 +383,10 @@ export function createNotifyWorker(deps: NotifyWorkerDeps): Worker {
         continue;
       }
       const slotTs = entry.op === 'upsert-in-thread' && entry.slot ? await connection.hget(keys.slots, entry.slot) : null;
-      await waitForChannel(job, token, entry.channel);
+      // Slack's ~1 message/s per channel limits posting (chat.postMessage); edits in place (chat.update,
+      // a per-workspace tier) do not take a channel slot, so a status line's updates don't slow replies.
+      const edits = (entry.op === 'upsert-parent' && thread.parentTs !== undefined) || (entry.op === 'upsert-in-thread' && slotTs !== null);
+      if (!edits) await waitForChannel(job, token, entry.channel);
       let delivered: Delivered;
       try {
         delivered = await sendThreadEntry(content, thread, slotTs);
