@@ -13,7 +13,7 @@ import pino from 'pino';
 import type { StoredMessage } from '../sandbox/slack';
 import { blockActionsPayload, interactionBody, slashCommandBody, type Actor, type ButtonElement } from '../sandbox/slack/interaction-payloads';
 import { signedHeaders } from '../sandbox/slack/request-signature';
-import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../src/embedded-stack';
+import { exampleDeployForm, STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../src/embedded-stack';
 import { startAckFloorServer } from './ack-floor-server';
 import type { BenchOutcome } from './bench-report';
 import { round, summarizeLatencies, type LatencySummary } from './latency-stats';
@@ -42,19 +42,7 @@ async function approvalMessage(stack: EmbeddedStack): Promise<{ message: StoredM
   const view = await stack.driver.waitFor(() => stack.slack.views().find((v) => !before.has(v.id) && v.open), { what: 'the deploy modal' });
   await stack.driver.fillAndSubmit(
     view.id,
-    {
-      endpoint: 'ack-bench',
-      deployment: 'mnist-torch',
-      model: 'models/mnist',
-      model_name: 'mnist',
-      code: 'code/mnist',
-      code_name: 'score-mnist',
-      scoring_script: 'digit_identification.py',
-      image: 'mcr.microsoft.com/azureml/openmpi3.1.2-ubuntu18.04:latest',
-      environment_name: 'mnist-env',
-      compute_mode: 'create',
-      compute_name: 'batch-cluster',
-    },
+    exampleDeployForm('ack-bench'),
     { user: STACK_USERS.requester },
   );
   return stack.driver.waitFor(

@@ -13,8 +13,7 @@ import { startRedis, type RedisProcess } from '../sandbox/stack/redis';
 import { createAzureMlClient, createDeployProgress, type AzureMlClient } from '../src/azureml';
 import { AZURE_CLOUDS } from '../src/azureml/clouds';
 import type { TokenCredential } from '../src/azureml/credentials';
-import { deploySpecSchema } from '../src/domain/deploy-spec';
-import { writeExampleArtifacts } from '../src/embedded-stack';
+import { exampleDeploySpec, sandboxEnvironment, writeExampleArtifacts } from '../src/embedded-stack';
 import { spawnBenchChild, type BenchChild } from './tsx-child';
 
 export const BENCH_ENDPOINT = 'mnist-bench';
@@ -77,31 +76,12 @@ export async function startBenchStack(opts: {
       artifactsRoot,
       poll: { minIntervalMs: 50, maxIntervalMs: 500 },
     });
-    const spec = deploySpecSchema.parse({
-      endpointName: BENCH_ENDPOINT,
-      deploymentName: 'mnist-torch',
-      model: { kind: 'upload', localPath: 'models/mnist', name: 'mnist' },
-      code: { kind: 'upload', localPath: 'code/mnist', name: 'score-mnist' },
-      scoringScript: 'digit_identification.py',
-      environment: { kind: 'image', name: 'mnist-env', image: 'mcr.microsoft.com/azureml/openmpi3.1.2-ubuntu18.04:latest' },
-      compute: { kind: 'create', name: 'batch-cluster' },
-      ...(opts.deployment ?? {}),
-    });
+    const spec = exampleDeploySpec(BENCH_ENDPOINT, opts.deployment ?? {});
     await client.runDeployPlan(spec, createDeployProgress(spec), async () => undefined);
 
     const workerEnv: Record<string, string> = {
-      AZURE_CLOUD: azureml.cloud,
-      AZURE_SUBSCRIPTION_ID: azureml.subscriptionId,
-      AZURE_RESOURCE_GROUP: azureml.resourceGroup,
-      AZUREML_WORKSPACE: azureml.workspace,
-      AZURE_LOCATION: azureml.location,
-      BATCH_SCORE_ARM_ENDPOINT: azureml.baseUrl,
-      BATCH_SCORE_STORAGE_CONNECTION_STRING: azureml.storageConnectionString,
-      SLACK_BOT_TOKEN: slack.botToken,
-      SLACK_SIGNING_SECRET: 'bench-signing-secret-not-used-by-workers',
-      BATCH_SCORE_SLACK_API_URL: slack.apiUrl,
-      REDIS_URL: redis.url,
-      BATCH_SCORE_APPROVERS: 'S0APPROVER1',
+      // Workers never verify Slack signatures; the port is the bot's, which this stack does not start.
+      ...sandboxEnvironment({ azureml, slack, redisUrl: redis.url, signingSecret: 'bench-signing-secret-not-used-by-workers', port: 3000 }),
       BATCH_SCORE_ARTIFACTS_ROOT: artifactsRoot,
       LOG_LEVEL: 'info',
       IDENTITY_ENDPOINT: azureml.identityEndpoint,

@@ -10,7 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pino from 'pino';
 import type { StoredMessage } from '../sandbox/slack';
-import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../src/embedded-stack';
+import { exampleDeployForm, STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../src/embedded-stack';
 import type { BenchOutcome } from './bench-report';
 import { deployByRecipe } from './deploy-recipe-baseline';
 import { round } from './latency-stats';
@@ -56,19 +56,14 @@ async function deployThroughSlack(stack: EmbeddedStack, endpoint: string): Promi
   const view = await stack.driver.waitFor(() => stack.slack.views().find((v) => !before.has(v.id) && v.open), { what: 'the deploy modal' });
   await stack.driver.fillAndSubmit(
     view.id,
-    {
-      endpoint,
-      deployment: 'mnist-torch',
+    exampleDeployForm(endpoint, {
       model: MODEL_DIR,
       model_name: 'bench-model',
       code: CODE_DIR,
       code_name: 'bench-code',
-      scoring_script: 'digit_identification.py',
-      image: 'mcr.microsoft.com/azureml/openmpi3.1.2-ubuntu18.04:latest',
       environment_name: 'bench-env',
-      compute_mode: 'create',
       compute_name: 'bot-cluster',
-    },
+    }),
     { user: STACK_USERS.requester },
   );
   const parent = await stack.driver.waitFor(() => stack.slack.messages(STACK_CHANNEL).find((m) => !m.ephemeralTo && textOf(m).includes(endpoint) && textOf(m).includes('approval-approve')), {

@@ -15,6 +15,7 @@ import { getFreePort } from '../sandbox/stack/free-port';
 import { startRedis, type RedisProcess } from '../sandbox/stack/redis';
 import { startBot, type BotHandle } from './bot';
 import { loadConfig, type Config } from './config';
+import { deploySpecSchema, type DeploySpec, type DeploySpecInput } from './domain/deploy-spec';
 import type { TokenCredential } from './azureml/credentials';
 import { startWorkers, type WorkersHandle } from './worker';
 
@@ -100,6 +101,38 @@ export function sandboxEnvironment(parts: {
     BATCH_SCORE_APPROVERS: APPROVER_GROUP,
     PORT: String(parts.port),
   };
+}
+
+/** The recipe's mnist example as the deploy form is filled in: folders from writeExampleArtifacts. */
+export function exampleDeployForm(endpoint: string, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    endpoint,
+    deployment: 'mnist-torch',
+    model: 'models/mnist',
+    model_name: 'mnist',
+    code: 'code/mnist',
+    code_name: 'score-mnist',
+    scoring_script: 'digit_identification.py',
+    image: 'mcr.microsoft.com/azureml/openmpi3.1.2-ubuntu18.04:latest',
+    environment_name: 'mnist-env',
+    compute_mode: 'create',
+    compute_name: 'batch-cluster',
+    ...overrides,
+  };
+}
+
+/** The same example as a deploy spec, for tests and benchmarks that deploy without Slack. */
+export function exampleDeploySpec(endpointName: string, overrides: Partial<DeploySpecInput> = {}): DeploySpec {
+  return deploySpecSchema.parse({
+    endpointName,
+    deploymentName: 'mnist-torch',
+    model: { kind: 'upload', localPath: 'models/mnist', name: 'mnist' },
+    code: { kind: 'upload', localPath: 'code/mnist', name: 'score-mnist' },
+    scoringScript: 'digit_identification.py',
+    environment: { kind: 'image', name: 'mnist-env', image: 'mcr.microsoft.com/azureml/openmpi3.1.2-ubuntu18.04:latest' },
+    compute: { kind: 'create', name: 'batch-cluster' },
+    ...overrides,
+  });
 }
 
 export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<EmbeddedStack> {

@@ -7,7 +7,7 @@
 // deadline, and fails with a DemoStepError naming the step. No printing here: the observer does that.
 import { randomBytes } from 'node:crypto';
 import type { StoredMessage } from '../../sandbox/slack';
-import { STACK_CHANNEL, STACK_USERS, type EmbeddedStack } from '../embedded-stack';
+import { exampleDeployForm, STACK_CHANNEL, STACK_USERS, type EmbeddedStack } from '../embedded-stack';
 import { mnistLikeFiles } from './mnist-like-images';
 
 /** The demo's sandbox time scale: one realistic minute of Azure takes 1.8 s, a deploy about 10 s. */
@@ -138,21 +138,12 @@ export async function runDemoScenario(stack: EmbeddedStack, opts: DemoOptions = 
     const viewsBefore = new Set(slack.views().map((v) => v.id));
     await slash(requester, 'deploy');
     const view = await wait('deploy', 'deploy modal', () => slack.views().find((v) => !viewsBefore.has(v.id) && v.open));
-    const fields = {
-      endpoint: endpointName,
+    const fields = exampleDeployForm(endpointName, {
       deployment: deploymentName,
       description: 'MNIST digit classifier (demo)',
-      model: 'models/mnist',
-      model_name: 'mnist',
-      code: 'code/mnist',
-      code_name: 'score-mnist',
-      scoring_script: 'digit_identification.py',
       image: 'mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest',
-      environment_name: 'mnist-env',
       conda_file: 'name: mnist-env\nchannels: [conda-forge]\ndependencies:\n  - python=3.8\n  - pip\n  - pip: [torch, pillow]\n',
-      compute_mode: 'create',
-      compute_name: 'batch-cluster',
-    };
+    });
     observer.action(requester, `fills in the modal (${Object.entries(fields).filter(([k]) => k !== 'conda_file').map(([k, v]) => `${k}=${v}`).join(', ')}, conda_file=…) and clicks [Deploy]`);
     const before = seen();
     const submitted = await driver.fillAndSubmit(view.id, fields, { user: requester });

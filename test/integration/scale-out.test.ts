@@ -19,8 +19,7 @@ import { AZURE_CLOUDS } from '../../src/azureml/clouds';
 import type { TokenCredential } from '../../src/azureml/credentials';
 import { startBot, type BotHandle } from '../../src/bot';
 import { loadConfig } from '../../src/config';
-import { deploySpecSchema } from '../../src/domain/deploy-spec';
-import { sandboxEnvironment, writeExampleArtifacts } from '../../src/embedded-stack';
+import { exampleDeploySpec, sandboxEnvironment, writeExampleArtifacts } from '../../src/embedded-stack';
 import { startWorkerProcess, type TsxChild } from '../support/worker-process';
 
 const RUNS = 20;
@@ -58,15 +57,7 @@ beforeAll(async () => {
     storage: { kind: 'connection-string', connectionString: azureml.storageConnectionString },
     artifactsRoot,
   });
-  const spec = deploySpecSchema.parse({
-    endpointName: ENDPOINT,
-    deploymentName: 'mnist-torch',
-    model: { kind: 'upload', localPath: 'models/mnist', name: 'mnist' },
-    code: { kind: 'upload', localPath: 'code/mnist', name: 'score-mnist' },
-    scoringScript: 'digit_identification.py',
-    environment: { kind: 'image', name: 'mnist-env', image: 'mcr.microsoft.com/azureml/openmpi3.1.2-ubuntu18.04:latest' },
-    compute: { kind: 'create', name: 'batch-cluster' },
-  });
+  const spec = exampleDeploySpec(ENDPOINT)
   await Promise.all([
     client.runDeployPlan(spec, createDeployProgress(spec), async () => undefined),
     ...Array.from({ length: 5 }, (_, i) => azureml.admin.putDatastoreFile(`scale/in/${i}.png`, Buffer.from(`digit-${i}`))),

@@ -4,25 +4,12 @@
 import { waitFor } from '../../sandbox/slack/wait-for';
 import type { StoredMessage } from '../../sandbox/slack';
 import type { FieldValue } from '../../sandbox/slack/driver';
-import { STACK_CHANNEL, STACK_USERS, type EmbeddedStack } from '../../src/embedded-stack';
+import { exampleDeployForm, STACK_CHANNEL, STACK_USERS, type EmbeddedStack } from '../../src/embedded-stack';
 import { createThreadReader } from './stack-probes';
 
 /** The deploy form filled like the recipe's mnist example; `overrides` replace single fields. */
 export function deployFields(endpoint: string, overrides: Record<string, FieldValue> = {}): Record<string, FieldValue> {
-  return {
-    endpoint,
-    deployment: 'mnist-torch',
-    model: 'models/mnist',
-    model_name: 'mnist',
-    code: 'code/mnist',
-    code_name: 'score-mnist',
-    scoring_script: 'digit_identification.py',
-    image: 'mcr.microsoft.com/azureml/openmpi3.1.2-ubuntu18.04:latest',
-    environment_name: 'mnist-env',
-    compute_mode: 'create',
-    compute_name: 'batch-cluster',
-    ...overrides,
-  };
+  return { ...exampleDeployForm(endpoint), ...overrides };
 }
 
 /** `/batch-score deploy` and the modal it opens; returns the view id. */
