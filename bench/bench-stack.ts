@@ -6,7 +6,9 @@
 // memory can be measured on its own.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { startAzureMlSandbox, type AzureMlSandbox, type SandboxDurations } from '../sandbox/azureml';
 import { startSlackStandIn, type SlackStandIn } from '../sandbox/slack';
 import { startRedis, type RedisProcess } from '../sandbox/stack/redis';
@@ -14,7 +16,15 @@ import { createAzureMlClient, createDeployProgress, type AzureMlClient } from '.
 import { AZURE_CLOUDS } from '../src/azureml/clouds';
 import type { TokenCredential } from '../src/azureml/credentials';
 import { exampleDeploySpec, sandboxEnvironment, writeExampleArtifacts } from '../src/embedded-stack';
-import { spawnBenchChild, type BenchChild } from './tsx-child';
+import { REPO_ROOT, spawnBenchChild, type BenchChild } from './tsx-child';
+
+const execFileAsync = promisify(execFile);
+let building: Promise<unknown> | undefined;
+/** `npm run build` once per benchmark run, so worker children run what production runs. */
+function compiledProduct(): Promise<unknown> {
+  building ??= execFileAsync(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT });
+  return building;
+}
 
 export const BENCH_ENDPOINT = 'mnist-bench';
 export const BENCH_REQUESTER = 'U0ALICE001';
@@ -89,7 +99,9 @@ export async function startBenchStack(opts: {
       ...opts.env,
     };
     const startWorker = async (extraEnv: Record<string, string> = {}): Promise<BenchChild> => {
-      const worker = spawnBenchChild(path.join(__dirname, '..', 'src', 'main.ts'), ['worker'], { ...workerEnv, ...extraEnv });
+      // As in production (`npm run start:worker`): the compiled worker on plain node, not tsx.
+      await compiledProduct();
+      const worker = spawnBenchChild(path.join(REPO_ROOT, 'dist', 'src', 'main.js'), ['worker'], { ...workerEnv, ...extraEnv });
       stops.push(() => worker.stop());
       const deadline = Date.now() + 30_000;
       while (!/batch-score-bot started/.test(worker.stdout())) {

@@ -15,9 +15,11 @@ export interface BenchChild {
   stop(): Promise<void>;
 }
 
-/** `entry`: a file of bench/ (relative) or any absolute path (src/main.ts). */
+/** `entry`: a file of bench/ (relative) or any absolute path; compiled `.js` runs on plain node, `.ts` through tsx. */
 export function spawnBenchChild(entry: string, args: readonly string[], env: Record<string, string> = {}): BenchChild {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(__dirname, entry), ...args], {
+  const file = path.resolve(__dirname, entry);
+  const loader = file.endsWith('.js') ? [] : ['--import', 'tsx'];
+  const child = spawn(process.execPath, [...loader, file, ...args], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...(process.env.HOME ? { HOME: process.env.HOME } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
