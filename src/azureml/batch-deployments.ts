@@ -5,16 +5,16 @@ import { z } from 'zod';
 import type { AzureMlContext } from './azureml-context';
 import { listAllPages } from './arm-pages';
 import {
+  beginDeleteResource,
   beginLongRunning,
-  beginLongRunningAction,
-  waitForOperation,
+  deleteResourceAndWait,
   waitForResource,
   type BeganOperation,
   type LongRunningWaitOptions,
 } from './long-running-resource';
 import type { PollerState } from './long-running-operation';
 import { batchDeploymentSchema, batchLoggingLevelSchema, type BatchDeployment } from './resources';
-import { findOrUndefined, isNotFoundError } from './resource-lookup';
+import { findOrUndefined } from './resource-lookup';
 import { parseResponseBody } from './response-validation';
 import { batchDeploymentPath, batchDeploymentsPath } from './workspace';
 
@@ -116,23 +116,10 @@ export async function createOrUpdateBatchDeploymentAndWait(
   return waitBatchDeployment(ctx, settings.endpointName, settings.name, poller, options);
 }
 
-export async function beginDeleteBatchDeployment(ctx: AzureMlContext, endpointName: string, name: string): Promise<PollerState | undefined> {
-  try {
-    return await beginLongRunningAction(ctx, { method: 'DELETE', path: batchDeploymentPath(ctx.workspace, endpointName, name) });
-  } catch (err) {
-    if (isNotFoundError(err)) return undefined;
-    throw err;
-  }
+export function beginDeleteBatchDeployment(ctx: AzureMlContext, endpointName: string, name: string): Promise<PollerState | undefined> {
+  return beginDeleteResource(ctx, batchDeploymentPath(ctx.workspace, endpointName, name));
 }
 
-export async function deleteBatchDeploymentAndWait(
-  ctx: AzureMlContext,
-  endpointName: string,
-  name: string,
-  options?: LongRunningWaitOptions,
-): Promise<void> {
-  const poller = await beginDeleteBatchDeployment(ctx, endpointName, name);
-  if (!poller) return;
-  await options?.onProgress?.(poller);
-  await waitForOperation(ctx, poller, options);
+export function deleteBatchDeploymentAndWait(ctx: AzureMlContext, endpointName: string, name: string, options?: LongRunningWaitOptions): Promise<void> {
+  return deleteResourceAndWait(ctx, batchDeploymentPath(ctx.workspace, endpointName, name), options);
 }

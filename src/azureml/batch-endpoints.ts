@@ -4,16 +4,16 @@
 import type { AzureMlContext } from './azureml-context';
 import { listAllPages } from './arm-pages';
 import {
+  beginDeleteResource,
   beginLongRunning,
-  beginLongRunningAction,
-  waitForOperation,
+  deleteResourceAndWait,
   waitForResource,
   type BeganOperation,
   type LongRunningWaitOptions,
 } from './long-running-resource';
 import type { PollerState } from './long-running-operation';
 import { batchEndpointSchema, type BatchEndpoint } from './resources';
-import { findOrUndefined, isNotFoundError } from './resource-lookup';
+import { findOrUndefined } from './resource-lookup';
 import { parseResponseBody } from './response-validation';
 import { batchEndpointPath, batchEndpointsPath } from './workspace';
 
@@ -121,22 +121,10 @@ export async function setDefaultDeploymentAndWait(
 }
 
 /** DELETE removes the endpoint and all its deployments (202 + Location). Undefined poller: already gone. */
-export async function beginDeleteBatchEndpoint(ctx: AzureMlContext, name: string): Promise<PollerState | undefined> {
-  try {
-    return await beginLongRunningAction(ctx, { method: 'DELETE', path: batchEndpointPath(ctx.workspace, name) });
-  } catch (err) {
-    if (isNotFoundError(err)) return undefined;
-    throw err;
-  }
+export function beginDeleteBatchEndpoint(ctx: AzureMlContext, name: string): Promise<PollerState | undefined> {
+  return beginDeleteResource(ctx, batchEndpointPath(ctx.workspace, name));
 }
 
-export async function deleteBatchEndpointAndWait(
-  ctx: AzureMlContext,
-  name: string,
-  options?: LongRunningWaitOptions,
-): Promise<void> {
-  const poller = await beginDeleteBatchEndpoint(ctx, name);
-  if (!poller) return;
-  await options?.onProgress?.(poller);
-  await waitForOperation(ctx, poller, options);
+export function deleteBatchEndpointAndWait(ctx: AzureMlContext, name: string, options?: LongRunningWaitOptions): Promise<void> {
+  return deleteResourceAndWait(ctx, batchEndpointPath(ctx.workspace, name), options);
 }

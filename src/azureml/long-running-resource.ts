@@ -8,6 +8,7 @@ import type { ArmRequest, ArmResponse } from './arm-client';
 import type { AzureMlContext } from './azureml-context';
 import { createPollerState, pollUntilDone, type PollerState } from './long-running-operation';
 import { parseResponseBody } from './response-validation';
+import { isNotFoundError } from './resource-lookup';
 
 export interface LongRunningWaitOptions {
   /** Called with the updated state after every poll, to checkpoint it. */
@@ -78,4 +79,22 @@ export async function waitForOperation(
 function startPoller(ctx: AzureMlContext, req: ArmRequest, response: ArmResponse): PollerState | undefined {
   const url = /^https?:\/\//i.test(req.path) ? req.path : `${ctx.arm.baseUrl.replace(/\/+$/, '')}${req.path}`;
   return createPollerState(response, { method: req.method, url });
+}
+
+/** DELETE of a resource as ARM answers it (202 + Location). Undefined poller: the resource was already gone. */
+export async function beginDeleteResource(ctx: AzureMlContext, path: string): Promise<PollerState | undefined> {
+  try {
+    return await beginLongRunningAction(ctx, { method: 'DELETE', path });
+  } catch (err) {
+    if (isNotFoundError(err)) return undefined;
+    throw err;
+  }
+}
+
+/** Deletes and waits for the operation; deleting what is already gone is not an error. */
+export async function deleteResourceAndWait(ctx: AzureMlContext, path: string, options?: LongRunningWaitOptions): Promise<void> {
+  const poller = await beginDeleteResource(ctx, path);
+  if (!poller) return;
+  await options?.onProgress?.(poller);
+  await waitForOperation(ctx, poller, options);
 }
