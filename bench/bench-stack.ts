@@ -12,10 +12,8 @@ import { promisify } from 'node:util';
 import { startAzureMlSandbox, type AzureMlSandbox, type SandboxDurations } from '../sandbox/azureml';
 import { startSlackStandIn, type SlackStandIn } from '../sandbox/slack';
 import { startRedis, type RedisProcess } from '../sandbox/stack/redis';
-import { createAzureMlClient, createDeployProgress, type AzureMlClient } from '../src/azureml';
-import { AZURE_CLOUDS } from '../src/azureml/clouds';
-import type { TokenCredential } from '../src/azureml/credentials';
-import { exampleDeploySpec, sandboxEnvironment, writeExampleArtifacts } from '../src/embedded-stack';
+import { createDeployProgress, type AzureMlClient } from '../src/azureml';
+import { exampleDeploySpec, sandboxAzureMlClient, sandboxEnvironment, writeExampleArtifacts } from '../src/embedded-stack';
 import { REPO_ROOT, spawnBenchChild, type BenchChild } from './tsx-child';
 
 const execFileAsync = promisify(execFile);
@@ -77,15 +75,7 @@ export async function startBenchStack(opts: {
     stops.push(() => rm(artifactsRoot, { recursive: true, force: true }));
     await writeExampleArtifacts(artifactsRoot);
 
-    const client = createAzureMlClient({
-      workspace: azureml,
-      cloud: AZURE_CLOUDS[azureml.cloud],
-      credential: azureml.credential as TokenCredential,
-      baseUrl: azureml.baseUrl,
-      storage: { kind: 'connection-string', connectionString: azureml.storageConnectionString },
-      artifactsRoot,
-      poll: { minIntervalMs: 50, maxIntervalMs: 500 },
-    });
+    const client = sandboxAzureMlClient(azureml, { artifactsRoot, poll: { minIntervalMs: 50, maxIntervalMs: 500 } });
     const spec = exampleDeploySpec(BENCH_ENDPOINT, opts.deployment ?? {});
     await client.runDeployPlan(spec, createDeployProgress(spec), async () => undefined);
 

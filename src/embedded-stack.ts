@@ -16,6 +16,8 @@ import { startRedis, type RedisProcess } from '../sandbox/stack/redis';
 import { startBot, type BotHandle } from './bot';
 import { loadConfig, type Config } from './config';
 import { deploySpecSchema, type DeploySpec, type DeploySpecInput } from './domain/deploy-spec';
+import { createAzureMlClient, type AzureMlClient } from './azureml';
+import { AZURE_CLOUDS } from './azureml/clouds';
 import type { TokenCredential } from './azureml/credentials';
 import { startWorkers, type WorkersHandle } from './worker';
 
@@ -132,6 +134,22 @@ export function exampleDeploySpec(endpointName: string, overrides: Partial<Deplo
     environment: { kind: 'image', name: 'mnist-env', image: 'mcr.microsoft.com/azureml/openmpi3.1.2-ubuntu18.04:latest' },
     compute: { kind: 'create', name: 'batch-cluster' },
     ...overrides,
+  });
+}
+
+/** An Azure ML client talking to the sandbox directly with its own credential (tests and benchmarks). */
+export function sandboxAzureMlClient(
+  azureml: AzureMlSandbox,
+  opts: { artifactsRoot?: string; poll?: { minIntervalMs?: number; maxIntervalMs?: number } } = {},
+): AzureMlClient {
+  return createAzureMlClient({
+    workspace: azureml,
+    cloud: AZURE_CLOUDS[azureml.cloud],
+    credential: azureml.credential as TokenCredential,
+    baseUrl: azureml.baseUrl,
+    storage: { kind: 'connection-string', connectionString: azureml.storageConnectionString },
+    ...(opts.artifactsRoot ? { artifactsRoot: opts.artifactsRoot } : {}),
+    ...(opts.poll ? { poll: opts.poll } : {}),
   });
 }
 

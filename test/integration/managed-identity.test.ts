@@ -3,10 +3,8 @@
 // worker replica on Azure App Service or Container Apps would.
 import path from 'node:path';
 import { startAzureMlSandbox, type AzureMlSandbox } from '../../sandbox/azureml';
-import { createAzureMlClient } from '../../src/azureml';
-import { AZURE_CLOUDS } from '../../src/azureml/clouds';
-import type { TokenCredential } from '../../src/azureml/credentials';
 import { managedIdentityEnv, REPO_ROOT, spawnTsx } from '../support/worker-process';
+import { sandboxAzureMlClient } from '../../src/embedded-stack';
 
 const PROBE = path.join(REPO_ROOT, 'test', 'support', 'azure-credential-probe.ts');
 let sandbox: AzureMlSandbox;
@@ -26,13 +24,7 @@ const askForToken = (query: string, secret: string | undefined): Promise<Respons
 
 beforeAll(async () => {
   sandbox = await startAzureMlSandbox({ timeScale: 0.002 });
-  const client = createAzureMlClient({
-    workspace: sandbox,
-    cloud: AZURE_CLOUDS[sandbox.cloud],
-    credential: sandbox.credential as TokenCredential,
-    baseUrl: sandbox.baseUrl,
-    storage: { kind: 'connection-string', connectionString: sandbox.storageConnectionString },
-  });
+  const client = sandboxAzureMlClient(sandbox);
   await client.endpoints.createOrUpdateAndWait({ name: 'mnist-batch' });
 });
 

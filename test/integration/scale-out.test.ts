@@ -14,12 +14,10 @@ import { startSlackStandIn, type SlackStandIn, type StoredMessage } from '../../
 import { createSlackDriver, type SlackDriver } from '../../sandbox/slack/driver';
 import { getFreePort } from '../../sandbox/stack/free-port';
 import { startRedis, type RedisProcess } from '../../sandbox/stack/redis';
-import { createAzureMlClient, createDeployProgress } from '../../src/azureml';
-import { AZURE_CLOUDS } from '../../src/azureml/clouds';
-import type { TokenCredential } from '../../src/azureml/credentials';
+import { createDeployProgress } from '../../src/azureml';
 import { startBot, type BotHandle } from '../../src/bot';
 import { loadConfig } from '../../src/config';
-import { exampleDeploySpec, sandboxEnvironment, writeExampleArtifacts } from '../../src/embedded-stack';
+import { exampleDeploySpec, sandboxAzureMlClient, sandboxEnvironment, writeExampleArtifacts } from '../../src/embedded-stack';
 import { startWorkerProcess, type TsxChild } from '../support/worker-process';
 
 const RUNS = 20;
@@ -49,15 +47,8 @@ beforeAll(async () => {
   await writeExampleArtifacts(artifactsRoot);
 
   // The endpoint exists before the runs (deploying is not what this test is about).
-  const client = createAzureMlClient({
-    workspace: azureml,
-    cloud: AZURE_CLOUDS[azureml.cloud],
-    credential: azureml.credential as TokenCredential,
-    baseUrl: azureml.baseUrl,
-    storage: { kind: 'connection-string', connectionString: azureml.storageConnectionString },
-    artifactsRoot,
-  });
-  const spec = exampleDeploySpec(ENDPOINT)
+  const client = sandboxAzureMlClient(azureml, { artifactsRoot });
+  const spec = exampleDeploySpec(ENDPOINT);
   await Promise.all([
     client.runDeployPlan(spec, createDeployProgress(spec), async () => undefined),
     ...Array.from({ length: 5 }, (_, i) => azureml.admin.putDatastoreFile(`scale/in/${i}.png`, Buffer.from(`digit-${i}`))),
