@@ -1,7 +1,7 @@
 // Entry point of the Slack-facing process: the Bolt app (HTTP receiver, or Socket Mode with an app-level
 // token), its listeners, and the producers they enqueue to. It never calls Azure: every listener
 // validates, acknowledges and enqueues. Health: /healthz (alive) and /readyz (Redis and Slack reachable).
-import { App, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, type CustomRoute, type Logger as BoltLogger } from '@slack/bolt';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -19,6 +19,7 @@ import { createEndpointDirectory } from './queue/endpoint-directory';
 import { createNotifyOutbox } from './queue/notify-outbox';
 import { createProducers } from './queue/producers';
 import { createRequestStore } from './queue/request-store';
+import { refuseFutureTimestamps } from './slack/request-freshness';
 
 export const SLASH_COMMAND = '/batch-score';
 
@@ -89,25 +90,35 @@ export async function startBot(config: Config, opts: { logger: Logger; port?: nu
   };
 
   const socketMode = Boolean(config.slack.appToken);
+  const customRoutes: CustomRoute[] = [
+    {
+      path: '/healthz',
+      method: 'GET',
+      handler: (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"ok":true}');
+      },
+    },
+    { path: '/readyz', method: 'GET', handler: (req, res) => void readiness(req, res) },
+  ];
+  // The HTTP receiver is built here (not by App) so that future-dated requests are refused in front of it.
+  const receiver = socketMode
+    ? undefined
+    : new HTTPReceiver({
+        signingSecret: config.slack.signingSecret,
+        // Acknowledge first (Slack's 3-second window); listeners keep running after the response.
+        processBeforeResponse: false,
+        customRoutes,
+        logger: boltLogger(logger),
+      });
+  if (receiver) receiver.requestListener = refuseFutureTimestamps(receiver.requestListener, now);
   const app = new App({
     token: config.slack.botToken,
-    signingSecret: config.slack.signingSecret,
-    ...(socketMode ? { socketMode: true, appToken: config.slack.appToken } : {}),
+    ...(receiver
+      ? { receiver }
+      : { socketMode: true, appToken: config.slack.appToken, signingSecret: config.slack.signingSecret, customRoutes }),
     ...(config.slack.apiUrl ? { clientOptions: { slackApiUrl: config.slack.apiUrl } } : {}),
     logger: boltLogger(logger),
-    // Acknowledge first (Slack's 3-second window); listeners keep running after the response.
-    processBeforeResponse: false,
-    customRoutes: [
-      {
-        path: '/healthz',
-        method: 'GET',
-        handler: (_req, res) => {
-          res.writeHead(200, { 'content-type': 'application/json' });
-          res.end('{"ok":true}');
-        },
-      },
-      { path: '/readyz', method: 'GET', handler: (req, res) => void readiness(req, res) },
-    ],
   });
 
   const deps: BotDeps = {
