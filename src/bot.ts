@@ -61,8 +61,8 @@ export async function startBot(config: Config, opts: { logger: Logger; port?: nu
   const prefix = config.redis.queuePrefix;
   const connection: Redis = createRedisConnection(config.redis.url, { name: 'bsb-bot' });
   const policy = policyFromConfig(config);
-  const producers = createProducers({ connection, prefix });
-  const outbox = createNotifyOutbox({ connection, prefix });
+  const producers = createProducers({ connection, prefix, logger });
+  const outbox = createNotifyOutbox({ connection, prefix, logger });
   const port = opts.port ?? config.slack.port;
 
   let slackReachableAt = 0;

@@ -56,8 +56,8 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
   const connection = createRedisConnection(config.redis.url, { forWorker: true, name: 'bsb-worker' });
   const producerConnection = createRedisConnection(config.redis.url, { name: 'bsb-worker-producer' });
   const azureml = createAzureMlFromConfig(config.azure, { logger, credential: opts.credential, artifactsRoot: config.worker.artifactsRoot, poll: opts.poll });
-  const producers = createProducers({ connection: producerConnection, prefix });
-  const outbox = createNotifyOutbox({ connection: producerConnection, prefix });
+  const producers = createProducers({ connection: producerConnection, prefix, logger });
+  const outbox = createNotifyOutbox({ connection: producerConnection, prefix, logger });
 
   const ctx: WorkerContext = {
     azureml,
@@ -96,6 +96,7 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
 
   // Expired approvals lose their buttons even if nobody clicks: one scheduler for all worker processes.
   const opsQueue = new Queue(QUEUE_NAMES.ops, { connection: producerConnection, prefix });
+  opsQueue.on('error', (err) => logger.warn({ err, queue: QUEUE_NAMES.ops }, 'queue connection error'));
   await opsQueue.upsertJobScheduler(EXPIRE_APPROVALS_JOB, { every: opts.expirySweepMs ?? 30_000 }, { name: EXPIRE_APPROVALS_JOB, data: {} });
   await outbox.recoverPending();
   // The run modal offers the workspace's endpoints from this directory; fill it once at start.

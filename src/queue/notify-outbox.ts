@@ -23,6 +23,7 @@
 // enqueued while the finishing job is still "active" gets a new job instead of being swallowed by
 // BullMQ's jobId deduplication (which answers with the existing job until it is removed).
 // Ephemeral and response_url messages are not part of the thread: each is its own job.
+import type { Logger } from 'pino';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { QUEUE_NAMES } from './queue-names';
@@ -148,6 +149,7 @@ export interface NotifyOutboxDeps {
   prefix: string;
   /** An existing notify queue to add jobs to; otherwise the outbox opens (and closes) its own. */
   queue?: Queue;
+  logger?: Logger;
 }
 
 // Failures inside the processor itself (Redis hiccups) are retried by BullMQ; Slack's answers are
@@ -163,6 +165,8 @@ export function createNotifyOutbox(deps: NotifyOutboxDeps): NotifyOutbox {
   const { connection, prefix } = deps;
   const ownsQueue = deps.queue === undefined;
   const queue = deps.queue ?? new Queue(QUEUE_NAMES.notify, { connection, prefix });
+  // Without a listener, a lost Redis connection is printed to the console instead of the log.
+  if (ownsQueue) queue.on('error', (err) => deps.logger?.warn({ err, queue: QUEUE_NAMES.notify }, 'queue connection error'));
 
   async function addFlushJob(requestId: string, epoch: number): Promise<void> {
     const data: FlushJobData = { requestId, epoch };

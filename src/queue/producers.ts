@@ -3,6 +3,7 @@
 // the job that already exists: BullMQ returns the existing job for a duplicate jobId.
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import {
   deployJobSchema,
   opsJobSchema,
@@ -44,8 +45,13 @@ export function watchJobId(jobName: string): string {
   return `watch-${jobName}`;
 }
 
-export function createProducers(deps: { connection: Redis; prefix: string }): Producers {
-  const make = (name: string) => new Queue(name, { connection: deps.connection, prefix: deps.prefix });
+export function createProducers(deps: { connection: Redis; prefix: string; logger?: Logger }): Producers {
+  const make = (name: string) => {
+    const queue = new Queue(name, { connection: deps.connection, prefix: deps.prefix });
+    // Without a listener, a lost Redis connection is printed to the console instead of the log.
+    queue.on('error', (err) => deps.logger?.warn({ err, queue: name }, 'queue connection error'));
+    return queue;
+  };
   const queues = {
     deploy: make(QUEUE_NAMES.deploy),
     run: make(QUEUE_NAMES.run),
