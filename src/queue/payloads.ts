@@ -43,6 +43,8 @@ export const runJobSchema = z.object({
   spec: runSpecSchema,
   /** Set once the scoring job is invoked, so a retried job never invokes twice. */
   jobName: z.string().optional(),
+  /** When the first invoke was attempted: a later attempt first looks for a job that one created. */
+  invokeStartedAt: z.number().optional(),
 });
 export type RunJob = z.infer<typeof runJobSchema>;
 export type RunJobInput = z.input<typeof runJobSchema>;

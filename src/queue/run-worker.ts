@@ -3,6 +3,7 @@
 // re-schedules itself instead of holding a worker while the job runs.
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { findInvokedJob } from '../azureml/invoked-job';
 import { parseDataReference } from '../domain/data-reference';
 import { threadMessages } from '../slack/thread-messages';
 import { describeFailure } from './failure-report';
@@ -11,6 +12,25 @@ import { runJobSchema, type RunJob } from './payloads';
 import { QUEUE_NAMES } from './queue-names';
 import { createRequestThread } from './request-thread';
 import { workspaceLinks, type WorkerContext } from './worker-context';
+
+/** The job an earlier attempt of this request started, if the service accepted that invoke. */
+async function adoptEarlierInvoke(ctx: WorkerContext, requestId: string, spec: RunJob['spec'], since: number): Promise<string | undefined> {
+  const jobs = await ctx.azureml.jobs.listForEndpoint(spec.endpointName);
+  const claimed = new Set<string>();
+  for (;;) {
+    const found = findInvokedJob(jobs, {
+      inputUri: spec.input.uri,
+      ...(spec.output ? { outputUri: spec.output.uri } : {}),
+      ...(spec.deploymentName ? { deploymentName: spec.deploymentName } : {}),
+      since,
+      exclude: claimed,
+    });
+    if (!found?.name) return undefined;
+    const owner = await ctx.requests.findByJob(found.name);
+    if (!owner || owner.requestId === requestId) return found.name;
+    claimed.add(found.name);
+  }
+}
 
 export function createRunProcessor(ctx: WorkerContext) {
   return async function processRun(job: Job): Promise<{ jobName: string }> {
@@ -25,8 +45,19 @@ export function createRunProcessor(ctx: WorkerContext) {
     let jobName = data.jobName;
     let scoringUri: string;
 
+    if (!jobName && data.invokeStartedAt !== undefined) {
+      // An earlier attempt invoked and then failed or died before saving the job's name: if the service
+      // had accepted it, adopt that job instead of starting a second one.
+      jobName = await adoptEarlierInvoke(ctx, requestId, spec, data.invokeStartedAt);
+      if (jobName) {
+        log.info({ jobName }, 'adopted the job an earlier attempt started');
+        await job.updateData({ ...data, jobName });
+        await ctx.requests.linkJob(requestId, jobName);
+      }
+    }
     if (!jobName) {
       if (job.attemptsStarted <= 1) await ctx.audit.record({ type: 'started', requestId, action: 'run' });
+      if (data.invokeStartedAt === undefined) await job.updateData({ ...data, invokeStartedAt: ctx.now() });
       try {
         const invoked = await ctx.azureml.scoring.invoke({
           endpointName: spec.endpointName,
@@ -48,7 +79,7 @@ export function createRunProcessor(ctx: WorkerContext) {
         throw new UnrecoverableError(failure.message);
       }
       // Checkpoint before anything else: from here on a retry must not invoke again.
-      await job.updateData({ ...data, jobName });
+      await job.updateData({ ...(job.data as RunJob), jobName });
       await ctx.requests.linkJob(requestId, jobName);
     } else {
       scoringUri = await ctx.azureml.scoring.getScoringUri(spec.endpointName);
