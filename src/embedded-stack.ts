@@ -36,6 +36,8 @@ export interface EmbeddedStackOptions {
   logger: Logger;
   /** Sandbox time scale: 1 = realistic durations; tests use ~0.002. */
   timeScale?: number;
+  /** The cloud the Azure ML sandbox plays (its token audiences and hosts); the bot is configured to match. */
+  cloud?: 'AzureCloud' | 'AzureChinaCloud' | 'AzureUSGovernment';
   /** Extra or overriding environment for the bot and workers (e.g. BATCH_SCORE_APPROVAL_REQUIRED_FOR). */
   env?: Record<string, string>;
   /** Start the workers in this process (default true); resilience tests run them as child processes. */
@@ -161,7 +163,7 @@ export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<Em
   try {
     const redis = await startRedis({ ...(opts.redis?.appendOnly ? { appendOnly: true } : {}) });
     started.push(() => redis.stop());
-    const azureml = await startAzureMlSandbox({ timeScale: opts.timeScale ?? 0.002 });
+    const azureml = await startAzureMlSandbox({ timeScale: opts.timeScale ?? 0.002, ...(opts.cloud ? { cloud: opts.cloud } : {}) });
     started.push(() => azureml.stop());
     const slack = await startSlackStandIn({ rateLimit: { mode: opts.slackRateLimit ?? 'enforce', perSecond: 1, burst: 3 } });
     started.push(() => slack.stop());
