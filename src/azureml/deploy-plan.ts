@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { DeploySpec } from '../domain/deploy-spec';
 import { AzureMlError } from './errors';
+import { setMaxListeners } from 'node:events';
 
 export const deployStepNameSchema = z.enum(['compute', 'datastore', 'code', 'model', 'environment', 'endpoint', 'deployment', 'default']);
 export type DeployStepName = z.infer<typeof deployStepNameSchema>;
@@ -161,6 +162,9 @@ export async function runDeployPlan(
     state.steps[step] ??= { status: 'pending', outputs: {}, attempts: 0 };
   }
   const stop = new AbortController();
+  // Every concurrent step, and each file upload within one, listens on this signal: more than Node's
+  // default warning threshold of 10 is expected, not a leak.
+  setMaxListeners(0, stop.signal);
   const onOuterAbort = (): void => stop.abort(deps.signal?.reason);
   deps.signal?.addEventListener('abort', onOuterAbort, { once: true });
 
