@@ -3,7 +3,7 @@
 // service's own error.code (common-types v3 ErrorResponse: {error: {code, message, target, details}})
 // and the request ids support needs (x-ms-request-id, x-ms-correlation-request-id).
 import { z } from 'zod';
-import { isRetriable } from './retry-policy';
+import { isRetriable, retryAfterMsFromHeaders } from './retry-policy';
 
 /** Codes the client itself assigns (the service's ARM codes pass through unchanged). */
 export const CLIENT_ERROR_CODES = [
@@ -28,6 +28,8 @@ export interface AzureMlErrorInit {
   target?: string;
   /** Defaults to what the status code says (408/429/5xx), or false without one. */
   retriable?: boolean;
+  /** The server's hint when to try again (Retry-After and its ms variants), for callers that re-schedule. */
+  retryAfterMs?: number;
   method?: string;
   /** Stored with its query secrets redacted. */
   url?: string;
@@ -43,6 +45,7 @@ export class AzureMlError extends Error {
   readonly details?: unknown[];
   readonly target?: string;
   readonly retriable: boolean;
+  readonly retryAfterMs?: number;
   readonly method?: string;
   readonly url?: string;
 
@@ -55,6 +58,7 @@ export class AzureMlError extends Error {
     this.details = init.details;
     this.target = init.target;
     this.retriable = init.retriable ?? (init.statusCode !== undefined && isRetriable(init.statusCode));
+    this.retryAfterMs = init.retryAfterMs;
     this.method = init.method;
     this.url = init.url === undefined ? undefined : redactUrl(init.url);
   }
@@ -177,6 +181,7 @@ export function azureMlErrorFromResponse(res: FailedResponse): AzureMlError {
     details: detail?.details,
     target: detail?.target,
     retriable: isRetriable(res.status),
+    retryAfterMs: retryAfterMsFromHeaders(res.headers),
     method: res.method,
     url: res.url,
   });

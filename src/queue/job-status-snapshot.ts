@@ -19,6 +19,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Job as ArmJob } from '../azureml/resources';
 import { DEFAULT_RETRY_OPTIONS } from '../azureml/retry-policy';
+import { isAzureMlError } from '../azureml/errors';
 
 export const jobSnapshotEntrySchema = z.object({
   status: z.string(),
@@ -139,9 +140,11 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
       await tx.set(keys.listedAt, String(listedAt)).del(keys.failures, keys.notBefore).exec();
     } catch (err) {
       const failures = await connection.incr(keys.failures);
-      // The client already waited out every Retry-After it was given before failing; from here the snapshot
-      // backs off exponentially, so a throttled or failing ARM gets fewer calls, not more.
-      const retryInMs = Math.min(maxBackoffMs, minBackoffMs * 2 ** Math.min(failures - 1, 10));
+      // The client already waited out the Retry-After hints of its own attempts; from here the snapshot
+      // backs off exponentially, so a throttled or failing ARM gets fewer calls, not more, and never sooner
+      // than the last answer's own Retry-After.
+      const backoffMs = Math.min(maxBackoffMs, minBackoffMs * 2 ** Math.min(failures - 1, 10));
+      const retryInMs = Math.max(backoffMs, isAzureMlError(err) ? (err.retryAfterMs ?? 0) : 0);
       await connection.set(keys.notBefore, String(now() + retryInMs));
       deps.onRefreshError?.(err, failures, retryInMs);
     } finally {

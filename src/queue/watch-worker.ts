@@ -108,7 +108,7 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
           // Throttled or unavailable even after the client's retries (which waited out Retry-After): look
           // again later, don't fail.
           ctx.logger.warn({ requestId, jobName, code: err.code }, 'job status unavailable; will look again');
-          const delayMs = nextWatchIntervalMs(polls + 1, ctx.watch);
+          const delayMs = nextWatchIntervalMs(polls + 1, ctx.watch, err.retryAfterMs);
           return reschedule({ polls: polls + 1 }, { ...nextState, directDueAt: ctx.now() + delayMs }, delayMs);
         }
         const failure = describeFailure(err, 'watch');

@@ -33,6 +33,13 @@ describe('reading ARM error bodies', () => {
     const err = azureMlErrorFromResponse({ status: 502, headers: { 'x-ms-request-id': 'r1' }, body: '' });
     expect(err).toMatchObject({ code: 'BadGateway', statusCode: 502, requestId: 'r1', retriable: true });
   });
+
+  it("keeps the server's Retry-After hint for callers that re-schedule instead of waiting", () => {
+    const throttled = azureMlErrorFromResponse({ status: 429, headers: { 'retry-after': '7' }, body: '' });
+    expect(throttled.retryAfterMs).toBe(7_000);
+    expect(azureMlErrorFromResponse({ status: 503, headers: { 'retry-after-ms': '1500' }, body: '' }).retryAfterMs).toBe(1_500);
+    expect(azureMlErrorFromResponse({ status: 500, headers: {}, body: '' }).retryAfterMs).toBeUndefined();
+  });
 });
 
 describe('redactUrl', () => {
