@@ -4,36 +4,20 @@
 // (`printf 'help\nendpoints\nexit\n' | npm run sandbox`). `exit`, end of input, Ctrl-C or SIGTERM stop
 // everything the console started.
 import readline from 'node:readline';
-import { parseArgs } from 'node:util';
-import pino from 'pino';
-import { stopOnSignals } from '../../sandbox/stack/processes';
-import { exitOnSecondSignal } from './second-signal';
-import { startEmbeddedStack, type EmbeddedStack } from '../embedded-stack';
-import { createLogger } from '../logger';
+import type { EmbeddedStack } from '../embedded-stack';
 import { startChannelTranscript } from './channel-transcript';
 import { CONSOLE_HELP } from './console-commands';
-import { DEMO_TIME_SCALE } from './demo-scenario';
+import { readTimeScale, startLocalStack } from './local-stack-startup';
 import { createSandboxConsole } from './sandbox-console';
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { 'time-scale': { type: 'string' } }, strict: true });
-  const timeScale = values['time-scale'] === undefined ? DEMO_TIME_SCALE : Number(values['time-scale']);
-  if (!(timeScale > 0)) {
-    process.stderr.write(`--time-scale must be a positive number, got ${values['time-scale']}\n`);
-    return 2;
-  }
+  const timeScale = readTimeScale();
+  if (timeScale === undefined) return 2;
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
-  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'error', destination: pino.destination(2) });
   process.stdout.write(`Starting the local stack (Azure ML sandbox at time scale ${timeScale})…\n`);
-  const starting = startEmbeddedStack({ logger, timeScale });
-  stopOnSignals(async () => {
-    const stack = await starting.catch(() => undefined);
-    await stack?.stop();
-  });
-  exitOnSecondSignal();
   let stack: EmbeddedStack;
   try {
-    stack = await starting;
+    stack = await startLocalStack(timeScale);
   } catch (err) {
     process.stderr.write(`the local stack did not start: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;

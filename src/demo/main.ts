@@ -4,14 +4,10 @@
 // On a failure it says which step failed and why, and exits 1. Whatever happens — success, failure,
 // Ctrl-C — it stops everything it started (the stack's stop(); sandbox/stack/processes.ts kills any
 // child still running when the process exits).
-import { parseArgs } from 'node:util';
-import pino from 'pino';
-import { stopOnSignals } from '../../sandbox/stack/processes';
-import { STACK_CHANNEL, startEmbeddedStack, type EmbeddedStack } from '../embedded-stack';
-import { createLogger } from '../logger';
+import { STACK_CHANNEL, type EmbeddedStack } from '../embedded-stack';
 import { startChannelTranscript } from './channel-transcript';
-import { DEMO_TIME_SCALE, DemoStepError, runDemoScenario, type DemoResult } from './demo-scenario';
-import { exitOnSecondSignal } from './second-signal';
+import { DemoStepError, runDemoScenario, type DemoResult } from './demo-scenario';
+import { readTimeScale, startLocalStack } from './local-stack-startup';
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
@@ -25,27 +21,14 @@ export function summaryLine(result: DemoResult): string {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { 'time-scale': { type: 'string' } }, strict: true });
-  const timeScale = values['time-scale'] === undefined ? DEMO_TIME_SCALE : Number(values['time-scale']);
-  if (!(timeScale > 0)) {
-    process.stderr.write(`--time-scale must be a positive number, got ${values['time-scale']}\n`);
-    return 2;
-  }
+  const timeScale = readTimeScale();
+  if (timeScale === undefined) return 2;
   const out = (text: string): void => void process.stdout.write(`${text}\n`);
-  // The product's own logs would drown the transcript: errors only, on stderr (LOG_LEVEL overrides).
-  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'error', destination: pino.destination(2) });
 
   out(`Starting the local stack (redis-server, Azurite, Azure ML sandbox at time scale ${timeScale}, Slack stand-in, bot, workers)…`);
-  const starting = startEmbeddedStack({ logger, timeScale });
-  stopOnSignals(async () => {
-    process.stderr.write('\ninterrupted: stopping everything the demo started (Ctrl-C again exits at once)…\n');
-    const stack = await starting.catch(() => undefined);
-    await stack?.stop();
-  });
-  exitOnSecondSignal();
   let stack: EmbeddedStack;
   try {
-    stack = await starting;
+    stack = await startLocalStack(timeScale, '\ninterrupted: stopping everything the demo started (Ctrl-C again exits at once)…\n');
   } catch (err) {
     process.stderr.write(`✘ demo failed: the local stack did not start: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
