@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { stopOnSignals } from '../stack/processes';
 import { cloudNameSchema } from './clouds';
+import { connectionLine } from './connection-info';
 import { startAzureMlSandbox } from './index';
 
 async function main(): Promise<void> {
@@ -39,21 +40,7 @@ async function main(): Promise<void> {
     location: values.location,
   });
   stopOnSignals(() => sandbox.stop());
-  const line =
-    JSON.stringify({
-      baseUrl: sandbox.baseUrl,
-      subscriptionId: sandbox.subscriptionId,
-      resourceGroup: sandbox.resourceGroup,
-      workspace: sandbox.workspace,
-      location: sandbox.location,
-      cloud: sandbox.cloud,
-      token: sandbox.token,
-      scoringToken: sandbox.scoringToken,
-      identityEndpoint: sandbox.identityEndpoint,
-      identityHeader: sandbox.identityHeader,
-      storageConnectionString: sandbox.storageConnectionString,
-      publicBaseUrl: sandbox.publicBaseUrl,
-    }) + '\n';
+  const line = connectionLine(sandbox);
   if (values['info-file']) await writeFile(values['info-file'], line, { mode: 0o600 });
   process.stdout.write(line);
 }

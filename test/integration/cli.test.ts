@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startAzureMlSandbox, type AzureMlSandbox } from '../../sandbox/azureml';
+import { connectionLine } from '../../sandbox/azureml/connection-info';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -46,22 +47,10 @@ beforeAll(async () => {
   sandbox = await startAzureMlSandbox({ timeScale: 0.002 });
   workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cli-test-'));
   sandboxFile = path.join(workDir, 'sandbox.json');
-  // The same fields sandbox/azureml/main.ts prints.
-  const line = {
-    baseUrl: sandbox.baseUrl,
-    subscriptionId: sandbox.subscriptionId,
-    resourceGroup: sandbox.resourceGroup,
-    workspace: sandbox.workspace,
-    location: sandbox.location,
-    cloud: sandbox.cloud,
-    token: sandbox.token,
-    scoringToken: sandbox.scoringToken,
-    storageConnectionString: sandbox.storageConnectionString,
-    publicBaseUrl: sandbox.publicBaseUrl,
-  };
+
   const artifacts = path.join(workDir, 'artifacts');
   await Promise.all([
-    fs.writeFile(sandboxFile, `${JSON.stringify(line)}\n`),
+    fs.writeFile(sandboxFile, connectionLine(sandbox)),
     fs.mkdir(path.join(artifacts, 'model'), { recursive: true }).then(() => fs.writeFile(path.join(artifacts, 'model', 'model.pt'), Buffer.alloc(4096, 7))),
     fs.mkdir(path.join(artifacts, 'code'), { recursive: true }).then(() => fs.writeFile(path.join(artifacts, 'code', 'score.py'), 'def run(batch):\n    return batch\n')),
     fs.writeFile(
