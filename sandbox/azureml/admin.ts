@@ -6,7 +6,8 @@
 //   POST   /_admin/jobs/{name}/fail {message?}     POST /_admin/jobs/fail-next {count, message?}
 //   POST   /_admin/tokens/expire                   PUT  /_admin/tokens/lifetime {ms}
 //   GET    /_admin/counters        DELETE /_admin/counters
-//   GET    /_admin/jobs            GET    /_admin/resources
+//   GET    /_admin/jobs            GET    /_admin/jobs/{name}/failure   GET /_admin/resources
+//   PUT    /_admin/taken-endpoint-names/{name}    (another workspace in the region holds the name)
 //   PUT    /_admin/public/{path}   PUT    /_admin/datastore/{path}   (raw body = file content)
 import { z } from 'zod';
 import { SandboxHttpError } from './arm-errors';
@@ -46,6 +47,15 @@ export interface SandboxAdmin {
   requestCount(filter: { method?: string; path?: string | RegExp }): number;
   resetCounters(): void;
   listJobs(): Record<string, unknown>[];
+  /**
+   * Why a job failed, as the sandbox decided it. Azure shows no error in the job documents (ARM job nor
+   * data plane), so this is for tests only; undefined while the job has not failed.
+   */
+  jobFailure(jobName: string): { code: string; message: string } | undefined;
+  /** The invoke's repeatability id, as the sandbox received it (Azure does not show it). */
+  jobRepeatabilityId(jobName: string): string | undefined;
+  /** Another workspace in the region holds this endpoint name: creating it here is refused. */
+  takeEndpointName(name: string): void;
   resources(): Record<string, Record<string, unknown>[]>;
   /** Serves `content` at `{publicBaseUrl}/{path}`. */
   putPublicFile(path: string, content: Buffer | string): Promise<void>;
@@ -101,6 +111,11 @@ export function createSandboxAdmin(ctx: SandboxContext, faults: FaultInjector, l
       return total;
     },
     resetCounters: () => log.resetCounters(),
+    jobFailure: (jobName) => ctx.jobs.get(jobName.toLowerCase())?.error,
+    jobRepeatabilityId: (jobName) => ctx.jobs.get(jobName.toLowerCase())?.repeatabilityId,
+    takeEndpointName: (name) => {
+      ctx.takenEndpointNames.add(key(name));
+    },
     listJobs: () => [...ctx.jobs.values()].map((j) => batchJobView({ workspacePath: ctx.workspacePath, studioHost: ctx.cloud.studioHost }, j)),
     resources() {
       const endpoints = [...ctx.state.endpoints.values()];
@@ -151,6 +166,7 @@ export async function handleAdminRequest(admin: SandboxAdmin, method: string, se
     }
     if (first === 'jobs') {
       if (method === 'GET' && !second) return { status: 200, body: { value: admin.listJobs() } };
+      if (method === 'GET' && second && third === 'failure') return { status: 200, body: admin.jobFailure(decodeURIComponent(second)) ?? null };
       if (method === 'POST' && second === 'fail-next') {
         const b = z.object({ count: z.number().int().min(1), message: z.string().optional() }).parse(json());
         admin.failNextJobs(b.count, b.message);
@@ -175,6 +191,10 @@ export async function handleAdminRequest(admin: SandboxAdmin, method: string, se
         admin.resetCounters();
         return { status: 204 };
       }
+    }
+    if (first === 'taken-endpoint-names' && method === 'PUT' && second) {
+      admin.takeEndpointName(decodeURIComponent(second));
+      return { status: 204 };
     }
     if (first === 'resources' && method === 'GET') return { status: 200, body: admin.resources() };
     if ((first === 'public' || first === 'datastore') && method === 'PUT' && segments.length > 1) {

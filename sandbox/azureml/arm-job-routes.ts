@@ -1,14 +1,15 @@
-// Jobs (mfe.json Jobs_List with jobType/tag filters, Jobs_Get, Jobs_Cancel → 202 + Location,
-// final-state-via location), the workspace itself, and the operation status/result URLs that
+// Jobs (mfe.json Jobs_List with jobType/tag filters, Jobs_Get, Jobs_Cancel → 202 + Location with body
+// null, polled 202 {} then 200, as test_batch_job_download.json #51–#53 record; a job already finished
+// answers 200 with no body, as azure-powershell's Stop-AzMLWorkspaceJob recording shows), the workspace itself, and the operation status/result URLs that
 // Azure-AsyncOperation and Location point at (…/locations/{loc}/mfeOperationsStatus/{id} and
 // …/mfeOperationResults/{id}, computeOperations* for clusters — the paths the service uses).
 import { resourceNotFound } from './arm-errors';
-import { batchJobView, TERMINAL_JOB_STATUSES, type BatchJobRecord } from './batch-job';
+import { batchJobView, jobTags, TERMINAL_JOB_STATUSES, type BatchJobRecord } from './batch-job';
 import type { RouteTable } from './route-table';
 import { apiVersionOf, type SandboxContext } from './sandbox-context';
 
 export function registerJobRoutes(routes: RouteTable, ctx: SandboxContext): void {
-  const jobView = (job: BatchJobRecord) => batchJobView({ workspacePath: ctx.workspacePath, studioHost: ctx.cloud.studioHost }, job);
+  const jobView = (job: BatchJobRecord, apiVersion: string) => batchJobView({ workspacePath: ctx.workspacePath, studioHost: ctx.cloud.studioHost, apiVersion }, job);
   const requireJob = (id: string): BatchJobRecord => {
     const job = ctx.jobs.get(id.toLowerCase());
     if (!job) throw resourceNotFound('Microsoft.MachineLearningServices/workspaces/jobs', `${ctx.identity.workspace}/${id}`, ctx.identity.resourceGroup);
@@ -22,12 +23,15 @@ export function registerJobRoutes(routes: RouteTable, ctx: SandboxContext): void
     if (jobType && jobType.toLowerCase() !== 'pipeline') jobs = [];
     if (tag) {
       const [tagKey, tagValue] = tag.split('=', 2) as [string, string | undefined];
-      jobs = jobs.filter((j) => tagKey in j.tags && (tagValue === undefined || j.tags[tagKey] === tagValue));
+      jobs = jobs.filter((j) => {
+        const tags = jobTags(j);
+        return tagKey in tags && (tagValue === undefined || tags[tagKey] === tagValue);
+      });
     }
-    return { status: 200, body: { value: jobs.map(jobView) } };
+    return { status: 200, body: { value: jobs.map((j) => jobView(j, apiVersionOf(req.query))) } };
   });
 
-  routes.add('GET', 'jobs/{id}', (req) => ({ status: 200, body: jobView(requireJob(req.params.id!)) }));
+  routes.add('GET', 'jobs/{id}', (req) => ({ status: 200, body: jobView(requireJob(req.params.id!), apiVersionOf(req.query)) }));
 
   routes.add('POST', 'jobs/{id}/cancel', (req) => {
     const job = requireJob(req.params.id!);
@@ -37,7 +41,7 @@ export function registerJobRoutes(routes: RouteTable, ctx: SandboxContext): void
       durationMs: 0,
       probe: () => (TERMINAL_JOB_STATUSES.has(job.status) ? { status: 'Succeeded' } : undefined),
     });
-    return { status: 202, headers: ctx.ops.locationHeaders(op, apiVersionOf(req.query)) };
+    return { status: 202, headers: ctx.ops.cancelHeaders(op, apiVersionOf(req.query)), body: null };
   });
 }
 

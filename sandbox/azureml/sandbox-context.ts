@@ -26,6 +26,8 @@ export interface SandboxContext {
   actor: string;
   /** Fault injection: `endpoint/deployment` (lower case) → the error its next provisioning ends with. */
   deploymentFailures: Map<string, { code: string; message: string }>;
+  /** Endpoint names other workspaces in the region hold (endpoint names are unique per region). */
+  takenEndpointNames: Set<string>;
   /** Fault injection: the next `remaining` jobs fail with `message`. */
   jobFailures: { remaining: number; message: string };
 }

@@ -25,9 +25,11 @@ export const jobSnapshotEntrySchema = z.object({
   status: z.string(),
   /** The named output's URI, as the job resource reports it. */
   outputUri: z.string().optional(),
-  /** The service's error, for a failed job (properties.properties["azureml.error.code"|"…message"]). */
+  /** The service's error, for a failed job, when a document carries one (Azure's recorded ones do not). */
   errorCode: z.string().optional(),
   errorMessage: z.string().optional(),
+  /** The job's studio page (services.Studio.endpoint), where Azure shows a failure's reason. */
+  studioUrl: z.string().optional(),
 });
 export type JobSnapshotEntry = z.infer<typeof jobSnapshotEntrySchema>;
 
@@ -93,11 +95,13 @@ export function snapshotEntryOf(job: ArmJob): JobSnapshotEntry {
       break;
     }
   }
+  const studio = (props as { services?: Record<string, { endpoint?: unknown } | null> | null }).services?.Studio?.endpoint;
   return {
     status: props.status ?? 'Unknown',
     ...(outputUri ? { outputUri } : {}),
     ...(bag['azureml.error.code'] ? { errorCode: bag['azureml.error.code'] } : {}),
     ...(bag['azureml.error.message'] ? { errorMessage: bag['azureml.error.message'] } : {}),
+    ...(typeof studio === 'string' && /^https:\/\//i.test(studio) ? { studioUrl: studio } : {}),
   };
 }
 

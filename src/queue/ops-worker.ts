@@ -50,7 +50,11 @@ async function applyChange(ctx: WorkerContext, command: Change): Promise<string>
   const az = ctx.azureml;
   switch (command.verb) {
     case 'cancel':
-      await az.jobs.cancelAndWait(command.jobName);
+      {
+        const ended = await az.jobs.cancelAndWait(command.jobName);
+        // Azure answers a cancel of a finished job with 200 as if it had worked: say what really happened.
+        if (ended) return `Job ${command.jobName} had already ended ${ended}; nothing was canceled.`;
+      }
       return `Cancel requested for job ${command.jobName}.`;
     case 'set-default':
       // Fail early with the service's own 404 when the deployment does not exist.

@@ -9,15 +9,20 @@
 // nothing for a whole maxInterval (listing failing), paced by the per-job backoff and the server's
 // Retry-After. Without a snapshot, every step asks the job itself. Either way the final reply is keyed
 // `reply:final` in the request's outbox, so a step that runs twice cannot reply twice.
+//
+// What the final reply says comes from what Azure really offers: the output location is the one the
+// request asked for or the service confirmed at invoke (carried in the payload; the ARM job's outputs are
+// null, so a listing cannot tell it), and a failed job's detail is whatever error a document carries (the
+// recorded ones carry none) plus the job's studio page, where Azure shows the reason and the logs.
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { isAzureMlError } from '../azureml/errors';
 import { isTerminalJobStatus } from '../azureml/jobs';
 import { jobStatusSchema } from '../azureml/resources';
-import { jobFailure, jobOutputUri, jobStatusOf, type ScoringJob } from '../azureml/scoring';
+import { jobFailure, jobOutputUri, jobStatusOf, jobStudioUrl, type ScoringJob } from '../azureml/scoring';
 import { nextWatchIntervalMs, snapshotMaxAgeMs } from '../domain/watch-pacing';
-import { threadMessages } from '../slack/thread-messages';
+import { studioJobLink, threadMessages } from '../slack/thread-messages';
 import { describeFailure } from './failure-report';
 import { createJobStatusSnapshot, type JobSnapshotEntry, type JobStatusSnapshot } from './job-status-snapshot';
 import { parsePayload } from './job-payload';
@@ -44,16 +49,20 @@ type WatchStepState = z.infer<typeof watchStepStateSchema>;
 interface JobObservation {
   status: string;
   outputUri?: string;
+  studioUrl?: string;
   failure: { code?: string; message?: string };
 }
 
 function observationOfJob(job: ScoringJob): JobObservation {
-  return { status: jobStatusOf(job), outputUri: jobOutputUri(job), failure: jobFailure(job) };
+  const outputUri = jobOutputUri(job);
+  const studioUrl = jobStudioUrl(job);
+  return { status: jobStatusOf(job), ...(outputUri ? { outputUri } : {}), ...(studioUrl ? { studioUrl } : {}), failure: jobFailure(job) };
 }
 
 function observationOfEntry(entry: JobSnapshotEntry): JobObservation {
   return {
     status: jobStatusSchema.catch('Unknown').parse(entry.status),
+    ...(entry.studioUrl ? { studioUrl: entry.studioUrl } : {}),
     ...(entry.outputUri ? { outputUri: entry.outputUri } : {}),
     failure: { ...(entry.errorCode ? { code: entry.errorCode } : {}), ...(entry.errorMessage ? { message: entry.errorMessage } : {}) },
   };
@@ -143,16 +152,31 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
         threadMessages.parent({ requestId, requester, subject: { kind: 'run', spec: data.spec }, status: outcome, approval, detail: `job ${jobName}`, now: ctx.now() }),
       );
     }
+    // The request's own (or the service's confirmed) output first: the ARM job cannot say where it wrote.
+    const outputUri = data.outputUri ?? observed.outputUri;
+    const studioUrl = data.studioUrl ?? observed.studioUrl ?? studioJobLink(workspaceLinks(ctx), jobName);
     if (status === 'Completed') {
       await thread.reply(
         'final',
-        threadMessages.jobSucceeded({ requester, jobName, endpointName: data.endpointName, outputUri: observed.outputUri, durationMs, links: workspaceLinks(ctx) }),
+        threadMessages.jobSucceeded({
+          requester,
+          jobName,
+          endpointName: data.endpointName,
+          ...(outputUri ? { outputUri } : {}),
+          ...(studioUrl ? { studioUrl } : {}),
+          durationMs,
+          links: workspaceLinks(ctx),
+        }),
         { broadcast: true },
       );
       await ctx.audit.record({ type: 'succeeded', requestId, action: 'run', detail: { jobName } });
     } else {
       const service = observed.failure;
-      const failure = { step: 'scoring job', code: service.code ?? (status === 'Canceled' ? 'JobCanceled' : 'JobFailed'), message: service.message ?? `the job ended ${status}` };
+      const failure = {
+        step: 'scoring job',
+        code: service.code ?? (status === 'Canceled' ? 'JobCanceled' : 'JobFailed'),
+        message: `${service.message ?? `the job ended ${status}`}. Azure ML shows the reason and the logs on the job's page: ${studioUrl}`,
+      };
       await thread.reply('final', threadMessages.failure({ requester, requestId, what: `Scoring job ${jobName}`, failure, durationMs: ctx.now() - data.startedAt }), { broadcast: true });
       await ctx.audit.record({ type: status === 'Canceled' ? 'canceled' : 'failed', requestId, action: 'run', detail: { jobName, ...failure } });
     }

@@ -52,9 +52,10 @@ it('deploys through the modal once an approver approves, with the checklist and 
   expect(textOf(updated)).toContain(approver);
 });
 
-it('runs a job on a datastore folder and replies with the output location', async () => {
+it('runs a job on a datastore folder and replies with the output location it asked for', async () => {
   for (let i = 0; i < 7; i++) await stack.azureml.admin.putDatastoreFile(`mnist-e2e/mnist/${i}.png`, Buffer.from(`digit-${i}`));
-  const res = await stack.driver.slash('run mnist-e2e azureml://datastores/workspaceblobstore/paths/mnist-e2e/mnist', {
+  const output = 'azureml://datastores/workspaceblobstore/paths/mnist-e2e/out/predictions.csv';
+  const res = await stack.driver.slash(`run mnist-e2e azureml://datastores/workspaceblobstore/paths/mnist-e2e/mnist --output ${output}`, {
     user: requester,
     channel: STACK_CHANNEL,
   });
@@ -62,7 +63,9 @@ it('runs a job on a datastore folder and replies with the output location', asyn
   const parent = await stack.driver.waitFor(() => parentWith('Run* a batch scoring job on `mnist-e2e`'), { what: 'the run request' });
   const final = await waitForFinalReply(parent, 'the job reply');
   expect(final.text).toContain('completed');
-  expect(textOf(final)).toContain('azureml://');
+  // The ARM job's outputs are null (as Azure's are): the location comes from the request itself.
+  expect(textOf(final)).toContain(output);
+  expect(await stack.azureml.admin.readDatastoreFile('mnist-e2e/out/predictions.csv')).toBeDefined();
 });
 
 it("refuses an approval from a non-approver and an approver's own request, privately", async () => {
