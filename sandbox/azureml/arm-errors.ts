@@ -14,6 +14,15 @@ export interface ArmErrorDetail {
 
 const randomHex = (chars: number): string => crypto.randomBytes(Math.ceil(chars / 2)).toString('hex').slice(0, chars);
 
+/** The additionalInfo the resource provider adds to its errors (recorded on 404 and 400 answers). */
+function diagnosticInfo(): Array<{ type: string; info: unknown }> {
+  return [
+    { type: 'ComponentName', info: { value: 'managementfrontend' } },
+    { type: 'Correlation', info: { value: { operation: randomHex(32), request: randomHex(16) } } },
+    { type: 'Time', info: { value: new Date().toISOString() } },
+  ];
+}
+
 export class SandboxHttpError extends Error {
   constructor(
     readonly status: number,
@@ -78,18 +87,14 @@ export function resourceNotFound(type: string, name: string, resourceGroup: stri
     detail ? [{ code: detail.code, message: `There is no ${detail.what} with name: ${leaf} in ${workspace}`, details: [], additionalInfo: [] }] : undefined,
     {},
     undefined,
-    [
-      { type: 'ComponentName', info: { value: 'managementfrontend' } },
-      { type: 'Correlation', info: { value: { operation: randomHex(32), request: randomHex(16) } } },
-      { type: 'Time', info: { value: new Date().toISOString() } },
-    ],
+    diagnosticInfo(),
   );
 }
 
 /** A body that does not fit the resource: one detail per field, `target` is the JSON path. */
 export function invalidBody(details: ArmErrorDetail[]): SandboxHttpError {
   const summary = details.map((d) => (d.target ? `${d.target}: ${d.message}` : d.message)).join('; ');
-  return new SandboxHttpError(400, 'UserError', `The request body is invalid: ${summary}`, details);
+  return new SandboxHttpError(400, 'UserError', `The request body is invalid: ${summary}`, details, {}, undefined, diagnosticInfo());
 }
 
 export function userError(message: string, target?: string, status = 400, code = 'UserError'): SandboxHttpError {
@@ -100,6 +105,7 @@ export function userError(message: string, target?: string, status = 400, code =
     target ? [{ code: status === 404 ? 'NotFound' : 'Invalid', message, target }] : undefined,
     {},
     target,
+    diagnosticInfo(),
   );
 }
 

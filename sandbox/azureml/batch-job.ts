@@ -169,6 +169,10 @@ export function dataPlaneJobView(ctx: JobViewContext, job: BatchJobRecord): Reco
       provisioningState: 'Succeeded',
       inputData: { [job.input.name]: { description: null, uri: job.input.uri, mode: 'ReadOnlyMount', jobInputType: inputType } },
       compute: { target: job.computeId ?? null, instanceCount: null, isLocal: false, location: null, instanceType: null, properties: null },
+      miniBatchSize: job.settings.miniBatchSize,
+      errorThreshold: job.settings.errorThreshold,
+      outputFileName: job.settings.outputFileName,
+      loggingLevel: 'Info',
       output: job.requestedOutput ? { ...job.requestedOutput } : { datastoreId: null, path: null },
       retrySettings: { maxRetries: job.settings.maxRetries, timeout: 'PT30S' },
       status: job.status,
@@ -180,6 +184,7 @@ export function dataPlaneJobView(ctx: JobViewContext, job: BatchJobRecord): Reco
     systemData: {
       createdAt: job.systemData.createdAt,
       createdBy: job.systemData.createdBy,
+      createdByType: job.systemData.createdByType,
       lastModifiedAt: job.systemData.createdAt,
       lastModifiedBy: job.systemData.createdBy,
     },

@@ -20,6 +20,11 @@ export interface ViewContext {
   scoringUri(endpointName: string): string;
 }
 
+/** Recorded on every batch endpoint and deployment: the id of the online endpoint the service keeps behind it. */
+const onlineEndpointId = (ctx: ViewContext, endpointName: string): Record<string, string> => ({
+  'azureml.onlineendpointid': `${ctx.workspacePath.toLowerCase().replace('/resourcegroups/', '/resourcegroups/')}/onlineendpoints/${endpointName}`,
+});
+
 const clean = <T extends Record<string, unknown>>(o: T): T =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
@@ -39,7 +44,7 @@ export function endpointView(ctx: ViewContext, e: EndpointRecord): Record<string
     systemData: e.systemData,
     properties: clean({
       description: e.properties.description ?? undefined,
-      properties: e.properties.properties ?? {},
+      properties: { ...onlineEndpointId(ctx, e.name), ...(e.properties.properties ?? {}) },
       scoringUri: reachable ? ctx.scoringUri(e.name) : null,
       swaggerUri: null,
       authMode: AUTH_MODES[String(e.properties.authMode).toLowerCase()] ?? e.properties.authMode,
@@ -62,7 +67,7 @@ export function deploymentView(ctx: ViewContext, d: DeploymentRecord): Record<st
     systemData: d.systemData,
     properties: clean({
       description: p.description ?? null,
-      properties: p.properties ?? {},
+      properties: { ...onlineEndpointId(ctx, d.endpointName), ...(p.properties ?? {}) },
       codeConfiguration: p.codeConfiguration ?? undefined,
       environmentId: p.environmentId ?? undefined,
       environmentVariables: p.environmentVariables ?? undefined,
