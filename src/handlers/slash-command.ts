@@ -12,7 +12,7 @@ import { buildDeployModal } from '../slack/modals/deploy-modal';
 import { buildRunModal } from '../slack/modals/run-modal';
 import type { Requester } from '../queue/payloads';
 import type { BotDeps } from './bot-deps';
-import { intakeReply, unavailableReply } from './intake-replies';
+import { checkingReply, intakeReply, unavailableReply } from './intake-replies';
 import { requestIdFrom } from './request-id';
 import { submitWork } from './request-intake';
 import { userGroupIds } from './user-groups';
@@ -105,8 +105,9 @@ export async function handleSlashCommand(
           );
           return;
         }
-        const outcome = await submitWork(deps.intake, { requestId, requester, work: { kind: 'run', spec: cmd.spec } });
-        await answer(textReply(intakeReply(outcome)));
+        // Checked with Azure (the endpoint and deployment exist) before it is queued or an approver asked.
+        await deps.producers.preflight({ requestId, requester, work: { kind: 'run', spec: cmd.spec }, responseUrl: command.response_url });
+        await answer(textReply(checkingReply(requestId)));
         return;
       }
       case 'status':
@@ -119,6 +120,9 @@ export async function handleSlashCommand(
       case 'cancel':
       case 'set-default':
       case 'delete':
+        await deps.producers.preflight({ requestId, requester, work: { kind: 'command', command: cmd }, responseUrl: command.response_url });
+        await answer(textReply(checkingReply(requestId)));
+        return;
       case 'data-register': {
         const outcome = await submitWork(deps.intake, { requestId, requester, work: { kind: 'command', command: cmd } });
         await answer(textReply(intakeReply(outcome)));

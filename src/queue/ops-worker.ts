@@ -15,6 +15,7 @@ import { createRequestThread } from './request-thread';
 import type { SlackMessage } from '../slack/blocks/block-kit';
 import { workspaceLinks, type WorkerContext } from './worker-context';
 import { subjectOfApproval } from './work-request';
+import { PREFLIGHT_JOB, processPreflight } from './request-preflight';
 
 export const EXPIRE_APPROVALS_JOB = 'expire-approvals';
 
@@ -77,6 +78,7 @@ async function applyChange(ctx: WorkerContext, command: Change): Promise<string>
 export function createOpsProcessor(ctx: WorkerContext) {
   return async function processOps(job: Job): Promise<unknown> {
     if (job.name === EXPIRE_APPROVALS_JOB) return expireApprovals(ctx);
+    if (job.name === PREFLIGHT_JOB) return processPreflight(ctx, job);
     const data: OpsJob = parsePayload(opsJobSchema, job);
     const parsed = commandSchema.safeParse(data.command);
     if (!parsed.success) throw new UnrecoverableError(`ops job ${job.id} carries an invalid command`);

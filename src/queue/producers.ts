@@ -15,6 +15,7 @@ import {
   type WatchJobInput,
 } from './payloads';
 import { QUEUE_NAMES } from './queue-names';
+import { PREFLIGHT_JOB, preflightJobSchema, type PreflightJobInput } from './request-preflight';
 
 /** Retries for transient failures (Azure 5xx/429 after the client's own retries, Redis hiccups). */
 const WORK_JOB_OPTIONS: JobsOptions = {
@@ -29,6 +30,8 @@ export interface Producers {
   run(job: RunJobInput): Promise<string>;
   ops(job: OpsJobInput, opts?: { delayMs?: number; jobId?: string }): Promise<string>;
   watch(job: WatchJobInput, opts?: { delayMs?: number }): Promise<string>;
+  /** A request to check with Azure before it is taken (see request-preflight.ts); on the ops queue. */
+  preflight(job: PreflightJobInput): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -40,6 +43,9 @@ export function runJobId(requestId: string): string {
 }
 export function opsJobId(requestId: string): string {
   return `ops-${requestId}`;
+}
+export function preflightJobId(requestId: string): string {
+  return `preflight-${requestId}`;
 }
 export function watchJobId(jobName: string): string {
   return `watch-${jobName}`;
@@ -88,6 +94,11 @@ export function createProducers(deps: { connection: Redis; prefix: string; logge
         jobId: watchJobId(data.jobName),
         ...(opts?.delayMs ? { delay: opts.delayMs } : {}),
       });
+      return job.id!;
+    },
+    async preflight(input) {
+      const data = preflightJobSchema.parse(input);
+      const job = await queues.ops.add(PREFLIGHT_JOB, data, { ...WORK_JOB_OPTIONS, jobId: preflightJobId(data.requestId) });
       return job.id!;
     },
     async close() {
