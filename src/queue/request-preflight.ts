@@ -42,7 +42,7 @@ export interface RequestIntake {
 
 type Found<T> = { found: T } | { missing: AzureMlError };
 
-async function lookUp<T>(get: () => Promise<T>): Promise<Found<T>> {
+export async function lookUp<T>(get: () => Promise<T>): Promise<Found<T>> {
   try {
     return { found: await get() };
   } catch (err) {
@@ -57,11 +57,24 @@ function azureOf(err: AzureMlError): MissingTargetView['azure'] {
 
 const LIST_ENDPOINTS = { command: 'endpoints', why: "lists this workspace's batch endpoints." };
 
+/** "There is no batch endpoint X", with the next useful command and Azure's code and request id. */
+export function missingEndpoint(endpointName: string, err: AzureMlError, outcome?: string): MissingTargetView {
+  return { sentences: [`There is no batch endpoint ${code(endpointName)} in this workspace.`], next: LIST_ENDPOINTS, azure: azureOf(err), ...(outcome ? { outcome } : {}) };
+}
+
+/** "There is no job X", with the next useful command and Azure's code and request id. */
+export function missingJob(jobName: string, err: AzureMlError, outcome?: string): MissingTargetView {
+  return {
+    sentences: [`There is no job ${code(jobName)} in this workspace.`],
+    next: { command: 'jobs <endpoint>', why: "lists an endpoint's jobs." },
+    azure: azureOf(err),
+    ...(outcome ? { outcome } : {}),
+  };
+}
+
 async function checkEndpoint(az: AzureMlClient, endpointName: string, deploymentName: string | undefined): Promise<MissingTargetView | undefined> {
   const endpoint = await lookUp(() => az.endpoints.get(endpointName));
-  if ('missing' in endpoint) {
-    return { sentences: [`There is no batch endpoint ${code(endpointName)} in this workspace.`], next: LIST_ENDPOINTS, azure: azureOf(endpoint.missing) };
-  }
+  if ('missing' in endpoint) return missingEndpoint(endpointName, endpoint.missing);
   if (deploymentName === undefined) return undefined;
   const deployment = await lookUp(() => az.deployments.get(endpointName, deploymentName));
   if ('missing' in deployment) {
@@ -95,13 +108,7 @@ export async function findPreflightProblem(az: AzureMlClient, work: WorkRequest)
         }
         case 'cancel': {
           const job = await lookUp(() => az.jobs.get(command.jobName));
-          if ('missing' in job) {
-            return {
-              sentences: [`There is no job ${code(command.jobName)} in this workspace.`],
-              next: { command: 'jobs <endpoint>', why: "lists an endpoint's jobs." },
-              azure: azureOf(job.missing),
-            };
-          }
+          if ('missing' in job) return missingJob(command.jobName, job.missing);
           const status = job.found.properties.status;
           if (isTerminalJobStatus(status)) {
             return {
