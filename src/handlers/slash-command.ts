@@ -106,8 +106,8 @@ export async function handleSlashCommand(
           return;
         }
         // Checked with Azure (the endpoint and deployment exist) before it is queued or an approver asked.
-        await deps.producers.preflight({ requestId, requester, work: { kind: 'run', spec: cmd.spec }, responseUrl: command.response_url });
-        await answer(textReply(checkingReply(requestId)));
+        const check = await deps.producers.preflight({ requestId, requester, work: { kind: 'run', spec: cmd.spec }, responseUrl: command.response_url });
+        await answer(textReply(check.duplicate ? intakeReply({ kind: 'duplicate', requestId }) : checkingReply(requestId)));
         return;
       }
       case 'status':
@@ -120,8 +120,8 @@ export async function handleSlashCommand(
       case 'cancel':
       case 'set-default':
       case 'delete':
-        await deps.producers.preflight({ requestId, requester, work: { kind: 'command', command: cmd }, responseUrl: command.response_url });
-        await answer(textReply(checkingReply(requestId)));
+        const check = await deps.producers.preflight({ requestId, requester, work: { kind: 'command', command: cmd }, responseUrl: command.response_url });
+        await answer(textReply(check.duplicate ? intakeReply({ kind: 'duplicate', requestId }) : checkingReply(requestId)));
         return;
       case 'data-register': {
         const outcome = await submitWork(deps.intake, { requestId, requester, work: { kind: 'command', command: cmd } });

@@ -30,8 +30,11 @@ export interface Producers {
   run(job: RunJobInput): Promise<string>;
   ops(job: OpsJobInput, opts?: { delayMs?: number; jobId?: string }): Promise<string>;
   watch(job: WatchJobInput, opts?: { delayMs?: number }): Promise<string>;
-  /** A request to check with Azure before it is taken (see request-preflight.ts); on the ops queue. */
-  preflight(job: PreflightJobInput): Promise<string>;
+  /**
+   * A request to check with Azure before it is taken (see request-preflight.ts); on the ops queue.
+   * `duplicate` when a check for this request id was already enqueued (a Slack retry or a replay).
+   */
+  preflight(job: PreflightJobInput): Promise<{ jobId: string; duplicate: boolean }>;
   close(): Promise<void>;
 }
 
@@ -98,8 +101,11 @@ export function createProducers(deps: { connection: Redis; prefix: string; logge
     },
     async preflight(input) {
       const data = preflightJobSchema.parse(input);
-      const job = await queues.ops.add(PREFLIGHT_JOB, data, { ...WORK_JOB_OPTIONS, jobId: preflightJobId(data.requestId) });
-      return job.id!;
+      const jobId = preflightJobId(data.requestId);
+      // BullMQ returns the existing job for a duplicate id without saying so; look first to tell the user.
+      if (await queues.ops.getJob(jobId)) return { jobId, duplicate: true };
+      await queues.ops.add(PREFLIGHT_JOB, data, { ...WORK_JOB_OPTIONS, jobId });
+      return { jobId, duplicate: false };
     },
     async close() {
       await Promise.all(Object.values(queues).map((q) => q.close()));

@@ -43,7 +43,7 @@ async function finalReplyOf(parent: { ts: string }): Promise<string> {
 async function runOn(endpoint: string, files: number): Promise<{ ts: string }> {
   for (let i = 0; i < files; i++) await stack.azureml.admin.putDatastoreFile(`${endpoint}/in/${i}.png`, Buffer.from(`digit-${i}`));
   const res = await stack.driver.slash(`run ${endpoint} azureml://datastores/workspaceblobstore/paths/${endpoint}/in`, { user: STACK_USERS.requester, channel: STACK_CHANNEL });
-  expect(JSON.stringify(res.body)).toContain('queued');
+  expect(JSON.stringify(res.body)).toContain('Checking request');
   return waitFor(() => threads.parentWith(`Run* a batch scoring job on \`${endpoint}\``), { what: 'the run request' });
 }
 
