@@ -37,7 +37,7 @@ async function workJobs(): Promise<number> {
 }
 
 async function privateAnswer(pattern: RegExp): Promise<StoredMessage> {
-  return waitFor(() => stack.slack.ephemerals(STACK_CHANNEL, requester).find((m) => pattern.test(textOf(m))), { what: `a private answer matching ${pattern}` });
+  return waitFor(() => stack.slack.ephemerals(STACK_CHANNEL, requester).find((m) => pattern.test(textOf(m))), { what: `a private answer matching ${pattern}`, timeoutMs: 20_000 });
 }
 
 async function expectRefused(text: string, answer: RegExp, next: RegExp): Promise<StoredMessage> {

@@ -33,7 +33,7 @@ const replies = (parent: StoredMessage): StoredMessage[] => stack.slack.thread(S
 const finalReply = (parent: StoredMessage): Promise<StoredMessage> =>
   waitFor(() => replies(parent).find((r) => FINAL_REPLY.test(r.text) || /^:(warning|no_entry_sign): <@/.test(r.text)), { what: 'the final reply', timeoutMs: 30_000 });
 const privateAnswer = (pattern: RegExp): Promise<StoredMessage> =>
-  waitFor(() => stack.slack.ephemerals(STACK_CHANNEL, requester).find((m) => pattern.test(textOf(m))), { what: `a private answer matching ${pattern}` });
+  waitFor(() => stack.slack.ephemerals(STACK_CHANNEL, requester).find((m) => pattern.test(textOf(m))), { what: `a private answer matching ${pattern}`, timeoutMs: 20_000 });
 
 async function runOn(endpoint: string, folder: string): Promise<StoredMessage> {
   await stack.driver.slash(`run ${endpoint} azureml://datastores/workspaceblobstore/paths/${folder}`, { user: requester, channel: STACK_CHANNEL });
