@@ -11,6 +11,8 @@ import type { BotDeps } from './bot-deps';
 import { unavailableReply } from './intake-replies';
 import { requestIdFrom } from './request-id';
 import { userGroupIds } from './user-groups';
+import { isBlockedBy } from '../domain/endpoint-lock';
+import { lockRefusalPlain } from '../slack/blocks/lock-messages';
 
 export type ViewAnswer = { response_action: 'errors'; errors: Record<string, string> } | undefined;
 
@@ -43,6 +45,11 @@ export async function handleFormSubmission(deps: BotDeps, body: ViewSubmitAction
     const groups = await deps.userGroups.groupsOf(userId, userGroupIds([deps.policy.deployers, deps.policy.runners]));
     const allowed = mayRequest(deps.policy, { action, userId, userGroups: groups, channelId: parsed.metadata.channelId, teamId });
     if (!allowed.ok) return { response_action: 'errors', errors: { [firstField]: allowed.message } };
+    if (parsed.work.kind === 'deploy') {
+      // A locked endpoint refuses the deploy on the form itself (plain text: field errors are not mrkdwn).
+      const lock = await deps.locks.get(parsed.work.spec.endpointName);
+      if (isBlockedBy(lock, 'deploy')) return { response_action: 'errors', errors: { [firstField]: lockRefusalPlain(lock, 'deploy') } };
+    }
     // Checked with Azure first (cluster, assets, folders, endpoint); the verdict reaches the requester as
     // an ephemeral message (a form has no response_url).
     await deps.producers.preflight({

@@ -10,6 +10,7 @@ import type { Producers } from './producers';
 import type { RequestStore } from './request-store';
 import type { EndpointDirectory } from './endpoint-directory';
 import type { RequestIntake } from './request-preflight';
+import type { LockStore } from './lock-store';
 
 export interface WatchPacing {
   /** First re-check after invoking, and the floor of every interval. */
@@ -28,6 +29,8 @@ export interface WorkerContext {
   approvals: ApprovalStore;
   producers: Producers;
   endpoints: EndpointDirectory;
+  /** Read right before a deploy, set-default or delete is applied. */
+  locks: LockStore;
   watch: WatchPacing;
   logger: Logger;
   now: () => number;
