@@ -27,8 +27,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** Channel messages (thread parents and replies), never ephemerals. */
-const channelMessages = (): StoredMessage[] => stack.slack.messages(STACK_CHANNEL).filter((m) => !m.ephemeralTo);
+/** Channel messages (thread parents and replies, never ephemerals) that mention `needle`. */
+const channelMessages = (needle: string): StoredMessage[] => stack.slack.messages(STACK_CHANNEL).filter((m) => !m.ephemeralTo && textOf(m).includes(needle));
 
 /** Work the bot handed on: deploys, runs, and ops jobs other than the expiry sweep and the checks. */
 async function workJobs(): Promise<number> {
@@ -41,7 +41,8 @@ async function privateAnswer(pattern: RegExp): Promise<StoredMessage> {
 }
 
 async function expectRefused(text: string, answer: RegExp, next: RegExp): Promise<StoredMessage> {
-  const posted = channelMessages().length;
+  const target = text.split(' ')[1]!;
+  const posted = channelMessages(target).length;
   const work = await workJobs();
   const res = await stack.driver.slash(text, { user: requester, channel: STACK_CHANNEL });
   expect(res.status).toBe(200);
@@ -49,7 +50,7 @@ async function expectRefused(text: string, answer: RegExp, next: RegExp): Promis
   const reply = await privateAnswer(answer);
   expect(textOf(reply)).toMatch(next);
   expect(textOf(reply)).toContain('Nothing was asked or started');
-  expect(channelMessages().length).toBe(posted);
+  expect(channelMessages(target).length).toBe(posted);
   expect(await workJobs()).toBe(work);
   return reply;
 }
@@ -79,11 +80,13 @@ describe('a request naming something that is not there is refused at once, priva
       { what: 'a completed job on the endpoint', timeoutMs: 30_000 },
     );
     const jobName = completed.name;
+    // Let the run's own thread finish talking first (its final reply names the job too).
+    await waitFor(() => channelMessages(jobName).find((m) => /completed/.test(m.text) && /^:white_check_mark:/.test(m.text)), { what: "the run's final reply", timeoutMs: 20_000 });
     await expectRefused(`cancel ${jobName}`, /already finished \(Completed\); there is nothing to cancel/, new RegExp(`\`status ${jobName}\``));
   });
 
   it('a deploy form naming an "existing" cluster that does not exist, or a scoring script not in the code folder', async () => {
-    const posted = channelMessages().length;
+    const posted = channelMessages('preflight-new').length;
     const work = await workJobs();
     const viewId = await openDeployModal(stack);
     const submitted = await stack.driver.fillAndSubmit(
@@ -94,7 +97,7 @@ describe('a request naming something that is not there is refused at once, priva
     expect(submitted.outcome.kind).toBe('closed');
     const reply = await privateAnswer(/no compute cluster "no-such-cluster"/);
     expect(textOf(reply)).toContain('missing_score.py');
-    expect(channelMessages().length).toBe(posted);
+    expect(channelMessages('preflight-new').length).toBe(posted);
     expect(await workJobs()).toBe(work);
     // Nothing was created in Azure either.
     expect(await stack.workers!.azureml.endpoints.find('preflight-new')).toBeUndefined();
@@ -104,6 +107,6 @@ describe('a request naming something that is not there is refused at once, priva
     const res = await stack.driver.slash(`set-default ${ENDPOINT} mnist-torch`, { user: requester, channel: STACK_CHANNEL });
     expect(res.status).toBe(200);
     await privateAnswer(/needs approval/);
-    await waitFor(() => channelMessages().find((m) => textOf(m).includes('approval-approve') && textOf(m).includes(ENDPOINT)), { what: 'the approval request' });
+    await waitFor(() => channelMessages(ENDPOINT).find((m) => textOf(m).includes('approval-approve')), { what: 'the approval request' });
   });
 });
