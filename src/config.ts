@@ -155,6 +155,9 @@ const workerEnv = {
   LOG_LEVEL: withDefault(z.enum(logLevelSchema.options, { error: `is not a log level; use one of ${logLevelSchema.options.join(', ')}` }), 'info'),
 };
 
+/** Every environment variable the configuration reads, in declaration order (.env.example and the README list them all). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys({ ...azureEnv, ...slackEnv, ...redisEnv, ...approvalEnv, ...workerEnv });
+
 /** How to set each variable: the second half of every problem line. */
 const HINTS: Record<string, string> = {
   AZURE_CLOUD: 'set it to AzureCloud, AzureChinaCloud or AzureUSGovernment (default AzureCloud)',
