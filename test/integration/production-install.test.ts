@@ -151,13 +151,11 @@ describeIfEnabled('the container image, performed without Docker', () => {
     const stages = parseDockerfile(await fs.readFile(path.join(ROOT, 'Dockerfile'), 'utf8'));
     const runtime = stages.find((s) => s.name === 'runtime');
     if (!runtime) throw new Error('the Dockerfile has no stage named runtime');
-    const [buildRoot] = await Promise.all([
-      buildStage(path.join(work, 'build')),
-      fs.mkdir(path.join(work, 'runtime')).then(async () => {
-        [redis, slack, azureml] = await Promise.all([startRedis(), startSlackStandIn(), startAzureMlSandbox({ timeScale: 0.002 })]);
-      }),
-    ]);
+    // One step at a time: compiling and installing are CPU-heavy, and the stack's start-up has deadlines.
+    const buildRoot = await buildStage(path.join(work, 'build'));
+    await fs.mkdir(path.join(work, 'runtime'));
     image = await performRuntimeStage(runtime, path.join(work, 'runtime'), buildRoot);
+    [redis, slack, azureml] = await Promise.all([startRedis(), startSlackStandIn(), startAzureMlSandbox({ timeScale: 0.002 })]);
   }, 240_000);
 
   afterAll(async () => {
