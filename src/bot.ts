@@ -15,6 +15,7 @@ import { createApprovalStore } from './queue/approval-store';
 import { createAuditTrail } from './queue/audit-trail';
 import { createRedisConnection, type RedisConnection } from './queue/connection';
 import { createEndpointDirectory } from './queue/endpoint-directory';
+import { createLockStore } from './queue/lock-store';
 import { createNotifyOutbox } from './queue/notify-outbox';
 import { createProducers } from './queue/producers';
 import { createRequestStore } from './queue/request-store';
@@ -133,6 +134,7 @@ export async function startBot(config: Config, opts: { logger: Logger; port?: nu
     },
     producers,
     endpoints: createEndpointDirectory({ connection, prefix }),
+    locks: createLockStore({ connection, prefix, now }),
     userGroups: createUserGroupResolver({ client: app.client, logger }),
     policy,
     logger,

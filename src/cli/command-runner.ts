@@ -82,6 +82,10 @@ export async function runCommand(command: Command, deps: CommandRunnerDeps): Pro
       const text = cliHelpText(command.topic);
       return ok({ help: text }, text);
     }
+    case 'lock':
+    case 'unlock':
+      // Locks live with the bot (in its Redis) and are set and lifted in Slack, where the team sees them.
+      throw new CliUsageError(`\`${command.verb}\` works in Slack only: locks are kept by the bot, which this command line does not reach.`, cliUsage(command.verb));
     case 'endpoints': {
       const endpoints = (await az.endpoints.list()).map(summarizeEndpoint);
       return ok({ endpoints }, endpointsTable(endpoints, deps.workspace));
@@ -117,6 +121,7 @@ export async function runCommand(command: Command, deps: CommandRunnerDeps): Pro
         ...(spec.deploymentName ? { deploymentName: spec.deploymentName } : {}),
         input: { ref: parseDataReference(spec.input.uri), type: spec.input.kind },
         ...(spec.output ? { output: { ref: parseDataReference(spec.output.uri) } } : {}),
+        ...(spec.settings ? { settings: spec.settings } : {}),
       });
       deps.progress(`submitted job ${invoked.jobName} to ${spec.endpointName}${spec.deploymentName ? ` (deployment ${spec.deploymentName})` : ''}`);
       const final = deps.wait ? await follow(() => az.scoring.getJob(invoked.scoringUri, invoked.jobName), invoked.jobName) : invoked.job;
