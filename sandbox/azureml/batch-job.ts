@@ -100,6 +100,17 @@ function jobPropertyBag(job: BatchJobRecord): Record<string, string> {
     'azureml.continue_on_step_failure': 'False',
     'azureml.continue_on_failed_optional_input': 'False',
     'azureml.pipelineComponent': 'pipelinerun',
+    // **guess** (kept for the bot's failed-items report, src/azureml/job-item-counts.ts): Azure's recorded
+    // job shows no progress counts; the sandbox adds them to the string map once the job has scored.
+    ...(job.progress
+      ? {
+          'azureml.miniBatchesTotal': String(job.progress.miniBatchesTotal),
+          'azureml.miniBatchesCompleted': String(job.progress.miniBatchesDone),
+          'azureml.miniBatchRetries': String(job.progress.retries),
+          'azureml.itemsSucceeded': String(job.progress.itemsSucceeded),
+          'azureml.itemsFailed': String(job.progress.itemsFailed),
+        }
+      : {}),
   };
 }
 

@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { formatDataReference, type DataReference } from '../domain/data-reference';
+import type { RunSettings } from '../domain/run-settings';
 import type { AzureMlContext } from './azureml-context';
 import { getBatchEndpoint } from './batch-endpoints';
 import type { DatastoreContainerFactory } from './datastore-container';
@@ -52,6 +53,8 @@ export interface InvokeRequest {
   repeatabilityId?: string;
   /** When this logical invoke was first sent (ms since epoch), for Repeatability-First-Sent; default now. */
   firstSentAt?: number;
+  /** Per-job overrides of the deployment's settings; absent fields keep the deployment's values. */
+  settings?: RunSettings;
 }
 
 export interface ScoringDeps extends AzureMlContext {
@@ -128,6 +131,27 @@ export function buildInvokeBody(input: ScoringInput, output?: ScoringOutput) {
   };
 }
 
+/**
+ * The per-job settings as the data-plane BatchJob serialises them (azure-ai-ml's BatchJob model:
+ * compute.instanceCount, miniBatchSize, errorThreshold, outputFileName, retrySettings), to sit beside
+ * InputData/OutputData in the invoke body's properties. Only given fields are sent.
+ */
+export function runSettingsBody(settings: RunSettings | undefined): Record<string, unknown> {
+  if (!settings) return {};
+  const retry = settings.retrySettings;
+  const retrySettings = {
+    ...(retry?.maxRetries !== undefined ? { maxRetries: retry.maxRetries } : {}),
+    ...(retry?.timeout !== undefined ? { timeout: retry.timeout } : {}),
+  };
+  return {
+    ...(settings.instanceCount !== undefined ? { compute: { instanceCount: settings.instanceCount } } : {}),
+    ...(settings.miniBatchSize !== undefined ? { miniBatchSize: settings.miniBatchSize } : {}),
+    ...(settings.errorThreshold !== undefined ? { errorThreshold: settings.errorThreshold } : {}),
+    ...(settings.outputFileName !== undefined ? { outputFileName: settings.outputFileName } : {}),
+    ...(Object.keys(retrySettings).length > 0 ? { retrySettings } : {}),
+  };
+}
+
 export async function getScoringUri(ctx: AzureMlContext, endpointName: string): Promise<string> {
   const endpoint = await getBatchEndpoint(ctx, endpointName);
   const uri = endpoint.properties.scoringUri;
@@ -185,7 +209,7 @@ export async function invokeBatchEndpoint(deps: ScoringDeps, req: InvokeRequest)
     path: scoringUri,
     apiVersion: false,
     scope: deps.arm.cloud.mlScope,
-    body: buildInvokeBody(req.input, req.output),
+    body: withRunSettings(buildInvokeBody(req.input, req.output), req.settings),
     headers: {
       ...repeatabilityHeaders(req.repeatabilityId ?? randomUUID(), req.firstSentAt ?? Date.now()),
       ...(req.deploymentName ? { 'azureml-model-deployment': req.deploymentName } : {}),
@@ -199,6 +223,10 @@ export async function invokeBatchEndpoint(deps: ScoringDeps, req: InvokeRequest)
   const outputUri = asked ?? jobOutputUri(job);
   const studioUrl = jobStudioUrl(job);
   return { jobName: job.name ?? lastSegment(job.id), job, scoringUri, ...(outputUri ? { outputUri } : {}), ...(studioUrl ? { studioUrl } : {}) };
+}
+
+function withRunSettings<B extends { properties: object }>(body: B, settings: RunSettings | undefined): B {
+  return { ...body, properties: { ...body.properties, ...runSettingsBody(settings) } };
 }
 
 export async function getScoringJob(ctx: AzureMlContext, scoringUri: string, jobName: string): Promise<ScoringJob> {

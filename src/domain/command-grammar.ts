@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { assetNameSchema, assetVersionSchema, deploymentNameSchema, endpointNameSchema, jobNameSchema } from './naming-rules';
 import { dataReferenceUriSchema, jobInputKindSchema, runSpecSchema } from './run-spec';
+import { lockReasonSchema } from './endpoint-lock';
 import { parseDataReference } from './data-reference';
 
 export const VERBS = [
@@ -22,6 +23,8 @@ export const VERBS = [
   'set-default',
   'delete',
   'data-register',
+  'lock',
+  'unlock',
 ] as const;
 export const verbSchema = z.enum(VERBS);
 export type Verb = z.infer<typeof verbSchema>;
@@ -61,6 +64,9 @@ export const commandSchema = z.discriminatedUnion('verb', [
     /** Omitted: the worker picks the next version. */
     version: assetVersionSchema.optional(),
   }),
+  /** Freezes deploy, set-default and delete on the endpoint until an approver unlocks it. */
+  z.object({ verb: z.literal('lock'), endpointName: endpointNameSchema, reason: lockReasonSchema.optional() }),
+  z.object({ verb: z.literal('unlock'), endpointName: endpointNameSchema }),
 ]);
 export type Command = z.output<typeof commandSchema>;
 export type CommandInput = z.input<typeof commandSchema>;
@@ -82,7 +88,8 @@ interface FlagGrammar {
 
 interface VerbGrammar {
   words: string;
-  args: readonly { name: string; optional?: boolean }[];
+  /** `rest`: the last argument takes every remaining word (a free-text reason). */
+  args: readonly { name: string; optional?: boolean; rest?: boolean }[];
   flags: Readonly<Record<string, FlagGrammar>>;
   /** All arguments may be left out together (run: then the modal opens). */
   allOrNothing?: boolean;
@@ -112,6 +119,13 @@ const GRAMMAR: Readonly<Record<Verb, VerbGrammar>> = {
       file: { describes: 'the input kind' },
       output: { value: '<datastore-file-uri>', describes: 'the output file' },
       deployment: { value: '<deployment>', describes: 'the deployment' },
+      // Per-job overrides of the deployment's settings (src/domain/run-settings.ts).
+      'mini-batch-size': { value: '<n>', describes: 'the mini-batch size' },
+      'instance-count': { value: '<n>', describes: 'the instance count' },
+      'error-threshold': { value: '<n>', describes: 'the error threshold' },
+      'max-retries': { value: '<n>', describes: 'the max retries' },
+      'retry-timeout': { value: '<duration>', describes: 'the retry timeout' },
+      'output-file-name': { value: '<name>', describes: 'the output file name' },
     },
     allOrNothing: true,
     summary: 'Run a batch scoring job on a folder (or, with --file, one file); no arguments opens a form.',
@@ -173,6 +187,20 @@ const GRAMMAR: Readonly<Record<Verb, VerbGrammar>> = {
     flags: { file: { describes: 'the data kind' }, version: { value: '<version>', describes: 'the version' } },
     summary: 'Register a folder (or, with --file, a file) as a data asset.',
     example: 'data register mnist-sample https://pipelinedata.blob.core.windows.net/sampledata/mnist --version 1',
+  },
+  lock: {
+    words: 'lock',
+    args: [{ name: '<endpoint>' }, { name: '<reason…>', optional: true, rest: true }],
+    flags: {},
+    summary: 'Freeze deploys, default changes and deletions of an endpoint, with a reason shown on every refusal.',
+    example: 'lock fraud-ep release freeze until Monday',
+  },
+  unlock: {
+    words: 'unlock',
+    args: [{ name: '<endpoint>' }],
+    flags: {},
+    summary: 'Lift the lock on an endpoint (approvers only).',
+    example: 'unlock fraud-ep',
   },
 };
 
@@ -289,6 +317,8 @@ const ALIASES: ReadonlyMap<string, Verb> = new Map(Object.entries({
   '?': 'help',
   usage: 'help',
   job: 'status',
+  freeze: 'lock',
+  unfreeze: 'unlock',
 }) as [string, Verb][]);
 
 /**
@@ -425,7 +455,7 @@ function checkArity(verb: Verb, { positionals, flags }: SplitArgs): ParseError |
     const missing = required.slice(positionals.length).map((a) => a.name);
     return { message: `\`${g.words}\` needs ${missing.join(' and ')}.`, usage };
   }
-  if (positionals.length > g.args.length) {
+  if (positionals.length > g.args.length && !g.args[g.args.length - 1]?.rest) {
     const extra = positionals[g.args.length] ?? '';
     const takes = g.args.length === 0 ? 'no arguments' : `${g.args.length} argument${g.args.length === 1 ? '' : 's'}`;
     return { message: `\`${g.words}\` takes ${takes}, but got an extra \`${shown(extra)}\`.`, usage };
@@ -462,6 +492,7 @@ function rawCommand(verb: Verb, { positionals: p, flags }: SplitArgs): Record<st
           ...(flag('deployment') !== undefined ? { deploymentName: flag('deployment') } : {}),
           input: { kind: flags.has('file') ? 'UriFile' : 'UriFolder', uri: p[1] },
           ...(flag('output') !== undefined ? { output: { uri: flag('output') } } : {}),
+          ...runSettingsOf(flag),
         },
       };
     }
@@ -477,6 +508,10 @@ function rawCommand(verb: Verb, { positionals: p, flags }: SplitArgs): Record<st
       return { verb, endpointName: p[0] };
     case 'set-default':
       return { verb, endpointName: p[0], deploymentName: p[1] };
+    case 'lock':
+      return { verb, endpointName: p[0], ...(p.length > 1 ? { reason: p.slice(1).join(' ') } : {}) };
+    case 'unlock':
+      return { verb, endpointName: p[0] };
     case 'data-register':
       return {
         verb,
@@ -488,6 +523,22 @@ function rawCommand(verb: Verb, { positionals: p, flags }: SplitArgs): Record<st
   }
 }
 
+/** The run flags that override the deployment's settings, as RunSpec.settings (absent when none is given). */
+function runSettingsOf(flag: (name: string) => string | undefined): { settings?: Record<string, unknown> } {
+  const retrySettings = {
+    ...(flag('max-retries') !== undefined ? { maxRetries: flag('max-retries') } : {}),
+    ...(flag('retry-timeout') !== undefined ? { timeout: flag('retry-timeout') } : {}),
+  };
+  const settings = {
+    ...(flag('instance-count') !== undefined ? { instanceCount: flag('instance-count') } : {}),
+    ...(flag('mini-batch-size') !== undefined ? { miniBatchSize: flag('mini-batch-size') } : {}),
+    ...(flag('error-threshold') !== undefined ? { errorThreshold: flag('error-threshold') } : {}),
+    ...(flag('output-file-name') !== undefined ? { outputFileName: flag('output-file-name') } : {}),
+    ...(Object.keys(retrySettings).length > 0 ? { retrySettings } : {}),
+  };
+  return Object.keys(settings).length > 0 ? { settings } : {};
+}
+
 /** Which part of the typed command a schema path refers to, in the words of the usage line. */
 const FIELD_LABELS: Readonly<Record<string, string>> = {
   'spec.endpointName': '<endpoint>',
@@ -495,6 +546,12 @@ const FIELD_LABELS: Readonly<Record<string, string>> = {
   'spec.input.uri': '<input-uri>',
   'spec.input.kind': '--file',
   'spec.output.uri': '--output',
+  'spec.settings.instanceCount': '--instance-count',
+  'spec.settings.miniBatchSize': '--mini-batch-size',
+  'spec.settings.errorThreshold': '--error-threshold',
+  'spec.settings.outputFileName': '--output-file-name',
+  'spec.settings.retrySettings.maxRetries': '--max-retries',
+  'spec.settings.retrySettings.timeout': '--retry-timeout',
   endpointName: '<endpoint>',
   deploymentName: '<deployment>',
   jobName: '<job>',
@@ -502,6 +559,7 @@ const FIELD_LABELS: Readonly<Record<string, string>> = {
   name: '<name>',
   uri: '<uri>',
   version: '--version',
+  reason: '<reason…>',
 };
 
 function isParseError(value: unknown): value is ParseError {
@@ -554,7 +612,8 @@ export function parseCommand(text: string): ParseResult {
 function quoteToken(token: string): string {
   // Entity-looking text and angle brackets would be decoded as Slack formatting on the way back in.
   const safe = token.replace(/&(?=(amp|lt|gt);)/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  if (safe !== '' && !/[\s"'“”„‘’\\]/.test(safe) && !/^[—–]/.test(safe)) return safe;
+  // A value that looks like a flag ("--x") is read as a value only when quoted.
+  if (safe !== '' && !/[\s"'“”„‘’\\]/.test(safe) && !/^([—–]|--)/.test(safe)) return safe;
   return `"${safe.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
@@ -564,20 +623,32 @@ export function formatCommand(command: Command): string {
   const push = (...tokens: string[]): void => {
     words.push(...tokens.map(quoteToken));
   };
+  /** A flag's name goes out as is; its value is quoted like any other token. */
+  const pushFlag = (name: string, value?: string): void => {
+    words.push(name);
+    if (value !== undefined) push(value);
+  };
   switch (command.verb) {
     case 'help':
       if (command.topic) words.push(GRAMMAR[command.topic].words);
       break;
     case 'deploy':
-      if (command.specFile !== undefined) push('--spec', command.specFile);
+      if (command.specFile !== undefined) pushFlag('--spec', command.specFile);
       break;
     case 'run': {
       const spec = command.spec;
       if (!spec) break;
       push(spec.endpointName, spec.input.uri);
-      if (spec.input.kind === 'UriFile') push('--file');
-      if (spec.output) push('--output', spec.output.uri);
-      if (spec.deploymentName !== undefined) push('--deployment', spec.deploymentName);
+      if (spec.input.kind === 'UriFile') pushFlag('--file');
+      if (spec.output) pushFlag('--output', spec.output.uri);
+      if (spec.deploymentName !== undefined) pushFlag('--deployment', spec.deploymentName);
+      const settings = spec.settings;
+      if (settings?.miniBatchSize !== undefined) pushFlag('--mini-batch-size', String(settings.miniBatchSize));
+      if (settings?.instanceCount !== undefined) pushFlag('--instance-count', String(settings.instanceCount));
+      if (settings?.errorThreshold !== undefined) pushFlag('--error-threshold', String(settings.errorThreshold));
+      if (settings?.retrySettings?.maxRetries !== undefined) pushFlag('--max-retries', String(settings.retrySettings.maxRetries));
+      if (settings?.retrySettings?.timeout !== undefined) pushFlag('--retry-timeout', settings.retrySettings.timeout);
+      if (settings?.outputFileName !== undefined) pushFlag('--output-file-name', settings.outputFileName);
       break;
     }
     case 'status':
@@ -596,10 +667,17 @@ export function formatCommand(command: Command): string {
     case 'set-default':
       push(command.endpointName, command.deploymentName);
       break;
+    case 'lock':
+      push(command.endpointName);
+      if (command.reason !== undefined) push(command.reason);
+      break;
+    case 'unlock':
+      push(command.endpointName);
+      break;
     case 'data-register':
       push(command.name, command.uri);
-      if (command.kind === 'UriFile') push('--file');
-      if (command.version !== undefined) push('--version', command.version);
+      if (command.kind === 'UriFile') pushFlag('--file');
+      if (command.version !== undefined) pushFlag('--version', command.version);
       break;
   }
   return words.join(' ');

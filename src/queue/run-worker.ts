@@ -5,8 +5,8 @@
 // attempt failed after the request may have been sent (timeout, 5xx, reset, a worker killed), the job is
 // looked for before anything is invoked again (invoked-job.ts).
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
+import type { RedisConnection } from './connection';
 import { invokedJobCandidates, isInvokeOf } from '../azureml/invoked-job';
 import { jobOutputUri, jobStudioUrl } from '../azureml/scoring';
 import { parseDataReference } from '../domain/data-reference';
@@ -103,6 +103,7 @@ export function createRunProcessor(ctx: WorkerContext) {
           ...(spec.output ? { output: { ref: parseDataReference(spec.output.uri) } } : {}),
           repeatabilityId,
           firstSentAt: invokeStartedAt,
+          ...(spec.settings ? { settings: spec.settings } : {}),
         });
         jobName = invoked.jobName;
         scoringUri = invoked.scoringUri;
@@ -156,7 +157,7 @@ export function createRunProcessor(ctx: WorkerContext) {
   };
 }
 
-export function createRunWorker(ctx: WorkerContext, deps: { connection: Redis; prefix: string; concurrency?: number; lockDurationMs?: number; autorun?: boolean }): Worker {
+export function createRunWorker(ctx: WorkerContext, deps: { connection: RedisConnection; prefix: string; concurrency?: number; lockDurationMs?: number; autorun?: boolean }): Worker {
   return new Worker(QUEUE_NAMES.run, createRunProcessor(ctx), {
     connection: deps.connection,
     prefix: deps.prefix,

@@ -128,6 +128,27 @@ it('writes to an explicit output file, and refuses one that already exists befor
   expect(stack.azureml.admin.requestCount({ method: 'POST', path: new RegExp(`/batchEndpoints/${ENDPOINT}/jobs$`, 'i') })).toBe(posts);
 });
 
+it("runs a job with its own settings from the slash command, honoured by the service", async () => {
+  const parent = await request(`run ${ENDPOINT} azureml://datastores/workspaceblobstore/paths/${ENDPOINT}/mnist --mini-batch-size 2 --output-file-name digits.csv`);
+  const final = await finalReply(parent);
+  expect(final.text).toContain('completed');
+  const jobName = /job `([^`]+)`/.exec(final.text)?.[1];
+  expect(jobName).toBeDefined();
+  const csv = await stack.azureml.admin.readDatastoreFile(`azureml/${jobName}/score/digits.csv`);
+  expect(csv?.toString().trim().split('\n')).toHaveLength(6);
+  const job = await stack.workers!.azureml.jobs.get(jobName!);
+  // Six files in mini-batches of two (the deployment's own size is five).
+  expect(job.properties.properties?.['azureml.miniBatchesTotal']).toBe('3');
+});
+
+it('refuses bad run settings privately, with the flag named, before anything is queued', async () => {
+  const before = parents().length;
+  const res = await stack.driver.slash(`run ${ENDPOINT} azureml://datastores/workspaceblobstore/paths/${ENDPOINT}/mnist --instance-count 0`, { user: requester, channel: STACK_CHANNEL });
+  expect(res.status).toBe(200);
+  expect(JSON.stringify(res.body)).toContain('--instance-count');
+  expect(parents()).toHaveLength(before);
+});
+
 it("reports a failing job with how it ended and the job's studio page, and an ARM error with its code", async () => {
   await stack.azureml.admin.putDatastoreFile(`${ENDPOINT}/corrupt/0.png`, Buffer.from('CORRUPT 0'));
   stack.azureml.admin.failNextJobs(1, 'the scoring script raised ValueError');
@@ -139,8 +160,9 @@ it("reports a failing job with how it ended and the job's studio page, and an AR
   expect(textOf(failed)).toMatch(/https:\/\/ml\.azure\.com\/runs\//);
   expect(textOf(failed)).toContain(`<@${requester}>`);
 
-  const missing = await request('run no-such-endpoint azureml://datastores/workspaceblobstore/paths/x');
-  const notFound = await finalReply(missing);
+  // An endpoint that does not exist is refused before anything is queued (test/e2e/preflight.test.ts).
+  await stack.driver.slash('run no-such-endpoint azureml://datastores/workspaceblobstore/paths/x', { user: requester, channel: STACK_CHANNEL });
+  const notFound = await privateAnswer('There is no batch endpoint `no-such-endpoint`');
   expect(textOf(notFound)).toMatch(/NotFound/);
 });
 
@@ -162,8 +184,16 @@ it('cancels a running job', async () => {
   const run = await request(`run ${ENDPOINT} azureml://datastores/workspaceblobstore/paths/${ENDPOINT}/mnist`);
   const started = await stack.driver.waitFor(() => replies(run).find((r) => r.text.includes('started')), { what: 'job started' });
   const jobName = /`([^`]+)`/.exec(started.text)![1]!;
-  const cancel = await request(`cancel ${jobName}`);
-  expect((await finalReply(cancel)).text).toContain('Cancel');
+  // The job may finish before the cancel is checked: then the requester is told so, privately.
+  const before = new Set(parents().map((m) => m.ts));
+  await stack.driver.slash(`cancel ${jobName}`, { user: requester, channel: STACK_CHANNEL });
+  const outcome = await stack.driver.waitFor(
+    () =>
+      parents().find((m) => !before.has(m.ts) && textOf(m).includes(jobName)) ??
+      stack.slack.ephemerals(STACK_CHANNEL, requester).find((m) => textOf(m).includes(`Job \`${jobName}\` already finished`)),
+    { what: 'the cancel request or its refusal' },
+  );
+  if (!outcome.ephemeralTo) expect((await finalReply(outcome)).text).toMatch(/cancel/i);
   const final = await finalReply(run);
   // The job may have finished before the cancel reached it; either way it reports exactly once.
   expect(replies(run).filter((r) => /^:(white_check_mark|x):/.test(r.text) && r.text.includes("<@"))).toHaveLength(1);
