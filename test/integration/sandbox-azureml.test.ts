@@ -408,7 +408,7 @@ describe('batch scoring jobs', () => {
       },
     });
     const r = await invoke(body, { 'azureml-model-deployment': 'strict' });
-    expect(r.status).toBe(200);
+    expect(r.status).toBe(201);
     const done = await waitForJob(scoringUri, r.body.name);
     expect(done.body.properties.status).toBe('Completed');
     expect(done.body.properties.properties['azureml.miniBatchesTotal']).toBe('2');
