@@ -64,7 +64,7 @@ describe.each([
       user: requester,
       channel: STACK_CHANNEL,
     });
-    expect(JSON.stringify(res.body)).toContain('queued');
+    expect(JSON.stringify(res.body)).toContain('Checking request');
     const parent = await stack.driver.waitFor(() => parentWith('Run* a batch scoring job on `mnist-e2e`'), { what: 'the run request' });
     const final = await waitForFinalReply(parent, 'the job reply');
     expect(final.text).toContain('completed');
