@@ -54,8 +54,8 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
   const logger = opts.logger.child({ process: 'worker' });
   const now = opts.now ?? Date.now;
   const prefix = config.redis.queuePrefix;
-  const connection = createRedisConnection(config.redis.url, { forWorker: true, name: 'bsb-worker' });
-  const producerConnection = createRedisConnection(config.redis.url, { name: 'bsb-worker-producer' });
+  const connection = createRedisConnection(config.redis, { forWorker: true, name: 'bsb-worker' });
+  const producerConnection = createRedisConnection(config.redis, { name: 'bsb-worker-producer' });
   const azureml = createAzureMlFromConfig(config.azure, { logger, credential: opts.credential, artifactsRoot: config.worker.artifactsRoot, poll: opts.poll });
   const producers = createProducers({ connection: producerConnection, prefix, logger });
   const outbox = createNotifyOutbox({ connection: producerConnection, prefix, logger });

@@ -3,7 +3,7 @@
 // delete, data register) report in the request's thread like deploys and runs. It also sweeps expired
 // approvals, so their messages lose their buttons even if nobody clicks again.
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection';
 import { commandSchema, type Command } from '../domain/command-grammar';
 import { threadMessages } from '../slack/thread-messages';
 import { endpointEntryOf } from './endpoint-directory';
@@ -149,7 +149,7 @@ async function expireApprovals(ctx: WorkerContext): Promise<{ expired: number }>
   return { expired: expired.length };
 }
 
-export function createOpsWorker(ctx: WorkerContext, deps: { connection: Redis; prefix: string; concurrency?: number; lockDurationMs?: number; autorun?: boolean }): Worker {
+export function createOpsWorker(ctx: WorkerContext, deps: { connection: RedisConnection; prefix: string; concurrency?: number; lockDurationMs?: number; autorun?: boolean }): Worker {
   return new Worker(QUEUE_NAMES.ops, createOpsProcessor(ctx), {
     connection: deps.connection,
     prefix: deps.prefix,
