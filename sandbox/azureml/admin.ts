@@ -49,6 +49,8 @@ export interface SandboxAdmin {
   resetCounters(): void;
   /** The sandbox's own (invoked) jobs; seeded history is not included. */
   listJobs(): Record<string, unknown>[];
+  /** When each of the sandbox's own jobs was created, started and ended (benchmarks), whatever its ARM view shows. */
+  jobTimeline(): Array<{ name: string; status: string; createdAt: string; startTime?: string; endTime?: string }>;
   /** Adds past jobs of several kinds to the workspace (job-history.ts); returns how many the history holds. */
   seedJobHistory(opts: SeedHistoryOptions): { historyJobs: number };
   /** Items per ARM list page from now on. */
@@ -108,6 +110,14 @@ export function createSandboxAdmin(ctx: SandboxContext, faults: FaultInjector, l
       return total;
     },
     resetCounters: () => log.resetCounters(),
+    jobTimeline: () =>
+      [...ctx.jobs.values()].map((j) => ({
+        name: j.name,
+        status: j.status,
+        createdAt: j.systemData.createdAt,
+        ...(j.startTime ? { startTime: j.startTime } : {}),
+        ...(j.endTime ? { endTime: j.endTime } : {}),
+      })),
     seedJobHistory: (opts) => ({ historyJobs: ctx.history.seed(opts) }),
     setListPageSize(size) {
       if (!Number.isInteger(size) || size < 1) throw new Error(`page size must be a positive integer, got ${size}`);
