@@ -24,11 +24,12 @@
 //   watching   hash job name → when its request started (ms): the jobs to look for, and how far back
 //   last-cost  pages the last refresh read (for benchmarks and logs)
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection';
 import { z } from 'zod';
 import type { Job as ArmJob } from '../azureml/resources';
 import { DEFAULT_RETRY_OPTIONS } from '../azureml/retry-policy';
 import { isAzureMlError } from '../azureml/errors';
+import { redisKey } from './redis-keys';
 
 export const jobSnapshotEntrySchema = z.object({
   /** Kept as text: newer api-versions add status values (extensible enum), shown as they come. */
@@ -72,7 +73,7 @@ export interface JobStatusSnapshot {
 }
 
 export interface JobStatusSnapshotDeps {
-  connection: Redis;
+  connection: RedisConnection;
   prefix: string;
   /** The workspace's batch jobs, newest first, one page per item, at most maxPages: azureml.jobs.batchJobPages. */
   listJobPages: (maxPages: number) => AsyncIterable<ArmJob[]>;
@@ -95,7 +96,7 @@ export interface JobStatusSnapshotDeps {
 }
 
 export function snapshotKeys(prefix: string) {
-  const base = `${prefix}:watch-snapshot`;
+  const base = redisKey(prefix, 'watch-snapshot');
   return {
     entries: `${base}:entries`,
     listedAt: `${base}:listed-at`,
