@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from './config';
 import { approvalPolicySchema, type ApprovalPolicy } from './domain/approval-policy';
+import { registerAppHome } from './handlers/app-home';
 import { registerApprovalActions } from './handlers/approval-actions';
 import type { BotDeps } from './handlers/bot-deps';
 import { registerModalSubmissions } from './handlers/modal-submissions';
@@ -148,6 +149,7 @@ export async function startBot(config: Config, opts: { logger: Logger; port?: nu
   registerSlashCommand(app, deps);
   registerApprovalActions(app, deps);
   registerModalSubmissions(app, deps);
+  registerAppHome(app, deps);
   app.error(async (err) => {
     logger.error({ err }, 'unhandled error in a Slack listener');
   });
