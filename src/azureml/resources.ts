@@ -35,6 +35,8 @@ export const jobStatusSchema = extensible(knownJobStatusSchema);
 export type KnownJobStatus = z.infer<typeof knownJobStatusSchema>;
 /** A known JobStatus, or a newer one kept as text. */
 export type JobStatus = KnownJobStatus | (string & {});
+/** A job status as text, whatever the api-version (see jobStatusSchema). */
+export const jobStatusTextSchema = z.string();
 
 /** EndpointProvisioningState (mfe.json). */
 export const endpointProvisioningStateSchema = extensible(z.enum(['Creating', 'Deleting', 'Succeeded', 'Failed', 'Updating', 'Canceled']));
@@ -207,7 +209,7 @@ export const jobSchema = z.looseObject({
   ...armResource,
   properties: z.looseObject({
     jobType: z.string(),
-    status: jobStatusSchema.optional(),
+    status: jobStatusTextSchema.optional(),
     experimentName: z.string().optional(),
     displayName: z.string().nullish(),
     description: z.string().nullish(),
