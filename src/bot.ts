@@ -131,6 +131,7 @@ export async function startBot(config: Config, opts: { logger: Logger; port?: nu
       requests: createRequestStore({ connection, prefix, now }),
       logger,
       now,
+      workspaceScope: config.azure.allowedWorkspaces,
     },
     producers,
     endpoints: createEndpointDirectory({ connection, prefix }),

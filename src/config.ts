@@ -49,6 +49,10 @@ const withDefault = <T extends z.ZodType>(schema: T, fallback: z.input<T>) =>
   z.preprocess((v) => unsetIfBlank(v) ?? fallback, schema);
 
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+/** `<subscription-id>/<resource-group>/<workspace>`, each part as Azure names it. */
+const WORKSPACE_ENTRY = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\/[-\w.()]{0,89}[-\w()]\/[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$/;
+/** A host name (or IPv4 address), optionally with a port: no scheme, no user, no path. */
+const STORAGE_HOST = /^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*(:\d{1,5})?$/;
 
 const httpUrl = text().refine((v) => {
   try {
@@ -64,7 +68,7 @@ const integer = (min: number, max: number) =>
     .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 
 /** Comma (or whitespace) separated list; empty entries dropped. */
-const commaList = <T extends z.ZodType<string>>(item: T) =>
+const commaList = <T extends z.ZodType>(item: T) =>
   z.preprocess(
     (v) => (typeof v === 'string' ? v.split(/[\s,]+/).filter((s) => s !== '') : (v ?? [])),
     z.array(item),
@@ -111,6 +115,13 @@ const azureEnv = {
   BATCH_SCORE_STORAGE_CONNECTION_STRING: optional(
     text(/(^|;)\s*(AccountName|BlobEndpoint|UseDevelopmentStorage)\s*=/i, 'is not a storage connection string'),
   ),
+  BATCH_SCORE_ALLOWED_WORKSPACES: commaList(
+    text(WORKSPACE_ENTRY, 'lists something that is not <subscription-id>/<resource-group>/<workspace>').transform((v) => {
+      const [subscriptionId, resourceGroup, workspace] = v.split('/') as [string, string, string];
+      return { subscriptionId, resourceGroup, workspace };
+    }),
+  ),
+  BATCH_SCORE_STORAGE_TOKEN_HOSTS: commaList(text(STORAGE_HOST, 'lists something that is not a host name or host:port').transform((v) => v.toLowerCase())),
 };
 
 const slackEnv = {
@@ -168,6 +179,10 @@ const HINTS: Record<string, string> = {
   BATCH_SCORE_ARM_ENDPOINT: 'set it to the full URL of a resource-manager stand-in (the sandbox), or leave it unset for Azure',
   BATCH_SCORE_STORAGE_BLOB_URL: "set it to the default datastore's blob endpoint URL, or leave it unset",
   BATCH_SCORE_STORAGE_CONNECTION_STRING: 'set it to the storage account connection string (Azure portal > Access keys), or leave it unset',
+  BATCH_SCORE_ALLOWED_WORKSPACES:
+    'set it to a comma-separated list of <subscription-id>/<resource-group>/<workspace> that data references may name besides the configured workspace, or leave it unset',
+  BATCH_SCORE_STORAGE_TOKEN_HOSTS:
+    "set it to a comma-separated list of host or host:port that may receive the storage token besides the cloud's *.blob.<storage suffix> hosts (private endpoints, a local stand-in), or leave it unset",
   SLACK_BOT_TOKEN: "set it to the app's Bot User OAuth Token (api.slack.com/apps > OAuth & Permissions, xoxb-…)",
   SLACK_SIGNING_SECRET: "set it to the app's Signing Secret (api.slack.com/apps > Basic Information)",
   SLACK_APP_TOKEN: 'set it to an app-level token with connections:write (xapp-…) for Socket Mode, or leave it unset for HTTP',
@@ -209,6 +224,13 @@ const azureSection = z.object(azureEnv).transform((e) => ({
   storageBlobUrl: e.BATCH_SCORE_STORAGE_BLOB_URL,
   /** Secret. */
   storageConnectionString: e.BATCH_SCORE_STORAGE_CONNECTION_STRING,
+  /** Workspaces data references may name: the configured one first, then the operator's additions. */
+  allowedWorkspaces: [
+    { subscriptionId: e.AZURE_SUBSCRIPTION_ID, resourceGroup: e.AZURE_RESOURCE_GROUP, workspace: e.AZUREML_WORKSPACE },
+    ...e.BATCH_SCORE_ALLOWED_WORKSPACES,
+  ],
+  /** Hosts (host or host:port) besides the cloud's blob hosts that may receive a storage token. */
+  storageTokenHosts: e.BATCH_SCORE_STORAGE_TOKEN_HOSTS,
 }));
 
 const slackSection = z.object(slackEnv).transform((e) => ({

@@ -2,7 +2,8 @@
 // the artifacts root into the operations, uploads, scoring and the deploy plan. Entry points build it
 // from config; tests build it against the sandbox. Every method is a thin binding of a module function,
 // so the modules stay the place to read what happens.
-import type { DataReference } from '../domain/data-reference';
+import { parseDataReference, type DataReference } from '../domain/data-reference';
+import { assertInWorkspaceScope, type WorkspaceScope } from '../domain/workspace-scope';
 import type { DeploySpec } from '../domain/deploy-spec';
 import { createArmClient, type ArmClient } from './arm-client';
 import * as assets from './assets';
@@ -36,6 +37,8 @@ export interface AzureMlClientDeps {
   uploadConcurrency?: number;
   poll?: DeployStepsDeps['poll'];
   logger?: Parameters<typeof createArmClient>[0]['logger'];
+  /** Workspaces data references may name; default this workspace only (domain/workspace-scope.ts). */
+  workspaceScope?: WorkspaceScope;
 }
 
 export function createAzureMlClient(deps: AzureMlClientDeps) {
@@ -47,7 +50,8 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
     })();
   const ctx: AzureMlContext = { arm, workspace: deps.workspace };
   const containerFor = deps.storage.kind === 'factory' ? deps.storage.containerFor : createDatastoreContainerFactory(deps.storage);
-  const scoringDeps: scoring.ScoringDeps = { ...ctx, containerFor };
+  const workspaceScope: WorkspaceScope = deps.workspaceScope ?? [deps.workspace];
+  const scoringDeps: scoring.ScoringDeps = { ...ctx, containerFor, workspaceScope };
 
   return {
     arm,
@@ -73,8 +77,11 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
       createEnvironmentVersion: (r: assets.AssetVersionRef, image: string, conda?: string, d?: string) =>
         assets.createEnvironmentVersion(ctx, r, image, conda, d),
       getDataVersion: (r: assets.AssetVersionRef) => assets.getDataVersion(ctx, r),
-      createDataVersion: (r: assets.AssetVersionRef, type: 'uri_folder' | 'uri_file', dataUri: string, d?: string) =>
-        assets.createDataVersion(ctx, r, type, dataUri, d),
+      createDataVersion: (r: assets.AssetVersionRef, type: 'uri_folder' | 'uri_file', dataUri: string, d?: string) => {
+        // Registering data that lives in another workspace would have the service read it with our identity.
+        assertInWorkspaceScope(parseDataReference(dataUri), workspaceScope);
+        return assets.createDataVersion(ctx, r, type, dataUri, d);
+      },
     },
     endpoints: {
       get: (name: string) => endpoints.getBatchEndpoint(ctx, name),

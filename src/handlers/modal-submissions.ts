@@ -44,11 +44,12 @@ export async function handleFormSubmission(deps: BotDeps, body: ViewSubmitAction
     const groups = await deps.userGroups.groupsOf(userId, userGroupIds([deps.policy.deployers, deps.policy.runners]));
     const allowed = mayRequest(deps.policy, { action, userId, userGroups: groups, channelId: parsed.metadata.channelId, teamId });
     if (!allowed.ok) return { response_action: 'errors', errors: { [firstField]: allowed.message } };
-    await submitWork(deps.intake, {
+    const outcome = await submitWork(deps.intake, {
       requestId: requestIdFrom('view', view.id),
       requester: { userId, teamId, channelId: parsed.metadata.channelId, ...(body.user.name ? { userName: body.user.name } : {}) },
       work: parsed.work,
     });
+    if (outcome.kind === 'refused') return { response_action: 'errors', errors: { [firstField]: outcome.message } };
     return undefined;
   } catch (err) {
     deps.logger.error({ err, user: userId }, 'could not take the form');

@@ -15,6 +15,8 @@ import type { Requester } from '../queue/payloads';
 import type { Producers } from '../queue/producers';
 import type { RequestStore } from '../queue/request-store';
 import { createRequestThread } from '../queue/request-thread';
+import type { WorkspaceScope } from '../domain/workspace-scope';
+import { outsideWorkspaceRefusal } from './work-references';
 import { enqueueWork, requestKindOf, subjectOfApproval, workRequestSchema, type WorkRequest } from '../queue/work-request';
 
 export interface IntakeDeps {
@@ -26,12 +28,16 @@ export interface IntakeDeps {
   requests: RequestStore;
   logger: Logger;
   now: () => number;
+  /** Workspaces data references may name (the configured one first); unset: not checked here. */
+  workspaceScope?: WorkspaceScope;
 }
 
 export type IntakeOutcome =
   | { kind: 'queued'; requestId: string }
   | { kind: 'awaiting-approval'; requestId: string; expiresAt: number }
-  | { kind: 'duplicate'; requestId: string };
+  | { kind: 'duplicate'; requestId: string }
+  /** Not taken; `message` (plain text, ours) says why. */
+  | { kind: 'refused'; requestId: string; message: string };
 
 /** Plain text of a subject title for summaries (the title is mrkdwn with code spans). */
 function plainTitle(work: WorkRequest): string {
@@ -48,6 +54,11 @@ export async function submitWork(deps: IntakeDeps, input: { requestId: string; r
 
   const existing = await deps.requests.get(requestId);
   if (existing) return { kind: 'duplicate', requestId };
+  const outside = outsideWorkspaceRefusal(work, deps.workspaceScope);
+  if (outside) {
+    await deps.audit.record({ type: 'denied', requestId, actor: requester.userId, action, detail: { reason: 'outside-workspace' } });
+    return { kind: 'refused', requestId, message: outside };
+  }
   await deps.requests.create({
     requestId,
     kind: requestKindOf(work),
