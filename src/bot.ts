@@ -17,6 +17,7 @@ import { createAuditTrail } from './queue/audit-trail';
 import { createRedisConnection } from './queue/connection';
 import { createEndpointDirectory } from './queue/endpoint-directory';
 import { createNotifyOutbox } from './queue/notify-outbox';
+import { createPendingCaps } from './queue/pending-caps';
 import { createProducers } from './queue/producers';
 import { createRequestStore } from './queue/request-store';
 import { refuseFutureTimestamps } from './slack/request-freshness';
@@ -132,6 +133,13 @@ export async function startBot(config: Config, opts: { logger: Logger; port?: nu
       logger,
       now,
       workspaceScope: config.azure.allowedWorkspaces,
+      endpoints: createEndpointDirectory({ connection, prefix }),
+      pendingCaps: createPendingCaps({
+        connection,
+        prefix,
+        now,
+        caps: { perUser: config.approvals.maxPendingPerUser, perChannel: config.approvals.maxPendingPerChannel },
+      }),
     },
     producers,
     endpoints: createEndpointDirectory({ connection, prefix }),

@@ -154,6 +154,8 @@ const approvalEnv = {
   BATCH_SCORE_APPROVAL_TTL: withDefault(duration, '1h'),
   BATCH_SCORE_DEPLOYERS: commaList(userId),
   BATCH_SCORE_RUNNERS: commaList(userId),
+  BATCH_SCORE_MAX_PENDING_PER_USER: withDefault(integer(1, 10_000), '5'),
+  BATCH_SCORE_MAX_PENDING_PER_CHANNEL: withDefault(integer(1, 100_000), '30'),
 };
 
 const workerEnv = {
@@ -198,6 +200,8 @@ const HINTS: Record<string, string> = {
   BATCH_SCORE_APPROVAL_TTL: 'set it to a duration such as 30m, 2h or 1h30m (default 1h)',
   BATCH_SCORE_DEPLOYERS: 'set it to a comma-separated list of Slack user ids, or leave it unset to let everyone in the allowed channels deploy',
   BATCH_SCORE_RUNNERS: 'set it to a comma-separated list of Slack user ids, or leave it unset to let everyone in the allowed channels run jobs',
+  BATCH_SCORE_MAX_PENDING_PER_USER: 'set it to how many open requests (awaiting approval, queued or running) one user may have at once (default 5)',
+  BATCH_SCORE_MAX_PENDING_PER_CHANNEL: 'set it to how many open requests one channel may have at once (default 30)',
   BATCH_SCORE_WORKER_CONCURRENCY: 'set it to the number of jobs a worker runs at once, 1-256 (default 4)',
   BATCH_SCORE_ARTIFACTS_ROOT: 'set it to the folder local model and code uploads are read from (default ./artifacts)',
   BATCH_SCORE_WATCH_MIN_INTERVAL: 'set it to a duration such as 10s (default 10s)',
@@ -274,6 +278,9 @@ const approvalsSection = z
   deployers: e.BATCH_SCORE_DEPLOYERS,
   /** Empty = everyone in the allowed channels. */
   runners: e.BATCH_SCORE_RUNNERS,
+  /** Open requests one user / one channel may have at once (src/queue/pending-caps.ts). */
+  maxPendingPerUser: e.BATCH_SCORE_MAX_PENDING_PER_USER,
+  maxPendingPerChannel: e.BATCH_SCORE_MAX_PENDING_PER_CHANNEL,
 }));
 
 const workerSection = z

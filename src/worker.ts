@@ -97,7 +97,12 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
   // Expired approvals lose their buttons even if nobody clicks: one scheduler for all worker processes.
   const opsQueue = new Queue(QUEUE_NAMES.ops, { connection: producerConnection, prefix });
   opsQueue.on('error', (err) => logger.warn({ err, queue: QUEUE_NAMES.ops }, 'queue connection error'));
-  await opsQueue.upsertJobScheduler(EXPIRE_APPROVALS_JOB, { every: opts.expirySweepMs ?? 30_000 }, { name: EXPIRE_APPROVALS_JOB, data: {} });
+  await opsQueue.upsertJobScheduler(EXPIRE_APPROVALS_JOB, { every: opts.expirySweepMs ?? 30_000 }, {
+    name: EXPIRE_APPROVALS_JOB,
+    data: {},
+    // A sweep every few seconds forever: keep none that completed and only the last few failures.
+    opts: { removeOnComplete: true, removeOnFail: 50 },
+  });
   await outbox.recoverPending();
   // The run modal offers the workspace's endpoints from this directory; fill it once at start.
   void azureml.endpoints

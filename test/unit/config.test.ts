@@ -39,6 +39,8 @@ describe('loading the configuration', () => {
       ttlMs: 3_600_000,
       deployers: [],
       runners: [],
+      maxPendingPerUser: 5,
+      maxPendingPerChannel: 30,
     });
     expect(config.worker).toEqual({
       concurrency: 4,
