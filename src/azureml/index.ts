@@ -15,7 +15,7 @@ import * as computes from './computes';
 import type { TokenCredential } from './credentials';
 import { createDatastoreContainerFactory, type DatastoreAccess, type DatastoreContainerFactory } from './datastore-container';
 import * as datastores from './datastores';
-import { DeployStepError, runDeployPlan, type DeployProgress, type DeployStepEvent } from './deploy-plan';
+import { asError, DeployStepError, runDeployPlan, type DeployProgress, type DeployStepEvent } from './deploy-plan';
 import { resolveInsideRoot } from './artifacts-root';
 import { createDeploySteps, type DeployStepsDeps } from './deploy-steps';
 import * as jobs from './jobs';
@@ -141,7 +141,7 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
           const source = spec[step];
           if (source.kind !== 'upload' || progress.steps[step]?.status === 'done') continue;
           await resolveInsideRoot(artifactsRoot, source.localPath).catch((err: unknown) => {
-            throw new DeployStepError(step, err instanceof Error ? err : new Error(String(err)));
+            throw new DeployStepError(step, asError(err));
           });
         }
       };
