@@ -154,6 +154,10 @@ const approvalEnv = {
   BATCH_SCORE_APPROVAL_TTL: withDefault(duration, '1h'),
   BATCH_SCORE_DEPLOYERS: commaList(userId),
   BATCH_SCORE_RUNNERS: commaList(userId),
+  BATCH_SCORE_CANCELERS: withDefault(
+    commaList(text(/^(requester|approvers|[UWS][A-Z0-9]{2,})$/, 'lists something that is not requester, approvers, a Slack user id (U…, W…) or a user group id (S…)')),
+    'requester,approvers',
+  ),
   BATCH_SCORE_MAX_PENDING_PER_USER: withDefault(integer(1, 10_000), '5'),
   BATCH_SCORE_MAX_PENDING_PER_CHANNEL: withDefault(integer(1, 100_000), '30'),
 };
@@ -200,6 +204,8 @@ const HINTS: Record<string, string> = {
   BATCH_SCORE_APPROVAL_TTL: 'set it to a duration such as 30m, 2h or 1h30m (default 1h)',
   BATCH_SCORE_DEPLOYERS: 'set it to a comma-separated list of Slack user ids, or leave it unset to let everyone in the allowed channels deploy',
   BATCH_SCORE_RUNNERS: 'set it to a comma-separated list of Slack user ids, or leave it unset to let everyone in the allowed channels run jobs',
+  BATCH_SCORE_CANCELERS:
+    'set it to a comma-separated list of who may cancel a job: requester (who started the run), approvers, Slack user ids and user group ids (default requester,approvers)',
   BATCH_SCORE_MAX_PENDING_PER_USER: 'set it to how many open requests (awaiting approval, queued or running) one user may have at once (default 5)',
   BATCH_SCORE_MAX_PENDING_PER_CHANNEL: 'set it to how many open requests one channel may have at once (default 30)',
   BATCH_SCORE_WORKER_CONCURRENCY: 'set it to the number of jobs a worker runs at once, 1-256 (default 4)',
@@ -278,6 +284,8 @@ const approvalsSection = z
   deployers: e.BATCH_SCORE_DEPLOYERS,
   /** Empty = everyone in the allowed channels. */
   runners: e.BATCH_SCORE_RUNNERS,
+  /** Who may cancel a job (domain/approval-policy.ts mayCancel). */
+  cancelers: e.BATCH_SCORE_CANCELERS,
   /** Open requests one user / one channel may have at once (src/queue/pending-caps.ts). */
   maxPendingPerUser: e.BATCH_SCORE_MAX_PENDING_PER_USER,
   maxPendingPerChannel: e.BATCH_SCORE_MAX_PENDING_PER_CHANNEL,

@@ -19,6 +19,8 @@ import { asError, DeployStepError, runDeployPlan, type DeployProgress, type Depl
 import { resolveInsideRoot } from './artifacts-root';
 import { createDeploySteps, type DeployStepsDeps } from './deploy-steps';
 import * as jobs from './jobs';
+import { assertBatchScoringJob, batchEndpointOfJob } from './batch-scoring-job';
+import type { Job } from './resources';
 import type { LongRunningWaitOptions } from './long-running-resource';
 import * as scoring from './scoring';
 import { uploadFolder, type UploadFolderOptions } from './uploads';
@@ -113,6 +115,9 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
       listForEndpoint: (endpoint: string) => jobs.listEndpointJobs(ctx, endpoint),
       beginCancel: (name: string) => jobs.beginCancelJob(ctx, name),
       cancelAndWait: (name: string, o?: LongRunningWaitOptions) => jobs.cancelJobAndWait(ctx, name, o),
+      /** Throws NotABatchScoringJobError unless the job is a batch scoring job of this workspace's batch endpoints. */
+      assertBatchScoring: (job: Job) => assertBatchScoringJob(ctx, job),
+      isBatchScoringShape: (job: Job) => batchEndpointOfJob(job) !== undefined,
     },
     scoring: {
       getScoringUri: (endpoint: string) => scoring.getScoringUri(ctx, endpoint),

@@ -15,6 +15,7 @@ import type { BotDeps } from './bot-deps';
 import { intakeReply, unavailableReply } from './intake-replies';
 import { requestIdFrom } from './request-id';
 import { submitWork } from './request-intake';
+import { cancelRefusal } from './cancel-permission';
 import { userGroupIds } from './user-groups';
 
 type Ack = (response?: string | RespondArguments) => Promise<void>;
@@ -120,6 +121,12 @@ export async function handleSlashCommand(
       case 'set-default':
       case 'delete':
       case 'data-register': {
+        const refusal = cmd.verb === 'cancel' ? await cancelRefusal(deps, { jobName: cmd.jobName, userId: command.user_id }) : undefined;
+        if (refusal) {
+          await deps.intake.audit.record({ type: 'denied', requestId, actor: command.user_id, action: cmd.verb, detail: { reason: 'not-a-canceler' } });
+          await answer(textReply(`:no_entry: ${refusal}`));
+          return;
+        }
         const outcome = await submitWork(deps.intake, { requestId, requester, work: { kind: 'command', command: cmd } });
         await answer(textReply(intakeReply(outcome)));
         return;

@@ -26,10 +26,12 @@ async function answerLookup(ctx: WorkerContext, command: Lookup): Promise<SlackM
   switch (command.verb) {
     case 'status': {
       const job = await az.jobs.get(command.jobName);
+      await az.jobs.assertBatchScoring(job);
       return threadMessages.jobDetails({ job, links: workspaceLinks(ctx), now: ctx.now() });
     }
     case 'jobs': {
-      const jobs = command.endpointName ? await az.jobs.listForEndpoint(command.endpointName) : await az.jobs.list();
+      // Without an endpoint, the workspace's batch scoring jobs only (not training or sweep jobs).
+      const jobs = command.endpointName ? await az.jobs.listForEndpoint(command.endpointName) : (await az.jobs.list()).filter((j) => az.jobs.isBatchScoringShape(j));
       return threadMessages.jobsList({ jobs, endpointName: command.endpointName });
     }
     case 'endpoints': {
@@ -50,6 +52,8 @@ async function applyChange(ctx: WorkerContext, command: Change): Promise<string>
   const az = ctx.azureml;
   switch (command.verb) {
     case 'cancel':
+      // Only batch scoring jobs of this workspace's batch endpoints, never training or other experiments.
+      await az.jobs.assertBatchScoring(await az.jobs.get(command.jobName));
       await az.jobs.cancelAndWait(command.jobName);
       return `Cancel requested for job ${command.jobName}.`;
     case 'set-default':

@@ -39,6 +39,7 @@ describe('loading the configuration', () => {
       ttlMs: 3_600_000,
       deployers: [],
       runners: [],
+      cancelers: ['requester', 'approvers'],
       maxPendingPerUser: 5,
       maxPendingPerChannel: 30,
     });
