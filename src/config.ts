@@ -121,6 +121,7 @@ const azureEnv = {
       return { subscriptionId, resourceGroup, workspace };
     }),
   ),
+  BATCH_SCORE_ALLOW_HARD_LINKS: withDefault(z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true'), 'false'),
   BATCH_SCORE_STORAGE_TOKEN_HOSTS: commaList(text(STORAGE_HOST, 'lists something that is not a host name or host:port').transform((v) => v.toLowerCase())),
 };
 
@@ -158,8 +159,8 @@ const approvalEnv = {
     commaList(text(/^(requester|approvers|[UWS][A-Z0-9]{2,})$/, 'lists something that is not requester, approvers, a Slack user id (U…, W…) or a user group id (S…)')),
     'requester,approvers',
   ),
-  BATCH_SCORE_MAX_PENDING_PER_USER: withDefault(integer(1, 10_000), '5'),
-  BATCH_SCORE_MAX_PENDING_PER_CHANNEL: withDefault(integer(1, 100_000), '30'),
+  BATCH_SCORE_MAX_PENDING_PER_USER: withDefault(integer(1, 10_000), '10'),
+  BATCH_SCORE_MAX_PENDING_PER_CHANNEL: withDefault(integer(1, 100_000), '50'),
 };
 
 const workerEnv = {
@@ -187,6 +188,7 @@ const HINTS: Record<string, string> = {
   BATCH_SCORE_STORAGE_CONNECTION_STRING: 'set it to the storage account connection string (Azure portal > Access keys), or leave it unset',
   BATCH_SCORE_ALLOWED_WORKSPACES:
     'set it to a comma-separated list of <subscription-id>/<resource-group>/<workspace> that data references may name besides the configured workspace, or leave it unset',
+  BATCH_SCORE_ALLOW_HARD_LINKS: 'set it to true to upload files that have more than one hard link (default false: refused, they may come from outside the artifacts folder)',
   BATCH_SCORE_STORAGE_TOKEN_HOSTS:
     "set it to a comma-separated list of host or host:port that may receive the storage token besides the cloud's *.blob.<storage suffix> hosts (private endpoints, a local stand-in), or leave it unset",
   SLACK_BOT_TOKEN: "set it to the app's Bot User OAuth Token (api.slack.com/apps > OAuth & Permissions, xoxb-…)",
@@ -206,8 +208,8 @@ const HINTS: Record<string, string> = {
   BATCH_SCORE_RUNNERS: 'set it to a comma-separated list of Slack user ids, or leave it unset to let everyone in the allowed channels run jobs',
   BATCH_SCORE_CANCELERS:
     'set it to a comma-separated list of who may cancel a job: requester (who started the run), approvers, Slack user ids and user group ids (default requester,approvers)',
-  BATCH_SCORE_MAX_PENDING_PER_USER: 'set it to how many open requests (awaiting approval, queued or running) one user may have at once (default 5)',
-  BATCH_SCORE_MAX_PENDING_PER_CHANNEL: 'set it to how many open requests one channel may have at once (default 30)',
+  BATCH_SCORE_MAX_PENDING_PER_USER: 'set it to how many open requests (awaiting approval, queued or running) one user may have at once (default 10)',
+  BATCH_SCORE_MAX_PENDING_PER_CHANNEL: 'set it to how many open requests one channel may have at once (default 50)',
   BATCH_SCORE_WORKER_CONCURRENCY: 'set it to the number of jobs a worker runs at once, 1-256 (default 4)',
   BATCH_SCORE_ARTIFACTS_ROOT: 'set it to the folder local model and code uploads are read from (default ./artifacts)',
   BATCH_SCORE_WATCH_MIN_INTERVAL: 'set it to a duration such as 10s (default 10s)',
@@ -239,6 +241,8 @@ const azureSection = z.object(azureEnv).transform((e) => ({
     { subscriptionId: e.AZURE_SUBSCRIPTION_ID, resourceGroup: e.AZURE_RESOURCE_GROUP, workspace: e.AZUREML_WORKSPACE },
     ...e.BATCH_SCORE_ALLOWED_WORKSPACES,
   ],
+  /** Upload files with more than one hard link (default false). */
+  allowHardLinks: e.BATCH_SCORE_ALLOW_HARD_LINKS,
   /** Hosts (host or host:port) besides the cloud's blob hosts that may receive a storage token. */
   storageTokenHosts: e.BATCH_SCORE_STORAGE_TOKEN_HOSTS,
 }));

@@ -41,6 +41,7 @@ export function createAzureMlFromConfig(
     arm,
     storage: storageAccessOf(config, credential),
     workspaceScope: config.allowedWorkspaces,
+    allowHardLinks: config.allowHardLinks,
     ...(opts.artifactsRoot ? { artifactsRoot: opts.artifactsRoot } : {}),
     ...(opts.poll ? { poll: opts.poll } : {}),
   });

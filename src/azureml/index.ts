@@ -39,6 +39,8 @@ export interface AzureMlClientDeps {
   uploadConcurrency?: number;
   poll?: DeployStepsDeps['poll'];
   logger?: Parameters<typeof createArmClient>[0]['logger'];
+  /** Accept hard-linked files in uploaded folders (BATCH_SCORE_ALLOW_HARD_LINKS); default refuse. */
+  allowHardLinks?: boolean;
   /** Workspaces data references may name; default this workspace only (domain/workspace-scope.ts). */
   workspaceScope?: WorkspaceScope;
 }
@@ -155,6 +157,7 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
         containerFor,
         artifactsRoot: deps.artifactsRoot,
         uploadConcurrency: deps.uploadConcurrency,
+        allowHardLinks: deps.allowHardLinks ?? false,
         poll: deps.poll,
         onUploadProgress: options.onUploadProgress,
       });

@@ -49,7 +49,7 @@ describe('who may cancel whose job', () => {
 
 describe('which jobs the bot touches', () => {
   const job = (jobType: string, experimentName: string, endpoint?: string) => ({
-    properties: { jobType, experimentName, properties: endpoint ? { 'azureml.endpointName': endpoint } : {} },
+    properties: { jobType, experimentName, properties: (endpoint ? { 'azureml.endpointName': endpoint } : {}) as Record<string, string> },
   });
   it('recognises a batch scoring job by its shape and nothing else', () => {
     expect(batchEndpointOfJob(job('Pipeline', 'cancel-ep', 'cancel-ep'))).toBe('cancel-ep');

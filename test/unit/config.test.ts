@@ -29,6 +29,7 @@ describe('loading the configuration', () => {
     expect(config.azure).toEqual({ ...{ cloud: 'AzureCloud', apiVersion: '2022-05-01' }, subscriptionId: azureEnv.AZURE_SUBSCRIPTION_ID, resourceGroup: 'ml-rg', workspace: 'main-ws', location: 'chinaeast2',
       allowedWorkspaces: [{ subscriptionId: azureEnv.AZURE_SUBSCRIPTION_ID, resourceGroup: 'ml-rg', workspace: 'main-ws' }],
       storageTokenHosts: [],
+      allowHardLinks: false,
     });
     expect(config.slack).toMatchObject({ port: 3000, allowedTeamIds: [], allowedChannelIds: [] });
     expect(config.slack.appToken).toBeUndefined();
@@ -40,8 +41,8 @@ describe('loading the configuration', () => {
       deployers: [],
       runners: [],
       cancelers: ['requester', 'approvers'],
-      maxPendingPerUser: 5,
-      maxPendingPerChannel: 30,
+      maxPendingPerUser: 10,
+      maxPendingPerChannel: 50,
     });
     expect(config.worker).toEqual({
       concurrency: 4,
