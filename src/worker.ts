@@ -13,6 +13,7 @@ import { createAuditTrail } from './queue/audit-trail';
 import { createRedisConnection } from './queue/connection';
 import { createDeployWorker } from './queue/deploy-worker';
 import { createEndpointDirectory, endpointEntryOf } from './queue/endpoint-directory';
+import { createLockStore } from './queue/lock-store';
 import { createNotifyOutbox } from './queue/notify-outbox';
 import { createNotifyWorker } from './queue/notify-worker';
 import { createOpsWorker, EXPIRE_APPROVALS_JOB } from './queue/ops-worker';
@@ -25,6 +26,10 @@ import { startWorkerHost, type WorkerHost } from './queue/worker-host';
 import type { WorkerContext } from './queue/worker-context';
 import { createSlackClient } from './slack/slack-client';
 import { Queue } from 'bullmq';
+import { policyFromConfig } from './bot';
+import { intakeReply } from './handlers/intake-replies';
+import { submitWork, type IntakeDeps } from './handlers/request-intake';
+import { createPendingCaps } from './queue/pending-caps';
 
 export interface WorkerOptions {
   logger: Logger;
@@ -53,8 +58,8 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
   const logger = opts.logger.child({ process: 'worker' });
   const now = opts.now ?? Date.now;
   const prefix = config.redis.queuePrefix;
-  const connection = createRedisConnection(config.redis.url, { forWorker: true, name: 'bsb-worker' });
-  const producerConnection = createRedisConnection(config.redis.url, { name: 'bsb-worker-producer' });
+  const connection = createRedisConnection(config.redis, { forWorker: true, name: 'bsb-worker' });
+  const producerConnection = createRedisConnection(config.redis, { name: 'bsb-worker-producer' });
   const azureml = createAzureMlFromConfig(config.azure, { logger, credential: opts.credential, artifactsRoot: config.worker.artifactsRoot, poll: opts.poll });
   const producers = createProducers({ connection: producerConnection, prefix, logger });
   const outbox = createNotifyOutbox({ connection: producerConnection, prefix, logger });
@@ -69,10 +74,31 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
     approvals: createApprovalStore({ connection: producerConnection, prefix, now }),
     producers,
     endpoints: createEndpointDirectory({ connection: producerConnection, prefix }),
+    locks: createLockStore({ connection: producerConnection, prefix, now }),
     watch: { minIntervalMs: config.worker.watchMinIntervalMs, maxIntervalMs: config.worker.watchMaxIntervalMs },
     logger,
     now,
   };
+  // A request whose pre-flight check passed is taken here exactly as the bot takes one (approval or queue).
+  const intakeDeps: IntakeDeps = {
+    policy: policyFromConfig(config),
+    approvals: ctx.approvals,
+    audit: ctx.audit,
+    outbox,
+    producers,
+    requests: ctx.requests,
+    logger,
+    now,
+    workspaceScope: config.azure.allowedWorkspaces,
+    endpoints: ctx.endpoints,
+    pendingCaps: createPendingCaps({
+      connection: producerConnection,
+      prefix,
+      now,
+      caps: { perUser: config.approvals.maxPendingPerUser, perChannel: config.approvals.maxPendingPerChannel },
+    }),
+  };
+  ctx.intake = { submit: async (input) => intakeReply(await submitWork(intakeDeps, input)) };
   const lockDurationMs = opts.lockDurationMs ?? config.worker.lockDurationMs;
   const common = { connection, prefix, lockDurationMs };
   const concurrency = config.worker.concurrency;

@@ -12,10 +12,13 @@ import { buildDeployModal } from '../slack/modals/deploy-modal';
 import { buildRunModal } from '../slack/modals/run-modal';
 import type { Requester } from '../queue/payloads';
 import type { BotDeps } from './bot-deps';
-import { intakeReply, unavailableReply } from './intake-replies';
+import { checkingReply, intakeReply, unavailableReply } from './intake-replies';
+import { handleLockCommand } from './lock-commands';
+import { lockRefusalFor } from '../queue/lock-guard';
 import { requestIdFrom } from './request-id';
 import { submitWork } from './request-intake';
 import { cancelRefusal } from './cancel-permission';
+import { earlyRefusal } from './early-refusal';
 import { userGroupIds } from './user-groups';
 
 type Ack = (response?: string | RespondArguments) => Promise<void>;
@@ -74,6 +77,14 @@ export async function handleSlashCommand(
       return;
     }
 
+    // Refusals that need no Azure (another workspace, too many open requests) come at once, before any check.
+    const early = await earlyRefusal(deps, cmd, requester);
+    if (early) {
+      await deps.intake.audit.record({ type: 'denied', requestId, actor: command.user_id, action: cmd.verb, detail: { reason: early.reason } });
+      await answer(textReply(`:no_entry: ${early.message} Nothing was started.`));
+      return;
+    }
+
     switch (cmd.verb) {
       case 'help':
         await answer(ephemeral(buildHelpMessage({ ...(cmd.topic ? { topic: cmd.topic } : {}), commandName: deps.commandName })));
@@ -106,8 +117,9 @@ export async function handleSlashCommand(
           );
           return;
         }
-        const outcome = await submitWork(deps.intake, { requestId, requester, work: { kind: 'run', spec: cmd.spec } });
-        await answer(textReply(intakeReply(outcome)));
+        // Checked with Azure (the endpoint and deployment exist) before it is queued or an approver asked.
+        const check = await deps.producers.preflight({ requestId, requester, work: { kind: 'run', spec: cmd.spec }, responseUrl: command.response_url });
+        await answer(textReply(check.duplicate ? intakeReply({ kind: 'duplicate', requestId }) : checkingReply(requestId)));
         return;
       }
       case 'status':
@@ -117,16 +129,40 @@ export async function handleSlashCommand(
         await deps.producers.ops({ requestId, requester, command: cmd, responseUrl: command.response_url });
         await answer(textReply(':mag: Looking that up in Azure ML…'));
         return;
-      case 'cancel':
+      case 'lock':
+      case 'unlock': {
+        const answerOf = await handleLockCommand(
+          { policy: deps.policy, locks: deps.locks, audit: deps.intake.audit },
+          { command: cmd, requestId, userId: command.user_id, userGroups: await deps.userGroups.groupsOf(command.user_id, userGroupIds([deps.policy.approvers, deps.policy.deployers])) },
+        );
+        await answer({ response_type: answerOf.visibility, text: answerOf.message.text, blocks: answerOf.message.blocks });
+        return;
+      }
       case 'set-default':
-      case 'delete':
-      case 'data-register': {
-        const refusal = cmd.verb === 'cancel' ? await cancelRefusal(deps, { jobName: cmd.jobName, userId: command.user_id }) : undefined;
+      case 'delete': {
+        // A locked endpoint refuses at once and privately; nothing is recorded as a request.
+        const refusal = await lockRefusalFor(deps.locks, cmd.verb, cmd.endpointName);
+        if (refusal) {
+          await deps.intake.audit.record({ type: 'denied', requestId, actor: command.user_id, action: cmd.verb, detail: { reason: 'endpoint-locked', endpoint: cmd.endpointName } });
+          await answer(ephemeral(refusal));
+          return;
+        }
+        const check = await deps.producers.preflight({ requestId, requester, work: { kind: 'command', command: cmd }, responseUrl: command.response_url });
+        await answer(textReply(check.duplicate ? intakeReply({ kind: 'duplicate', requestId }) : checkingReply(requestId)));
+        return;
+      }
+      case 'cancel': {
+        const refusal = await cancelRefusal(deps, { jobName: cmd.jobName, userId: command.user_id });
         if (refusal) {
           await deps.intake.audit.record({ type: 'denied', requestId, actor: command.user_id, action: cmd.verb, detail: { reason: 'not-a-canceler' } });
           await answer(textReply(`:no_entry: ${refusal}`));
           return;
         }
+        const check = await deps.producers.preflight({ requestId, requester, work: { kind: 'command', command: cmd }, responseUrl: command.response_url });
+        await answer(textReply(check.duplicate ? intakeReply({ kind: 'duplicate', requestId }) : checkingReply(requestId)));
+        return;
+      }
+      case 'data-register': {
         const outcome = await submitWork(deps.intake, { requestId, requester, work: { kind: 'command', command: cmd } });
         await answer(textReply(intakeReply(outcome)));
         return;

@@ -8,7 +8,7 @@
 // store. Admission prunes ids whose request is finished or forgotten, counts the rest, and adds the new
 // id. The check and the add are two steps: two requests from one user in the same millisecond may both
 // pass at the cap's edge; the cap bounds a flood, it is not an exact quota.
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection';
 import { FINAL_REQUEST_STATUSES } from './request-store';
 
 export interface PendingCapsConfig {
@@ -23,12 +23,14 @@ export type Admission = { ok: true } | { ok: false; message: string };
 export interface PendingCaps {
   /** Admits `requestId` for this user and channel, or says why not. */
   admit(input: { requestId: string; userId: string; channelId: string }): Promise<Admission>;
+  /** Whether a new request would be admitted now, without taking a place (the bot's answer at once). */
+  check(input: { userId: string; channelId: string }): Promise<Admission>;
 }
 
 /** An id older than this is dropped from the sets even if its request never finished (a lost record). */
 const FORGET_AFTER_MS = 7 * 24 * 3600 * 1000;
 
-export function createPendingCaps(deps: { connection: Redis; prefix: string; caps: PendingCapsConfig; now?: () => number }): PendingCaps {
+export function createPendingCaps(deps: { connection: RedisConnection; prefix: string; caps: PendingCapsConfig; now?: () => number }): PendingCaps {
   const { connection, prefix, caps } = deps;
   const now = deps.now ?? Date.now;
   const userKey = (userId: string): string => `${prefix}:pending:user:${userId}`;
@@ -52,9 +54,8 @@ export function createPendingCaps(deps: { connection: Redis; prefix: string; cap
     return ids.length - closed.length;
   }
 
-  return {
-    async admit({ requestId, userId, channelId }) {
-      const [mine, channel] = await Promise.all([openIn(userKey(userId)), openIn(channelKey(channelId))]);
+  async function check({ userId, channelId }: { userId: string; channelId: string }): Promise<Admission> {
+    const [mine, channel] = await Promise.all([openIn(userKey(userId)), openIn(channelKey(channelId))]);
       if (mine >= caps.perUser) {
         return {
           ok: false,
@@ -67,6 +68,14 @@ export function createPendingCaps(deps: { connection: Redis; prefix: string; cap
           message: `This channel already has ${channel} open requests (the limit is ${caps.perChannel}); wait until some are decided or finished, then ask again.`,
         };
       }
+    return { ok: true };
+  }
+
+  return {
+    check,
+    async admit({ requestId, userId, channelId }) {
+      const verdict = await check({ userId, channelId });
+      if (!verdict.ok) return verdict;
       const at = now();
       await connection
         .multi()

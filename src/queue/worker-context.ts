@@ -9,6 +9,8 @@ import type { NotifyOutbox } from './notify-outbox';
 import type { Producers } from './producers';
 import type { RequestStore } from './request-store';
 import type { EndpointDirectory } from './endpoint-directory';
+import type { RequestIntake } from './request-preflight';
+import type { LockStore } from './lock-store';
 
 export interface WatchPacing {
   /** First re-check after invoking, and the floor of every interval. */
@@ -27,9 +29,13 @@ export interface WorkerContext {
   approvals: ApprovalStore;
   producers: Producers;
   endpoints: EndpointDirectory;
+  /** Read right before a deploy, set-default or delete is applied. */
+  locks: LockStore;
   watch: WatchPacing;
   logger: Logger;
   now: () => number;
+  /** Takes a request once its pre-flight check passed (asks for approval or queues the work). */
+  intake?: RequestIntake;
 }
 
 export function workspaceLinks(ctx: Pick<WorkerContext, 'cloud' | 'workspace'>): { studioUrl: string; workspace: WorkspaceCoordinates } {
