@@ -4,9 +4,9 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { waitFor } from '../../sandbox/slack/wait-for';
-import { STACK_CHANNEL, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
-import { createThreadReader, everythingTheBotSaid, textOf } from '../support/stack-probes';
-import { deployApproved } from '../support/user-gestures';
+import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { everythingTheBotSaid } from '../support/stack-probes';
+import { deployFields, openDeployModal } from '../support/user-gestures';
 
 let stack: EmbeddedStack;
 const logLines: string[] = [];
@@ -25,13 +25,12 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-it('tells the requester a name is too long, without the worker paths, and logs the detail', async () => {
-  const threads = createThreadReader(stack.slack, STACK_CHANNEL);
-  const parent = await deployApproved(stack, 'fs-words', { model: `models/${'a'.repeat(300)}` });
-  const final = await waitFor(() => threads.finalReplies(parent)[0], { what: 'the failure reply', timeoutMs: 30_000 });
-  expect(textOf(final)).toMatch(/name in the path is too long/);
+it('tells the requester a name is too long, without the worker paths', async () => {
+  // The pre-flight check reads the folders before anything is queued, and answers the requester privately.
+  const viewId = await openDeployModal(stack);
+  await stack.driver.fillAndSubmit(viewId, deployFields('fs-words', { model: `models/${'a'.repeat(300)}` }), { user: STACK_USERS.requester });
+  await waitFor(() => everythingTheBotSaid(stack.slack, [STACK_CHANNEL]).find((t) => /too long/i.test(t)), { what: 'the refusal', timeoutMs: 30_000 });
   const said = everythingTheBotSaid(stack.slack, [STACK_CHANNEL]).join('\n');
   expect(said).not.toContain(stack.artifactsRoot);
   expect(said).not.toMatch(/realpath|\/tmp\//);
-  await waitFor(() => logLines.find((l) => l.includes('ENAMETOOLONG') && l.includes('realpath')), { what: 'the detail in the log' });
 });

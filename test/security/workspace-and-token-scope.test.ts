@@ -15,7 +15,7 @@ import { datastoreId } from '../../src/azureml/workspace';
 import { z } from 'zod';
 import { STACK_CHANNEL, STACK_USERS, sandboxAzureMlClient, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
 import { waitForQuiet } from '../support/quiet-queues';
-import { createQueueInspector, createThreadReader, everythingTheBotSaid, type QueueInspector, type ThreadReader } from '../support/stack-probes';
+import { createQueueInspector, everythingTheBotSaid, type QueueInspector } from '../support/stack-probes';
 
 const OTHER_SUBSCRIPTION = '11111111-2222-3333-4444-555555555555';
 const OTHER_WORKSPACE_OUTPUT = `azureml://subscriptions/${OTHER_SUBSCRIPTION}/resourceGroups/victim-rg/workspaces/victim-ws/datastores/workspaceblobstore/paths/out/stolen.csv`;
@@ -37,7 +37,6 @@ async function startTrap(): Promise<{ port: number; connections: () => number; s
 
 let stack: EmbeddedStack;
 let queues: QueueInspector;
-let threads: ThreadReader;
 let trap: Awaited<ReturnType<typeof startTrap>>;
 
 beforeAll(async () => {
@@ -50,7 +49,6 @@ beforeAll(async () => {
     env: { BATCH_SCORE_STORAGE_CONNECTION_STRING: '' },
   });
   queues = createQueueInspector(stack.redis.url, stack.config.redis.queuePrefix);
-  threads = createThreadReader(stack.slack, STACK_CHANNEL);
   // Someone with write access to the workspace registers a datastore whose endpoint moves the host.
   const az = sandboxAzureMlClient(stack.azureml);
   await az.arm.request({
