@@ -9,6 +9,7 @@
 // id. The check and the add are two steps: two requests from one user in the same millisecond may both
 // pass at the cap's edge; the cap bounds a flood, it is not an exact quota.
 import type { RedisConnection } from './connection';
+import { redisKey } from './redis-keys';
 import { FINAL_REQUEST_STATUSES } from './request-store';
 
 export interface PendingCapsConfig {
@@ -33,9 +34,9 @@ const FORGET_AFTER_MS = 7 * 24 * 3600 * 1000;
 export function createPendingCaps(deps: { connection: RedisConnection; prefix: string; caps: PendingCapsConfig; now?: () => number }): PendingCaps {
   const { connection, prefix, caps } = deps;
   const now = deps.now ?? Date.now;
-  const userKey = (userId: string): string => `${prefix}:pending:user:${userId}`;
-  const channelKey = (channelId: string): string => `${prefix}:pending:channel:${channelId}`;
-  const requestKey = (requestId: string): string => `${prefix}:request:${requestId}`;
+  const userKey = (userId: string): string => redisKey(prefix, 'pending', 'user', userId);
+  const channelKey = (channelId: string): string => redisKey(prefix, 'pending', 'channel', channelId);
+  const requestKey = (requestId: string): string => redisKey(prefix, 'request', requestId);
   const final = new Set<string>(FINAL_REQUEST_STATUSES);
 
   /** Open request ids in the set, after dropping finished, forgotten and too-old ones. */
