@@ -57,7 +57,7 @@ const RECOGNISERS: readonly Recogniser[] = [
   {
     kind: 'no-succeeded-mini-batch',
     patterns: [/No succeeded mini batch item returned from run\(\)/i],
-    fix: 'run() returned no result for any input file: check that the input files are in the format the scoring script reads, and that run() returns one row per file.',
+    fix: 'No input file got a result from run(): check that the input files are in the format the scoring script reads, and that run() returns one row per file.',
   },
   {
     kind: 'run-raised',
@@ -80,6 +80,8 @@ export function recogniseFailure(texts: ReadonlyArray<string | undefined>): Reco
 }
 
 const TIMESTAMP = /^\s*(?:\[?\d{4}-\d{2}-\d{2}[ T][\d:.,]+Z?\]?\s*(?:\|[A-Z]+\|)?\s*)/;
+/** "10.0.0.4 process000: " — which worker said it, noise next to what it said. */
+const NODE_PREFIX = /^\d{1,3}(?:\.\d{1,3}){3} process\d+:\s*/;
 const NOISE = [/^Traceback \(most recent call last\):$/, /^During handling of the above exception/, /^\s*$/, /^-+$/];
 export const MAX_ERROR_LINE_CHARS = 300;
 
@@ -91,7 +93,7 @@ export const MAX_ERROR_LINE_CHARS = 300;
 export function meaningfulErrorLines(texts: ReadonlyArray<string | undefined>, max = 4): string[] {
   const out: string[] = [];
   const add = (line: string): void => {
-    const clean = line.replace(TIMESTAMP, '').trimEnd();
+    const clean = line.replace(TIMESTAMP, '').replace(NODE_PREFIX, '').trimEnd();
     if (NOISE.some((n) => n.test(clean))) return;
     const capped = clean.length > MAX_ERROR_LINE_CHARS ? `${clean.slice(0, MAX_ERROR_LINE_CHARS - 1)}…` : clean;
     if (!out.includes(capped)) out.push(capped);

@@ -5,7 +5,11 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { commandSchema, type Command } from '../domain/command-grammar';
+import { isTerminalJobStatus } from '../azureml/jobs';
+import { jobFailure, jobOutputUri } from '../azureml/scoring';
+import { withJobOutcome } from '../slack/blocks/job-outcome-sections';
 import { threadMessages } from '../slack/thread-messages';
+import { readJobOutcomeView } from './job-outcome-report';
 import { endpointEntryOf } from './endpoint-directory';
 import { describeFailure } from './failure-report';
 import { isLastAttempt, isWorthRetrying, parsePayload } from './job-payload';
@@ -26,7 +30,23 @@ async function answerLookup(ctx: WorkerContext, command: Lookup): Promise<SlackM
   switch (command.verb) {
     case 'status': {
       const job = await az.jobs.get(command.jobName);
-      return threadMessages.jobDetails({ job, links: workspaceLinks(ctx), now: ctx.now() });
+      const details = threadMessages.jobDetails({ job, links: workspaceLinks(ctx), now: ctx.now() });
+      const status = job.properties.status ?? 'Unknown';
+      const endpointName = job.properties.experimentName ?? job.properties.properties?.['azureml.endpointName'] ?? undefined;
+      if (!endpointName || !isTerminalJobStatus(status)) return details;
+      // An ended job: the same triage or results as its final reply.
+      const failure = jobFailure(job);
+      const outputUri = jobOutputUri(job);
+      return withJobOutcome(
+        details,
+        await readJobOutcomeView(ctx, {
+          jobName: job.name ?? command.jobName,
+          endpointName,
+          status,
+          ...(failure.message ? { serviceMessage: failure.message } : {}),
+          ...(outputUri ? { outputUri } : {}),
+        }),
+      );
     }
     case 'jobs': {
       const jobs = command.endpointName ? await az.jobs.listForEndpoint(command.endpointName) : await az.jobs.list();

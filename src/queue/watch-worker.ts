@@ -18,7 +18,9 @@ import { jobStatusSchema } from '../azureml/resources';
 import { jobFailure, jobOutputUri, jobStatusOf, type ScoringJob } from '../azureml/scoring';
 import { nextWatchIntervalMs, snapshotMaxAgeMs } from '../domain/watch-pacing';
 import { threadMessages } from '../slack/thread-messages';
+import { withJobOutcome } from '../slack/blocks/job-outcome-sections';
 import { describeFailure } from './failure-report';
+import { readJobOutcomeView } from './job-outcome-report';
 import { createJobStatusSnapshot, type JobSnapshotEntry, type JobStatusSnapshot } from './job-status-snapshot';
 import { parsePayload } from './job-payload';
 import { watchJobSchema, type WatchJob } from './payloads';
@@ -143,17 +145,33 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
         threadMessages.parent({ requestId, requester, subject: { kind: 'run', spec: data.spec }, status: outcome, approval, detail: `job ${jobName}`, now: ctx.now() }),
       );
     }
+    // Triage or results, from the job's logs and outputs (best-effort: the reply goes out regardless).
+    const findings = await readJobOutcomeView(ctx, {
+      jobName,
+      endpointName: data.endpointName,
+      status,
+      scoringUri: data.scoringUri,
+      ...(observed.outputUri ? { outputUri: observed.outputUri } : {}),
+      ...(observed.failure.message ? { serviceMessage: observed.failure.message } : {}),
+    });
     if (status === 'Completed') {
       await thread.reply(
         'final',
-        threadMessages.jobSucceeded({ requester, jobName, endpointName: data.endpointName, outputUri: observed.outputUri, durationMs, links: workspaceLinks(ctx) }),
+        withJobOutcome(
+          threadMessages.jobSucceeded({ requester, jobName, endpointName: data.endpointName, outputUri: observed.outputUri, durationMs, links: workspaceLinks(ctx) }),
+          findings,
+        ),
         { broadcast: true },
       );
       await ctx.audit.record({ type: 'succeeded', requestId, action: 'run', detail: { jobName } });
     } else {
       const service = observed.failure;
       const failure = { step: 'scoring job', code: service.code ?? (status === 'Canceled' ? 'JobCanceled' : 'JobFailed'), message: service.message ?? `the job ended ${status}` };
-      await thread.reply('final', threadMessages.failure({ requester, requestId, what: `Scoring job ${jobName}`, failure, durationMs: ctx.now() - data.startedAt }), { broadcast: true });
+      await thread.reply(
+        'final',
+        withJobOutcome(threadMessages.failure({ requester, requestId, what: `Scoring job ${jobName}`, failure, durationMs: ctx.now() - data.startedAt }), findings),
+        { broadcast: true },
+      );
       await ctx.audit.record({ type: status === 'Canceled' ? 'canceled' : 'failed', requestId, action: 'run', detail: { jobName, ...failure } });
     }
     await snapshot?.unwatch(jobName);
