@@ -126,6 +126,7 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
       findScoringStep: (jobName: string, endpointName: string) => jobArtifacts.findScoringStepRunId(ctx, jobName, endpointName),
       readLogs: (scoringRunId: string) => jobArtifacts.readJobLogs(artifactDeps, scoringRunId),
       resolveOutput: (outputUri: string) => jobArtifacts.resolveOutputFile(artifactDeps, outputUri),
+      findOutputUri: (jobName: string, endpointName: string, scoringUri?: string) => jobArtifacts.findJobOutputUri(ctx, jobName, endpointName, scoringUri),
       download: (location: jobArtifacts.OutputFileLocation, localPath: string) => jobArtifacts.downloadOutputFile(artifactDeps, location, localPath),
       readOutcome: (req: JobOutcomeRequest) => readJobOutcome(artifactDeps, req),
     },

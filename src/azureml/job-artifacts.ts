@@ -11,6 +11,7 @@ import type { AzureMlContext } from './azureml-context';
 import type { DatastoreContainerFactory } from './datastore-container';
 import { getBlobDatastore, getDefaultDatastore, type BlobDatastoreLocation } from './datastores';
 import { parseResponseBody } from './response-validation';
+import { getScoringJob, getScoringUri, jobOutputUri } from './scoring';
 import { workspacePath } from './workspace';
 
 /** The artifact store every workspace has (its container is `azureml`). */
@@ -159,4 +160,26 @@ export async function downloadOutputFile(deps: JobArtifactsDeps, location: Outpu
 /** The first bytes of the predictions file, or undefined when it is not there. */
 export async function readOutputHead(deps: JobArtifactsDeps, location: OutputFileLocation, limit: number): Promise<{ text: string; truncated: boolean } | undefined> {
   return blobReader(deps.containerFor(location.datastore)).readHead(location.blobName, limit);
+}
+
+// The data-plane batch job names its output as {datastoreId, path} (recordings/README.md).
+const dataPlaneOutputSchema = z.looseObject({
+  properties: z.looseObject({ output: z.looseObject({ datastoreId: z.string().nullish(), path: z.string().nullish() }).nullish() }),
+});
+
+/** `azureml://datastores/<name>/paths/<path>` from the data-plane job's output, or its outputs map. */
+export function outputUriOfDataPlaneJob(job: { properties: object }): string | undefined {
+  const parsed = dataPlaneOutputSchema.safeParse(job);
+  const out = parsed.success ? parsed.data.properties.output : undefined;
+  if (out?.datastoreId && out.path !== undefined && out.path !== null) {
+    const datastore = out.datastoreId.split('/').filter(Boolean).at(-1);
+    if (datastore) return `azureml://datastores/${datastore}/paths/${out.path.replace(/^\/+/, '')}`;
+  }
+  return jobOutputUri(job);
+}
+
+/** A job's output location, from the data-plane job (ARM shows batch jobs' outputs as null). */
+export async function findJobOutputUri(ctx: AzureMlContext, jobName: string, endpointName: string, scoringUri?: string): Promise<string | undefined> {
+  const uri = scoringUri ?? (await getScoringUri(ctx, endpointName));
+  return outputUriOfDataPlaneJob(await getScoringJob(ctx, uri, jobName));
 }

@@ -1,9 +1,7 @@
 // The extra sections of a job's final reply and of `status <job>`: triage for a failure, results for a
 // completion, read from the job's logs and outputs on the workspace storage. Never throws: a reply about
 // a job goes out even when its logs cannot be read (what failed is logged, for us).
-import { z } from 'zod';
 import type { JobOutcomeDetails } from '../azureml/job-outcome';
-import { jobOutputUri } from '../azureml/scoring';
 import { studioJobLink } from '../slack/thread-messages';
 import type { JobOutcomeView } from '../slack/blocks/job-outcome-sections';
 import { workspaceLinks, type WorkerContext } from './worker-context';
@@ -19,26 +17,8 @@ export interface JobOutcomeQuery {
   scoringUri?: string;
 }
 
-// The data-plane batch job names its output as {datastoreId, path} (recordings/README.md).
-const dataPlaneOutputSchema = z.looseObject({
-  properties: z.looseObject({ output: z.looseObject({ datastoreId: z.string().nullish(), path: z.string().nullish() }).nullish() }),
-});
-
-/** `azureml://datastores/<name>/paths/<path>` from the data-plane job's output, or its outputs map. */
-export function outputUriOfDataPlaneJob(job: { properties: object }): string | undefined {
-  const parsed = dataPlaneOutputSchema.safeParse(job);
-  const out = parsed.success ? parsed.data.properties.output : undefined;
-  if (out?.datastoreId && out.path !== undefined && out.path !== null) {
-    const datastore = out.datastoreId.split('/').filter(Boolean).at(-1);
-    if (datastore) return `azureml://datastores/${datastore}/paths/${out.path.replace(/^\/+/, '')}`;
-  }
-  return jobOutputUri(job);
-}
-
 async function findOutputUri(ctx: WorkerContext, q: JobOutcomeQuery): Promise<string | undefined> {
-  if (q.outputUri) return q.outputUri;
-  const scoringUri = q.scoringUri ?? (await ctx.azureml.scoring.getScoringUri(q.endpointName));
-  return outputUriOfDataPlaneJob(await ctx.azureml.scoring.getJob(scoringUri, q.jobName));
+  return q.outputUri ?? ctx.azureml.artifacts.findOutputUri(q.jobName, q.endpointName, q.scoringUri);
 }
 
 export function outcomeView(ctx: Pick<WorkerContext, 'cloud' | 'workspace'>, q: JobOutcomeQuery, details: JobOutcomeDetails): JobOutcomeView {
