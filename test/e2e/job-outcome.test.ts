@@ -90,3 +90,27 @@ it('shows what a completed job scored, the first rows of its predictions, and a 
   );
   expect(textOf(answer)).toContain('First rows of the predictions');
 }, 60_000);
+
+it.each([
+  ['a token for the wrong audience', 'the Azure ML audience (https://ml.azure.com'],
+  ['an output file that already exists', 'Batch scoring never overwrites results'],
+] as const)('says the fix when the invoke is refused for %s', async (what, fix) => {
+  let command = `run ${ENDPOINT} ${INPUT}`;
+  if (what.startsWith('a token')) {
+    // What the scoring API answers a token minted for the management audience (ARM's 401 shape).
+    stack.azureml.admin.injectFault({
+      match: { method: 'POST', path: `/inference/batchEndpoints/${ENDPOINT}/jobs$` },
+      count: 5,
+      status: 401,
+      code: 'InvalidAuthenticationTokenAudience',
+      message: "The access token has been obtained for wrong audience or resource 'https://management.azure.com/'. It should exactly match with one of the allowed audiences 'https://ml.azure.com'.",
+    });
+  } else {
+    await stack.azureml.admin.putDatastoreFile(`${ENDPOINT}/out/taken.csv`, 'old');
+    command += ` --output azureml://datastores/workspaceblobstore/paths/${ENDPOINT}/out/taken.csv`;
+  }
+  const final = await finalReply(await request(command));
+  stack.azureml.admin.clearFaults();
+  expect(final.text).toMatch(/^:x:/);
+  expect(textOf(final)).toContain(fix);
+}, 60_000);
