@@ -13,6 +13,7 @@ import { createAuditTrail } from './queue/audit-trail';
 import { createRedisConnection } from './queue/connection';
 import { createDeployWorker } from './queue/deploy-worker';
 import { createEndpointDirectory, endpointEntryOf } from './queue/endpoint-directory';
+import { createLockStore } from './queue/lock-store';
 import { createNotifyOutbox } from './queue/notify-outbox';
 import { createNotifyWorker } from './queue/notify-worker';
 import { createOpsWorker, EXPIRE_APPROVALS_JOB } from './queue/ops-worker';
@@ -53,8 +54,8 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
   const logger = opts.logger.child({ process: 'worker' });
   const now = opts.now ?? Date.now;
   const prefix = config.redis.queuePrefix;
-  const connection = createRedisConnection(config.redis.url, { forWorker: true, name: 'bsb-worker' });
-  const producerConnection = createRedisConnection(config.redis.url, { name: 'bsb-worker-producer' });
+  const connection = createRedisConnection(config.redis, { forWorker: true, name: 'bsb-worker' });
+  const producerConnection = createRedisConnection(config.redis, { name: 'bsb-worker-producer' });
   const azureml = createAzureMlFromConfig(config.azure, { logger, credential: opts.credential, artifactsRoot: config.worker.artifactsRoot, poll: opts.poll });
   const producers = createProducers({ connection: producerConnection, prefix, logger });
   const outbox = createNotifyOutbox({ connection: producerConnection, prefix, logger });
@@ -69,6 +70,7 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
     approvals: createApprovalStore({ connection: producerConnection, prefix, now }),
     producers,
     endpoints: createEndpointDirectory({ connection: producerConnection, prefix }),
+    locks: createLockStore({ connection: producerConnection, prefix, now }),
     watch: { minIntervalMs: config.worker.watchMinIntervalMs, maxIntervalMs: config.worker.watchMaxIntervalMs },
     logger,
     now,

@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { ApprovalPolicy } from '../domain/approval-policy';
 import type { EndpointDirectory } from '../queue/endpoint-directory';
+import type { LockStore } from '../queue/lock-store';
 import type { Producers } from '../queue/producers';
 import type { IntakeDeps } from './request-intake';
 import type { UserGroupResolver } from './user-groups';
@@ -10,6 +11,8 @@ export interface BotDeps {
   intake: IntakeDeps;
   producers: Producers;
   endpoints: EndpointDirectory;
+  /** Endpoint locks: checked at intake, set and lifted by `lock` / `unlock`. */
+  locks: LockStore;
   userGroups: UserGroupResolver;
   policy: ApprovalPolicy;
   logger: Logger;

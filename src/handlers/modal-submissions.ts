@@ -12,6 +12,8 @@ import { unavailableReply } from './intake-replies';
 import { requestIdFrom } from './request-id';
 import { submitWork } from './request-intake';
 import { userGroupIds } from './user-groups';
+import { isBlockedBy } from '../domain/endpoint-lock';
+import { lockRefusalPlain } from '../slack/blocks/lock-messages';
 
 export type ViewAnswer = { response_action: 'errors'; errors: Record<string, string> } | undefined;
 
@@ -44,6 +46,11 @@ export async function handleFormSubmission(deps: BotDeps, body: ViewSubmitAction
     const groups = await deps.userGroups.groupsOf(userId, userGroupIds([deps.policy.deployers, deps.policy.runners]));
     const allowed = mayRequest(deps.policy, { action, userId, userGroups: groups, channelId: parsed.metadata.channelId, teamId });
     if (!allowed.ok) return { response_action: 'errors', errors: { [firstField]: allowed.message } };
+    if (parsed.work.kind === 'deploy') {
+      // A locked endpoint refuses the deploy on the form itself (plain text: field errors are not mrkdwn).
+      const lock = await deps.locks.get(parsed.work.spec.endpointName);
+      if (isBlockedBy(lock, 'deploy')) return { response_action: 'errors', errors: { [firstField]: lockRefusalPlain(lock, 'deploy') } };
+    }
     await submitWork(deps.intake, {
       requestId: requestIdFrom('view', view.id),
       requester: { userId, teamId, channelId: parsed.metadata.channelId, ...(body.user.name ? { userName: body.user.name } : {}) },

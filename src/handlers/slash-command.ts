@@ -13,6 +13,8 @@ import { buildRunModal } from '../slack/modals/run-modal';
 import type { Requester } from '../queue/payloads';
 import type { BotDeps } from './bot-deps';
 import { intakeReply, unavailableReply } from './intake-replies';
+import { handleLockCommand } from './lock-commands';
+import { lockRefusalFor } from '../queue/lock-guard';
 import { requestIdFrom } from './request-id';
 import { submitWork } from './request-intake';
 import { userGroupIds } from './user-groups';
@@ -116,9 +118,29 @@ export async function handleSlashCommand(
         await deps.producers.ops({ requestId, requester, command: cmd, responseUrl: command.response_url });
         await answer(textReply(':mag: Looking that up in Azure ML…'));
         return;
-      case 'cancel':
+      case 'lock':
+      case 'unlock': {
+        const answerOf = await handleLockCommand(
+          { policy: deps.policy, locks: deps.locks, audit: deps.intake.audit },
+          { command: cmd, requestId, userId: command.user_id, userGroups: await deps.userGroups.groupsOf(command.user_id, userGroupIds([deps.policy.approvers, deps.policy.deployers])) },
+        );
+        await answer({ response_type: answerOf.visibility, text: answerOf.message.text, blocks: answerOf.message.blocks });
+        return;
+      }
       case 'set-default':
-      case 'delete':
+      case 'delete': {
+        // A locked endpoint refuses at once and privately; nothing is recorded as a request.
+        const refusal = await lockRefusalFor(deps.locks, cmd.verb, cmd.endpointName);
+        if (refusal) {
+          await deps.intake.audit.record({ type: 'denied', requestId, actor: command.user_id, action: cmd.verb, detail: { reason: 'endpoint-locked', endpoint: cmd.endpointName } });
+          await answer(ephemeral(refusal));
+          return;
+        }
+        const outcome = await submitWork(deps.intake, { requestId, requester, work: { kind: 'command', command: cmd } });
+        await answer(textReply(intakeReply(outcome)));
+        return;
+      }
+      case 'cancel':
       case 'data-register': {
         const outcome = await submitWork(deps.intake, { requestId, requester, work: { kind: 'command', command: cmd } });
         await answer(textReply(intakeReply(outcome)));

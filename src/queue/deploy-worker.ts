@@ -2,10 +2,11 @@
 // the job after every step change (job.updateData), so a worker that dies mid-way is replaced by one that
 // skips finished steps and resumes an in-flight long-running operation from its saved poller.
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection';
 import { createDeployProgress, deployProgressSchema, type DeployProgress } from '../azureml/deploy-plan';
 import { describeFailure } from './failure-report';
 import { isLastAttempt, isWorthRetrying, parsePayload } from './job-payload';
+import { lockRefusalFor, refuseLockedChange } from './lock-guard';
 import { deployJobSchema, type DeployJob } from './payloads';
 import { QUEUE_NAMES } from './queue-names';
 import { createRequestThread } from './request-thread';
@@ -23,9 +24,18 @@ export function createDeployProcessor(ctx: WorkerContext) {
 
     const approval = await ctx.approvals.get(requestId);
     const subject = { kind: 'deploy' as const, spec };
-    const parent = (status: 'running' | 'succeeded' | 'failed') =>
-      thread.parent(threadMessages.parent({ requestId, requester, subject, status, approval, now: ctx.now() }));
+    const parent = (status: 'running' | 'succeeded' | 'failed', detail?: string) =>
+      thread.parent(threadMessages.parent({ requestId, requester, subject, status, approval, now: ctx.now(), ...(detail ? { detail } : {}) }));
 
+    if (!data.progress) {
+      // Right before the first change: a lock set while this request waited must still stop it. A deploy
+      // already under way (saved progress) finishes; a half-done deploy would be worse than a late one.
+      const refusal = await lockRefusalFor(ctx.locks, 'deploy', spec.endpointName);
+      if (refusal) {
+        await refuseLockedChange(ctx, { requestId, requester, action: 'deploy', endpointName: spec.endpointName, refusal, thread, parentFailed: (detail) => parent('failed', detail) });
+        return {};
+      }
+    }
     if (job.attemptsStarted <= 1 && !data.progress) {
       await ctx.audit.record({ type: 'started', requestId, action: 'deploy' });
     }
@@ -70,7 +80,7 @@ export function createDeployProcessor(ctx: WorkerContext) {
   };
 }
 
-export function createDeployWorker(ctx: WorkerContext, deps: { connection: Redis; prefix: string; concurrency?: number; lockDurationMs?: number; autorun?: boolean }): Worker {
+export function createDeployWorker(ctx: WorkerContext, deps: { connection: RedisConnection; prefix: string; concurrency?: number; lockDurationMs?: number; autorun?: boolean }): Worker {
   return new Worker(QUEUE_NAMES.deploy, createDeployProcessor(ctx), {
     connection: deps.connection,
     prefix: deps.prefix,

@@ -3,7 +3,7 @@
 // delete, data register) report in the request's thread like deploys and runs. It also sweeps expired
 // approvals, so their messages lose their buttons even if nobody clicks again.
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection';
 import { commandSchema, type Command } from '../domain/command-grammar';
 import { isTerminalJobStatus } from '../azureml/jobs';
 import { jobFailure, jobOutputUri } from '../azureml/scoring';
@@ -13,6 +13,7 @@ import { readJobOutcomeView } from './job-outcome-report';
 import { endpointEntryOf } from './endpoint-directory';
 import { describeFailure } from './failure-report';
 import { isLastAttempt, isWorthRetrying, parsePayload } from './job-payload';
+import { lockRefusalFor, refuseLockedChange } from './lock-guard';
 import { opsJobSchema, type OpsJob } from './payloads';
 import { QUEUE_NAMES } from './queue-names';
 import { createRequestThread } from './request-thread';
@@ -123,11 +124,19 @@ export function createOpsProcessor(ctx: WorkerContext) {
     }
 
     const thread = createRequestThread(ctx.outbox, { requestId, channel: requester.channelId });
+    const approval = await ctx.approvals.get(requestId);
+    const parent = (status: 'running' | 'succeeded' | 'failed', detail?: string) =>
+      thread.parent(threadMessages.parent({ requestId, requester, subject: { kind: 'command', command }, status, approval, now: ctx.now(), ...(detail ? { detail } : {}) }));
+    if (command.verb === 'set-default' || command.verb === 'delete') {
+      // Right before applying: a lock set while this request waited for approval must still stop it.
+      const refusal = await lockRefusalFor(ctx.locks, command.verb, command.endpointName);
+      if (refusal) {
+        await refuseLockedChange(ctx, { requestId, requester, action: command.verb, endpointName: command.endpointName, refusal, thread, parentFailed: (detail) => parent('failed', detail) });
+        return { refused: 'endpoint-locked' };
+      }
+    }
     if (job.attemptsStarted <= 1) await ctx.audit.record({ type: 'started', requestId, action: command.verb });
     await ctx.requests.update(requestId, { status: 'running' });
-    const approval = await ctx.approvals.get(requestId);
-    const parent = (status: 'running' | 'succeeded' | 'failed') =>
-      thread.parent(threadMessages.parent({ requestId, requester, subject: { kind: 'command', command }, status, approval, now: ctx.now() }));
     await parent('running');
     try {
       const summary = await applyChange(ctx, command);
@@ -160,7 +169,7 @@ async function expireApprovals(ctx: WorkerContext): Promise<{ expired: number }>
   return { expired: expired.length };
 }
 
-export function createOpsWorker(ctx: WorkerContext, deps: { connection: Redis; prefix: string; concurrency?: number; lockDurationMs?: number; autorun?: boolean }): Worker {
+export function createOpsWorker(ctx: WorkerContext, deps: { connection: RedisConnection; prefix: string; concurrency?: number; lockDurationMs?: number; autorun?: boolean }): Worker {
   return new Worker(QUEUE_NAMES.ops, createOpsProcessor(ctx), {
     connection: deps.connection,
     prefix: deps.prefix,

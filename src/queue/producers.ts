@@ -2,7 +2,7 @@
 // job's name for watches) so that a Slack retry, a double click or a replayed approval collapses into
 // the job that already exists: BullMQ returns the existing job for a duplicate jobId.
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection';
 import type { Logger } from 'pino';
 import {
   deployJobSchema,
@@ -45,7 +45,7 @@ export function watchJobId(jobName: string): string {
   return `watch-${jobName}`;
 }
 
-export function createProducers(deps: { connection: Redis; prefix: string; logger?: Logger }): Producers {
+export function createProducers(deps: { connection: RedisConnection; prefix: string; logger?: Logger }): Producers {
   const make = (name: string) => {
     const queue = new Queue(name, { connection: deps.connection, prefix: deps.prefix });
     // Without a listener, a lost Redis connection is printed to the console instead of the log.

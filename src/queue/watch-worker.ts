@@ -10,7 +10,7 @@
 // Retry-After. Without a snapshot, every step asks the job itself. Either way the final reply is keyed
 // `reply:final` in the request's outbox, so a step that runs twice cannot reply twice.
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection';
 import { z } from 'zod';
 import { isAzureMlError } from '../azureml/errors';
 import { isTerminalJobStatus } from '../azureml/jobs';
@@ -180,7 +180,7 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
 }
 
 export interface WatchWorkerDeps {
-  connection: Redis;
+  connection: RedisConnection;
   prefix: string;
   concurrency?: number;
   lockDurationMs?: number;
