@@ -125,6 +125,7 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
     artifacts: {
       findScoringStep: (jobName: string, endpointName: string) => jobArtifacts.findScoringStepRunId(ctx, jobName, endpointName),
       readLogs: (scoringRunId: string) => jobArtifacts.readJobLogs(artifactDeps, scoringRunId),
+      readProgress: (scoringRunId: string) => jobArtifacts.readProgressOverview(artifactDeps, scoringRunId),
       resolveOutput: (outputUri: string) => jobArtifacts.resolveOutputFile(artifactDeps, outputUri),
       findOutputUri: (jobName: string, endpointName: string, scoringUri?: string) => jobArtifacts.findJobOutputUri(ctx, jobName, endpointName, scoringUri),
       download: (location: jobArtifacts.OutputFileLocation, localPath: string) => jobArtifacts.downloadOutputFile(artifactDeps, location, localPath),

@@ -183,3 +183,10 @@ export async function findJobOutputUri(ctx: AzureMlContext, jobName: string, end
   const uri = scoringUri ?? (await getScoringUri(ctx, endpointName));
   return outputUriOfDataPlaneJob(await getScoringJob(ctx, uri, jobName));
 }
+
+/** job_progress_overview.txt alone (the live progress of a running job), or undefined before it exists. */
+export async function readProgressOverview(deps: JobArtifactsDeps, scoringRunId: string): Promise<string | undefined> {
+  const store = await getBlobDatastore(deps, ARTIFACT_STORE);
+  const got = await blobReader(deps.containerFor(store)).readHead(`${runArtifactsPrefix(scoringRunId)}${JOB_LOG_FILES.progressOverview}`, LOG_READ_LIMIT_BYTES);
+  return got?.text;
+}

@@ -18,9 +18,10 @@ import { jobStatusSchema } from '../azureml/resources';
 import { jobFailure, jobOutputUri, jobStatusOf, type ScoringJob } from '../azureml/scoring';
 import { nextWatchIntervalMs, snapshotMaxAgeMs } from '../domain/watch-pacing';
 import { threadMessages } from '../slack/thread-messages';
-import { withJobOutcome } from '../slack/blocks/job-outcome-sections';
+import { withJobOutcome, withProgress } from '../slack/blocks/job-outcome-sections';
 import { describeFailure } from './failure-report';
 import { readJobOutcomeView } from './job-outcome-report';
+import { createJobProgressReader, type JobProgressReader } from './job-progress';
 import { createJobStatusSnapshot, type JobSnapshotEntry, type JobStatusSnapshot } from './job-status-snapshot';
 import { parsePayload } from './job-payload';
 import { watchJobSchema, type WatchJob } from './payloads';
@@ -61,8 +62,8 @@ function observationOfEntry(entry: JobSnapshotEntry): JobObservation {
   };
 }
 
-export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobStatusSnapshot } = {}) {
-  const { snapshot } = deps;
+export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobStatusSnapshot; progress?: JobProgressReader } = {}) {
+  const { snapshot, progress } = deps;
   return async function processWatch(job: Job, token?: string): Promise<{ status: string }> {
     const data: WatchJob = parsePayload(watchJobSchema, job);
     const state: WatchStepState = watchStepStateSchema.catch({}).parse(job.data);
@@ -128,14 +129,18 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
     if (state.lastSeenAt === undefined || ctx.now() - state.lastSeenAt >= ctx.watch.minIntervalMs) nextState.lastSeenAt = ctx.now();
 
     const { status } = observed;
-    if (status !== data.lastStatus) {
-      await thread.slot('status', threadMessages.jobStatus({ jobName, endpointName: data.endpointName, status, elapsedMs: ctx.now() - data.startedAt }));
+    // While it runs, the status line also shows how far the job is (job-progress.ts paces the looks).
+    const live = status === 'Running' ? await progress?.changed(jobName, data.endpointName) : undefined;
+    if (status !== data.lastStatus || live) {
+      const line = threadMessages.jobStatus({ jobName, endpointName: data.endpointName, status, elapsedMs: ctx.now() - data.startedAt });
+      await thread.slot('status', status === 'Running' ? withProgress(line, live ?? progress?.last(jobName)) : line);
     }
     if (!isTerminalJobStatus(status)) {
       const delayMs = snapshot ? snapshot.maxAgeMs : nextWatchIntervalMs(data.polls, ctx.watch);
       return reschedule({ lastStatus: status, polls }, nextState, delayMs);
     }
 
+    progress?.forget(jobName);
     const durationMs = ctx.now() - data.startedAt;
     const outcome = status === 'Completed' ? 'succeeded' : status === 'Canceled' ? 'canceled' : 'failed';
     await ctx.requests.update(requestId, { status: outcome });
@@ -208,7 +213,7 @@ export function createWatchWorker(ctx: WorkerContext, deps: WatchWorkerDeps): Wo
           onRefreshError: (err, failures, retryInMs) =>
             ctx.logger.warn({ err: describeFailure(err, 'watch'), failures, retryInMs }, 'could not list the workspace jobs; watches use the last snapshot'),
         });
-  return new Worker(QUEUE_NAMES.watch, createWatchProcessor(ctx, { snapshot }), {
+  return new Worker(QUEUE_NAMES.watch, createWatchProcessor(ctx, { snapshot, progress: createJobProgressReader(ctx) }), {
     connection: deps.connection,
     prefix: deps.prefix,
     // Each step is a few Redis reads or one short HTTP call, so many can run at once.

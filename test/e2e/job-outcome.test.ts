@@ -114,3 +114,13 @@ it.each([
   expect(final.text).toMatch(/^:x:/);
   expect(textOf(final)).toContain(fix);
 }, 60_000);
+
+it("shows a running job's progress on its status line, edited in place", async () => {
+  for (let i = 0; i < 30; i++) await stack.azureml.admin.putDatastoreFile(`${ENDPOINT}/many/${i}.png`, Buffer.from(`d${i}`));
+  const parent = await request(`run ${ENDPOINT} azureml://datastores/workspaceblobstore/paths/${ENDPOINT}/many --mini-batch-size 1`);
+  await finalReply(parent);
+  // Some edit of the thread's status line carried the mini-batch count while the job ran.
+  const progressEdits = stack.slack.callLog.filter((c) => c.method === 'chat.update' && /mini-batches/.test(JSON.stringify(c.args)) && /Running/.test(JSON.stringify(c.args)));
+  expect(progressEdits.length).toBeGreaterThan(0);
+  expect(JSON.stringify(progressEdits.at(-1)!.args)).toMatch(/\d+ of 30 mini-batches/);
+}, 60_000);

@@ -75,3 +75,10 @@ export function withJobOutcome(reply: SlackMessage, view: JobOutcomeView): Slack
   if (extra.length === 0) return reply;
   return message(reply.text, [...reply.blocks, ...extra].slice(0, SLACK_LIMITS.messageBlocks));
 }
+
+/** The running job's status line with its progress under it ("2 of 3 mini-batches · 4 items scored, 0 failed"). */
+export function withProgress(statusLine: SlackMessage, progress: JobOutcomeView['progress']): SlackMessage {
+  const counts = jobCountsLine(progress);
+  if (!counts) return statusLine;
+  return message(statusLine.text, [...statusLine.blocks, context([`:hourglass_flowing_sand: ${counts}`])]);
+}
