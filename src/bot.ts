@@ -1,11 +1,13 @@
 // Entry point of the Slack-facing process: the Bolt app (HTTP receiver, or Socket Mode with an app-level
 // token), its listeners, and the producers they enqueue to. It never calls Azure: every listener
 // validates, acknowledges and enqueues. Health: /healthz (alive) and /readyz (Redis and Slack reachable).
+import { withDeadline } from './deadline';
 import { App, HTTPReceiver, LogLevel, type CustomRoute, type Logger as BoltLogger } from '@slack/bolt';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from './config';
 import { approvalPolicySchema, type ApprovalPolicy } from './domain/approval-policy';
+import { registerAppHome } from './handlers/app-home';
 import { registerApprovalActions } from './handlers/approval-actions';
 import type { BotDeps } from './handlers/bot-deps';
 import { registerModalSubmissions } from './handlers/modal-submissions';
@@ -22,6 +24,9 @@ import { createRequestStore } from './queue/request-store';
 import { refuseFutureTimestamps } from './slack/request-freshness';
 
 export const SLASH_COMMAND = '/batch-score';
+
+/** How long each /readyz check may take before it counts as unreachable (a probe's own timeout is ~5 s). */
+export const READINESS_CHECK_MS = { redis: 1_000, slack: 2_000 } as const;
 
 export function policyFromConfig(config: Pick<Config, 'approvals' | 'slack'>): ApprovalPolicy {
   return approvalPolicySchema.parse({
@@ -69,7 +74,8 @@ export async function startBot(config: Config, opts: { logger: Logger; port?: nu
   const readiness = async (_req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const checks: Record<string, string> = {};
     try {
-      await connection.ping();
+      // Each check is bounded, so /readyz answers (503) even when a dependency hangs instead of refusing.
+      await withDeadline(connection.ping(), READINESS_CHECK_MS.redis, 'Redis');
       checks.redis = 'ok';
     } catch (err) {
       checks.redis = `unreachable: ${(err as Error).message}`;
@@ -77,7 +83,7 @@ export async function startBot(config: Config, opts: { logger: Logger; port?: nu
     try {
       // auth.test is cheap but rate limited; a success is trusted for 30 s.
       if (now() - slackReachableAt > 30_000) {
-        await app.client.auth.test();
+        await withDeadline(app.client.auth.test(), READINESS_CHECK_MS.slack, 'Slack auth.test');
         slackReachableAt = now();
       }
       checks.slack = 'ok';
@@ -143,6 +149,7 @@ export async function startBot(config: Config, opts: { logger: Logger; port?: nu
   registerSlashCommand(app, deps);
   registerApprovalActions(app, deps);
   registerModalSubmissions(app, deps);
+  registerAppHome(app, deps);
   app.error(async (err) => {
     logger.error({ err }, 'unhandled error in a Slack listener');
   });

@@ -3,6 +3,7 @@
 // response_urls (POST {baseUrl}/response/{id}). It keeps what was said so tests and the demo can read
 // the channel as a person would, and it can throttle or fail on demand.
 // Independent of src/ by design: a bug shared by the bot and its stand-in could not be caught.
+import type { PublishedHome } from './home-tabs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { StoredMessage } from './conversation-store';
@@ -79,6 +80,8 @@ export interface SlackStandIn {
   message(channel: string, ts: string): StoredMessage | undefined;
   views(): StoredView[];
   view(viewId: string): StoredView | undefined;
+  /** The Home tab the app last published for `user` (views.publish). */
+  homeTab(user: string): PublishedHome | undefined;
   responseUrlPosts(): ResponseUrlPost[];
   user(id: string): WorkspaceUser | undefined;
   channel(id: string): WorkspaceChannel | undefined;
@@ -239,6 +242,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     message: (channel, ts) => ctx.conversations.find(channel, ts) ?? ctx.conversations.findEphemeral(ts),
     views: () => ctx.views.all(),
     view: (viewId) => ctx.views.get(viewId),
+    homeTab: (user) => ctx.homeTabs.get(user),
     responseUrlPosts: () => responseUrls.posts(),
     user: (id) => workspace.users.get(id),
     channel: (id) => workspace.channels.get(id),

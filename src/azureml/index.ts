@@ -17,6 +17,7 @@ import * as datastores from './datastores';
 import { DeployStepError, runDeployPlan, type DeployProgress, type DeployStepEvent } from './deploy-plan';
 import { resolveInsideRoot } from './artifacts-root';
 import { createDeploySteps, type DeployStepsDeps } from './deploy-steps';
+import { assertScoringScriptInFolder, checkDeploySources } from './deploy-sources-check';
 import * as jobs from './jobs';
 import * as jobArtifacts from './job-artifacts';
 import { readJobOutcome, type JobOutcomeRequest } from './job-outcome';
@@ -108,8 +109,9 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
     },
     jobs: {
       get: (name: string) => jobs.getJob(ctx, name),
-      list: () => jobs.listJobs(ctx),
-      listForEndpoint: (endpoint: string) => jobs.listEndpointJobs(ctx, endpoint),
+      list: (opts?: jobs.RecentJobsQuery) => jobs.listJobs(ctx, opts),
+      listForEndpoint: (endpoint: string, opts?: jobs.RecentJobsQuery) => jobs.listEndpointJobs(ctx, endpoint, opts),
+      batchJobPages: (maxPages: number) => jobs.batchJobPages(ctx, maxPages),
       beginCancel: (name: string) => jobs.beginCancelJob(ctx, name),
       cancelAndWait: (name: string, o?: LongRunningWaitOptions) => jobs.cancelJobAndWait(ctx, name, o),
     },
@@ -153,6 +155,11 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
             throw new DeployStepError(step, err instanceof Error ? err : new Error(String(err)));
           });
         }
+        if (spec.code.kind === 'upload' && progress.steps.code?.status !== 'done') {
+          await assertScoringScriptInFolder(artifactsRoot, spec.code.localPath, spec.scoringScript).catch((err: unknown) => {
+            throw new DeployStepError('code', err instanceof Error ? err : new Error(String(err)));
+          });
+        }
       };
       const steps = createDeploySteps({
         ...ctx,
@@ -164,6 +171,8 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
       });
       return checkPaths().then(() => runDeployPlan(spec, { steps, signal: options.signal }, progress, onStep));
     },
+    /** What the deploy names that is not there (compute, registered assets, local folders, scoring script). */
+    checkDeploySources: (spec: DeploySpec) => checkDeploySources(ctx, deps.artifactsRoot, spec),
     /** Deletes the endpoint and all its deployments, waiting for the operation. */
     deleteEndpoint: (name: string, o?: LongRunningWaitOptions) => endpoints.deleteBatchEndpointAndWait(ctx, name, o),
   };

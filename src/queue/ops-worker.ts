@@ -5,8 +5,7 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { RedisConnection } from './connection';
 import { commandSchema, type Command } from '../domain/command-grammar';
-import { isTerminalJobStatus } from '../azureml/jobs';
-import { jobFailure, jobOutputUri } from '../azureml/scoring';
+import { jobOutputUri } from '../azureml/scoring';
 import { withJobOutcome } from '../slack/blocks/job-outcome-sections';
 import { threadMessages } from '../slack/thread-messages';
 import { readJobOutcomeView } from './job-outcome-report';
@@ -20,6 +19,11 @@ import { createRequestThread } from './request-thread';
 import type { SlackMessage } from '../slack/blocks/block-kit';
 import { workspaceLinks, type WorkerContext } from './worker-context';
 import { subjectOfApproval } from './work-request';
+import { isTerminalJobStatus } from '../azureml/jobs';
+import { buildMissingTargetMessage } from '../slack/blocks/missing-target-message';
+import { lookUp, missingEndpoint, missingJob } from './request-preflight';
+import { RequestTargetGoneError } from './request-target-gone';
+import { PREFLIGHT_JOB, processPreflight } from './request-preflight';
 
 export const EXPIRE_APPROVALS_JOB = 'expire-approvals';
 
@@ -30,13 +34,16 @@ async function answerLookup(ctx: WorkerContext, command: Lookup): Promise<SlackM
   const az = ctx.azureml;
   switch (command.verb) {
     case 'status': {
-      const job = await az.jobs.get(command.jobName);
+      const found = await lookUp(() => az.jobs.get(command.jobName));
+      if ('missing' in found) return buildMissingTargetMessage(missingJob(command.jobName, found.missing, 'Nothing to show.'));
+      const job = found.found;
       const details = threadMessages.jobDetails({ job, links: workspaceLinks(ctx), now: ctx.now() });
       const status = job.properties.status ?? 'Unknown';
       const endpointName = job.properties.experimentName ?? job.properties.properties?.['azureml.endpointName'] ?? undefined;
       if (!endpointName || !isTerminalJobStatus(status)) return details;
       // An ended job: the same triage or results as its final reply.
-      const failure = jobFailure(job);
+      // JobBase has no error field in 2022-05-01: batch jobs carry it in the string map (scoring.ts jobFailure).
+      const failure = { message: job.properties.properties?.['azureml.error.message'] ?? undefined };
       const outputUri = jobOutputUri(job);
       return withJobOutcome(
         details,
@@ -50,6 +57,11 @@ async function answerLookup(ctx: WorkerContext, command: Lookup): Promise<SlackM
       );
     }
     case 'jobs': {
+      // A missing endpoint has no jobs either, but "no jobs yet" would be untrue.
+      if (command.endpointName) {
+        const endpoint = await lookUp(() => az.endpoints.get(command.endpointName!));
+        if ('missing' in endpoint) return buildMissingTargetMessage(missingEndpoint(command.endpointName, endpoint.missing, 'Nothing to list.'));
+      }
       const jobs = command.endpointName ? await az.jobs.listForEndpoint(command.endpointName) : await az.jobs.list();
       return threadMessages.jobsList({ jobs, endpointName: command.endpointName });
     }
@@ -59,7 +71,10 @@ async function answerLookup(ctx: WorkerContext, command: Lookup): Promise<SlackM
       return threadMessages.endpointsList({ endpoints });
     }
     case 'show': {
-      const [endpoint, deployments] = await Promise.all([az.endpoints.get(command.endpointName), az.deployments.list(command.endpointName)]);
+      const found = await lookUp(() => az.endpoints.get(command.endpointName));
+      if ('missing' in found) return buildMissingTargetMessage(missingEndpoint(command.endpointName, found.missing, 'Nothing to show.'));
+      const endpoint = found.found;
+      const deployments = await az.deployments.list(command.endpointName);
       await ctx.endpoints.upsert(endpointEntryOf(endpoint, deployments.map((d) => d.name)));
       return threadMessages.endpointDetails({ endpoint, deployments, links: workspaceLinks(ctx) });
     }
@@ -70,9 +85,15 @@ async function answerLookup(ctx: WorkerContext, command: Lookup): Promise<SlackM
 async function applyChange(ctx: WorkerContext, command: Change): Promise<string> {
   const az = ctx.azureml;
   switch (command.verb) {
-    case 'cancel':
+    case 'cancel': {
+      // The job may have ended between the pre-flight check (or the approval) and now: say how it ended.
+      const before = await az.jobs.get(command.jobName);
+      if (isTerminalJobStatus(before.properties.status)) {
+        throw new RequestTargetGoneError('JobAlreadyFinished', `Job ${command.jobName} had already finished (${before.properties.status}); nothing was canceled.`);
+      }
       await az.jobs.cancelAndWait(command.jobName);
-      return `Cancel requested for job ${command.jobName}.`;
+      return `Cancel requested for job ${command.jobName}; its own thread reports when it stops.`;
+    }
     case 'set-default':
       // Fail early with the service's own 404 when the deployment does not exist.
       await az.deployments.get(command.endpointName, command.deploymentName);
@@ -83,6 +104,11 @@ async function applyChange(ctx: WorkerContext, command: Change): Promise<string>
       });
       return `${command.deploymentName} is now the default deployment of ${command.endpointName}.`;
     case 'delete':
+      // ARM answers DELETE of a missing resource with 204 as if it worked; look first, so a gone endpoint
+      // (deleted since the approval was asked) is not reported as deleted.
+      if (!(await az.endpoints.find(command.endpointName))) {
+        throw new RequestTargetGoneError('EndpointNotFound', `There is no batch endpoint ${command.endpointName} (any more); nothing was deleted.`);
+      }
       await az.deleteEndpoint(command.endpointName);
       await ctx.endpoints.remove(command.endpointName);
       return `Endpoint ${command.endpointName} and all its deployments are deleted.`;
@@ -98,6 +124,7 @@ async function applyChange(ctx: WorkerContext, command: Change): Promise<string>
 export function createOpsProcessor(ctx: WorkerContext) {
   return async function processOps(job: Job): Promise<unknown> {
     if (job.name === EXPIRE_APPROVALS_JOB) return expireApprovals(ctx);
+    if (job.name === PREFLIGHT_JOB) return processPreflight(ctx, job);
     const data: OpsJob = parsePayload(opsJobSchema, job);
     const parsed = commandSchema.safeParse(data.command);
     if (!parsed.success) throw new UnrecoverableError(`ops job ${job.id} carries an invalid command`);

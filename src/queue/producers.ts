@@ -15,6 +15,7 @@ import {
   type WatchJobInput,
 } from './payloads';
 import { QUEUE_NAMES } from './queue-names';
+import { PREFLIGHT_JOB, preflightJobSchema, type PreflightJobInput } from './request-preflight';
 
 /** Retries for transient failures (Azure 5xx/429 after the client's own retries, Redis hiccups). */
 const WORK_JOB_OPTIONS: JobsOptions = {
@@ -29,6 +30,11 @@ export interface Producers {
   run(job: RunJobInput): Promise<string>;
   ops(job: OpsJobInput, opts?: { delayMs?: number; jobId?: string }): Promise<string>;
   watch(job: WatchJobInput, opts?: { delayMs?: number }): Promise<string>;
+  /**
+   * A request to check with Azure before it is taken (see request-preflight.ts); on the ops queue.
+   * `duplicate` when a check for this request id was already enqueued (a Slack retry or a replay).
+   */
+  preflight(job: PreflightJobInput): Promise<{ jobId: string; duplicate: boolean }>;
   close(): Promise<void>;
 }
 
@@ -40,6 +46,9 @@ export function runJobId(requestId: string): string {
 }
 export function opsJobId(requestId: string): string {
   return `ops-${requestId}`;
+}
+export function preflightJobId(requestId: string): string {
+  return `preflight-${requestId}`;
 }
 export function watchJobId(jobName: string): string {
   return `watch-${jobName}`;
@@ -89,6 +98,14 @@ export function createProducers(deps: { connection: RedisConnection; prefix: str
         ...(opts?.delayMs ? { delay: opts.delayMs } : {}),
       });
       return job.id!;
+    },
+    async preflight(input) {
+      const data = preflightJobSchema.parse(input);
+      const jobId = preflightJobId(data.requestId);
+      // BullMQ returns the existing job for a duplicate id without saying so; look first to tell the user.
+      if (await queues.ops.getJob(jobId)) return { jobId, duplicate: true };
+      await queues.ops.add(PREFLIGHT_JOB, data, { ...WORK_JOB_OPTIONS, jobId });
+      return { jobId, duplicate: false };
     },
     async close() {
       await Promise.all(Object.values(queues).map((q) => q.close()));

@@ -4,7 +4,8 @@
 // watch thousands of jobs.
 //
 // Where a step looks: with a JobStatusSnapshot (the worker's default), at the workspace's shared snapshot
-// in Redis, refreshed by one Jobs_List every few seconds for all watched jobs together; a step asks the
+// in Redis, refreshed every few seconds for all watched jobs together by reading the head of Jobs_List,
+// never more pages than the watched jobs need (job-status-snapshot.ts); a step asks the
 // job itself (`GET {scoringUri}/{job}`) only when the snapshot does not show the job, or has shown
 // nothing for a whole maxInterval (listing failing), paced by the per-job backoff and the server's
 // Retry-After. Without a snapshot, every step asks the job itself. Either way the final reply is keyed
@@ -14,11 +15,11 @@ import type { RedisConnection } from './connection';
 import { z } from 'zod';
 import { isAzureMlError } from '../azureml/errors';
 import { isTerminalJobStatus } from '../azureml/jobs';
-import { jobStatusSchema } from '../azureml/resources';
 import { jobFailure, jobOutputUri, jobStatusOf, type ScoringJob } from '../azureml/scoring';
-import { nextWatchIntervalMs, snapshotMaxAgeMs } from '../domain/watch-pacing';
+import { nextWatchIntervalMs, SNAPSHOT_READS_PER_SECOND, snapshotMaxAgeMs } from '../domain/watch-pacing';
 import { threadMessages } from '../slack/thread-messages';
 import { withJobOutcome, withProgress } from '../slack/blocks/job-outcome-sections';
+import { jobItemCounts, type JobItemCounts } from '../azureml/job-item-counts';
 import { describeFailure } from './failure-report';
 import { readJobOutcomeView } from './job-outcome-report';
 import { createJobProgressReader, type JobProgressReader } from './job-progress';
@@ -56,10 +57,21 @@ function observationOfJob(job: ScoringJob): JobObservation {
 
 function observationOfEntry(entry: JobSnapshotEntry): JobObservation {
   return {
-    status: jobStatusSchema.catch('Unknown').parse(entry.status),
+    // Kept as the service wrote it: a status newer than our api-version is still a status (not 'Unknown').
+    status: entry.status,
     ...(entry.outputUri ? { outputUri: entry.outputUri } : {}),
     failure: { ...(entry.errorCode ? { code: entry.errorCode } : {}), ...(entry.errorMessage ? { message: entry.errorMessage } : {}) },
   };
+}
+
+/** Item counts of a completed job: one ARM GET (the status snapshot does not carry them); unknown on error. */
+async function completedItemCounts(ctx: WorkerContext, jobName: string): Promise<JobItemCounts> {
+  try {
+    return jobItemCounts(await ctx.azureml.jobs.get(jobName));
+  } catch (err) {
+    ctx.logger.warn({ jobName, err: describeFailure(err, 'watch') }, 'could not read the item counts of a completed job');
+    return {};
+  }
 }
 
 export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobStatusSnapshot; progress?: JobProgressReader } = {}) {
@@ -80,11 +92,14 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
     };
 
     let observed: JobObservation | undefined;
+    /** When the snapshot will next have news: looking before then only re-reads the same line. */
+    let snapshotDueAt: number | undefined;
     let polls = data.polls;
     const nextState: WatchStepState = { ...state };
     if (snapshot) {
       if (nextState.watchedAt === undefined) {
-        await snapshot.watch(jobName);
+        // The job was created after its request started: the snapshot need not read the list further back.
+        await snapshot.watch(jobName, data.startedAt);
         nextState.watchedAt = ctx.now();
       }
       const found = await snapshot.lookup(jobName, nextState.watchedAt);
@@ -93,6 +108,7 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
       const fresh = found.kind === 'found' && ctx.now() - found.listedAt < ctx.watch.maxIntervalMs;
       if (found.kind === 'found' && fresh) {
         observed = observationOfEntry(found.entry);
+        snapshotDueAt = found.dueAt;
       } else {
         const directDue =
           found.kind === 'pending'
@@ -115,6 +131,11 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
           return reschedule({ polls: polls + 1 }, { ...nextState, directDueAt: ctx.now() + delayMs }, delayMs);
         }
         const failure = describeFailure(err, 'watch');
+        // The parent must not keep saying "running" when the watch gives up.
+        if (data.spec) {
+          const approval = await ctx.approvals.get(requestId);
+          await thread.parent(threadMessages.parent({ requestId, requester, subject: { kind: 'run', spec: data.spec }, status: 'failed', approval, detail: `job ${jobName}`, now: ctx.now() }));
+        }
         await thread.reply('final', threadMessages.failure({ requester, requestId, what: `Scoring job ${jobName}`, failure, durationMs: ctx.now() - data.startedAt }), { broadcast: true });
         await ctx.requests.update(requestId, { status: 'failed' });
         await ctx.audit.record({ type: 'failed', requestId, action: 'run', detail: { ...failure, jobName } });
@@ -136,7 +157,9 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
       await thread.slot('status', status === 'Running' ? withProgress(line, live ?? progress?.last(jobName)) : line);
     }
     if (!isTerminalJobStatus(status)) {
-      const delayMs = snapshot ? snapshot.maxAgeMs : nextWatchIntervalMs(data.polls, ctx.watch);
+      const delayMs = snapshot
+        ? Math.max(snapshot.maxAgeMs, Math.min(ctx.watch.maxIntervalMs, (snapshotDueAt ?? 0) - ctx.now()))
+        : nextWatchIntervalMs(data.polls, ctx.watch);
       return reschedule({ lastStatus: status, polls }, nextState, delayMs);
     }
 
@@ -160,15 +183,27 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
       ...(observed.failure.message ? { serviceMessage: observed.failure.message } : {}),
     });
     if (status === 'Completed') {
-      await thread.reply(
-        'final',
-        withJobOutcome(
-          threadMessages.jobSucceeded({ requester, jobName, endpointName: data.endpointName, outputUri: observed.outputUri, durationMs, links: workspaceLinks(ctx) }),
-          findings,
-        ),
-        { broadcast: true },
-      );
-      await ctx.audit.record({ type: 'succeeded', requestId, action: 'run', detail: { jobName } });
+      const items = await completedItemCounts(ctx, jobName);
+      const message =
+        items.failed !== undefined && items.failed > 0
+          ? threadMessages.jobCompletedWithFailures({
+              requester,
+              jobName,
+              endpointName: data.endpointName,
+              outputUri: observed.outputUri,
+              durationMs,
+              itemsFailed: items.failed,
+              ...(items.succeeded !== undefined ? { itemsSucceeded: items.succeeded } : {}),
+            })
+          : threadMessages.jobSucceeded({ requester, jobName, endpointName: data.endpointName, outputUri: observed.outputUri, durationMs, links: workspaceLinks(ctx) });
+      // The results sections follow; the item counts are said once (by the completed-with-failures headline when it has them).
+      const sections = items.failed !== undefined && items.failed > 0 ? { ...findings, progress: undefined } : findings;
+      await thread.reply('final', withJobOutcome(message, sections), { broadcast: true });
+      await ctx.audit.record({ type: 'succeeded', requestId, action: 'run', detail: { jobName, ...(items.failed !== undefined ? { itemsFailed: items.failed } : {}) } });
+    } else if (status === 'Canceled') {
+      // A cancel is what someone asked for: reported as canceled in the job's own thread, not as a failure.
+      await thread.reply('final', threadMessages.jobCanceled({ requester, jobName, endpointName: data.endpointName, durationMs }), { broadcast: true });
+      await ctx.audit.record({ type: 'canceled', requestId, action: 'run', detail: { jobName } });
     } else {
       const service = observed.failure;
       const failure = { step: 'scoring job', code: service.code ?? (status === 'Canceled' ? 'JobCanceled' : 'JobFailed'), message: service.message ?? `the job ended ${status}` };
@@ -204,8 +239,9 @@ export function createWatchWorker(ctx: WorkerContext, deps: WatchWorkerDeps): Wo
       : createJobStatusSnapshot({
           connection: deps.connection,
           prefix: deps.prefix,
-          listJobs: () => ctx.azureml.jobs.list(),
+          listJobPages: (maxPages) => ctx.azureml.jobs.batchJobPages(maxPages),
           maxAgeMs: snapshotMaxAgeMs(ctx.watch),
+          readsPerSecond: SNAPSHOT_READS_PER_SECOND,
           // After a failed list, no sooner than a job's own first re-check, and never slower than its ceiling.
           minBackoffMs: ctx.watch.minIntervalMs,
           maxBackoffMs: ctx.watch.maxIntervalMs,

@@ -49,7 +49,7 @@ describe.each([
     const requests = 6;
     for (let i = 0; i < requests; i++) {
       const res = await stack.driver.slash(`run ${ENDPOINT} azureml://datastores/workspaceblobstore/paths/${ENDPOINT}/in`, { user: STACK_USERS.requester, channel: STACK_CHANNEL });
-      expect(JSON.stringify(res.body)).toContain('queued');
+      expect(JSON.stringify(res.body)).toContain('Checking request');
     }
     // Crash while runs wait in the queue and watches are delayed (a run is active most of the time too).
     const atCrash = await waitFor(
