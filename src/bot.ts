@@ -1,8 +1,9 @@
 // Entry point of the Slack-facing process: the Bolt app (HTTP receiver, or Socket Mode with an app-level
 // token), its listeners, and the producers they enqueue to. It never calls Azure: every listener
-// validates, acknowledges and enqueues. Health: /healthz (alive) and /readyz (Redis and Slack reachable).
+// validates, acknowledges and enqueues. Health: /healthz (alive) and /readyz (Redis and Slack reachable, and
+// in Socket Mode the WebSocket open), on PORT in both modes.
 import { withDeadline } from './deadline';
-import { App, HTTPReceiver, LogLevel, type CustomRoute, type Logger as BoltLogger } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type CustomRoute, type Logger as BoltLogger } from '@slack/bolt';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from './config';
@@ -90,6 +91,8 @@ export async function startBot(config: Config, opts: { logger: Logger; port?: nu
     } catch (err) {
       checks.slack = `unreachable: ${(err as Error).message}`;
     }
+    // Socket Mode: Slack reaches the bot only through this WebSocket (it reconnects by itself after a refresh).
+    if (socketReceiver) checks.socket = socketReceiver.client.websocket?.isActive() ? 'ok' : 'not connected';
     const ok = Object.values(checks).every((v) => v === 'ok');
     res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ ok, checks }));
@@ -118,12 +121,18 @@ export async function startBot(config: Config, opts: { logger: Logger; port?: nu
         logger: boltLogger(logger),
       });
   if (receiver) receiver.requestListener = refuseFutureTimestamps(receiver.requestListener, now);
+  const clientOptions = config.slack.apiUrl ? { clientOptions: { slackApiUrl: config.slack.apiUrl } } : {};
+  // Built here too: Bolt's App hands the Socket Mode receiver no port (its health routes would sit on
+  // 3000 whatever PORT says; app.start(port) does not reach it) and no clientOptions (apps.connections.open
+  // would ignore BATCH_SCORE_SLACK_API_URL). Slack's requests come over the WebSocket, unsigned.
+  const socketReceiver =
+    socketMode && config.slack.appToken
+      ? new SocketModeReceiver({ appToken: config.slack.appToken, installerOptions: { port, ...clientOptions }, customRoutes, logger: boltLogger(logger) })
+      : undefined;
   const app = new App({
     token: config.slack.botToken,
-    ...(receiver
-      ? { receiver }
-      : { socketMode: true, appToken: config.slack.appToken, signingSecret: config.slack.signingSecret, customRoutes }),
-    ...(config.slack.apiUrl ? { clientOptions: { slackApiUrl: config.slack.apiUrl } } : {}),
+    receiver: receiver ?? socketReceiver,
+    ...clientOptions,
     logger: boltLogger(logger),
   });
 

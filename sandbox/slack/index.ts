@@ -10,6 +10,7 @@ import type { StoredMessage } from './conversation-store';
 import { createFaultPlan, type FaultPlan } from './fault-plan';
 import { createChannelRateLimiter, type RateLimitOptions } from './rate-limiter';
 import { createResponseUrls, type ResponseUrlSource } from './response-urls';
+import { startSocketModeServer, type SocketModeServer } from './socket-mode-server';
 import { createStandInContext, type ResponseUrlPost, type StandInEvent } from './stand-in-context';
 import { applyViewResponse, type ViewSubmissionOutcome } from './view-response-action';
 import type { StoredView } from './view-store';
@@ -28,6 +29,7 @@ export type { StoredMessage } from './conversation-store';
 export type { FaultAnswer, FaultPlan } from './fault-plan';
 export type { RateLimitOptions } from './rate-limiter';
 export type { ResponseUrlSource } from './response-urls';
+export type { DeliveryResult, EnvelopeRecord, SocketModeConnectionInfo, SocketModeServer } from './socket-mode-server';
 export type { ResponseUrlPost, StandInEvent } from './stand-in-context';
 export type { ViewSubmissionOutcome } from './view-response-action';
 export type { SlackViewObject, StoredView } from './view-store';
@@ -46,6 +48,8 @@ export interface SlackStandInOptions {
   rateLimit?: RateLimitOptions;
   /** Milliseconds since the epoch; inject to test trigger and response_url expiry without waiting. */
   now?: () => number;
+  /** The app-level token (xapp-…) apps.connections.open accepts, for Socket Mode. */
+  appToken?: string;
 }
 
 export interface CallLogEntry {
@@ -70,6 +74,8 @@ export interface SlackStandIn {
   botUserId: string;
   botId: string;
   appId: string;
+  /** Socket Mode (socket-mode-server.ts): connections, envelopes, refreshes, and the driver's relay URL. */
+  socketMode: SocketModeServer;
 
   /** Top-level messages of a channel (and thread replies broadcast to it), oldest first. */
   messages(channel: string): StoredMessage[];
@@ -137,6 +143,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
   const callLog: CallLogEntry[] = [];
   let baseUrl = '';
   const responseUrls = createResponseUrls(ctx, () => baseUrl);
+  const socketMode = await startSocketModeServer({ appToken: opts.appToken ?? 'xapp-1-A0SANDBOX-standin', appId: workspace.appId, otherTokens: [botToken] });
 
   const handleApi = async (req: IncomingMessage, res: ServerResponse, method: string) => {
     const raw = await readRawBody(req);
@@ -161,6 +168,13 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       return res.end('Internal Server Error');
     }
     if (!parsed.ok) return fail(parsed.error);
+    // Socket Mode: the one method called with the app-level token instead of the bot token.
+    if (method === 'apps.connections.open') {
+      const answer = socketMode.openConnection(parsed.token);
+      if (!answer.ok) return fail(answer.error);
+      log(200);
+      return sendJson(res, 200, answer);
+    }
     const handler = methods[method];
     if (!handler) return fail('unknown_method');
     if (parsed.token === undefined) return fail('not_authed');
@@ -236,6 +250,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     botUserId: workspace.botUserId,
     botId: workspace.botId,
     appId: workspace.appId,
+    socketMode,
     messages: (channel) => ctx.conversations.history(channel),
     thread: (channel, threadTs) => ctx.conversations.thread(channel, threadTs),
     ephemerals: (channel, user) => ctx.conversations.ephemerals(channel, user),
@@ -259,10 +274,12 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       for (const v of closed) ctx.emit({ type: 'view_closed', view: v });
       return closed;
     },
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
+    stop: async () => {
+      await socketMode.stop();
+      await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+    },
   };
 }
