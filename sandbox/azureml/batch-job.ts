@@ -3,6 +3,7 @@
 // properties.properties["azureml.endpointName" | "azureml.deploymentName"], inputs/outputs as
 // uri_folder/uri_file). JobBase has no error field in 2022-05-01, so a failed job carries its error in
 // properties.properties["azureml.error.code" | "azureml.error.message"] (string map, spec-valid).
+import type { JobFailureScenario } from './job-logs';
 import type { MiniBatchProgress } from './mini-batch-runner';
 import type { SystemData } from './workspace-state';
 
@@ -46,6 +47,13 @@ export interface BatchJobRecord {
   endTime?: string;
   error?: { code: string; message: string };
   cancelRequested: boolean;
+  /**
+   * The run id of the job's one child step, `batchscoring`, which does the scoring and owns the logs
+   * (`ExperimentRun/dcid.<id>/logs/…` on the artifact store); listed by run history's children route.
+   */
+  scoringRunId: string;
+  /** Fault injection: the job fails the way this real failure does, with its messages and log files. */
+  failureScenario?: JobFailureScenario;
   /** Set by fault injection: the job fails with this message at its next step. */
   injectedFailure?: string;
   /** Interrupts the job's current wait (cancel, injected failure). */

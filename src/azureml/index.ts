@@ -19,6 +19,9 @@ import { resolveInsideRoot } from './artifacts-root';
 import { createDeploySteps, type DeployStepsDeps } from './deploy-steps';
 import { assertScoringScriptInFolder, checkDeploySources } from './deploy-sources-check';
 import * as jobs from './jobs';
+import * as jobArtifacts from './job-artifacts';
+import { readJobOutcome, type JobOutcomeRequest } from './job-outcome';
+import { createBlobReadLinkFactory, type BlobReadLinkFactory } from './blob-read-link';
 import type { LongRunningWaitOptions } from './long-running-resource';
 import * as scoring from './scoring';
 import { uploadFolder, type UploadFolderOptions } from './uploads';
@@ -49,6 +52,9 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
   const ctx: AzureMlContext = { arm, workspace: deps.workspace };
   const containerFor = deps.storage.kind === 'factory' ? deps.storage.containerFor : createDatastoreContainerFactory(deps.storage);
   const scoringDeps: scoring.ScoringDeps = { ...ctx, containerFor };
+  // Download links need a way to sign: the worker's identity (user delegation) or a connection string.
+  const readLink: BlobReadLinkFactory | undefined = deps.storage.kind === 'factory' ? undefined : createBlobReadLinkFactory(deps.storage);
+  const artifactDeps = { ...ctx, containerFor, ...(readLink ? { readLink } : {}) };
 
   return {
     arm,
@@ -116,6 +122,16 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
       getJob: (scoringUri: string, jobName: string) => scoring.getScoringJob(ctx, scoringUri, jobName),
       waitForJob: (scoringUri: string, jobName: string, o?: scoring.WatchOptions) => scoring.waitForScoringJob(ctx, scoringUri, jobName, o),
       cancelJob: (jobName: string) => scoring.cancelScoringJob(ctx, jobName),
+    },
+    /** What a job left on storage: logs (triage), predictions (preview, download). */
+    artifacts: {
+      findScoringStep: (jobName: string, endpointName: string) => jobArtifacts.findScoringStepRunId(ctx, jobName, endpointName),
+      readLogs: (scoringRunId: string) => jobArtifacts.readJobLogs(artifactDeps, scoringRunId),
+      readProgress: (scoringRunId: string) => jobArtifacts.readProgressOverview(artifactDeps, scoringRunId),
+      resolveOutput: (outputUri: string) => jobArtifacts.resolveOutputFile(artifactDeps, outputUri),
+      findOutputUri: (jobName: string, endpointName: string, scoringUri?: string) => jobArtifacts.findJobOutputUri(ctx, jobName, endpointName, scoringUri),
+      download: (location: jobArtifacts.OutputFileLocation, localPath: string) => jobArtifacts.downloadOutputFile(artifactDeps, location, localPath),
+      readOutcome: (req: JobOutcomeRequest) => readJobOutcome(artifactDeps, req),
     },
     uploadFolder: (o: Omit<UploadFolderOptions, 'container'> & { datastore: datastores.BlobDatastoreLocation }) =>
       uploadFolder({ ...o, container: containerFor(o.datastore) }),

@@ -6,6 +6,7 @@ import type { RedisConnection } from './connection';
 import { findInvokedJob } from '../azureml/invoked-job';
 import { parseDataReference } from '../domain/data-reference';
 import { threadMessages } from '../slack/thread-messages';
+import { recogniseFailure } from '../domain/failure-triage';
 import { describeFailure } from './failure-report';
 import { isLastAttempt, isWorthRetrying, parsePayload } from './job-payload';
 import { runJobSchema, type RunJob } from './payloads';
@@ -76,7 +77,13 @@ export function createRunProcessor(ctx: WorkerContext) {
         await ctx.requests.update(requestId, { status: 'failed' });
         await ctx.audit.record({ type: 'failed', requestId, action: 'run', detail: { ...failure } });
         await parent('failed');
-        await thread.reply('final', threadMessages.failure({ requester, requestId, what: `Scoring run on ${spec.endpointName}`, failure }), { broadcast: true });
+        // A refusal users hit often (wrong token audience, an output that exists) comes with its fix.
+        const recognised = recogniseFailure([failure.code, failure.message]);
+        await thread.reply(
+          'final',
+          threadMessages.failure({ requester, requestId, what: `Scoring run on ${spec.endpointName}`, failure, ...(recognised ? { hint: recognised.fix } : {}) }),
+          { broadcast: true },
+        );
         throw new UnrecoverableError(failure.message);
       }
       // Checkpoint before anything else: from here on a retry must not invoke again.
