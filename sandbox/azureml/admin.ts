@@ -3,7 +3,7 @@
 //   POST   /_admin/faults                         {match, count?, status?, retryAfterSeconds?, retryAfterMs?, code?, message?, hang?}
 //   GET    /_admin/faults          DELETE /_admin/faults
 //   POST   /_admin/deployments/{endpoint}/{deployment}/fail-provisioning   {code?, message?}
-//   POST   /_admin/jobs/{name}/fail {message?}     POST /_admin/jobs/fail-next {count, message?}
+//   POST   /_admin/jobs/{name}/fail {message?}     POST /_admin/jobs/fail-next {count, message?, scenario?}
 //   POST   /_admin/tokens/expire                   PUT  /_admin/tokens/lifetime {ms}
 //   GET    /_admin/counters        DELETE /_admin/counters
 //   GET    /_admin/jobs            GET    /_admin/jobs/{name}/failure   GET /_admin/resources
@@ -15,6 +15,7 @@ import { SandboxHttpError } from './arm-errors';
 import { batchJobView } from './batch-job';
 import type { SeedHistoryOptions } from './job-history';
 import type { ActiveFault, FaultInjector, FaultSpec } from './faults';
+import { JOB_FAILURE_SCENARIOS, type JobFailureScenario } from './job-logs';
 import type { RequestCounters, RequestLog } from './request-log';
 import { PUBLIC_CONTAINER } from './public-data-server';
 import {
@@ -39,8 +40,12 @@ export interface SandboxAdmin {
   failDeploymentProvisioning(endpointName: string, deploymentName: string, error?: { code?: string; message?: string }): void;
   /** Fails a running job at its next step. */
   failJob(jobName: string, message?: string): void;
-  /** The next `count` jobs created fail. */
-  failNextJobs(count: number, message?: string): void;
+  /**
+   * The next `count` jobs created fail: with `message` at their next step, or, given a scenario, the way
+   * that real failure does (init() or run() raising, no mini-batch succeeding, the compute's identity
+   * unable to read the input, no nodes), with its messages and log files.
+   */
+  failNextJobs(count: number, message?: string, scenario?: JobFailureScenario): void;
   /** Every token issued so far is answered with ExpiredAuthenticationToken. */
   expireAllTokens(): void;
   setTokenLifetime(ms: number): void;
@@ -97,9 +102,11 @@ export function createSandboxAdmin(ctx: SandboxContext, faults: FaultInjector, l
       if (!job) throw new Error(`job ${jobName} not found`);
       ctx.runner.fail(job, message);
     },
-    failNextJobs(count, message = 'The job failed (injected fault)') {
+    failNextJobs(count, message = 'The job failed (injected fault)', scenario) {
       ctx.jobFailures.remaining = count;
       ctx.jobFailures.message = message;
+      if (scenario) ctx.jobFailures.scenario = scenario;
+      else delete ctx.jobFailures.scenario;
     },
     expireAllTokens: () => tokens.expireAll(),
     setTokenLifetime: (ms) => tokens.setLifetimeMs(ms),
@@ -197,8 +204,10 @@ export async function handleAdminRequest(admin: SandboxAdmin, method: string, se
       if (method === 'GET' && !second) return { status: 200, body: { value: admin.listJobs() } };
       if (method === 'GET' && second && third === 'failure') return { status: 200, body: admin.jobFailure(decodeURIComponent(second)) ?? null };
       if (method === 'POST' && second === 'fail-next') {
-        const b = z.object({ count: z.number().int().min(1), message: z.string().optional() }).parse(json());
-        admin.failNextJobs(b.count, b.message);
+        const b = z
+          .object({ count: z.number().int().min(1), message: z.string().optional(), scenario: z.enum(JOB_FAILURE_SCENARIOS).optional() })
+          .parse(json());
+        admin.failNextJobs(b.count, b.message, b.scenario);
         return { status: 204 };
       }
       if (method === 'POST' && second && third === 'fail') {

@@ -7,6 +7,7 @@
 // - the ARM job (`GET …/workspaces/{ws}/jobs/{name}`): a Pipeline job whose experimentName is the endpoint,
 //   the deployment in tags, a description naming both, and inputs/outputs null. Neither carries an error
 //   field: a failed job's reason is not in either document (the studio link is what Azure offers).
+import type { JobFailureScenario } from './job-logs';
 import type { MiniBatchProgress } from './mini-batch-runner';
 import type { SystemData } from './workspace-state';
 
@@ -58,6 +59,13 @@ export interface BatchJobRecord {
   requestedOutput?: { datastoreId: string; path: string };
   /** The repeatability id the invoke carried (not shown by Azure; kept for the sandbox's admin view). */
   repeatabilityId?: string;
+  /**
+   * The run id of the job's one child step, `batchscoring`, which does the scoring and owns the logs
+   * (`ExperimentRun/dcid.<id>/logs/…` on the artifact store); listed by run history's children route.
+   */
+  scoringRunId: string;
+  /** Fault injection: the job fails the way this real failure does, with its messages and log files. */
+  failureScenario?: JobFailureScenario;
   /** Set by fault injection: the job fails with this message at its next step. */
   injectedFailure?: string;
   /** Interrupts the job's current wait (cancel, injected failure). */

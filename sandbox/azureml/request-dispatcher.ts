@@ -20,6 +20,8 @@ export interface DispatcherDeps {
   workspaceRoutes: RouteTable;
   locationRoutes: RouteTable;
   scoringRoutes: RouteTable;
+  /** Run history (`/history/v1.0/…`), a data-plane service like scoring: ML audience, no api-version. */
+  historyRoutes?: RouteTable;
   tokens: TokenAuthority;
   faults: FaultInjector;
   log: RequestLog;
@@ -71,6 +73,9 @@ export function createDispatcher(deps: DispatcherDeps) {
         return { kind: 'arm', table: deps.workspaceRoutes, rest, template: t !== undefined ? `workspaces/{workspaceName}${t ? `/${t}` : ''}` : undefined };
       }
       return { kind: 'arm', rest: segments };
+    }
+    if (lower(segments[0]) === 'history' && deps.historyRoutes) {
+      return { kind: 'scoring', table: deps.historyRoutes, rest: segments, template: deps.historyRoutes.templateOf(segments) };
     }
     if (lower(segments[0]) === 'inference') {
       return { kind: 'scoring', table: deps.scoringRoutes, rest: segments, template: deps.scoringRoutes.templateOf(segments) };

@@ -122,10 +122,12 @@ export function registerScoringRoutes(routes: RouteTable, ctx: SandboxContext): 
       pipelineId: crypto.randomUUID(),
       ...(requestedOutput ? { requestedOutput } : {}),
       ...(repeatabilityId ? { repeatabilityId } : {}),
+      scoringRunId: crypto.randomUUID(),
     };
     if (ctx.jobFailures.remaining > 0) {
       ctx.jobFailures.remaining -= 1;
-      job.injectedFailure = ctx.jobFailures.message;
+      if (ctx.jobFailures.scenario) job.failureScenario = ctx.jobFailures.scenario;
+      else job.injectedFailure = ctx.jobFailures.message;
     }
     ctx.jobs.set(name.toLowerCase(), job);
     ctx.runner.start(job);

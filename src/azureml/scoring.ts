@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { formatDataReference, type DataReference } from '../domain/data-reference';
+import { assertInWorkspaceScope, type WorkspaceScope } from '../domain/workspace-scope';
 import type { RunSettings } from '../domain/run-settings';
 import type { AzureMlContext } from './azureml-context';
 import { getBatchEndpoint } from './batch-endpoints';
@@ -60,6 +61,8 @@ export interface InvokeRequest {
 export interface ScoringDeps extends AzureMlContext {
   /** Reaches a datastore's container, to refuse an output file that already exists. */
   containerFor: DatastoreContainerFactory;
+  /** Workspaces inputs and outputs may name (default: this workspace only); see domain/workspace-scope.ts. */
+  workspaceScope?: WorkspaceScope;
 }
 
 const stringMap = z.record(z.string(), z.string().nullable());
@@ -167,6 +170,7 @@ export async function getScoringUri(ctx: AzureMlContext, endpointName: string): 
 /** Throws OutputAlreadyExists when the output file is already on the datastore (the job would fail). */
 export async function assertOutputFree(deps: ScoringDeps, ref: DataReference): Promise<void> {
   assertOutputIsDatastoreFile(ref);
+  assertInWorkspaceScope(ref, deps.workspaceScope ?? [deps.workspace]);
   const ws =
     ref.subscriptionId && ref.resourceGroup && ref.workspace
       ? { subscriptionId: ref.subscriptionId, resourceGroup: ref.resourceGroup, workspace: ref.workspace }
@@ -202,6 +206,10 @@ export function repeatabilityHeaders(id: string, firstSentAt: number): Record<st
 }
 
 export async function invokeBatchEndpoint(deps: ScoringDeps, req: InvokeRequest): Promise<InvokeResult> {
+  // Before any call: a reference to another workspace would have the bot act there with its own identity.
+  const scope = deps.workspaceScope ?? [deps.workspace];
+  assertInWorkspaceScope(req.input.ref, scope);
+  if (req.output) assertInWorkspaceScope(req.output.ref, scope);
   if (req.output) await assertOutputFree(deps, req.output.ref);
   const scoringUri = await getScoringUri(deps, req.endpointName);
   const response = await deps.arm.request({

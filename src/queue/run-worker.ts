@@ -11,6 +11,7 @@ import { invokedJobCandidates, isInvokeOf } from '../azureml/invoked-job';
 import { jobOutputUri, jobStudioUrl } from '../azureml/scoring';
 import { parseDataReference } from '../domain/data-reference';
 import { threadMessages } from '../slack/thread-messages';
+import { recogniseFailure } from '../domain/failure-triage';
 import { describeFailure } from './failure-report';
 import { isLastAttempt, isWorthRetrying, parsePayload } from './job-payload';
 import { runJobSchema, type RunJob } from './payloads';
@@ -117,11 +118,17 @@ export function createRunProcessor(ctx: WorkerContext) {
           const retry = isWorthRetrying(err) && !isLastAttempt(job);
           log.warn({ err: describeFailure(err), retry }, 'invoke failed');
           if (retry) throw err;
-        const failure = describeFailure(err, 'invoke');
-        await ctx.requests.update(requestId, { status: 'failed' });
-        await ctx.audit.record({ type: 'failed', requestId, action: 'run', detail: { ...failure } });
-        await parent('failed');
-          await thread.reply('final', threadMessages.failure({ requester, requestId, what: `Scoring run on ${spec.endpointName}`, failure }), { broadcast: true });
+          const failure = describeFailure(err, 'invoke');
+          await ctx.requests.update(requestId, { status: 'failed' });
+          await ctx.audit.record({ type: 'failed', requestId, action: 'run', detail: { ...failure } });
+          await parent('failed');
+          // A refusal users hit often (wrong token audience, an output that exists) comes with its fix.
+          const recognised = recogniseFailure([failure.code, failure.message]);
+          await thread.reply(
+            'final',
+            threadMessages.failure({ requester, requestId, what: `Scoring run on ${spec.endpointName}`, failure, ...(recognised ? { hint: recognised.fix } : {}) }),
+            { broadcast: true },
+          );
           throw new UnrecoverableError(failure.message);
         }
       }

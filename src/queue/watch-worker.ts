@@ -23,8 +23,11 @@ import { isTerminalJobStatus } from '../azureml/jobs';
 import { jobFailure, jobOutputUri, jobStatusOf, jobStudioUrl, type ScoringJob } from '../azureml/scoring';
 import { nextWatchIntervalMs, SNAPSHOT_READS_PER_SECOND, snapshotMaxAgeMs } from '../domain/watch-pacing';
 import { studioJobLink, threadMessages } from '../slack/thread-messages';
+import { withJobOutcome, withProgress } from '../slack/blocks/job-outcome-sections';
 import { jobItemCounts, type JobItemCounts } from '../azureml/job-item-counts';
 import { describeFailure } from './failure-report';
+import { readJobOutcomeView } from './job-outcome-report';
+import { createJobProgressReader, type JobProgressReader } from './job-progress';
 import { createJobStatusSnapshot, type JobSnapshotEntry, type JobStatusSnapshot } from './job-status-snapshot';
 import { parsePayload } from './job-payload';
 import { watchJobSchema, type WatchJob } from './payloads';
@@ -80,8 +83,8 @@ async function completedItemCounts(ctx: WorkerContext, jobName: string): Promise
   }
 }
 
-export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobStatusSnapshot } = {}) {
-  const { snapshot } = deps;
+export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobStatusSnapshot; progress?: JobProgressReader } = {}) {
+  const { snapshot, progress } = deps;
   return async function processWatch(job: Job, token?: string): Promise<{ status: string }> {
     const data: WatchJob = parsePayload(watchJobSchema, job);
     const state: WatchStepState = watchStepStateSchema.catch({}).parse(job.data);
@@ -156,8 +159,11 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
     if (state.lastSeenAt === undefined || ctx.now() - state.lastSeenAt >= ctx.watch.minIntervalMs) nextState.lastSeenAt = ctx.now();
 
     const { status } = observed;
-    if (status !== data.lastStatus) {
-      await thread.slot('status', threadMessages.jobStatus({ jobName, endpointName: data.endpointName, status, elapsedMs: ctx.now() - data.startedAt }));
+    // While it runs, the status line also shows how far the job is (job-progress.ts paces the looks).
+    const live = status === 'Running' ? await progress?.changed(jobName, data.endpointName) : undefined;
+    if (status !== data.lastStatus || live) {
+      const line = threadMessages.jobStatus({ jobName, endpointName: data.endpointName, status, elapsedMs: ctx.now() - data.startedAt });
+      await thread.slot('status', status === 'Running' ? withProgress(line, live ?? progress?.last(jobName)) : line);
     }
     if (!isTerminalJobStatus(status)) {
       const delayMs = snapshot
@@ -166,6 +172,7 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
       return reschedule({ lastStatus: status, polls }, nextState, delayMs);
     }
 
+    progress?.forget(jobName);
     const durationMs = ctx.now() - data.startedAt;
     const outcome = status === 'Completed' ? 'succeeded' : status === 'Canceled' ? 'canceled' : 'failed';
     await ctx.requests.update(requestId, { status: outcome });
@@ -178,6 +185,15 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
     // The request's own (or the service's confirmed) output first: the ARM job cannot say where it wrote.
     const outputUri = data.outputUri ?? observed.outputUri;
     const studioUrl = data.studioUrl ?? observed.studioUrl ?? studioJobLink(workspaceLinks(ctx), jobName);
+    // Triage or results, from the job's logs and outputs (best-effort: the reply goes out regardless).
+    const findings = await readJobOutcomeView(ctx, {
+      jobName,
+      endpointName: data.endpointName,
+      status,
+      scoringUri: data.scoringUri,
+      ...(outputUri ? { outputUri } : {}),
+      ...(observed.failure.message ? { serviceMessage: observed.failure.message } : {}),
+    });
     if (status === 'Completed') {
       const items = await completedItemCounts(ctx, jobName);
       const message =
@@ -200,7 +216,9 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
               durationMs,
               links: workspaceLinks(ctx),
             });
-      await thread.reply('final', message, { broadcast: true });
+      // The results sections follow; the item counts are said once (by the completed-with-failures headline when it has them).
+      const sections = items.failed !== undefined && items.failed > 0 ? { ...findings, progress: undefined } : findings;
+      await thread.reply('final', withJobOutcome(message, sections), { broadcast: true });
       await ctx.audit.record({ type: 'succeeded', requestId, action: 'run', detail: { jobName, ...(items.failed !== undefined ? { itemsFailed: items.failed } : {}) } });
     } else if (status === 'Canceled') {
       // A cancel is what someone asked for: reported as canceled in the job's own thread, not as a failure.
@@ -213,7 +231,11 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
         code: service.code ?? (status === 'Canceled' ? 'JobCanceled' : 'JobFailed'),
         message: `${service.message ?? `the job ended ${status}`}. Azure ML shows the reason and the logs on the job's page: ${studioUrl}`,
       };
-      await thread.reply('final', threadMessages.failure({ requester, requestId, what: `Scoring job ${jobName}`, failure, durationMs: ctx.now() - data.startedAt }), { broadcast: true });
+      await thread.reply(
+        'final',
+        withJobOutcome(threadMessages.failure({ requester, requestId, what: `Scoring job ${jobName}`, failure, durationMs: ctx.now() - data.startedAt }), findings),
+        { broadcast: true },
+      );
       await ctx.audit.record({ type: status === 'Canceled' ? 'canceled' : 'failed', requestId, action: 'run', detail: { jobName, ...failure } });
     }
     await snapshot?.unwatch(jobName);
@@ -251,7 +273,7 @@ export function createWatchWorker(ctx: WorkerContext, deps: WatchWorkerDeps): Wo
           onRefreshError: (err, failures, retryInMs) =>
             ctx.logger.warn({ err: describeFailure(err, 'watch'), failures, retryInMs }, 'could not list the workspace jobs; watches use the last snapshot'),
         });
-  return new Worker(QUEUE_NAMES.watch, createWatchProcessor(ctx, { snapshot }), {
+  return new Worker(QUEUE_NAMES.watch, createWatchProcessor(ctx, { snapshot, progress: createJobProgressReader(ctx) }), {
     connection: deps.connection,
     prefix: deps.prefix,
     // Each step is a few Redis reads or one short HTTP call, so many can run at once.
