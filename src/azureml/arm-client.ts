@@ -180,8 +180,34 @@ export function createArmClient(deps: ArmClientDeps): ArmClient {
     };
   }
 
+  const armOrigin = new URL(baseUrl).origin;
+  /**
+   * A bearer token goes only where its audience lives: the management token to the configured
+   * resource-manager host (poll URLs and nextLinks come from answers, and a Location, Azure-AsyncOperation
+   * or body AzureAsyncOperationUri naming another host must not take the token along), the ML token to
+   * the cloud's scoring hosts (or the configured stand-in). Anything else is refused before a token is asked for.
+   */
+  function assertTokenDestination(url: URL, scope: string, method: string): void {
+    const scoringHost =
+      url.protocol === 'https:' && url.username === '' && url.password === '' && url.hostname.toLowerCase().endsWith(`.${deps.cloud.scoringHostSuffix}`);
+    const ok =
+      url.origin === armOrigin ||
+      (scope === deps.cloud.mlScope && scoringHost);
+    if (ok && url.username === '' && url.password === '') return;
+    throw new AzureMlError({
+      code: 'UntrustedHost',
+      message:
+        `refused to send the ${scope === deps.cloud.mlScope ? 'scoring' : 'resource-manager'} token to ${url.host} ` +
+        `(${method} ${redactUrl(url.toString())}): it is not ${scope === deps.cloud.mlScope ? `a *.${deps.cloud.scoringHostSuffix} host or ` : ''}the configured resource manager ${armOrigin}`,
+      retriable: false,
+      method,
+      url: url.toString(),
+    });
+  }
+
   async function request<T = unknown>(req: ArmRequest): Promise<ArmResponse<T>> {
     const url = buildUrl(req);
+    assertTokenDestination(url, req.scope ?? deps.cloud.resourceManagerScope, req.method);
     const shown = redactUrl(url.toString());
     const retry: RetryOptions = req.retry === false ? { ...clientRetry, maxAttempts: 1 } : { ...clientRetry, ...req.retry };
     // One id for the logical request across its attempts, as core-rest-pipeline's setClientRequestIdPolicy.

@@ -16,6 +16,10 @@ export const CLIENT_ERROR_CODES = [
   'OperationCanceled',
   'OperationTimedOut',
   'InvalidPollerState',
+  /** A token would have gone to a host outside the configured resource-manager or scoring hosts. */
+  'UntrustedHost',
+  /** A storage token would have gone to a host outside the cloud's blob hosts. */
+  'UntrustedStorageHost',
 ] as const;
 
 export interface AzureMlErrorInit {

@@ -5,6 +5,7 @@
 // name is the last segment of `id`, and `GET {scoringUri}/{jobName}` reports `properties.status`.
 import { z } from 'zod';
 import { formatDataReference, type DataReference } from '../domain/data-reference';
+import { assertInWorkspaceScope, type WorkspaceScope } from '../domain/workspace-scope';
 import type { RunSettings } from '../domain/run-settings';
 import type { AzureMlContext } from './azureml-context';
 import { getBatchEndpoint } from './batch-endpoints';
@@ -50,6 +51,8 @@ export interface InvokeRequest {
 export interface ScoringDeps extends AzureMlContext {
   /** Reaches a datastore's container, to refuse an output file that already exists. */
   containerFor: DatastoreContainerFactory;
+  /** Workspaces inputs and outputs may name (default: this workspace only); see domain/workspace-scope.ts. */
+  workspaceScope?: WorkspaceScope;
 }
 
 /** The job as the scoring API returns it; loose, since the service adds fields freely. */
@@ -146,6 +149,7 @@ export async function getScoringUri(ctx: AzureMlContext, endpointName: string): 
 /** Throws OutputAlreadyExists when the output file is already on the datastore (the job would fail). */
 export async function assertOutputFree(deps: ScoringDeps, ref: DataReference): Promise<void> {
   assertOutputIsDatastoreFile(ref);
+  assertInWorkspaceScope(ref, deps.workspaceScope ?? [deps.workspace]);
   const ws =
     ref.subscriptionId && ref.resourceGroup && ref.workspace
       ? { subscriptionId: ref.subscriptionId, resourceGroup: ref.resourceGroup, workspace: ref.workspace }
@@ -167,6 +171,10 @@ export interface InvokeResult {
 }
 
 export async function invokeBatchEndpoint(deps: ScoringDeps, req: InvokeRequest): Promise<InvokeResult> {
+  // Before any call: a reference to another workspace would have the bot act there with its own identity.
+  const scope = deps.workspaceScope ?? [deps.workspace];
+  assertInWorkspaceScope(req.input.ref, scope);
+  if (req.output) assertInWorkspaceScope(req.output.ref, scope);
   if (req.output) await assertOutputFree(deps, req.output.ref);
   const scoringUri = await getScoringUri(deps, req.endpointName);
   const response = await deps.arm.request({

@@ -17,6 +17,8 @@ import { handleLockCommand } from './lock-commands';
 import { lockRefusalFor } from '../queue/lock-guard';
 import { requestIdFrom } from './request-id';
 import { submitWork } from './request-intake';
+import { cancelRefusal } from './cancel-permission';
+import { earlyRefusal } from './early-refusal';
 import { userGroupIds } from './user-groups';
 
 type Ack = (response?: string | RespondArguments) => Promise<void>;
@@ -72,6 +74,14 @@ export async function handleSlashCommand(
     if (!allowed.ok) {
       await deps.intake.audit.record({ type: 'denied', requestId, actor: command.user_id, action: cmd.verb, detail: { reason: allowed.reason } });
       await answer(textReply(`:no_entry: ${allowed.message}`));
+      return;
+    }
+
+    // Refusals that need no Azure (another workspace, too many open requests) come at once, before any check.
+    const early = await earlyRefusal(deps, cmd, requester);
+    if (early) {
+      await deps.intake.audit.record({ type: 'denied', requestId, actor: command.user_id, action: cmd.verb, detail: { reason: early.reason } });
+      await answer(textReply(`:no_entry: ${early.message} Nothing was started.`));
       return;
     }
 
@@ -142,6 +152,12 @@ export async function handleSlashCommand(
         return;
       }
       case 'cancel': {
+        const refusal = await cancelRefusal(deps, { jobName: cmd.jobName, userId: command.user_id });
+        if (refusal) {
+          await deps.intake.audit.record({ type: 'denied', requestId, actor: command.user_id, action: cmd.verb, detail: { reason: 'not-a-canceler' } });
+          await answer(textReply(`:no_entry: ${refusal}`));
+          return;
+        }
         const check = await deps.producers.preflight({ requestId, requester, work: { kind: 'command', command: cmd }, responseUrl: command.response_url });
         await answer(textReply(check.duplicate ? intakeReply({ kind: 'duplicate', requestId }) : checkingReply(requestId)));
         return;

@@ -37,6 +37,8 @@ async function answerLookup(ctx: WorkerContext, command: Lookup): Promise<SlackM
       const found = await lookUp(() => az.jobs.get(command.jobName));
       if ('missing' in found) return buildMissingTargetMessage(missingJob(command.jobName, found.missing, 'Nothing to show.'));
       const job = found.found;
+      // Only batch scoring jobs of this workspace's batch endpoints, never training or other experiments.
+      await az.jobs.assertBatchScoring(job);
       const details = threadMessages.jobDetails({ job, links: workspaceLinks(ctx), now: ctx.now() });
       const status = job.properties.status ?? 'Unknown';
       const endpointName = job.properties.experimentName ?? job.properties.properties?.['azureml.endpointName'] ?? undefined;
@@ -62,7 +64,8 @@ async function answerLookup(ctx: WorkerContext, command: Lookup): Promise<SlackM
         const endpoint = await lookUp(() => az.endpoints.get(command.endpointName!));
         if ('missing' in endpoint) return buildMissingTargetMessage(missingEndpoint(command.endpointName, endpoint.missing, 'Nothing to list.'));
       }
-      const jobs = command.endpointName ? await az.jobs.listForEndpoint(command.endpointName) : await az.jobs.list();
+      // Without an endpoint, the workspace's batch scoring jobs only (not training or sweep jobs).
+      const jobs = command.endpointName ? await az.jobs.listForEndpoint(command.endpointName) : (await az.jobs.list()).filter((j) => az.jobs.isBatchScoringShape(j));
       return threadMessages.jobsList({ jobs, endpointName: command.endpointName });
     }
     case 'endpoints': {
@@ -88,6 +91,8 @@ async function applyChange(ctx: WorkerContext, command: Change): Promise<string>
     case 'cancel': {
       // The job may have ended between the pre-flight check (or the approval) and now: say how it ended.
       const before = await az.jobs.get(command.jobName);
+      // Only batch scoring jobs of this workspace's batch endpoints, never training or other experiments.
+      await az.jobs.assertBatchScoring(before);
       if (isTerminalJobStatus(before.properties.status)) {
         throw new RequestTargetGoneError('JobAlreadyFinished', `Job ${command.jobName} had already finished (${before.properties.status}); nothing was canceled.`);
       }
