@@ -73,7 +73,17 @@ export interface ArmClientDeps {
   now?: () => number;
   /** Injected for tests: jitter source. */
   random?: () => number;
+  /**
+   * Builds a new credential whose token cache is empty. Azure can revoke a token before it expires (401
+   * ExpiredAuthenticationToken / InvalidAuthenticationToken) while @azure/identity keeps handing out the
+   * cached one until its expiry; the client then takes ONE fresh token from a new instance, retries once,
+   * and keeps that instance for later requests. Absent: the retry asks the same credential again.
+   */
+  freshCredential?: () => TokenCredential;
 }
+
+/** The 401 codes ARM gives a token it no longer accepts (revoked early, or its signing keys rolled). */
+const REVOKED_TOKEN_CODES = new Set(['ExpiredAuthenticationToken', 'InvalidAuthenticationToken']);
 
 export const DEFAULT_API_VERSION = '2022-05-01';
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -110,10 +120,12 @@ export function createArmClient(deps: ArmClientDeps): ArmClient {
     return url;
   }
 
+  let credential = deps.credential;
+
   async function bearerToken(scope: string, signal: AbortSignal | undefined): Promise<string> {
     let token;
     try {
-      token = await deps.credential.getToken(scope, signal ? { abortSignal: signal } : undefined);
+      token = await credential.getToken(scope, signal ? { abortSignal: signal } : undefined);
     } catch (err) {
       throw new AzureMlError({
         code: 'AuthenticationFailed',
@@ -213,6 +225,7 @@ export function createArmClient(deps: ArmClientDeps): ArmClient {
     // One id for the logical request across its attempts, as core-rest-pipeline's setClientRequestIdPolicy.
     const clientRequestId = randomUUID();
     const started = now();
+    let refreshedToken = false;
     for (let attempt = 1; ; attempt++) {
       const result = await attemptOnce<T>(req, url, clientRequestId);
       if ('response' in result) {
@@ -221,6 +234,14 @@ export function createArmClient(deps: ArmClientDeps): ArmClient {
         return response;
       }
       const { error: failure, headers: failureHeaders } = result;
+      if (failure.statusCode === 401 && REVOKED_TOKEN_CODES.has(failure.code) && !refreshedToken) {
+        // Once per request, at once: a new credential instance has no cached token to hand back.
+        refreshedToken = true;
+        credential = deps.freshCredential?.() ?? credential;
+        deps.logger?.warn({ method: req.method, url: shown, code: failure.code }, 'Azure refused the token; retrying once with a fresh one');
+        attempt -= 1;
+        continue;
+      }
       if (!failure.retriable || attempt >= retry.maxAttempts) throw failure;
       if (retry.onlyStatuses && !(failure.statusCode !== undefined && retry.onlyStatuses.includes(failure.statusCode))) throw failure;
       const waitMs = retryDelayMs(attempt, retry, failureHeaders, random, now());

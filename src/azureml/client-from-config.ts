@@ -26,12 +26,14 @@ export function createAzureMlFromConfig(
   opts: { logger?: Logger; credential?: TokenCredential; artifactsRoot?: string; poll?: Omit<LongRunningWaitOptions, 'onProgress' | 'signal'> } = {},
 ): AzureMlClient {
   const cloud = AZURE_CLOUDS[config.cloud];
-  const credential =
-    opts.credential ??
+  const build = () =>
     createAzureCredential(cloud, { ...(config.tenantId ? { tenantId: config.tenantId } : {}), ...(config.clientId ? { managedIdentityClientId: config.clientId } : {}) });
+  const credential = opts.credential ?? build();
   const arm = createArmClient({
     cloud,
     credential,
+    // A revoked token: one fresh token from a new instance (empty cache), docs/reliability.md.
+    ...(opts.credential ? {} : { freshCredential: build }),
     ...(config.armEndpoint ? { baseUrl: config.armEndpoint } : {}),
     apiVersion: config.apiVersion,
     ...(opts.logger ? { logger: opts.logger } : {}),

@@ -42,6 +42,36 @@ async function failure(promise: Promise<unknown>): Promise<AzureMlError> {
 
 const armError = (code: string, message: string) => ({ error: { code, message } });
 
+describe('a token Azure revoked before its expiry', () => {
+  it('gets ONE fresh token from a new credential instance (bypassing the cache), retries once, and keeps it', async () => {
+    let calls = 0;
+    server.reset((req) => {
+      calls += 1;
+      return req.headers.authorization === 'Bearer fresh-1' ? { status: 200, body: { name: 'ep1' } } : { status: 401, body: armError('ExpiredAuthenticationToken', 'The access token expiry UTC time is earlier than current UTC time.') };
+    });
+    let built = 0;
+    const fresh = () => {
+      built += 1;
+      return { getToken: async () => ({ token: `fresh-${built}`, expiresOnTimestamp: Date.now() + 3_600_000 }) };
+    };
+    const { arm, credential } = client({ freshCredential: fresh });
+    await expect(arm.request({ method: 'GET', path: endpointPath })).resolves.toMatchObject({ status: 200 });
+    expect([calls, built, credential.scopes.length]).toEqual([2, 1, 1]);
+    // Later requests use the fresh instance: no second 401, no second rebuild.
+    await arm.request({ method: 'GET', path: endpointPath });
+    expect([calls, built, credential.scopes.length]).toEqual([3, 1, 1]);
+  });
+
+  it('retries only once: a second refusal is the caller’s error', async () => {
+    server.reset(() => ({ status: 401, body: armError('InvalidAuthenticationToken', 'The access token is invalid.') }));
+    let built = 0;
+    const { arm } = client({ freshCredential: () => ({ getToken: async () => ({ token: `fresh-${++built}`, expiresOnTimestamp: Date.now() + 3_600_000 }) }) });
+    const err = await failure(arm.request({ method: 'GET', path: endpointPath }));
+    expect(err).toMatchObject({ statusCode: 401, code: 'InvalidAuthenticationToken' });
+    expect([server.requests.length, built]).toEqual([2, 1]);
+  });
+});
+
 describe('ARM client requests', () => {
   it('sends a bearer token for the resource-manager scope, the api-version and JSON headers', async () => {
     server.reset(() => ({ status: 200, body: { name: 'ep1' }, headers: { 'x-ms-request-id': 'req-1' } }));
