@@ -1,8 +1,9 @@
 // Which jobs the bot may show and cancel: batch scoring jobs of this workspace's batch endpoints only.
 // A workspace also holds training, sweep and pipeline jobs of other experiments; the bot's identity can
 // cancel those too, so a runner could stop anyone's training through it. A batch scoring job is a
-// Pipeline job whose experimentName is its endpoint's name and whose properties name that endpoint
-// (`azureml.endpointName`, docs/architecture.md), and the endpoint must be a batch endpoint of this workspace.
+// Pipeline job whose experimentName is its endpoint's name and which the service tags as a batch run
+// (`tags["azureml.batchrun"] = "true"`, with `azureml.deploymentname`: recordings, test_batch_job_download.json),
+// and the endpoint must be a batch endpoint of this workspace.
 import type { AzureMlContext } from './azureml-context';
 import { findBatchEndpoint } from './batch-endpoints';
 import type { Job } from './resources';
@@ -20,8 +21,8 @@ export class NotABatchScoringJobError extends Error {
 export function batchEndpointOfJob(job: Pick<Job, 'properties'>): string | undefined {
   const p = job.properties;
   if (p.jobType.toLowerCase() !== 'pipeline') return undefined;
-  const endpoint = p.properties?.['azureml.endpointName'] ?? undefined;
-  if (!endpoint || p.experimentName !== endpoint) return undefined;
+  const endpoint = p.experimentName ?? undefined;
+  if (!endpoint || p.tags?.['azureml.batchrun'] !== 'true') return undefined;
   return endpoint;
 }
 

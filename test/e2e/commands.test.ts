@@ -23,7 +23,8 @@ async function request(text: string, user: string = requester): Promise<StoredMe
 }
 
 async function finalReply(parent: StoredMessage, timeoutMs = 30_000): Promise<StoredMessage> {
-  return stack.driver.waitFor(() => replies(parent).find((r) => /^:(white_check_mark|x):/.test(r.text) && r.text.includes("<@")), { what: 'the final reply', timeoutMs });
+  // A canceled job's reply starts with :no_entry_sign:, one with failed items with :warning:.
+  return stack.driver.waitFor(() => replies(parent).find((r) => /^:(white_check_mark|x|no_entry_sign|warning):/.test(r.text) && r.text.includes("<@")), { what: 'the final reply', timeoutMs });
 }
 
 async function approve(parent: StoredMessage): Promise<void> {
@@ -196,7 +197,7 @@ it('cancels a running job', async () => {
   if (!outcome.ephemeralTo) expect((await finalReply(outcome)).text).toMatch(/cancel/i);
   const final = await finalReply(run);
   // The job may have finished before the cancel reached it; either way it reports exactly once.
-  expect(replies(run).filter((r) => /^:(white_check_mark|x):/.test(r.text) && r.text.includes("<@"))).toHaveLength(1);
+  expect(replies(run).filter((r) => /^:(white_check_mark|x|no_entry_sign):/.test(r.text) && r.text.includes("<@"))).toHaveLength(1);
   expect(final).toBeDefined();
 });
 

@@ -25,7 +25,7 @@ const finalReply = (parent: StoredMessage): Promise<StoredMessage> =>
   stack.driver.waitFor(() => replies(parent).find((r) => /^:(white_check_mark|x):/.test(r.text) && r.text.includes('<@')), { what: 'the final reply', timeoutMs: 30_000 });
 
 const jobNameIn = (m: StoredMessage): string => {
-  const name = /job `([0-9a-f-]{36})`/.exec(textOf(m))?.[1] ?? /Scoring job ([0-9a-f-]{36})/.exec(textOf(m))?.[1];
+  const name = /job `((?:batchjob-)?[0-9a-f-]{36})`/.exec(textOf(m))?.[1] ?? /Scoring job ((?:batchjob-)?[0-9a-f-]{36})/.exec(textOf(m))?.[1];
   if (!name) throw new Error(`no job name in ${textOf(m).slice(0, 500)}`);
   return name;
 };
@@ -50,7 +50,7 @@ it("shows a failed job's first log lines, its failed items, the fix and a link t
   expect(text.split('cannot identify image file').length - 1).toBe(1);
   expect(text).toMatch(/\*0\* items scored, \*5\* failed/);
   expect(text).toContain("The scoring script's run() raised");
-  expect(text).toMatch(/<https:\/\/ml\.azure\.com\/runs\/[0-9a-f-]{36}\?wsid=[^|]+\|Logs in Azure ML studio>/);
+  expect(text).toMatch(/<https:\/\/ml\.azure\.com\/runs\/(?:batchjob-)?[0-9a-f-]{36}\?wsid=[^|]+\|Logs in Azure ML studio>/);
 
   // `status <job>` answers with the same triage.
   await stack.driver.slash(`status ${jobNameIn(final)}`, { user: requester, channel: STACK_CHANNEL });

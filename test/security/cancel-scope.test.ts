@@ -48,14 +48,15 @@ describe('who may cancel whose job', () => {
 });
 
 describe('which jobs the bot touches', () => {
-  const job = (jobType: string, experimentName: string, endpoint?: string) => ({
-    properties: { jobType, experimentName, properties: (endpoint ? { 'azureml.endpointName': endpoint } : {}) as Record<string, string> },
-  });
+  // As Azure shows a batch scoring job through ARM (test_batch_job_download.json): a Pipeline job whose
+  // experimentName is the endpoint, tagged azureml.batchrun.
+  const job = (jobType: string, experimentName: string, tags: Record<string, string> = {}) => ({ properties: { jobType, experimentName, tags } });
+  const batchRun = { 'azureml.batchrun': 'true', 'azureml.deploymentname': 'blue' };
   it('recognises a batch scoring job by its shape and nothing else', () => {
-    expect(batchEndpointOfJob(job('Pipeline', 'cancel-ep', 'cancel-ep'))).toBe('cancel-ep');
+    expect(batchEndpointOfJob(job('Pipeline', 'cancel-ep', batchRun))).toBe('cancel-ep');
     expect(batchEndpointOfJob(job('Command', 'train-experiment'))).toBeUndefined();
-    expect(batchEndpointOfJob(job('Sweep', 'cancel-ep', 'cancel-ep'))).toBeUndefined();
-    expect(batchEndpointOfJob(job('Pipeline', 'other-experiment', 'cancel-ep'))).toBeUndefined();
+    expect(batchEndpointOfJob(job('Sweep', 'cancel-ep', batchRun))).toBeUndefined();
+    expect(batchEndpointOfJob(job('Pipeline', 'cancel-ep', { 'azureml.batchrun': 'false' }))).toBeUndefined();
     expect(batchEndpointOfJob(job('Pipeline', 'training-pipeline'))).toBeUndefined();
   });
 });
