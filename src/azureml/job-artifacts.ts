@@ -178,10 +178,21 @@ export function outputUriOfDataPlaneJob(job: { properties: object }): string | u
   return jobOutputUri(job);
 }
 
-/** A job's output location, from the data-plane job (ARM shows batch jobs' outputs as null). */
+/**
+ * Where a job without an output of its own writes: the default datastore, `azureml/<job name>/score/` ("a folder
+ * named by the job name", Microsoft's batch endpoint docs; the exact path is a guess, docs/sandbox-fidelity.md).
+ */
+export async function defaultJobOutputUri(ctx: AzureMlContext, jobName: string): Promise<string> {
+  return `azureml://datastores/${(await getDefaultDatastore(ctx)).name}/paths/azureml/${jobName}/score/`;
+}
+
+/**
+ * A job's output location: what the data-plane job names (ARM shows batch jobs' outputs as null), else the
+ * default output folder (the recorded data-plane document names none when the request asked for none).
+ */
 export async function findJobOutputUri(ctx: AzureMlContext, jobName: string, endpointName: string, scoringUri?: string): Promise<string | undefined> {
   const uri = scoringUri ?? (await getScoringUri(ctx, endpointName));
-  return outputUriOfDataPlaneJob(await getScoringJob(ctx, uri, jobName));
+  return outputUriOfDataPlaneJob(await getScoringJob(ctx, uri, jobName)) ?? (await defaultJobOutputUri(ctx, jobName));
 }
 
 /** job_progress_overview.txt alone (the live progress of a running job), or undefined before it exists. */

@@ -4,8 +4,7 @@
 import { triageFailure, parseProgressOverview, type FailureTriage, type JobProgress } from '../domain/failure-triage';
 import { previewPredictions, type PredictionsPreview } from '../domain/predictions-preview';
 import type { BlobReadLink, BlobReadLinkFactory } from './blob-read-link';
-import { getDefaultDatastore } from './datastores';
-import { findScoringStepRunId, readJobLogs, readOutputHead, resolveOutputFile, type JobArtifactsDeps, type JobLogs, type OutputFileLocation } from './job-artifacts';
+import { defaultJobOutputUri, findScoringStepRunId, readJobLogs, readOutputHead, resolveOutputFile, type JobArtifactsDeps, type JobLogs, type OutputFileLocation } from './job-artifacts';
 
 export interface JobOutcomeRequest {
   jobName: string;
@@ -58,12 +57,8 @@ export async function readJobOutcome(deps: JobOutcomeDeps, req: JobOutcomeReques
   const failed = req.status === 'Failed' || (progress?.itemsFailed ?? 0) > 0;
   const details: JobOutcomeDetails = { ...(runId ? { scoringRunId: runId } : {}), ...(progress ? { progress } : {}), problems };
   if (failed) details.triage = triageFailure({ ...logs, ...(req.serviceMessage ? { serviceMessage: req.serviceMessage } : {}) });
-  // Without an output the request asked for, the results are in the job's default output folder: the
-  // default datastore, `azureml/<job name>/score/` ("a folder named by the job name", Microsoft's batch
-  // endpoint docs; the exact path is a guess, docs/sandbox-fidelity.md).
-  const outputUri =
-    req.outputUri ??
-    (req.wantResults ? await attempt(problems, 'default output', async () => `azureml://datastores/${(await getDefaultDatastore(deps)).name}/paths/azureml/${req.jobName}/score/`) : undefined);
+  // Without an output the request asked for, the results are in the job's default output folder.
+  const outputUri = req.outputUri ?? (req.wantResults ? await attempt(problems, 'default output', () => defaultJobOutputUri(deps, req.jobName)) : undefined);
   if (req.wantResults && outputUri) {
     const location = await attempt(problems, 'output', () => resolveOutputFile(deps, outputUri));
     if (location) {

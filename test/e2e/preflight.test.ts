@@ -11,7 +11,7 @@ import { PREFLIGHT_JOB } from '../../src/queue/request-preflight';
 import { deployFields, openDeployModal } from '../support/user-gestures';
 import { createQueueInspector, textOf, type QueueInspector } from '../support/stack-probes';
 
-const { requester } = STACK_USERS;
+const { requester, approver } = STACK_USERS;
 const ENDPOINT = 'preflight-ep';
 let stack: EmbeddedStack;
 let queues: QueueInspector;
@@ -36,18 +36,18 @@ async function workJobs(): Promise<number> {
   return (await queues.total(['deploy', 'run'])) + ops.filter((j) => j.name !== EXPIRE_APPROVALS_JOB && j.name !== PREFLIGHT_JOB).length;
 }
 
-async function privateAnswer(pattern: RegExp): Promise<StoredMessage> {
-  return waitFor(() => stack.slack.ephemerals(STACK_CHANNEL, requester).find((m) => pattern.test(textOf(m))), { what: `a private answer matching ${pattern}`, timeoutMs: 20_000 });
+async function privateAnswer(pattern: RegExp, user: string = requester): Promise<StoredMessage> {
+  return waitFor(() => stack.slack.ephemerals(STACK_CHANNEL, user).find((m) => pattern.test(textOf(m))), { what: `a private answer matching ${pattern}`, timeoutMs: 20_000 });
 }
 
-async function expectRefused(text: string, answer: RegExp, next: RegExp): Promise<StoredMessage> {
+async function expectRefused(text: string, answer: RegExp, next: RegExp, user: string = requester): Promise<StoredMessage> {
   const target = text.split(' ')[1]!;
   const posted = channelMessages(target).length;
   const work = await workJobs();
-  const res = await stack.driver.slash(text, { user: requester, channel: STACK_CHANNEL });
+  const res = await stack.driver.slash(text, { user, channel: STACK_CHANNEL });
   expect(res.status).toBe(200);
   expect(JSON.stringify(res.body)).toContain('Checking request');
-  const reply = await privateAnswer(answer);
+  const reply = await privateAnswer(answer, user);
   expect(textOf(reply)).toMatch(next);
   expect(textOf(reply)).toContain('Nothing was asked or started');
   expect(channelMessages(target).length).toBe(posted);
@@ -69,7 +69,8 @@ describe('a request naming something that is not there is refused at once, priva
   });
 
   it('cancel of a job that does not exist', async () => {
-    await expectRefused('cancel nosuch-job-123', /There is no job `nosuch-job-123`/, /`jobs &lt;endpoint&gt;`|`jobs <endpoint>`/);
+    // An approver: anyone else may cancel only jobs they started through the bot, and is refused before this check.
+    await expectRefused('cancel nosuch-job-123', /There is no job `nosuch-job-123`/, /`jobs &lt;endpoint&gt;`|`jobs <endpoint>`/, approver);
   });
 
   it('cancel of a job that already finished says so instead of "cancel requested"', async () => {
