@@ -6,7 +6,8 @@
 //   POST   /_admin/jobs/{name}/fail {message?}     POST /_admin/jobs/fail-next {count, message?, scenario?}
 //   POST   /_admin/tokens/expire                   PUT  /_admin/tokens/lifetime {ms}
 //   GET    /_admin/counters        DELETE /_admin/counters
-//   GET    /_admin/jobs            GET    /_admin/resources
+//   GET    /_admin/jobs            GET    /_admin/jobs/{name}/failure   GET /_admin/resources
+//   PUT    /_admin/taken-endpoint-names/{name}    (another workspace in the region holds the name)
 //   POST   /_admin/history {count, seed?, endAt?, spanDays?}   PUT /_admin/list-page-size {size}
 //   PUT    /_admin/public/{path}   PUT    /_admin/datastore/{path}   (raw body = file content)
 import { z } from 'zod';
@@ -54,6 +55,15 @@ export interface SandboxAdmin {
   resetCounters(): void;
   /** The sandbox's own (invoked) jobs; seeded history is not included. */
   listJobs(): Record<string, unknown>[];
+  /**
+   * Why a job failed, as the sandbox decided it. Azure shows no error in the job documents (ARM job nor
+   * data plane), so this is for tests only; undefined while the job has not failed.
+   */
+  jobFailure(jobName: string): { code: string; message: string } | undefined;
+  /** The invoke's repeatability id, as the sandbox received it (Azure does not show it). */
+  jobRepeatabilityId(jobName: string): string | undefined;
+  /** Another workspace in the region holds this endpoint name: creating it here is refused. */
+  takeEndpointName(name: string): void;
   /** When each of the sandbox's own jobs was created, started and ended (benchmarks), whatever its ARM view shows. */
   jobTimeline(): Array<{ name: string; status: string; createdAt: string; startTime?: string; endTime?: string }>;
   /** Adds past jobs of several kinds to the workspace (job-history.ts); returns how many the history holds. */
@@ -117,6 +127,11 @@ export function createSandboxAdmin(ctx: SandboxContext, faults: FaultInjector, l
       return total;
     },
     resetCounters: () => log.resetCounters(),
+    jobFailure: (jobName) => ctx.jobs.get(jobName.toLowerCase())?.error,
+    jobRepeatabilityId: (jobName) => ctx.jobs.get(jobName.toLowerCase())?.repeatabilityId,
+    takeEndpointName: (name) => {
+      ctx.takenEndpointNames.add(key(name));
+    },
     jobTimeline: () =>
       [...ctx.jobs.values()].map((j) => ({
         name: j.name,
@@ -187,6 +202,7 @@ export async function handleAdminRequest(admin: SandboxAdmin, method: string, se
     }
     if (first === 'jobs') {
       if (method === 'GET' && !second) return { status: 200, body: { value: admin.listJobs() } };
+      if (method === 'GET' && second && third === 'failure') return { status: 200, body: admin.jobFailure(decodeURIComponent(second)) ?? null };
       if (method === 'POST' && second === 'fail-next') {
         const b = z
           .object({ count: z.number().int().min(1), message: z.string().optional(), scenario: z.enum(JOB_FAILURE_SCENARIOS).optional() })
@@ -213,6 +229,10 @@ export async function handleAdminRequest(admin: SandboxAdmin, method: string, se
         admin.resetCounters();
         return { status: 204 };
       }
+    }
+    if (first === 'taken-endpoint-names' && method === 'PUT' && second) {
+      admin.takeEndpointName(decodeURIComponent(second));
+      return { status: 204 };
     }
     if (first === 'history' && method === 'POST') {
       const b = seedHistoryBody.parse(json());

@@ -219,6 +219,7 @@ export async function startAzureMlSandbox(opts: StartAzureMlSandboxOptions = {})
       actor: 'sandbox-user@contoso.com',
       deploymentFailures: new Map(),
       jobFailures: { remaining: 0, message: '' },
+      takenEndpointNames: new Set(),
     };
 
     const workspaceRoutes = new RouteTable();

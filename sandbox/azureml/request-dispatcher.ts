@@ -146,9 +146,11 @@ export function createDispatcher(deps: DispatcherDeps) {
 
     const write = (response: SandboxResponse, record: { kind: string; template?: string } | undefined): void => {
       const body = response.body === undefined ? '' : JSON.stringify(response.body);
+      // The data plane answers with X-Request-ID and no x-ms-* ids (recorded: test_batch_invoke.json #21).
+      const ids: Record<string, string> =
+        record?.kind === 'scoring' ? {} : { 'x-ms-request-id': requestId, 'x-ms-correlation-request-id': requestId };
       const headers: Record<string, string> = {
-        'x-ms-request-id': requestId,
-        'x-ms-correlation-request-id': requestId,
+        ...ids,
         ...(typeof clientRequestId === 'string' ? { 'x-ms-client-request-id': clientRequestId } : {}),
         ...(body ? { 'Content-Type': 'application/json; charset=utf-8' } : {}),
         ...response.headers,
@@ -189,6 +191,30 @@ export function createDispatcher(deps: DispatcherDeps) {
     const c = classify(segments);
     log.count(method, url.pathname, c.kind, c.template);
     const fault = faults.take(method, url.pathname, c.kind === 'other' ? 'other' : c.kind);
+    if (fault?.after) {
+      // The handler runs (its effects stay), and then the answer is lost.
+      try {
+        await route(method, url, segments, raw, req.headers, c);
+      } catch {
+        // Whatever it answered is lost all the same.
+      }
+    }
+    if (fault?.kind === 'reset') {
+      log.record({
+        method,
+        url: url.toString(),
+        headers: redactHeaders(req.headers),
+        body: raw.toString('utf8'),
+        status: 0,
+        responseHeaders: {},
+        responseBody: '',
+        kind: c.kind,
+        route: c.template ? `${method} ${c.template}` : undefined,
+        at: new Date().toISOString(),
+      });
+      req.socket.destroy();
+      return;
+    }
     if (fault?.kind === 'hang') {
       deps.hanging.add(res);
       res.once('close', () => deps.hanging.delete(res));

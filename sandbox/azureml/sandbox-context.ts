@@ -32,6 +32,8 @@ export interface SandboxContext {
   actor: string;
   /** Fault injection: `endpoint/deployment` (lower case) → the error its next provisioning ends with. */
   deploymentFailures: Map<string, { code: string; message: string }>;
+  /** Endpoint names other workspaces in the region hold (endpoint names are unique per region). */
+  takenEndpointNames: Set<string>;
   /** Fault injection: the next `remaining` jobs fail with `message`, or the way `scenario` does. */
   jobFailures: { remaining: number; message: string; scenario?: JobFailureScenario };
 }

@@ -175,7 +175,7 @@ export function createArmClient(deps: ArmClientDeps): ArmClient {
         status: res.status,
         headers,
         body: parseBody(text, headers, res.status, req.method, url.toString()) as T,
-        requestId: headers['x-ms-request-id'],
+        requestId: headers['x-ms-request-id'] ?? headers['x-request-id'],
       },
     };
   }
@@ -222,6 +222,7 @@ export function createArmClient(deps: ArmClientDeps): ArmClient {
       }
       const { error: failure, headers: failureHeaders } = result;
       if (!failure.retriable || attempt >= retry.maxAttempts) throw failure;
+      if (retry.onlyStatuses && !(failure.statusCode !== undefined && retry.onlyStatuses.includes(failure.statusCode))) throw failure;
       const waitMs = retryDelayMs(attempt, retry, failureHeaders, random, now());
       if (now() - started + waitMs > retry.maxTotalMs) throw failure;
       deps.logger?.warn(
@@ -262,7 +263,7 @@ function parseBody(text: string, headers: Record<string, string>, status: number
         code: 'InvalidResponse',
         message: `Azure answered ${status} with a body that is not valid JSON (${method} ${redactUrl(url)})`,
         statusCode: status,
-        requestId: headers['x-ms-request-id'],
+        requestId: headers['x-ms-request-id'] ?? headers['x-request-id'],
         retriable: false,
         method,
         url,

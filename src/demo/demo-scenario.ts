@@ -167,7 +167,9 @@ export async function runDemoScenario(stack: EmbeddedStack, opts: DemoOptions = 
 
   const run = await step('run', 'alice runs a batch scoring job on them and follows it in the thread', async () => {
     const before = seen();
-    await slash(requester, `run ${endpointName} ${inputUri}`);
+    // An explicit output file: Azure reports no output location for a job that names none, so the reply
+    // (and this check) can only name the one the request asked for.
+    await slash(requester, `run ${endpointName} ${inputUri} --output azureml://datastores/workspaceblobstore/paths/${inputFolder}-scored/predictions.csv`);
     const parent = await wait('run', 'run request in the channel', newRequestMessage(before));
     const final = succeeded('run', await wait('run', 'job result', finalReply(parent), stepTimeoutMs));
     const jobName = /job `([^`]+)`/.exec(final.text)?.[1];

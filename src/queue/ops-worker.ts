@@ -96,7 +96,11 @@ async function applyChange(ctx: WorkerContext, command: Change): Promise<string>
       if (isTerminalJobStatus(before.properties.status)) {
         throw new RequestTargetGoneError('JobAlreadyFinished', `Job ${command.jobName} had already finished (${before.properties.status}); nothing was canceled.`);
       }
-      await az.jobs.cancelAndWait(command.jobName);
+      // Azure answers a cancel of a job that ended meanwhile with 200 as if it had worked: say what really happened.
+      const ended = await az.jobs.cancelAndWait(command.jobName);
+      if (ended) {
+        throw new RequestTargetGoneError('JobAlreadyFinished', `Job ${command.jobName} had already finished (${ended}); nothing was canceled.`);
+      }
       return `Cancel requested for job ${command.jobName}; its own thread reports when it stops.`;
     }
     case 'set-default':

@@ -30,7 +30,8 @@ it('plays the whole recipe through Slack: help, deploy with approval, upload, ru
   expect(result.steps.map((s) => s.step)).toEqual([...DEMO_STEPS]);
   expect(result.filesScored).toBe(6);
   expect(result.predictions[0]).toMatch(/^0\.png,\d$/);
-  expect(result.outputUri).toContain(result.jobName);
+  // The output file the run asked for (Azure names no output for a job that asks for none).
+  expect(result.outputUri).toMatch(/^azureml:\/\/datastores\/workspaceblobstore\/paths\/.+\/predictions\.csv$/);
   // A completed job's preview, and a failing job's triage.
   expect(result.previewShown).toBe(true);
   expect(result.triage.firstLogLine).toContain('FileNotFoundError');

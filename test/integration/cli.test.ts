@@ -102,15 +102,16 @@ describe('batch-score against the sandbox', () => {
     expect(run.stdout).toMatch(new RegExp(`${DEPLOYMENT} \\(default\\)\\s+Succeeded\\s+cli-digits-model:\\S+\\s+cli-cluster`));
   });
 
-  it('runs a job on a datastore folder and waits for it: exit 0, JSON with status Completed and the output', async () => {
-    const run = await cli('run', ENDPOINT, INPUT, '--wait', '--json', '--poll-interval', '50ms');
+  it('runs a job on a datastore folder and waits for it: exit 0, JSON with status Completed and the output it asked for', async () => {
+    const output = 'azureml://datastores/workspaceblobstore/paths/cli-out/predictions.csv';
+    const run = await cli('run', ENDPOINT, INPUT, '--output', output, '--wait', '--json', '--poll-interval', '50ms');
     expect(run.code).toBe(0);
     const doc = jsonOf(run);
     expect(doc).toMatchObject({ ok: true, command: 'run', result: { status: 'Completed', endpointName: ENDPOINT, deploymentName: DEPLOYMENT } });
     const jobName = doc.result?.name as string;
-    expect(doc.result?.output).toBe(`azureml://datastores/workspaceblobstore/paths/azureml/${jobName}/score/`);
+    expect(doc.result?.output).toBe(output);
     expect(run.stderr).toContain(`job ${jobName}: Completed`);
-    const csv = await sandbox.admin.readDatastoreFile(`azureml/${jobName}/score/predictions.csv`);
+    const csv = await sandbox.admin.readDatastoreFile('cli-out/predictions.csv');
     expect(csv?.toString().trim().split('\n')).toHaveLength(2);
   });
 
@@ -122,13 +123,15 @@ describe('batch-score against the sandbox', () => {
     expect(csv?.toString().trim().split('\n')).toHaveLength(2);
   });
 
-  it('exits 1 with the service’s reason when the job fails', async () => {
+  it('exits 1 saying how the job ended when it fails (Azure’s job documents carry no reason)', async () => {
     sandbox.admin.failNextJobs(1, 'The scoring script raised ValueError');
     const run = await cli('run', ENDPOINT, INPUT, '--wait', '--json', '--poll-interval', '50ms');
     expect(run.code).toBe(1);
     const doc = jsonOf(run);
     expect(doc).toMatchObject({ ok: false, command: 'run', result: { status: 'Failed' } });
-    expect(String(doc.error?.message)).toContain('The scoring script raised ValueError');
+    const jobName = doc.result?.name as string;
+    expect(String(doc.error?.message)).toBe(`job ${jobName} ended Failed`);
+    expect(sandbox.admin.jobFailure(jobName)?.message).toBe('The scoring script raised ValueError');
   });
 
   it('shows a failed job’s triage in status: its first log lines and the fix', async () => {
