@@ -116,11 +116,12 @@ it.each([
 }, 60_000);
 
 it("shows a running job's progress on its status line, edited in place", async () => {
-  for (let i = 0; i < 30; i++) await stack.azureml.admin.putDatastoreFile(`${ENDPOINT}/many/${i}.png`, Buffer.from(`d${i}`));
+  // Enough mini-batches that the job is still Running when the watch looks (a few seconds at this time scale).
+  for (let i = 0; i < 120; i++) await stack.azureml.admin.putDatastoreFile(`${ENDPOINT}/many/${i}.png`, Buffer.from(`d${i}`));
   const parent = await request(`run ${ENDPOINT} azureml://datastores/workspaceblobstore/paths/${ENDPOINT}/many --mini-batch-size 1`);
   await finalReply(parent);
   // Some edit of the thread's status line carried the mini-batch count while the job ran.
   // (Only this job's edits: earlier jobs' status lines were edited in the same channel.)
-  const progressEdits = stack.slack.callLog.filter((c) => c.method === 'chat.update' && /\d+ of 30 mini-batches/.test(JSON.stringify(c.args)) && /Running/.test(JSON.stringify(c.args)));
+  const progressEdits = stack.slack.callLog.filter((c) => c.method === 'chat.update' && /\d+ of 120 mini-batches/.test(JSON.stringify(c.args)) && /Running/.test(JSON.stringify(c.args)));
   expect(progressEdits.length).toBeGreaterThan(0);
 }, 60_000);
