@@ -11,6 +11,7 @@ import { registerApprovalActions } from './handlers/approval-actions';
 import type { BotDeps } from './handlers/bot-deps';
 import { registerModalSubmissions } from './handlers/modal-submissions';
 import { registerSlashCommand } from './handlers/slash-command';
+import { createConversationAccess } from './handlers/conversation-access';
 import { createUserGroupResolver } from './handlers/user-groups';
 import { createApprovalStore } from './queue/approval-store';
 import { createAuditTrail } from './queue/audit-trail';
@@ -135,6 +136,7 @@ export async function startBot(config: Config, opts: { logger: Logger; port?: nu
     producers,
     endpoints: createEndpointDirectory({ connection, prefix }),
     userGroups: createUserGroupResolver({ client: app.client, logger }),
+    whereToPost: createConversationAccess({ client: app.client, logger }),
     policy,
     logger,
     commandName: SLASH_COMMAND,

@@ -167,6 +167,8 @@ export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<Em
     started.push(() => azureml.stop());
     const slack = await startSlackStandIn({ rateLimit: { mode: opts.slackRateLimit ?? 'enforce', perSecond: 1, burst: 3 } });
     started.push(() => slack.stop());
+    // As after installing the app: someone invites it to the team's channel (/invite @batch-score).
+    slack.invite(STACK_CHANNEL);
     const artifactsRoot = await mkdtemp(path.join(tmpdir(), 'bsb-artifacts-'));
     started.push(() => rm(artifactsRoot, { recursive: true, force: true }));
     await writeExampleArtifacts(artifactsRoot);

@@ -18,6 +18,7 @@ import type { ViewSubmissionOutcome } from './view-response-action';
 import { toViewObject, type StoredView } from './view-store';
 import { fillStateValues, type FieldValue, type StateValues } from './view-state-values';
 import { waitFor } from './wait-for';
+import { slashChannelName } from './workspace';
 
 export { SlackDriverError, type SlackDriverErrorCode } from './driver-errors';
 export { WaitTimeout } from './wait-for';
@@ -168,7 +169,7 @@ export function createSlackDriver(opts: SlackDriverOptions): SlackDriver {
       const body = slashCommandBody(actor(as.user), {
         command: as.command ?? '/batch-score',
         text,
-        channel: { id: channel.id, name: channel.name },
+        channel: { id: channel.id, name: slashChannelName(channel) },
         responseUrl,
         triggerId,
       });

@@ -16,6 +16,7 @@ import { createWebApiMethods, RateLimited, SlackApiError } from './web-api-metho
 import { parseWebApiArgs, readRawBody, RequestTooLarge } from './web-api-request';
 import {
   createWorkspace,
+  SlackChannelSchema,
   type SlackChannel,
   type SlackUser,
   type SlackUsergroup,
@@ -31,7 +32,7 @@ export type { ResponseUrlPost, StandInEvent } from './stand-in-context';
 export type { ViewSubmissionOutcome } from './view-response-action';
 export type { SlackViewObject, StoredView } from './view-store';
 export type { SlackChannel, SlackUser, SlackUsergroup, WorkspaceChannel, WorkspaceUser } from './workspace';
-export { DEFAULT_CHANNELS, DEFAULT_USERGROUPS, DEFAULT_USERS } from './workspace';
+export { CONVERSATION_TYPES, DEFAULT_CHANNELS, DEFAULT_USERGROUPS, DEFAULT_USERS, type ConversationType } from './workspace';
 
 export interface SlackStandInOptions {
   /** Loopback port; 0 or absent picks a free one. */
@@ -83,6 +84,16 @@ export interface SlackStandIn {
   user(id: string): WorkspaceUser | undefined;
   channel(id: string): WorkspaceChannel | undefined;
 
+  // What people do in the workspace, outside the app's reach.
+  /** Someone types `/invite @batch-score` in the conversation (or adds the app in its settings). */
+  invite(channelId: string): void;
+  /** Someone removes the app from the conversation. */
+  removeBot(channelId: string): void;
+  /** Someone archives the channel. */
+  archive(channelId: string): void;
+  /** A conversation comes to exist: a new channel, a DM between two people, a group DM. */
+  addConversation(channel: SlackChannel): WorkspaceChannel;
+
   /** Every post/update/delete, ephemeral, view change and response_url post as it happens. */
   onEvent(listener: (event: StandInEvent) => void): () => void;
   faults: FaultPlan;
@@ -106,7 +117,7 @@ export interface SlackStandIn {
   stop(): Promise<void>;
 }
 
-const SCOPES = 'chat:write,commands,users:read,usergroups:read,channels:read,groups:read,im:write';
+const SCOPES = 'chat:write,commands,users:read,usergroups:read,channels:read,groups:read,im:read,mpim:read,im:write';
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const payload = JSON.stringify(body);
@@ -222,6 +233,11 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
   });
   const { port } = server.address() as AddressInfo;
   baseUrl = `http://127.0.0.1:${port}`;
+  const conversation = (id: string): WorkspaceChannel => {
+    const found = workspace.channels.get(id);
+    if (!found) throw new Error(`no conversation ${id} in the stand-in's workspace`);
+    return found;
+  };
   const firstHuman = [...workspace.users.values()].find((u) => !u.isBot)?.id ?? workspace.botUserId;
 
   return {
@@ -242,6 +258,20 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     responseUrlPosts: () => responseUrls.posts(),
     user: (id) => workspace.users.get(id),
     channel: (id) => workspace.channels.get(id),
+    invite: (channelId) => {
+      conversation(channelId).botIsMember = true;
+    },
+    removeBot: (channelId) => {
+      conversation(channelId).botIsMember = false;
+    },
+    archive: (channelId) => {
+      conversation(channelId).isArchived = true;
+    },
+    addConversation: (channel) => {
+      const parsed = SlackChannelSchema.parse(channel);
+      workspace.channels.set(parsed.id, parsed);
+      return parsed;
+    },
     onEvent: (listener) => ctx.onEvent(listener),
     faults,
     callLog,

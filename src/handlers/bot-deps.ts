@@ -4,6 +4,7 @@ import type { ApprovalPolicy } from '../domain/approval-policy';
 import type { EndpointDirectory } from '../queue/endpoint-directory';
 import type { Producers } from '../queue/producers';
 import type { IntakeDeps } from './request-intake';
+import type { ConversationAccess } from './conversation-access';
 import type { UserGroupResolver } from './user-groups';
 
 export interface BotDeps {
@@ -11,6 +12,8 @@ export interface BotDeps {
   producers: Producers;
   endpoints: EndpointDirectory;
   userGroups: UserGroupResolver;
+  /** Whether the bot can post where a request came from. */
+  whereToPost: ConversationAccess;
   policy: ApprovalPolicy;
   logger: Logger;
   /** The slash command as configured in the manifest. */

@@ -8,6 +8,7 @@ import { RUN_FIELDS, RUN_MODAL_CALLBACK_ID, parseRunSubmission } from '../slack/
 import type { ModalMetadata } from '../slack/modals/modal-metadata';
 import type { WorkRequest } from '../queue/work-request';
 import type { BotDeps } from './bot-deps';
+import { refusalToReport } from './conversation-access';
 import { unavailableReply } from './intake-replies';
 import { requestIdFrom } from './request-id';
 import { submitWork } from './request-intake';
@@ -44,6 +45,9 @@ export async function handleFormSubmission(deps: BotDeps, body: ViewSubmitAction
     const groups = await deps.userGroups.groupsOf(userId, userGroupIds([deps.policy.deployers, deps.policy.runners]));
     const allowed = mayRequest(deps.policy, { action, userId, userGroups: groups, channelId: parsed.metadata.channelId, teamId });
     if (!allowed.ok) return { response_action: 'errors', errors: { [firstField]: allowed.message } };
+    // Checked when the form was opened too; the bot may have been removed since.
+    const refusal = await refusalToReport(deps, parsed.metadata.channelId, action);
+    if (refusal) return { response_action: 'errors', errors: { [firstField]: refusal } };
     await submitWork(deps.intake, {
       requestId: requestIdFrom('view', view.id),
       requester: { userId, teamId, channelId: parsed.metadata.channelId, ...(body.user.name ? { userName: body.user.name } : {}) },

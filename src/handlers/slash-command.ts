@@ -12,6 +12,7 @@ import { buildDeployModal } from '../slack/modals/deploy-modal';
 import { buildRunModal } from '../slack/modals/run-modal';
 import type { Requester } from '../queue/payloads';
 import type { BotDeps } from './bot-deps';
+import { refusalToReport } from './conversation-access';
 import { intakeReply, unavailableReply } from './intake-replies';
 import { requestIdFrom } from './request-id';
 import { submitWork } from './request-intake';
@@ -29,6 +30,22 @@ function textReply(text: string): RespondArguments {
 
 export function requesterOf(command: SlashCommand): Requester {
   return { userId: command.user_id, teamId: command.team_id, channelId: command.channel_id, userName: command.user_name };
+}
+
+/** Look-ups answer through the response_url and help in the acknowledgement, which work in any conversation. */
+function reportsInConversation(cmd: Command): boolean {
+  switch (cmd.verb) {
+    case 'help':
+    case 'status':
+    case 'jobs':
+    case 'endpoints':
+    case 'show':
+      return false;
+    case 'deploy':
+      return !cmd.specFile;
+    default:
+      return true;
+  }
 }
 
 export function registerSlashCommand(app: App, deps: BotDeps): void {
@@ -71,6 +88,17 @@ export async function handleSlashCommand(
       await deps.intake.audit.record({ type: 'denied', requestId, actor: command.user_id, action: cmd.verb, detail: { reason: allowed.reason } });
       await answer(textReply(`:no_entry: ${allowed.message}`));
       return;
+    }
+
+    // Deploys, runs and changes report in a thread of this conversation (and gated ones ask approvers
+    // there): refuse them now, in the acknowledgement, if the bot cannot post here.
+    if (reportsInConversation(cmd)) {
+      const refusal = await refusalToReport(deps, command.channel_id, actionOf(cmd));
+      if (refusal) {
+        log.info({ verb: cmd.verb }, 'refused a request from a conversation the bot cannot post in');
+        await answer(textReply(refusal));
+        return;
+      }
     }
 
     switch (cmd.verb) {

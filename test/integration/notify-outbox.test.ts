@@ -34,7 +34,8 @@ beforeAll(async () => {
   [redis, slack] = await Promise.all([
     startRedis(),
     startSlackStandIn({
-      channels: [...DEFAULT_CHANNELS, ...RATE_CHANNELS.map((id, i) => ({ id, name: `rate-${i}` }))],
+      // The bot was invited to every channel it posts in.
+      channels: [...DEFAULT_CHANNELS, ...RATE_CHANNELS.map((id, i) => ({ id, name: `rate-${i}` }))].map((c) => ({ ...c, botIsMember: true })),
       users: DEFAULT_USERS,
       rateLimit: { mode: 'count', perSecond: PER_SECOND, burst: 2 },
     }),

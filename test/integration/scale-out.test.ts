@@ -39,7 +39,7 @@ beforeAll(async () => {
     startRedis(),
     startAzureMlSandbox({ timeScale: 0.002 }),
     startSlackStandIn({
-      channels: Array.from({ length: RUNS }, (_, i) => ({ id: channelId(i), name: `scale-${i}` })),
+      channels: Array.from({ length: RUNS }, (_, i) => ({ id: channelId(i), name: `scale-${i}`, botIsMember: true })),
       rateLimit: { mode: 'count', perSecond: 1, burst: 3 },
     }),
   ]);
