@@ -8,6 +8,7 @@ import { batchJobView, type BatchJobRecord } from './batch-job';
 import { parseDataReference } from './data-uri';
 import { normalizeScoringKeys, parseBody, scoringBodySchema } from './request-schemas';
 import type { RouteTable } from './route-table';
+import { applyRunSettings, readRunSettings } from './run-settings';
 import type { SandboxContext } from './sandbox-context';
 import { key, newSystemData } from './workspace-state';
 
@@ -54,6 +55,8 @@ export function registerScoringRoutes(routes: RouteTable, ctx: SandboxContext): 
 
     const name = crypto.randomUUID();
     const p = deployment.properties;
+    const overrides = readRunSettings(req.body());
+    const outputFileName = overrides.outputFileName ?? p.outputFileName;
     const defaultStore = ctx.state.defaultDatastore();
     if (!defaultStore) throw new SandboxHttpError(500, 'InternalServerError', 'the workspace has no default datastore');
     let output: BatchJobRecord['output'];
@@ -73,7 +76,7 @@ export function registerScoringRoutes(routes: RouteTable, ctx: SandboxContext): 
     } else {
       const folder = `azureml/${name}/score`;
       output = { name: 'score', jobOutputType: 'uri_folder', uri: `azureml://datastores/${defaultStore.name}/paths/${folder}/`, mode: 'ReadWriteMount' };
-      outputBlob = { container: defaultStore.properties.containerName, path: `${folder}/${p.outputFileName}` };
+      outputBlob = { container: defaultStore.properties.containerName, path: `${folder}/${outputFileName}` };
     }
 
     const job: BatchJobRecord = {
@@ -86,14 +89,18 @@ export function registerScoringRoutes(routes: RouteTable, ctx: SandboxContext): 
       input: { name: inputName, jobInputType: input.JobInputType === 'UriFile' ? 'uri_file' : 'uri_folder', uri: input.Uri },
       output,
       outputBlob,
-      settings: {
-        miniBatchSize: p.miniBatchSize,
-        parallelism: (p.resources?.instanceCount ?? 1) * p.maxConcurrencyPerInstance,
-        maxRetries: p.retrySettings?.maxRetries ?? 3,
-        errorThreshold: p.errorThreshold,
-        outputAction: p.outputAction,
-        outputFileName: p.outputFileName,
-      },
+      settings: applyRunSettings(
+        {
+          miniBatchSize: p.miniBatchSize,
+          parallelism: (p.resources?.instanceCount ?? 1) * p.maxConcurrencyPerInstance,
+          maxRetries: p.retrySettings?.maxRetries ?? 3,
+          errorThreshold: p.errorThreshold,
+          outputAction: p.outputAction,
+          outputFileName: p.outputFileName,
+        },
+        overrides,
+        { instanceCount: p.resources?.instanceCount ?? 1, maxConcurrencyPerInstance: p.maxConcurrencyPerInstance },
+      ),
       tags: {},
       cancelRequested: false,
     };

@@ -5,6 +5,7 @@
 // name is the last segment of `id`, and `GET {scoringUri}/{jobName}` reports `properties.status`.
 import { z } from 'zod';
 import { formatDataReference, type DataReference } from '../domain/data-reference';
+import type { RunSettings } from '../domain/run-settings';
 import type { AzureMlContext } from './azureml-context';
 import { getBatchEndpoint } from './batch-endpoints';
 import type { DatastoreContainerFactory } from './datastore-container';
@@ -42,6 +43,8 @@ export interface InvokeRequest {
   output?: ScoringOutput;
   /** Sends `azureml-model-deployment`; omitted: the endpoint's default deployment runs the job. */
   deploymentName?: string;
+  /** Per-job overrides of the deployment's settings; absent fields keep the deployment's values. */
+  settings?: RunSettings;
 }
 
 export interface ScoringDeps extends AzureMlContext {
@@ -107,6 +110,27 @@ export function buildInvokeBody(input: ScoringInput, output?: ScoringOutput) {
   };
 }
 
+/**
+ * The per-job settings as the data-plane BatchJob serialises them (azure-ai-ml's BatchJob model:
+ * compute.instanceCount, miniBatchSize, errorThreshold, outputFileName, retrySettings), to sit beside
+ * InputData/OutputData in the invoke body's properties. Only given fields are sent.
+ */
+export function runSettingsBody(settings: RunSettings | undefined): Record<string, unknown> {
+  if (!settings) return {};
+  const retry = settings.retrySettings;
+  const retrySettings = {
+    ...(retry?.maxRetries !== undefined ? { maxRetries: retry.maxRetries } : {}),
+    ...(retry?.timeout !== undefined ? { timeout: retry.timeout } : {}),
+  };
+  return {
+    ...(settings.instanceCount !== undefined ? { compute: { instanceCount: settings.instanceCount } } : {}),
+    ...(settings.miniBatchSize !== undefined ? { miniBatchSize: settings.miniBatchSize } : {}),
+    ...(settings.errorThreshold !== undefined ? { errorThreshold: settings.errorThreshold } : {}),
+    ...(settings.outputFileName !== undefined ? { outputFileName: settings.outputFileName } : {}),
+    ...(Object.keys(retrySettings).length > 0 ? { retrySettings } : {}),
+  };
+}
+
 export async function getScoringUri(ctx: AzureMlContext, endpointName: string): Promise<string> {
   const endpoint = await getBatchEndpoint(ctx, endpointName);
   const uri = endpoint.properties.scoringUri;
@@ -150,11 +174,15 @@ export async function invokeBatchEndpoint(deps: ScoringDeps, req: InvokeRequest)
     path: scoringUri,
     apiVersion: false,
     scope: deps.arm.cloud.mlScope,
-    body: buildInvokeBody(req.input, req.output),
+    body: withRunSettings(buildInvokeBody(req.input, req.output), req.settings),
     headers: req.deploymentName ? { 'azureml-model-deployment': req.deploymentName } : undefined,
   });
   const job = parseResponseBody(scoringJobSchema, response.body, `scoring job of '${req.endpointName}'`, response);
   return { jobName: lastSegment(job.id), job, scoringUri };
+}
+
+function withRunSettings<B extends { properties: object }>(body: B, settings: RunSettings | undefined): B {
+  return { ...body, properties: { ...body.properties, ...runSettingsBody(settings) } };
 }
 
 export async function getScoringJob(ctx: AzureMlContext, scoringUri: string, jobName: string): Promise<ScoringJob> {

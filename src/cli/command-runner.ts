@@ -117,6 +117,7 @@ export async function runCommand(command: Command, deps: CommandRunnerDeps): Pro
         ...(spec.deploymentName ? { deploymentName: spec.deploymentName } : {}),
         input: { ref: parseDataReference(spec.input.uri), type: spec.input.kind },
         ...(spec.output ? { output: { ref: parseDataReference(spec.output.uri) } } : {}),
+        ...(spec.settings ? { settings: spec.settings } : {}),
       });
       deps.progress(`submitted job ${invoked.jobName} to ${spec.endpointName}${spec.deploymentName ? ` (deployment ${spec.deploymentName})` : ''}`);
       const final = deps.wait ? await follow(() => az.scoring.getJob(invoked.scoringUri, invoked.jobName), invoked.jobName) : invoked.job;

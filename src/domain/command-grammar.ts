@@ -112,6 +112,13 @@ const GRAMMAR: Readonly<Record<Verb, VerbGrammar>> = {
       file: { describes: 'the input kind' },
       output: { value: '<datastore-file-uri>', describes: 'the output file' },
       deployment: { value: '<deployment>', describes: 'the deployment' },
+      // Per-job overrides of the deployment's settings (src/domain/run-settings.ts).
+      'mini-batch-size': { value: '<n>', describes: 'the mini-batch size' },
+      'instance-count': { value: '<n>', describes: 'the instance count' },
+      'error-threshold': { value: '<n>', describes: 'the error threshold' },
+      'max-retries': { value: '<n>', describes: 'the max retries' },
+      'retry-timeout': { value: '<duration>', describes: 'the retry timeout' },
+      'output-file-name': { value: '<name>', describes: 'the output file name' },
     },
     allOrNothing: true,
     summary: 'Run a batch scoring job on a folder (or, with --file, one file); no arguments opens a form.',
@@ -462,6 +469,7 @@ function rawCommand(verb: Verb, { positionals: p, flags }: SplitArgs): Record<st
           ...(flag('deployment') !== undefined ? { deploymentName: flag('deployment') } : {}),
           input: { kind: flags.has('file') ? 'UriFile' : 'UriFolder', uri: p[1] },
           ...(flag('output') !== undefined ? { output: { uri: flag('output') } } : {}),
+          ...runSettingsOf(flag),
         },
       };
     }
@@ -488,6 +496,22 @@ function rawCommand(verb: Verb, { positionals: p, flags }: SplitArgs): Record<st
   }
 }
 
+/** The run flags that override the deployment's settings, as RunSpec.settings (absent when none is given). */
+function runSettingsOf(flag: (name: string) => string | undefined): { settings?: Record<string, unknown> } {
+  const retrySettings = {
+    ...(flag('max-retries') !== undefined ? { maxRetries: flag('max-retries') } : {}),
+    ...(flag('retry-timeout') !== undefined ? { timeout: flag('retry-timeout') } : {}),
+  };
+  const settings = {
+    ...(flag('instance-count') !== undefined ? { instanceCount: flag('instance-count') } : {}),
+    ...(flag('mini-batch-size') !== undefined ? { miniBatchSize: flag('mini-batch-size') } : {}),
+    ...(flag('error-threshold') !== undefined ? { errorThreshold: flag('error-threshold') } : {}),
+    ...(flag('output-file-name') !== undefined ? { outputFileName: flag('output-file-name') } : {}),
+    ...(Object.keys(retrySettings).length > 0 ? { retrySettings } : {}),
+  };
+  return Object.keys(settings).length > 0 ? { settings } : {};
+}
+
 /** Which part of the typed command a schema path refers to, in the words of the usage line. */
 const FIELD_LABELS: Readonly<Record<string, string>> = {
   'spec.endpointName': '<endpoint>',
@@ -495,6 +519,12 @@ const FIELD_LABELS: Readonly<Record<string, string>> = {
   'spec.input.uri': '<input-uri>',
   'spec.input.kind': '--file',
   'spec.output.uri': '--output',
+  'spec.settings.instanceCount': '--instance-count',
+  'spec.settings.miniBatchSize': '--mini-batch-size',
+  'spec.settings.errorThreshold': '--error-threshold',
+  'spec.settings.outputFileName': '--output-file-name',
+  'spec.settings.retrySettings.maxRetries': '--max-retries',
+  'spec.settings.retrySettings.timeout': '--retry-timeout',
   endpointName: '<endpoint>',
   deploymentName: '<deployment>',
   jobName: '<job>',
@@ -554,7 +584,8 @@ export function parseCommand(text: string): ParseResult {
 function quoteToken(token: string): string {
   // Entity-looking text and angle brackets would be decoded as Slack formatting on the way back in.
   const safe = token.replace(/&(?=(amp|lt|gt);)/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  if (safe !== '' && !/[\s"'“”„‘’\\]/.test(safe) && !/^[—–]/.test(safe)) return safe;
+  // A value that looks like a flag ("--x") is read as a value only when quoted.
+  if (safe !== '' && !/[\s"'“”„‘’\\]/.test(safe) && !/^([—–]|--)/.test(safe)) return safe;
   return `"${safe.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
@@ -564,20 +595,32 @@ export function formatCommand(command: Command): string {
   const push = (...tokens: string[]): void => {
     words.push(...tokens.map(quoteToken));
   };
+  /** A flag's name goes out as is; its value is quoted like any other token. */
+  const pushFlag = (name: string, value?: string): void => {
+    words.push(name);
+    if (value !== undefined) push(value);
+  };
   switch (command.verb) {
     case 'help':
       if (command.topic) words.push(GRAMMAR[command.topic].words);
       break;
     case 'deploy':
-      if (command.specFile !== undefined) push('--spec', command.specFile);
+      if (command.specFile !== undefined) pushFlag('--spec', command.specFile);
       break;
     case 'run': {
       const spec = command.spec;
       if (!spec) break;
       push(spec.endpointName, spec.input.uri);
-      if (spec.input.kind === 'UriFile') push('--file');
-      if (spec.output) push('--output', spec.output.uri);
-      if (spec.deploymentName !== undefined) push('--deployment', spec.deploymentName);
+      if (spec.input.kind === 'UriFile') pushFlag('--file');
+      if (spec.output) pushFlag('--output', spec.output.uri);
+      if (spec.deploymentName !== undefined) pushFlag('--deployment', spec.deploymentName);
+      const settings = spec.settings;
+      if (settings?.miniBatchSize !== undefined) pushFlag('--mini-batch-size', String(settings.miniBatchSize));
+      if (settings?.instanceCount !== undefined) pushFlag('--instance-count', String(settings.instanceCount));
+      if (settings?.errorThreshold !== undefined) pushFlag('--error-threshold', String(settings.errorThreshold));
+      if (settings?.retrySettings?.maxRetries !== undefined) pushFlag('--max-retries', String(settings.retrySettings.maxRetries));
+      if (settings?.retrySettings?.timeout !== undefined) pushFlag('--retry-timeout', settings.retrySettings.timeout);
+      if (settings?.outputFileName !== undefined) pushFlag('--output-file-name', settings.outputFileName);
       break;
     }
     case 'status':
@@ -598,8 +641,8 @@ export function formatCommand(command: Command): string {
       break;
     case 'data-register':
       push(command.name, command.uri);
-      if (command.kind === 'UriFile') push('--file');
-      if (command.version !== undefined) push('--version', command.version);
+      if (command.kind === 'UriFile') pushFlag('--file');
+      if (command.version !== undefined) pushFlag('--version', command.version);
       break;
   }
   return words.join(' ');

@@ -3,12 +3,15 @@
 // (batch-score-rest-recipe: instanceCount 1, maxConcurrencyPerInstance 4, miniBatchSize 5,
 // retrySettings {maxRetries 3, timeout PT30S}, errorThreshold 10, loggingLevel info).
 import { z } from 'zod';
+import {
+  errorThresholdSchema,
+  instanceCountSchema,
+  isoDurationSchema,
+  maxConcurrencyPerInstanceSchema,
+  maxRetriesSchema,
+  miniBatchSizeSchema,
+} from './batch-settings';
 import { assetNameSchema, assetVersionSchema, computeNameSchema, deploymentNameSchema, endpointNameSchema } from './naming-rules';
-
-/** ISO 8601 duration as BatchRetrySettings.timeout expects it (PT30S, PT1M30S, P1DT2H). */
-export const isoDurationSchema = z
-  .string()
-  .regex(/^P(?!$)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/, 'must be an ISO 8601 duration such as PT30S or PT2M');
 
 /** BatchLoggingLevel in mfe.json is Info | Warning | Debug; the recipe writes "info", so accept any case. */
 export const loggingLevelSchema = z
@@ -78,17 +81,17 @@ export const deploySpecSchema = z.object({
   scoringScript: z.string().min(1).max(255),
   environment: environmentSourceSchema,
   compute: computeSourceSchema,
-  instanceCount: z.coerce.number().int().min(1).max(1000).default(1),
-  maxConcurrencyPerInstance: z.coerce.number().int().min(1).max(1000).default(4),
-  miniBatchSize: z.coerce.number().int().min(1).max(1_000_000).default(5),
+  instanceCount: instanceCountSchema.default(1),
+  maxConcurrencyPerInstance: maxConcurrencyPerInstanceSchema.default(4),
+  miniBatchSize: miniBatchSizeSchema.default(5),
   retrySettings: z
     .object({
-      maxRetries: z.coerce.number().int().min(0).max(100).default(3),
+      maxRetries: maxRetriesSchema.default(3),
       timeout: isoDurationSchema.default('PT30S'),
     })
     .default({ maxRetries: 3, timeout: 'PT30S' }),
   /** -1 ignores every item failure (mfe.json BatchDeployment.errorThreshold). */
-  errorThreshold: z.coerce.number().int().min(-1).default(10),
+  errorThreshold: errorThresholdSchema.default(10),
   loggingLevel: loggingLevelSchema.default('Info'),
   makeDefault: z.boolean().default(true),
 });

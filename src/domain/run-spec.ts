@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { DataReferenceError, formatDataReference, parseDataReference, pointsAtFile, type DataReference } from './data-reference';
 import { deploymentNameSchema, endpointNameSchema } from './naming-rules';
+import { runSettingsSchema } from './run-settings';
 
 function referenceOrIssue(text: string, ctx: z.RefinementCtx): DataReference | undefined {
   try {
@@ -58,8 +59,18 @@ export const runSpecSchema = z
     deploymentName: deploymentNameSchema.optional(),
     input: z.object({ kind: jobInputKindSchema, uri: dataReferenceUriSchema }),
     output: z.object({ uri: outputFileUriSchema }).optional(),
+    /** Per-job overrides of the deployment's batch settings (src/domain/run-settings.ts). */
+    settings: runSettingsSchema.optional(),
   })
   .superRefine((spec, ctx) => {
+    // An output file URI already names the file; a second name for it is a contradiction, not a choice.
+    if (spec.output && spec.settings?.outputFileName !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['settings', 'outputFileName'],
+        message: 'the output file already names the file; give an output file name only when no output file is given',
+      });
+    }
     // A folder path with a trailing slash given as UriFile fails in the service only after provisioning.
     if (spec.input.kind !== 'UriFile') return;
     let ref: DataReference;

@@ -64,6 +64,7 @@ export function createRunProcessor(ctx: WorkerContext) {
           ...(spec.deploymentName ? { deploymentName: spec.deploymentName } : {}),
           input: { ref: parseDataReference(spec.input.uri), type: spec.input.kind },
           ...(spec.output ? { output: { ref: parseDataReference(spec.output.uri) } } : {}),
+          ...(spec.settings ? { settings: spec.settings } : {}),
         });
         jobName = invoked.jobName;
         scoringUri = invoked.scoringUri;

@@ -117,6 +117,27 @@ it('writes to an explicit output file, and refuses one that already exists befor
   expect(stack.azureml.admin.requestCount({ method: 'POST', path: new RegExp(`/batchEndpoints/${ENDPOINT}/jobs$`) })).toBe(posts);
 });
 
+it("runs a job with its own settings from the slash command, honoured by the service", async () => {
+  const parent = await request(`run ${ENDPOINT} azureml://datastores/workspaceblobstore/paths/${ENDPOINT}/mnist --mini-batch-size 2 --output-file-name digits.csv`);
+  const final = await finalReply(parent);
+  expect(final.text).toContain('completed');
+  const jobName = /paths\/azureml\/([^/]+)\/score/.exec(textOf(final))?.[1];
+  expect(jobName).toBeDefined();
+  const csv = await stack.azureml.admin.readDatastoreFile(`azureml/${jobName}/score/digits.csv`);
+  expect(csv?.toString().trim().split('\n')).toHaveLength(6);
+  const job = await stack.workers!.azureml.jobs.get(jobName!);
+  // Six files in mini-batches of two (the deployment's own size is five).
+  expect(job.properties.properties?.['azureml.miniBatchesTotal']).toBe('3');
+});
+
+it('refuses bad run settings privately, with the flag named, before anything is queued', async () => {
+  const before = parents().length;
+  const res = await stack.driver.slash(`run ${ENDPOINT} azureml://datastores/workspaceblobstore/paths/${ENDPOINT}/mnist --instance-count 0`, { user: requester, channel: STACK_CHANNEL });
+  expect(res.status).toBe(200);
+  expect(JSON.stringify(res.body)).toContain('--instance-count');
+  expect(parents()).toHaveLength(before);
+});
+
 it('reports a failing job with the service message, and an ARM error with its code', async () => {
   await stack.azureml.admin.putDatastoreFile(`${ENDPOINT}/corrupt/0.png`, Buffer.from('CORRUPT 0'));
   stack.azureml.admin.failNextJobs(1, 'the scoring script raised ValueError');

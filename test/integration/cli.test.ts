@@ -113,6 +113,14 @@ describe('batch-score against the sandbox', () => {
     expect(csv?.toString().trim().split('\n')).toHaveLength(2);
   });
 
+  it("runs a job with its own settings: the output file takes the name given", async () => {
+    const run = await cli('run', ENDPOINT, INPUT, '--mini-batch-size', '1', '--output-file-name', 'cli-digits.csv', '--wait', '--json', '--poll-interval', '50ms');
+    expect(run.code).toBe(0);
+    const jobName = jsonOf(run).result?.name as string;
+    const csv = await sandbox.admin.readDatastoreFile(`azureml/${jobName}/score/cli-digits.csv`);
+    expect(csv?.toString().trim().split('\n')).toHaveLength(2);
+  });
+
   it('exits 1 with the service’s reason when the job fails', async () => {
     sandbox.admin.failNextJobs(1, 'The scoring script raised ValueError');
     const run = await cli('run', ENDPOINT, INPUT, '--wait', '--json', '--poll-interval', '50ms');

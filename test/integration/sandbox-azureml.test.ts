@@ -362,6 +362,34 @@ describe('batch scoring jobs', () => {
     expect(failed.body.properties.properties['azureml.miniBatchRetries']).toBe('1');
   });
 
+  it("honours a job's own settings in the invoke body over the deployment's, for that job only", async () => {
+    await sb.admin.putDatastoreFile('corrupt-override/a.png', 'fine-a');
+    await sb.admin.putDatastoreFile('corrupt-override/b.png', 'CORRUPT bytes');
+    // The strict deployment (errorThreshold 0) fails on one bad file; this job tolerates every failure,
+    // cuts mini-batches of one file and names its results file (keys in the SDK's camelCase).
+    const body = JSON.stringify({
+      properties: {
+        inputData: { input_data: { jobInputType: 'UriFolder', uri: 'azureml://datastores/workspaceblobstore/paths/corrupt-override' } },
+        miniBatchSize: 1,
+        errorThreshold: -1,
+        outputFileName: 'digits.csv',
+        compute: { instanceCount: 2 },
+        retrySettings: { maxRetries: 0 },
+      },
+    });
+    const r = await invoke(body, { 'azureml-model-deployment': 'strict' });
+    expect(r.status).toBe(200);
+    const done = await waitForJob(scoringUri, r.body.name);
+    expect(done.body.properties.status).toBe('Completed');
+    expect(done.body.properties.properties['azureml.miniBatchesTotal']).toBe('2');
+    expect(done.body.properties.properties['azureml.miniBatchRetries']).toBe('0');
+    expect((await sb.admin.readDatastoreFile(`azureml/${r.body.name}/score/digits.csv`))?.toString()).toBe(`a.png,${digitOf('fine-a')}\n`);
+
+    const bad = await invoke(JSON.stringify({ properties: { inputData: { i: { jobInputType: 'UriFolder', uri: 'azureml://datastores/workspaceblobstore/paths/corrupt-override' } }, miniBatchSize: 0 } }));
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('miniBatchSize');
+  });
+
   it('writes an explicit output file and fails a job whose output file already exists', async () => {
     const out = 'azureml://datastores/workspaceblobstore/paths/outputs/run1.csv';
     const first = await invoke(scoringBody({ uri: 'azureml://datastores/workspaceblobstore/paths/inputs/mnist' }, out));

@@ -241,6 +241,30 @@ describe('scoring', () => {
     });
   });
 
+  it("sends a job's settings as the data-plane BatchJob names them, and only those given", async () => {
+    const { ctx, sent } = fakeArm((req) =>
+      req.method === 'GET' ? { body: endpointBody('mnist-ep') } : { body: { id: `${WS}/jobs/batchjob-9`, properties: { status: 'NotStarted' } } },
+    );
+    await invokeBatchEndpoint(
+      { ...ctx, containerFor: () => { throw new Error('no output, no datastore access'); } },
+      {
+        endpointName: 'mnist-ep',
+        input: { ref: parseDataReference('azureml://datastores/workspaceblobstore/paths/in/'), type: 'UriFolder' },
+        settings: { instanceCount: 3, miniBatchSize: 1, errorThreshold: -1, outputFileName: 'out.csv', retrySettings: { maxRetries: 5 } },
+      },
+    );
+    expect((sent[1] as { body: unknown }).body).toEqual({
+      properties: {
+        InputData: { input_data: { JobInputType: 'UriFolder', Uri: 'azureml://datastores/workspaceblobstore/paths/in/' } },
+        compute: { instanceCount: 3 },
+        miniBatchSize: 1,
+        errorThreshold: -1,
+        outputFileName: 'out.csv',
+        retrySettings: { maxRetries: 5 },
+      },
+    });
+  });
+
   it('invokes with the ML token scope, no api-version and the deployment header, and names the job', async () => {
     const { ctx, sent } = fakeArm((req) =>
       req.method === 'GET' ? { body: endpointBody('mnist-ep') } : { body: { id: `${WS}/jobs/batchjob-123`, properties: { status: 'NotStarted' } } },

@@ -241,7 +241,9 @@ describe('parseCommand: errors', () => {
 describe('USAGE and helpText', () => {
   it('has a usage line for every verb', () => {
     for (const verb of VERBS) expect(USAGE[verb].length).toBeGreaterThan(0);
-    expect(USAGE.run).toBe('run [<endpoint> <input-uri> [--file] [--output <datastore-file-uri>] [--deployment <deployment>]]');
+    expect(USAGE.run).toBe(
+      'run [<endpoint> <input-uri> [--file] [--output <datastore-file-uri>] [--deployment <deployment>] [--mini-batch-size <n>] [--instance-count <n>] [--error-threshold <n>] [--max-retries <n>] [--retry-timeout <duration>] [--output-file-name <name>]]',
+    );
     expect(USAGE['data-register']).toBe('data register <name> <uri> [--file] [--version <version>]');
   });
 
@@ -293,6 +295,19 @@ const command: fc.Arbitrary<unknown> = fc.oneof(
       deploymentName: fc.option(endpointName, { nil: undefined }),
       input: fc.oneof(fc.record({ kind: fc.constant('UriFolder'), uri: folderUri }), fc.record({ kind: fc.constant('UriFile'), uri: fileUri })),
       output: fc.option(fc.record({ uri: datastoreUri.map((u) => `${u}.csv`) }), { nil: undefined }),
+      settings: fc.option(
+        fc.record(
+          {
+            instanceCount: fc.integer({ min: 1, max: 1000 }),
+            miniBatchSize: fc.integer({ min: 1, max: 1_000_000 }),
+            errorThreshold: fc.integer({ min: -1, max: 100_000 }),
+            outputFileName: fc.stringMatching(/^[a-zA-Z0-9_.-]{1,20}$/).filter((n) => n !== '.' && n !== '..'),
+            retrySettings: fc.record({ maxRetries: fc.integer({ min: 0, max: 100 }), timeout: fc.constantFrom('PT30S', 'PT2M', 'P1DT2H') }, { requiredKeys: ['maxRetries'] }),
+          },
+          { requiredKeys: [] },
+        ).filter((settings) => Object.keys(settings).length > 0),
+        { nil: undefined },
+      ),
     }),
   }),
   fc.record({ verb: fc.constantFrom('status', 'cancel'), jobName }),
@@ -387,3 +402,38 @@ describe('parseCommand properties', () => {
     expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(1000);
   });
 });
+
+describe('run settings in the grammar', () => {
+  it('reads per-job settings as RunSpec.settings, numbers as numbers', () => {
+    const command = ok(`run mnist-batch ${DS} --mini-batch-size 1 --instance-count 2 --error-threshold -1 --max-retries 0 --retry-timeout PT2M --output-file-name scores.csv`);
+    expect(command).toEqual({
+      verb: 'run',
+      spec: {
+        endpointName: 'mnist-batch',
+        input: { kind: 'UriFolder', uri: DS },
+        settings: { miniBatchSize: 1, instanceCount: 2, errorThreshold: -1, outputFileName: 'scores.csv', retrySettings: { maxRetries: 0, timeout: 'PT2M' } },
+      },
+    });
+  });
+
+  it('leaves settings out when none is given, so the deployment decides', () => {
+    expect(ok(`run mnist-batch ${DS}`)).toEqual({ verb: 'run', spec: { endpointName: 'mnist-batch', input: { kind: 'UriFolder', uri: DS } } });
+  });
+
+  it.each([
+    ['--mini-batch-size 0', /^--mini-batch-size: mini-batch size must be at least 1/],
+    ['--instance-count 1.5', /^--instance-count: instance count must be a whole number/],
+    ['--instance-count lots', /^--instance-count: instance count must be a whole number/],
+    ['--error-threshold -2', /^--error-threshold: error threshold must be at least -1/],
+    ['--max-retries 101', /^--max-retries: max retries must be at most 100/],
+    ['--retry-timeout 30s', /^--retry-timeout: must be an ISO 8601 duration/],
+    ['--output-file-name out/p.csv', /^--output-file-name: the output file name must be a name/],
+  ])('refuses %s with the flag named', (flags, message) => {
+    expect(err(`run mnist-batch ${DS} ${flags}`).message).toMatch(message);
+  });
+
+  it('refuses an output file name next to an output file, which already names it', () => {
+    expect(err(`run mnist-batch ${DS} --output ${OUT} --output-file-name p.csv`).message).toMatch(/^--output-file-name: the output file already names the file/);
+  });
+});
+

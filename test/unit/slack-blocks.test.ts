@@ -190,6 +190,24 @@ describe('approval messages', () => {
     expect(all).toContain('`mnist-torch`');
   });
 
+  it("shows a run's own settings, escaped, so the approver sees what the job will override", () => {
+    const subject = {
+      kind: 'run' as const,
+      spec: {
+        endpointName: 'mnist-batch',
+        input: { kind: 'UriFolder' as const, uri: 'azureml://datastores/workspaceblobstore/paths/mnist/' },
+        settings: { miniBatchSize: 2, errorThreshold: -1, outputFileName: '<!channel>*x*.csv' },
+      },
+    };
+    const msg = buildApprovalRequestMessage({ approvalId: 'a1', requesterId: 'UR1', subject, createdAt: NOW, expiresAt: NOW + 1 });
+    expectGood(msg);
+    const all = texts(msg.blocks).map((t) => t.text).join('\n');
+    expect(all).toContain('*Settings for this job*');
+    expect(all).toContain('mini-batch size `2`');
+    expect(all).toContain('error threshold `-1`');
+    expect(all).not.toContain('<!channel>');
+  });
+
   it('asks once more before approving a delete', () => {
     const del = buildApprovalRequestMessage({ approvalId: 'a1', requesterId: 'UR1', subject: subjects[3]![1], createdAt: NOW, expiresAt: NOW + 1 });
     const approve = (del.blocks.find((b) => b.type === 'actions') as unknown as { elements: AnyObject[] }).elements[0]!;

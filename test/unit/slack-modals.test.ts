@@ -284,6 +284,27 @@ describe('run modal', () => {
     });
   });
 
+  it("reads this job's settings, and offers them empty so the deployment's apply", () => {
+    for (const field of [RUN_FIELDS.miniBatchSize, RUN_FIELDS.instanceCount, RUN_FIELDS.errorThreshold, RUN_FIELDS.maxRetries]) {
+      const block = blocksOf(view).find((b) => b.block_id === field)!;
+      expect(block.optional).toBe(true);
+      expect((block.element as AnyObject).initial_value).toBeUndefined();
+    }
+    const result = parseRunSubmission(
+      submit(view, {
+        [RUN_FIELDS.endpoint]: 'mnist-batch',
+        [RUN_FIELDS.inputUri]: input,
+        [RUN_FIELDS.miniBatchSize]: '2',
+        [RUN_FIELDS.errorThreshold]: '-1',
+        [RUN_FIELDS.retryTimeout]: 'PT1M',
+        [RUN_FIELDS.outputFileName]: 'digits.csv',
+      }),
+      view.private_metadata ?? '',
+    );
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    expect(result.spec.settings).toEqual({ miniBatchSize: 2, errorThreshold: -1, outputFileName: 'digits.csv', retrySettings: { timeout: 'PT1M' } });
+  });
+
   const fieldErrors: [string, Record<string, Entry>, string, RegExp][] = [
     ['no endpoint chosen', { [RUN_FIELDS.endpoint]: null }, RUN_FIELDS.endpoint, /endpoint name/],
     ['a deployment of another endpoint', { [RUN_FIELDS.deployment]: 'heart-batch/heart-xgb' }, RUN_FIELDS.deployment, /belongs to endpoint heart-batch/],
@@ -293,6 +314,17 @@ describe('run modal', () => {
     ['an output on a public URL', { [RUN_FIELDS.outputUri]: 'https://example.com/o.csv' }, RUN_FIELDS.outputUri, /file on a datastore/],
     ['an output folder', { [RUN_FIELDS.outputUri]: 'azureml://datastores/ds/paths/out/' }, RUN_FIELDS.outputUri, /must name a file/],
     ['a SAS token in the input', { [RUN_FIELDS.inputUri]: 'https://a.blob.core.windows.net/c/x?sig=SECRET' }, RUN_FIELDS.inputUri, /secret/],
+    ['a mini-batch size of 0', { [RUN_FIELDS.miniBatchSize]: '0' }, RUN_FIELDS.miniBatchSize, /^Mini-batch size must be at least 1/],
+    ['an instance count of 1001', { [RUN_FIELDS.instanceCount]: '1001' }, RUN_FIELDS.instanceCount, /^Instance count must be at most 1000/],
+    ['an error threshold of -5', { [RUN_FIELDS.errorThreshold]: '-5' }, RUN_FIELDS.errorThreshold, /^Error threshold must be at least -1/],
+    ['a timeout that is not a duration', { [RUN_FIELDS.retryTimeout]: '30 seconds' }, RUN_FIELDS.retryTimeout, /ISO 8601 duration/],
+    ['an output file name with a folder', { [RUN_FIELDS.outputFileName]: 'a/b.csv' }, RUN_FIELDS.outputFileName, /without "\/"/],
+    [
+      'an output file name next to an output file',
+      { [RUN_FIELDS.outputUri]: 'azureml://datastores/ds/paths/out/p.csv', [RUN_FIELDS.outputFileName]: 'x.csv' },
+      RUN_FIELDS.outputFileName,
+      /already names the file/,
+    ],
   ];
 
   it.each(fieldErrors)('puts the error for %s on its field', (_what, typed, field, message) => {
@@ -310,7 +342,7 @@ describe('run modal', () => {
     const bare = buildRunModal({ endpoints: [], privateMetadata: metadata });
     expectModalLimits(bare);
     const types = blocksOf(bare).filter((b) => b.type === 'input').map((b) => (b.element as AnyObject).type);
-    expect(types).toEqual(['plain_text_input', 'plain_text_input', 'radio_buttons', 'plain_text_input', 'plain_text_input']);
+    expect(types.slice(0, 5)).toEqual(['plain_text_input', 'plain_text_input', 'radio_buttons', 'plain_text_input', 'plain_text_input']);
     const many = buildRunModal({
       endpoints: Array.from({ length: 500 }, (_, i) => `endpoint-${i}`),
       deploymentsByEndpoint: Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`endpoint-${i}`, ['a-1', 'b-2']])),

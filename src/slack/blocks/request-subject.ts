@@ -6,6 +6,7 @@ import type { Action } from '../../domain/approval-policy';
 import type { Command } from '../../domain/command-grammar';
 import { describeDataReference, parseDataReference } from '../../domain/data-reference';
 import type { DeploySpec } from '../../domain/deploy-spec';
+import { describeRunSettings } from '../../domain/run-settings';
 import type { RunSpec } from '../../domain/run-spec';
 import { code, escapeMrkdwn } from '../mrkdwn';
 
@@ -81,7 +82,15 @@ function runFields(spec: RunSpec): Field[] {
       label: 'Output',
       value: spec.output ? code(spec.output.uri) : "a folder named after the job on the workspace's default datastore",
     },
+    ...runSettingsFields(spec),
   ];
+}
+
+/** The job's own settings, when it overrides the deployment's (an approver sees what will run). */
+function runSettingsFields(spec: RunSpec): Field[] {
+  const settings = describeRunSettings(spec.settings);
+  if (settings.length === 0) return [];
+  return [{ label: 'Settings for this job', value: settings.map((s) => `${escapeMrkdwn(s.label)} ${code(s.value)}`).join('\n') }];
 }
 
 function deployFields(spec: DeploySpec): Field[] {

@@ -3,9 +3,9 @@
 // request it leads to is the REST recipe's InputData/OutputData (see src/domain/run-spec.ts).
 import type { KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import { runSpecSchema, type RunSpec } from '../../domain/run-spec';
-import { section, SLACK_LIMITS } from '../blocks/block-kit';
+import { divider, section, SLACK_LIMITS } from '../blocks/block-kit';
 import { decodeModalMetadata, encodeModalMetadata, type ModalMetadata } from './modal-metadata';
-import { option, radioInput, readValue, selectInput, textInput, viewStateValuesSchema } from './modal-inputs';
+import { integerInput, option, radioInput, readValue, selectInput, textInput, viewStateValuesSchema } from './modal-inputs';
 
 export const RUN_MODAL_CALLBACK_ID = 'run-modal';
 
@@ -15,6 +15,13 @@ export const RUN_FIELDS = {
   inputKind: 'input_kind',
   inputUri: 'input_uri',
   outputUri: 'output_uri',
+  // Per-job overrides of the deployment's settings (src/domain/run-settings.ts); empty keeps its value.
+  miniBatchSize: 'mini_batch_size',
+  instanceCount: 'instance_count',
+  errorThreshold: 'error_threshold',
+  maxRetries: 'max_retries',
+  retryTimeout: 'retry_timeout',
+  outputFileName: 'output_file_name',
 } as const;
 type RunField = (typeof RUN_FIELDS)[keyof typeof RUN_FIELDS];
 
@@ -80,6 +87,28 @@ export function buildRunModal(opts: {
       placeholder: 'azureml://datastores/workspaceblobstore/paths/results/predictions.csv',
       hint: "A new file on a datastore. Leave empty for a folder named after the job on the workspace's default datastore.",
     }),
+    divider(),
+    section("*This job's settings* (optional: empty keeps the deployment's)"),
+    integerInput({ blockId: RUN_FIELDS.miniBatchSize, label: 'Mini-batch size', optional: true, min: 1, initial: d.settings?.miniBatchSize, hint: 'Files per call to run().' }),
+    integerInput({ blockId: RUN_FIELDS.instanceCount, label: 'Instance count', optional: true, min: 1, max: 1000, initial: d.settings?.instanceCount }),
+    integerInput({
+      blockId: RUN_FIELDS.errorThreshold,
+      label: 'Error threshold',
+      optional: true,
+      min: -1,
+      initial: d.settings?.errorThreshold,
+      hint: 'Failed items tolerated before the job fails; -1 ignores all failures.',
+    }),
+    integerInput({ blockId: RUN_FIELDS.maxRetries, label: 'Max retries per mini-batch', optional: true, min: 0, max: 100, initial: d.settings?.retrySettings?.maxRetries }),
+    textInput({ blockId: RUN_FIELDS.retryTimeout, label: 'Mini-batch timeout', optional: true, initial: d.settings?.retrySettings?.timeout, hint: 'An ISO 8601 duration: PT30S, PT5M.' }),
+    textInput({
+      blockId: RUN_FIELDS.outputFileName,
+      label: 'Output file name',
+      optional: true,
+      initial: d.settings?.outputFileName,
+      placeholder: 'predictions.csv',
+      hint: 'Only without an output file above: the name of the results file in the job\'s output folder.',
+    }),
   ];
   return {
     type: 'modal',
@@ -102,6 +131,23 @@ function fieldOf(path: readonly PropertyKey[]): RunField {
   if (top === 'deploymentName') return RUN_FIELDS.deployment;
   if (top === 'input') return sub === 'kind' ? RUN_FIELDS.inputKind : RUN_FIELDS.inputUri;
   if (top === 'output') return RUN_FIELDS.outputUri;
+  if (top === 'settings') {
+    const setting = path.map(String)[path.length - 1];
+    switch (setting) {
+      case 'miniBatchSize':
+        return RUN_FIELDS.miniBatchSize;
+      case 'instanceCount':
+        return RUN_FIELDS.instanceCount;
+      case 'errorThreshold':
+        return RUN_FIELDS.errorThreshold;
+      case 'maxRetries':
+        return RUN_FIELDS.maxRetries;
+      case 'timeout':
+        return RUN_FIELDS.retryTimeout;
+      default:
+        return RUN_FIELDS.outputFileName;
+    }
+  }
   return RUN_FIELDS.endpoint;
 }
 
@@ -127,11 +173,25 @@ export function parseRunSubmission(stateValues: unknown, privateMetadata: string
   const inputUri = readValue(values, RUN_FIELDS.inputUri);
   if (inputUri === '') errors[RUN_FIELDS.inputUri] = 'Give the input: a datastore path, a data asset id or a public https URL.';
   const outputUri = readValue(values, RUN_FIELDS.outputUri);
+  // Text as typed: the shared schemas (src/domain/batch-settings.ts) turn it into numbers or say why not.
+  const given = (field: RunField): string | undefined => readValue(values, field) || undefined;
+  const retrySettings = {
+    ...(given(RUN_FIELDS.maxRetries) !== undefined ? { maxRetries: given(RUN_FIELDS.maxRetries) } : {}),
+    ...(given(RUN_FIELDS.retryTimeout) !== undefined ? { timeout: given(RUN_FIELDS.retryTimeout) } : {}),
+  };
+  const settings = {
+    ...(given(RUN_FIELDS.miniBatchSize) !== undefined ? { miniBatchSize: given(RUN_FIELDS.miniBatchSize) } : {}),
+    ...(given(RUN_FIELDS.instanceCount) !== undefined ? { instanceCount: given(RUN_FIELDS.instanceCount) } : {}),
+    ...(given(RUN_FIELDS.errorThreshold) !== undefined ? { errorThreshold: given(RUN_FIELDS.errorThreshold) } : {}),
+    ...(given(RUN_FIELDS.outputFileName) !== undefined ? { outputFileName: given(RUN_FIELDS.outputFileName) } : {}),
+    ...(Object.keys(retrySettings).length > 0 ? { retrySettings } : {}),
+  };
   const raw = {
     endpointName,
     ...(deploymentName ? { deploymentName } : {}),
     input: { kind: readValue(values, RUN_FIELDS.inputKind) || 'UriFolder', uri: inputUri },
     ...(outputUri ? { output: { uri: outputUri } } : {}),
+    ...(Object.keys(settings).length > 0 ? { settings } : {}),
   };
   const parsed = runSpecSchema.safeParse(raw);
   if (!parsed.success) {
