@@ -21,6 +21,7 @@ import { createNotifyOutbox } from './queue/notify-outbox';
 import { createProducers } from './queue/producers';
 import { createRequestStore } from './queue/request-store';
 import { refuseFutureTimestamps } from './slack/request-freshness';
+import { botClientOptions } from './slack/slack-client';
 
 export const SLASH_COMMAND = '/batch-score';
 
@@ -118,7 +119,7 @@ export async function startBot(config: Config, opts: { logger: Logger; port?: nu
     ...(receiver
       ? { receiver }
       : { socketMode: true, appToken: config.slack.appToken, signingSecret: config.slack.signingSecret, customRoutes }),
-    ...(config.slack.apiUrl ? { clientOptions: { slackApiUrl: config.slack.apiUrl } } : {}),
+    clientOptions: botClientOptions(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
     logger: boltLogger(logger),
   });
 

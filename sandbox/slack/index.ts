@@ -44,6 +44,11 @@ export interface SlackStandInOptions {
   usergroups?: SlackUsergroup[];
   /** chat.postMessage per-channel pacing: 'enforce' answers 429, 'count' only counts breaches. */
   rateLimit?: RateLimitOptions;
+  /**
+   * 'free': a workspace without user groups (a paid-plan feature): usergroups.* answer
+   * plan_upgrade_required (a guess at the exact code, see docs/sandbox-fidelity.md).
+   */
+  plan?: 'free' | 'paid';
   /** Milliseconds since the epoch; inject to test trigger and response_url expiry without waiting. */
   now?: () => number;
 }
@@ -91,6 +96,8 @@ export interface SlackStandIn {
   removeBot(channelId: string): void;
   /** Someone archives the channel. */
   archive(channelId: string): void;
+  /** Someone changes who is in a user group (an admin removes an approver, say). */
+  setUsergroupUsers(groupId: string, users: string[]): void;
   /** A conversation comes to exist: a new channel, a DM between two people, a group DM. */
   addConversation(channel: SlackChannel): WorkspaceChannel;
 
@@ -141,7 +148,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
   const ctx = createStandInContext(workspace, now);
   const rateLimiter = createChannelRateLimiter(opts.rateLimit, now);
   const faults = createFaultPlan();
-  const methods = createWebApiMethods(ctx, rateLimiter);
+  const methods = createWebApiMethods(ctx, rateLimiter, { plan: opts.plan ?? 'paid' });
   const callLog: CallLogEntry[] = [];
   let baseUrl = '';
   const responseUrls = createResponseUrls(ctx, () => baseUrl);
@@ -266,6 +273,11 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     },
     archive: (channelId) => {
       conversation(channelId).isArchived = true;
+    },
+    setUsergroupUsers: (groupId, users) => {
+      const group = workspace.usergroups.get(groupId);
+      if (!group) throw new Error(`no user group ${groupId} in the stand-in's workspace`);
+      group.users = [...users];
     },
     addConversation: (channel) => {
       const parsed = SlackChannelSchema.parse(channel);

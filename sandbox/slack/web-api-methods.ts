@@ -124,7 +124,11 @@ function viewResponse(v: StoredView): ViewResponse {
   } satisfies ViewResponse;
 }
 
-export function createWebApiMethods(ctx: StandInContext, rateLimiter: ChannelRateLimiter): Record<string, MethodHandler> {
+export function createWebApiMethods(
+  ctx: StandInContext,
+  rateLimiter: ChannelRateLimiter,
+  opts: { plan: 'free' | 'paid' } = { plan: 'paid' },
+): Record<string, MethodHandler> {
   const { workspace } = ctx;
 
   // Channel ids, names (with or without '#'), or a user id for a DM, as chat.postMessage accepts.
@@ -380,6 +384,7 @@ export function createWebApiMethods(ctx: StandInContext, rateLimiter: ChannelRat
     },
 
     'usergroups.users.list': (args) => {
+      if (opts.plan === 'free') throw new SlackApiError('plan_upgrade_required');
       const group = workspace.usergroups.get(stringArg(args.usergroup) ?? '');
       if (!group) throw new SlackApiError('no_such_subteam');
       return { ok: true, users: [...group.users] } satisfies UsergroupsUsersListResponse;

@@ -6,7 +6,8 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { APPROVAL_ACTIONS } from '../slack/blocks/approval-request-message';
 import type { BotDeps } from './bot-deps';
 import { decideApproval } from './request-intake';
-import { userGroupIds } from './user-groups';
+import { userGroupFailureReply } from './intake-replies';
+import { UserGroupLookupFailed, userGroupIds } from './user-groups';
 
 export interface ClickReply {
   (text: string): Promise<void>;
@@ -45,6 +46,10 @@ export function registerApprovalActions(app: App, deps: BotDeps): void {
       try {
         await handleApprovalClick(deps, body, approve, reply);
       } catch (err) {
+        if (err instanceof UserGroupLookupFailed) {
+          await reply(userGroupFailureReply(err.reason, 'decided'));
+          return;
+        }
         deps.logger.error({ err, user: body.user.id }, 'could not record the decision');
         await reply(':warning: The decision could not be recorded right now; nothing was started. Please click again in a minute.');
       }

@@ -9,10 +9,10 @@ import type { ModalMetadata } from '../slack/modals/modal-metadata';
 import type { WorkRequest } from '../queue/work-request';
 import type { BotDeps } from './bot-deps';
 import { refusalToReport } from './conversation-access';
-import { unavailableReply } from './intake-replies';
+import { unavailableReply, userGroupFailureReply } from './intake-replies';
 import { requestIdFrom } from './request-id';
 import { submitWork } from './request-intake';
-import { userGroupIds } from './user-groups';
+import { UserGroupLookupFailed, userGroupIds } from './user-groups';
 
 export type ViewAnswer = { response_action: 'errors'; errors: Record<string, string> } | undefined;
 
@@ -55,6 +55,7 @@ export async function handleFormSubmission(deps: BotDeps, body: ViewSubmitAction
     });
     return undefined;
   } catch (err) {
+    if (err instanceof UserGroupLookupFailed) return { response_action: 'errors', errors: { [firstField]: userGroupFailureReply(err.reason, 'started') } };
     deps.logger.error({ err, user: userId }, 'could not take the form');
     return { response_action: 'errors', errors: { [firstField]: unavailableReply() } };
   }

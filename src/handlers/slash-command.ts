@@ -13,10 +13,10 @@ import { buildRunModal } from '../slack/modals/run-modal';
 import type { Requester } from '../queue/payloads';
 import type { BotDeps } from './bot-deps';
 import { refusalToReport } from './conversation-access';
-import { intakeReply, unavailableReply } from './intake-replies';
+import { intakeReply, unavailableReply, userGroupFailureReply } from './intake-replies';
 import { requestIdFrom } from './request-id';
 import { submitWork } from './request-intake';
-import { userGroupIds } from './user-groups';
+import { UserGroupLookupFailed, userGroupIds } from './user-groups';
 
 type Ack = (response?: string | RespondArguments) => Promise<void>;
 
@@ -75,6 +75,9 @@ export async function handleSlashCommand(
     await ack(response);
   };
 
+  // Started now, alongside the user-group look-up: both are Slack round trips inside the 3-second ack.
+  const refusalHere = reportsInConversation(cmd) ? refusalToReport(deps, command.channel_id, actionOf(cmd)) : Promise.resolve(undefined);
+  refusalHere.catch(() => undefined);
   try {
     const groups = await deps.userGroups.groupsOf(command.user_id, userGroupIds([deps.policy.deployers, deps.policy.runners]));
     const allowed = mayRequest(deps.policy, {
@@ -92,8 +95,8 @@ export async function handleSlashCommand(
 
     // Deploys, runs and changes report in a thread of this conversation (and gated ones ask approvers
     // there): refuse them now, in the acknowledgement, if the bot cannot post here.
-    if (reportsInConversation(cmd)) {
-      const refusal = await refusalToReport(deps, command.channel_id, actionOf(cmd));
+    {
+      const refusal = await refusalHere;
       if (refusal) {
         log.info({ verb: cmd.verb }, 'refused a request from a conversation the bot cannot post in');
         await answer(textReply(refusal));
@@ -154,8 +157,12 @@ export async function handleSlashCommand(
       }
     }
   } catch (err) {
-    log.error({ err }, 'could not take the slash command');
     // After the acknowledgement (a modal that would not open) Slack takes no second answer.
+    if (err instanceof UserGroupLookupFailed) {
+      if (!acked) await ack(textReply(userGroupFailureReply(err.reason, 'started')));
+      return;
+    }
+    log.error({ err }, 'could not take the slash command');
     if (!acked) await ack(textReply(unavailableReply()));
   }
 }
