@@ -279,6 +279,14 @@ describe('the Web API stand-in, called by @slack/web-api', () => {
     await expect(client.usergroups.users.list({ usergroup: 'S0NOGROUP1' }).catch(platformError)).resolves.toMatchObject({ code: 'no_such_subteam' });
   });
 
+  test('chat.update without blocks keeps the previous blocks; an empty array removes them', async () => {
+    const posted = await client.chat.postMessage({ channel: 'C0GENERAL01', text: 'Approve?', blocks: approvalBlocks });
+    await client.chat.update({ channel: 'C0GENERAL01', ts: posted.ts ?? '', text: 'Approved' });
+    expect(standIn.message('C0GENERAL01', posted.ts ?? '')).toMatchObject({ text: 'Approved', blocks: expect.arrayContaining([expect.objectContaining({ block_id: 'decide' })]) });
+    await client.chat.update({ channel: 'C0GENERAL01', ts: posted.ts ?? '', text: 'Approved', blocks: [] });
+    expect(standIn.message('C0GENERAL01', posted.ts ?? '')?.blocks).toBeUndefined();
+  });
+
   test('answers from the bot’s point of view where it is not a member, as Slack does', async () => {
     const people = [ALICE, BOB];
     standIn.addConversation({ id: 'G0PRIVATE01', name: 'secret', type: 'private_channel', members: people });
