@@ -17,6 +17,7 @@ import { createApprovalStore } from './queue/approval-store';
 import { createAuditTrail } from './queue/audit-trail';
 import { createRedisConnection } from './queue/connection';
 import { createEndpointDirectory } from './queue/endpoint-directory';
+import { createLockStore } from './queue/lock-store';
 import { createNotifyOutbox } from './queue/notify-outbox';
 import { createProducers } from './queue/producers';
 import { createRequestStore } from './queue/request-store';
@@ -136,6 +137,7 @@ export async function startBot(config: Config, opts: { logger: Logger; port?: nu
     },
     producers,
     endpoints: createEndpointDirectory({ connection, prefix }),
+    locks: createLockStore({ connection, prefix, now }),
     userGroups: createUserGroupResolver({ client: app.client, logger }),
     whereToPost: createConversationAccess({ client: app.client, logger }),
     policy,

@@ -13,6 +13,7 @@ import { createAuditTrail } from './queue/audit-trail';
 import { createRedisConnection } from './queue/connection';
 import { createDeployWorker } from './queue/deploy-worker';
 import { createEndpointDirectory, endpointEntryOf } from './queue/endpoint-directory';
+import { createLockStore } from './queue/lock-store';
 import { createNotifyOutbox } from './queue/notify-outbox';
 import { createNotifyWorker } from './queue/notify-worker';
 import { createOpsWorker, EXPIRE_APPROVALS_JOB } from './queue/ops-worker';
@@ -69,6 +70,7 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
     approvals: createApprovalStore({ connection: producerConnection, prefix, now }),
     producers,
     endpoints: createEndpointDirectory({ connection: producerConnection, prefix }),
+    locks: createLockStore({ connection: producerConnection, prefix, now }),
     watch: { minIntervalMs: config.worker.watchMinIntervalMs, maxIntervalMs: config.worker.watchMaxIntervalMs },
     logger,
     now,

@@ -82,6 +82,10 @@ export async function runCommand(command: Command, deps: CommandRunnerDeps): Pro
       const text = cliHelpText(command.topic);
       return ok({ help: text }, text);
     }
+    case 'lock':
+    case 'unlock':
+      // Locks live with the bot (in its Redis) and are set and lifted in Slack, where the team sees them.
+      throw new CliUsageError(`\`${command.verb}\` works in Slack only: locks are kept by the bot, which this command line does not reach.`, cliUsage(command.verb));
     case 'endpoints': {
       const endpoints = (await az.endpoints.list()).map(summarizeEndpoint);
       return ok({ endpoints }, endpointsTable(endpoints, deps.workspace));

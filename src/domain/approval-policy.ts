@@ -12,6 +12,9 @@ export const ACTIONS = [
   'delete',
   'cancel',
   'data-register',
+  // Freeze and unfreeze changes to an endpoint; never gated by approval (src/domain/endpoint-lock.ts).
+  'lock',
+  'unlock',
   'status',
   'jobs',
   'endpoints',

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { assetNameSchema, assetVersionSchema, deploymentNameSchema, endpointNameSchema, jobNameSchema } from './naming-rules';
 import { dataReferenceUriSchema, jobInputKindSchema, runSpecSchema } from './run-spec';
+import { lockReasonSchema } from './endpoint-lock';
 import { parseDataReference } from './data-reference';
 
 export const VERBS = [
@@ -22,6 +23,8 @@ export const VERBS = [
   'set-default',
   'delete',
   'data-register',
+  'lock',
+  'unlock',
 ] as const;
 export const verbSchema = z.enum(VERBS);
 export type Verb = z.infer<typeof verbSchema>;
@@ -61,6 +64,9 @@ export const commandSchema = z.discriminatedUnion('verb', [
     /** Omitted: the worker picks the next version. */
     version: assetVersionSchema.optional(),
   }),
+  /** Freezes deploy, set-default and delete on the endpoint until an approver unlocks it. */
+  z.object({ verb: z.literal('lock'), endpointName: endpointNameSchema, reason: lockReasonSchema.optional() }),
+  z.object({ verb: z.literal('unlock'), endpointName: endpointNameSchema }),
 ]);
 export type Command = z.output<typeof commandSchema>;
 export type CommandInput = z.input<typeof commandSchema>;
@@ -82,7 +88,8 @@ interface FlagGrammar {
 
 interface VerbGrammar {
   words: string;
-  args: readonly { name: string; optional?: boolean }[];
+  /** `rest`: the last argument takes every remaining word (a free-text reason). */
+  args: readonly { name: string; optional?: boolean; rest?: boolean }[];
   flags: Readonly<Record<string, FlagGrammar>>;
   /** All arguments may be left out together (run: then the modal opens). */
   allOrNothing?: boolean;
@@ -180,6 +187,20 @@ const GRAMMAR: Readonly<Record<Verb, VerbGrammar>> = {
     flags: { file: { describes: 'the data kind' }, version: { value: '<version>', describes: 'the version' } },
     summary: 'Register a folder (or, with --file, a file) as a data asset.',
     example: 'data register mnist-sample https://pipelinedata.blob.core.windows.net/sampledata/mnist --version 1',
+  },
+  lock: {
+    words: 'lock',
+    args: [{ name: '<endpoint>' }, { name: '<reason…>', optional: true, rest: true }],
+    flags: {},
+    summary: 'Freeze deploys, default changes and deletions of an endpoint, with a reason shown on every refusal.',
+    example: 'lock fraud-ep release freeze until Monday',
+  },
+  unlock: {
+    words: 'unlock',
+    args: [{ name: '<endpoint>' }],
+    flags: {},
+    summary: 'Lift the lock on an endpoint (approvers only).',
+    example: 'unlock fraud-ep',
   },
 };
 
@@ -296,6 +317,8 @@ const ALIASES: ReadonlyMap<string, Verb> = new Map(Object.entries({
   '?': 'help',
   usage: 'help',
   job: 'status',
+  freeze: 'lock',
+  unfreeze: 'unlock',
 }) as [string, Verb][]);
 
 /**
@@ -432,7 +455,7 @@ function checkArity(verb: Verb, { positionals, flags }: SplitArgs): ParseError |
     const missing = required.slice(positionals.length).map((a) => a.name);
     return { message: `\`${g.words}\` needs ${missing.join(' and ')}.`, usage };
   }
-  if (positionals.length > g.args.length) {
+  if (positionals.length > g.args.length && !g.args[g.args.length - 1]?.rest) {
     const extra = positionals[g.args.length] ?? '';
     const takes = g.args.length === 0 ? 'no arguments' : `${g.args.length} argument${g.args.length === 1 ? '' : 's'}`;
     return { message: `\`${g.words}\` takes ${takes}, but got an extra \`${shown(extra)}\`.`, usage };
@@ -485,6 +508,10 @@ function rawCommand(verb: Verb, { positionals: p, flags }: SplitArgs): Record<st
       return { verb, endpointName: p[0] };
     case 'set-default':
       return { verb, endpointName: p[0], deploymentName: p[1] };
+    case 'lock':
+      return { verb, endpointName: p[0], ...(p.length > 1 ? { reason: p.slice(1).join(' ') } : {}) };
+    case 'unlock':
+      return { verb, endpointName: p[0] };
     case 'data-register':
       return {
         verb,
@@ -532,6 +559,7 @@ const FIELD_LABELS: Readonly<Record<string, string>> = {
   name: '<name>',
   uri: '<uri>',
   version: '--version',
+  reason: '<reason…>',
 };
 
 function isParseError(value: unknown): value is ParseError {
@@ -638,6 +666,13 @@ export function formatCommand(command: Command): string {
       break;
     case 'set-default':
       push(command.endpointName, command.deploymentName);
+      break;
+    case 'lock':
+      push(command.endpointName);
+      if (command.reason !== undefined) push(command.reason);
+      break;
+    case 'unlock':
+      push(command.endpointName);
       break;
     case 'data-register':
       push(command.name, command.uri);

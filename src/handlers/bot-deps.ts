@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { ApprovalPolicy } from '../domain/approval-policy';
 import type { EndpointDirectory } from '../queue/endpoint-directory';
+import type { LockStore } from '../queue/lock-store';
 import type { Producers } from '../queue/producers';
 import type { IntakeDeps } from './request-intake';
 import type { ConversationAccess } from './conversation-access';
@@ -11,6 +12,8 @@ export interface BotDeps {
   intake: IntakeDeps;
   producers: Producers;
   endpoints: EndpointDirectory;
+  /** Endpoint locks: checked at intake, set and lifted by `lock` / `unlock`. */
+  locks: LockStore;
   userGroups: UserGroupResolver;
   /** Whether the bot can post where a request came from. */
   whereToPost: ConversationAccess;

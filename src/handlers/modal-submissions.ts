@@ -13,6 +13,8 @@ import { unavailableReply, userGroupFailureReply } from './intake-replies';
 import { requestIdFrom } from './request-id';
 import { submitWork } from './request-intake';
 import { UserGroupLookupFailed, userGroupIds } from './user-groups';
+import { isBlockedBy } from '../domain/endpoint-lock';
+import { lockRefusalPlain } from '../slack/blocks/lock-messages';
 
 export type ViewAnswer = { response_action: 'errors'; errors: Record<string, string> } | undefined;
 
@@ -48,6 +50,11 @@ export async function handleFormSubmission(deps: BotDeps, body: ViewSubmitAction
     // Checked when the form was opened too; the bot may have been removed since.
     const refusal = await refusalToReport(deps, parsed.metadata.channelId, action);
     if (refusal) return { response_action: 'errors', errors: { [firstField]: refusal } };
+    if (parsed.work.kind === 'deploy') {
+      // A locked endpoint refuses the deploy on the form itself (plain text: field errors are not mrkdwn).
+      const lock = await deps.locks.get(parsed.work.spec.endpointName);
+      if (isBlockedBy(lock, 'deploy')) return { response_action: 'errors', errors: { [firstField]: lockRefusalPlain(lock, 'deploy') } };
+    }
     await submitWork(deps.intake, {
       requestId: requestIdFrom('view', view.id),
       requester: { userId, teamId, channelId: parsed.metadata.channelId, ...(body.user.name ? { userName: body.user.name } : {}) },

@@ -14,6 +14,8 @@ import type { Requester } from '../queue/payloads';
 import type { BotDeps } from './bot-deps';
 import { refusalToReport } from './conversation-access';
 import { intakeReply, unavailableReply, userGroupFailureReply } from './intake-replies';
+import { handleLockCommand } from './lock-commands';
+import { lockRefusalFor } from '../queue/lock-guard';
 import { requestIdFrom } from './request-id';
 import { submitWork } from './request-intake';
 import { UserGroupLookupFailed, userGroupIds } from './user-groups';
@@ -32,7 +34,7 @@ export function requesterOf(command: SlashCommand): Requester {
   return { userId: command.user_id, teamId: command.team_id, channelId: command.channel_id, userName: command.user_name };
 }
 
-/** Look-ups answer through the response_url and help in the acknowledgement, which work in any conversation. */
+/** Look-ups answer through the response_url, help and locks in the acknowledgement: both work in any conversation. */
 function reportsInConversation(cmd: Command): boolean {
   switch (cmd.verb) {
     case 'help':
@@ -40,6 +42,8 @@ function reportsInConversation(cmd: Command): boolean {
     case 'jobs':
     case 'endpoints':
     case 'show':
+    case 'lock':
+    case 'unlock':
       return false;
     case 'deploy':
       return !cmd.specFile;
@@ -147,9 +151,29 @@ export async function handleSlashCommand(
         await deps.producers.ops({ requestId, requester, command: cmd, responseUrl: command.response_url });
         await answer(textReply(':mag: Looking that up in Azure ML…'));
         return;
-      case 'cancel':
+      case 'lock':
+      case 'unlock': {
+        const answerOf = await handleLockCommand(
+          { policy: deps.policy, locks: deps.locks, audit: deps.intake.audit },
+          { command: cmd, requestId, userId: command.user_id, userGroups: await deps.userGroups.groupsOf(command.user_id, userGroupIds([deps.policy.approvers, deps.policy.deployers])) },
+        );
+        await answer({ response_type: answerOf.visibility, text: answerOf.message.text, blocks: answerOf.message.blocks });
+        return;
+      }
       case 'set-default':
-      case 'delete':
+      case 'delete': {
+        // A locked endpoint refuses at once and privately; nothing is recorded as a request.
+        const refusal = await lockRefusalFor(deps.locks, cmd.verb, cmd.endpointName);
+        if (refusal) {
+          await deps.intake.audit.record({ type: 'denied', requestId, actor: command.user_id, action: cmd.verb, detail: { reason: 'endpoint-locked', endpoint: cmd.endpointName } });
+          await answer(ephemeral(refusal));
+          return;
+        }
+        const outcome = await submitWork(deps.intake, { requestId, requester, work: { kind: 'command', command: cmd } });
+        await answer(textReply(intakeReply(outcome)));
+        return;
+      }
+      case 'cancel':
       case 'data-register': {
         const outcome = await submitWork(deps.intake, { requestId, requester, work: { kind: 'command', command: cmd } });
         await answer(textReply(intakeReply(outcome)));

@@ -16,6 +16,8 @@ export const auditEventTypeSchema = z.enum([
   'succeeded',
   'failed',
   'canceled',
+  'locked',
+  'unlocked',
 ]);
 export type AuditEventType = z.infer<typeof auditEventTypeSchema>;
 

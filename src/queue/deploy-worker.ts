@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { createDeployProgress, deployProgressSchema, type DeployProgress } from '../azureml/deploy-plan';
 import { describeFailure } from './failure-report';
 import { isLastAttempt, isWorthRetrying, parsePayload } from './job-payload';
+import { lockRefusalFor, refuseLockedChange } from './lock-guard';
 import { deployJobSchema, type DeployJob } from './payloads';
 import { QUEUE_NAMES } from './queue-names';
 import { createRequestThread } from './request-thread';
@@ -23,9 +24,18 @@ export function createDeployProcessor(ctx: WorkerContext) {
 
     const approval = await ctx.approvals.get(requestId);
     const subject = { kind: 'deploy' as const, spec };
-    const parent = (status: 'running' | 'succeeded' | 'failed') =>
-      thread.parent(threadMessages.parent({ requestId, requester, subject, status, approval, now: ctx.now() }));
+    const parent = (status: 'running' | 'succeeded' | 'failed', detail?: string) =>
+      thread.parent(threadMessages.parent({ requestId, requester, subject, status, approval, now: ctx.now(), ...(detail ? { detail } : {}) }));
 
+    if (!data.progress) {
+      // Right before the first change: a lock set while this request waited must still stop it. A deploy
+      // already under way (saved progress) finishes; a half-done deploy would be worse than a late one.
+      const refusal = await lockRefusalFor(ctx.locks, 'deploy', spec.endpointName);
+      if (refusal) {
+        await refuseLockedChange(ctx, { requestId, requester, action: 'deploy', endpointName: spec.endpointName, refusal, thread, parentFailed: (detail) => parent('failed', detail) });
+        return {};
+      }
+    }
     if (job.attemptsStarted <= 1 && !data.progress) {
       await ctx.audit.record({ type: 'started', requestId, action: 'deploy' });
     }

@@ -9,6 +9,7 @@ import { threadMessages } from '../slack/thread-messages';
 import { endpointEntryOf } from './endpoint-directory';
 import { describeFailure } from './failure-report';
 import { isLastAttempt, isWorthRetrying, parsePayload } from './job-payload';
+import { lockRefusalFor, refuseLockedChange } from './lock-guard';
 import { opsJobSchema, type OpsJob } from './payloads';
 import { QUEUE_NAMES } from './queue-names';
 import { createRequestThread } from './request-thread';
@@ -103,11 +104,19 @@ export function createOpsProcessor(ctx: WorkerContext) {
     }
 
     const thread = createRequestThread(ctx.outbox, { requestId, channel: requester.channelId });
+    const approval = await ctx.approvals.get(requestId);
+    const parent = (status: 'running' | 'succeeded' | 'failed', detail?: string) =>
+      thread.parent(threadMessages.parent({ requestId, requester, subject: { kind: 'command', command }, status, approval, now: ctx.now(), ...(detail ? { detail } : {}) }));
+    if (command.verb === 'set-default' || command.verb === 'delete') {
+      // Right before applying: a lock set while this request waited for approval must still stop it.
+      const refusal = await lockRefusalFor(ctx.locks, command.verb, command.endpointName);
+      if (refusal) {
+        await refuseLockedChange(ctx, { requestId, requester, action: command.verb, endpointName: command.endpointName, refusal, thread, parentFailed: (detail) => parent('failed', detail) });
+        return { refused: 'endpoint-locked' };
+      }
+    }
     if (job.attemptsStarted <= 1) await ctx.audit.record({ type: 'started', requestId, action: command.verb });
     await ctx.requests.update(requestId, { status: 'running' });
-    const approval = await ctx.approvals.get(requestId);
-    const parent = (status: 'running' | 'succeeded' | 'failed') =>
-      thread.parent(threadMessages.parent({ requestId, requester, subject: { kind: 'command', command }, status, approval, now: ctx.now() }));
     await parent('running');
     try {
       const summary = await applyChange(ctx, command);

@@ -9,6 +9,7 @@ import type { NotifyOutbox } from './notify-outbox';
 import type { Producers } from './producers';
 import type { RequestStore } from './request-store';
 import type { EndpointDirectory } from './endpoint-directory';
+import type { LockStore } from './lock-store';
 
 export interface WatchPacing {
   /** First re-check after invoking, and the floor of every interval. */
@@ -27,6 +28,8 @@ export interface WorkerContext {
   approvals: ApprovalStore;
   producers: Producers;
   endpoints: EndpointDirectory;
+  /** Read right before a deploy, set-default or delete is applied. */
+  locks: LockStore;
   watch: WatchPacing;
   logger: Logger;
   now: () => number;

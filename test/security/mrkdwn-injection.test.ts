@@ -59,11 +59,18 @@ it('renders injected mrkdwn harmless in every message the bot posts', async () =
     `delete ${INJECTIONS[6]}`,
     `jobs --endpoint ${INJECTIONS[2]}`,
     `run inject-ep azureml://datastores/workspaceblobstore/paths/inject/in`,
+    // A lock's reason is echoed in the channel note and in every refusal.
+    `lock inject-ep ${ALL}`,
+    `lock inject-ep ${ALL} again`,
+    `set-default inject-ep mnist-torch`,
+    `delete inject-ep`,
+    `unlock inject-ep`,
   ];
   for (const text of commands) {
     const res = await stack.driver.slash(text, { user: requester, channel: STACK_CHANNEL });
     expect(res.status).toBe(200);
   }
+  expect((await stack.driver.slash('unlock inject-ep', { user: STACK_USERS.approver, channel: STACK_CHANNEL })).status).toBe(200);
   await waitFor(
     async () => {
       const ops = await queues.queue('ops').getJobs(['waiting', 'active', 'delayed']);
@@ -77,6 +84,8 @@ it('renders injected mrkdwn harmless in every message the bot posts', async () =
   expect(said.length).toBeGreaterThan(commands.length);
   // The injections were echoed (so the test saw them), but only in escaped form.
   expect(said.some((t) => t.includes('&lt;!channel&gt;'))).toBe(true);
+  expect(said.some((t) => t.includes('is refused') && t.includes('&lt;!channel&gt;'))).toBe(true);
+  expect(said.some((t) => t.includes('locked `inject-ep`') && t.includes('&lt;!here&gt;'))).toBe(true);
   for (const text of said) {
     for (const live of LIVE) {
       if (live.test(text)) throw new Error(`live mrkdwn ${live} from user text in a bot message:\n${text.slice(0, 2000)}`);

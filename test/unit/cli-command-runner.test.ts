@@ -127,6 +127,15 @@ describe('deploy', () => {
 });
 
 describe('look-ups and changes', () => {
+  it('refuses lock and unlock with a usage error: locks live with the bot, in Slack', async () => {
+    for (const text of ['lock digits release freeze', 'unlock digits']) {
+      const { deps, azureml } = setup();
+      await expect(runCommand(command(text), deps)).rejects.toThrow(CliUsageError);
+      await expect(runCommand(command(text), deps)).rejects.toThrow(/works in Slack only/);
+      expect(azureml.endpoints.get).not.toHaveBeenCalled();
+    }
+  });
+
   it('lists jobs newest first', async () => {
     const list = jest.fn().mockResolvedValue([armJob('old', 'Completed', {}, '2026-01-01T00:00:00Z'), armJob('new', 'Running', {}, '2026-02-01T00:00:00Z')]);
     const outcome = await runCommand(command('jobs'), setup({ jobs: { list } }).deps);

@@ -315,6 +315,8 @@ const command: fc.Arbitrary<unknown> = fc.oneof(
   fc.constant({ verb: 'endpoints' }),
   fc.record({ verb: fc.constantFrom('show', 'delete'), endpointName }),
   fc.record({ verb: fc.constant('set-default'), endpointName, deploymentName: endpointName }),
+  fc.record({ verb: fc.constant('lock'), endpointName, reason: fc.option(fc.string({ minLength: 1, maxLength: 60 }), { nil: undefined }) }),
+  fc.record({ verb: fc.constant('unlock'), endpointName }),
   fc.record({
     verb: fc.constant('data-register'),
     name: assetName,
@@ -434,6 +436,25 @@ describe('run settings in the grammar', () => {
 
   it('refuses an output file name next to an output file, which already names it', () => {
     expect(err(`run mnist-batch ${DS} --output ${OUT} --output-file-name p.csv`).message).toMatch(/^--output-file-name: the output file already names the file/);
+  });
+});
+
+describe('lock and unlock in the grammar', () => {
+  it('reads the rest of the line as the reason, and no reason as none', () => {
+    expect(ok('lock fraud-ep release freeze until Monday')).toEqual({ verb: 'lock', endpointName: 'fraud-ep', reason: 'release freeze until Monday' });
+    expect(ok('lock fraud-ep "incident #42: do not touch"')).toEqual({ verb: 'lock', endpointName: 'fraud-ep', reason: 'incident #42: do not touch' });
+    expect(ok('lock fraud-ep')).toEqual({ verb: 'lock', endpointName: 'fraud-ep' });
+    expect(ok('unlock fraud-ep')).toEqual({ verb: 'unlock', endpointName: 'fraud-ep' });
+  });
+
+  it('refuses a missing endpoint, an extra word after unlock and an over-long reason', () => {
+    expect(err('lock').message).toMatch(/needs <endpoint>/);
+    expect(err('unlock fraud-ep now').message).toMatch(/extra `now`/);
+    expect(err(`lock fraud-ep ${'x'.repeat(301)}`).message).toMatch(/^<reason…>: the reason is longer than 300/);
+  });
+
+  it('suggests lock for freeze', () => {
+    expect(err('freeze fraud-ep').suggestion).toBe('Did you mean `lock`?');
   });
 });
 

@@ -70,6 +70,10 @@ export function subjectTitle(subject: RequestSubject): string {
       return `*Register data* ${code(c.name)}${c.version ? ` version ${code(c.version)}` : ''}`;
     case 'help':
       return '*Help*';
+    case 'lock':
+      return `*Lock* endpoint ${code(c.endpointName)}`;
+    case 'unlock':
+      return `*Unlock* endpoint ${code(c.endpointName)}`;
   }
 }
 
@@ -145,7 +149,10 @@ export function subjectFields(subject: RequestSubject): Field[] {
       return c.endpointName ? [{ label: 'Endpoint', value: code(c.endpointName) }] : [];
     case 'show':
     case 'delete':
+    case 'unlock':
       return [{ label: 'Endpoint', value: code(c.endpointName) }];
+    case 'lock':
+      return [{ label: 'Endpoint', value: code(c.endpointName) }, ...(c.reason ? [{ label: 'Reason', value: escapeMrkdwn(c.reason) }] : [])];
     case 'set-default':
       return [
         { label: 'Endpoint', value: code(c.endpointName) },
