@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { startAzureMlSandbox, type AzureMlSandbox } from '../sandbox/azureml';
-import { startSlackStandIn, type SlackStandIn } from '../sandbox/slack';
+import { startSlackStandIn, type LatencyRange, type SlackStandIn } from '../sandbox/slack';
 import { createSlackDriver, type SlackDriver } from '../sandbox/slack/driver';
 import { getFreePort } from '../sandbox/stack/free-port';
 import { startRedis, type RedisProcess } from '../sandbox/stack/redis';
@@ -47,6 +47,8 @@ export interface EmbeddedStackOptions {
   perChannelIntervalMs?: number;
   redis?: { appendOnly?: boolean };
   slackRateLimit?: 'enforce' | 'count' | 'off';
+  /** Network time on the Slack side: the stand-in's answers and the driver's deliveries (e.g. 100–400 ms). */
+  slackLatency?: LatencyRange;
 }
 
 export interface EmbeddedStack {
@@ -165,7 +167,10 @@ export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<Em
     started.push(() => redis.stop());
     const azureml = await startAzureMlSandbox({ timeScale: opts.timeScale ?? 0.002, ...(opts.cloud ? { cloud: opts.cloud } : {}) });
     started.push(() => azureml.stop());
-    const slack = await startSlackStandIn({ rateLimit: { mode: opts.slackRateLimit ?? 'enforce', perSecond: 1, burst: 3 } });
+    const slack = await startSlackStandIn({
+      rateLimit: { mode: opts.slackRateLimit ?? 'enforce', perSecond: 1, burst: 3 },
+      ...(opts.slackLatency ? { latency: opts.slackLatency } : {}),
+    });
     started.push(() => slack.stop());
     // As after installing the app: someone invites it to the team's channel (/invite @batch-score).
     slack.invite(STACK_CHANNEL);
@@ -205,7 +210,12 @@ export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<Em
       started.push(() => w.close());
     }
 
-    const driver = createSlackDriver({ botUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret, standIn: slack });
+    const driver = createSlackDriver({
+      botUrl: `http://127.0.0.1:${port}/slack/events`,
+      signingSecret,
+      standIn: slack,
+      ...(opts.slackLatency ? { deliveryLatency: opts.slackLatency } : {}),
+    });
     return { redis, azureml, slack, driver, bot, workers, config, env, artifactsRoot, stop: stopAll };
   } catch (err) {
     await stopAll();

@@ -7,6 +7,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { StoredMessage } from './conversation-store';
 import { createFaultPlan, type FaultPlan } from './fault-plan';
+import { createLatency, type LatencyRange } from './latency';
 import { createChannelRateLimiter, type RateLimitOptions } from './rate-limiter';
 import { createResponseUrls, type ResponseUrlSource } from './response-urls';
 import { createStandInContext, type ResponseUrlPost, type StandInEvent } from './stand-in-context';
@@ -27,6 +28,7 @@ import {
 export type { StoredMessage } from './conversation-store';
 export type { FaultAnswer, FaultPlan } from './fault-plan';
 export type { RateLimitOptions } from './rate-limiter';
+export type { LatencyRange } from './latency';
 export type { ResponseUrlSource } from './response-urls';
 export type { ResponseUrlPost, StandInEvent } from './stand-in-context';
 export type { ViewSubmissionOutcome } from './view-response-action';
@@ -49,6 +51,8 @@ export interface SlackStandInOptions {
    * plan_upgrade_required (a guess at the exact code, see docs/sandbox-fidelity.md).
    */
   plan?: 'free' | 'paid';
+  /** Every Web API and response_url answer waits this long first (Slack is across the internet). */
+  latency?: LatencyRange;
   /** Milliseconds since the epoch; inject to test trigger and response_url expiry without waiting. */
   now?: () => number;
 }
@@ -150,11 +154,13 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
   const faults = createFaultPlan();
   const methods = createWebApiMethods(ctx, rateLimiter, { plan: opts.plan ?? 'paid' });
   const callLog: CallLogEntry[] = [];
+  const latency = createLatency(opts.latency);
   let baseUrl = '';
   const responseUrls = createResponseUrls(ctx, () => baseUrl);
 
   const handleApi = async (req: IncomingMessage, res: ServerResponse, method: string) => {
     const raw = await readRawBody(req);
+    await latency.wait();
     const parsed = parseWebApiArgs(req, raw);
     const args = parsed.ok ? parsed.args : {};
     const log = (status: number, error?: string) =>
@@ -196,6 +202,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
 
   const handleResponseUrl = async (req: IncomingMessage, res: ServerResponse, id: string) => {
     const raw = await readRawBody(req);
+    await latency.wait();
     let body: unknown;
     try {
       body = raw.length ? JSON.parse(raw) : {};
