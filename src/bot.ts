@@ -3,7 +3,6 @@
 // validates, acknowledges and enqueues. Health: /healthz (alive) and /readyz (Redis and Slack reachable).
 import { App, HTTPReceiver, LogLevel, type CustomRoute, type Logger as BoltLogger } from '@slack/bolt';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config';
 import { approvalPolicySchema, type ApprovalPolicy } from './domain/approval-policy';
@@ -15,7 +14,7 @@ import { createConversationAccess } from './handlers/conversation-access';
 import { createUserGroupResolver } from './handlers/user-groups';
 import { createApprovalStore } from './queue/approval-store';
 import { createAuditTrail } from './queue/audit-trail';
-import { createRedisConnection } from './queue/connection';
+import { createRedisConnection, type RedisConnection } from './queue/connection';
 import { createEndpointDirectory } from './queue/endpoint-directory';
 import { createLockStore } from './queue/lock-store';
 import { createNotifyOutbox } from './queue/notify-outbox';
@@ -62,7 +61,7 @@ export async function startBot(config: Config, opts: { logger: Logger; port?: nu
   const logger = opts.logger.child({ process: 'bot' });
   const now = opts.now ?? Date.now;
   const prefix = config.redis.queuePrefix;
-  const connection: Redis = createRedisConnection(config.redis.url, { name: 'bsb-bot' });
+  const connection: RedisConnection = createRedisConnection(config.redis, { name: 'bsb-bot' });
   const policy = policyFromConfig(config);
   const producers = createProducers({ connection, prefix, logger });
   const outbox = createNotifyOutbox({ connection, prefix, logger });

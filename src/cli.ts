@@ -17,7 +17,7 @@ import { commandTextOf } from './cli/command-text';
 import { reportError } from './cli/error-report';
 import { EXIT_CODES } from './cli/exit-codes';
 import { splitGlobalFlags, type GlobalFlags } from './cli/global-flags';
-import { createSandboxCredential, parseSandboxConnection, sandboxEnvironment } from './cli/sandbox-connection';
+import { createSandboxCredential, parseSandboxConnection, SandboxConnectionError, sandboxEnvironment } from './cli/sandbox-connection';
 
 /** Following a job: first look after this, growing to the ceiling (src/domain/watch-pacing.ts). */
 const DEFAULT_POLL_INTERVAL_MS = 5_000;
@@ -48,13 +48,24 @@ function helpOutcome(words: readonly string[]): CliOutcome {
   return { command: 'help', exitCode: EXIT_CODES.ok, result: { help: text }, text };
 }
 
+/** The sandbox file's text; a file that cannot be read is a usage problem (exit 2), said in one sentence. */
+async function readSandboxFile(io: CliIo, file: string): Promise<string> {
+  try {
+    return await io.readFile(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a folder' : `cannot be read (${code ?? 'unknown error'})`;
+    throw new SandboxConnectionError(`the sandbox file ${file} ${why}; write the line \`npm run sandbox:azureml\` prints into it and pass that file to --sandbox`);
+  }
+}
+
 async function settingsFor(flags: GlobalFlags, io: CliIo): Promise<{ config: AzureConfig; credential?: TokenCredential }> {
   const sandboxFile = flags.sandbox?.file ?? io.env.BATCH_SCORE_SANDBOX_FILE;
   if (flags.sandbox && !sandboxFile) {
     throw new CliUsageError('--sandbox needs the file holding the sandbox line: --sandbox <file>, or set BATCH_SCORE_SANDBOX_FILE.', '--sandbox <file> <command>');
   }
   if (!sandboxFile) return { config: loadAzureConfig(io.env) };
-  const conn = parseSandboxConnection(await io.readFile(sandboxFile), sandboxFile);
+  const conn = parseSandboxConnection(await readSandboxFile(io, sandboxFile), sandboxFile);
   return { config: loadAzureConfig({ ...io.env, ...sandboxEnvironment(conn) }), credential: createSandboxCredential(conn) };
 }
 

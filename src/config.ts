@@ -12,8 +12,9 @@ export const SECRET_ENV_VARS = [
   'SLACK_SIGNING_SECRET',
   'SLACK_APP_TOKEN',
   'BATCH_SCORE_STORAGE_CONNECTION_STRING',
-  // REDIS_URL may carry a password (redis://:password@host).
+  // REDIS_URL and the cluster's seed nodes may carry a password (redis://:password@host).
   'REDIS_URL',
+  'REDIS_CLUSTER_NODES',
   // Read by @azure/identity's EnvironmentCredential, never by us; listed so logs redact them too.
   'AZURE_CLIENT_SECRET',
   'AZURE_CLIENT_CERTIFICATE_PASSWORD',
@@ -26,6 +27,7 @@ export const SECRET_CONFIG_PATHS = [
   'slack.appToken',
   'azure.storageConnectionString',
   'redis.url',
+  'redis.clusterNodes',
 ] as const;
 
 /** Actions that can be put behind an approval (BATCH_SCORE_APPROVAL_REQUIRED_FOR). */
@@ -126,7 +128,12 @@ const slackEnv = {
 
 const redisEnv = {
   REDIS_URL: withDefault(text(/^rediss?:\/\/\S+$/, 'is not a redis:// or rediss:// URL'), 'redis://127.0.0.1:6379'),
-  BATCH_SCORE_QUEUE_PREFIX: withDefault(text(/^[a-zA-Z0-9_-]{1,32}$/, 'must be 1-32 letters, digits, "_" or "-"'), 'bsb'),
+  REDIS_CLUSTER_NODES: commaList(text(/^rediss?:\/\/[^\s/]+:\d+\/?$/, 'lists something that is not a redis://host:port or rediss://host:port URL')),
+  // Braces make the prefix a Redis Cluster hash tag (src/queue/redis-keys.ts), as BullMQ asks on a cluster.
+  BATCH_SCORE_QUEUE_PREFIX: withDefault(
+    text(/^(?:[a-zA-Z0-9_-]{1,32}|\{[a-zA-Z0-9_-]{1,32}\})$/, 'must be 1-32 letters, digits, "_" or "-", optionally in braces ({bsb})'),
+    'bsb',
+  ),
 };
 
 const userId = text(/^[UW][A-Z0-9]{2,}$/, 'lists something that is not a Slack user id (U…, W…)');
@@ -155,6 +162,9 @@ const workerEnv = {
   LOG_LEVEL: withDefault(z.enum(logLevelSchema.options, { error: `is not a log level; use one of ${logLevelSchema.options.join(', ')}` }), 'info'),
 };
 
+/** Every environment variable the configuration reads, in declaration order (.env.example and the README list them all). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys({ ...azureEnv, ...slackEnv, ...redisEnv, ...approvalEnv, ...workerEnv });
+
 /** How to set each variable: the second half of every problem line. */
 const HINTS: Record<string, string> = {
   AZURE_CLOUD: 'set it to AzureCloud, AzureChinaCloud or AzureUSGovernment (default AzureCloud)',
@@ -176,7 +186,8 @@ const HINTS: Record<string, string> = {
   BATCH_SCORE_ALLOWED_CHANNEL_IDS: 'set it to a comma-separated list of channel ids such as C0123ABCD, or leave it unset',
   PORT: 'set it to the HTTP port for Slack requests, 1-65535 (default 3000)',
   REDIS_URL: 'set it to redis://[:password@]host:port[/db] (default redis://127.0.0.1:6379)',
-  BATCH_SCORE_QUEUE_PREFIX: 'set it to a short key prefix for the queues (default bsb)',
+  REDIS_CLUSTER_NODES: 'set it to a comma-separated list of cluster nodes such as rediss://:password@host:10000, or leave it unset for a single Redis',
+  BATCH_SCORE_QUEUE_PREFIX: 'set it to a short key prefix for the queues, in braces on a Redis Cluster (default bsb; {bsb} on a cluster)',
   BATCH_SCORE_APPROVAL_REQUIRED_FOR: `set it to a comma-separated list of ${approvalActionSchema.options.join(', ')}, or none (default deploy,set-default,delete)`,
   BATCH_SCORE_APPROVERS:
     'set it to a comma-separated list of Slack user ids (U…/W…) and user group ids (S…), or set BATCH_SCORE_APPROVAL_REQUIRED_FOR=none',
@@ -226,11 +237,25 @@ const slackSection = z.object(slackEnv).transform((e) => ({
   port: e.PORT,
 }));
 
-const redisSection = z.object(redisEnv).transform((e) => ({
-  /** Secret: may carry a password. */
-  url: e.REDIS_URL,
-  queuePrefix: e.BATCH_SCORE_QUEUE_PREFIX,
-}));
+const redisSection = z
+  .object(redisEnv)
+  .superRefine((e, ctx) => {
+    // Without a hash tag our multi-key scripts (and BullMQ's) would meet CROSSSLOT errors on a cluster.
+    if (e.REDIS_CLUSTER_NODES.length > 0 && !/^\{.+\}$/.test(e.BATCH_SCORE_QUEUE_PREFIX)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['BATCH_SCORE_QUEUE_PREFIX'],
+        message: `is '${e.BATCH_SCORE_QUEUE_PREFIX}', but on a Redis Cluster (REDIS_CLUSTER_NODES) it must be in braces, e.g. {${e.BATCH_SCORE_QUEUE_PREFIX}}`,
+      });
+    }
+  })
+  .transform((e) => ({
+    /** Secret: may carry a password. Unused when clusterNodes is set. */
+    url: e.REDIS_URL,
+    /** Secret (may carry a password). Non-empty: Redis Cluster, these are the seed nodes. */
+    clusterNodes: e.REDIS_CLUSTER_NODES,
+    queuePrefix: e.BATCH_SCORE_QUEUE_PREFIX,
+  }));
 
 const approvalsSection = z
   .object(approvalEnv)

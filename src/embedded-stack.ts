@@ -13,6 +13,7 @@ import { startSlackStandIn, type LatencyRange, type SlackStandIn } from '../sand
 import { createSlackDriver, type SlackDriver } from '../sandbox/slack/driver';
 import { getFreePort } from '../sandbox/stack/free-port';
 import { startRedis, type RedisProcess } from '../sandbox/stack/redis';
+import { startRedisCluster, type RedisClusterProcess } from '../sandbox/stack/redis-cluster';
 import { startBot, type BotHandle } from './bot';
 import { loadConfig, type Config } from './config';
 import { deploySpecSchema, type DeploySpec, type DeploySpecInput } from './domain/deploy-spec';
@@ -45,14 +46,17 @@ export interface EmbeddedStackOptions {
   /** How soon a dead worker's job is taken over (BullMQ lockDuration). */
   lockDurationMs?: number;
   perChannelIntervalMs?: number;
-  redis?: { appendOnly?: boolean };
+  /** appendOnly: durable across a crash; cluster: a three-master Redis Cluster (always durable), prefix {bsb}. */
+  redis?: { appendOnly?: boolean; cluster?: boolean };
   slackRateLimit?: 'enforce' | 'count' | 'off';
   /** Network time on the Slack side: the stand-in's answers and the driver's deliveries (e.g. 100–400 ms). */
   slackLatency?: LatencyRange;
 }
 
 export interface EmbeddedStack {
+  /** The redis-server; on a cluster, the node that serves the installation's hash slot (all its keys). */
   redis: RedisProcess;
+  redisCluster?: RedisClusterProcess;
   azureml: AzureMlSandbox;
   slack: SlackStandIn;
   driver: SlackDriver;
@@ -163,8 +167,10 @@ export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<Em
     for (const stop of started.reverse()) await stop().catch(() => undefined);
   };
   try {
-    const redis = await startRedis({ ...(opts.redis?.appendOnly ? { appendOnly: true } : {}) });
-    started.push(() => redis.stop());
+    const redisCluster = opts.redis?.cluster ? await startRedisCluster() : undefined;
+    if (redisCluster) started.push(() => redisCluster.stop());
+    const redis = redisCluster ? await redisCluster.nodeFor('{bsb}') : await startRedis({ ...(opts.redis?.appendOnly ? { appendOnly: true } : {}) });
+    if (!redisCluster) started.push(() => redis.stop());
     const azureml = await startAzureMlSandbox({ timeScale: opts.timeScale ?? 0.002, ...(opts.cloud ? { cloud: opts.cloud } : {}) });
     started.push(() => azureml.stop());
     const slack = await startSlackStandIn({
@@ -183,7 +189,9 @@ export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<Em
     const env: Record<string, string> = {
       ...sandboxEnvironment({ azureml, slack, redisUrl: redis.url, signingSecret, port }),
       BATCH_SCORE_ALLOWED_TEAM_IDS: slack.teamId,
-      BATCH_SCORE_QUEUE_PREFIX: 'bsb',
+      // On a cluster the prefix is a hash tag, so every key of the installation shares one slot.
+      BATCH_SCORE_QUEUE_PREFIX: redisCluster ? '{bsb}' : 'bsb',
+      ...(redisCluster ? { REDIS_CLUSTER_NODES: redisCluster.seeds.join(',') } : {}),
       BATCH_SCORE_APPROVAL_REQUIRED_FOR: 'deploy,set-default,delete',
       BATCH_SCORE_ARTIFACTS_ROOT: artifactsRoot,
       BATCH_SCORE_WATCH_MIN_INTERVAL: '200ms',
@@ -216,7 +224,7 @@ export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<Em
       standIn: slack,
       ...(opts.slackLatency ? { deliveryLatency: opts.slackLatency } : {}),
     });
-    return { redis, azureml, slack, driver, bot, workers, config, env, artifactsRoot, stop: stopAll };
+    return { redis, ...(redisCluster ? { redisCluster } : {}), azureml, slack, driver, bot, workers, config, env, artifactsRoot, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

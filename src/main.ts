@@ -11,6 +11,8 @@ import { startBot, type BotHandle } from './bot';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { startWorkers, type WorkersHandle } from './worker';
+import { checkBotToken, SlackTokenRejectedError } from './slack/bot-token-check';
+import { createSlackClient } from './slack/slack-client';
 
 export const RUN_MODES = ['all', 'bot', 'worker'] as const;
 export type RunMode = (typeof RUN_MODES)[number];
@@ -65,6 +67,11 @@ export async function startProcess(mode: RunMode, env: NodeJS.ProcessEnv, logger
     if (bot) await bot.stop();
     if (workers) await workers.close();
   };
+  // A token Slack refuses is a configuration problem: refuse to start (exit 2) before anything runs.
+  const tokenCheck = await checkBotToken(
+    createSlackClient({ token: config.slack.botToken, ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}), logger: log, timeoutMs: 5_000 }),
+  );
+  if (!tokenCheck.ok) log.warn({ slack: tokenCheck.unreachable }, 'Slack did not answer auth.test at start; starting anyway (/readyz reports 503 until it does)');
   try {
     if (mode === 'all' || mode === 'bot') bot = await startBot(config, { logger: log });
     // Signals are handled here, once, for both halves (the worker host's own handler is off).
@@ -92,6 +99,10 @@ async function main(): Promise<void> {
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${describeConfigError(err)}\n`);
+      process.exit(EXIT_CODES.usage);
+    }
+    if (err instanceof SlackTokenRejectedError) {
+      process.stderr.write(`batch-score-bot cannot start: ${err.message}\n`);
       process.exit(EXIT_CODES.usage);
     }
     process.stderr.write(`batch-score-bot failed to start: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -26,6 +26,9 @@ import { startWorkerHost, type WorkerHost } from './queue/worker-host';
 import type { WorkerContext } from './queue/worker-context';
 import { createSlackClient } from './slack/slack-client';
 import { Queue } from 'bullmq';
+import { policyFromConfig } from './bot';
+import { intakeReply } from './handlers/intake-replies';
+import { submitWork, type IntakeDeps } from './handlers/request-intake';
 
 export interface WorkerOptions {
   logger: Logger;
@@ -54,8 +57,8 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
   const logger = opts.logger.child({ process: 'worker' });
   const now = opts.now ?? Date.now;
   const prefix = config.redis.queuePrefix;
-  const connection = createRedisConnection(config.redis.url, { forWorker: true, name: 'bsb-worker' });
-  const producerConnection = createRedisConnection(config.redis.url, { name: 'bsb-worker-producer' });
+  const connection = createRedisConnection(config.redis, { forWorker: true, name: 'bsb-worker' });
+  const producerConnection = createRedisConnection(config.redis, { name: 'bsb-worker-producer' });
   const azureml = createAzureMlFromConfig(config.azure, { logger, credential: opts.credential, artifactsRoot: config.worker.artifactsRoot, poll: opts.poll });
   const producers = createProducers({ connection: producerConnection, prefix, logger });
   const outbox = createNotifyOutbox({ connection: producerConnection, prefix, logger });
@@ -75,6 +78,18 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
     logger,
     now,
   };
+  // A request whose pre-flight check passed is taken here exactly as the bot takes one (approval or queue).
+  const intakeDeps: IntakeDeps = {
+    policy: policyFromConfig(config),
+    approvals: ctx.approvals,
+    audit: ctx.audit,
+    outbox,
+    producers,
+    requests: ctx.requests,
+    logger,
+    now,
+  };
+  ctx.intake = { submit: async (input) => intakeReply(await submitWork(intakeDeps, input)) };
   const lockDurationMs = opts.lockDurationMs ?? config.worker.lockDurationMs;
   const common = { connection, prefix, lockDurationMs };
   const concurrency = config.worker.concurrency;

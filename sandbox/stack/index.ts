@@ -11,3 +11,4 @@ export {
 } from './azurite';
 export { trackChild, stopOnSignals, runningChildCount } from './processes';
 export { StartupTimeoutError } from './wait-for-port';
+export { startRedisCluster, type RedisClusterProcess, type StartRedisClusterOptions } from './redis-cluster';

@@ -28,6 +28,8 @@ export interface StartRedisOptions {
   /** `--appendonly yes --appendfsync always`: every acknowledged write survives a crash. */
   appendOnly?: boolean;
   startTimeoutMs?: number;
+  /** More redis-server options, appended after ours (the cluster launcher's `--cluster-enabled yes …`). */
+  extraArgs?: readonly string[];
 }
 
 export class RedisNotInstalledError extends Error {
@@ -37,17 +39,17 @@ export class RedisNotInstalledError extends Error {
   }
 }
 
-function redisArgs(port: number, dir: string, appendOnly: boolean): string[] {
+function redisArgs(port: number, dir: string, appendOnly: boolean, extraArgs: readonly string[]): string[] {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--maxmemory-policy', 'noeviction'];
   // Logs go to stdout, which we keep only to explain a failed start.
   args.push('--logfile', '', '--daemonize', 'no', '--protected-mode', 'no');
   if (appendOnly) args.push('--appendonly', 'yes', '--appendfsync', 'always', '--save', '');
   else args.push('--appendonly', 'no', '--save', '');
-  return args;
+  return [...args, ...extraArgs];
 }
 
-async function launch(port: number, dir: string, appendOnly: boolean, timeoutMs: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', redisArgs(port, dir, appendOnly), { stdio: ['ignore', 'pipe', 'pipe'] });
+async function launch(port: number, dir: string, appendOnly: boolean, timeoutMs: number, extraArgs: readonly string[]): Promise<ChildProcess> {
+  const child = spawn('redis-server', redisArgs(port, dir, appendOnly, extraArgs), { stdio: ['ignore', 'pipe', 'pipe'] });
   let spawnError: Error | undefined;
   let output = '';
   const keep = (chunk: Buffer): void => {
@@ -96,7 +98,8 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisPro
   const dir = opts.dir ?? mkdtempSync(path.join(os.tmpdir(), 'redis-'));
   const appendOnly = opts.appendOnly ?? false;
   const timeoutMs = opts.startTimeoutMs ?? 10_000;
-  let child = await launch(port, dir, appendOnly, timeoutMs);
+  const extraArgs = opts.extraArgs ?? [];
+  let child = await launch(port, dir, appendOnly, timeoutMs, extraArgs);
 
   const handle: RedisProcess = {
     url: `redis://127.0.0.1:${port}`,
@@ -112,7 +115,7 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisPro
     },
     async restart() {
       await stopChild(child, 'SIGTERM');
-      child = await launch(port, dir, appendOnly, timeoutMs);
+      child = await launch(port, dir, appendOnly, timeoutMs, extraArgs);
       handle.pid = child.pid ?? -1;
     },
   };

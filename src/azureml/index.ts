@@ -17,6 +17,7 @@ import * as datastores from './datastores';
 import { DeployStepError, runDeployPlan, type DeployProgress, type DeployStepEvent } from './deploy-plan';
 import { resolveInsideRoot } from './artifacts-root';
 import { createDeploySteps, type DeployStepsDeps } from './deploy-steps';
+import { assertScoringScriptInFolder, checkDeploySources } from './deploy-sources-check';
 import * as jobs from './jobs';
 import type { LongRunningWaitOptions } from './long-running-resource';
 import * as scoring from './scoring';
@@ -137,6 +138,11 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
             throw new DeployStepError(step, err instanceof Error ? err : new Error(String(err)));
           });
         }
+        if (spec.code.kind === 'upload' && progress.steps.code?.status !== 'done') {
+          await assertScoringScriptInFolder(artifactsRoot, spec.code.localPath, spec.scoringScript).catch((err: unknown) => {
+            throw new DeployStepError('code', err instanceof Error ? err : new Error(String(err)));
+          });
+        }
       };
       const steps = createDeploySteps({
         ...ctx,
@@ -148,6 +154,8 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
       });
       return checkPaths().then(() => runDeployPlan(spec, { steps, signal: options.signal }, progress, onStep));
     },
+    /** What the deploy names that is not there (compute, registered assets, local folders, scoring script). */
+    checkDeploySources: (spec: DeploySpec) => checkDeploySources(ctx, deps.artifactsRoot, spec),
     /** Deletes the endpoint and all its deployments, waiting for the operation. */
     deleteEndpoint: (name: string, o?: LongRunningWaitOptions) => endpoints.deleteBatchEndpointAndWait(ctx, name, o),
   };

@@ -48,14 +48,18 @@ export function terminalText(text: string): string {
   return text.replace(/`([^`]*)`/g, "'$1'");
 }
 
+/** The example deploy spec shipped with the repository (every field, the recipe's mnist values). */
+export const EXAMPLE_DEPLOY_SPEC = 'examples/deploy-spec.json';
+
 export function cliHelpText(topic?: Verb): string {
   if (topic) {
     const h = verbHelp(topic);
-    const lines = [`usage: ${CLI_NAME} ${cliUsage(topic)}`, terminalText(cliSummary(topic)), `example: ${CLI_NAME} ${topic === 'deploy' ? 'deploy --spec deploy.json' : h.example}`];
+    const lines = [`usage: ${CLI_NAME} ${cliUsage(topic)}`, terminalText(cliSummary(topic)), `example: ${CLI_NAME} ${topic === 'deploy' ? `deploy --spec ${EXAMPLE_DEPLOY_SPEC}` : h.example}`];
     if (topic === 'deploy') {
       lines.push(
         'The spec file is a JSON DeploySpecInput (src/domain/deploy-spec.ts); model and code folders to upload are',
         'relative to BATCH_SCORE_ARTIFACTS_ROOT (default ./artifacts). The deploy runs to its end in this process.',
+        `A complete example to copy: ${EXAMPLE_DEPLOY_SPEC} in the repository.`,
       );
     }
     return lines.join('\n');

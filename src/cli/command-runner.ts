@@ -4,6 +4,8 @@
 import type { AzureMlClient } from '../azureml';
 import { createDeployProgress, type DeployStepEvent } from '../azureml/deploy-plan';
 import { jobStatusOf } from '../azureml/scoring';
+import { AzureMlError } from '../azureml/errors';
+import { isNotFoundError } from '../azureml/resource-lookup';
 import type { Command } from '../domain/command-grammar';
 import { parseDataReference } from '../domain/data-reference';
 import type { WatchPacingPolicy } from '../domain/watch-pacing';
@@ -48,9 +50,16 @@ export interface CommandRunnerDeps {
 
 /** The outcome of a job that may have ended badly: exit 1 and the service's reason when it did. */
 function jobOutcome(command: string, job: JobSummary, text: string, extra: Record<string, unknown> = {}): CliOutcome {
-  const exitCode = exitCodeForJobStatus(job.status);
+  const exitCode = exitCodeForJobStatus(job.status, job.itemsFailed);
   const outcome: CliOutcome = { command, exitCode, result: { ...job, ...extra }, text };
-  if (exitCode !== EXIT_CODES.ok) {
+  if (exitCode === EXIT_CODES.completedWithFailedItems) {
+    const total = job.itemsSucceeded === undefined ? undefined : job.itemsSucceeded + (job.itemsFailed ?? 0);
+    outcome.error = {
+      code: 'ItemsFailed',
+      message: `job ${job.name} completed, but ${total === undefined ? job.itemsFailed : `${job.itemsFailed} of ${total}`} items failed`,
+      step: `job ${job.name}`,
+    };
+  } else if (exitCode !== EXIT_CODES.ok) {
     outcome.error = {
       code: job.error?.code ?? (job.status === 'Canceled' ? 'JobCanceled' : 'JobFailed'),
       message: job.error?.message ?? `job ${job.name} ended ${job.status}`,
@@ -59,6 +68,29 @@ function jobOutcome(command: string, job: JobSummary, text: string, extra: Recor
   }
   return outcome;
 }
+
+/**
+ * A 404 from Azure in our words: what is missing and the next useful command. Azure's code, status and
+ * request ids are kept (the CLI prints them in the error's details), its raw message is not.
+ */
+async function orMissing<T>(get: Promise<T>, sentence: string): Promise<T> {
+  try {
+    return await get;
+  } catch (err) {
+    if (!isNotFoundError(err)) throw err;
+    throw new AzureMlError({
+      code: err.code,
+      statusCode: err.statusCode,
+      message: sentence,
+      ...(err.requestId ? { requestId: err.requestId } : {}),
+      ...(err.correlationId ? { correlationId: err.correlationId } : {}),
+      retriable: false,
+    });
+  }
+}
+
+const noEndpoint = (name: string, ws: string): string => `There is no batch endpoint ${name} in workspace ${ws}; \`batch-score endpoints\` lists them.`;
+const noJob = (name: string, ws: string): string => `There is no job ${name} in workspace ${ws}; \`batch-score jobs <endpoint>\` lists an endpoint's jobs.`;
 
 const newestFirst = (a: JobSummary, b: JobSummary): number => (b.createdAt ?? '').localeCompare(a.createdAt ?? '');
 
@@ -91,20 +123,37 @@ export async function runCommand(command: Command, deps: CommandRunnerDeps): Pro
       return ok({ endpoints }, endpointsTable(endpoints, deps.workspace));
     }
     case 'show': {
-      const [endpoint, deployments] = await Promise.all([az.endpoints.get(command.endpointName), az.deployments.list(command.endpointName)]);
+      const [endpoint, deployments] = await Promise.all([
+        orMissing(az.endpoints.get(command.endpointName), noEndpoint(command.endpointName, deps.workspace)),
+        az.deployments.list(command.endpointName).catch((err: unknown) => (isNotFoundError(err) ? [] : Promise.reject(err))),
+      ]);
       const summary = summarizeEndpoint(endpoint);
       const deps_ = deployments.map((d) => summarizeDeployment(d, summary.defaultDeployment));
       return ok({ endpoint: summary, deployments: deps_ }, endpointDetails(summary, deps_));
     }
     case 'jobs': {
+      // An endpoint that does not exist has no jobs either, but "no jobs yet" would be untrue.
+      if (command.endpointName) await orMissing(az.endpoints.get(command.endpointName), noEndpoint(command.endpointName, deps.workspace));
       const jobs = (command.endpointName ? await az.jobs.listForEndpoint(command.endpointName) : await az.jobs.list()).map(summarize).sort(newestFirst);
       return ok({ jobs, ...(command.endpointName ? { endpointName: command.endpointName } : {}) }, jobsTable(jobs, command.endpointName));
     }
     case 'status': {
-      const job = summarize(deps.wait ? await follow(() => az.jobs.get(command.jobName), command.jobName) : await az.jobs.get(command.jobName));
+      const get = () => orMissing(az.jobs.get(command.jobName), noJob(command.jobName, deps.workspace));
+      const job = summarize(deps.wait ? await follow(get, command.jobName) : await get());
       return jobOutcome(command.verb, job, jobDetails(job));
     }
     case 'cancel': {
+      const before = summarize(await orMissing(az.jobs.get(command.jobName), noJob(command.jobName, deps.workspace)));
+      if (before.status === 'Completed' || before.status === 'Failed') {
+        // Nothing to cancel: say how it ended, and do not pretend a cancel was requested.
+        return {
+          command: command.verb,
+          exitCode: EXIT_CODES.failed,
+          result: { ...before, canceled: false },
+          text: jobDetails(before),
+          error: { code: 'JobAlreadyFinished', message: `job ${before.name} had already finished (${before.status}); nothing was canceled`, step: `job ${before.name}` },
+        };
+      }
       await az.jobs.cancelAndWait(command.jobName);
       const job = summarize(deps.wait ? await follow(() => az.jobs.get(command.jobName), command.jobName) : await az.jobs.get(command.jobName));
       // Canceled is what was asked for; a job that finished first is reported as it ended.
@@ -141,6 +190,9 @@ export async function runCommand(command: Command, deps: CommandRunnerDeps): Pro
       );
     }
     case 'delete': {
+      // ARM answers DELETE of a missing endpoint 204 as if it worked: look first (a 404 propagates and
+      // is reported with Azure's code and request id, exit 1).
+      await orMissing(az.endpoints.get(command.endpointName), `${noEndpoint(command.endpointName, deps.workspace)} Nothing was deleted.`);
       await az.deleteEndpoint(command.endpointName);
       return ok({ endpointName: command.endpointName, deleted: true }, `Endpoint ${command.endpointName} and all its deployments are deleted.`);
     }

@@ -12,6 +12,14 @@ export function intakeReply(outcome: IntakeOutcome): string {
   }
 }
 
+/**
+ * The acknowledgement of a request that is checked with Azure first (request-preflight.ts): the
+ * requester hears the verdict privately in a moment — refused with the reason, or taken.
+ */
+export function checkingReply(requestId: string): string {
+  return `:mag: Checking request \`${requestId}\` with Azure ML before anything is asked or started; you will hear here, privately, in a moment.`;
+}
+
 export function unavailableReply(): string {
   return ':warning: The bot could not take this request right now (its queue is unavailable). Nothing was started; please try again in a minute.';
 }

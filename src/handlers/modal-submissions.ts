@@ -1,6 +1,6 @@
 // Deploy and run forms. Bad fields come back inline (`response_action: errors`) and nothing is enqueued;
-// a valid form is taken (approval asked or work queued) before the form is closed, so if the bot cannot
-// take it the user still has the form and is told why.
+// a valid form is handed to its pre-flight check (request-preflight.ts) before the form is closed, so if
+// the bot cannot take it the user still has the form and is told why.
 import type { App, ViewSubmitAction, ViewOutput } from '@slack/bolt';
 import { mayRequest, type Action } from '../domain/approval-policy';
 import { DEPLOY_FIELDS, DEPLOY_MODAL_CALLBACK_ID, parseDeploySubmission } from '../slack/modals/deploy-modal';
@@ -11,7 +11,6 @@ import type { BotDeps } from './bot-deps';
 import { refusalToReport } from './conversation-access';
 import { unavailableReply, userGroupFailureReply } from './intake-replies';
 import { requestIdFrom } from './request-id';
-import { submitWork } from './request-intake';
 import { UserGroupLookupFailed, userGroupIds } from './user-groups';
 import { isBlockedBy } from '../domain/endpoint-lock';
 import { lockRefusalPlain } from '../slack/blocks/lock-messages';
@@ -55,7 +54,9 @@ export async function handleFormSubmission(deps: BotDeps, body: ViewSubmitAction
       const lock = await deps.locks.get(parsed.work.spec.endpointName);
       if (isBlockedBy(lock, 'deploy')) return { response_action: 'errors', errors: { [firstField]: lockRefusalPlain(lock, 'deploy') } };
     }
-    await submitWork(deps.intake, {
+    // Checked with Azure first (cluster, assets, folders, endpoint); the verdict reaches the requester as
+    // an ephemeral message (a form has no response_url).
+    await deps.producers.preflight({
       requestId: requestIdFrom('view', view.id),
       requester: { userId, teamId, channelId: parsed.metadata.channelId, ...(body.user.name ? { userName: body.user.name } : {}) },
       work: parsed.work,

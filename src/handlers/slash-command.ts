@@ -13,7 +13,7 @@ import { buildRunModal } from '../slack/modals/run-modal';
 import type { Requester } from '../queue/payloads';
 import type { BotDeps } from './bot-deps';
 import { refusalToReport } from './conversation-access';
-import { intakeReply, unavailableReply, userGroupFailureReply } from './intake-replies';
+import { checkingReply, intakeReply, unavailableReply, userGroupFailureReply } from './intake-replies';
 import { handleLockCommand } from './lock-commands';
 import { lockRefusalFor } from '../queue/lock-guard';
 import { requestIdFrom } from './request-id';
@@ -140,8 +140,9 @@ export async function handleSlashCommand(
           );
           return;
         }
-        const outcome = await submitWork(deps.intake, { requestId, requester, work: { kind: 'run', spec: cmd.spec } });
-        await answer(textReply(intakeReply(outcome)));
+        // Checked with Azure (the endpoint and deployment exist) before it is queued or an approver asked.
+        const check = await deps.producers.preflight({ requestId, requester, work: { kind: 'run', spec: cmd.spec }, responseUrl: command.response_url });
+        await answer(textReply(check.duplicate ? intakeReply({ kind: 'duplicate', requestId }) : checkingReply(requestId)));
         return;
       }
       case 'status':
@@ -169,11 +170,15 @@ export async function handleSlashCommand(
           await answer(ephemeral(refusal));
           return;
         }
-        const outcome = await submitWork(deps.intake, { requestId, requester, work: { kind: 'command', command: cmd } });
-        await answer(textReply(intakeReply(outcome)));
+        const check = await deps.producers.preflight({ requestId, requester, work: { kind: 'command', command: cmd }, responseUrl: command.response_url });
+        await answer(textReply(check.duplicate ? intakeReply({ kind: 'duplicate', requestId }) : checkingReply(requestId)));
         return;
       }
-      case 'cancel':
+      case 'cancel': {
+        const check = await deps.producers.preflight({ requestId, requester, work: { kind: 'command', command: cmd }, responseUrl: command.response_url });
+        await answer(textReply(check.duplicate ? intakeReply({ kind: 'duplicate', requestId }) : checkingReply(requestId)));
+        return;
+      }
       case 'data-register': {
         const outcome = await submitWork(deps.intake, { requestId, requester, work: { kind: 'command', command: cmd } });
         await answer(textReply(intakeReply(outcome)));

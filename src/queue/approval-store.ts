@@ -7,9 +7,10 @@
 // re-encodes the user's command (Redis' cjson would turn [] into {} and round large numbers).
 // `${prefix}:approvals:pending` is a sorted set of pending ids by expiry.
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection';
 import { z } from 'zod';
 import { requesterSchema } from './payloads';
+import { redisKey } from './redis-keys';
 
 export const approvalStatusSchema = z.enum(['pending', 'approved', 'rejected', 'expired']);
 export type ApprovalStatus = z.infer<typeof approvalStatusSchema>;
@@ -70,7 +71,7 @@ export interface ApprovalStore {
 }
 
 export interface ApprovalStoreDeps {
-  connection: Redis;
+  connection: RedisConnection;
   prefix: string;
   now?: () => number;
 }
@@ -141,8 +142,8 @@ const bodySchema = approvalRequestSchema.pick({
 export function createApprovalStore(deps: ApprovalStoreDeps): ApprovalStore {
   const { connection, prefix } = deps;
   const now = deps.now ?? Date.now;
-  const keyOf = (id: string): string => `${prefix}:approval:${id}`;
-  const pendingKey = `${prefix}:approvals:pending`;
+  const keyOf = (id: string): string => redisKey(prefix, 'approval', id);
+  const pendingKey = redisKey(prefix, 'approvals', 'pending');
 
   async function get(id: string): Promise<ApprovalRequest | undefined> {
     const fields = await connection.hgetall(keyOf(id));

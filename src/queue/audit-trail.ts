@@ -2,8 +2,9 @@
 // appended to Redis streams (XADD) so the record survives bot restarts and is ordered by Redis'
 // stream ids. One stream for everything (capped, newest kept) and one per request, so "what happened
 // to this request" reads only that request's events.
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection';
 import { z } from 'zod';
+import { redisKey } from './redis-keys';
 
 export const auditEventTypeSchema = z.enum([
   'requested',
@@ -45,7 +46,7 @@ export interface AuditTrail {
 }
 
 export interface AuditTrailDeps {
-  connection: Redis;
+  connection: RedisConnection;
   prefix: string;
   now?: () => number;
   /** Approximate cap of the all-requests stream (XADD MAXLEN ~). */
@@ -79,8 +80,8 @@ export function createAuditTrail(deps: AuditTrailDeps): AuditTrail {
   const { connection, prefix } = deps;
   const now = deps.now ?? Date.now;
   const maxEvents = deps.maxEvents ?? 100_000;
-  const allKey = `${prefix}:audit`;
-  const requestKey = (requestId: string): string => `${prefix}:audit:request:${requestId}`;
+  const allKey = redisKey(prefix, 'audit');
+  const requestKey = (requestId: string): string => redisKey(prefix, 'audit', 'request', requestId);
 
   return {
     async record(raw) {

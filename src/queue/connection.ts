@@ -2,7 +2,21 @@
 // must never give up on a command, so they need `maxRetriesPerRequest: null` (BullMQ refuses
 // otherwise; see ../shared/notes/local-stack.md). Producers (the Bolt handlers) must answer Slack
 // within 3 seconds, so their commands fail fast instead of queueing forever while Redis is down.
-import { Redis } from 'ioredis';
+//
+// With seed nodes (REDIS_CLUSTER_NODES) the connection is ioredis' Cluster client: it learns the slot map
+// from the seeds and follows MOVED/ASK redirections. BullMQ accepts either client, and so do our stores:
+// they only run commands and scripts whose keys share one hash slot (src/queue/redis-keys.ts).
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+
+/** A single Redis or a Redis Cluster: everything that talks to Redis takes either. */
+export type RedisConnection = Redis | Cluster;
+
+/** Where Redis is: config.redis (a URL, and seed nodes when it is a cluster). */
+export interface RedisTarget {
+  url: string;
+  /** redis:// or rediss:// URLs of some cluster nodes; non-empty means "this is a Redis Cluster". */
+  clusterNodes?: readonly string[];
+}
 
 export interface RedisConnectionOptions {
   /** A connection for a BullMQ Worker (or anything else that blocks): never fail a command. */
@@ -14,11 +28,40 @@ export interface RedisConnectionOptions {
 /** Commands a producer retries across a reconnect before the caller sees the error. */
 const PRODUCER_RETRIES_PER_REQUEST = 2;
 
-export function createRedisConnection(url: string, opts: RedisConnectionOptions = {}): Redis {
-  return new Redis(url, {
+/** Reconnect with a capped backoff rather than ioredis' unbounded linear one. */
+const reconnectDelay = (times: number): number => Math.min(times * 200, 5_000);
+
+/** A single Redis by URL. */
+export function createRedisConnection(url: string, opts?: RedisConnectionOptions): Redis;
+/** A single Redis, or a Redis Cluster when the target has seed nodes. */
+export function createRedisConnection(target: RedisTarget, opts?: RedisConnectionOptions): RedisConnection;
+export function createRedisConnection(target: string | RedisTarget, opts: RedisConnectionOptions = {}): RedisConnection {
+  const { url, clusterNodes = [] } = typeof target === 'string' ? { url: target } : target;
+  const common: RedisOptions = {
     maxRetriesPerRequest: opts.forWorker ? null : PRODUCER_RETRIES_PER_REQUEST,
     ...(opts.name ? { connectionName: opts.name } : {}),
-    // Reconnect with a capped backoff rather than ioredis' unbounded linear one.
-    retryStrategy: (times) => Math.min(times * 200, 5_000),
-  });
+  };
+  if (clusterNodes.length === 0) return new Redis(url, { ...common, retryStrategy: reconnectDelay });
+
+  const seeds = clusterNodes.map((node) => new URL(node));
+  const first = seeds[0] as URL;
+  return new Cluster(
+    seeds.map((s) => ({ host: s.hostname, port: Number(s.port || 6379) })),
+    {
+      // Every node shares the seeds' credentials and TLS setting (as in Azure's clustered caches).
+      redisOptions: {
+        ...common,
+        ...(first.username ? { username: decodeURIComponent(first.username) } : {}),
+        ...(first.password ? { password: decodeURIComponent(first.password) } : {}),
+        // Nodes announce IP addresses; the certificate names the cache's host, so keep that name for TLS.
+        ...(first.protocol === 'rediss:' ? { tls: { servername: first.hostname } } : {}),
+      },
+      ...(first.protocol === 'rediss:' ? { dnsLookup: (address: string, callback: (err: null, address: string) => void) => callback(null, address) } : {}),
+      clusterRetryStrategy: reconnectDelay,
+      // A node that restarts or a slot that fails over answers CLUSTERDOWN/TRYAGAIN for a moment: wait and retry.
+      retryDelayOnClusterDown: 200,
+      retryDelayOnTryAgain: 200,
+      retryDelayOnFailover: 200,
+    },
+  );
 }

@@ -2,7 +2,7 @@
 // the job after every step change (job.updateData), so a worker that dies mid-way is replaced by one that
 // skips finished steps and resumes an in-flight long-running operation from its saved poller.
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection';
 import { createDeployProgress, deployProgressSchema, type DeployProgress } from '../azureml/deploy-plan';
 import { describeFailure } from './failure-report';
 import { isLastAttempt, isWorthRetrying, parsePayload } from './job-payload';
@@ -80,7 +80,7 @@ export function createDeployProcessor(ctx: WorkerContext) {
   };
 }
 
-export function createDeployWorker(ctx: WorkerContext, deps: { connection: Redis; prefix: string; concurrency?: number; lockDurationMs?: number; autorun?: boolean }): Worker {
+export function createDeployWorker(ctx: WorkerContext, deps: { connection: RedisConnection; prefix: string; concurrency?: number; lockDurationMs?: number; autorun?: boolean }): Worker {
   return new Worker(QUEUE_NAMES.deploy, createDeployProcessor(ctx), {
     connection: deps.connection,
     prefix: deps.prefix,

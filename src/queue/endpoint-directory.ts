@@ -1,9 +1,10 @@
 // The workspace's batch endpoints as the workers last saw them, kept in Redis so the bot can offer them
 // in the run modal without calling Azure inside Slack's 3-second window. Workers refresh it whenever they
 // list, create or delete endpoints; it is a convenience for pickers, never a source of truth.
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection';
 import { z } from 'zod';
 import type { BatchEndpoint } from '../azureml/resources';
+import { redisKey } from './redis-keys';
 
 export const endpointEntrySchema = z.object({
   name: z.string(),
@@ -32,8 +33,8 @@ export interface EndpointDirectory {
   remove(name: string): Promise<void>;
 }
 
-export function createEndpointDirectory(deps: { connection: Redis; prefix: string }): EndpointDirectory {
-  const key = `${deps.prefix}:endpoints`;
+export function createEndpointDirectory(deps: { connection: RedisConnection; prefix: string }): EndpointDirectory {
+  const key = redisKey(deps.prefix, 'endpoints');
   return {
     async list() {
       const all = await deps.connection.hgetall(key);

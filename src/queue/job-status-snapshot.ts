@@ -15,11 +15,12 @@
 //   watched    set of job names being watched: a refresh keeps only those, so the hash stays as small as
 //              the work in flight however long the workspace's job history is
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection';
 import { z } from 'zod';
 import type { Job as ArmJob } from '../azureml/resources';
 import { DEFAULT_RETRY_OPTIONS } from '../azureml/retry-policy';
 import { isAzureMlError } from '../azureml/errors';
+import { redisKey } from './redis-keys';
 
 export const jobSnapshotEntrySchema = z.object({
   status: z.string(),
@@ -56,7 +57,7 @@ export interface JobStatusSnapshot {
 }
 
 export interface JobStatusSnapshotDeps {
-  connection: Redis;
+  connection: RedisConnection;
   prefix: string;
   /** Lists the workspace's jobs (all pages): azureml.jobs.list. */
   listJobs: () => Promise<ArmJob[]>;
@@ -71,7 +72,7 @@ export interface JobStatusSnapshotDeps {
 }
 
 export function snapshotKeys(prefix: string) {
-  const base = `${prefix}:watch-snapshot`;
+  const base = redisKey(prefix, 'watch-snapshot');
   return {
     entries: `${base}:entries`,
     listedAt: `${base}:listed-at`,

@@ -1,8 +1,9 @@
 // Endpoint locks in Redis: one hash, field = the endpoint's lock key (lower case), value = the lock as
 // JSON. HSETNX makes "lock" first-wins when two people lock at once; HDEL makes "unlock" idempotent.
 // The bot reads it at intake and the workers read it again right before applying a change.
-import type { Redis } from 'ioredis';
 import { endpointLockSchema, lockKeyOf, type EndpointLock } from '../domain/endpoint-lock';
+import type { RedisConnection } from './connection';
+import { redisKey } from './redis-keys';
 
 export type LockResult = { ok: true; lock: EndpointLock } | { ok: false; existing: EndpointLock };
 
@@ -22,8 +23,8 @@ if v then redis.call('HDEL', KEYS[1], ARGV[1]) end
 return v
 `;
 
-export function createLockStore(deps: { connection: Redis; prefix: string; now: () => number }): LockStore {
-  const key = `${deps.prefix}:endpoint-locks`;
+export function createLockStore(deps: { connection: RedisConnection; prefix: string; now: () => number }): LockStore {
+  const key = redisKey(deps.prefix, 'endpoint-locks');
   const read = (raw: string | null | undefined): EndpointLock | undefined => {
     if (!raw) return undefined;
     const parsed = endpointLockSchema.safeParse(JSON.parse(raw));

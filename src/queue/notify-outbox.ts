@@ -25,9 +25,10 @@
 // Ephemeral and response_url messages are not part of the thread: each is its own job.
 import type { Logger } from 'pino';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection';
 import { QUEUE_NAMES } from './queue-names';
 import { isThreadOp, notifyEntrySchema, type NotifyEntry, type NotifyEntryInput } from './payloads';
+import { redisKey } from './redis-keys';
 
 /** How long a request's outbox records (delivered keys, thread ts) outlive its last enqueue. */
 export const OUTBOX_TTL_SECONDS = 14 * 24 * 3600;
@@ -36,7 +37,7 @@ export const FLUSH_JOB_NAME = 'flush';
 export const DIRECT_JOB_NAME = 'direct';
 
 export function outboxKeys(prefix: string, requestId: string) {
-  const base = `${prefix}:outbox:${requestId}`;
+  const base = redisKey(prefix, 'outbox', requestId);
   return {
     entries: `${base}:entries`,
     queued: `${base}:queued`,
@@ -52,15 +53,15 @@ export function outboxKeys(prefix: string, requestId: string) {
 export type OutboxKeys = ReturnType<typeof outboxKeys>;
 
 export function pendingRequestsKey(prefix: string): string {
-  return `${prefix}:outbox:pending`;
+  return redisKey(prefix, 'outbox', 'pending');
 }
 
 export function channelGateKey(prefix: string, channel: string): string {
-  return `${prefix}:outbox:channel:${channel}:next-at`;
+  return redisKey(prefix, 'outbox', 'channel', channel, 'next-at');
 }
 
 export function deadLetterKey(prefix: string): string {
-  return `${prefix}:outbox:dead`;
+  return redisKey(prefix, 'outbox', 'dead');
 }
 
 // BullMQ refuses custom ids containing ':' (they look like its old repeatable-job ids) and all-digit
@@ -144,7 +145,7 @@ export interface NotifyOutbox {
 
 export interface NotifyOutboxDeps {
   /** Commands here are short; a producer connection (createRedisConnection without forWorker) is fine. */
-  connection: Redis;
+  connection: RedisConnection;
   /** config.redis.queuePrefix: the BullMQ prefix and the root of the outbox's own keys. */
   prefix: string;
   /** An existing notify queue to add jobs to; otherwise the outbox opens (and closes) its own. */

@@ -11,7 +11,7 @@
 // Retries of Slack failures are counted per entry (a flush job may deliver hundreds of entries), with
 // exponential backoff and jitter; an entry that cannot be delivered is dead-lettered, never dropped.
 import { DelayedError, Worker, type Job, type WorkerOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection';
 import type { Logger } from 'pino';
 import axios, { isAxiosError } from 'axios';
 import { ErrorCode, type ChatPostMessageArguments, type WebClient } from '@slack/web-api';
@@ -41,7 +41,7 @@ export interface NotifyRetryPolicy {
 
 export interface NotifyWorkerDeps {
   /** A worker connection: createRedisConnection(url, { forWorker: true }). */
-  connection: Redis;
+  connection: RedisConnection;
   prefix: string;
   /** createSlackClient(): its own retries are off, because they live here. */
   slack: WebClient;

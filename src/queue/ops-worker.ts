@@ -3,7 +3,7 @@
 // delete, data register) report in the request's thread like deploys and runs. It also sweeps expired
 // approvals, so their messages lose their buttons even if nobody clicks again.
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection';
 import { commandSchema, type Command } from '../domain/command-grammar';
 import { threadMessages } from '../slack/thread-messages';
 import { endpointEntryOf } from './endpoint-directory';
@@ -16,6 +16,11 @@ import { createRequestThread } from './request-thread';
 import type { SlackMessage } from '../slack/blocks/block-kit';
 import { workspaceLinks, type WorkerContext } from './worker-context';
 import { subjectOfApproval } from './work-request';
+import { isTerminalJobStatus } from '../azureml/jobs';
+import { buildMissingTargetMessage } from '../slack/blocks/missing-target-message';
+import { lookUp, missingEndpoint, missingJob } from './request-preflight';
+import { RequestTargetGoneError } from './request-target-gone';
+import { PREFLIGHT_JOB, processPreflight } from './request-preflight';
 
 export const EXPIRE_APPROVALS_JOB = 'expire-approvals';
 
@@ -26,10 +31,17 @@ async function answerLookup(ctx: WorkerContext, command: Lookup): Promise<SlackM
   const az = ctx.azureml;
   switch (command.verb) {
     case 'status': {
-      const job = await az.jobs.get(command.jobName);
+      const found = await lookUp(() => az.jobs.get(command.jobName));
+      if ('missing' in found) return buildMissingTargetMessage(missingJob(command.jobName, found.missing, 'Nothing to show.'));
+      const job = found.found;
       return threadMessages.jobDetails({ job, links: workspaceLinks(ctx), now: ctx.now() });
     }
     case 'jobs': {
+      // A missing endpoint has no jobs either, but "no jobs yet" would be untrue.
+      if (command.endpointName) {
+        const endpoint = await lookUp(() => az.endpoints.get(command.endpointName!));
+        if ('missing' in endpoint) return buildMissingTargetMessage(missingEndpoint(command.endpointName, endpoint.missing, 'Nothing to list.'));
+      }
       const jobs = command.endpointName ? await az.jobs.listForEndpoint(command.endpointName) : await az.jobs.list();
       return threadMessages.jobsList({ jobs, endpointName: command.endpointName });
     }
@@ -39,7 +51,10 @@ async function answerLookup(ctx: WorkerContext, command: Lookup): Promise<SlackM
       return threadMessages.endpointsList({ endpoints });
     }
     case 'show': {
-      const [endpoint, deployments] = await Promise.all([az.endpoints.get(command.endpointName), az.deployments.list(command.endpointName)]);
+      const found = await lookUp(() => az.endpoints.get(command.endpointName));
+      if ('missing' in found) return buildMissingTargetMessage(missingEndpoint(command.endpointName, found.missing, 'Nothing to show.'));
+      const endpoint = found.found;
+      const deployments = await az.deployments.list(command.endpointName);
       await ctx.endpoints.upsert(endpointEntryOf(endpoint, deployments.map((d) => d.name)));
       return threadMessages.endpointDetails({ endpoint, deployments, links: workspaceLinks(ctx) });
     }
@@ -50,9 +65,15 @@ async function answerLookup(ctx: WorkerContext, command: Lookup): Promise<SlackM
 async function applyChange(ctx: WorkerContext, command: Change): Promise<string> {
   const az = ctx.azureml;
   switch (command.verb) {
-    case 'cancel':
+    case 'cancel': {
+      // The job may have ended between the pre-flight check (or the approval) and now: say how it ended.
+      const before = await az.jobs.get(command.jobName);
+      if (isTerminalJobStatus(before.properties.status)) {
+        throw new RequestTargetGoneError('JobAlreadyFinished', `Job ${command.jobName} had already finished (${before.properties.status}); nothing was canceled.`);
+      }
       await az.jobs.cancelAndWait(command.jobName);
-      return `Cancel requested for job ${command.jobName}.`;
+      return `Cancel requested for job ${command.jobName}; its own thread reports when it stops.`;
+    }
     case 'set-default':
       // Fail early with the service's own 404 when the deployment does not exist.
       await az.deployments.get(command.endpointName, command.deploymentName);
@@ -63,6 +84,11 @@ async function applyChange(ctx: WorkerContext, command: Change): Promise<string>
       });
       return `${command.deploymentName} is now the default deployment of ${command.endpointName}.`;
     case 'delete':
+      // ARM answers DELETE of a missing resource with 204 as if it worked; look first, so a gone endpoint
+      // (deleted since the approval was asked) is not reported as deleted.
+      if (!(await az.endpoints.find(command.endpointName))) {
+        throw new RequestTargetGoneError('EndpointNotFound', `There is no batch endpoint ${command.endpointName} (any more); nothing was deleted.`);
+      }
       await az.deleteEndpoint(command.endpointName);
       await ctx.endpoints.remove(command.endpointName);
       return `Endpoint ${command.endpointName} and all its deployments are deleted.`;
@@ -78,6 +104,7 @@ async function applyChange(ctx: WorkerContext, command: Change): Promise<string>
 export function createOpsProcessor(ctx: WorkerContext) {
   return async function processOps(job: Job): Promise<unknown> {
     if (job.name === EXPIRE_APPROVALS_JOB) return expireApprovals(ctx);
+    if (job.name === PREFLIGHT_JOB) return processPreflight(ctx, job);
     const data: OpsJob = parsePayload(opsJobSchema, job);
     const parsed = commandSchema.safeParse(data.command);
     if (!parsed.success) throw new UnrecoverableError(`ops job ${job.id} carries an invalid command`);
@@ -149,7 +176,7 @@ async function expireApprovals(ctx: WorkerContext): Promise<{ expired: number }>
   return { expired: expired.length };
 }
 
-export function createOpsWorker(ctx: WorkerContext, deps: { connection: Redis; prefix: string; concurrency?: number; lockDurationMs?: number; autorun?: boolean }): Worker {
+export function createOpsWorker(ctx: WorkerContext, deps: { connection: RedisConnection; prefix: string; concurrency?: number; lockDurationMs?: number; autorun?: boolean }): Worker {
   return new Worker(QUEUE_NAMES.ops, createOpsProcessor(ctx), {
     connection: deps.connection,
     prefix: deps.prefix,

@@ -2,7 +2,7 @@
 // job's name for watches) so that a Slack retry, a double click or a replayed approval collapses into
 // the job that already exists: BullMQ returns the existing job for a duplicate jobId.
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection';
 import type { Logger } from 'pino';
 import {
   deployJobSchema,
@@ -15,6 +15,7 @@ import {
   type WatchJobInput,
 } from './payloads';
 import { QUEUE_NAMES } from './queue-names';
+import { PREFLIGHT_JOB, preflightJobSchema, type PreflightJobInput } from './request-preflight';
 
 /** Retries for transient failures (Azure 5xx/429 after the client's own retries, Redis hiccups). */
 const WORK_JOB_OPTIONS: JobsOptions = {
@@ -29,6 +30,11 @@ export interface Producers {
   run(job: RunJobInput): Promise<string>;
   ops(job: OpsJobInput, opts?: { delayMs?: number; jobId?: string }): Promise<string>;
   watch(job: WatchJobInput, opts?: { delayMs?: number }): Promise<string>;
+  /**
+   * A request to check with Azure before it is taken (see request-preflight.ts); on the ops queue.
+   * `duplicate` when a check for this request id was already enqueued (a Slack retry or a replay).
+   */
+  preflight(job: PreflightJobInput): Promise<{ jobId: string; duplicate: boolean }>;
   close(): Promise<void>;
 }
 
@@ -41,11 +47,14 @@ export function runJobId(requestId: string): string {
 export function opsJobId(requestId: string): string {
   return `ops-${requestId}`;
 }
+export function preflightJobId(requestId: string): string {
+  return `preflight-${requestId}`;
+}
 export function watchJobId(jobName: string): string {
   return `watch-${jobName}`;
 }
 
-export function createProducers(deps: { connection: Redis; prefix: string; logger?: Logger }): Producers {
+export function createProducers(deps: { connection: RedisConnection; prefix: string; logger?: Logger }): Producers {
   const make = (name: string) => {
     const queue = new Queue(name, { connection: deps.connection, prefix: deps.prefix });
     // Without a listener, a lost Redis connection is printed to the console instead of the log.
@@ -89,6 +98,14 @@ export function createProducers(deps: { connection: Redis; prefix: string; logge
         ...(opts?.delayMs ? { delay: opts.delayMs } : {}),
       });
       return job.id!;
+    },
+    async preflight(input) {
+      const data = preflightJobSchema.parse(input);
+      const jobId = preflightJobId(data.requestId);
+      // BullMQ returns the existing job for a duplicate id without saying so; look first to tell the user.
+      if (await queues.ops.getJob(jobId)) return { jobId, duplicate: true };
+      await queues.ops.add(PREFLIGHT_JOB, data, { ...WORK_JOB_OPTIONS, jobId });
+      return { jobId, duplicate: false };
     },
     async close() {
       await Promise.all(Object.values(queues).map((q) => q.close()));

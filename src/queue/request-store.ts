@@ -5,9 +5,10 @@
 // Per request a hash `${prefix}:request:${id}`: the immutable part as JSON (`body`) and the changing
 // part as fields (`status`, `summary`, `updatedAt`, `jobName`). Recent requests are listed from a
 // sorted set by creation time; job names map to request ids with plain keys.
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection';
 import { z } from 'zod';
 import { requesterSchema, requestIdSchema } from './payloads';
+import { redisKey } from './redis-keys';
 
 export const requestKindSchema = z.enum(['deploy', 'run', 'ops']);
 export type RequestKind = z.infer<typeof requestKindSchema>;
@@ -68,7 +69,7 @@ export interface RequestStore {
 }
 
 export interface RequestStoreDeps {
-  connection: Redis;
+  connection: RedisConnection;
   prefix: string;
   now?: () => number;
   /** How long a request is remembered after its last change; default 30 days. */
@@ -107,9 +108,9 @@ export function createRequestStore(deps: RequestStoreDeps): RequestStore {
   const { connection, prefix } = deps;
   const now = deps.now ?? Date.now;
   const retention = deps.retentionSeconds ?? DEFAULT_RETENTION_SECONDS;
-  const keyOf = (requestId: string): string => `${prefix}:request:${requestId}`;
-  const recentKey = `${prefix}:requests:recent`;
-  const jobKey = (jobName: string): string => `${prefix}:request-by-job:${jobName}`;
+  const keyOf = (requestId: string): string => redisKey(prefix, 'request', requestId);
+  const recentKey = redisKey(prefix, 'requests', 'recent');
+  const jobKey = (jobName: string): string => redisKey(prefix, 'request-by-job', jobName);
 
   async function get(requestId: string): Promise<RequestRecord | undefined> {
     const fields = await connection.hgetall(keyOf(requestId));

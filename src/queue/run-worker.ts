@@ -2,7 +2,7 @@
 // name in the job (so a retry never invokes twice) and hands the waiting to the watch queue, which
 // re-schedules itself instead of holding a worker while the job runs.
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection';
 import { findInvokedJob } from '../azureml/invoked-job';
 import { parseDataReference } from '../domain/data-reference';
 import { threadMessages } from '../slack/thread-messages';
@@ -100,7 +100,7 @@ export function createRunProcessor(ctx: WorkerContext) {
   };
 }
 
-export function createRunWorker(ctx: WorkerContext, deps: { connection: Redis; prefix: string; concurrency?: number; lockDurationMs?: number; autorun?: boolean }): Worker {
+export function createRunWorker(ctx: WorkerContext, deps: { connection: RedisConnection; prefix: string; concurrency?: number; lockDurationMs?: number; autorun?: boolean }): Worker {
   return new Worker(QUEUE_NAMES.run, createRunProcessor(ctx), {
     connection: deps.connection,
     prefix: deps.prefix,

@@ -10,7 +10,7 @@
 // Retry-After. Without a snapshot, every step asks the job itself. Either way the final reply is keyed
 // `reply:final` in the request's outbox, so a step that runs twice cannot reply twice.
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection';
 import { z } from 'zod';
 import { isAzureMlError } from '../azureml/errors';
 import { isTerminalJobStatus } from '../azureml/jobs';
@@ -18,6 +18,7 @@ import { jobStatusSchema } from '../azureml/resources';
 import { jobFailure, jobOutputUri, jobStatusOf, type ScoringJob } from '../azureml/scoring';
 import { nextWatchIntervalMs, snapshotMaxAgeMs } from '../domain/watch-pacing';
 import { threadMessages } from '../slack/thread-messages';
+import { jobItemCounts, type JobItemCounts } from '../azureml/job-item-counts';
 import { describeFailure } from './failure-report';
 import { createJobStatusSnapshot, type JobSnapshotEntry, type JobStatusSnapshot } from './job-status-snapshot';
 import { parsePayload } from './job-payload';
@@ -57,6 +58,16 @@ function observationOfEntry(entry: JobSnapshotEntry): JobObservation {
     ...(entry.outputUri ? { outputUri: entry.outputUri } : {}),
     failure: { ...(entry.errorCode ? { code: entry.errorCode } : {}), ...(entry.errorMessage ? { message: entry.errorMessage } : {}) },
   };
+}
+
+/** Item counts of a completed job: one ARM GET (the status snapshot does not carry them); unknown on error. */
+async function completedItemCounts(ctx: WorkerContext, jobName: string): Promise<JobItemCounts> {
+  try {
+    return jobItemCounts(await ctx.azureml.jobs.get(jobName));
+  } catch (err) {
+    ctx.logger.warn({ jobName, err: describeFailure(err, 'watch') }, 'could not read the item counts of a completed job');
+    return {};
+  }
 }
 
 export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobStatusSnapshot } = {}) {
@@ -112,6 +123,11 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
           return reschedule({ polls: polls + 1 }, { ...nextState, directDueAt: ctx.now() + delayMs }, delayMs);
         }
         const failure = describeFailure(err, 'watch');
+        // The parent must not keep saying "running" when the watch gives up.
+        if (data.spec) {
+          const approval = await ctx.approvals.get(requestId);
+          await thread.parent(threadMessages.parent({ requestId, requester, subject: { kind: 'run', spec: data.spec }, status: 'failed', approval, detail: `job ${jobName}`, now: ctx.now() }));
+        }
         await thread.reply('final', threadMessages.failure({ requester, requestId, what: `Scoring job ${jobName}`, failure, durationMs: ctx.now() - data.startedAt }), { broadcast: true });
         await ctx.requests.update(requestId, { status: 'failed' });
         await ctx.audit.record({ type: 'failed', requestId, action: 'run', detail: { ...failure, jobName } });
@@ -144,12 +160,25 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
       );
     }
     if (status === 'Completed') {
-      await thread.reply(
-        'final',
-        threadMessages.jobSucceeded({ requester, jobName, endpointName: data.endpointName, outputUri: observed.outputUri, durationMs, links: workspaceLinks(ctx) }),
-        { broadcast: true },
-      );
-      await ctx.audit.record({ type: 'succeeded', requestId, action: 'run', detail: { jobName } });
+      const items = await completedItemCounts(ctx, jobName);
+      const message =
+        items.failed !== undefined && items.failed > 0
+          ? threadMessages.jobCompletedWithFailures({
+              requester,
+              jobName,
+              endpointName: data.endpointName,
+              outputUri: observed.outputUri,
+              durationMs,
+              itemsFailed: items.failed,
+              ...(items.succeeded !== undefined ? { itemsSucceeded: items.succeeded } : {}),
+            })
+          : threadMessages.jobSucceeded({ requester, jobName, endpointName: data.endpointName, outputUri: observed.outputUri, durationMs, links: workspaceLinks(ctx) });
+      await thread.reply('final', message, { broadcast: true });
+      await ctx.audit.record({ type: 'succeeded', requestId, action: 'run', detail: { jobName, ...(items.failed !== undefined ? { itemsFailed: items.failed } : {}) } });
+    } else if (status === 'Canceled') {
+      // A cancel is what someone asked for: reported as canceled in the job's own thread, not as a failure.
+      await thread.reply('final', threadMessages.jobCanceled({ requester, jobName, endpointName: data.endpointName, durationMs }), { broadcast: true });
+      await ctx.audit.record({ type: 'canceled', requestId, action: 'run', detail: { jobName } });
     } else {
       const service = observed.failure;
       const failure = { step: 'scoring job', code: service.code ?? (status === 'Canceled' ? 'JobCanceled' : 'JobFailed'), message: service.message ?? `the job ended ${status}` };
@@ -162,7 +191,7 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
 }
 
 export interface WatchWorkerDeps {
-  connection: Redis;
+  connection: RedisConnection;
   prefix: string;
   concurrency?: number;
   lockDurationMs?: number;

@@ -9,6 +9,7 @@ import type { NotifyOutbox } from './notify-outbox';
 import type { Producers } from './producers';
 import type { RequestStore } from './request-store';
 import type { EndpointDirectory } from './endpoint-directory';
+import type { RequestIntake } from './request-preflight';
 import type { LockStore } from './lock-store';
 
 export interface WatchPacing {
@@ -33,6 +34,8 @@ export interface WorkerContext {
   watch: WatchPacing;
   logger: Logger;
   now: () => number;
+  /** Takes a request once its pre-flight check passed (asks for approval or queues the work). */
+  intake?: RequestIntake;
 }
 
 export function workspaceLinks(ctx: Pick<WorkerContext, 'cloud' | 'workspace'>): { studioUrl: string; workspace: WorkspaceCoordinates } {

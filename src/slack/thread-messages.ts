@@ -10,6 +10,7 @@ import { buildDeployChecklistMessage, type ChecklistStep } from './blocks/deploy
 import { buildEndpointDetailsMessage, buildEndpointsListMessage } from './blocks/endpoint-messages';
 import { buildDeploySucceededMessage, buildJobSucceededMessage, buildRequestFailedMessage } from './blocks/final-reply-messages';
 import { buildJobStatusLineMessage, buildJobStatusMessage } from './blocks/job-status-message';
+import { buildJobCanceledMessage, buildJobCompletedWithFailuresMessage } from './blocks/job-outcome-messages';
 import { buildJobsListMessage } from './blocks/jobs-list-message';
 import { buildRequestParentMessage, type RequestStatus } from './blocks/request-parent-message';
 import type { RequestSubject } from './blocks/request-subject';
@@ -140,6 +141,22 @@ export const threadMessages = {
       endpointName: view.endpointName,
       outputLocation: view.outputUri ?? 'the job folder on the workspace default datastore',
       studioUrl: studioJobLink(view.links, view.jobName),
+      durationMs: view.durationMs,
+    });
+  },
+
+  jobCanceled(view: { requester: Requester; jobName: string; endpointName: string; durationMs: number }): SlackMessage {
+    return buildJobCanceledMessage({ requesterId: view.requester.userId, jobName: view.jobName, endpointName: view.endpointName, durationMs: view.durationMs });
+  },
+
+  jobCompletedWithFailures(view: { requester: Requester; jobName: string; endpointName: string; outputUri?: string; durationMs: number; itemsFailed: number; itemsSucceeded?: number }): SlackMessage {
+    return buildJobCompletedWithFailuresMessage({
+      requesterId: view.requester.userId,
+      jobName: view.jobName,
+      endpointName: view.endpointName,
+      itemsFailed: view.itemsFailed,
+      ...(view.itemsSucceeded !== undefined ? { itemsSucceeded: view.itemsSucceeded } : {}),
+      outputLocation: view.outputUri ?? 'the job folder on the workspace default datastore',
       durationMs: view.durationMs,
     });
   },

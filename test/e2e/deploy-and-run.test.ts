@@ -58,7 +58,7 @@ it('runs a job on a datastore folder and replies with the output location', asyn
     user: requester,
     channel: STACK_CHANNEL,
   });
-  expect(JSON.stringify(res.body)).toContain('queued');
+  expect(JSON.stringify(res.body)).toContain('Checking request');
   const parent = await stack.driver.waitFor(() => parentWith('Run* a batch scoring job on `mnist-e2e`'), { what: 'the run request' });
   const final = await waitForFinalReply(parent, 'the job reply');
   expect(final.text).toContain('completed');

@@ -1,7 +1,8 @@
 // The `batch-score` CLI as a user runs it: a child process (tsx src/cli.ts) pointed at an in-process Azure
 // ML sandbox through --sandbox <file>, the JSON line `npm run sandbox:azureml` prints. Deploys from a
 // spec file with local model and code folders, scores a datastore folder, and checks what scripts rely
-// on: tables, the --json document and the exit codes (0 ok, 1 failed operation, 2 usage error).
+// on: tables, the --json document and the exit codes (0 ok, 1 failed operation, 2 usage error, 3 a job
+// completed with failed items).
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -145,6 +146,39 @@ describe('batch-score against the sandbox', () => {
     expect(run.stderr).toMatch(/^usage: batch-score /m);
     expect(run.stderr).toMatch(/^\s+batch-score status <job>$/m);
     expect(run.stderr).toContain("Did you mean 'status'?");
+  });
+
+  it('exits 3 when a job completed but some of its items failed, and says how many', async () => {
+    await Promise.all([sandbox.admin.putDatastoreFile('cli-inputs/mixed/0.png', 'CORRUPT'), sandbox.admin.putDatastoreFile('cli-inputs/mixed/1.png', 'fine')]);
+    const run = await cli('run', ENDPOINT, 'azureml://datastores/workspaceblobstore/paths/cli-inputs/mixed/', '--wait', '--poll-interval', '50ms');
+    expect(run.code).toBe(3);
+    expect(run.stdout).toMatch(/Status:\s+Completed/);
+    expect(run.stderr).toContain('completed, but 1 of 2 items failed');
+  });
+
+  it('says in our words that a job or an endpoint is not there, keeping Azure’s code and request id', async () => {
+    const [status, jobs, del] = await Promise.all([cli('status', '12345'), cli('jobs', 'nosuch-ep'), cli('delete', 'nosuch-ep')]);
+    for (const run of [status, jobs, del]) {
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/error: \w*NotFound\w*: There is no /);
+      expect(run.stderr).toMatch(/request id [\w-]+/);
+      expect(run.stderr).not.toContain('aka.ms');
+    }
+    expect(status.stderr).toContain('There is no job 12345');
+    expect(jobs.stderr).toContain('There is no batch endpoint nosuch-ep');
+    expect(del.stderr).toContain('Nothing was deleted.');
+    expect(del.stdout).not.toContain('deleted');
+  });
+
+  it('exits 2 with one clear sentence when the --sandbox file is missing', async () => {
+    const run = await new Promise<CliRun>((resolve) => {
+      execFile(TSX, [CLI, '--sandbox', path.join(workDir, 'no-such-file.json'), 'endpoints'], { cwd: workDir, env: { PATH: process.env.PATH ?? '', HOME: workDir }, timeout: 30_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+      );
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/no-such-file\.json does not exist/);
+    expect(run.stderr).not.toContain('ENOENT');
   });
 
   it('deletes the endpoint, after which the workspace lists none again', async () => {

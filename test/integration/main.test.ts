@@ -81,6 +81,17 @@ describe('src/main.ts', () => {
     expect(child.stdout()).toBe('');
   });
 
+  it('refuses a bot token Slack rejects with exit code 2 and one sentence, before anything starts', async () => {
+    const port = await getFreePort();
+    const child = main(['all'], { ...productionEnv(port), SLACK_BOT_TOKEN: 'xoxb-not-the-right-token' });
+    expect((await child.exited).code).toBe(2);
+    const stderr = child.stderr().trim();
+    expect(stderr.split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/^batch-score-bot cannot start: Slack refused SLACK_BOT_TOKEN \(auth\.test answered invalid_auth\)/);
+    expect(stderr).not.toContain('xoxb-not-the-right-token');
+    expect(stderr).not.toMatch(/^\s+at /m);
+  });
+
   it('refuses an unknown run mode with exit code 2 and the usage', async () => {
     const child = main(['workers'], {});
     expect((await child.exited).code).toBe(2);

@@ -43,7 +43,7 @@ async function finalReplyOf(parent: { ts: string }): Promise<string> {
 async function runOn(endpoint: string, files: number): Promise<{ ts: string }> {
   for (let i = 0; i < files; i++) await stack.azureml.admin.putDatastoreFile(`${endpoint}/in/${i}.png`, Buffer.from(`digit-${i}`));
   const res = await stack.driver.slash(`run ${endpoint} azureml://datastores/workspaceblobstore/paths/${endpoint}/in`, { user: STACK_USERS.requester, channel: STACK_CHANNEL });
-  expect(JSON.stringify(res.body)).toContain('queued');
+  expect(JSON.stringify(res.body)).toContain('Checking request');
   return waitFor(() => threads.parentWith(`Run* a batch scoring job on \`${endpoint}\``), { what: 'the run request' });
 }
 
@@ -101,16 +101,21 @@ async function freshWorkerAndEndpoint(endpoint: string): Promise<void> {
 // the credential for a fresh token nor retries, as the Azure SDK's bearer-token policy does on a 401
 // challenge; and DefaultAzureCredential keeps serving its cached token until it nears expiry. So every
 // call fails until the worker restarts. This test pins down what the user sees meanwhile.
-it("reports tokens that expired before a run in the thread, with the service's error code", async () => {
+it("reports tokens that expired before a run to the requester privately, with the service's error code, and starts nothing", async () => {
   await freshWorkerAndEndpoint('tokens-expire');
   stack.azureml.admin.expireAllTokens();
-  const run = await runOn('tokens-expire', 3);
-  const final = await finalReplyOf(run);
-  figures.tokenExpiryOutcome = final.split('\n')[0];
-  expect(final).toMatch(/^:x:/);
-  expect(final).toContain('ExpiredAuthenticationToken');
+  const posted = stack.slack.messages(STACK_CHANNEL).filter((m) => !m.ephemeralTo).length;
+  await stack.driver.slash('run tokens-expire azureml://datastores/workspaceblobstore/paths/tokens-expire/in', { user: STACK_USERS.requester, channel: STACK_CHANNEL });
+  // The check before anything is queued (src/queue/request-preflight.ts) is the first call that meets the 401.
+  const answer = await waitFor(
+    () => stack.slack.ephemerals(STACK_CHANNEL, STACK_USERS.requester).find((m) => `${m.text}${JSON.stringify(m.blocks ?? [])}`.includes('ExpiredAuthenticationToken')),
+    { what: 'the private answer', timeoutMs: 30_000 },
+  );
+  figures.tokenExpiryOutcome = answer.text.split('\n')[0];
+  expect(answer.text).toMatch(/^:x:/);
+  expect(answer.text).toContain('nothing was asked or started');
   await waitForQuiet(queues);
-  expect(threads.finalReplies(run as never)).toHaveLength(1);
+  expect(stack.slack.messages(STACK_CHANNEL).filter((m) => !m.ephemeralTo).length).toBe(posted);
   // Refused by Azure before any job existed: nothing was started behind the user's back.
   expect(stack.azureml.admin.listJobs().filter((j) => (j.properties as { experimentName?: string }).experimentName === 'tokens-expire')).toEqual([]);
 });

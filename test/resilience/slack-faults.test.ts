@@ -36,7 +36,7 @@ it('delivers every notification once and in order after 429s with Retry-After an
   const requests = 3;
   for (let i = 0; i < requests; i++) {
     const res = await stack.driver.slash(`run slack-faults azureml://datastores/workspaceblobstore/paths/slack-faults/in`, { user: STACK_USERS.requester, channel: STACK_CHANNEL });
-    expect(JSON.stringify(res.body)).toContain('queued');
+    expect(JSON.stringify(res.body)).toContain('Checking request');
   }
   const parents = await waitFor(
     () => {

@@ -109,7 +109,7 @@ describe('a worker killed while watching a scoring job', () => {
 
     const started = Date.now();
     const res = await stack.driver.slash(`run ${endpoint} azureml://datastores/workspaceblobstore/paths/${endpoint}/in`, { user: STACK_USERS.requester, channel: STACK_CHANNEL });
-    expect(JSON.stringify(res.body)).toContain('queued');
+    expect(JSON.stringify(res.body)).toContain('Checking request');
     // Killed once the scoring job exists and is being watched, before it ends.
     await waitFor(
       async () => {

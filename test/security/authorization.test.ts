@@ -85,7 +85,7 @@ describe('who may ask', () => {
   it('lets a runner run, and anyone in an allowed channel look things up', async () => {
     const before = await workJobs();
     const run = await stack.driver.slash('run some-endpoint https://data.example.com/in/', { user: alice, channel: STACK_CHANNEL });
-    expect(replyText(run)).toContain('queued');
+    expect(replyText(run)).toContain('Checking request');
     const look = await stack.driver.slash('endpoints', { user: bob, channel: STACK_CHANNEL });
     expect(replyText(look)).toContain('Looking that up');
     expect(await workJobs()).toBe(before + 2);
@@ -94,8 +94,10 @@ describe('who may ask', () => {
 
 describe('who may approve', () => {
   async function askToDelete(user: string, endpoint: string) {
+    // Only an endpoint that exists gets as far as an approver (see test/e2e/preflight.test.ts).
+    await stack.workers!.azureml.endpoints.createOrUpdateAndWait({ name: endpoint });
     const res = await stack.driver.slash(`delete ${endpoint}`, { user, channel: STACK_CHANNEL });
-    expect(replyText(res)).toContain('needs approval');
+    expect(replyText(res)).toContain('Checking request');
     const parent = await waitFor(() => threads.parentWith(`\`${endpoint}\``), { what: `the approval request for ${endpoint}` });
     return { parent, approvalId: approveButtonValue(parent.blocks ?? []) };
   }

@@ -1,5 +1,6 @@
 // Local model and code folders named in Slack stay inside the artifacts root: `..`, absolute paths and
-// symlinks leading out are refused — by the deploy form where the text alone shows it, and by the worker
+// symlinks leading out are refused — by the deploy form where the text alone shows it, by the check before
+// approval (src/queue/request-preflight.ts), and by the worker
 // (src/azureml/artifacts-root.ts) for everything, including a job put on the queue without the form.
 // Scoring inputs and outputs take only https:// and azureml:// references.
 import { waitFor } from '../../sandbox/slack/wait-for';
@@ -7,20 +8,18 @@ import { mkdir, symlink, writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { exampleDeploySpec, STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
 import { waitForQuiet } from '../support/quiet-queues';
-import { createQueueInspector, createThreadReader, type QueueInspector, type ThreadReader } from '../support/stack-probes';
-import { deployApproved, deployFields, openDeployModal } from '../support/user-gestures';
+import { createQueueInspector, textOf, type QueueInspector } from '../support/stack-probes';
+import { deployFields, openDeployModal } from '../support/user-gestures';
 
 let stack: EmbeddedStack;
 let queues: QueueInspector;
-let threads: ThreadReader;
 let outside: string;
 
 beforeAll(async () => {
   stack = await startEmbeddedStack({ logger: pino({ level: 'silent' }), perChannelIntervalMs: 20, slackRateLimit: 'count' });
   queues = createQueueInspector(stack.redis.url, stack.config.redis.queuePrefix);
-  threads = createThreadReader(stack.slack, STACK_CHANNEL);
   // A folder outside the root with a model in it, and a link to it from inside the root.
   outside = await mkdtemp(path.join(tmpdir(), 'bsb-outside-'));
   await writeFile(path.join(outside, 'MLmodel'), 'secret: outside the artifacts root\n');
@@ -60,27 +59,32 @@ describe('the deploy form', () => {
   });
 });
 
-describe('the deploy worker', () => {
-  it('refuses a model folder that is a symlink out of the root, reports it, and uploads nothing', async () => {
-    const parent = await deployApproved(stack, 'paths-link', { model: 'models/escape', model_name: 'escaped' });
-    const final = await waitFor(() => threads.finalReplies(parent)[0], { what: 'the refusal', timeoutMs: 30_000 });
-    expect(final.text).toMatch(/^:x:/);
-    expect(JSON.stringify(final.blocks)).toMatch(/outside the artifacts folder/);
+describe('the deploy check and the deploy worker', () => {
+  it('refuses a model folder that is a symlink out of the root privately, before any approval, and uploads nothing', async () => {
+    const posted = stack.slack.messages(STACK_CHANNEL).filter((m) => !m.ephemeralTo).length;
+    const viewId = await openDeployModal(stack);
+    const res = await stack.driver.fillAndSubmit(viewId, deployFields('paths-link', { model: 'models/escape', model_name: 'escaped' }), { user: STACK_USERS.requester });
+    expect(res.outcome.kind).toBe('closed');
+    const refusal = await waitFor(
+      () => stack.slack.ephemerals(STACK_CHANNEL, STACK_USERS.requester).find((m) => /outside the artifacts folder/.test(textOf(m))),
+      { what: 'the private refusal' },
+    );
+    expect(textOf(refusal)).toContain('Nothing was asked or started');
     await waitForQuiet(queues);
+    expect(stack.slack.messages(STACK_CHANNEL).filter((m) => !m.ephemeralTo).length).toBe(posted);
     expect(modelVersions('escaped')).toEqual([]);
-    expect(stack.azureml.admin.requestCount({ method: 'PUT', path: /\/batchendpoints\/paths-link\/deployments\// })).toBe(0);
+    expect(stack.azureml.admin.requestCount({ method: 'PUT', path: /\/batchendpoints\/paths-link/ })).toBe(0);
   });
 
+  /** A deploy payload put straight on the queue (what a bug or a hand-made job could enqueue). */
+  async function handmadeDeploy(requestId: string, endpointName: string, model: { localPath: string; name: string }) {
+    const spec = exampleDeploySpec(endpointName, { model: { kind: 'upload', ...model } });
+    const requester = { userId: STACK_USERS.requester, teamId: stack.slack.teamId, channelId: STACK_CHANNEL };
+    return queues.queue('deploy').add('deploy', { requestId, requester, spec }, { jobId: `deploy-${requestId}`, attempts: 3 });
+  }
+
   it('refuses a job put straight on the queue whose model path climbs out of the root', async () => {
-    // A valid deploy's payload, with the path changed: what a bug or a hand-made job could enqueue.
-    const template = (await queues.queue('deploy').getJobs(['failed', 'completed']))[0];
-    expect(template).toBeDefined();
-    const data = structuredClone(template!.data) as { requestId: string; spec: { endpointName: string; model: { localPath: string; name: string } }; progress?: unknown };
-    delete data.progress;
-    data.requestId = 'rhandmade0001';
-    data.spec.endpointName = 'paths-queue';
-    data.spec.model = { ...data.spec.model, localPath: '../../../../etc', name: 'climbed' };
-    const job = await queues.queue('deploy').add('deploy', data, { jobId: 'deploy-rhandmade0001', attempts: 3 });
+    const job = await handmadeDeploy('rhandmade0001', 'paths-queue', { localPath: '../../../../etc', name: 'climbed' });
     await waitFor(async () => (await job.isFailed()) || undefined, { what: 'the job to fail', timeoutMs: 30_000 });
     const failed = await queues.queue('deploy').getJob(job.id!);
     expect(failed!.failedReason).toMatch(/leaves the artifacts folder/);
@@ -91,13 +95,14 @@ describe('the deploy worker', () => {
     expect(stack.azureml.admin.requestCount({ method: 'PUT', path: /\/batchendpoints\/paths-queue\/deployments\// })).toBe(0);
   });
 
-  // The steps that need no upload (compute, endpoint) run concurrently with the uploads, so the local paths
-  // are checked before the first step: a refused deploy changes nothing in the workspace.
-  it('refuses a path outside the root before creating anything in the workspace', async () => {
-    const parent = await deployApproved(stack, 'paths-first', { model: 'models/escape', model_name: 'escaped2' });
-    await waitFor(() => threads.finalReplies(parent)[0], { what: 'the refusal', timeoutMs: 30_000 });
+  // The steps that need no upload (compute, endpoint) run concurrently with the uploads, so the worker checks
+  // the local paths again before the first step: a refused deploy changes nothing in the workspace.
+  it('refuses a symlink out of the root in the worker before creating anything in the workspace', async () => {
+    const job = await handmadeDeploy('rhandmade0002', 'paths-first', { localPath: 'models/escape', name: 'escaped2' });
+    await waitFor(async () => (await job.isFailed()) || undefined, { what: 'the job to fail', timeoutMs: 30_000 });
     await waitForQuiet(queues);
     expect(stack.azureml.admin.requestCount({ method: 'PUT', path: /\/batchendpoints\/paths-first$/ })).toBe(0);
+    expect(modelVersions('escaped2')).toEqual([]);
   });
 });
 
@@ -118,7 +123,7 @@ describe('scoring input and output references', () => {
     const res = await stack.driver.slash(text, { user: STACK_USERS.requester, channel: STACK_CHANNEL });
     expect(res.status).toBe(200);
     expect(JSON.stringify(res.body)).toMatch(/https|azureml/);
-    expect(JSON.stringify(res.body)).not.toContain('queued');
+    expect(JSON.stringify(res.body)).not.toMatch(/queued|Checking request/);
     expect(await queues.total(['run'])).toBe(before);
   });
 

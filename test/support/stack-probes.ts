@@ -2,8 +2,8 @@
 // request's parent message, its thread, its final reply), every text the bot sent anywhere (channel
 // messages, ephemerals, response_url posts, modals), and how much work sits in the BullMQ queues.
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { SlackStandIn, StoredMessage } from '../../sandbox/slack';
+import { createRedisConnection, type RedisConnection, type RedisTarget } from '../../src/queue/connection';
 import { QUEUE_NAMES, type QueueName } from '../../src/queue/queue-names';
 
 /** Text and blocks of a message, as one searchable string. */
@@ -63,15 +63,16 @@ export interface QueueInspector {
   /** All jobs ever added to the work queues (deploy, run, watch, ops) and the notify queue, in any state. */
   total(queues?: readonly QueueName[]): Promise<number>;
   queue(name: QueueName): Queue;
-  /** A plain Redis connection on the same server (for the stores' own keys). */
-  redis: Redis;
+  /** A plain Redis connection on the same server or cluster (for the stores' own keys). */
+  redis: RedisConnection;
   close(): Promise<void>;
 }
 
 const STATES = ['waiting', 'delayed', 'active', 'completed', 'failed', 'prioritized', 'waiting-children'] as const;
 
-export function createQueueInspector(redisUrl: string, prefix: string): QueueInspector {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+/** `redis`: a URL, or config.redis (a cluster's seed nodes). */
+export function createQueueInspector(where: string | RedisTarget, prefix: string): QueueInspector {
+  const redis = createRedisConnection(typeof where === 'string' ? { url: where } : where, { forWorker: true, name: 'bsb-test-inspector' });
   // A test may restart Redis under the inspector: it reconnects, and the errors of that moment are expected.
   redis.on('error', () => undefined);
   const queues = Object.fromEntries(

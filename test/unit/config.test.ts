@@ -29,7 +29,7 @@ describe('loading the configuration', () => {
     expect(config.azure).toEqual({ ...{ cloud: 'AzureCloud', apiVersion: '2022-05-01' }, subscriptionId: azureEnv.AZURE_SUBSCRIPTION_ID, resourceGroup: 'ml-rg', workspace: 'main-ws', location: 'chinaeast2' });
     expect(config.slack).toMatchObject({ port: 3000, allowedTeamIds: [], allowedChannelIds: [] });
     expect(config.slack.appToken).toBeUndefined();
-    expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', queuePrefix: 'bsb' });
+    expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', clusterNodes: [], queuePrefix: 'bsb' });
     expect(config.approvals).toEqual({
       requiredFor: ['deploy', 'set-default', 'delete'],
       approvers: ['U0123ABCD', 'S0ADMINS'],
@@ -136,6 +136,19 @@ describe('loading the configuration', () => {
     expect(err.problems).toEqual([expect.objectContaining({ variable: 'BATCH_SCORE_WATCH_MAX_INTERVAL' })]);
   });
 
+  it('reads Redis Cluster seed nodes, and takes a hash-tag prefix in braces', () => {
+    const config = loadConfig({ ...fullEnv, REDIS_CLUSTER_NODES: 'redis://10.0.0.4:7000, rediss://:pw@cache.example:10000', BATCH_SCORE_QUEUE_PREFIX: '{bsb}' });
+    expect(config.redis).toMatchObject({ clusterNodes: ['redis://10.0.0.4:7000', 'rediss://:pw@cache.example:10000'], queuePrefix: '{bsb}' });
+    expect(loadConfig({ ...fullEnv, BATCH_SCORE_QUEUE_PREFIX: '{team-a}' }).redis.queuePrefix).toBe('{team-a}');
+  });
+
+  it('refuses a cluster without a hash-tag prefix (CROSSSLOT otherwise), and seeds that are not host:port URLs', () => {
+    const err = problemsOf(() => loadConfig({ ...fullEnv, REDIS_CLUSTER_NODES: 'redis://10.0.0.4:7000' }));
+    expect(err.message).toContain('BATCH_SCORE_QUEUE_PREFIX: is \'bsb\', but on a Redis Cluster (REDIS_CLUSTER_NODES) it must be in braces, e.g. {bsb}');
+    const bad = problemsOf(() => loadConfig({ ...fullEnv, REDIS_CLUSTER_NODES: 'cache:7000', BATCH_SCORE_QUEUE_PREFIX: '{bsb' }));
+    expect(bad.problems.map((p) => p.variable)).toEqual(['REDIS_CLUSTER_NODES', 'BATCH_SCORE_QUEUE_PREFIX']);
+  });
+
   it('refuses approvals that nobody could give', () => {
     const err = problemsOf(() => loadConfig({ ...fullEnv, BATCH_SCORE_APPROVERS: '' }));
     expect(err.message).toContain('BATCH_SCORE_APPROVERS: is empty, yet deploy, set-default, delete need an approval');
@@ -164,10 +177,16 @@ describe('secrets', () => {
     expect(SECRET_ENV_VARS).toEqual(
       expect.arrayContaining(['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'BATCH_SCORE_STORAGE_CONNECTION_STRING', 'AZURE_CLIENT_SECRET']),
     );
-    const config = loadConfig({ ...fullEnv, SLACK_APP_TOKEN: 'xapp-1', BATCH_SCORE_STORAGE_CONNECTION_STRING: 'AccountName=a;AccountKey=k' });
+    const config = loadConfig({
+      ...fullEnv,
+      SLACK_APP_TOKEN: 'xapp-1',
+      BATCH_SCORE_STORAGE_CONNECTION_STRING: 'AccountName=a;AccountKey=k',
+      REDIS_CLUSTER_NODES: 'rediss://:k@cache:10000',
+      BATCH_SCORE_QUEUE_PREFIX: '{bsb}',
+    });
     for (const path of SECRET_CONFIG_PATHS) {
       const value = path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], config);
-      expect(value).toEqual(expect.any(String));
+      expect(Array.isArray(value) ? value : [value]).toEqual(expect.arrayContaining([expect.any(String)]));
     }
   });
 });

@@ -1,0 +1,21 @@
+// Every key this bot writes — BullMQ's and its own stores' — starts with config.redis.queuePrefix, and
+// only this module joins the parts. That is what makes a Redis Cluster work: a multi-key command or Lua
+// script must find all its keys in one hash slot, and Redis hashes only the part inside the first `{…}` of
+// a key when there is one (the hash tag; redis.io, "Redis cluster specification", Hash tags). With a prefix
+// such as `{bsb}` every key of one installation carries the same tag, so all of them — BullMQ's queues,
+// approvals, the outbox, the status snapshot, the audit trail — share one slot, as BullMQ's own guide asks
+// for its prefix on a cluster. The price: one installation lives on one shard of the cluster.
+
+/** `prefix:part:part…`: the one way keys are built. */
+export function redisKey(prefix: string, ...parts: readonly string[]): string {
+  return [prefix, ...parts].join(':');
+}
+
+/** The hash tag a prefix carries (`{bsb}` → `bsb`), or undefined when keys would spread over slots. */
+export function hashTagOf(prefix: string): string | undefined {
+  const open = prefix.indexOf('{');
+  if (open < 0) return undefined;
+  const close = prefix.indexOf('}', open + 1);
+  // Redis ignores an empty tag (`{}`) and hashes the whole key.
+  return close > open + 1 ? prefix.slice(open + 1, close) : undefined;
+}

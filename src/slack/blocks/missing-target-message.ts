@@ -1,0 +1,30 @@
+// "It is not there": what a requester is told, privately, when a request names an endpoint, deployment,
+// job, cluster or asset that does not exist, or a job that cannot be cancelled any more. One plain
+// sentence in our words, the next useful command, and Azure's own code and request id kept as details
+// for support (never Azure's raw message, which names ARM paths and links the user cannot act on).
+import type { KnownBlock } from '@slack/types';
+import { code } from '../mrkdwn';
+import { context, message, section, type SlackMessage } from './block-kit';
+
+export interface MissingTargetView {
+  /** Escaped mrkdwn sentences (the caller escapes the user's names with code()). */
+  sentences: readonly string[];
+  /** The next useful command, as the user would type it (shown as inline code). */
+  next?: { command: string; why: string };
+  /** Azure's error code and request id, when the verdict came from an Azure answer. */
+  azure?: { code: string; requestId?: string };
+  /** What happened to the request; default "Nothing was asked or started." */
+  outcome?: string;
+}
+
+export function buildMissingTargetMessage(view: MissingTargetView): SlackMessage {
+  const outcome = view.outcome ?? 'Nothing was asked or started.';
+  const body = view.sentences.length === 1 ? view.sentences[0]! : view.sentences.map((s) => `• ${s}`).join('\n');
+  const lines = [`:grey_question: ${body}`, outcome];
+  if (view.next) lines.push(`${code(view.next.command)} ${view.next.why}`);
+  const blocks: KnownBlock[] = [section(lines.join('\n'))];
+  if (view.azure) {
+    blocks.push(context([`Azure: ${code(view.azure.code)}${view.azure.requestId ? ` · request id ${code(view.azure.requestId)}` : ''}`]));
+  }
+  return message(`${view.sentences[0] ?? ''} ${outcome}`, blocks);
+}
