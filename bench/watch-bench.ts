@@ -1,14 +1,21 @@
-// `watch`: 1,000 scoring jobs running at once, with durations spread from about 15 s to 75 s (each job
-// scores a folder of 1-12 files at 5 s per file, one file per mini-batch, plus the sandbox's queue,
-// prepare, start and finalize phases), asked for through the run queue exactly as the slash command's
-// handler enqueues them, spread over 100 channels. The real worker process (`src/main.ts worker`, with
-// its production watch settings: 10 s floor, 2 min ceiling) watches them and replies in each thread;
-// beside it, in the same run and on the same jobs, the baseline polls every job with Jobs_Get at a
-// fixed 5 s. Counted: the requests each side makes per job (sandbox counters by route), the time from
-// each job's end (its endTime) to its final reply in Slack, and the worker's peak resident memory.
-// One request per channel by default, so Slack's 1 message/s per channel (the fanout benchmark's
-// subject) does not hide the watch's own lag; BENCH_WATCH_CHANNELS=100 shows the two together.
-// BENCH_WORKER_NODE_OPTIONS passes NODE_OPTIONS to the worker (e.g. --max-old-space-size=160).
+// `watch`: a workspace with a history, and many scoring jobs running at once. The sandbox is seeded with
+// HISTORY past jobs of several kinds (command jobs, sweeps, training pipelines, other endpoints' batch jobs;
+// sandbox/azureml/job-history.ts), its lists paged as ARM pages them (PAGE_SIZE items a page), then JOBS
+// scoring runs are asked for through the run queue exactly as the slash command's handler enqueues them, with
+// durations spread from about 15 s to 75 s (each job scores a folder of 1-12 files at 5 s per file, one file
+// per mini-batch, plus the sandbox's queue, prepare, start and finalize phases). The real worker process
+// (`src/main.ts worker`, production watch settings: 10 s floor, 2 min ceiling) watches them and replies in
+// each thread; beside it, in the same run and on the same jobs, the baseline polls every job with Jobs_Get
+// at a fixed 5 s. Counted: the requests each side makes per job (sandbox counters by route), ARM reads per
+// second (sampled every second; mean and peak, against ARM's ~25 reads/s refill per principal), the time
+// from each job's end to its final reply in Slack (p50/p99), and the worker's peak resident memory.
+//
+// Sizes (defaults are the issue's: 20,000 history, 5,000 jobs; try small ones first):
+//   BENCH_WATCH_HISTORY=200 BENCH_WATCH_JOBS=50 npm run bench -- watch
+// BENCH_WATCH_PAGE_SIZE sets the sandbox's list page size (default 20); BENCH_WATCH_CHANNELS spreads the
+// requests over that many channels (default one per request, so Slack's 1 message/s per channel does not
+// hide the watch's own lag); BENCH_WATCH_DEADLINE_S bounds the run; BENCH_WORKER_NODE_OPTIONS passes
+// NODE_OPTIONS to the worker (e.g. --max-old-space-size=160).
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { StandInEvent } from '../sandbox/slack';
@@ -19,16 +26,34 @@ import { createFixedIntervalPoller } from './fixed-interval-poller';
 import { round, summarizeLatencies } from './latency-stats';
 import { sampleRss } from './rss-sampler';
 
-const JOBS = 1_000;
-const CHANNELS = Number(process.env.BENCH_WATCH_CHANNELS ?? 1_000);
+function sizeFromEnv(name: string, fallback: number, min = 0): number {
+  const raw = process.env[name];
+  const value = raw === undefined ? fallback : Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be a whole number ≥ ${min}, got ${raw}`);
+  return value;
+}
+
+const JOBS = sizeFromEnv('BENCH_WATCH_JOBS', 5_000, 1);
+const HISTORY = sizeFromEnv('BENCH_WATCH_HISTORY', 20_000);
+const PAGE_SIZE = sizeFromEnv('BENCH_WATCH_PAGE_SIZE', 20, 1);
+const CHANNELS = sizeFromEnv('BENCH_WATCH_CHANNELS', JOBS, 1);
 const MAX_FILES = 12;
 const BASELINE_INTERVAL_MS = 5_000;
-const DEADLINE_MS = 8 * 60_000;
+const DEADLINE_MS = sizeFromEnv('BENCH_WATCH_DEADLINE_S', Math.max(8 * 60, Math.ceil(JOBS / 10) + 180), 1) * 1000;
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 
-/** Requests the product's watch makes: Jobs_List (the snapshot) and the scoring GET (its fallback). */
-const BOT_WATCH_ROUTES = ['GET workspaces/{workspaceName}/jobs', 'GET inference/batchEndpoints/{endpointName}/jobs/{jobName}'];
+/** Requests the product's watch makes: Jobs_List pages (the snapshot) and the scoring GET (its fallback). */
+const JOBS_LIST_ROUTE = 'GET workspaces/{workspaceName}/jobs';
+const BOT_WATCH_ROUTES = [JOBS_LIST_ROUTE, 'GET inference/batchEndpoints/{endpointName}/jobs/{jobName}'];
 const BASELINE_ROUTE = 'GET workspaces/{workspaceName}/jobs/{id}';
+
+/** ARM reads (GETs on workspace routes) in a counters snapshot, the baseline's Jobs_Get apart. */
+function armReads(byRoute: Record<string, number>): { bot: number; watch: number; baseline: number } {
+  let all = 0;
+  for (const [route, n] of Object.entries(byRoute)) if (route.startsWith('GET workspaces/')) all += n;
+  const baseline = byRoute[BASELINE_ROUTE] ?? 0;
+  return { bot: all - baseline, watch: byRoute[JOBS_LIST_ROUTE] ?? 0, baseline };
+}
 
 export async function runWatchBench(log: (line: string) => void): Promise<BenchOutcome> {
   const stack = await startBenchStack({
@@ -56,6 +81,11 @@ export async function runWatchBench(log: (line: string) => void): Promise<BenchO
     await new Promise((r) => setTimeout(r, 2_000));
     const idleMemory = await idle.stop();
     const rss = sampleRss(worker.pid);
+    // The workspace's past, and lists paged as ARM pages them.
+    const seededAt = Date.now();
+    stack.azureml.admin.seedJobHistory({ count: HISTORY, seed: 2026 });
+    stack.azureml.admin.setListPageSize(PAGE_SIZE);
+    log(`watch: seeded ${HISTORY} past jobs in ${Date.now() - seededAt} ms, ${PAGE_SIZE} items per list page`);
 
     const replyAt = new Map<string, number>();
     const finalReplies = new Map<string, number>();
@@ -70,6 +100,14 @@ export async function runWatchBench(log: (line: string) => void): Promise<BenchO
     });
 
     stack.azureml.admin.resetCounters();
+    // ARM reads per second, sampled every second from the sandbox's counters.
+    const perSecond: Array<{ bot: number; watch: number; baseline: number }> = [];
+    let lastReads = armReads({});
+    const sampler = setInterval(() => {
+      const now = armReads(stack.azureml.admin.counters().byRoute);
+      perSecond.push({ bot: now.bot - lastReads.bot, watch: now.watch - lastReads.watch, baseline: now.baseline - lastReads.baseline });
+      lastReads = now;
+    }, 1_000);
     const started = Date.now();
     log(`watch: enqueueing ${JOBS} runs over ${CHANNELS} channels`);
     await Promise.all(
@@ -86,7 +124,7 @@ export async function runWatchBench(log: (line: string) => void): Promise<BenchO
     );
     // The baseline learns of each job as soon as it exists, as a script that invoked it would.
     discover = setInterval(() => {
-      for (const job of stack.azureml.admin.listJobs()) poller.watch(String(job.name));
+      for (const job of stack.azureml.admin.jobTimeline()) poller.watch(job.name);
     }, 250);
 
     let lastReport = 0;
@@ -95,12 +133,15 @@ export async function runWatchBench(log: (line: string) => void): Promise<BenchO
       await new Promise((r) => setTimeout(r, 500));
       if (Date.now() - lastReport > 10_000) {
         lastReport = Date.now();
-        const jobs = stack.azureml.admin.listJobs();
-        const ended = jobs.filter((j) => /Completed|Failed|Canceled/.test(String((j.properties as { status?: string }).status))).length;
-        log(`watch: ${Math.round((Date.now() - started) / 1000)} s: ${jobs.length} jobs, ${ended} ended, ${replyAt.size} final replies, baseline saw ${poller.seenTerminalAt.size} end, worker RSS ${Math.round(rss.currentMb())} MB`);
+        const jobs = stack.azureml.admin.jobTimeline();
+        const ended = jobs.filter((j) => /Completed|Failed|Canceled/.test(j.status)).length;
+        const recent = perSecond.slice(-10);
+        const watchReads = recent.reduce((n, s) => n + s.watch, 0) / Math.max(1, recent.length);
+        log(`watch: ${Math.round((Date.now() - started) / 1000)} s: ${jobs.length} jobs, ${ended} ended, ${replyAt.size} final replies, baseline saw ${poller.seenTerminalAt.size} end, watch ARM reads ${round(watchReads, 1)}/s, worker RSS ${Math.round(rss.currentMb())} MB`);
       }
     }
     clearInterval(discover);
+    clearInterval(sampler);
     poller.stop();
     unsubscribe();
     const memory = await rss.stop();
@@ -109,20 +150,20 @@ export async function runWatchBench(log: (line: string) => void): Promise<BenchO
     const counters = stack.azureml.admin.counters();
     const botRequests = BOT_WATCH_ROUTES.reduce((n, r) => n + (counters.byRoute[r] ?? 0), 0);
     const baselineRequests = counters.byRoute[BASELINE_ROUTE] ?? 0;
-    const jobs = stack.azureml.admin.listJobs();
-    const endOf = new Map(
-      jobs.map((j) => [String(j.name), Date.parse(String(((j.properties as { properties?: Record<string, string> }).properties ?? {})['azureml.endTime'] ?? ''))]),
-    );
+    const jobs = stack.azureml.admin.jobTimeline();
+    const endOf = new Map(jobs.map((j) => [j.name, Date.parse(j.endTime ?? '')]));
     const lags = [...replyAt].map(([name, at]) => (at - (endOf.get(name) ?? Number.NaN)) / 1000).filter(Number.isFinite);
     const baselineLags = [...poller.seenTerminalAt].map(([name, at]) => (at - (endOf.get(name) ?? Number.NaN)) / 1000).filter(Number.isFinite);
     const lag = summarizeLatencies(lags);
     const baseLag = summarizeLatencies(baselineLags);
-    const durations = jobs
-      .map((j) => {
-        const p = ((j.properties as { properties?: Record<string, string> }).properties ?? {}) as Record<string, string>;
-        return (Date.parse(p['azureml.endTime'] ?? '') - Date.parse(String((j.systemData as { createdAt?: string } | undefined)?.createdAt ?? ''))) / 1000;
-      })
-      .filter(Number.isFinite);
+    const durations = jobs.map((j) => (Date.parse(j.endTime ?? '') - Date.parse(j.createdAt)) / 1000).filter(Number.isFinite);
+    const rate = (pick: (s: { bot: number; watch: number; baseline: number }) => number) => {
+      const values = perSecond.map(pick);
+      return { mean: values.reduce((a, b) => a + b, 0) / Math.max(1, values.length), peak: Math.max(0, ...values) };
+    };
+    const watchRate = rate((s) => s.watch);
+    const botRate = rate((s) => s.bot);
+    const baselineRate = rate((s) => s.baseline);
     const jobDur = summarizeLatencies(durations);
     const duplicates = [...finalReplies.values()].filter((n) => n > 1).length;
     const perJob = botRequests / JOBS;
@@ -135,14 +176,19 @@ export async function runWatchBench(log: (line: string) => void): Promise<BenchO
         requests_ratio_to_baseline: round(perJob / basePerJob, 4),
         p99_reply_lag_s: round(lag.p99, 2),
         peak_rss_mb: round(memory.peakMb, 1),
+        history_jobs: HISTORY,
+        concurrent_jobs: JOBS,
+        arm_reads_per_s_mean: round(watchRate.mean, 2),
+        arm_reads_per_s_peak: watchRate.peak,
+        p50_reply_lag_s: round(lag.p50, 2),
       },
       tables: [
         {
-          title: `Watching ${JOBS} scoring jobs at once (durations p50 ${round(jobDur.p50, 0)} s, max ${round(jobDur.max, 0)} s), ${CHANNELS} channels`,
-          columns: ['watcher', 'requests', 'per job', 'lag p50 s', 'lag p99 s', 'lag max s', 'jobs seen ending'],
+          title: `Watching ${JOBS} scoring jobs at once (durations p50 ${round(jobDur.p50, 0)} s, max ${round(jobDur.max, 0)} s) in a workspace with ${HISTORY} past jobs, ${PAGE_SIZE} per list page, ${CHANNELS} channels`,
+          columns: ['watcher', 'requests', 'per job', 'ARM reads/s mean', 'ARM reads/s peak', 'lag p50 s', 'lag p99 s', 'lag max s', 'jobs seen ending'],
           rows: [
-            ['bot (shared snapshot)', botRequests, round(perJob, 3), round(lag.p50), round(lag.p99), round(lag.max), replyAt.size],
-            ['baseline (GET each job every 5 s)', baselineRequests, round(basePerJob, 2), round(baseLag.p50), round(baseLag.p99), round(baseLag.max), poller.seenTerminalAt.size],
+            ['bot (shared snapshot)', botRequests, round(perJob, 3), round(watchRate.mean, 2), watchRate.peak, round(lag.p50), round(lag.p99), round(lag.max), replyAt.size],
+            ['baseline (GET each job every 5 s)', baselineRequests, round(basePerJob, 2), round(baselineRate.mean, 2), baselineRate.peak, round(baseLag.p50), round(baseLag.p99), round(baseLag.max), poller.seenTerminalAt.size],
           ],
         },
         {
@@ -153,7 +199,13 @@ export async function runWatchBench(log: (line: string) => void): Promise<BenchO
       ],
       details: {
         jobs: JOBS,
+        historyJobs: HISTORY,
+        listPageSize: PAGE_SIZE,
         channels: CHANNELS,
+        armReadsPerSecondWatch: watchRate,
+        armReadsPerSecondAllBot: { ...botRate, note: 'every ARM GET the bot made (invokes read the endpoint too), not only the watch' },
+        armReadsPerSecondBaseline: baselineRate,
+        armReadsPerSecondSamples: perSecond.map((s) => s.watch),
         jobDurationS: jobDur,
         botRequestsByRoute: Object.fromEntries(BOT_WATCH_ROUTES.map((r) => [r, counters.byRoute[r] ?? 0])),
         baselineRequests,

@@ -1,11 +1,14 @@
 // Entry point of the Slack-facing process: the Bolt app (HTTP receiver, or Socket Mode with an app-level
 // token), its listeners, and the producers they enqueue to. It never calls Azure: every listener
-// validates, acknowledges and enqueues. Health: /healthz (alive) and /readyz (Redis and Slack reachable).
-import { App, HTTPReceiver, LogLevel, type CustomRoute, type Logger as BoltLogger } from '@slack/bolt';
+// validates, acknowledges and enqueues. Health: /healthz (alive) and /readyz (Redis and Slack reachable, and
+// in Socket Mode the WebSocket open), on PORT in both modes.
+import { withDeadline } from './deadline';
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type CustomRoute, type Logger as BoltLogger } from '@slack/bolt';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from './config';
 import { approvalPolicySchema, type ApprovalPolicy } from './domain/approval-policy';
+import { registerAppHome } from './handlers/app-home';
 import { registerApprovalActions } from './handlers/approval-actions';
 import type { BotDeps } from './handlers/bot-deps';
 import { registerModalSubmissions } from './handlers/modal-submissions';
@@ -24,6 +27,9 @@ import { refuseFutureTimestamps } from './slack/request-freshness';
 import { botClientOptions } from './slack/slack-client';
 
 export const SLASH_COMMAND = '/batch-score';
+
+/** How long each /readyz check may take before it counts as unreachable (a probe's own timeout is ~5 s). */
+export const READINESS_CHECK_MS = { redis: 1_000, slack: 2_000 } as const;
 
 export function policyFromConfig(config: Pick<Config, 'approvals' | 'slack'>): ApprovalPolicy {
   return approvalPolicySchema.parse({
@@ -71,7 +77,8 @@ export async function startBot(config: Config, opts: { logger: Logger; port?: nu
   const readiness = async (_req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const checks: Record<string, string> = {};
     try {
-      await connection.ping();
+      // Each check is bounded, so /readyz answers (503) even when a dependency hangs instead of refusing.
+      await withDeadline(connection.ping(), READINESS_CHECK_MS.redis, 'Redis');
       checks.redis = 'ok';
     } catch (err) {
       checks.redis = `unreachable: ${(err as Error).message}`;
@@ -79,13 +86,15 @@ export async function startBot(config: Config, opts: { logger: Logger; port?: nu
     try {
       // auth.test is cheap but rate limited; a success is trusted for 30 s.
       if (now() - slackReachableAt > 30_000) {
-        await app.client.auth.test();
+        await withDeadline(app.client.auth.test(), READINESS_CHECK_MS.slack, 'Slack auth.test');
         slackReachableAt = now();
       }
       checks.slack = 'ok';
     } catch (err) {
       checks.slack = `unreachable: ${(err as Error).message}`;
     }
+    // Socket Mode: Slack reaches the bot only through this WebSocket (it reconnects by itself after a refresh).
+    if (socketReceiver) checks.socket = socketReceiver.client.websocket?.isActive() ? 'ok' : 'not connected';
     const ok = Object.values(checks).every((v) => v === 'ok');
     res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ ok, checks }));
@@ -114,11 +123,17 @@ export async function startBot(config: Config, opts: { logger: Logger; port?: nu
         logger: boltLogger(logger),
       });
   if (receiver) receiver.requestListener = refuseFutureTimestamps(receiver.requestListener, now);
+  const clientOptions = config.slack.apiUrl ? { clientOptions: { slackApiUrl: config.slack.apiUrl } } : {};
+  // Built here too: Bolt's App hands the Socket Mode receiver no port (its health routes would sit on
+  // 3000 whatever PORT says; app.start(port) does not reach it) and no clientOptions (apps.connections.open
+  // would ignore BATCH_SCORE_SLACK_API_URL). Slack's requests come over the WebSocket, unsigned.
+  const socketReceiver =
+    socketMode && config.slack.appToken
+      ? new SocketModeReceiver({ appToken: config.slack.appToken, installerOptions: { port, ...clientOptions }, customRoutes, logger: boltLogger(logger) })
+      : undefined;
   const app = new App({
     token: config.slack.botToken,
-    ...(receiver
-      ? { receiver }
-      : { socketMode: true, appToken: config.slack.appToken, signingSecret: config.slack.signingSecret, customRoutes }),
+    receiver: receiver ?? socketReceiver,
     clientOptions: botClientOptions(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
     logger: boltLogger(logger),
   });
@@ -146,6 +161,7 @@ export async function startBot(config: Config, opts: { logger: Logger; port?: nu
   registerSlashCommand(app, deps);
   registerApprovalActions(app, deps);
   registerModalSubmissions(app, deps);
+  registerAppHome(app, deps);
   app.error(async (err) => {
     logger.error({ err }, 'unhandled error in a Slack listener');
   });

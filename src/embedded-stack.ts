@@ -51,6 +51,8 @@ export interface EmbeddedStackOptions {
   slackRateLimit?: 'enforce' | 'count' | 'off';
   /** Network time on the Slack side: the stand-in's answers and the driver's deliveries (e.g. 100–400 ms). */
   slackLatency?: LatencyRange;
+  /** Socket Mode: the bot connects to the stand-in's WebSocket, and the driver's requests arrive as envelopes. */
+  socketMode?: boolean;
 }
 
 export interface EmbeddedStack {
@@ -197,6 +199,7 @@ export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<Em
       BATCH_SCORE_WATCH_MIN_INTERVAL: '200ms',
       BATCH_SCORE_WATCH_MAX_INTERVAL: '2s',
       LOG_LEVEL: opts.logger.level,
+      ...(opts.socketMode ? { SLACK_APP_TOKEN: slack.socketMode.appToken } : {}),
       ...opts.env,
     };
     const config = loadConfig(env);
@@ -218,12 +221,9 @@ export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<Em
       started.push(() => w.close());
     }
 
-    const driver = createSlackDriver({
-      botUrl: `http://127.0.0.1:${port}/slack/events`,
-      signingSecret,
-      standIn: slack,
-      ...(opts.slackLatency ? { deliveryLatency: opts.slackLatency } : {}),
-    });
+    // In Socket Mode the driver posts to the stand-in's relay, which hands each request to the bot as an envelope.
+    const botUrl = opts.socketMode ? slack.socketMode.relayUrl : `http://127.0.0.1:${port}/slack/events`;
+    const driver = createSlackDriver({ botUrl, signingSecret, standIn: slack, ...(opts.slackLatency ? { deliveryLatency: opts.slackLatency } : {}) });
     return { redis, ...(redisCluster ? { redisCluster } : {}), azureml, slack, driver, bot, workers, config, env, artifactsRoot, stop: stopAll };
   } catch (err) {
     await stopAll();

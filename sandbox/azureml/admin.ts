@@ -7,10 +7,12 @@
 //   POST   /_admin/tokens/expire                   PUT  /_admin/tokens/lifetime {ms}
 //   GET    /_admin/counters        DELETE /_admin/counters
 //   GET    /_admin/jobs            GET    /_admin/resources
+//   POST   /_admin/history {count, seed?, endAt?, spanDays?}   PUT /_admin/list-page-size {size}
 //   PUT    /_admin/public/{path}   PUT    /_admin/datastore/{path}   (raw body = file content)
 import { z } from 'zod';
 import { SandboxHttpError } from './arm-errors';
 import { batchJobView } from './batch-job';
+import type { SeedHistoryOptions } from './job-history';
 import type { ActiveFault, FaultInjector, FaultSpec } from './faults';
 import type { RequestCounters, RequestLog } from './request-log';
 import { PUBLIC_CONTAINER } from './public-data-server';
@@ -45,7 +47,14 @@ export interface SandboxAdmin {
   /** Requests seen whose method and path (no query, case-insensitive) match. */
   requestCount(filter: { method?: string; path?: string | RegExp }): number;
   resetCounters(): void;
+  /** The sandbox's own (invoked) jobs; seeded history is not included. */
   listJobs(): Record<string, unknown>[];
+  /** When each of the sandbox's own jobs was created, started and ended (benchmarks), whatever its ARM view shows. */
+  jobTimeline(): Array<{ name: string; status: string; createdAt: string; startTime?: string; endTime?: string }>;
+  /** Adds past jobs of several kinds to the workspace (job-history.ts); returns how many the history holds. */
+  seedJobHistory(opts: SeedHistoryOptions): { historyJobs: number };
+  /** Items per ARM list page from now on. */
+  setListPageSize(size: number): void;
   resources(): Record<string, Record<string, unknown>[]>;
   /** Serves `content` at `{publicBaseUrl}/{path}`. */
   putPublicFile(path: string, content: Buffer | string): Promise<void>;
@@ -101,6 +110,19 @@ export function createSandboxAdmin(ctx: SandboxContext, faults: FaultInjector, l
       return total;
     },
     resetCounters: () => log.resetCounters(),
+    jobTimeline: () =>
+      [...ctx.jobs.values()].map((j) => ({
+        name: j.name,
+        status: j.status,
+        createdAt: j.systemData.createdAt,
+        ...(j.startTime ? { startTime: j.startTime } : {}),
+        ...(j.endTime ? { endTime: j.endTime } : {}),
+      })),
+    seedJobHistory: (opts) => ({ historyJobs: ctx.history.seed(opts) }),
+    setListPageSize(size) {
+      if (!Number.isInteger(size) || size < 1) throw new Error(`page size must be a positive integer, got ${size}`);
+      ctx.listPageSize.value = size;
+    },
     listJobs: () => [...ctx.jobs.values()].map((j) => batchJobView({ workspacePath: ctx.workspacePath, studioHost: ctx.cloud.studioHost }, j)),
     resources() {
       const endpoints = [...ctx.state.endpoints.values()];
@@ -127,6 +149,13 @@ export function createSandboxAdmin(ctx: SandboxContext, faults: FaultInjector, l
     },
   };
 }
+
+export const seedHistoryBody = z.object({
+  count: z.number().int().min(0).max(1_000_000),
+  seed: z.number().int().optional(),
+  endAt: z.number().optional(),
+  spanDays: z.number().positive().optional(),
+});
 
 const messageBody = z.object({ code: z.string().optional(), message: z.string().optional() }).default({});
 
@@ -175,6 +204,14 @@ export async function handleAdminRequest(admin: SandboxAdmin, method: string, se
         admin.resetCounters();
         return { status: 204 };
       }
+    }
+    if (first === 'history' && method === 'POST') {
+      const b = seedHistoryBody.parse(json());
+      return { status: 200, body: admin.seedJobHistory(b) };
+    }
+    if (first === 'list-page-size' && method === 'PUT') {
+      admin.setListPageSize(z.object({ size: z.number().int().min(1) }).parse(json()).size);
+      return { status: 204 };
     }
     if (first === 'resources' && method === 'GET') return { status: 200, body: admin.resources() };
     if ((first === 'public' || first === 'datastore') && method === 'PUT' && segments.length > 1) {

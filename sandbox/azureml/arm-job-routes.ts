@@ -1,35 +1,73 @@
-// Jobs (mfe.json Jobs_List with jobType/tag filters, Jobs_Get, Jobs_Cancel → 202 + Location,
+// Jobs (mfe.json Jobs_List with its jobType/tag/listViewType filters, paged, over the sandbox's own jobs and a
+// seeded history (job-history.ts), Jobs_Get, Jobs_Cancel → 202 + Location,
 // final-state-via location), the workspace itself, and the operation status/result URLs that
 // Azure-AsyncOperation and Location point at (…/locations/{loc}/mfeOperationsStatus/{id} and
 // …/mfeOperationResults/{id}, computeOperations* for clusters — the paths the service uses).
 import { resourceNotFound } from './arm-errors';
 import { batchJobView, TERMINAL_JOB_STATUSES, type BatchJobRecord } from './batch-job';
+import { historicalJobView, type HistoricalJob } from './job-history';
+import { pageOf } from './list-pages';
 import type { RouteTable } from './route-table';
 import { apiVersionOf, type SandboxContext } from './sandbox-context';
 
 export function registerJobRoutes(routes: RouteTable, ctx: SandboxContext): void {
   const jobView = (job: BatchJobRecord) => batchJobView({ workspacePath: ctx.workspacePath, studioHost: ctx.cloud.studioHost }, job);
+  const historyView = (job: HistoricalJob) => historicalJobView({ workspacePath: ctx.workspacePath, studioHost: ctx.cloud.studioHost }, job);
   const requireJob = (id: string): BatchJobRecord => {
     const job = ctx.jobs.get(id.toLowerCase());
     if (!job) throw resourceNotFound('Microsoft.MachineLearningServices/workspaces/jobs', `${ctx.identity.workspace}/${id}`, ctx.identity.resourceGroup);
     return job;
   };
 
+  // Jobs_List (mfe.json 2022-05-01): the filters it declares are jobType, tag ("Jobs returned will have this
+  // tag key"), listViewType (ActiveOnly by default: archived jobs hidden) and the `$skip` continuation token.
+  // The workspace's whole history is listed, newest first (guess: the order is not documented; the studio and
+  // the SDK show newest first), one page at a time.
+  const historyRows = new Map<string, ListedJob[]>();
   routes.add('GET', 'jobs', (req) => {
-    const jobType = req.query.get('jobType');
+    const jobType = req.query.get('jobType')?.toLowerCase();
     const tag = req.query.get('tag');
-    let jobs = [...ctx.jobs.values()];
-    if (jobType && jobType.toLowerCase() !== 'pipeline') jobs = [];
-    if (tag) {
-      const [tagKey, tagValue] = tag.split('=', 2) as [string, string | undefined];
-      jobs = jobs.filter((j) => tagKey in j.tags && (tagValue === undefined || j.tags[tagKey] === tagValue));
+    const view = (req.query.get('listViewType') ?? 'ActiveOnly').toLowerCase();
+    const keep = (j: { jobType: string; tags: Record<string, string>; isArchived: boolean }): boolean =>
+      (jobType === undefined || j.jobType.toLowerCase() === jobType) &&
+      (!tag || tag in j.tags) &&
+      (view === 'all' || (view === 'archivedonly' ? j.isArchived : !j.isArchived));
+    const live: ListedJob[] = [];
+    for (const job of ctx.jobs.values()) {
+      const rendered = jobView(job);
+      const props = rendered.properties as { jobType: string; tags?: Record<string, string>; isArchived?: boolean };
+      const entry: ListedJob = { id: rendered.id as string, createdAtMs: Date.parse(job.systemData.createdAt), jobType: props.jobType, tags: props.tags ?? {}, isArchived: props.isArchived ?? false, view: rendered };
+      if (keep(entry)) live.push(entry);
     }
-    return { status: 200, body: { value: jobs.map(jobView) } };
+    live.sort((a, b) => b.createdAtMs - a.createdAtMs);
+    // The history changes only when seeded (or a seeded job is cancelled): its filtered rows are built once per filter.
+    const cacheKey = `${ctx.history.version}|${jobType ?? ''}|${tag ?? ''}|${view}`;
+    let past = historyRows.get(cacheKey);
+    if (!past) {
+      past = [];
+      for (const job of ctx.history.newestFirst()) {
+        if (keep(job)) past.push({ id: `${ctx.workspacePath}/jobs/${job.name}`, createdAtMs: job.createdAtMs, jobType: job.jobType, tags: job.tags, isArchived: job.isArchived, past: job });
+      }
+      if (historyRows.size > 16) historyRows.clear();
+      historyRows.set(cacheKey, past);
+    }
+    const merged = mergeNewestFirst(live, past);
+    const page = pageOf(merged, { baseUrl: ctx.baseUrl, path: req.path, query: req.query, pageSize: ctx.listPageSize.value }, (j) => j.id, (j) => j.view ?? historyView(j.past!));
+    return { status: 200, body: page, paged: true };
   });
 
-  routes.add('GET', 'jobs/{id}', (req) => ({ status: 200, body: jobView(requireJob(req.params.id!)) }));
+  routes.add('GET', 'jobs/{id}', (req) => {
+    const past = ctx.jobs.has(req.params.id!.toLowerCase()) ? undefined : ctx.history.get(req.params.id!);
+    return { status: 200, body: past ? historyView(past) : jobView(requireJob(req.params.id!)) };
+  });
 
   routes.add('POST', 'jobs/{id}/cancel', (req) => {
+    const past = ctx.jobs.has(req.params.id!.toLowerCase()) ? undefined : ctx.history.get(req.params.id!);
+    if (past) {
+      // A seeded job has nothing running behind it: cancelling one that has not ended ends it at once.
+      if (!['Completed', 'Failed', 'Canceled'].includes(past.status)) past.status = 'Canceled';
+      return { status: 200 };
+    }
     const job = requireJob(req.params.id!);
     if (TERMINAL_JOB_STATUSES.has(job.status)) return { status: 200 };
     ctx.runner.cancel(job);
@@ -78,4 +116,29 @@ export function registerOperationRoutes(routes: RouteTable, ctx: SandboxContext)
       return ctx.ops.resultResponse(op, apiVersionOf(req.query));
     });
   }
+}
+
+/** One row of the jobs list before rendering: the fields Jobs_List filters and orders on. */
+interface ListedJob {
+  id: string;
+  createdAtMs: number;
+  jobType: string;
+  tags: Record<string, string>;
+  isArchived: boolean;
+  /** The rendered view (the sandbox's own jobs) or the seeded job to render when its page is served. */
+  view?: unknown;
+  past?: HistoricalJob;
+}
+
+function mergeNewestFirst(a: ListedJob[], b: ListedJob[]): ListedJob[] {
+  if (a.length === 0) return b;
+  if (b.length === 0 || a[a.length - 1]!.createdAtMs >= b[0]!.createdAtMs) return a.concat(b);
+  const out: ListedJob[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i]!.createdAtMs >= b[j]!.createdAtMs)) out.push(a[i++]!);
+    else out.push(b[j++]!);
+  }
+  return out;
 }

@@ -16,6 +16,8 @@ import { createBlobStore } from './blob-store';
 import { SANDBOX_CLOUDS, type CloudName } from './clouds';
 import { createSandboxClock, type SandboxDurations } from './durations';
 import { FaultInjector } from './faults';
+import { JobHistory, type SeedHistoryOptions } from './job-history';
+import { DEFAULT_LIST_PAGE_SIZE } from './list-pages';
 import { OperationRegistry } from './long-running-operations';
 import { createManagedIdentityEndpoint } from './managed-identity';
 import { startPublicDataServer } from './public-data-server';
@@ -33,6 +35,9 @@ export type { RecordedExchange, RequestCounters } from './request-log';
 export type { TokenCredential, AccessToken } from './tokens';
 export type { FaultSpec } from './faults';
 export type { CloudName } from './clouds';
+export type { SeedHistoryOptions } from './job-history';
+export { NEWER_JOB_STATUSES } from './job-history';
+export { DEFAULT_LIST_PAGE_SIZE } from './list-pages';
 export { REALISTIC_DURATIONS } from './durations';
 
 export interface StartAzureMlSandboxOptions {
@@ -48,6 +53,10 @@ export interface StartAzureMlSandboxOptions {
   workspace?: string;
   location?: string;
   tokenLifetimeMs?: number;
+  /** Items per ARM list page (default list-pages.ts DEFAULT_LIST_PAGE_SIZE); settable later through admin. */
+  listPageSize?: number;
+  /** Past jobs to seed the workspace with before it serves (admin.seedJobHistory adds more later). */
+  history?: SeedHistoryOptions;
   /** How many request/response pairs requestLog keeps (newest); default 50,000. */
   requestLogLimit?: number;
   logger?: SandboxLogger;
@@ -174,6 +183,8 @@ export async function startAzureMlSandbox(opts: StartAzureMlSandboxOptions = {})
       ops,
       views: { workspacePath, scoringUri: (name) => scoringUriOf(baseUrl, name) },
       jobs,
+      history: new JobHistory(),
+      listPageSize: { value: opts.listPageSize ?? DEFAULT_LIST_PAGE_SIZE },
       runner,
       blobs,
       logger: opts.logger,
@@ -192,6 +203,8 @@ export async function startAzureMlSandbox(opts: StartAzureMlSandboxOptions = {})
     registerOperationRoutes(locationRoutes, ctx);
     const scoringRoutes = new RouteTable();
     registerScoringRoutes(scoringRoutes, ctx);
+
+    if (opts.history) ctx.history.seed(opts.history);
 
     const faults = new FaultInjector();
     const log = new RequestLog(opts.requestLogLimit ?? 50_000);

@@ -1,8 +1,11 @@
-// `npm run sandbox:azureml -- --port N [--time-scale X] [--cloud AzureChinaCloud] [--info-file F]`: starts Azurite and
+// `npm run sandbox:azureml -- --port N [--time-scale X] [--cloud AzureChinaCloud] [--info-file F]
+//   [--list-page-size N] [--seed-history N]`: starts Azurite and
 // the sandbox, prints ONE JSON line with what a client needs, and runs until Ctrl-C / SIGTERM, then
 // stops everything it started. With it, the recipe's curl commands work with the ARM host replaced
 // by baseUrl (and the scoring token from `scoringToken`). `--info-file` also writes the line to a file
 // readable by its owner only (it holds tokens and the storage key), for `batch-score --sandbox F`.
+// `--list-page-size` (or AZUREML_SANDBOX_LIST_PAGE_SIZE) sets how many items an ARM list page holds;
+// `--seed-history` (or AZUREML_SANDBOX_SEED_HISTORY) fills the workspace with that many past jobs.
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { stopOnSignals } from '../stack/processes';
@@ -21,6 +24,8 @@ async function main(): Promise<void> {
       'subscription-id': { type: 'string' },
       location: { type: 'string' },
       'info-file': { type: 'string' },
+      'list-page-size': { type: 'string' },
+      'seed-history': { type: 'string' },
     },
     strict: true,
   });
@@ -28,6 +33,12 @@ async function main(): Promise<void> {
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) throw new Error(`--port must be a port number, got ${values.port}`);
   const timeScale = values['time-scale'] === undefined ? 1 : Number(values['time-scale']);
   if (!(timeScale > 0)) throw new Error(`--time-scale must be a positive number, got ${values['time-scale']}`);
+  const pageSizeText = values['list-page-size'] ?? process.env.AZUREML_SANDBOX_LIST_PAGE_SIZE;
+  const listPageSize = pageSizeText === undefined ? undefined : Number(pageSizeText);
+  if (listPageSize !== undefined && !(Number.isInteger(listPageSize) && listPageSize >= 1)) throw new Error(`--list-page-size must be a positive integer, got ${pageSizeText}`);
+  const historyText = values['seed-history'] ?? process.env.AZUREML_SANDBOX_SEED_HISTORY;
+  const historyCount = historyText === undefined ? 0 : Number(historyText);
+  if (!(Number.isInteger(historyCount) && historyCount >= 0)) throw new Error(`--seed-history must be a whole number of jobs, got ${historyText}`);
   const cloud = cloudNameSchema.parse(values.cloud ?? 'AzureCloud');
 
   const sandbox = await startAzureMlSandbox({
@@ -38,6 +49,8 @@ async function main(): Promise<void> {
     resourceGroup: values['resource-group'],
     subscriptionId: values['subscription-id'],
     location: values.location,
+    listPageSize,
+    ...(historyCount > 0 ? { history: { count: historyCount } } : {}),
   });
   stopOnSignals(() => sandbox.stop());
   const line = connectionLine(sandbox);

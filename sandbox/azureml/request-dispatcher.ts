@@ -9,6 +9,7 @@ import { SandboxHttpError, methodNotAllowed, missingApiVersion, noRoute, resourc
 import type { SandboxLogger } from './batch-job-runner';
 import { retryAfterHeaders } from './durations';
 import type { FaultInjector } from './faults';
+import { pageRenderedList } from './list-pages';
 import { redactHeaders, type RequestLog } from './request-log';
 import { parseLenientJson, type RouteTable, type SandboxRequest, type SandboxResponse } from './route-table';
 import type { SandboxContext } from './sandbox-context';
@@ -47,6 +48,10 @@ function unauthorized(check: Exclude<TokenCheck, { ok: true }>, authorityHost: s
     `Bearer authorization_uri="${authorityHost}/${tenantId}", error="invalid_token", ` +
     `error_description="${check.reason === 'expired' ? 'The access token has expired.' : 'The access token is invalid.'}"`;
   return new SandboxHttpError(401, code, message, undefined, { 'WWW-Authenticate': challenge });
+}
+
+function isUnpagedList(body: unknown): body is { value: unknown[] } {
+  return typeof body === 'object' && body !== null && Array.isArray((body as { value?: unknown }).value) && !('nextLink' in body);
 }
 
 export function createDispatcher(deps: DispatcherDeps) {
@@ -116,7 +121,12 @@ export function createDispatcher(deps: DispatcherDeps) {
         return parsed.value;
       },
     };
-    return match.handler(req);
+    const response = await match.handler(req);
+    // Every ARM list pages as Azure's do; routes that page themselves (jobs, over a long history) say so.
+    if (method === 'GET' && c.kind === 'arm' && response.status === 200 && !response.paged && isUnpagedList(response.body)) {
+      return { ...response, body: pageRenderedList(response.body, { baseUrl: ctx.baseUrl, path: url.pathname, query: url.searchParams, pageSize: ctx.listPageSize.value }) };
+    }
+    return response;
   };
 
   return async function dispatch(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

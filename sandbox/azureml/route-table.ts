@@ -20,6 +20,8 @@ export interface SandboxResponse {
   status: number;
   headers?: Record<string, string>;
   body?: unknown;
+  /** A list answer the route paged itself (the dispatcher pages other `{ value: [...] }` answers). */
+  paged?: boolean;
 }
 
 export type RouteHandler = (req: SandboxRequest) => SandboxResponse | Promise<SandboxResponse>;

@@ -4,6 +4,7 @@ import type { BatchJobRunner, SandboxLogger } from './batch-job-runner';
 import type { BlobStore } from './blob-store';
 import type { SandboxCloud } from './clouds';
 import type { SandboxClock } from './durations';
+import type { JobHistory } from './job-history';
 import type { OperationRegistry } from './long-running-operations';
 import type { ViewContext } from './resource-views';
 import type { WorkspaceIdentity } from './workspace-references';
@@ -19,6 +20,10 @@ export interface SandboxContext {
   ops: OperationRegistry;
   views: ViewContext;
   jobs: Map<string, BatchJobRecord>;
+  /** Past jobs of the workspace (seeded), listed and readable beside `jobs`. */
+  history: JobHistory;
+  /** Items per list page (settable at run time through the admin surface). */
+  listPageSize: { value: number };
   runner: BatchJobRunner;
   blobs: BlobStore;
   logger?: SandboxLogger;

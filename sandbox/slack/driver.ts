@@ -2,6 +2,7 @@
 // the request Slack would send (signed as Slack signs, see request-signature.ts), with a fresh
 // trigger_id and response_url from the stand-in, and then does what Slack does with the bot's
 // acknowledgement (shows a slash command's reply, closes or updates a modal).
+import { appHomeOpenedEnvelope, homeBlockActionsPayload } from './home-tabs';
 import { SlackDriverError } from './driver-errors';
 import type { SlackStandIn } from './index';
 import {
@@ -66,6 +67,10 @@ export interface SlackDriver {
   submitView(viewId: string, values: StateValues, as: As): Promise<ViewSubmissionResponse>;
   /** Fill inputs by block_id, action_id or label (value converted for the element type), then submit. */
   fillAndSubmit(viewId: string, fields: Record<string, FieldValue>, as: As): Promise<ViewSubmissionResponse>;
+  /** The user opens the app's Home tab: an Events API app_home_opened, JSON and signed like every request. */
+  openAppHome(as: As): Promise<DriverResponse>;
+  /** A click on a button of the user's Home tab (block_actions from a view: no response_url). */
+  clickHomeButton(key: string, as: As & { value?: string }): Promise<DriverResponse>;
   /** Close the modal; the bot hears of it (view_closed) only when the view asked with notify_on_close. */
   closeView(viewId: string, as: As): Promise<DriverResponse | null>;
   /** Headers Slack would send with this body; override the timestamp or secret for security tests. */
@@ -225,6 +230,37 @@ export function createSlackDriver(opts: SlackDriverOptions): SlackDriver {
       standIn.closeView(viewId);
       if (!view.notify_on_close) return null;
       const payload = viewClosedPayload(actor(as.user), { view: toViewObject(view), values: {}, isCleared: false });
+      return send(interactionBody(payload));
+    },
+
+    async openAppHome(as) {
+      const user = actor(as.user).user;
+      // The app's DM with the user is the event's channel; the stand-in names it after the user.
+      const body = JSON.stringify(
+        appHomeOpenedEnvelope({ teamId, apiAppId: standIn.appId, user: user.id, channel: `D${user.id.slice(1)}`, view: standIn.homeTab(user.id), at: now() }),
+      );
+      return postRaw(body, { ...signed(body).headers, 'Content-Type': 'application/json' });
+    },
+
+    async clickHomeButton(key, as) {
+      const view = standIn.homeTab(as.user);
+      if (!view) throw new SlackDriverError('view_not_found', `no Home tab published for ${as.user}`);
+      // Several buttons share an action id on the tab (one Approve per request): the value picks one.
+      const blocks = as.value === undefined ? view.blocks : view.blocks.filter((b) => JSON.stringify(b).includes(JSON.stringify(as.value)));
+      const found = findButton(blocks, key);
+      if (!found) throw new SlackDriverError('action_not_found', `no button "${key}" on the Home tab (buttons: ${listButtons(view.blocks) || 'none'})`);
+      const who = actor(as.user);
+      const payload = homeBlockActionsPayload({
+        teamId,
+        teamDomain: standIn.teamDomain,
+        apiAppId: standIn.appId,
+        user: who.user,
+        view,
+        blockId: found.blockId,
+        button: found.button,
+        triggerId: standIn.issueTriggerId(as.user),
+        at: now(),
+      });
       return send(interactionBody(payload));
     },
 

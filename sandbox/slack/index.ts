@@ -3,6 +3,7 @@
 // response_urls (POST {baseUrl}/response/{id}). It keeps what was said so tests and the demo can read
 // the channel as a person would, and it can throttle or fail on demand.
 // Independent of src/ by design: a bug shared by the bot and its stand-in could not be caught.
+import type { PublishedHome } from './home-tabs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { StoredMessage } from './conversation-store';
@@ -10,6 +11,7 @@ import { createFaultPlan, type FaultPlan } from './fault-plan';
 import { createLatency, type LatencyRange } from './latency';
 import { createChannelRateLimiter, type RateLimitOptions } from './rate-limiter';
 import { createResponseUrls, type ResponseUrlSource } from './response-urls';
+import { startSocketModeServer, type SocketModeServer } from './socket-mode-server';
 import { createStandInContext, type ResponseUrlPost, type StandInEvent } from './stand-in-context';
 import { applyViewResponse, type ViewSubmissionOutcome } from './view-response-action';
 import type { StoredView } from './view-store';
@@ -30,6 +32,7 @@ export type { FaultAnswer, FaultPlan } from './fault-plan';
 export type { RateLimitOptions } from './rate-limiter';
 export type { LatencyRange } from './latency';
 export type { ResponseUrlSource } from './response-urls';
+export type { DeliveryResult, EnvelopeRecord, SocketModeConnectionInfo, SocketModeServer } from './socket-mode-server';
 export type { ResponseUrlPost, StandInEvent } from './stand-in-context';
 export type { ViewSubmissionOutcome } from './view-response-action';
 export type { SlackViewObject, StoredView } from './view-store';
@@ -55,6 +58,8 @@ export interface SlackStandInOptions {
   latency?: LatencyRange;
   /** Milliseconds since the epoch; inject to test trigger and response_url expiry without waiting. */
   now?: () => number;
+  /** The app-level token (xapp-…) apps.connections.open accepts, for Socket Mode. */
+  appToken?: string;
 }
 
 export interface CallLogEntry {
@@ -79,6 +84,8 @@ export interface SlackStandIn {
   botUserId: string;
   botId: string;
   appId: string;
+  /** Socket Mode (socket-mode-server.ts): connections, envelopes, refreshes, and the driver's relay URL. */
+  socketMode: SocketModeServer;
 
   /** Top-level messages of a channel (and thread replies broadcast to it), oldest first. */
   messages(channel: string): StoredMessage[];
@@ -89,6 +96,8 @@ export interface SlackStandIn {
   message(channel: string, ts: string): StoredMessage | undefined;
   views(): StoredView[];
   view(viewId: string): StoredView | undefined;
+  /** The Home tab the app last published for `user` (views.publish). */
+  homeTab(user: string): PublishedHome | undefined;
   responseUrlPosts(): ResponseUrlPost[];
   user(id: string): WorkspaceUser | undefined;
   channel(id: string): WorkspaceChannel | undefined;
@@ -157,6 +166,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
   const latency = createLatency(opts.latency);
   let baseUrl = '';
   const responseUrls = createResponseUrls(ctx, () => baseUrl);
+  const socketMode = await startSocketModeServer({ appToken: opts.appToken ?? 'xapp-1-A0SANDBOX-standin', appId: workspace.appId, otherTokens: [botToken] });
 
   const handleApi = async (req: IncomingMessage, res: ServerResponse, method: string) => {
     const raw = await readRawBody(req);
@@ -182,6 +192,13 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       return res.end('Internal Server Error');
     }
     if (!parsed.ok) return fail(parsed.error);
+    // Socket Mode: the one method called with the app-level token instead of the bot token.
+    if (method === 'apps.connections.open') {
+      const answer = socketMode.openConnection(parsed.token);
+      if (!answer.ok) return fail(answer.error);
+      log(200);
+      return sendJson(res, 200, answer);
+    }
     const handler = methods[method];
     if (!handler) return fail('unknown_method');
     if (parsed.token === undefined) return fail('not_authed');
@@ -263,12 +280,14 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     botUserId: workspace.botUserId,
     botId: workspace.botId,
     appId: workspace.appId,
+    socketMode,
     messages: (channel) => ctx.conversations.history(channel),
     thread: (channel, threadTs) => ctx.conversations.thread(channel, threadTs),
     ephemerals: (channel, user) => ctx.conversations.ephemerals(channel, user),
     message: (channel, ts) => ctx.conversations.find(channel, ts) ?? ctx.conversations.findEphemeral(ts),
     views: () => ctx.views.all(),
     view: (viewId) => ctx.views.get(viewId),
+    homeTab: (user) => ctx.homeTabs.get(user),
     responseUrlPosts: () => responseUrls.posts(),
     user: (id) => workspace.users.get(id),
     channel: (id) => workspace.channels.get(id),
@@ -304,10 +323,12 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       for (const v of closed) ctx.emit({ type: 'view_closed', view: v });
       return closed;
     },
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
+    stop: async () => {
+      await socketMode.stop();
+      await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+    },
   };
 }

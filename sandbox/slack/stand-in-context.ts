@@ -1,5 +1,6 @@
 // The stand-in's shared state and the one way the bot's words enter it, so the Web API methods,
 // response_url posts and acknowledgement bodies all store and announce messages the same way.
+import { createHomeTabStore, type HomeTabStore } from './home-tabs';
 import { assignBlockIds } from './block-ids';
 import { createConversationStore, type ConversationStore, type StoredMessage } from './conversation-store';
 import { createMessageClock } from './message-timestamps';
@@ -44,6 +45,8 @@ export interface StandInContext {
   nextTs: () => string;
   conversations: ConversationStore;
   views: ViewStore;
+  /** App Home tabs published with views.publish, one per user. */
+  homeTabs: HomeTabStore;
   triggers: TriggerIds;
   emit(event: StandInEvent): void;
   onEvent(listener: (event: StandInEvent) => void): () => void;
@@ -65,6 +68,7 @@ export function createStandInContext(workspace: Workspace, now: () => number): S
     nextTs,
     conversations,
     views: createViewStore({ teamId: workspace.teamId, appId: workspace.appId, botId: workspace.botId }, now),
+    homeTabs: createHomeTabStore({ teamId: workspace.teamId, appId: workspace.appId, botId: workspace.botId, isUser: (id) => workspace.users.has(id) }, now),
     triggers: createTriggerIds(now),
     emit,
     onEvent(listener) {

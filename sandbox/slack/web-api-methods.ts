@@ -3,6 +3,7 @@
 // spec (../shared/slack/slack_web_openapi_v2.json); error codes are ones Slack documents for the
 // method (the contract test checks every emitted code against the spec, plus the few Slack added
 // after the spec's 2021 snapshot).
+import { HomeTabRejected } from './home-tabs';
 import type {
   AuthTestResponse,
   ChatDeleteResponse,
@@ -317,6 +318,21 @@ export function createWebApiMethods(
         return { ok: true, view: viewResponse(stored) } satisfies ViewsOpenResponse;
       }),
 
+    // The App Home tab (sandbox/slack/home-tabs.ts); no trigger_id and no scope needed.
+    'views.publish': (args) => {
+      try {
+        const view = jsonArg(args.view, () => {
+          throw new SlackApiError('invalid_arguments', ['[ERROR] view must be a JSON object [json-pointer:/view]']);
+        });
+        const stored = ctx.homeTabs.publish(stringArg(args.user_id) ?? '', view, stringArg(args.hash));
+        const { user: _user, publishedAt: _at, ...published } = stored;
+        return { ok: true, view: published };
+      } catch (error) {
+        if (error instanceof HomeTabRejected) throw new SlackApiError(error.code, error.messages);
+        throw error;
+      }
+    },
+
     // Slack's conversation object as a bot token sees it: channels and groups carry is_member, a DM
     // (is_im) carries the other party in `user` and no is_member (docs.slack.dev conversations.info,
     // "conversation object").
@@ -395,5 +411,5 @@ export function createWebApiMethods(
 /** Every method the stand-in answers. */
 export const STAND_IN_METHODS = [
   'auth.test', 'chat.postMessage', 'chat.update', 'chat.postEphemeral', 'chat.delete', 'chat.getPermalink',
-  'views.open', 'views.push', 'views.update', 'conversations.info', 'users.info', 'usergroups.users.list',
+  'views.open', 'views.push', 'views.update', 'views.publish', 'conversations.info', 'users.info', 'usergroups.users.list',
 ] as const;

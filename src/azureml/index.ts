@@ -103,8 +103,9 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
     },
     jobs: {
       get: (name: string) => jobs.getJob(ctx, name),
-      list: () => jobs.listJobs(ctx),
-      listForEndpoint: (endpoint: string) => jobs.listEndpointJobs(ctx, endpoint),
+      list: (opts?: jobs.RecentJobsQuery) => jobs.listJobs(ctx, opts),
+      listForEndpoint: (endpoint: string, opts?: jobs.RecentJobsQuery) => jobs.listEndpointJobs(ctx, endpoint, opts),
+      batchJobPages: (maxPages: number) => jobs.batchJobPages(ctx, maxPages),
       beginCancel: (name: string) => jobs.beginCancelJob(ctx, name),
       cancelAndWait: (name: string, o?: LongRunningWaitOptions) => jobs.cancelJobAndWait(ctx, name, o),
     },

@@ -2,7 +2,7 @@
 // A job belongs to an endpoint when its experimentName is the endpoint name (docs/architecture.md);
 // cancel is `POST .../jobs/{name}/cancel`, a long-running action (202 + Location).
 import type { AzureMlContext } from './azureml-context';
-import { listAllPages } from './arm-pages';
+import { listPages } from './arm-pages';
 import { beginLongRunningAction, waitForOperation, type LongRunningWaitOptions } from './long-running-resource';
 import type { PollerState } from './long-running-operation';
 import { jobSchema, type Job, type JobStatus } from './resources';
@@ -21,18 +21,68 @@ export async function getJob(ctx: AzureMlContext, name: string): Promise<Job> {
   return parseResponseBody(jobSchema, response.body, `job '${name}'`, response);
 }
 
-export function listJobs(ctx: AzureMlContext): Promise<Job[]> {
-  return listAllPages(ctx, jobsPath(ctx.workspace), jobSchema, 'job list');
+/**
+ * Jobs_List filters that narrow a workspace's whole history to batch scoring jobs: Pipeline jobs (as the
+ * service creates them) carrying the `azureml.batchrun` tag key (test_batch_job_download.json). mfe.json
+ * 2022-05-01 declares no filter by experiment or creation time, so the rest is done on our side.
+ */
+export const BATCH_JOB_FILTERS = { jobType: 'Pipeline', tag: 'azureml.batchrun' } as const;
+
+export interface RecentJobsQuery {
+  /** At most this many jobs (default 100). */
+  limit?: number;
+  /** Stop at jobs created before this (ms since epoch, with a clock margin). */
+  createdSince?: number;
+  /** At most this many pages (default 10): a workspace's history is never read to its end. */
+  maxPages?: number;
 }
 
-/** Jobs of one batch endpoint, newest first. */
-export async function listEndpointJobs(ctx: AzureMlContext, endpointName: string): Promise<Job[]> {
-  const jobs = await listAllPages(ctx, jobsPath(ctx.workspace), jobSchema, 'job list', { jobType: 'Pipeline' });
-  return jobs
-    .filter(
-      (j) => j.properties.experimentName === endpointName || j.properties.properties?.['azureml.endpointName'] === endpointName,
-    )
-    .sort((a, b) => (b.systemData?.createdAt ?? '').localeCompare(a.systemData?.createdAt ?? ''));
+/** Clock difference tolerated between us and the service when comparing creation times. */
+const CLOCK_SKEW_MS = 60_000;
+
+const createdAtOf = (job: Job): number => Date.parse(job.systemData?.createdAt ?? '');
+const newestFirst = (a: Job, b: Job): number => (b.systemData?.createdAt ?? '').localeCompare(a.systemData?.createdAt ?? '');
+
+/**
+ * The head of a job list, newest first. The service lists newest first (docs/sandbox-fidelity.md; a guess
+ * the code does not depend on for correctness): paging stops at `limit` matches, at a page whose oldest job
+ * predates `createdSince`, or at `maxPages`, whichever comes first.
+ */
+async function recentJobs(ctx: AzureMlContext, query: Record<string, string>, keep: (job: Job) => boolean, opts: RecentJobsQuery): Promise<Job[]> {
+  const limit = opts.limit ?? 100;
+  const found: Job[] = [];
+  for await (const page of listPages(ctx, jobsPath(ctx.workspace), jobSchema, 'job list', { query, maxPages: opts.maxPages ?? 10 })) {
+    for (const job of page) if (keep(job) && (opts.createdSince === undefined || !(createdAtOf(job) < opts.createdSince - CLOCK_SKEW_MS))) found.push(job);
+    if (found.length >= limit) break;
+    if (opts.createdSince !== undefined && page.some((job) => createdAtOf(job) < opts.createdSince! - CLOCK_SKEW_MS)) break;
+  }
+  return found.sort(newestFirst).slice(0, limit);
+}
+
+/** The workspace's most recent jobs of every kind, newest first (the `jobs` command without an endpoint). */
+export function listJobs(ctx: AzureMlContext, opts: RecentJobsQuery = {}): Promise<Job[]> {
+  return recentJobs(ctx, {}, () => true, opts);
+}
+
+/**
+ * Recent jobs of one batch endpoint, newest first: the batch jobs (server-side filters) whose experimentName
+ * is the endpoint name (docs/architecture.md), read page by page only as far as needed.
+ */
+export function listEndpointJobs(ctx: AzureMlContext, endpointName: string, opts: RecentJobsQuery = {}): Promise<Job[]> {
+  return recentJobs(
+    ctx,
+    BATCH_JOB_FILTERS,
+    (j) => j.properties.experimentName === endpointName || j.properties.properties?.['azureml.endpointName'] === endpointName,
+    opts,
+  );
+}
+
+/**
+ * The pages of the workspace's batch jobs, newest first, for callers that decide themselves when to stop
+ * (the watch's status snapshot).
+ */
+export function batchJobPages(ctx: AzureMlContext, maxPages: number): AsyncGenerator<Job[]> {
+  return listPages(ctx, jobsPath(ctx.workspace), jobSchema, 'job list', { query: BATCH_JOB_FILTERS, maxPages });
 }
 
 export function beginCancelJob(ctx: AzureMlContext, name: string): Promise<PollerState | undefined> {

@@ -22,6 +22,12 @@ export const jobStatusSchema = z.enum([
   'Unknown',
 ]);
 export type JobStatus = z.infer<typeof jobStatusSchema>;
+/**
+ * A job's status as the service sent it. The enum is extensible (`modelAsString` in mfe.json): newer
+ * api-versions add values (e.g. `Scheduled`), and any job in the workspace, anyone's, may show one, so a
+ * list is never refused for it; the text is kept and shown as is.
+ */
+export const jobStatusTextSchema = z.string();
 
 /** EndpointProvisioningState (mfe.json). */
 export const endpointProvisioningStateSchema = z.enum(['Creating', 'Deleting', 'Succeeded', 'Failed', 'Updating', 'Canceled']);
@@ -201,7 +207,7 @@ export const jobSchema = z.looseObject({
   ...armResource,
   properties: z.looseObject({
     jobType: z.string(),
-    status: jobStatusSchema.optional(),
+    status: jobStatusTextSchema.optional(),
     experimentName: z.string().optional(),
     displayName: z.string().nullish(),
     description: z.string().nullish(),

@@ -28,3 +28,10 @@ export const SNAPSHOT_MAX_AGE_CEILING_MS = 3_000;
 export function snapshotMaxAgeMs(policy: Pick<WatchPacingPolicy, 'minIntervalMs'>): number {
   return Math.max(1, Math.min(SNAPSHOT_MAX_AGE_CEILING_MS, policy.minIntervalMs));
 }
+
+/**
+ * ARM reads per second the shared snapshot may spend on average (its refreshes are spaced by their cost):
+ * ARM refills about 25 reads/s per principal, and the team's other tools need theirs, so the watch keeps
+ * to under a fifth of it, with room left for the per-job reads and the bot's commands.
+ */
+export const SNAPSHOT_READS_PER_SECOND = 4;

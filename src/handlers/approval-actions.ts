@@ -4,6 +4,7 @@
 // expired, already decided); everyone else sees the channel message change.
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { APPROVAL_ACTIONS } from '../slack/blocks/approval-request-message';
+import { publishHome } from './app-home';
 import type { BotDeps } from './bot-deps';
 import { decideApproval } from './request-intake';
 import { userGroupFailureReply } from './intake-replies';
@@ -40,9 +41,13 @@ export function registerApprovalActions(app: App, deps: BotDeps): void {
     [APPROVAL_ACTIONS.approve, true],
     [APPROVAL_ACTIONS.reject, false],
   ] as const) {
-    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, respond }) => {
+    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, respond, client }) => {
       await ack();
-      const reply: ClickReply = (text) => respond({ response_type: 'ephemeral', replace_original: false, text }).then(() => undefined);
+      // A click on the App Home tab has no response_url: the answer is the tab, published again.
+      const fromHome = body.container?.type === 'view' || body.view?.type === 'home';
+      const reply: ClickReply = fromHome
+        ? (text) => publishHome(deps, client, body.user.id, text)
+        : (text) => respond({ response_type: 'ephemeral', replace_original: false, text }).then(() => undefined);
       try {
         await handleApprovalClick(deps, body, approve, reply);
       } catch (err) {

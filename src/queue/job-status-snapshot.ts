@@ -1,19 +1,28 @@
 // One workspace-level picture of the scoring jobs being watched, shared through Redis by every watch step
-// in every worker process. Instead of one `GET {scoringUri}/{job}` per job per check, the workspace's jobs
-// are listed with ONE paged ARM call (mfe.json Jobs_List, `GET …/workspaces/{ws}/jobs`) at most once per
-// `maxAgeMs`, and each step reads its job's line from the cached hash. With 1,000 jobs running, a check
-// costs Redis reads, and Azure sees a list call every few seconds instead of hundreds of GETs: ARM's
-// read budget is per subscription (12,000 reads per hour), shared with everything else the team runs.
+// in every worker process. Instead of one `GET …/jobs/{job}` per job per check, the workspace's batch jobs
+// are read with Jobs_List (mfe.json, `GET …/workspaces/{ws}/jobs?jobType=Pipeline&tag=azureml.batchrun`)
+// at most once per refresh interval, and each step reads its job's line from the cached hash.
+//
+// What a refresh costs is bounded by the jobs being watched, not by the workspace's history (a real
+// workspace keeps every job it ever ran: docs/architecture.md, "Watching costs what is in flight"):
+//   - the list is read newest first, page by page, and stops as soon as every watched job has been seen, or
+//     a page reaches jobs created before the oldest watched request started (minus a clock margin), or after
+//     2 + ceil(watched / page size) pages, whichever comes first; so pages ≤ watched + 2 whatever the history;
+//   - a watched job the pages did not reach is 'absent': its watch step asks the job itself, paced per job
+//     (watch-worker.ts), which again costs per watched job;
+//   - refreshes are spaced so the snapshot spends at most `readsPerSecond` ARM reads per second on average
+//     (never sooner than maxAgeMs, never later than maxGapMs), however many pages a refresh took.
 //
 // Coordination (keys under `${prefix}:watch-snapshot:`):
 //   entries    hash job name (lower case) → JSON JobSnapshotEntry, replaced atomically (RENAME) per refresh
-//   listed-at  when the list that produced `entries` was started (ms): a job invoked before that is in it
+//   listed-at  when the list that produced `entries` was started (ms): a job watched before that is in it
 //              unless the listing does not show it
+//   due-at     when the next refresh may start (ms), from the last refresh's cost and the read budget
 //   lock       SET NX PX: the one step refreshing now; everyone else reads the previous snapshot
 //   not-before after a failed list: nobody lists again before this (backoff, growing with `failures`)
 //   failures   consecutive failed lists
-//   watched    set of job names being watched: a refresh keeps only those, so the hash stays as small as
-//              the work in flight however long the workspace's job history is
+//   watching   hash job name → when its request started (ms): the jobs to look for, and how far back
+//   last-cost  pages the last refresh read (for benchmarks and logs)
 import { randomUUID } from 'node:crypto';
 import type { RedisConnection } from './connection';
 import { z } from 'zod';
@@ -23,10 +32,14 @@ import { isAzureMlError } from '../azureml/errors';
 import { redisKey } from './redis-keys';
 
 export const jobSnapshotEntrySchema = z.object({
+  /** Kept as text: newer api-versions add status values (extensible enum), shown as they come. */
   status: z.string(),
-  /** The named output's URI, as the job resource reports it. */
+  /**
+   * The named output's URI, when the job resource reports one. Optional: Azure's ARM view of a batch job has
+   * `outputs: null` (test_batch_job_download.json), so the watch must not count on it.
+   */
   outputUri: z.string().optional(),
-  /** The service's error, for a failed job (properties.properties["azureml.error.code"|"…message"]). */
+  /** The service's error, when the job resource carries one (Azure's does not; the sandbox's older view did). */
   errorCode: z.string().optional(),
   errorMessage: z.string().optional(),
 });
@@ -37,15 +50,18 @@ export type JobSnapshotEntry = z.infer<typeof jobSnapshotEntrySchema>;
  * not show it (ask the job itself); pending: no snapshot yet covers the job (wait for the next one).
  */
 export type SnapshotLookup =
-  | { kind: 'found'; entry: JobSnapshotEntry; listedAt: number }
+  | { kind: 'found'; entry: JobSnapshotEntry; listedAt: number; /** When the next refresh is due (ms). */ dueAt?: number }
   | { kind: 'absent'; listedAt: number }
   | { kind: 'pending' };
 
 export interface JobStatusSnapshot {
   /** How old a snapshot may get before a reader refreshes it. */
   readonly maxAgeMs: number;
-  /** Adds a job to the watched set, so refreshes keep its line. */
-  watch(jobName: string): Promise<void>;
+  /**
+   * Adds a job to the watched set, so refreshes look for it. `createdAfter`: a time the job was certainly
+   * created after (its request's start, ms); refreshes read the list back to there and no further.
+   */
+  watch(jobName: string, createdAfter?: number): Promise<void>;
   /** Removes a job once its final status is reported. */
   unwatch(jobName: string): Promise<void>;
   /**
@@ -59,9 +75,17 @@ export interface JobStatusSnapshot {
 export interface JobStatusSnapshotDeps {
   connection: RedisConnection;
   prefix: string;
-  /** Lists the workspace's jobs (all pages): azureml.jobs.list. */
-  listJobs: () => Promise<ArmJob[]>;
+  /** The workspace's batch jobs, newest first, one page per item, at most maxPages: azureml.jobs.batchJobPages. */
+  listJobPages: (maxPages: number) => AsyncIterable<ArmJob[]>;
   maxAgeMs: number;
+  /** Average ARM reads per second the refreshes may spend (default 2; ARM refills ~25/s per principal). */
+  readsPerSecond?: number;
+  /** The longest gap between refreshes however costly they are (default maxBackoffMs / 2). */
+  maxGapMs?: number;
+  /** How far before a watched request's start its job may have been created by the service's clock (default 10 min). */
+  createdAtMarginMs?: number;
+  /** Told after each refresh how many pages it read (benchmarks, logs). */
+  onRefresh?: (stats: { pages: number; watched: number; found: number }) => void;
   /** Floor of the backoff after a failed list (default maxAgeMs × 2). */
   minBackoffMs?: number;
   /** Ceiling of the backoff after failed lists (default 2 minutes). */
@@ -79,7 +103,9 @@ export function snapshotKeys(prefix: string) {
     lock: `${base}:lock`,
     notBefore: `${base}:not-before`,
     failures: `${base}:failures`,
-    watched: `${base}:watched`,
+    watching: `${base}:watching`,
+    dueAt: `${base}:due-at`,
+    lastCost: `${base}:last-cost`,
   };
 }
 
@@ -119,6 +145,9 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
   const now = deps.now ?? Date.now;
   const maxBackoffMs = deps.maxBackoffMs ?? 120_000;
   const minBackoffMs = deps.minBackoffMs ?? maxAgeMs * 2;
+  const readsPerSecond = deps.readsPerSecond ?? 2;
+  const maxGapMs = Math.max(maxAgeMs, deps.maxGapMs ?? maxBackoffMs / 2);
+  const createdAtMarginMs = deps.createdAtMarginMs ?? 10 * 60_000;
   // The list call retries by itself, waiting out Retry-After, for up to the client's maxTotalMs: the lock
   // outlives that, so a throttled workspace is never listed by two steps at once. A worker that dies
   // mid-refresh delays the next snapshot by this much at worst (watches then ask their jobs directly).
@@ -127,18 +156,39 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
   async function refresh(token: string): Promise<void> {
     const listedAt = now();
     try {
-      const [jobs, watched] = await Promise.all([deps.listJobs(), connection.smembers(keys.watched)]);
-      const wanted = new Set(watched.map(nameKey));
-      const fields: string[] = [];
-      for (const job of jobs) {
-        const name = nameKey(job.name ?? job.id.slice(job.id.lastIndexOf('/') + 1));
-        if (wanted.has(name)) fields.push(name, JSON.stringify(snapshotEntryOf(job)));
+      const watching = await connection.hgetall(keys.watching);
+      const wanted = new Set(Object.keys(watching));
+      const found = new Map<string, string>();
+      let pages = 0;
+      if (wanted.size > 0) {
+        const oldestStart = Object.values(watching).reduce((min, v) => Math.min(min, Number.isFinite(Number(v)) ? Number(v) : 0), Infinity);
+        const horizon = oldestStart - createdAtMarginMs;
+        let pageCap = wanted.size + 2;
+        for await (const page of deps.listJobPages(pageCap)) {
+          pages += 1;
+          if (pages === 1) pageCap = 2 + Math.ceil(wanted.size / Math.max(1, page.length));
+          let reachedHorizon = false;
+          for (const job of page) {
+            const name = nameKey(job.name ?? job.id.slice(job.id.lastIndexOf('/') + 1));
+            if (wanted.has(name)) found.set(name, JSON.stringify(snapshotEntryOf(job)));
+            if (Date.parse(job.systemData?.createdAt ?? '') < horizon) reachedHorizon = true;
+          }
+          if (found.size === wanted.size || reachedHorizon || pages >= pageCap) break;
+        }
       }
+      const fields = [...found].flat();
+      const gapMs = Math.min(maxGapMs, Math.max(maxAgeMs, Math.ceil((pages * 1000) / readsPerSecond)));
       const staging = `${keys.entries}:${token}`;
       const tx = connection.multi();
       if (fields.length > 0) tx.hset(staging, ...fields).rename(staging, keys.entries);
       else tx.del(keys.entries);
-      await tx.set(keys.listedAt, String(listedAt)).del(keys.failures, keys.notBefore).exec();
+      await tx
+        .set(keys.listedAt, String(listedAt))
+        .set(keys.dueAt, String(listedAt + gapMs))
+        .set(keys.lastCost, String(pages))
+        .del(keys.failures, keys.notBefore)
+        .exec();
+      deps.onRefresh?.({ pages, watched: wanted.size, found: found.size });
     } catch (err) {
       const failures = await connection.incr(keys.failures);
       // The client already waited out the Retry-After hints of its own attempts; from here the snapshot
@@ -153,30 +203,33 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
     }
   }
 
-  async function read(jobName: string): Promise<{ listedAt?: number; notBefore?: number; raw: string | null }> {
-    const results = await connection.multi().get(keys.listedAt).get(keys.notBefore).hget(keys.entries, nameKey(jobName)).exec();
+  async function read(jobName: string): Promise<{ listedAt?: number; dueAt?: number; notBefore?: number; raw: string | null }> {
+    const results = await connection.multi().get(keys.listedAt).get(keys.notBefore).hget(keys.entries, nameKey(jobName)).get(keys.dueAt).exec();
     const value = (i: number): string | null => (results?.[i]?.[1] as string | null | undefined) ?? null;
     const listedAt = value(0);
     const notBefore = value(1);
+    const dueAt = value(3);
     return {
       ...(listedAt ? { listedAt: Number(listedAt) } : {}),
       ...(notBefore ? { notBefore: Number(notBefore) } : {}),
+      ...(dueAt ? { dueAt: Number(dueAt) } : {}),
       raw: value(2),
     };
   }
 
   return {
     maxAgeMs,
-    async watch(jobName) {
-      await connection.sadd(keys.watched, nameKey(jobName));
+    async watch(jobName, createdAfter) {
+      // Without a start time the job is looked for as far back as the page cap allows.
+      await connection.hset(keys.watching, nameKey(jobName), String(createdAfter ?? 0));
     },
     async unwatch(jobName) {
-      await connection.multi().srem(keys.watched, nameKey(jobName)).hdel(keys.entries, nameKey(jobName)).exec();
+      await connection.multi().hdel(keys.watching, nameKey(jobName)).hdel(keys.entries, nameKey(jobName)).exec();
     },
     async lookup(jobName, watchedAt) {
       let seen = await read(jobName);
       const t = now();
-      const stale = seen.listedAt === undefined || t - seen.listedAt >= maxAgeMs;
+      const stale = seen.listedAt === undefined || t >= (seen.dueAt ?? seen.listedAt + maxAgeMs);
       const backingOff = seen.notBefore !== undefined && t < seen.notBefore;
       if (stale && !backingOff) {
         const token = randomUUID();
@@ -188,7 +241,7 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
       }
       if (seen.raw !== null) {
         const parsed = jobSnapshotEntrySchema.safeParse(JSON.parse(seen.raw));
-        if (parsed.success) return { kind: 'found', entry: parsed.data, listedAt: seen.listedAt ?? 0 };
+        if (parsed.success) return { kind: 'found', entry: parsed.data, listedAt: seen.listedAt ?? 0, ...(seen.dueAt !== undefined ? { dueAt: seen.dueAt } : {}) };
       }
       // A list started after the job was watched (and so after it was invoked) shows it: not being there
       // is an answer. The margin covers clocks of worker processes on different hosts.

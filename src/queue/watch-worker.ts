@@ -4,7 +4,8 @@
 // watch thousands of jobs.
 //
 // Where a step looks: with a JobStatusSnapshot (the worker's default), at the workspace's shared snapshot
-// in Redis, refreshed by one Jobs_List every few seconds for all watched jobs together; a step asks the
+// in Redis, refreshed every few seconds for all watched jobs together by reading the head of Jobs_List,
+// never more pages than the watched jobs need (job-status-snapshot.ts); a step asks the
 // job itself (`GET {scoringUri}/{job}`) only when the snapshot does not show the job, or has shown
 // nothing for a whole maxInterval (listing failing), paced by the per-job backoff and the server's
 // Retry-After. Without a snapshot, every step asks the job itself. Either way the final reply is keyed
@@ -14,9 +15,8 @@ import type { RedisConnection } from './connection';
 import { z } from 'zod';
 import { isAzureMlError } from '../azureml/errors';
 import { isTerminalJobStatus } from '../azureml/jobs';
-import { jobStatusSchema } from '../azureml/resources';
 import { jobFailure, jobOutputUri, jobStatusOf, type ScoringJob } from '../azureml/scoring';
-import { nextWatchIntervalMs, snapshotMaxAgeMs } from '../domain/watch-pacing';
+import { nextWatchIntervalMs, SNAPSHOT_READS_PER_SECOND, snapshotMaxAgeMs } from '../domain/watch-pacing';
 import { threadMessages } from '../slack/thread-messages';
 import { jobItemCounts, type JobItemCounts } from '../azureml/job-item-counts';
 import { describeFailure } from './failure-report';
@@ -54,7 +54,8 @@ function observationOfJob(job: ScoringJob): JobObservation {
 
 function observationOfEntry(entry: JobSnapshotEntry): JobObservation {
   return {
-    status: jobStatusSchema.catch('Unknown').parse(entry.status),
+    // Kept as the service wrote it: a status newer than our api-version is still a status (not 'Unknown').
+    status: entry.status,
     ...(entry.outputUri ? { outputUri: entry.outputUri } : {}),
     failure: { ...(entry.errorCode ? { code: entry.errorCode } : {}), ...(entry.errorMessage ? { message: entry.errorMessage } : {}) },
   };
@@ -88,11 +89,14 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
     };
 
     let observed: JobObservation | undefined;
+    /** When the snapshot will next have news: looking before then only re-reads the same line. */
+    let snapshotDueAt: number | undefined;
     let polls = data.polls;
     const nextState: WatchStepState = { ...state };
     if (snapshot) {
       if (nextState.watchedAt === undefined) {
-        await snapshot.watch(jobName);
+        // The job was created after its request started: the snapshot need not read the list further back.
+        await snapshot.watch(jobName, data.startedAt);
         nextState.watchedAt = ctx.now();
       }
       const found = await snapshot.lookup(jobName, nextState.watchedAt);
@@ -101,6 +105,7 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
       const fresh = found.kind === 'found' && ctx.now() - found.listedAt < ctx.watch.maxIntervalMs;
       if (found.kind === 'found' && fresh) {
         observed = observationOfEntry(found.entry);
+        snapshotDueAt = found.dueAt;
       } else {
         const directDue =
           found.kind === 'pending'
@@ -146,7 +151,9 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
       await thread.slot('status', threadMessages.jobStatus({ jobName, endpointName: data.endpointName, status, elapsedMs: ctx.now() - data.startedAt }));
     }
     if (!isTerminalJobStatus(status)) {
-      const delayMs = snapshot ? snapshot.maxAgeMs : nextWatchIntervalMs(data.polls, ctx.watch);
+      const delayMs = snapshot
+        ? Math.max(snapshot.maxAgeMs, Math.min(ctx.watch.maxIntervalMs, (snapshotDueAt ?? 0) - ctx.now()))
+        : nextWatchIntervalMs(data.polls, ctx.watch);
       return reschedule({ lastStatus: status, polls }, nextState, delayMs);
     }
 
@@ -210,8 +217,9 @@ export function createWatchWorker(ctx: WorkerContext, deps: WatchWorkerDeps): Wo
       : createJobStatusSnapshot({
           connection: deps.connection,
           prefix: deps.prefix,
-          listJobs: () => ctx.azureml.jobs.list(),
+          listJobPages: (maxPages) => ctx.azureml.jobs.batchJobPages(maxPages),
           maxAgeMs: snapshotMaxAgeMs(ctx.watch),
+          readsPerSecond: SNAPSHOT_READS_PER_SECOND,
           // After a failed list, no sooner than a job's own first re-check, and never slower than its ceiling.
           minBackoffMs: ctx.watch.minIntervalMs,
           maxBackoffMs: ctx.watch.maxIntervalMs,

@@ -1,6 +1,7 @@
 // The watch's shared job-status snapshot on a real redis-server: one Jobs_List serves every watched job
 // of every worker process, refreshes are coordinated so only one process lists at a time, failures back
-// off, and a job the listing does not show is told apart from one no listing has covered yet.
+// off, a job the listing does not show is told apart from one no listing has covered yet, and a refresh
+// reads only as many pages as the watched jobs need, however long the history behind them.
 import { Redis } from 'ioredis';
 import { startRedis, type RedisProcess } from '../../sandbox/stack/redis';
 import type { Job as ArmJob } from '../../src/azureml/resources';
@@ -11,8 +12,11 @@ let connection: Redis;
 let prefix = 'snap';
 let prefixSeq = 0;
 
-function armJob(name: string, status: string, extra: { outputUri?: string; error?: string } = {}): ArmJob {
+let created = 0;
+
+function armJob(name: string, status: string, extra: { outputUri?: string; error?: string; createdAt?: number } = {}): ArmJob {
   return {
+    systemData: { createdAt: new Date(extra.createdAt ?? 1_700_000_000_000 + ++created * 1000).toISOString() },
     id: `/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/jobs/${name}`,
     name,
     type: 'Microsoft.MachineLearningServices/workspaces/jobs',
@@ -25,28 +29,32 @@ function armJob(name: string, status: string, extra: { outputUri?: string; error
   } as ArmJob;
 }
 
-/** A workspace whose jobs the test sets, counting Jobs_List calls. */
-function fakeWorkspace() {
+/** A workspace whose jobs the test sets, listed newest first in pages of `pageSize`, counting page reads. */
+function fakeWorkspace(pageSize = 100) {
   const jobs = new Map<string, ArmJob>();
   let calls = 0;
   let failNext = 0;
+  const createdAt = (j: ArmJob): string => j.systemData?.createdAt ?? '';
   return {
-    set: (job: ArmJob) => jobs.set(job.name!, job),
+    set: (job: ArmJob) => jobs.set(job.name!, { ...job, systemData: jobs.get(job.name!)?.systemData ?? job.systemData }),
     calls: () => calls,
     failNext: (n: number) => (failNext = n),
-    listJobs: async (): Promise<ArmJob[]> => {
-      calls += 1;
-      if (failNext > 0) {
-        failNext -= 1;
-        throw Object.assign(new Error('TooManyRequests'), { code: 'TooManyRequests' });
+    async *listJobPages(maxPages: number): AsyncGenerator<ArmJob[]> {
+      const all = [...jobs.values()].sort((a, b) => createdAt(b).localeCompare(createdAt(a)));
+      for (let page = 0; page < maxPages && (page === 0 || page * pageSize < all.length); page++) {
+        calls += 1;
+        if (failNext > 0) {
+          failNext -= 1;
+          throw Object.assign(new Error('TooManyRequests'), { code: 'TooManyRequests' });
+        }
+        yield all.slice(page * pageSize, (page + 1) * pageSize);
       }
-      return [...jobs.values()];
     },
   };
 }
 
-function snapshotFor(ws: ReturnType<typeof fakeWorkspace>, clock: { t: number }, maxAgeMs = 3_000): JobStatusSnapshot {
-  return createJobStatusSnapshot({ connection, prefix, listJobs: ws.listJobs, maxAgeMs, minBackoffMs: maxAgeMs * 2, maxBackoffMs: 60_000, now: () => clock.t });
+function snapshotFor(ws: ReturnType<typeof fakeWorkspace>, clock: { t: number }, maxAgeMs = 3_000, readsPerSecond = 100): JobStatusSnapshot {
+  return createJobStatusSnapshot({ connection, prefix, listJobPages: (n) => ws.listJobPages(n), maxAgeMs, minBackoffMs: maxAgeMs * 2, maxBackoffMs: 60_000, readsPerSecond, now: () => clock.t });
 }
 
 beforeAll(async () => {
@@ -158,7 +166,58 @@ it('keeps only the jobs being watched, and forgets a job once unwatched', async 
 
   await snapshot.unwatch('mine');
   expect(await connection.hlen(`${prefix}:watch-snapshot:entries`)).toBe(0);
-  expect(await connection.scard(`${prefix}:watch-snapshot:watched`)).toBe(0);
+  expect(await connection.hlen(`${prefix}:watch-snapshot:watching`)).toBe(0);
+});
+
+it('reads only the pages the watched jobs need, however long the history behind them', async () => {
+  const ws = fakeWorkspace(20);
+  const clock = { t: 6_000_000 };
+  const snapshot = snapshotFor(ws, clock);
+  const historyEnd = Date.parse('2026-01-01T00:00:00Z');
+  for (let i = 0; i < 5_000; i++) ws.set(armJob(`past-${i}`, 'Completed', { createdAt: historyEnd - (5_000 - i) * 60_000 }));
+  const startedAt = historyEnd + 3_600_000;
+  for (let i = 0; i < 30; i++) {
+    ws.set(armJob(`mine-${i}`, 'Running', { createdAt: startedAt + i * 1000 }));
+    await snapshot.watch(`mine-${i}`, startedAt);
+  }
+  clock.t += 10_000;
+  expect(await snapshot.lookup('mine-0', 0)).toMatchObject({ kind: 'found', entry: { status: 'Running' } });
+  // 30 watched jobs in pages of 20: two pages hold them all; the 5,000 older jobs are never read.
+  expect(ws.calls()).toBe(2);
+
+  // A watched job whose request started long ago (no start time known): the page cap bounds the search.
+  await snapshot.watch('lost');
+  clock.t += 10_000;
+  expect(await snapshot.lookup('lost', 0)).toMatchObject({ kind: 'absent' });
+  expect(ws.calls() - 2).toBeLessThanOrEqual(2 + Math.ceil(31 / 20));
+});
+
+it('spaces refreshes by their cost so the snapshot keeps to its read budget', async () => {
+  const ws = fakeWorkspace(1);
+  const clock = { t: 7_000_000 };
+  const snapshot = createJobStatusSnapshot({ connection, prefix, listJobPages: (n) => ws.listJobPages(n), maxAgeMs: 1_000, maxBackoffMs: 600_000, readsPerSecond: 2, now: () => clock.t });
+  for (let i = 0; i < 10; i++) {
+    ws.set(armJob(`b-${i}`, 'Running'));
+    await snapshot.watch(`b-${i}`, 0);
+  }
+  await snapshot.lookup('b-0', 0);
+  expect(ws.calls()).toBe(10);
+  // Ten pages at two reads a second: the next refresh is due five seconds later, not one.
+  clock.t += 4_000;
+  await snapshot.lookup('b-0', 0);
+  expect(ws.calls()).toBe(10);
+  clock.t += 1_000;
+  await snapshot.lookup('b-0', 0);
+  expect(ws.calls()).toBe(20);
+});
+
+it('keeps a status value newer than the client\'s api-version as text', async () => {
+  const ws = fakeWorkspace();
+  const clock = { t: 8_000_000 };
+  const snapshot = snapshotFor(ws, clock);
+  ws.set(armJob('new', 'Scheduled'));
+  await snapshot.watch('new', 0);
+  expect(await snapshot.lookup('new', 0)).toMatchObject({ kind: 'found', entry: { status: 'Scheduled' } });
 });
 
 it("reads a job's output and the service's error from the job resource", () => {

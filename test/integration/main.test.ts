@@ -2,6 +2,7 @@
 // environment is refused at once with every problem named; the bot answers its health checks against a
 // real redis-server, Slack stand-in and Azure ML sandbox, reports Redis going away, and stops on SIGTERM.
 import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { startAzureMlSandbox, type AzureMlSandbox } from '../../sandbox/azureml';
 import { startSlackStandIn, type SlackStandIn } from '../../sandbox/slack';
 import { getFreePort } from '../../sandbox/stack/free-port';
@@ -115,6 +116,26 @@ describe('src/main.ts', () => {
     const exit = await child.stop('SIGTERM');
     expect(exit).toEqual({ code: 0, signal: null });
     expect(child.stdout()).toMatch(/"msg":"stopping"/);
+  });
+
+  it('answers /readyz with 503 within a few seconds when Slack accepts connections but never answers', async () => {
+    // A black hole: the TCP connection is accepted and then nothing is ever said.
+    const sockets: Socket[] = [];
+    const blackHole = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
+    const { port: holePort } = blackHole.address() as AddressInfo;
+    try {
+      const port = await getFreePort();
+      const child = main(['bot'], { ...productionEnv(port), BATCH_SCORE_SLACK_API_URL: `http://127.0.0.1:${holePort}/api/` });
+      await child.waitForOutput(/batch-score-bot started/);
+      const started = Date.now();
+      expect(await status(`http://127.0.0.1:${port}/readyz`)).toBe(503);
+      expect(Date.now() - started).toBeLessThan(4_000);
+      await child.stop('SIGTERM');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => blackHole.close(resolve));
+    }
   });
 
   it('runs the bot and the workers in one process by default (all) and SIGTERM stops both and exits 0', async () => {

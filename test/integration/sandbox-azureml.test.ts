@@ -549,7 +549,7 @@ describe('process launchers and the CLI', () => {
   it('prints one JSON line and stops cleanly on SIGTERM', async () => {
     const port = await getFreePort();
     const root = path.resolve(__dirname, '../..');
-    const child = spawn(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'sandbox/azureml/main.ts', '--port', String(port), '--time-scale', '0.01', '--cloud', 'AzureChinaCloud'], {
+    const child = spawn(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'sandbox/azureml/main.ts', '--port', String(port), '--time-scale', '0.01', '--cloud', 'AzureChinaCloud', '--list-page-size', '1', '--seed-history', '3'], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -563,6 +563,10 @@ describe('process launchers and the CLI', () => {
     const r = await fetch(`${info.baseUrl}${wsPath}/datastores?api-version=2022-05-01&isDefault=true`, { headers: { authorization: `Bearer ${info.token}` } });
     expect(r.status).toBe(200);
     expect(((await r.json()) as { value: { properties: { endpoint: string } }[] }).value[0]!.properties.endpoint).toBe('core.chinacloudapi.cn');
+    // --seed-history 3 --list-page-size 1: three past jobs, one per page.
+    const jobs = (await (await fetch(`${info.baseUrl}${wsPath}/jobs?api-version=2022-05-01&listViewType=All`, { headers: { authorization: `Bearer ${info.token}` } })).json()) as { value: unknown[]; nextLink?: string };
+    expect(jobs.value).toHaveLength(1);
+    expect(jobs.nextLink).toContain('$skipToken=');
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(143);

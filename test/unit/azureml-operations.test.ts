@@ -223,6 +223,32 @@ describe('reading resources', () => {
     expect(jobs.map((j) => j.name)).toEqual(['c', 'a']);
     expect(sent).toHaveLength(2);
   });
+
+  it('asks the service for batch jobs only and stops reading at the jobs created before createdSince', async () => {
+    const job = (name: string, createdAt: string, status = 'Completed') => ({
+      id: `${WS}/jobs/${name}`,
+      name,
+      properties: { jobType: 'Pipeline', experimentName: 'mnist-ep', status },
+      systemData: { createdAt },
+    });
+    // An endless history, newest first: every page links to the next.
+    const { ctx, sent } = fakeArm((req) => {
+      const page = Number(/page=(\d+)/.exec(req.path)?.[1] ?? 0);
+      const day = String(28 - page).padStart(2, '0');
+      return { body: { value: [job(`j${page}`, `2026-01-${day}T00:00:00Z`, page === 0 ? 'Scheduled' : 'Completed')], nextLink: `${BASE}${WS}/jobs?api-version=2022-05-01&page=${page + 1}` } };
+    });
+    const jobs = await listEndpointJobs(ctx, 'mnist-ep', { createdSince: Date.parse('2026-01-25T12:00:00Z') });
+    expect(sent[0]).toMatchObject({ path: `${WS}/jobs`, query: { jobType: 'Pipeline', tag: 'azureml.batchrun' } });
+    // Pages of the 28th, 27th, 26th and 25th: the 25th is older than createdSince, so reading stops there.
+    expect(sent).toHaveLength(4);
+    expect(jobs.map((j) => j.name)).toEqual(['j0', 'j1', 'j2']);
+    // A status newer than 2022-05-01 is kept as the service wrote it.
+    expect(jobs[0]!.properties.status).toBe('Scheduled');
+    // Without a bound in time, a bounded number of pages.
+    sent.length = 0;
+    await listEndpointJobs(ctx, 'mnist-ep');
+    expect(sent).toHaveLength(10);
+  });
 });
 
 describe('scoring', () => {

@@ -41,6 +41,14 @@ const METHOD_SCOPES: Readonly<Record<string, readonly BotScope[]>> = {
   'files.uploadV2': ['files:write'],
 };
 
+/**
+ * Events API bot events → the scopes they need (Slack's event reference pages). app_home_opened needs none.
+ * An event the code listens to and that is missing here fails the test until it is looked up.
+ */
+const EVENT_SCOPES: Readonly<Record<string, readonly BotScope[]>> = {
+  app_home_opened: [],
+};
+
 /** Scopes a manifest feature needs by itself (Slack: "a slash command needs the commands scope"). */
 const FEATURE_SCOPES = { slashCommands: 'commands' } as const satisfies Record<string, BotScope>;
 
@@ -73,12 +81,18 @@ const manifestSchema = z.strictObject({
         }),
       )
       .max(50),
+    app_home: z
+      .strictObject({ home_tab_enabled: z.boolean().optional(), messages_tab_enabled: z.boolean().optional(), messages_tab_read_only_enabled: z.boolean().optional() })
+      .optional(),
   }),
   oauth_config: z.strictObject({
     scopes: z.strictObject({ bot: z.array(z.enum(KNOWN_BOT_SCOPES)).max(255) }),
   }),
   settings: z.strictObject({
     interactivity: z.strictObject({ is_enabled: z.boolean(), request_url: httpsUrl.optional() }),
+    event_subscriptions: z
+      .strictObject({ request_url: httpsUrl.optional(), bot_events: z.array(z.enum(['app_home_opened'])).max(100).optional() })
+      .optional(),
     org_deploy_enabled: z.boolean().optional(),
     socket_mode_enabled: z.boolean().optional(),
     token_rotation_enabled: z.boolean().optional(),
@@ -125,11 +139,16 @@ export function webApiMethodsIn(source: string): string[] {
 let manifest: unknown;
 /** method → files that call it */
 const calls = new Map<string, string[]>();
+/** Events API event types the code listens to (`app.event('…')`). */
+const events = new Set<string>();
+const APP_EVENT = /\.event\(\s*['"`]([a-z_.]+)['"`]/g;
 
 beforeAll(async () => {
   manifest = parse(await fs.readFile(path.join(ROOT, 'manifest.yml'), 'utf8'));
   for (const file of await sourceFiles(path.join(ROOT, 'src'))) {
-    for (const method of webApiMethodsIn(await fs.readFile(file, 'utf8'))) {
+    const source = await fs.readFile(file, 'utf8');
+    for (const m of withoutComments(source).matchAll(APP_EVENT)) events.add(m[1] as string);
+    for (const method of webApiMethodsIn(source)) {
       calls.set(method, [...(calls.get(method) ?? []), path.relative(ROOT, file)]);
     }
   }
@@ -161,7 +180,17 @@ describe('manifest.yml', () => {
     const { oauth_config, features } = manifestSchema.parse(manifest);
     const needed = new Set<string>([...calls.keys()].flatMap((m) => METHOD_SCOPES[m] ?? []));
     if (features.slash_commands.length > 0) needed.add(FEATURE_SCOPES.slashCommands);
+    for (const event of events) for (const scope of EVENT_SCOPES[event] ?? []) needed.add(scope);
     expect([...oauth_config.scopes.bot].sort()).toEqual([...needed].sort());
+  });
+
+  it('subscribes to exactly the bot events the code listens to, on the receiver’s path, with the Home tab on', () => {
+    const { settings, features } = manifestSchema.parse(manifest);
+    expect([...events].filter((e) => !Object.hasOwn(EVENT_SCOPES, e))).toEqual([]);
+    expect([...(settings.event_subscriptions?.bot_events ?? [])].sort()).toEqual([...events].sort());
+    expect(settings.event_subscriptions?.request_url).toBe(features.slash_commands[0]?.url);
+    expect(events.has('app_home_opened')).toBe(true);
+    expect(features.app_home?.home_tab_enabled).toBe(true);
   });
 
   it('finds the calls the bot makes today', () => {

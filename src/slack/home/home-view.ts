@@ -1,0 +1,91 @@
+// The bot's App Home tab: a pure function of what the stores hold (no Azure call in Slack's path). It shows
+// the workspace's endpoints with their default deployments (as the workers last listed them), the locks,
+// the viewer's recent requests and running jobs, and the approvals the viewer may decide, with the same
+// Approve / Reject buttons as the channel message. All user text is escaped.
+import type { HomeView, KnownBlock } from '@slack/types';
+import type { EndpointLock } from '../../domain/endpoint-lock';
+import { APPROVAL_ACTIONS } from '../blocks/approval-request-message';
+import { actions, button, context, divider, header, linesToSections, section, SLACK_LIMITS } from '../blocks/block-kit';
+import { lockedByText } from '../blocks/lock-messages';
+import { subjectTitle, type RequestSubject } from '../blocks/request-subject';
+import { slackDate } from '../blocks/time-text';
+import { code, escapeMrkdwn } from '../mrkdwn';
+
+export const HOME_CALLBACK_ID = 'batch-score-home';
+/** At most this many approvals get their own buttons; more are counted. */
+export const MAX_HOME_APPROVALS = 10;
+
+export interface HomeState {
+  endpoints: readonly { name: string; defaultDeployment?: string; deployments: readonly string[] }[];
+  locks: readonly EndpointLock[];
+  /** The viewer's own requests, newest first. */
+  requests: readonly { requestId: string; kind: string; status: string; summary: string; updatedAt: number; jobName?: string }[];
+  /** Pending approvals the viewer may decide (the policy has already said so). */
+  approvals: readonly { id: string; requesterId: string; subject: RequestSubject; expiresAt: number }[];
+  /** A line at the top after an action on the tab (already escaped mrkdwn). */
+  notice?: string;
+}
+
+const STATUS_EMOJI: Readonly<Record<string, string>> = {
+  'awaiting-approval': ':hourglass_flowing_sand:',
+  approved: ':white_check_mark:',
+  queued: ':inbox_tray:',
+  running: ':gear:',
+  succeeded: ':white_check_mark:',
+  failed: ':x:',
+  canceled: ':octagonal_sign:',
+  rejected: ':no_entry:',
+  expired: ':hourglass:',
+  denied: ':no_entry:',
+};
+
+function endpointLines(state: HomeState): string[] {
+  const locked = new Map(state.locks.map((l) => [l.endpointName.toLowerCase(), l]));
+  return state.endpoints.map((e) => {
+    const lock = locked.get(e.name.toLowerCase());
+    const dflt = e.defaultDeployment ? `default ${code(e.defaultDeployment)}` : '_no default deployment_';
+    const others = e.deployments.filter((d) => d !== e.defaultDeployment);
+    return `${lock ? ':lock: ' : ''}${code(e.name)} · ${dflt}${others.length > 0 ? ` · also ${others.map(code).join(', ')}` : ''}`;
+  });
+}
+
+function requestLines(state: HomeState): string[] {
+  return state.requests.map((r) => {
+    const job = r.jobName ? ` · job ${code(r.jobName)}` : '';
+    return `${STATUS_EMOJI[r.status] ?? ':grey_question:'} ${escapeMrkdwn(r.summary)} · *${escapeMrkdwn(r.status)}*${job} · ${slackDate(r.updatedAt)}`;
+  });
+}
+
+export function buildHomeView(state: HomeState): HomeView {
+  const blocks: KnownBlock[] = [header('Batch Score')];
+  if (state.notice) blocks.push(context([state.notice]));
+
+  const running = state.requests.filter((r) => r.status === 'running' && r.jobName);
+  blocks.push(divider(), section(`*Waiting for your decision* (${state.approvals.length})`));
+  if (state.approvals.length === 0) blocks.push(context(['Nothing to approve.']));
+  state.approvals.slice(0, MAX_HOME_APPROVALS).forEach((a, i) => {
+    blocks.push(section(`${subjectTitle(a.subject)}\nRequested by <@${a.requesterId}> · expires ${slackDate(a.expiresAt)}`));
+    // Block ids are unique within a view; the buttons' action ids are the channel message's, so one handler serves both.
+    blocks.push(
+      actions(`${APPROVAL_ACTIONS.blockId}-home-${i}`, [
+        button({ text: 'Approve', actionId: APPROVAL_ACTIONS.approve, value: a.id, style: 'primary' }),
+        button({ text: 'Reject', actionId: APPROVAL_ACTIONS.reject, value: a.id, style: 'danger' }),
+      ]),
+    );
+  });
+  if (state.approvals.length > MAX_HOME_APPROVALS) blocks.push(context([`…and ${state.approvals.length - MAX_HOME_APPROVALS} more in the channels`]));
+
+  blocks.push(divider(), section(`*Your running jobs* (${running.length}) and *recent requests*`));
+  blocks.push(...(state.requests.length > 0 ? linesToSections(requestLines(state), 3) : [context(['You have not asked for anything yet. Try `/batch-score help`.'])]));
+
+  blocks.push(divider(), section(`*Endpoints* (${state.endpoints.length})`));
+  blocks.push(...(state.endpoints.length > 0 ? linesToSections(endpointLines(state), 3) : [context(['No batch endpoints known yet; `/batch-score endpoints` lists them.'])]));
+
+  blocks.push(divider(), section(`*Locks* (${state.locks.length})`));
+  if (state.locks.length === 0) blocks.push(context(['No endpoint is locked.']));
+  else {
+    const lines = state.locks.map((l) => `:lock: ${code(l.endpointName)} ${lockedByText(l)}${l.reason ? `: ${escapeMrkdwn(l.reason.replace(/\s+/g, ' '))}` : ''}`);
+    blocks.push(...linesToSections(lines, 3));
+  }
+  return { type: 'home', callback_id: HOME_CALLBACK_ID, blocks: blocks.slice(0, SLACK_LIMITS.viewBlocks) };
+}
