@@ -90,13 +90,13 @@ describe('a request from a conversation the bot cannot post in is answered in th
     await expectRefusedAtOnce(BOTS_OWN_DM, 'deploy', /approvers cannot see this direct message/);
   });
 
+  it('refuses a channel until the bot is invited there', async () => {
+    await expectRefusedAtOnce(INVITED_LATER, RUN, /not in this channel/);
+  });
+
   it('answers look-ups anywhere: they reply through the response_url, which needs no membership', async () => {
     const res = await stack.driver.slash('endpoints', { user: requester, channel: PRIVATE_WITHOUT_BOT });
     expect(ackText(res.body)).toMatch(/Looking that up/);
-  });
-
-  it('refuses a channel until the bot is invited there', async () => {
-    await expectRefusedAtOnce(INVITED_LATER, RUN, /not in this channel/);
   });
 });
 
