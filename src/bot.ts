@@ -21,6 +21,7 @@ import { createRedisConnection, type RedisConnection } from './queue/connection'
 import { createEndpointDirectory } from './queue/endpoint-directory';
 import { createLockStore } from './queue/lock-store';
 import { createNotifyOutbox } from './queue/notify-outbox';
+import { createPendingCaps } from './queue/pending-caps';
 import { createProducers } from './queue/producers';
 import { createRequestStore } from './queue/request-store';
 import { refuseFutureTimestamps } from './slack/request-freshness';
@@ -148,6 +149,14 @@ export async function startBot(config: Config, opts: { logger: Logger; port?: nu
       requests: createRequestStore({ connection, prefix, now }),
       logger,
       now,
+      workspaceScope: config.azure.allowedWorkspaces,
+      endpoints: createEndpointDirectory({ connection, prefix }),
+      pendingCaps: createPendingCaps({
+        connection,
+        prefix,
+        now,
+        caps: { perUser: config.approvals.maxPendingPerUser, perChannel: config.approvals.maxPendingPerChannel },
+      }),
     },
     producers,
     endpoints: createEndpointDirectory({ connection, prefix }),

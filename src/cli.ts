@@ -15,6 +15,7 @@ import { renderOutcome, type CliOutcome } from './cli/cli-outcome';
 import { runCommand } from './cli/command-runner';
 import { commandTextOf } from './cli/command-text';
 import { reportError } from './cli/error-report';
+import { parseDownloadArgs, runDownload } from './cli/download-command';
 import { EXIT_CODES } from './cli/exit-codes';
 import { splitGlobalFlags, type GlobalFlags } from './cli/global-flags';
 import { createSandboxCredential, parseSandboxConnection, SandboxConnectionError, sandboxEnvironment } from './cli/sandbox-connection';
@@ -84,6 +85,21 @@ async function outcomeOf(argv: readonly string[], io: CliIo): Promise<{ outcome:
     const { flags, words } = splitGlobalFlags(argv);
     json = flags.json;
     if (flags.help) return { outcome: helpOutcome(words), json };
+    if (words[0]?.toLowerCase() === 'download') {
+      command = 'download';
+      const args = parseDownloadArgs(words);
+      const { config, credential } = await settingsFor(flags, io);
+      const { azureml } = createClients(config, credential, io.env);
+      const outcome = await runDownload(args, {
+        azureml,
+        exists: (file) => fs.access(file).then(() => true, () => false),
+        mkdir: async (dir) => void (await fs.mkdir(dir, { recursive: true })),
+        progress: (line) => {
+          if (!flags.quiet) io.stderr(`${line}\n`);
+        },
+      });
+      return { outcome, json };
+    }
     const parsed = commandOf(words);
     command = parsed.verb;
     if (parsed.verb === 'help') {

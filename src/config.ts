@@ -51,6 +51,10 @@ const withDefault = <T extends z.ZodType>(schema: T, fallback: z.input<T>) =>
   z.preprocess((v) => unsetIfBlank(v) ?? fallback, schema);
 
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+/** `<subscription-id>/<resource-group>/<workspace>`, each part as Azure names it. */
+const WORKSPACE_ENTRY = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\/[-\w.()]{0,89}[-\w()]\/[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$/;
+/** A host name (or IPv4 address), optionally with a port: no scheme, no user, no path. */
+const STORAGE_HOST = /^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*(:\d{1,5})?$/;
 
 const httpUrl = text().refine((v) => {
   try {
@@ -66,7 +70,7 @@ const integer = (min: number, max: number) =>
     .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 
 /** Comma (or whitespace) separated list; empty entries dropped. */
-const commaList = <T extends z.ZodType<string>>(item: T) =>
+const commaList = <T extends z.ZodType>(item: T) =>
   z.preprocess(
     (v) => (typeof v === 'string' ? v.split(/[\s,]+/).filter((s) => s !== '') : (v ?? [])),
     z.array(item),
@@ -113,6 +117,14 @@ const azureEnv = {
   BATCH_SCORE_STORAGE_CONNECTION_STRING: optional(
     text(/(^|;)\s*(AccountName|BlobEndpoint|UseDevelopmentStorage)\s*=/i, 'is not a storage connection string'),
   ),
+  BATCH_SCORE_ALLOWED_WORKSPACES: commaList(
+    text(WORKSPACE_ENTRY, 'lists something that is not <subscription-id>/<resource-group>/<workspace>').transform((v) => {
+      const [subscriptionId, resourceGroup, workspace] = v.split('/') as [string, string, string];
+      return { subscriptionId, resourceGroup, workspace };
+    }),
+  ),
+  BATCH_SCORE_ALLOW_HARD_LINKS: withDefault(z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true'), 'false'),
+  BATCH_SCORE_STORAGE_TOKEN_HOSTS: commaList(text(STORAGE_HOST, 'lists something that is not a host name or host:port').transform((v) => v.toLowerCase())),
 };
 
 const slackEnv = {
@@ -150,6 +162,12 @@ const approvalEnv = {
   BATCH_SCORE_APPROVAL_TTL: withDefault(duration, '1h'),
   BATCH_SCORE_DEPLOYERS: commaList(userId),
   BATCH_SCORE_RUNNERS: commaList(userId),
+  BATCH_SCORE_CANCELERS: withDefault(
+    commaList(text(/^(requester|approvers|[UWS][A-Z0-9]{2,})$/, 'lists something that is not requester, approvers, a Slack user id (U…, W…) or a user group id (S…)')),
+    'requester,approvers',
+  ),
+  BATCH_SCORE_MAX_PENDING_PER_USER: withDefault(integer(1, 10_000), '10'),
+  BATCH_SCORE_MAX_PENDING_PER_CHANNEL: withDefault(integer(1, 100_000), '50'),
 };
 
 const workerEnv = {
@@ -178,6 +196,11 @@ const HINTS: Record<string, string> = {
   BATCH_SCORE_ARM_ENDPOINT: 'set it to the full URL of a resource-manager stand-in (the sandbox), or leave it unset for Azure',
   BATCH_SCORE_STORAGE_BLOB_URL: "set it to the default datastore's blob endpoint URL, or leave it unset",
   BATCH_SCORE_STORAGE_CONNECTION_STRING: 'set it to the storage account connection string (Azure portal > Access keys), or leave it unset',
+  BATCH_SCORE_ALLOWED_WORKSPACES:
+    'set it to a comma-separated list of <subscription-id>/<resource-group>/<workspace> that data references may name besides the configured workspace, or leave it unset',
+  BATCH_SCORE_ALLOW_HARD_LINKS: 'set it to true to upload files that have more than one hard link (default false: refused, they may come from outside the artifacts folder)',
+  BATCH_SCORE_STORAGE_TOKEN_HOSTS:
+    "set it to a comma-separated list of host or host:port that may receive the storage token besides the cloud's *.blob.<storage suffix> hosts (private endpoints, a local stand-in), or leave it unset",
   SLACK_BOT_TOKEN: "set it to the app's Bot User OAuth Token (api.slack.com/apps > OAuth & Permissions, xoxb-…)",
   SLACK_SIGNING_SECRET: "set it to the app's Signing Secret (api.slack.com/apps > Basic Information)",
   SLACK_APP_TOKEN: 'set it to an app-level token with connections:write (xapp-…) for Socket Mode, or leave it unset for HTTP',
@@ -194,6 +217,10 @@ const HINTS: Record<string, string> = {
   BATCH_SCORE_APPROVAL_TTL: 'set it to a duration such as 30m, 2h or 1h30m (default 1h)',
   BATCH_SCORE_DEPLOYERS: 'set it to a comma-separated list of Slack user ids, or leave it unset to let everyone in the allowed channels deploy',
   BATCH_SCORE_RUNNERS: 'set it to a comma-separated list of Slack user ids, or leave it unset to let everyone in the allowed channels run jobs',
+  BATCH_SCORE_CANCELERS:
+    'set it to a comma-separated list of who may cancel a job: requester (who started the run), approvers, Slack user ids and user group ids (default requester,approvers)',
+  BATCH_SCORE_MAX_PENDING_PER_USER: 'set it to how many open requests (awaiting approval, queued or running) one user may have at once (default 10)',
+  BATCH_SCORE_MAX_PENDING_PER_CHANNEL: 'set it to how many open requests one channel may have at once (default 50)',
   BATCH_SCORE_WORKER_CONCURRENCY: 'set it to the number of jobs a worker runs at once, 1-256 (default 4)',
   BATCH_SCORE_ARTIFACTS_ROOT: 'set it to the folder local model and code uploads are read from (default ./artifacts)',
   BATCH_SCORE_WATCH_MIN_INTERVAL: 'set it to a duration such as 10s (default 10s)',
@@ -220,6 +247,15 @@ const azureSection = z.object(azureEnv).transform((e) => ({
   storageBlobUrl: e.BATCH_SCORE_STORAGE_BLOB_URL,
   /** Secret. */
   storageConnectionString: e.BATCH_SCORE_STORAGE_CONNECTION_STRING,
+  /** Workspaces data references may name: the configured one first, then the operator's additions. */
+  allowedWorkspaces: [
+    { subscriptionId: e.AZURE_SUBSCRIPTION_ID, resourceGroup: e.AZURE_RESOURCE_GROUP, workspace: e.AZUREML_WORKSPACE },
+    ...e.BATCH_SCORE_ALLOWED_WORKSPACES,
+  ],
+  /** Upload files with more than one hard link (default false). */
+  allowHardLinks: e.BATCH_SCORE_ALLOW_HARD_LINKS,
+  /** Hosts (host or host:port) besides the cloud's blob hosts that may receive a storage token. */
+  storageTokenHosts: e.BATCH_SCORE_STORAGE_TOKEN_HOSTS,
 }));
 
 const slackSection = z.object(slackEnv).transform((e) => ({
@@ -277,6 +313,11 @@ const approvalsSection = z
   deployers: e.BATCH_SCORE_DEPLOYERS,
   /** Empty = everyone in the allowed channels. */
   runners: e.BATCH_SCORE_RUNNERS,
+  /** Who may cancel a job (domain/approval-policy.ts mayCancel). */
+  cancelers: e.BATCH_SCORE_CANCELERS,
+  /** Open requests one user / one channel may have at once (src/queue/pending-caps.ts). */
+  maxPendingPerUser: e.BATCH_SCORE_MAX_PENDING_PER_USER,
+  maxPendingPerChannel: e.BATCH_SCORE_MAX_PENDING_PER_CHANNEL,
 }));
 
 const workerSection = z

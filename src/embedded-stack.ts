@@ -198,6 +198,9 @@ export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<Em
       BATCH_SCORE_ARTIFACTS_ROOT: artifactsRoot,
       BATCH_SCORE_WATCH_MIN_INTERVAL: '200ms',
       BATCH_SCORE_WATCH_MAX_INTERVAL: '2s',
+      // Load tests and benchmarks submit many runs as one user; the flood test sets its own caps.
+      BATCH_SCORE_MAX_PENDING_PER_USER: '1000',
+      BATCH_SCORE_MAX_PENDING_PER_CHANNEL: '10000',
       LOG_LEVEL: opts.logger.level,
       ...(opts.socketMode ? { SLACK_APP_TOKEN: slack.socketMode.appToken } : {}),
       ...opts.env,

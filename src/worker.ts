@@ -29,6 +29,7 @@ import { Queue } from 'bullmq';
 import { policyFromConfig } from './bot';
 import { intakeReply } from './handlers/intake-replies';
 import { submitWork, type IntakeDeps } from './handlers/request-intake';
+import { createPendingCaps } from './queue/pending-caps';
 
 export interface WorkerOptions {
   logger: Logger;
@@ -88,6 +89,14 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
     requests: ctx.requests,
     logger,
     now,
+    workspaceScope: config.azure.allowedWorkspaces,
+    endpoints: ctx.endpoints,
+    pendingCaps: createPendingCaps({
+      connection: producerConnection,
+      prefix,
+      now,
+      caps: { perUser: config.approvals.maxPendingPerUser, perChannel: config.approvals.maxPendingPerChannel },
+    }),
   };
   ctx.intake = { submit: async (input) => intakeReply(await submitWork(intakeDeps, input)) };
   const lockDurationMs = opts.lockDurationMs ?? config.worker.lockDurationMs;
@@ -114,7 +123,12 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
   // Expired approvals lose their buttons even if nobody clicks: one scheduler for all worker processes.
   const opsQueue = new Queue(QUEUE_NAMES.ops, { connection: producerConnection, prefix });
   opsQueue.on('error', (err) => logger.warn({ err, queue: QUEUE_NAMES.ops }, 'queue connection error'));
-  await opsQueue.upsertJobScheduler(EXPIRE_APPROVALS_JOB, { every: opts.expirySweepMs ?? 30_000 }, { name: EXPIRE_APPROVALS_JOB, data: {} });
+  await opsQueue.upsertJobScheduler(EXPIRE_APPROVALS_JOB, { every: opts.expirySweepMs ?? 30_000 }, {
+    name: EXPIRE_APPROVALS_JOB,
+    data: {},
+    // A sweep every few seconds forever: keep none that completed and only the last few failures.
+    opts: { removeOnComplete: true, removeOnFail: 50 },
+  });
   await outbox.recoverPending();
   // The run modal offers the workspace's endpoints from this directory; fill it once at start.
   void azureml.endpoints

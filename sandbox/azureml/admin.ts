@@ -3,10 +3,11 @@
 //   POST   /_admin/faults                         {match, count?, status?, retryAfterSeconds?, retryAfterMs?, code?, message?, hang?}
 //   GET    /_admin/faults          DELETE /_admin/faults
 //   POST   /_admin/deployments/{endpoint}/{deployment}/fail-provisioning   {code?, message?}
-//   POST   /_admin/jobs/{name}/fail {message?}     POST /_admin/jobs/fail-next {count, message?}
+//   POST   /_admin/jobs/{name}/fail {message?}     POST /_admin/jobs/fail-next {count, message?, scenario?}
 //   POST   /_admin/tokens/expire                   PUT  /_admin/tokens/lifetime {ms}
 //   GET    /_admin/counters        DELETE /_admin/counters
-//   GET    /_admin/jobs            GET    /_admin/resources
+//   GET    /_admin/jobs            GET    /_admin/jobs/{name}/failure   GET /_admin/resources
+//   PUT    /_admin/taken-endpoint-names/{name}    (another workspace in the region holds the name)
 //   POST   /_admin/history {count, seed?, endAt?, spanDays?}   PUT /_admin/list-page-size {size}
 //   PUT    /_admin/public/{path}   PUT    /_admin/datastore/{path}   (raw body = file content)
 import { z } from 'zod';
@@ -14,6 +15,7 @@ import { SandboxHttpError } from './arm-errors';
 import { batchJobView } from './batch-job';
 import type { SeedHistoryOptions } from './job-history';
 import type { ActiveFault, FaultInjector, FaultSpec } from './faults';
+import { JOB_FAILURE_SCENARIOS, type JobFailureScenario } from './job-logs';
 import type { RequestCounters, RequestLog } from './request-log';
 import { PUBLIC_CONTAINER } from './public-data-server';
 import {
@@ -38,8 +40,12 @@ export interface SandboxAdmin {
   failDeploymentProvisioning(endpointName: string, deploymentName: string, error?: { code?: string; message?: string }): void;
   /** Fails a running job at its next step. */
   failJob(jobName: string, message?: string): void;
-  /** The next `count` jobs created fail. */
-  failNextJobs(count: number, message?: string): void;
+  /**
+   * The next `count` jobs created fail: with `message` at their next step, or, given a scenario, the way
+   * that real failure does (init() or run() raising, no mini-batch succeeding, the compute's identity
+   * unable to read the input, no nodes), with its messages and log files.
+   */
+  failNextJobs(count: number, message?: string, scenario?: JobFailureScenario): void;
   /** Every token issued so far is answered with ExpiredAuthenticationToken. */
   expireAllTokens(): void;
   setTokenLifetime(ms: number): void;
@@ -49,6 +55,15 @@ export interface SandboxAdmin {
   resetCounters(): void;
   /** The sandbox's own (invoked) jobs; seeded history is not included. */
   listJobs(): Record<string, unknown>[];
+  /**
+   * Why a job failed, as the sandbox decided it. Azure shows no error in the job documents (ARM job nor
+   * data plane), so this is for tests only; undefined while the job has not failed.
+   */
+  jobFailure(jobName: string): { code: string; message: string } | undefined;
+  /** The invoke's repeatability id, as the sandbox received it (Azure does not show it). */
+  jobRepeatabilityId(jobName: string): string | undefined;
+  /** Another workspace in the region holds this endpoint name: creating it here is refused. */
+  takeEndpointName(name: string): void;
   /** When each of the sandbox's own jobs was created, started and ended (benchmarks), whatever its ARM view shows. */
   jobTimeline(): Array<{ name: string; status: string; createdAt: string; startTime?: string; endTime?: string }>;
   /** Adds past jobs of several kinds to the workspace (job-history.ts); returns how many the history holds. */
@@ -87,9 +102,11 @@ export function createSandboxAdmin(ctx: SandboxContext, faults: FaultInjector, l
       if (!job) throw new Error(`job ${jobName} not found`);
       ctx.runner.fail(job, message);
     },
-    failNextJobs(count, message = 'The job failed (injected fault)') {
+    failNextJobs(count, message = 'The job failed (injected fault)', scenario) {
       ctx.jobFailures.remaining = count;
       ctx.jobFailures.message = message;
+      if (scenario) ctx.jobFailures.scenario = scenario;
+      else delete ctx.jobFailures.scenario;
     },
     expireAllTokens: () => tokens.expireAll(),
     setTokenLifetime: (ms) => tokens.setLifetimeMs(ms),
@@ -110,6 +127,11 @@ export function createSandboxAdmin(ctx: SandboxContext, faults: FaultInjector, l
       return total;
     },
     resetCounters: () => log.resetCounters(),
+    jobFailure: (jobName) => ctx.jobs.get(jobName.toLowerCase())?.error,
+    jobRepeatabilityId: (jobName) => ctx.jobs.get(jobName.toLowerCase())?.repeatabilityId,
+    takeEndpointName: (name) => {
+      ctx.takenEndpointNames.add(key(name));
+    },
     jobTimeline: () =>
       [...ctx.jobs.values()].map((j) => ({
         name: j.name,
@@ -180,9 +202,12 @@ export async function handleAdminRequest(admin: SandboxAdmin, method: string, se
     }
     if (first === 'jobs') {
       if (method === 'GET' && !second) return { status: 200, body: { value: admin.listJobs() } };
+      if (method === 'GET' && second && third === 'failure') return { status: 200, body: admin.jobFailure(decodeURIComponent(second)) ?? null };
       if (method === 'POST' && second === 'fail-next') {
-        const b = z.object({ count: z.number().int().min(1), message: z.string().optional() }).parse(json());
-        admin.failNextJobs(b.count, b.message);
+        const b = z
+          .object({ count: z.number().int().min(1), message: z.string().optional(), scenario: z.enum(JOB_FAILURE_SCENARIOS).optional() })
+          .parse(json());
+        admin.failNextJobs(b.count, b.message, b.scenario);
         return { status: 204 };
       }
       if (method === 'POST' && second && third === 'fail') {
@@ -204,6 +229,10 @@ export async function handleAdminRequest(admin: SandboxAdmin, method: string, se
         admin.resetCounters();
         return { status: 204 };
       }
+    }
+    if (first === 'taken-endpoint-names' && method === 'PUT' && second) {
+      admin.takeEndpointName(decodeURIComponent(second));
+      return { status: 204 };
     }
     if (first === 'history' && method === 'POST') {
       const b = seedHistoryBody.parse(json());

@@ -43,7 +43,7 @@ export function registerComputeRoutes(routes: RouteTable, ctx: SandboxContext): 
       const current = existing.currentOperationId ? ops.get(existing.currentOperationId) : undefined;
       return {
         status: 200,
-        headers: current && current.status === 'InProgress' ? ops.asyncHeaders(current, apiVersion) : {},
+        headers: current && current.status === 'Running' ? ops.computeHeaders(current, apiVersion) : {},
         body: computeView(ctx.views, existing),
       };
     }
@@ -68,7 +68,7 @@ export function registerComputeRoutes(routes: RouteTable, ctx: SandboxContext): 
     });
     record.currentOperationId = op.id;
     state.computes.set(key(name), record);
-    return { status: 201, headers: ops.asyncHeaders(op, apiVersion), body: computeView(ctx.views, record) };
+    return { status: 201, headers: ops.computeHeaders(op, apiVersion), body: computeView(ctx.views, record) };
   });
 
   routes.add('DELETE', 'computes/{computeName}', (req) => {
@@ -84,6 +84,6 @@ export function registerComputeRoutes(routes: RouteTable, ctx: SandboxContext): 
       },
     });
     record.currentOperationId = op.id;
-    return { status: 202, headers: ops.locationHeaders(op, apiVersionOf(req.query)) };
+    return { status: 202, headers: ops.computeHeaders(op, apiVersionOf(req.query)), body: null };
   });
 }

@@ -1,7 +1,12 @@
-// Batch endpoints and batch deployments (mfe.json 2022-05-01, BatchEndpoints_* and BatchDeployments_*):
-// PUT → 201 (200 on update) + Azure-AsyncOperation, and properties.properties.AzureAsyncOperationUri
-// in the body (the recipe polls that); PATCH/DELETE → 202 + Location + Retry-After; deleting an
-// endpoint deletes its deployments.
+// Batch endpoints and batch deployments (mfe.json 2022-05-01, BatchEndpoints_* and BatchDeployments_*),
+// answering as the recordings do (test_batch_endpoint_create.json, test_batch_job_download.json):
+// PUT → 201 (200 on update) + Azure-AsyncOperation + Location + x-ms-async-operation-timeout, and
+// properties.properties.AzureAsyncOperationUri in the body (the recipe polls that); a new endpoint shows
+// `scoringUri: null` until its creation succeeded, a new deployment shows provisioningState "Updating";
+// PATCH/DELETE → 202 with body null + Azure-AsyncOperation + Location; deleting an endpoint deletes its
+// deployments. Names follow Azure's rule (3–32, a letter first, letters, digits and '-', not ending in
+// '-'); endpoint names are unique in their region (another workspace's endpoint takes the name: the
+// admin API's `takeEndpointName`); tag values may not be empty.
 import { conflict, resourceNotFound, userError } from './arm-errors';
 import { endpointView, deploymentView } from './resource-views';
 import {
@@ -22,10 +27,19 @@ import {
   type EndpointRecord,
 } from './workspace-state';
 
-/** Azure's batch endpoint naming rule (stricter than the spec's path pattern): a letter, then 2–31 letters, digits or '-'. */
-const ENDPOINT_NAME = /^[a-zA-Z][a-zA-Z0-9-]{2,31}$/;
-/** mfe.json deploymentName pattern. */
-const DEPLOYMENT_NAME = /^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$/;
+/**
+ * Azure's endpoint and deployment naming rule (stricter than the spec's path pattern): 3–32 characters,
+ * `^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$` (docs: "Azure Machine Learning endpoints: naming rules").
+ */
+const NAME_RULE = /^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$/;
+const validName = (name: string): boolean => name.length >= 3 && name.length <= 32 && NAME_RULE.test(name);
+
+/** Tag values must not be empty (**guess** at the message; the rule is Azure's resource tag rule). */
+function requireTagValues(tags: Record<string, string> | null | undefined): void {
+  for (const [tagKey, value] of Object.entries(tags ?? {})) {
+    if (value.trim() === '') throw userError(`The value of tag '${tagKey}' is empty; tag values must not be empty`, `tags.${tagKey}`);
+  }
+}
 
 const ENDPOINT_TYPE = 'Microsoft.MachineLearningServices/workspaces/batchEndpoints';
 
@@ -61,6 +75,8 @@ function setAsyncOperationProperty(props: Record<string, string | null> | null |
 
 export function registerEndpointRoutes(routes: RouteTable, ctx: SandboxContext): void {
   const { state, ops, clock } = ctx;
+  /** The resource's own URL, the Location a PUT answers with. */
+  const resourceUrl = (req: SandboxRequest): string => `${ctx.baseUrl}${req.path}?api-version=${encodeURIComponent(apiVersionOf(req.query))}`;
 
   routes.add('GET', 'batchEndpoints', () => ({
     status: 200,
@@ -74,14 +90,21 @@ export function registerEndpointRoutes(routes: RouteTable, ctx: SandboxContext):
 
   routes.add('PUT', 'batchEndpoints/{endpointName}', (req): SandboxResponse => {
     const name = req.params.endpointName!;
-    if (!ENDPOINT_NAME.test(name)) {
+    if (!validName(name)) {
       throw userError(
-        `Invalid batch endpoint name '${name}': it must start with a letter and have 3 to 32 characters, only letters, digits and '-'`,
+        `Invalid batch endpoint name '${name}': it must start with a letter, have 3 to 32 characters, only letters, digits and '-', and not end with '-'`,
         'endpointName',
       );
     }
     const body = parseBody(batchEndpointBodySchema, req.body());
+    requireTagValues(body.tags);
     const existing = state.endpoints.get(key(name));
+    if (!existing && ctx.takenEndpointNames.has(key(name))) {
+      // The message Azure gives (seen in public issue trackers, e.g. ansible-collections/azure#2231).
+      throw userError(
+        `The specified endpoint name '${name}' is not available. Endpoint names must be unique within the region. Please choose a different name and try again.`,
+      );
+    }
     if (existing?.provisioningState === 'Deleting') throw conflict(`Batch endpoint ${name} is being deleted; retry after the deletion completes`);
     const defaultDeployment = body.properties.defaults?.deploymentName;
     if (defaultDeployment && !existing?.deployments.has(key(defaultDeployment))) {
@@ -115,10 +138,13 @@ export function registerEndpointRoutes(routes: RouteTable, ctx: SandboxContext):
       },
     });
     record.currentOperationId = op.id;
-    const headers = ops.asyncHeaders(op, apiVersionOf(req.query));
+    const headers = ops.asyncHeaders(op, apiVersionOf(req.query), resourceUrl(req));
     record.properties = {
       ...body.properties,
-      properties: setAsyncOperationProperty(body.properties.properties, headers['Azure-AsyncOperation']!),
+      properties: {
+        BatchEndpointCreationApiVersion: record.properties.properties?.BatchEndpointCreationApiVersion ?? apiVersionOf(req.query),
+        ...setAsyncOperationProperty(body.properties.properties, headers['Azure-AsyncOperation']!),
+      },
     };
     state.endpoints.set(key(name), record);
     return { status: existing ? 200 : 201, headers, body: endpointView(ctx.views, record) };
@@ -127,6 +153,7 @@ export function registerEndpointRoutes(routes: RouteTable, ctx: SandboxContext):
   routes.add('PATCH', 'batchEndpoints/{endpointName}', (req) => {
     const record = requireEndpoint(ctx, req.params.endpointName!);
     const patch = parseBody(partialTrackedBodySchema, req.body());
+    requireTagValues(patch.tags);
     if (patch.tags) record.tags = { ...record.tags, ...patch.tags };
     // Lenient like the service: description and defaults may also be patched.
     const p = patch.properties ?? {};
@@ -148,7 +175,7 @@ export function registerEndpointRoutes(routes: RouteTable, ctx: SandboxContext):
       finalBody: () => endpointView(ctx.views, record),
     });
     record.currentOperationId = op.id;
-    return { status: 202, headers: ops.locationHeaders(op, apiVersionOf(req.query)) };
+    return { status: 202, headers: ops.locationHeaders(op, apiVersionOf(req.query)), body: null };
   });
 
   routes.add('DELETE', 'batchEndpoints/{endpointName}', (req) => {
@@ -164,7 +191,7 @@ export function registerEndpointRoutes(routes: RouteTable, ctx: SandboxContext):
       },
     });
     record.currentOperationId = op.id;
-    return { status: 202, headers: ops.locationHeaders(op, apiVersionOf(req.query)) };
+    return { status: 202, headers: ops.locationHeaders(op, apiVersionOf(req.query)), body: null };
   });
 
   const deploymentsOf = (req: SandboxRequest): EndpointRecord => requireEndpoint(ctx, req.params.endpointName!);
@@ -208,9 +235,15 @@ export function registerEndpointRoutes(routes: RouteTable, ctx: SandboxContext):
   routes.add('PUT', 'batchEndpoints/{endpointName}/deployments/{deploymentName}', (req) => {
     const endpoint = deploymentsOf(req);
     const name = req.params.deploymentName!;
-    if (!DEPLOYMENT_NAME.test(name)) throw userError(`Invalid deployment name '${name}'`, 'deploymentName');
+    if (!validName(name)) {
+      throw userError(
+        `Invalid deployment name '${name}': it must start with a letter, have 3 to 32 characters, only letters, digits and '-', and not end with '-'`,
+        'deploymentName',
+      );
+    }
     if (endpoint.provisioningState === 'Deleting') throw conflict(`Batch endpoint ${endpoint.name} is being deleted`);
     const body = parseBody(batchDeploymentBodySchema, req.body());
+    requireTagValues(body.tags);
     const computeId = validateDeploymentReferences(ctx, body.properties);
     const existing = endpoint.deployments.get(key(name));
     if (existing?.provisioningState === 'Deleting') throw conflict(`Deployment ${name} is being deleted`);
@@ -220,7 +253,8 @@ export function registerEndpointRoutes(routes: RouteTable, ctx: SandboxContext):
       location: body.location,
       tags: {},
       systemData: newSystemData(ctx.actor),
-      provisioningState: 'Creating',
+      // Recorded: a new deployment's 201 already says "Updating" (test_batch_job_download.json #22).
+      provisioningState: 'Updating',
       properties: body.properties,
     };
     if (existing) {
@@ -232,7 +266,7 @@ export function registerEndpointRoutes(routes: RouteTable, ctx: SandboxContext):
     record.properties = { ...body.properties, compute: computeId ?? body.properties.compute };
     const op = provision(endpoint, record, clock.ms(existing ? 'deploymentUpdateMs' : 'deploymentCreateMs'));
     record.currentOperationId = op.id;
-    const headers = ops.asyncHeaders(op, apiVersionOf(req.query));
+    const headers = ops.asyncHeaders(op, apiVersionOf(req.query), resourceUrl(req));
     record.properties.properties = setAsyncOperationProperty(body.properties.properties, headers['Azure-AsyncOperation']!);
     endpoint.deployments.set(key(name), record);
     return { status: existing ? 200 : 201, headers, body: deploymentView(ctx.views, record) };
@@ -242,6 +276,7 @@ export function registerEndpointRoutes(routes: RouteTable, ctx: SandboxContext):
     const endpoint = deploymentsOf(req);
     const record = requireDeployment(endpoint, req.params.deploymentName!);
     const patch = parseBody(partialTrackedBodySchema, req.body());
+    requireTagValues(patch.tags);
     if (patch.tags) record.tags = { ...record.tags, ...patch.tags };
     if (patch.properties && Object.keys(patch.properties).length > 0) {
       const merged = parseBody(batchDeploymentPropertiesSchema, { ...record.properties, ...patch.properties });
@@ -252,7 +287,7 @@ export function registerEndpointRoutes(routes: RouteTable, ctx: SandboxContext):
     record.provisioningState = 'Updating';
     const op = provision(endpoint, record, clock.ms('deploymentUpdateMs'));
     record.currentOperationId = op.id;
-    return { status: 202, headers: ops.locationHeaders(op, apiVersionOf(req.query)) };
+    return { status: 202, headers: ops.locationHeaders(op, apiVersionOf(req.query)), body: null };
   });
 
   routes.add('DELETE', 'batchEndpoints/{endpointName}/deployments/{deploymentName}', (req) => {
@@ -271,6 +306,6 @@ export function registerEndpointRoutes(routes: RouteTable, ctx: SandboxContext):
       },
     });
     record.currentOperationId = op.id;
-    return { status: 202, headers: ops.locationHeaders(op, apiVersionOf(req.query)) };
+    return { status: 202, headers: ops.locationHeaders(op, apiVersionOf(req.query)), body: null };
   });
 }

@@ -1,8 +1,9 @@
 // Jobs (mfe.json Jobs_List with its jobType/tag/listViewType filters, paged, over the sandbox's own jobs and a
-// seeded history (job-history.ts), Jobs_Get, Jobs_Cancel → 202 + Location,
-// final-state-via location), the workspace itself, and the operation status/result URLs that
-// Azure-AsyncOperation and Location point at (…/locations/{loc}/mfeOperationsStatus/{id} and
-// …/mfeOperationResults/{id}, computeOperations* for clusters — the paths the service uses).
+// seeded history (job-history.ts); Jobs_Get; Jobs_Cancel → 202 + Location with body null, polled 202 {} then
+// 200, as test_batch_job_download.json #51–#53 record; a job already finished answers 200 with no body, as
+// azure-powershell's Stop-AzMLWorkspaceJob recording shows), the workspace itself, and the operation
+// status/result URLs that Azure-AsyncOperation and Location point at (…/locations/{loc}/mfeOperationsStatus/{id}
+// and …/mfeOperationResults/{id}, computeOperations* for clusters — the paths the service uses).
 import { resourceNotFound } from './arm-errors';
 import { batchJobView, TERMINAL_JOB_STATUSES, type BatchJobRecord } from './batch-job';
 import { historicalJobView, type HistoricalJob } from './job-history';
@@ -11,7 +12,7 @@ import type { RouteTable } from './route-table';
 import { apiVersionOf, type SandboxContext } from './sandbox-context';
 
 export function registerJobRoutes(routes: RouteTable, ctx: SandboxContext): void {
-  const jobView = (job: BatchJobRecord) => batchJobView({ workspacePath: ctx.workspacePath, studioHost: ctx.cloud.studioHost }, job);
+  const jobView = (job: BatchJobRecord, apiVersion: string) => batchJobView({ workspacePath: ctx.workspacePath, studioHost: ctx.cloud.studioHost, apiVersion }, job);
   const historyView = (job: HistoricalJob) => historicalJobView({ workspacePath: ctx.workspacePath, studioHost: ctx.cloud.studioHost }, job);
   const requireJob = (id: string): BatchJobRecord => {
     const job = ctx.jobs.get(id.toLowerCase());
@@ -34,7 +35,7 @@ export function registerJobRoutes(routes: RouteTable, ctx: SandboxContext): void
       (view === 'all' || (view === 'archivedonly' ? j.isArchived : !j.isArchived));
     const live: ListedJob[] = [];
     for (const job of ctx.jobs.values()) {
-      const rendered = jobView(job);
+      const rendered = jobView(job, apiVersionOf(req.query));
       const props = rendered.properties as { jobType: string; tags?: Record<string, string>; isArchived?: boolean };
       const entry: ListedJob = { id: rendered.id as string, createdAtMs: Date.parse(job.systemData.createdAt), jobType: props.jobType, tags: props.tags ?? {}, isArchived: props.isArchived ?? false, view: rendered };
       if (keep(entry)) live.push(entry);
@@ -58,7 +59,7 @@ export function registerJobRoutes(routes: RouteTable, ctx: SandboxContext): void
 
   routes.add('GET', 'jobs/{id}', (req) => {
     const past = ctx.jobs.has(req.params.id!.toLowerCase()) ? undefined : ctx.history.get(req.params.id!);
-    return { status: 200, body: past ? historyView(past) : jobView(requireJob(req.params.id!)) };
+    return { status: 200, body: past ? historyView(past) : jobView(requireJob(req.params.id!), apiVersionOf(req.query)) };
   });
 
   routes.add('POST', 'jobs/{id}/cancel', (req) => {
@@ -75,7 +76,7 @@ export function registerJobRoutes(routes: RouteTable, ctx: SandboxContext): void
       durationMs: 0,
       probe: () => (TERMINAL_JOB_STATUSES.has(job.status) ? { status: 'Succeeded' } : undefined),
     });
-    return { status: 202, headers: ctx.ops.locationHeaders(op, apiVersionOf(req.query)) };
+    return { status: 202, headers: ctx.ops.cancelHeaders(op, apiVersionOf(req.query)), body: null };
   });
 }
 

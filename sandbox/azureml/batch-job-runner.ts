@@ -9,7 +9,21 @@ import { folderPrefix } from './data-uri';
 import { predictionsCsv, scoreFile, type ItemResult } from './digit-model';
 import type { SandboxClock } from './durations';
 import { JobInputError, resolveDataLocation, type BlobLocation, type ResolverContext } from './input-resolver';
-import { runMiniBatches } from './mini-batch-runner';
+import {
+  initTraceback,
+  LOG_FILES,
+  NO_NODES,
+  NO_SUCCEEDED_MINI_BATCH,
+  progressOverviewText,
+  README_TEXT,
+  runArtifactsPrefix,
+  runTraceback,
+  SANDBOX_NODE,
+  SANDBOX_PROCESS,
+  STREAM_ACCESS_AUTHENTICATION,
+  USER_PROGRAM_FAILED,
+} from './job-logs';
+import { runMiniBatches, type MiniBatchProgress } from './mini-batch-runner';
 
 export interface SandboxLogger {
   info(obj: object, msg?: string): void;
@@ -23,7 +37,19 @@ export interface JobRunnerDeps {
   resolver: ResolverContext;
   /** Where the job's output file goes (container + blob), decided at invocation. */
   outputLocation(job: BatchJobRecord): BlobLocation;
+  /** The workspace artifact store's container, where runs keep their logs (ExperimentRun/dcid.<run id>/). */
+  artifactContainer: string;
   logger?: SandboxLogger;
+}
+
+/** Per job: the log writes in flight, chained so the last word (the result) is written last. */
+interface JobLogState {
+  startedAt: Date;
+  chain: Promise<void>;
+  /** A progress write is queued behind the one in flight: newest progress wins, the rest are skipped. */
+  progressQueued: boolean;
+  progress?: MiniBatchProgress;
+  itemsTotal?: number;
 }
 
 class JobStopped extends Error {}
@@ -31,13 +57,14 @@ class JobStopped extends Error {}
 export class BatchJobRunner {
   private stopped = false;
   private readonly running = new Set<Promise<void>>();
+  private readonly logs = new WeakMap<BatchJobRecord, JobLogState>();
 
   constructor(private readonly deps: JobRunnerDeps) {}
 
   start(job: BatchJobRecord): void {
-    const run = this.run(job).catch((err: unknown) => {
+    const run = this.run(job).catch(async (err: unknown) => {
       if (err instanceof JobStopped) return;
-      this.finish(job, 'Failed', { code: 'SystemError', message: err instanceof Error ? err.message : String(err) });
+      await this.finish(job, 'Failed', { code: 'SystemError', message: err instanceof Error ? err.message : String(err) });
     });
     this.running.add(run);
     void run.finally(() => this.running.delete(run));
@@ -85,7 +112,7 @@ export class BatchJobRunner {
       job.status = 'CancelRequested';
       await this.sleep(job, this.deps.clock.ms('jobCancelMs'));
       if (this.stopped) throw new JobStopped();
-      this.finish(job, 'Canceled');
+      await this.finish(job, 'Canceled');
       throw new JobStopped();
     }
   }
@@ -97,7 +124,66 @@ export class BatchJobRunner {
     await this.checkpoint(job);
   }
 
-  private finish(job: BatchJobRecord, status: 'Completed' | 'Failed' | 'Canceled', error?: { code: string; message: string }): void {
+  /** Queues a write of some of the job's log files (behind the ones in flight). */
+  private writeLogs(job: BatchJobRecord, files: Partial<Record<keyof typeof LOG_FILES, string>>): Promise<void> {
+    const state = this.logState(job);
+    const prefix = runArtifactsPrefix(job.scoringRunId);
+    state.chain = state.chain.then(() =>
+      Promise.all(
+        Object.entries(files).map(([name, text]) =>
+          this.deps.blobs.put(this.deps.artifactContainer, `${prefix}${LOG_FILES[name as keyof typeof LOG_FILES]}`, text, 'text/plain'),
+        ),
+      ).then(
+        () => undefined,
+        (err: unknown) => this.deps.logger?.warn({ job: job.name, err: err instanceof Error ? err.message : String(err) }, 'could not write job logs'),
+      ),
+    );
+    return state.chain;
+  }
+
+  private logState(job: BatchJobRecord): JobLogState {
+    let state = this.logs.get(job);
+    if (!state) {
+      state = { startedAt: new Date(), chain: Promise.resolve(), progressQueued: false };
+      this.logs.set(job, state);
+    }
+    return state;
+  }
+
+  /** job_progress_overview.txt follows the mini-batches; a burst of updates costs at most two writes. */
+  private noteProgress(job: BatchJobRecord, progress: MiniBatchProgress): void {
+    const state = this.logState(job);
+    state.progress = progress;
+    if (state.progressQueued) return;
+    state.progressQueued = true;
+    void this.writeLogsLazily(job, state);
+  }
+
+  private writeLogsLazily(job: BatchJobRecord, state: JobLogState): Promise<void> {
+    state.chain = state.chain.then(() => {
+      state.progressQueued = false;
+      const text = progressOverviewText({ startedAt: state.startedAt, now: new Date(), progress: state.progress, itemsTotal: state.itemsTotal });
+      return this.deps.blobs
+        .put(this.deps.artifactContainer, `${runArtifactsPrefix(job.scoringRunId)}${LOG_FILES.progressOverview}`, text, 'text/plain')
+        .catch(() => undefined);
+    });
+    return state.chain;
+  }
+
+  /** The job's result goes into its logs before its status says it ended, so a reader never finds them stale. */
+  private async finish(job: BatchJobRecord, status: 'Completed' | 'Failed' | 'Canceled', error?: { code: string; message: string }): Promise<void> {
+    if (TERMINAL_JOB_STATUSES.has(job.status)) return;
+    const state = this.logState(job);
+    await this.writeLogs(job, {
+      progressOverview: progressOverviewText({
+        startedAt: state.startedAt,
+        now: new Date(),
+        progress: state.progress ?? job.progress,
+        itemsTotal: state.itemsTotal,
+        result: { status, ...(error ? { error: error.message } : {}) },
+      }),
+      ...(error ? { jobError: `${error.message}\n` } : {}),
+    });
     if (TERMINAL_JOB_STATUSES.has(job.status)) return;
     job.status = status;
     job.endTime = new Date().toISOString();
@@ -108,11 +194,17 @@ export class BatchJobRunner {
   private async run(job: BatchJobRecord): Promise<void> {
     const { clock, blobs } = this.deps;
     try {
+      this.logState(job);
       await this.phase(job, 'NotStarted', clock.ms('jobQueueMs'));
       await this.phase(job, 'Queued', clock.ms('jobPrepareMs'));
+      // A cluster that cannot give a node leaves the job queued, then failed, before anything runs.
+      if (job.failureScenario === 'no-nodes') throw new JobInputError('UserError', NO_NODES);
       job.status = 'Preparing';
       job.startTime = new Date().toISOString();
+      await this.writeLogs(job, { readme: README_TEXT, masterRole: `${new Date().toISOString()}|INFO|Start scheduling.\n` });
       const input = resolveDataLocation(this.deps.resolver, job.input.uri);
+      // The compute mounts the input with its own identity; one without read access fails here.
+      if (job.failureScenario === 'input-auth') throw new JobInputError('UserError', STREAM_ACCESS_AUTHENTICATION);
       const output = this.deps.outputLocation(job);
       if (await blobs.exists(output.container, output.path)) {
         throw new JobInputError(
@@ -125,12 +217,27 @@ export class BatchJobRunner {
 
       job.status = 'Running';
       const files = await this.listInput(job, input);
+      this.logState(job).itemsTotal = files.length;
+      if (job.failureScenario === 'init-error') {
+        await this.writeUserErrors(job, initTraceback());
+        throw new JobInputError('UserError', USER_PROGRAM_FAILED);
+      }
       const prefix = input.path === '' ? '' : folderPrefix(input.path);
       const fileMs = clock.ms('perFileMs');
+      const scenario = job.failureScenario;
+      let firstRunError: string | undefined;
       const outcome = await runMiniBatches(
         files,
         job.settings,
         async (batch) => {
+          if (scenario === 'run-error') {
+            firstRunError ??= runTraceback(batch[0] ?? '');
+            throw new Error(firstRunError.split('\n').at(-1));
+          }
+          if (scenario === 'no-succeeded-mini-batch') {
+            // run() returned nothing for these files: every item counts as failed.
+            return batch.map((file) => ({ file, ok: false as const, error: 'run() returned no result for this item' }));
+          }
           const results: ItemResult[] = [];
           for (const blob of batch) {
             const name = files.length === 1 && blob === input.path ? path.posix.basename(blob) : blob.slice(prefix.length);
@@ -142,6 +249,7 @@ export class BatchJobRunner {
         () => job.cancelRequested || job.injectedFailure !== undefined || this.stopped,
         (progress) => {
           job.progress = progress;
+          this.noteProgress(job, progress);
         },
       );
       job.progress = {
@@ -151,8 +259,14 @@ export class BatchJobRunner {
         itemsSucceeded: outcome.itemsSucceeded,
         itemsFailed: outcome.itemsFailed,
       };
+      this.logState(job).progress = job.progress;
+      const failedItems = outcome.results.filter((r): r is Extract<ItemResult, { ok: false }> => !r.ok);
+      if (failedItems.length > 0) await this.writeUserErrors(job, firstRunError, failedItems);
       await this.checkpoint(job);
-      if (outcome.thresholdExceeded) throw new JobInputError('UserError', outcome.thresholdExceeded);
+      if (outcome.thresholdExceeded) {
+        throw new JobInputError('UserError', scenario === 'run-error' ? USER_PROGRAM_FAILED : outcome.thresholdExceeded);
+      }
+      if (outcome.itemsSucceeded === 0 && outcome.miniBatchesTotal > 0) throw new JobInputError('UserError', NO_SUCCEEDED_MINI_BATCH);
 
       job.status = 'Finalizing';
       await this.sleep(job, clock.ms('jobFinalizeMs'));
@@ -166,15 +280,29 @@ export class BatchJobRunner {
         }
         throw err;
       }
-      this.finish(job, 'Completed');
+      await this.finish(job, 'Completed');
     } catch (err) {
       if (err instanceof JobStopped) return;
       if (err instanceof JobInputError) {
-        this.finish(job, 'Failed', { code: err.code, message: err.message });
+        await this.finish(job, 'Failed', { code: err.code, message: err.message });
         return;
       }
       throw err;
     }
+  }
+
+  /** logs/user/: the summary, the traceback, and the entry script's stdout naming each failed file. */
+  private writeUserErrors(job: BatchJobRecord, traceback: string | undefined, failed: ReadonlyArray<{ file: string; error: string }> = []): Promise<void> {
+    const at = new Date().toISOString();
+    const summary = traceback
+      ? `${at} ${SANDBOX_NODE} ${SANDBOX_PROCESS}: ${traceback.split('\n').at(-1)}\n`
+      : failed.slice(0, 20).map((f) => `${at} ${SANDBOX_NODE} ${SANDBOX_PROCESS}: Error processing input file ${f.file}: ${f.error}\n`).join('');
+    const stdout = failed.map((f) => `${at} ERROR:azureml:Error processing input file: '${f.file}': ${f.error}\n`).join('');
+    return this.writeLogs(job, {
+      userErrorSummary: summary,
+      ...(traceback ? { userErrorDetail: `${traceback}\n` } : {}),
+      ...(stdout ? { userStdout: stdout } : {}),
+    });
   }
 
   private async listInput(job: BatchJobRecord, input: BlobLocation): Promise<string[]> {

@@ -2,6 +2,10 @@
 // were added; a request takes at most one fault. Kinds classify requests the way a client sees them:
 // 'arm' (resource-manager calls), 'scoring' (batch endpoint data plane), 'lro-poll' (operation status
 // and result URLs), 'any'. Over HTTP a path pattern is a regular-expression source.
+// `after: true` lets the request reach its handler first (the job is created, the resource changes) and
+// then loses the answer: the client gets the fault's status (504, as a gateway that timed out waiting),
+// or with `reset: true` the connection is destroyed before any answer. That is how a request that the
+// service accepted can look failed to the client.
 import { z } from 'zod';
 
 export const requestKindSchema = z.enum(['arm', 'scoring', 'lro-poll', 'any']);
@@ -23,8 +27,12 @@ export const faultSpecSchema = z
     message: z.string().optional(),
     /** Never answer (until the sandbox stops). */
     hang: z.boolean().optional(),
+    /** Run the handler, then lose its answer (send `status` instead, or reset the connection). */
+    after: z.boolean().optional(),
+    /** Destroy the connection without an answer. */
+    reset: z.boolean().optional(),
   })
-  .refine((f) => f.hang === true || f.status !== undefined, { message: 'a fault needs a status or hang: true' });
+  .refine((f) => f.hang === true || f.reset === true || f.status !== undefined, { message: 'a fault needs a status, hang: true or reset: true' });
 export type FaultSpec = z.input<typeof faultSpecSchema>;
 type ParsedFault = z.infer<typeof faultSpecSchema>;
 
@@ -35,9 +43,11 @@ export interface ActiveFault {
   fired: number;
 }
 
-export type FaultAction =
+export type FaultAction = (
   | { kind: 'hang'; faultId: number }
-  | { kind: 'status'; faultId: number; status: number; code: string; message: string; retryAfterMs?: number; retryAfterSeconds?: number };
+  | { kind: 'reset'; faultId: number }
+  | { kind: 'status'; faultId: number; status: number; code: string; message: string; retryAfterMs?: number; retryAfterSeconds?: number }
+) & { after?: boolean };
 
 const DEFAULT_CODES: Record<number, string> = {
   429: 'TooManyRequests',
@@ -74,7 +84,9 @@ export class FaultInjector {
     rule.remaining -= 1;
     rule.fired += 1;
     if (rule.remaining === 0) this.rules.splice(index, 1);
-    if (rule.spec.hang) return { kind: 'hang', faultId: rule.id };
+    const after = rule.spec.after === true ? { after: true } : {};
+    if (rule.spec.hang) return { kind: 'hang', faultId: rule.id, ...after };
+    if (rule.spec.reset) return { kind: 'reset', faultId: rule.id, ...after };
     const status = rule.spec.status ?? 500;
     return {
       kind: 'status',
@@ -88,6 +100,7 @@ export class FaultInjector {
           : `The service is temporarily unavailable (injected fault ${status}). Please retry.`),
       ...(rule.spec.retryAfterMs !== undefined ? { retryAfterMs: rule.spec.retryAfterMs } : {}),
       ...(rule.spec.retryAfterSeconds !== undefined ? { retryAfterSeconds: rule.spec.retryAfterSeconds } : {}),
+      ...after,
     };
   }
 }

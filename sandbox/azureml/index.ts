@@ -24,10 +24,14 @@ import { startPublicDataServer } from './public-data-server';
 import { createDispatcher } from './request-dispatcher';
 import { RequestLog, type RecordedExchange } from './request-log';
 import { RouteTable } from './route-table';
+import { registerRunHistoryRoutes } from './run-history-routes';
 import type { SandboxContext } from './sandbox-context';
 import { registerScoringRoutes, scoringUriOf } from './scoring-routes';
 import { createTokenAuthority, type TokenCredential } from './tokens';
 import { newSystemData, WorkspaceState } from './workspace-state';
+
+/** The workspace artifact store's container (Azure names it `azureml`). */
+export const ARTIFACT_CONTAINER = 'azureml';
 
 export type { SandboxAdmin } from './admin';
 export type { SandboxDurations } from './durations';
@@ -118,7 +122,11 @@ export async function startAzureMlSandbox(opts: StartAzureMlSandboxOptions = {})
   try {
     const blobs = createBlobStore(azurite.connectionString);
     const datastoreContainer = `azureml-blobstore-${crypto.randomUUID()}`;
-    const [publicServer] = await Promise.all([startPublicDataServer(blobs), blobs.ensureContainer(datastoreContainer)]);
+    const [publicServer] = await Promise.all([
+      startPublicDataServer(blobs),
+      blobs.ensureContainer(datastoreContainer),
+      blobs.ensureContainer(ARTIFACT_CONTAINER),
+    ]);
     cleanup.unshift(() => publicServer.stop());
 
     const server = http.createServer();
@@ -149,6 +157,25 @@ export async function startAzureMlSandbox(opts: StartAzureMlSandboxOptions = {})
       },
     });
 
+    // The artifact store, where runs keep their logs: Azure creates it with every workspace, container `azureml`.
+    state.datastores.set('workspaceartifactstore', {
+      name: 'workspaceartifactstore',
+      isDefault: false,
+      systemData: newSystemData('sandbox'),
+      properties: {
+        datastoreType: 'AzureBlob',
+        accountName: azurite.accountName,
+        containerName: ARTIFACT_CONTAINER,
+        endpoint: cloud.storageEndpointSuffix,
+        protocol: 'https',
+        serviceDataAccessAuthIdentity: 'None',
+        credentials: { credentialsType: 'AccountKey', secrets: { secretsType: 'AccountKey', key: azurite.accountKey } },
+        description: 'Artifact store of the sandbox workspace (Azurite): run logs under ExperimentRun/dcid.<run id>/',
+        tags: {},
+        properties: {},
+      },
+    });
+
     const providerBase = `${baseUrl}/subscriptions/${identity.subscriptionId}/providers/Microsoft.MachineLearningServices/locations/${identity.location}`;
     const ops = new OperationRegistry(
       {
@@ -172,6 +199,7 @@ export async function startAzureMlSandbox(opts: StartAzureMlSandboxOptions = {})
         accountName: azurite.accountName,
       },
       outputLocation: (job) => job.outputBlob,
+      artifactContainer: ARTIFACT_CONTAINER,
     });
     const ctx: SandboxContext = {
       identity,
@@ -191,6 +219,7 @@ export async function startAzureMlSandbox(opts: StartAzureMlSandboxOptions = {})
       actor: 'sandbox-user@contoso.com',
       deploymentFailures: new Map(),
       jobFailures: { remaining: 0, message: '' },
+      takenEndpointNames: new Set(),
     };
 
     const workspaceRoutes = new RouteTable();
@@ -203,6 +232,8 @@ export async function startAzureMlSandbox(opts: StartAzureMlSandboxOptions = {})
     registerOperationRoutes(locationRoutes, ctx);
     const scoringRoutes = new RouteTable();
     registerScoringRoutes(scoringRoutes, ctx);
+    const historyRoutes = new RouteTable();
+    registerRunHistoryRoutes(historyRoutes, ctx);
 
     if (opts.history) ctx.history.seed(opts.history);
 
@@ -210,7 +241,7 @@ export async function startAzureMlSandbox(opts: StartAzureMlSandboxOptions = {})
     const log = new RequestLog(opts.requestLogLimit ?? 50_000);
     const admin = createSandboxAdmin(ctx, faults, log, tokens);
     const hanging = new Set<http.ServerResponse>();
-    const dispatch = createDispatcher({ ctx, workspaceRoutes, locationRoutes, scoringRoutes, tokens, faults, log, admin, logger: opts.logger, hanging });
+    const dispatch = createDispatcher({ ctx, workspaceRoutes, locationRoutes, scoringRoutes, historyRoutes, tokens, faults, log, admin, logger: opts.logger, hanging });
     const managedIdentity = createManagedIdentityEndpoint({ baseUrl, tokens });
     server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       if (managedIdentity.serve(req, res)) return;

@@ -1,13 +1,21 @@
-// Long-running operations as ARM runs them (ARM RPC "Asynchronous operations"; mfe.json marks batch
-// endpoint/deployment PUT, PATCH, DELETE and job cancel as x-ms-long-running-operation):
-// - PUT answers 201 + Azure-AsyncOperation → a status document {id, name, status, startTime, endTime?, error?};
-// - PATCH/DELETE/cancel answer 202 + Location → 202 while running, then 200 (with the result) or 204.
+// Long-running operations as the recordings show them (../shared/azureml/recordings):
+// - PUT answers 201 + Azure-AsyncOperation + Location (the resource) + x-ms-async-operation-timeout PT30M,
+//   and no Retry-After (test_batch_job_download.json #1, #22);
+// - the status document is {id, name, status, startTime, percentComplete} with status "Updating" for
+//   endpoints and deployments (mfe family) and "InProgress" for computes, then "Succeeded" with endTime and
+//   percentComplete 100 (#2/#3; azure-powershell New-AzMLWorkspaceCompute);
+// - PATCH/DELETE answer 202 with body null + Azure-AsyncOperation + Location (…/mfeOperationResults/…)
+//   (test_batch_endpoint_create.json #6); job cancel 202 + Location only, whose poll answers 202 {} and
+//   then 200 with no body (test_batch_job_download.json #51–#53).
+// Sandbox convention (not Azure's): every answer that a client polls after carries `retry-after-ms`, the
+// time-scaled poll interval, so tests on a fast clock do not wait Azure's pace. The client must and does
+// work without it (it then polls at its own default interval).
 // Each operation settles on a timer (time-scaled) or, for job cancel, when a probe says so.
 import crypto from 'node:crypto';
-import { LRO_RETRY_AFTER_BOUNDS, retryAfterHeaders } from './durations';
 import type { SandboxResponse } from './route-table';
 
-export type OperationStatus = 'InProgress' | 'Succeeded' | 'Failed' | 'Canceled';
+/** 'Running' is the sandbox's own word; the documents say 'Updating' (mfe) or 'InProgress' (compute). */
+export type OperationStatus = 'Running' | 'Succeeded' | 'Failed' | 'Canceled';
 
 export interface OperationError {
   code: string;
@@ -23,7 +31,7 @@ export interface Operation {
   error?: OperationError;
   /** Body of the final 200 on the Location URL; undefined → 204. */
   finalBody?: () => unknown;
-  probe?: () => { status: Exclude<OperationStatus, 'InProgress'>; error?: OperationError } | undefined;
+  probe?: () => { status: Exclude<OperationStatus, 'Running'>; error?: OperationError } | undefined;
   timer?: NodeJS.Timeout;
 }
 
@@ -55,7 +63,7 @@ export class OperationRegistry {
     const op: Operation = {
       id: crypto.randomUUID(),
       family: opts.family ?? 'mfe',
-      status: 'InProgress',
+      status: 'Running',
       startTime: new Date().toISOString(),
       finalBody: opts.finalBody,
       probe: opts.probe,
@@ -64,7 +72,7 @@ export class OperationRegistry {
     if (!opts.probe) {
       op.timer = setTimeout(() => {
         op.timer = undefined;
-        if (op.status !== 'InProgress') return;
+        if (op.status !== 'Running') return;
         let error: OperationError | void;
         try {
           error = opts.complete?.(op);
@@ -80,14 +88,14 @@ export class OperationRegistry {
 
   get(id: string): Operation | undefined {
     const op = this.operations.get(id);
-    if (op?.probe && op.status === 'InProgress') {
+    if (op?.probe && op.status === 'Running') {
       const outcome = op.probe();
       if (outcome) this.settle(op, outcome.status, outcome.error);
     }
     return op;
   }
 
-  settle(op: Operation, status: Exclude<OperationStatus, 'InProgress'>, error?: OperationError): void {
+  settle(op: Operation, status: Exclude<OperationStatus, 'Running'>, error?: OperationError): void {
     op.status = status;
     op.endTime = new Date().toISOString();
     if (error) op.error = error;
@@ -95,51 +103,67 @@ export class OperationRegistry {
     op.timer = undefined;
   }
 
-  /** Headers for the initial 201 (PUT): Azure-AsyncOperation plus pacing. */
-  asyncHeaders(op: Operation, apiVersion: string): Record<string, string> {
+  private pacing(): Record<string, string> {
+    return { 'retry-after-ms': String(Math.max(0, Math.round(this.pollIntervalMs()))) };
+  }
+
+  /** Headers for the initial 201 (PUT): Azure-AsyncOperation, Location (the resource), the timeout. */
+  asyncHeaders(op: Operation, apiVersion: string, resourceUrl?: string): Record<string, string> {
     return {
       'Azure-AsyncOperation': this.urls.status(op, apiVersion),
-      'x-ms-async-operation-timeout': 'PT1H',
-      ...retryAfterHeaders(this.pollIntervalMs(), LRO_RETRY_AFTER_BOUNDS),
+      ...(resourceUrl ? { Location: resourceUrl } : {}),
+      'x-ms-async-operation-timeout': 'PT30M',
+      ...this.pacing(),
     };
   }
 
-  /** Headers for the initial 202 (PATCH, DELETE, cancel): Location plus pacing. */
+  /** Headers for the initial 202 of PATCH and DELETE: Azure-AsyncOperation and Location (operation result). */
   locationHeaders(op: Operation, apiVersion: string): Record<string, string> {
     return {
-      Location: this.urls.result(op, apiVersion),
       'Azure-AsyncOperation': this.urls.status(op, apiVersion),
-      'x-ms-async-operation-timeout': 'PT1H',
-      ...retryAfterHeaders(this.pollIntervalMs(), LRO_RETRY_AFTER_BOUNDS),
+      Location: this.urls.result(op, apiVersion),
+      'x-ms-async-operation-timeout': 'PT30M',
+      ...this.pacing(),
     };
+  }
+
+  /** Compute create, update and delete (azure-powershell recordings): Azure-AsyncOperation only. */
+  computeHeaders(op: Operation, apiVersion: string): Record<string, string> {
+    return { 'Azure-AsyncOperation': this.urls.status(op, apiVersion), ...this.pacing() };
+  }
+
+  /** Headers for job cancel's 202: Location only, and the one-hour timeout the recording shows. */
+  cancelHeaders(op: Operation, apiVersion: string): Record<string, string> {
+    return { Location: this.urls.result(op, apiVersion), 'x-ms-async-operation-timeout': 'PT1H', ...this.pacing() };
   }
 
   statusDocument(op: Operation, apiVersion: string): SandboxResponse {
+    const running = op.status === 'Running';
     return {
       status: 200,
-      headers: op.status === 'InProgress' ? retryAfterHeaders(this.pollIntervalMs(), LRO_RETRY_AFTER_BOUNDS) : {},
+      headers: running ? this.pacing() : {},
       body: {
         id: this.urls.status(op, apiVersion).replace(/^https?:\/\/[^/]+/, '').replace(/\?.*$/, ''),
         name: op.id,
-        status: op.status,
         startTime: op.startTime,
         ...(op.endTime ? { endTime: op.endTime } : {}),
-        ...(op.status === 'Succeeded' ? { percentComplete: 1 } : {}),
+        percentComplete: op.status === 'Succeeded' ? 100.0 : 0.0,
+        status: running ? (op.family === 'compute' ? 'InProgress' : 'Updating') : op.status,
         ...(op.error ? { error: { code: op.error.code, message: op.error.message } } : {}),
       },
     };
   }
 
   resultResponse(op: Operation, apiVersion: string): SandboxResponse {
-    if (op.status === 'InProgress') {
-      return { status: 202, headers: { Location: this.urls.result(op, apiVersion), ...retryAfterHeaders(this.pollIntervalMs(), LRO_RETRY_AFTER_BOUNDS) } };
+    if (op.status === 'Running') {
+      return { status: 202, headers: { Location: this.urls.result(op, apiVersion), ...this.pacing() }, body: {} };
     }
     if (op.status === 'Failed' || op.status === 'Canceled') {
       const error = op.error ?? { code: op.status, message: `The operation ${op.status.toLowerCase()}.` };
       return { status: 500, body: { error } };
     }
     const body = op.finalBody?.();
-    return body === undefined ? { status: 204 } : { status: 200, body };
+    return body === undefined ? { status: 200 } : { status: 200, body };
   }
 
   stopAll(): void {

@@ -20,6 +20,8 @@ export interface DispatcherDeps {
   workspaceRoutes: RouteTable;
   locationRoutes: RouteTable;
   scoringRoutes: RouteTable;
+  /** Run history (`/history/v1.0/…`), a data-plane service like scoring: ML audience, no api-version. */
+  historyRoutes?: RouteTable;
   tokens: TokenAuthority;
   faults: FaultInjector;
   log: RequestLog;
@@ -71,6 +73,9 @@ export function createDispatcher(deps: DispatcherDeps) {
         return { kind: 'arm', table: deps.workspaceRoutes, rest, template: t !== undefined ? `workspaces/{workspaceName}${t ? `/${t}` : ''}` : undefined };
       }
       return { kind: 'arm', rest: segments };
+    }
+    if (lower(segments[0]) === 'history' && deps.historyRoutes) {
+      return { kind: 'scoring', table: deps.historyRoutes, rest: segments, template: deps.historyRoutes.templateOf(segments) };
     }
     if (lower(segments[0]) === 'inference') {
       return { kind: 'scoring', table: deps.scoringRoutes, rest: segments, template: deps.scoringRoutes.templateOf(segments) };
@@ -141,9 +146,11 @@ export function createDispatcher(deps: DispatcherDeps) {
 
     const write = (response: SandboxResponse, record: { kind: string; template?: string } | undefined): void => {
       const body = response.body === undefined ? '' : JSON.stringify(response.body);
+      // The data plane answers with X-Request-ID and no x-ms-* ids (recorded: test_batch_invoke.json #21).
+      const ids: Record<string, string> =
+        record?.kind === 'scoring' ? {} : { 'x-ms-request-id': requestId, 'x-ms-correlation-request-id': requestId };
       const headers: Record<string, string> = {
-        'x-ms-request-id': requestId,
-        'x-ms-correlation-request-id': requestId,
+        ...ids,
         ...(typeof clientRequestId === 'string' ? { 'x-ms-client-request-id': clientRequestId } : {}),
         ...(body ? { 'Content-Type': 'application/json; charset=utf-8' } : {}),
         ...response.headers,
@@ -184,6 +191,30 @@ export function createDispatcher(deps: DispatcherDeps) {
     const c = classify(segments);
     log.count(method, url.pathname, c.kind, c.template);
     const fault = faults.take(method, url.pathname, c.kind === 'other' ? 'other' : c.kind);
+    if (fault?.after) {
+      // The handler runs (its effects stay), and then the answer is lost.
+      try {
+        await route(method, url, segments, raw, req.headers, c);
+      } catch {
+        // Whatever it answered is lost all the same.
+      }
+    }
+    if (fault?.kind === 'reset') {
+      log.record({
+        method,
+        url: url.toString(),
+        headers: redactHeaders(req.headers),
+        body: raw.toString('utf8'),
+        status: 0,
+        responseHeaders: {},
+        responseBody: '',
+        kind: c.kind,
+        route: c.template ? `${method} ${c.template}` : undefined,
+        at: new Date().toISOString(),
+      });
+      req.socket.destroy();
+      return;
+    }
     if (fault?.kind === 'hang') {
       deps.hanging.add(res);
       res.once('close', () => deps.hanging.delete(res));

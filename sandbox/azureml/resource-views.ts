@@ -20,10 +20,20 @@ export interface ViewContext {
   scoringUri(endpointName: string): string;
 }
 
+/** Recorded on every batch endpoint and deployment: the id of the online endpoint the service keeps behind it. */
+const onlineEndpointId = (ctx: ViewContext, endpointName: string): Record<string, string> => ({
+  'azureml.onlineendpointid': `${ctx.workspacePath.toLowerCase().replace('/resourcegroups/', '/resourcegroups/')}/onlineendpoints/${endpointName}`,
+});
+
 const clean = <T extends Record<string, unknown>>(o: T): T =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
+/** The recipe and the SDK send "aadToken"; the service answers with the enum's spelling (recorded). */
+const AUTH_MODES: Record<string, string> = { aadtoken: 'AADToken', amltoken: 'AMLToken', key: 'Key' };
+
 export function endpointView(ctx: ViewContext, e: EndpointRecord): Record<string, unknown> {
+  // Recorded (test_batch_job_download.json #1 → #4): no scoring URI until the creation has succeeded.
+  const reachable = e.provisioningState !== 'Creating' && e.provisioningState !== 'Failed';
   return clean({
     id: `${ctx.workspacePath}/batchEndpoints/${e.name}`,
     name: e.name,
@@ -34,12 +44,14 @@ export function endpointView(ctx: ViewContext, e: EndpointRecord): Record<string
     systemData: e.systemData,
     properties: clean({
       description: e.properties.description ?? undefined,
-      properties: e.properties.properties ?? {},
-      authMode: e.properties.authMode,
-      defaults: e.properties.defaults ? { deploymentName: e.properties.defaults.deploymentName ?? null } : undefined,
-      scoringUri: ctx.scoringUri(e.name),
+      properties: { ...onlineEndpointId(ctx, e.name), ...(e.properties.properties ?? {}) },
+      scoringUri: reachable ? ctx.scoringUri(e.name) : null,
+      swaggerUri: null,
+      authMode: AUTH_MODES[String(e.properties.authMode).toLowerCase()] ?? e.properties.authMode,
+      defaults: { deploymentName: e.properties.defaults?.deploymentName ?? null },
       provisioningState: e.provisioningState,
     }),
+    identity: { type: 'SystemAssigned', principalId: '00000000-0000-0000-0000-000000000001', tenantId: '00000000-0000-0000-0000-000000000000' },
   });
 }
 
@@ -54,8 +66,8 @@ export function deploymentView(ctx: ViewContext, d: DeploymentRecord): Record<st
     kind: d.kind,
     systemData: d.systemData,
     properties: clean({
-      description: p.description ?? undefined,
-      properties: p.properties ?? {},
+      description: p.description ?? null,
+      properties: { ...onlineEndpointId(ctx, d.endpointName), ...(p.properties ?? {}) },
       codeConfiguration: p.codeConfiguration ?? undefined,
       environmentId: p.environmentId ?? undefined,
       environmentVariables: p.environmentVariables ?? undefined,
@@ -68,7 +80,7 @@ export function deploymentView(ctx: ViewContext, d: DeploymentRecord): Record<st
       maxConcurrencyPerInstance: p.maxConcurrencyPerInstance,
       outputAction: p.outputAction,
       outputFileName: p.outputFileName,
-      resources: p.resources ? clean({ ...p.resources }) : { instanceCount: 1 },
+      resources: { instanceType: null, properties: null, ...(p.resources ? clean({ ...p.resources }) : { instanceCount: 1 }) },
       provisioningState: d.provisioningState,
     }),
   });

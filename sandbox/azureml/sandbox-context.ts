@@ -2,6 +2,7 @@
 import type { BatchJobRecord } from './batch-job';
 import type { BatchJobRunner, SandboxLogger } from './batch-job-runner';
 import type { BlobStore } from './blob-store';
+import type { JobFailureScenario } from './job-logs';
 import type { SandboxCloud } from './clouds';
 import type { SandboxClock } from './durations';
 import type { JobHistory } from './job-history';
@@ -31,8 +32,10 @@ export interface SandboxContext {
   actor: string;
   /** Fault injection: `endpoint/deployment` (lower case) → the error its next provisioning ends with. */
   deploymentFailures: Map<string, { code: string; message: string }>;
-  /** Fault injection: the next `remaining` jobs fail with `message`. */
-  jobFailures: { remaining: number; message: string };
+  /** Endpoint names other workspaces in the region hold (endpoint names are unique per region). */
+  takenEndpointNames: Set<string>;
+  /** Fault injection: the next `remaining` jobs fail with `message`, or the way `scenario` does. */
+  jobFailures: { remaining: number; message: string; scenario?: JobFailureScenario };
 }
 
 export const apiVersionOf = (query: URLSearchParams): string => query.get('api-version') ?? '2022-05-01';

@@ -1,10 +1,14 @@
-// The batch endpoint data plane (not in mfe.json; from the recipe): POST {scoringUri} with
-// {"properties": {"InputData": {...}, "OutputData"?: {...}}} and an ML-audience token starts a job;
-// the optional `azureml-model-deployment` header picks a non-default deployment; GET
-// {scoringUri}/{jobName} returns the job. scoringUri = {baseUrl}/inference/batchEndpoints/{name}/jobs.
+// The batch endpoint data plane (not in mfe.json; the recipe and the recordings): POST {scoringUri} with
+// {"properties": {"InputData"|"inputData": {...}, "OutputData"?: {...}}} and an ML-audience token starts
+// a job and answers 201 with the data-plane job document and an X-Request-ID header (recorded:
+// test_batch_job_download.json #28, test_batch_invoke.json #21/#24); the optional
+// `azureml-model-deployment` header picks a non-default deployment and is echoed. GET
+// {scoringUri}/{jobName} returns the same document. scoringUri = {baseUrl}/inference/batchEndpoints/{name}/jobs.
+// Job names alternate between the two recorded forms, a GUID and `batchjob-<guid>`, so no client can
+// come to depend on either.
 import crypto from 'node:crypto';
 import { SandboxHttpError, userError } from './arm-errors';
-import { batchJobView, type BatchJobRecord } from './batch-job';
+import { dataPlaneJobView, generatedDisplayName, type BatchJobRecord } from './batch-job';
 import { parseDataReference } from './data-uri';
 import { normalizeScoringKeys, parseBody, scoringBodySchema } from './request-schemas';
 import type { RouteTable } from './route-table';
@@ -19,11 +23,16 @@ export function scoringUriOf(baseUrl: string, endpointName: string): string {
 }
 
 export function registerScoringRoutes(routes: RouteTable, ctx: SandboxContext): void {
-  const view = (job: BatchJobRecord) => batchJobView({ workspacePath: ctx.workspacePath, studioHost: ctx.cloud.studioHost }, job);
+  let invocations = 0;
+  const view = (job: BatchJobRecord) => dataPlaneJobView({ workspacePath: ctx.workspacePath, studioHost: ctx.cloud.studioHost }, job);
 
   const requireEndpoint = (name: string) => {
     const endpoint = ctx.state.endpoints.get(key(name));
-    if (!endpoint) throw new SandboxHttpError(404, 'ResourceNotFound', `Batch endpoint ${name} was not found in workspace ${ctx.identity.workspace}`);
+    if (!endpoint) {
+      throw new SandboxHttpError(404, 'NotFound', 'The specified resource was not found.', [
+        { code: 'NoSuchEndpoint', message: `There is no endpoint with name: ${name} in ${ctx.identity.workspace}` },
+      ]);
+    }
     return endpoint;
   };
 
@@ -49,11 +58,13 @@ export function registerScoringRoutes(routes: RouteTable, ctx: SandboxContext): 
     }
 
     const body = parseBody(scoringBodySchema, normalizeScoringKeys(req.body()));
+    const repeatabilityId = req.header('repeatability-request-id') ?? req.header('repeatability_request-id');
     const [inputName, input] = Object.entries(body.properties.InputData)[0]!;
     const inputRef = parseDataReference(input.Uri);
     if (inputRef.kind === 'invalid') throw userError(inputRef.reason, `properties.InputData.${inputName}.Uri`);
 
-    const name = crypto.randomUUID();
+    invocations += 1;
+    const name = invocations % 2 === 0 ? `batchjob-${crypto.randomUUID()}` : crypto.randomUUID();
     const p = deployment.properties;
     const overrides = readRunSettings(req.body());
     const outputFileName = overrides.outputFileName ?? p.outputFileName;
@@ -61,6 +72,7 @@ export function registerScoringRoutes(routes: RouteTable, ctx: SandboxContext): 
     if (!defaultStore) throw new SandboxHttpError(500, 'InternalServerError', 'the workspace has no default datastore');
     let output: BatchJobRecord['output'];
     let outputBlob: BatchJobRecord['outputBlob'];
+    let requestedOutput: BatchJobRecord['requestedOutput'];
     const explicit = Object.entries(body.properties.OutputData ?? {})[0];
     if (explicit) {
       const [outputName, out] = explicit;
@@ -73,6 +85,9 @@ export function registerScoringRoutes(routes: RouteTable, ctx: SandboxContext): 
       if (blob === '' || blob.endsWith('/')) throw userError(`The output Uri must name a file, got '${out.Uri}'`, target);
       output = { name: outputName, jobOutputType: 'uri_file', uri: out.Uri, mode: 'Upload' };
       outputBlob = { container: store.properties.containerName, path: blob };
+      // **guess**: the recordings only show a job without an output ({datastoreId: null, path: null});
+      // a requested output is assumed to come back as the datastore's ARM id and the path on it.
+      requestedOutput = { datastoreId: `${ctx.workspacePath}/datastores/${store.name}`, path: blob };
     } else {
       const folder = `azureml/${name}/score`;
       output = { name: 'score', jobOutputType: 'uri_folder', uri: `azureml://datastores/${defaultStore.name}/paths/${folder}/`, mode: 'ReadWriteMount' };
@@ -103,15 +118,29 @@ export function registerScoringRoutes(routes: RouteTable, ctx: SandboxContext): 
       ),
       tags: {},
       cancelRequested: false,
+      displayName: generatedDisplayName(),
+      pipelineId: crypto.randomUUID(),
+      ...(requestedOutput ? { requestedOutput } : {}),
+      ...(repeatabilityId ? { repeatabilityId } : {}),
+      scoringRunId: crypto.randomUUID(),
     };
     if (ctx.jobFailures.remaining > 0) {
       ctx.jobFailures.remaining -= 1;
-      job.injectedFailure = ctx.jobFailures.message;
+      if (ctx.jobFailures.scenario) job.failureScenario = ctx.jobFailures.scenario;
+      else job.injectedFailure = ctx.jobFailures.message;
     }
     ctx.jobs.set(name.toLowerCase(), job);
     ctx.runner.start(job);
     ctx.logger?.info({ job: name, endpoint: endpoint.name, deployment: deployment.name }, 'batch job created');
-    return { status: 200, body: view(job) };
+    return {
+      status: 201,
+      headers: {
+        'X-Request-ID': crypto.randomUUID(),
+        'azureml-model-deployment': deployment.name,
+        Location: `${ctx.baseUrl}${ctx.workspacePath}/batchEndpoints/${endpoint.name}/deployments/${deployment.name}?api-version=2020-09-01-dataplanepreview`,
+      },
+      body: view(job),
+    };
   });
 
   routes.add('GET', `${SCORING_PREFIX}/{endpointName}/jobs`, (req) => {
@@ -124,7 +153,10 @@ export function registerScoringRoutes(routes: RouteTable, ctx: SandboxContext): 
     const endpoint = requireEndpoint(req.params.endpointName!);
     const job = ctx.jobs.get(req.params.jobName!.toLowerCase());
     if (!job || key(job.endpointName) !== key(endpoint.name)) {
-      throw new SandboxHttpError(404, 'ResourceNotFound', `Job ${req.params.jobName} was not found under batch endpoint ${endpoint.name}`);
+      // **guess**: the data plane's answer for an unknown job is not recorded; NotFound as ARM's.
+      throw new SandboxHttpError(404, 'NotFound', 'The specified resource was not found.', [
+        { code: 'NoSuchJob', message: `There is no job with name: ${req.params.jobName} under endpoint ${endpoint.name}` },
+      ]);
     }
     return { status: 200, body: view(job) };
   });

@@ -58,7 +58,8 @@ export async function startAzurite(opts: StartAzuriteOptions = {}): Promise<Azur
     '--loose',
     '--disableTelemetry',
   ];
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, like redis-server (redis.ts): stopped by us, in order, not by the terminal's Ctrl-C.
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   trackChild(child);
   let output = '';
   const keep = (chunk: Buffer): void => {

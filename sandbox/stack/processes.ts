@@ -78,4 +78,22 @@ export function stopOnSignals(cleanup: () => Promise<void>): void {
   };
   process.once('SIGINT', handler);
   process.once('SIGTERM', handler);
+  stopWhenParentGoes(() => handler('SIGTERM'));
+}
+
+/**
+ * Signals do not always arrive: `npm run x` stopped by SIGTERM to npm alone ends npm and its shell
+ * without passing the signal on, and a parent killed with SIGKILL says nothing. So an entry point also
+ * watches its parent: once the parent process is gone (this process is re-parented), it stops as if it
+ * got SIGTERM. Polling process.ppid is portable and costs nothing (an unref'd timer twice a second).
+ */
+export function stopWhenParentGoes(stop: () => void, intervalMs = 500): void {
+  const parent = process.ppid;
+  if (parent <= 1) return; // Started by init or a container's entry: nothing to watch.
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    stop();
+  }, intervalMs);
+  timer.unref();
 }

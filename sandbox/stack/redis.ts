@@ -49,7 +49,10 @@ function redisArgs(port: number, dir: string, appendOnly: boolean, extraArgs: re
 }
 
 async function launch(port: number, dir: string, appendOnly: boolean, timeoutMs: number, extraArgs: readonly string[]): Promise<ChildProcess> {
-  const child = spawn('redis-server', redisArgs(port, dir, appendOnly, extraArgs), { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group (detached): a terminal's Ctrl-C reaches only our process, which stops the
+  // bot and workers first and Redis last; killed with the group, Redis would go first and every client
+  // would flood the terminal with ECONNREFUSED while the stack tries to stop.
+  const child = spawn('redis-server', redisArgs(port, dir, appendOnly, extraArgs), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let spawnError: Error | undefined;
   let output = '';
   const keep = (chunk: Buffer): void => {

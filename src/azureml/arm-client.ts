@@ -175,13 +175,39 @@ export function createArmClient(deps: ArmClientDeps): ArmClient {
         status: res.status,
         headers,
         body: parseBody(text, headers, res.status, req.method, url.toString()) as T,
-        requestId: headers['x-ms-request-id'],
+        requestId: headers['x-ms-request-id'] ?? headers['x-request-id'],
       },
     };
   }
 
+  const armOrigin = new URL(baseUrl).origin;
+  /**
+   * A bearer token goes only where its audience lives: the management token to the configured
+   * resource-manager host (poll URLs and nextLinks come from answers, and a Location, Azure-AsyncOperation
+   * or body AzureAsyncOperationUri naming another host must not take the token along), the ML token to
+   * the cloud's scoring hosts (or the configured stand-in). Anything else is refused before a token is asked for.
+   */
+  function assertTokenDestination(url: URL, scope: string, method: string): void {
+    const scoringHost =
+      url.protocol === 'https:' && url.username === '' && url.password === '' && url.hostname.toLowerCase().endsWith(`.${deps.cloud.scoringHostSuffix}`);
+    const ok =
+      url.origin === armOrigin ||
+      (scope === deps.cloud.mlScope && scoringHost);
+    if (ok && url.username === '' && url.password === '') return;
+    throw new AzureMlError({
+      code: 'UntrustedHost',
+      message:
+        `refused to send the ${scope === deps.cloud.mlScope ? 'scoring' : 'resource-manager'} token to ${url.host} ` +
+        `(${method} ${redactUrl(url.toString())}): it is not ${scope === deps.cloud.mlScope ? `a *.${deps.cloud.scoringHostSuffix} host or ` : ''}the configured resource manager ${armOrigin}`,
+      retriable: false,
+      method,
+      url: url.toString(),
+    });
+  }
+
   async function request<T = unknown>(req: ArmRequest): Promise<ArmResponse<T>> {
     const url = buildUrl(req);
+    assertTokenDestination(url, req.scope ?? deps.cloud.resourceManagerScope, req.method);
     const shown = redactUrl(url.toString());
     const retry: RetryOptions = req.retry === false ? { ...clientRetry, maxAttempts: 1 } : { ...clientRetry, ...req.retry };
     // One id for the logical request across its attempts, as core-rest-pipeline's setClientRequestIdPolicy.
@@ -196,6 +222,7 @@ export function createArmClient(deps: ArmClientDeps): ArmClient {
       }
       const { error: failure, headers: failureHeaders } = result;
       if (!failure.retriable || attempt >= retry.maxAttempts) throw failure;
+      if (retry.onlyStatuses && !(failure.statusCode !== undefined && retry.onlyStatuses.includes(failure.statusCode))) throw failure;
       const waitMs = retryDelayMs(attempt, retry, failureHeaders, random, now());
       if (now() - started + waitMs > retry.maxTotalMs) throw failure;
       deps.logger?.warn(
@@ -236,7 +263,7 @@ function parseBody(text: string, headers: Record<string, string>, status: number
         code: 'InvalidResponse',
         message: `Azure answered ${status} with a body that is not valid JSON (${method} ${redactUrl(url)})`,
         statusCode: status,
-        requestId: headers['x-ms-request-id'],
+        requestId: headers['x-ms-request-id'] ?? headers['x-request-id'],
         retriable: false,
         method,
         url,

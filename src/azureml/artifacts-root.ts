@@ -4,7 +4,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 
-export type ArtifactPathErrorCode = 'AbsolutePath' | 'EscapesRoot' | 'NotFound';
+export type ArtifactPathErrorCode = 'AbsolutePath' | 'EscapesRoot' | 'NotFound' | 'HardLink' | 'ChangedDuringRead';
 
 export class ArtifactPathError extends Error {
   override readonly name = 'ArtifactPathError';

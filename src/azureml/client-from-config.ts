@@ -13,7 +13,12 @@ import { createAzureMlClient, type AzureMlClient } from './index';
 
 export function storageAccessOf(config: AzureConfig, credential: TokenCredential): DatastoreAccess {
   if (config.storageConnectionString) return { kind: 'connection-string', connectionString: config.storageConnectionString };
-  return { kind: 'credential', credential, ...(config.storageBlobUrl ? { blobServiceUrl: config.storageBlobUrl } : {}) };
+  return {
+    kind: 'credential',
+    credential,
+    ...(config.storageBlobUrl ? { blobServiceUrl: config.storageBlobUrl } : {}),
+    tokenPolicy: { storageEndpointSuffix: AZURE_CLOUDS[config.cloud].storageEndpointSuffix, extraHosts: config.storageTokenHosts },
+  };
 }
 
 export function createAzureMlFromConfig(
@@ -35,6 +40,8 @@ export function createAzureMlFromConfig(
     workspace: { subscriptionId: config.subscriptionId, resourceGroup: config.resourceGroup, workspace: config.workspace, location: config.location },
     arm,
     storage: storageAccessOf(config, credential),
+    workspaceScope: config.allowedWorkspaces,
+    allowHardLinks: config.allowHardLinks,
     ...(opts.artifactsRoot ? { artifactsRoot: opts.artifactsRoot } : {}),
     ...(opts.poll ? { poll: opts.poll } : {}),
   });

@@ -23,6 +23,12 @@ export interface AzureCloudDescription {
   studioUrl: string;
   /** Suffix of storage account hosts: {account}.blob.{suffix}. */
   storageEndpointSuffix: string;
+  /**
+   * Suffix of batch endpoint scoring hosts ({endpoint}.{region}.inference.ml.azure.com in the recordings);
+   * the ML-audience token goes to no other host. The China and US Government suffixes follow the pattern
+   * of their ML audience and are a guess, written down in docs/sandbox-fidelity.md.
+   */
+  scoringHostSuffix: string;
 }
 
 function describe(
@@ -32,6 +38,7 @@ function describe(
   authorityHost: string,
   studioUrl: string,
   storageEndpointSuffix: string,
+  scoringHostSuffix: string,
 ): AzureCloudDescription {
   return {
     name,
@@ -43,6 +50,7 @@ function describe(
     authorityHost,
     studioUrl,
     storageEndpointSuffix,
+    scoringHostSuffix,
   };
 }
 
@@ -54,6 +62,7 @@ export const AZURE_CLOUDS: Readonly<Record<CloudName, AzureCloudDescription>> = 
     'https://login.microsoftonline.com',
     'https://ml.azure.com',
     'core.windows.net',
+    'inference.ml.azure.com',
   ),
   AzureChinaCloud: describe(
     'AzureChinaCloud',
@@ -62,6 +71,7 @@ export const AZURE_CLOUDS: Readonly<Record<CloudName, AzureCloudDescription>> = 
     'https://login.chinacloudapi.cn',
     'https://studio.ml.azure.cn',
     'core.chinacloudapi.cn',
+    'inference.ml.azure.cn',
   ),
   AzureUSGovernment: describe(
     'AzureUSGovernment',
@@ -70,6 +80,7 @@ export const AZURE_CLOUDS: Readonly<Record<CloudName, AzureCloudDescription>> = 
     'https://login.microsoftonline.us',
     'https://ml.azure.us',
     'core.usgovcloudapi.net',
+    'inference.ml.azure.us',
   ),
 });
 

@@ -6,6 +6,7 @@ import type { AzureMlContext } from './azureml-context';
 import { AzureMlError } from './errors';
 import { armListPageSchema, azureBlobDatastoreSchema, datastoreSchema } from './resources';
 import { parseResponseBody } from './response-validation';
+import { buildContainerUrl } from './storage-token-host';
 import { datastoreId, datastoresPath, type WorkspaceAddress } from './workspace';
 
 export const blobDatastoreLocationSchema = z.object({
@@ -19,9 +20,12 @@ export const blobDatastoreLocationSchema = z.object({
 /** What uploads and output checks need to reach a blob datastore's container. */
 export type BlobDatastoreLocation = z.infer<typeof blobDatastoreLocationSchema>;
 
-/** `{protocol}://{account}.blob.{endpoint}/{container}`: the recipe's BLOB_URI_ROOT. */
+/**
+ * `{protocol}://{account}.blob.{endpoint}/{container}`: the recipe's BLOB_URI_ROOT, built with the URL
+ * API from checked parts (storage-token-host.ts), so a crafted endpoint cannot move the host.
+ */
 export function datastoreContainerUrl(ds: BlobDatastoreLocation): string {
-  return `${ds.protocol}://${ds.accountName}.blob.${ds.endpoint}/${ds.containerName}`;
+  return buildContainerUrl(ds).toString();
 }
 
 function toBlobLocation(body: unknown, what: string, status?: number, requestId?: string): BlobDatastoreLocation {

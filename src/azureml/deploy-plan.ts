@@ -62,6 +62,14 @@ export interface DeployStepEvent {
   progress: DeployProgress;
 }
 
+/**
+ * The error itself when it is one (Node's own errors included: from another realm, such as a test
+ * sandbox, they fail `instanceof Error` yet carry code, syscall and message), else a wrapper.
+ */
+export function asError(err: unknown): Error {
+  return err !== null && typeof err === 'object' && typeof (err as { message?: unknown }).message === 'string' ? (err as Error) : new Error(String(err));
+}
+
 export class DeployStepError extends Error {
   override readonly name = 'DeployStepError';
   readonly code: string;
@@ -216,7 +224,7 @@ export async function runDeployPlan(
       await persist(step);
     } catch (err) {
       if (persistFailure !== undefined) return; // the run is stopping; the persist error is what we report
-      const error = err instanceof Error ? err : new Error(String(err));
+      const error = asError(err);
       s.status = 'failed';
       // A failed operation is finished: a retry must issue its request again, not poll the dead one.
       s.poller = undefined;

@@ -35,6 +35,8 @@ export interface DeployStepsDeps extends AzureMlContext {
   /** Poll pacing for long-running operations (onProgress is supplied by the step). */
   poll?: Omit<LongRunningWaitOptions, 'onProgress' | 'signal'>;
   onUploadProgress?: (step: 'code' | 'model', progress: UploadProgress) => void;
+  /** Accept files with more than one hard link in uploaded folders (default refuse; local-folder.ts). */
+  allowHardLinks?: boolean;
 }
 
 /** Where uploaded folders go in the datastore's container: one folder per asset version. */
@@ -79,7 +81,7 @@ async function uploadAsset(
   register: (version: string, ds: BlobDatastoreLocation, prefix: string) => Promise<{ id: string }>,
 ): Promise<Record<string, string>> {
   const dir = await resolveInsideRoot(deps.artifactsRoot, source.localPath);
-  const files = await hashLocalFiles(await listLocalFiles(dir, deps.artifactsRoot));
+  const files = await hashLocalFiles(await listLocalFiles(dir, deps.artifactsRoot, { allowHardLinks: deps.allowHardLinks ?? false }));
   const version = source.version ?? folderContentVersion(files);
   if (source.version === undefined) {
     // A content-derived version that exists already holds exactly these files: nothing to upload.

@@ -16,6 +16,10 @@ export const CLIENT_ERROR_CODES = [
   'OperationCanceled',
   'OperationTimedOut',
   'InvalidPollerState',
+  /** A token would have gone to a host outside the configured resource-manager or scoring hosts. */
+  'UntrustedHost',
+  /** A storage token would have gone to a host outside the cloud's blob hosts. */
+  'UntrustedStorageHost',
 ] as const;
 
 export interface AzureMlErrorInit {
@@ -176,7 +180,7 @@ export function azureMlErrorFromResponse(res: FailedResponse): AzureMlError {
     code: detail?.code || fallbackCode,
     message: detail?.message || `Azure answered ${res.status} ${fallbackCode}${where}${detail ? '' : snippet}`,
     statusCode: res.status,
-    requestId: res.headers['x-ms-request-id'],
+    requestId: res.headers['x-ms-request-id'] ?? res.headers['x-request-id'],
     correlationId: res.headers['x-ms-correlation-request-id'],
     details: detail?.details,
     target: detail?.target,

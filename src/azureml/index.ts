@@ -2,7 +2,8 @@
 // the artifacts root into the operations, uploads, scoring and the deploy plan. Entry points build it
 // from config; tests build it against the sandbox. Every method is a thin binding of a module function,
 // so the modules stay the place to read what happens.
-import type { DataReference } from '../domain/data-reference';
+import { parseDataReference, type DataReference } from '../domain/data-reference';
+import { assertInWorkspaceScope, type WorkspaceScope } from '../domain/workspace-scope';
 import type { DeploySpec } from '../domain/deploy-spec';
 import { createArmClient, type ArmClient } from './arm-client';
 import * as assets from './assets';
@@ -14,11 +15,16 @@ import * as computes from './computes';
 import type { TokenCredential } from './credentials';
 import { createDatastoreContainerFactory, type DatastoreAccess, type DatastoreContainerFactory } from './datastore-container';
 import * as datastores from './datastores';
-import { DeployStepError, runDeployPlan, type DeployProgress, type DeployStepEvent } from './deploy-plan';
+import { asError, DeployStepError, runDeployPlan, type DeployProgress, type DeployStepEvent } from './deploy-plan';
 import { resolveInsideRoot } from './artifacts-root';
 import { createDeploySteps, type DeployStepsDeps } from './deploy-steps';
 import { assertScoringScriptInFolder, checkDeploySources } from './deploy-sources-check';
 import * as jobs from './jobs';
+import { assertBatchScoringJob, batchEndpointOfJob } from './batch-scoring-job';
+import type { Job } from './resources';
+import * as jobArtifacts from './job-artifacts';
+import { readJobOutcome, type JobOutcomeRequest } from './job-outcome';
+import { createBlobReadLinkFactory, type BlobReadLinkFactory } from './blob-read-link';
 import type { LongRunningWaitOptions } from './long-running-resource';
 import * as scoring from './scoring';
 import { uploadFolder, type UploadFolderOptions } from './uploads';
@@ -37,6 +43,10 @@ export interface AzureMlClientDeps {
   uploadConcurrency?: number;
   poll?: DeployStepsDeps['poll'];
   logger?: Parameters<typeof createArmClient>[0]['logger'];
+  /** Accept hard-linked files in uploaded folders (BATCH_SCORE_ALLOW_HARD_LINKS); default refuse. */
+  allowHardLinks?: boolean;
+  /** Workspaces data references may name; default this workspace only (domain/workspace-scope.ts). */
+  workspaceScope?: WorkspaceScope;
 }
 
 export function createAzureMlClient(deps: AzureMlClientDeps) {
@@ -48,7 +58,11 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
     })();
   const ctx: AzureMlContext = { arm, workspace: deps.workspace };
   const containerFor = deps.storage.kind === 'factory' ? deps.storage.containerFor : createDatastoreContainerFactory(deps.storage);
-  const scoringDeps: scoring.ScoringDeps = { ...ctx, containerFor };
+  const workspaceScope: WorkspaceScope = deps.workspaceScope ?? [deps.workspace];
+  const scoringDeps: scoring.ScoringDeps = { ...ctx, containerFor, workspaceScope };
+  // Download links need a way to sign: the worker's identity (user delegation) or a connection string.
+  const readLink: BlobReadLinkFactory | undefined = deps.storage.kind === 'factory' ? undefined : createBlobReadLinkFactory(deps.storage);
+  const artifactDeps = { ...ctx, containerFor, ...(readLink ? { readLink } : {}) };
 
   return {
     arm,
@@ -74,8 +88,11 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
       createEnvironmentVersion: (r: assets.AssetVersionRef, image: string, conda?: string, d?: string) =>
         assets.createEnvironmentVersion(ctx, r, image, conda, d),
       getDataVersion: (r: assets.AssetVersionRef) => assets.getDataVersion(ctx, r),
-      createDataVersion: (r: assets.AssetVersionRef, type: 'uri_folder' | 'uri_file', dataUri: string, d?: string) =>
-        assets.createDataVersion(ctx, r, type, dataUri, d),
+      createDataVersion: (r: assets.AssetVersionRef, type: 'uri_folder' | 'uri_file', dataUri: string, d?: string) => {
+        // Registering data that lives in another workspace would have the service read it with our identity.
+        assertInWorkspaceScope(parseDataReference(dataUri), workspaceScope);
+        return assets.createDataVersion(ctx, r, type, dataUri, d);
+      },
     },
     endpoints: {
       get: (name: string) => endpoints.getBatchEndpoint(ctx, name),
@@ -108,6 +125,9 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
       batchJobPages: (maxPages: number) => jobs.batchJobPages(ctx, maxPages),
       beginCancel: (name: string) => jobs.beginCancelJob(ctx, name),
       cancelAndWait: (name: string, o?: LongRunningWaitOptions) => jobs.cancelJobAndWait(ctx, name, o),
+      /** Throws NotABatchScoringJobError unless the job is a batch scoring job of this workspace's batch endpoints. */
+      assertBatchScoring: (job: Job) => assertBatchScoringJob(ctx, job),
+      isBatchScoringShape: (job: Job) => batchEndpointOfJob(job) !== undefined,
     },
     scoring: {
       getScoringUri: (endpoint: string) => scoring.getScoringUri(ctx, endpoint),
@@ -116,6 +136,16 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
       getJob: (scoringUri: string, jobName: string) => scoring.getScoringJob(ctx, scoringUri, jobName),
       waitForJob: (scoringUri: string, jobName: string, o?: scoring.WatchOptions) => scoring.waitForScoringJob(ctx, scoringUri, jobName, o),
       cancelJob: (jobName: string) => scoring.cancelScoringJob(ctx, jobName),
+    },
+    /** What a job left on storage: logs (triage), predictions (preview, download). */
+    artifacts: {
+      findScoringStep: (jobName: string, endpointName: string) => jobArtifacts.findScoringStepRunId(ctx, jobName, endpointName),
+      readLogs: (scoringRunId: string) => jobArtifacts.readJobLogs(artifactDeps, scoringRunId),
+      readProgress: (scoringRunId: string) => jobArtifacts.readProgressOverview(artifactDeps, scoringRunId),
+      resolveOutput: (outputUri: string) => jobArtifacts.resolveOutputFile(artifactDeps, outputUri),
+      findOutputUri: (jobName: string, endpointName: string, scoringUri?: string) => jobArtifacts.findJobOutputUri(ctx, jobName, endpointName, scoringUri),
+      download: (location: jobArtifacts.OutputFileLocation, localPath: string) => jobArtifacts.downloadOutputFile(artifactDeps, location, localPath),
+      readOutcome: (req: JobOutcomeRequest) => readJobOutcome(artifactDeps, req),
     },
     uploadFolder: (o: Omit<UploadFolderOptions, 'container'> & { datastore: datastores.BlobDatastoreLocation }) =>
       uploadFolder({ ...o, container: containerFor(o.datastore) }),
@@ -136,7 +166,7 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
           const source = spec[step];
           if (source.kind !== 'upload' || progress.steps[step]?.status === 'done') continue;
           await resolveInsideRoot(artifactsRoot, source.localPath).catch((err: unknown) => {
-            throw new DeployStepError(step, err instanceof Error ? err : new Error(String(err)));
+            throw new DeployStepError(step, asError(err));
           });
         }
         if (spec.code.kind === 'upload' && progress.steps.code?.status !== 'done') {
@@ -150,6 +180,7 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
         containerFor,
         artifactsRoot: deps.artifactsRoot,
         uploadConcurrency: deps.uploadConcurrency,
+        allowHardLinks: deps.allowHardLinks ?? false,
         poll: deps.poll,
         onUploadProgress: options.onUploadProgress,
       });

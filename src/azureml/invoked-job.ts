@@ -1,11 +1,18 @@
 // Finding the job an earlier invoke created. Invoking a batch endpoint is not idempotent: a request the
-// service accepted whose answer was lost (a timeout, a 5xx after acceptance, a worker killed before it
-// saved the job name) would, if simply sent again, start a second job. Before invoking again, a worker
-// looks for a job on the endpoint created since its first attempt with the same input, output and
-// deployment, and adopts it.
+// service accepted whose answer was lost (a timeout, a 5xx or a reset after acceptance, a worker killed
+// before it saved the job name) would, if simply sent again, start a second job. Before invoking again, a
+// worker looks for it, matching on what Azure really exposes (recordings: test_batch_job_download.json
+// #28/#29):
+// - the ARM job list: a batch job is a Pipeline job whose experimentName is the endpoint, whose tags carry
+//   the deployment (`azureml.deploymentname`), created since the first attempt; its inputs and outputs are
+//   null there, so the list alone cannot tell two invokes of one endpoint apart;
+// - then each candidate's data-plane document (`GET {scoringUri}/{name}`), which echoes the request's
+//   inputData and the output it confirmed.
 import type { Job } from './resources';
+import { jobOutputUri, type ScoringJob } from './scoring';
 
 export interface InvokedJobQuery {
+  endpointName: string;
   inputUri: string;
   outputUri?: string;
   deploymentName?: string;
@@ -18,26 +25,34 @@ export interface InvokedJobQuery {
 /** Clock difference tolerated between us and the service when comparing creation times. */
 const CLOCK_SKEW_MS = 30_000;
 
-const sameUri = (a: string | undefined, b: string | undefined): boolean =>
-  a !== undefined && b !== undefined && a.replace(/\/+$/, '').toLowerCase() === b.replace(/\/+$/, '').toLowerCase();
+const sameUri = (a: string | undefined | null, b: string | undefined | null): boolean =>
+  !!a && !!b && a.replace(/\/+$/, '').toLowerCase() === b.replace(/\/+$/, '').toLowerCase();
 
-function uris(bag: unknown): string[] {
-  if (!bag || typeof bag !== 'object') return [];
-  return Object.values(bag as Record<string, { uri?: unknown } | null>).flatMap((v) => (v && typeof v.uri === 'string' ? [v.uri] : []));
+/** The endpoint's jobs that could be the earlier invoke, oldest first (from the ARM job list). */
+export function invokedJobCandidates(jobs: readonly Job[], query: InvokedJobQuery): Job[] {
+  return jobs
+    .filter((job) => {
+      const p = job.properties;
+      if (p.experimentName?.toLowerCase() !== query.endpointName.toLowerCase()) return false;
+      const createdAt = Date.parse(job.systemData?.createdAt ?? '');
+      if (!(createdAt >= query.since - CLOCK_SKEW_MS)) return false;
+      if (query.exclude?.has(job.name)) return false;
+      const deployment = p.tags?.['azureml.deploymentname'];
+      if (query.deploymentName && deployment && deployment.toLowerCase() !== query.deploymentName.toLowerCase()) return false;
+      return true;
+    })
+    .sort((a, b) => {
+      // Jobs created after the first attempt first; those inside the clock-skew margin only after them.
+      const early = (j: Job) => (Date.parse(j.systemData?.createdAt ?? '') < query.since ? 1 : 0);
+      return early(a) - early(b) || (a.systemData?.createdAt ?? '').localeCompare(b.systemData?.createdAt ?? '');
+    });
 }
 
-/** The earliest matching job, or undefined when none was created. */
-export function findInvokedJob(jobs: readonly Job[], query: InvokedJobQuery): Job | undefined {
-  const candidates = jobs.filter((job) => {
-    const p = job.properties as Record<string, unknown> & { properties?: Record<string, string | null> | null };
-    const createdAt = Date.parse(job.systemData?.createdAt ?? '');
-    if (!(createdAt >= query.since - CLOCK_SKEW_MS)) return false;
-    if (job.name && query.exclude?.has(job.name)) return false;
-    if (!uris(p.inputs).some((u) => sameUri(u, query.inputUri))) return false;
-    if (query.outputUri && !uris(p.outputs).some((u) => sameUri(u, query.outputUri))) return false;
-    const deployment = p.properties?.['azureml.deploymentName'];
-    if (query.deploymentName && deployment && deployment !== query.deploymentName) return false;
-    return true;
-  });
-  return candidates.sort((a, b) => (a.systemData?.createdAt ?? '').localeCompare(b.systemData?.createdAt ?? ''))[0];
+/** Whether a job's data-plane document is the invoke described: same input, and no other output. */
+export function isInvokeOf(doc: ScoringJob, query: InvokedJobQuery): boolean {
+  const inputs = Object.values(doc.properties.inputData ?? {});
+  if (!inputs.some((input) => sameUri(input?.uri, query.inputUri))) return false;
+  const confirmed = jobOutputUri(doc);
+  if (query.outputUri && confirmed && !sameUri(confirmed, query.outputUri)) return false;
+  return true;
 }

@@ -89,7 +89,18 @@ export function beginCancelJob(ctx: AzureMlContext, name: string): Promise<Polle
   return beginLongRunningAction(ctx, { method: 'POST', path: `${jobPath(ctx.workspace, name)}/cancel` });
 }
 
-export async function cancelJobAndWait(ctx: AzureMlContext, name: string, options?: LongRunningWaitOptions): Promise<void> {
+/**
+ * Cancels and waits for the cancel operation. Both recorded answers are handled: 202 + Location, polled to
+ * its end (test_batch_job_download.json #51–#53), and 200 with no body and no operation, which Azure gives
+ * even for a job that had already ended (azure-powershell Stop-AzMLWorkspaceJob). Returns the job's status
+ * when it had already ended (nothing was cancelled), else undefined.
+ */
+export async function cancelJobAndWait(ctx: AzureMlContext, name: string, options?: LongRunningWaitOptions): Promise<JobStatus | undefined> {
   const poller = await beginCancelJob(ctx, name);
-  if (poller) await waitForOperation(ctx, poller, options);
+  if (poller) {
+    await waitForOperation(ctx, poller, options);
+    return undefined;
+  }
+  const status = (await getJob(ctx, name)).properties.status;
+  return isTerminalJobStatus(status) && status !== 'Canceled' ? status : undefined;
 }

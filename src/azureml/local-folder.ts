@@ -1,7 +1,14 @@
 // A local folder as a sorted list of files with their sizes and MD5s: what the uploader compares with the
 // blob listing, and what the content-derived asset version is computed from. Files are hashed as streams.
+//
+// A path check and a later read are two steps, and `realpath` cannot see hard links: `ln /outside/secret
+// <root>/models/x/notes.txt` is a plain file inside the root. So the walk records each file's device and
+// inode and refuses files with more than one link (unless the operator allows them), and every read
+// opens the file with O_NOFOLLOW and checks that the opened file is the one the walk saw: a file swapped
+// for a symlink (or another file) between the walk and the read is refused, not followed.
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ArtifactPathError, isInside } from './artifacts-root';
 import { mapWithConcurrency } from './bounded-concurrency';
@@ -11,6 +18,14 @@ export interface LocalFile {
   relativePath: string;
   absolutePath: string;
   size: number;
+  /** Identity of the file the walk saw: a read must open this very file. */
+  dev: number;
+  ino: number;
+}
+
+export interface ListLocalFilesOptions {
+  /** Accept files with more than one hard link (BATCH_SCORE_ALLOW_HARD_LINKS); default refuse. */
+  allowHardLinks?: boolean;
 }
 
 export interface HashedLocalFile extends LocalFile {
@@ -22,7 +37,7 @@ export interface HashedLocalFile extends LocalFile {
  * Lists regular files under `dir` recursively, sorted by relative path. Symlinks are followed only while
  * their real path stays inside `root` (default `dir`); one that leaves it is an ArtifactPathError.
  */
-export async function listLocalFiles(dir: string, root: string = dir): Promise<LocalFile[]> {
+export async function listLocalFiles(dir: string, root: string = dir, options: ListLocalFilesOptions = {}): Promise<LocalFile[]> {
   const realRoot = await fs.realpath(root);
   const out: LocalFile[] = [];
   const seenDirs = new Set<string>();
@@ -43,17 +58,55 @@ export async function listLocalFiles(dir: string, root: string = dir): Promise<L
       }
       const stat = await fs.stat(target);
       if (stat.isDirectory()) await walk(target, childRel);
-      else if (stat.isFile()) out.push({ relativePath: childRel, absolutePath: target, size: stat.size });
+      else if (stat.isFile()) {
+        if (stat.nlink > 1 && !options.allowHardLinks) {
+          throw new ArtifactPathError(
+            'HardLink',
+            `"${childRel}" has more than one hard link, so it may be a file from outside the artifacts folder; copy it instead of linking it`,
+            childRel,
+          );
+        }
+        out.push({ relativePath: childRel, absolutePath: target, size: stat.size, dev: stat.dev, ino: stat.ino });
+      }
     }
   }
   await walk(dir, '');
   return out.sort((a, b) => (a.relativePath < b.relativePath ? -1 : a.relativePath > b.relativePath ? 1 : 0));
 }
 
-export function fileMd5(absolutePath: string): Promise<string> {
-  return new Promise((resolve, reject) => {
+/**
+ * Opens the file the walk listed, never following a symlink at its last component, and checks (fstat)
+ * that it is the same regular file (device and inode). The caller closes the handle.
+ */
+export async function openListedFile(file: Pick<LocalFile, 'relativePath' | 'absolutePath' | 'dev' | 'ino'>): Promise<FileHandle> {
+  let handle: FileHandle;
+  try {
+    handle = await fs.open(file.absolutePath, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw changed(file.relativePath);
+    throw err;
+  }
+  const stat = await handle.stat().catch(async (err: unknown) => {
+    await handle.close();
+    throw err;
+  });
+  if (!stat.isFile() || stat.dev !== file.dev || stat.ino !== file.ino) {
+    await handle.close();
+    throw changed(file.relativePath);
+  }
+  return handle;
+}
+
+function changed(relativePath: string): ArtifactPathError {
+  return new ArtifactPathError('ChangedDuringRead', `"${relativePath}" changed while it was being read (replaced or turned into a link); nothing was uploaded from it`, relativePath);
+}
+
+export async function fileMd5(file: Pick<LocalFile, 'relativePath' | 'absolutePath' | 'dev' | 'ino'>): Promise<string> {
+  const handle = await openListedFile(file);
+  return new Promise<string>((resolve, reject) => {
     const hash = createHash('md5');
-    createReadStream(absolutePath)
+    handle
+      .createReadStream()
       .on('data', (chunk) => hash.update(chunk))
       .on('error', reject)
       .on('end', () => resolve(hash.digest('base64')));
@@ -61,5 +114,5 @@ export function fileMd5(absolutePath: string): Promise<string> {
 }
 
 export async function hashLocalFiles(files: readonly LocalFile[], concurrency = 4): Promise<HashedLocalFile[]> {
-  return mapWithConcurrency(files, concurrency, async (f) => ({ ...f, md5: await fileMd5(f.absolutePath) }));
+  return mapWithConcurrency(files, concurrency, async (f) => ({ ...f, md5: await fileMd5(f) }));
 }

@@ -4,8 +4,18 @@
 // typed strictly, so a malformed answer fails here and not three calls later.
 import { z } from 'zod';
 
+/**
+ * Every enum in the spec is extensible (`x-ms-enum.modelAsString: true`): a newer api-version, or another
+ * team's job in the same workspace, may carry a value the 2022-05-01 spec does not list. Answers are
+ * parsed with the known values for documentation and kept as text when a value is new, so one unknown
+ * status never refuses a whole list. (Requests we build still use the strict enums.)
+ */
+function extensible<T extends z.ZodEnum>(known: T) {
+  return z.union([known, z.string().min(1)]);
+}
+
 /** JobStatus (mfe.json). Terminal: Completed, Failed, Canceled. */
-export const jobStatusSchema = z.enum([
+export const knownJobStatusSchema = z.enum([
   'NotStarted',
   'Starting',
   'Provisioning',
@@ -21,32 +31,24 @@ export const jobStatusSchema = z.enum([
   'Paused',
   'Unknown',
 ]);
-export type JobStatus = z.infer<typeof jobStatusSchema>;
-/**
- * A job's status as the service sent it. The enum is extensible (`modelAsString` in mfe.json): newer
- * api-versions add values (e.g. `Scheduled`), and any job in the workspace, anyone's, may show one, so a
- * list is never refused for it; the text is kept and shown as is.
- */
+export const jobStatusSchema = extensible(knownJobStatusSchema);
+export type KnownJobStatus = z.infer<typeof knownJobStatusSchema>;
+/** A known JobStatus, or a newer one kept as text. */
+export type JobStatus = KnownJobStatus | (string & {});
+/** A job status as text, whatever the api-version (see jobStatusSchema). */
 export const jobStatusTextSchema = z.string();
 
 /** EndpointProvisioningState (mfe.json). */
-export const endpointProvisioningStateSchema = z.enum(['Creating', 'Deleting', 'Succeeded', 'Failed', 'Updating', 'Canceled']);
+export const endpointProvisioningStateSchema = extensible(z.enum(['Creating', 'Deleting', 'Succeeded', 'Failed', 'Updating', 'Canceled']));
 /** DeploymentProvisioningState (mfe.json). */
-export const deploymentProvisioningStateSchema = z.enum([
-  'Creating',
-  'Deleting',
-  'Scaling',
-  'Updating',
-  'Succeeded',
-  'Failed',
-  'Canceled',
-]);
+export const deploymentProvisioningStateSchema = extensible(z.enum(['Creating', 'Deleting', 'Scaling', 'Updating', 'Succeeded', 'Failed', 'Canceled']));
 /** EndpointAuthMode (mfe.json): the recipe writes "aadToken"; the enum spells it AADToken. */
-export const endpointAuthModeSchema = z.enum(['AMLToken', 'Key', 'AADToken']);
+export const endpointAuthModeSchema = extensible(z.enum(['AMLToken', 'Key', 'AADToken']));
 /** BatchLoggingLevel (mfe.json). */
 export const batchLoggingLevelSchema = z.enum(['Info', 'Warning', 'Debug']);
+const answeredLoggingLevelSchema = extensible(batchLoggingLevelSchema);
 /** DataType (mfe.json). */
-export const dataTypeSchema = z.enum(['uri_file', 'uri_folder', 'mltable']);
+export const dataTypeSchema = extensible(z.enum(['uri_file', 'uri_folder', 'mltable']));
 
 const stringMap = z.record(z.string(), z.string().nullable());
 
@@ -91,7 +93,7 @@ export const batchDeploymentPropertiesSchema = z.looseObject({
   miniBatchSize: z.number().int().optional(),
   retrySettings: z.looseObject({ maxRetries: z.number().int().optional(), timeout: z.string().optional() }).nullish(),
   errorThreshold: z.number().int().optional(),
-  loggingLevel: batchLoggingLevelSchema.optional(),
+  loggingLevel: answeredLoggingLevelSchema.optional(),
   outputAction: z.string().optional(),
   outputFileName: z.string().optional(),
   provisioningState: deploymentProvisioningStateSchema.optional(),

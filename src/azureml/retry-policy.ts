@@ -11,6 +11,11 @@ export interface RetryOptions {
   maxDelayMs: number;
   /** Budget from the first attempt; a retry whose wait would end past it is not made. */
   maxTotalMs: number;
+  /**
+   * When set, only answers with these HTTP statuses are retried (never a timeout or a lost connection):
+   * for a call that must not run twice, e.g. invoke retries only 429, which the service refused unprocessed.
+   */
+  onlyStatuses?: readonly number[];
 }
 
 export const DEFAULT_RETRY_OPTIONS: Readonly<RetryOptions> = Object.freeze({

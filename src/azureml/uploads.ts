@@ -5,7 +5,7 @@
 // also keep the MD5 in blob metadata (`md5`), and compare against either.
 import type { ContainerClient } from '@azure/storage-blob';
 import { mapWithConcurrency } from './bounded-concurrency';
-import { hashLocalFiles, listLocalFiles, type HashedLocalFile } from './local-folder';
+import { hashLocalFiles, listLocalFiles, openListedFile, type HashedLocalFile } from './local-folder';
 
 export interface UploadProgress {
   filesDone: number;
@@ -85,11 +85,10 @@ export async function uploadFolder(options: UploadFolderOptions): Promise<Upload
       return;
     }
     let sentForFile = 0;
-    // uploadFile streams ranges of the file (fs read streams), never reading it whole into memory.
-    await container.getBlockBlobClient(blobName).uploadFile(file.absolutePath, {
-      blockSize: options.blockSize ?? FOUR_MIB,
-      maxSingleShotSize: FOUR_MIB,
-      concurrency: options.blockConcurrency ?? 4,
+    // Streamed from the very file the folder walk listed (opened without following links, checked by
+    // device and inode), in blocks, never read whole into memory.
+    const handle = await openListedFile(file);
+    await container.getBlockBlobClient(blobName).uploadStream(handle.createReadStream(), options.blockSize ?? FOUR_MIB, options.blockConcurrency ?? 4, {
       blobHTTPHeaders: { blobContentMD5: Buffer.from(file.md5, 'base64') },
       metadata: { [MD5_METADATA_KEY]: file.md5 },
       abortSignal: options.abortSignal,

@@ -15,7 +15,9 @@ import { deployResult, deployStepLine, deploySummary } from './deploy-output';
 import { parseDeploySpecFile } from './deploy-spec-file';
 import { endpointDetails, endpointsTable, summarizeDeployment, summarizeEndpoint } from './endpoint-output';
 import { EXIT_CODES, exitCodeForJobStatus } from './exit-codes';
+import type { JobOutcomeDetails } from '../azureml/job-outcome';
 import { followJob } from './job-follow';
+import { jobOutcomeText } from './job-outcome-text';
 import { jobDetails, jobsTable, jobStatusLine, summarizeJob, type JobSummary } from './job-output';
 
 /** The parts of the Azure ML client the CLI uses (a fake in tests). */
@@ -24,6 +26,8 @@ export interface CliAzureMl {
   deployments: Pick<AzureMlClient['deployments'], 'list' | 'get'>;
   jobs: Pick<AzureMlClient['jobs'], 'get' | 'list' | 'listForEndpoint' | 'cancelAndWait'>;
   scoring: Pick<AzureMlClient['scoring'], 'invoke' | 'getJob'>;
+  /** Logs and outputs of finished jobs (status shows triage or results); absent, status shows the job only. */
+  artifacts?: Pick<AzureMlClient['artifacts'], 'readOutcome' | 'findOutputUri'>;
   assets: Pick<AzureMlClient['assets'], 'createDataVersion'>;
   runDeployPlan: AzureMlClient['runDeployPlan'];
   deleteEndpoint: AzureMlClient['deleteEndpoint'];
@@ -67,6 +71,23 @@ function jobOutcome(command: string, job: JobSummary, text: string, extra: Recor
     };
   }
   return outcome;
+}
+
+/** Triage or results of an ended job, as the Slack reply shows them; undefined when not ended or unreadable. */
+async function finishedJobDetails(az: CliAzureMl, job: JobSummary): Promise<JobOutcomeDetails | undefined> {
+  if (!az.artifacts || (job.status !== 'Completed' && job.status !== 'Failed') || !job.endpointName) return undefined;
+  const endpointName = job.endpointName;
+  const outputUri = job.status === 'Completed' ? (job.output ?? (await az.artifacts.findOutputUri(job.name, endpointName).catch(() => undefined))) : undefined;
+  return az.artifacts
+    .readOutcome({
+      jobName: job.name,
+      endpointName,
+      status: job.status,
+      ...(job.error?.message ? { serviceMessage: job.error.message } : {}),
+      ...(outputUri ? { outputUri } : {}),
+      wantResults: job.status === 'Completed',
+    })
+    .catch(() => undefined);
 }
 
 /**
@@ -140,7 +161,10 @@ export async function runCommand(command: Command, deps: CommandRunnerDeps): Pro
     case 'status': {
       const get = () => orMissing(az.jobs.get(command.jobName), noJob(command.jobName, deps.workspace));
       const job = summarize(deps.wait ? await follow(get, command.jobName) : await get());
-      return jobOutcome(command.verb, job, jobDetails(job));
+      const details = await finishedJobDetails(az, job);
+      const text = details ? `${jobDetails(job)}
+${jobOutcomeText(job.status, details)}`.trimEnd() : jobDetails(job);
+      return jobOutcome(command.verb, job, text, details?.triage?.recognised ? { triage: details.triage } : {});
     }
     case 'cancel': {
       const before = summarize(await orMissing(az.jobs.get(command.jobName), noJob(command.jobName, deps.workspace)));

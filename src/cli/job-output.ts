@@ -1,8 +1,8 @@
-// What `jobs`, `status` and `run` print about batch scoring jobs. A job read through ARM (Jobs_Get) and
-// one read from the scoring URI have the same JobBase shape; batch jobs report their endpoint, progress
-// and errors in the string map properties.properties ("azureml.endpointName", "azureml.itemsSucceeded",
-// "azureml.error.message", …; JobBase has no error field in 2022-05-01), and their results as the URI of
-// the named output (default `score`, docs/architecture.md).
+// What `jobs`, `status` and `run` print about batch scoring jobs, read through ARM (Jobs_Get) or from the
+// scoring URI (the data-plane document). As recorded from Azure, a batch job names its endpoint as
+// experimentName and its deployment in tags ("azureml.deploymentname"); the data-plane document says
+// where its output goes (output {datastoreId, path}); neither carries an error or item counts, which are
+// shown only when a document has them.
 import { z } from 'zod';
 import type { Job } from '../azureml/resources';
 import { jobFailure, jobOutputUri, jobStatusOf, type ScoringJob } from '../azureml/scoring';
@@ -26,15 +26,22 @@ export type JobSummary = z.infer<typeof jobSummarySchema>;
 
 const count = (v: string | null | undefined): number | undefined => (v && /^\d+$/.test(v) ? Number(v) : undefined);
 
+/** The endpoint in a data-plane job id (…/batchEndpoints/{e}/deployments/{d}/jobs/{name}). */
+function endpointOfDataPlaneId(id: string): string | undefined {
+  return /\/batchEndpoints\/([^/]+)\/deployments\//i.exec(id)?.[1];
+}
+
 export function summarizeJob(job: Job | ScoringJob, studioUrl?: (jobName: string) => string): JobSummary {
   const name = job.name ?? lastSegment(job.id);
   const bag = job.properties.properties ?? {};
   const failure = jobFailure(job as ScoringJob);
   const createdAt = (job as { systemData?: { createdAt?: string } }).systemData?.createdAt;
   const summary: JobSummary = { name, status: jobStatusOf(job as ScoringJob) };
-  const endpointName = bag['azureml.endpointName'] ?? job.properties.experimentName;
+  const tags = (job.properties as { tags?: Record<string, string | null> | null }).tags ?? {};
+  const endpointName = job.properties.experimentName ?? bag['azureml.endpointName'] ?? endpointOfDataPlaneId(job.id);
   if (endpointName) summary.endpointName = endpointName;
-  if (bag['azureml.deploymentName']) summary.deploymentName = bag['azureml.deploymentName'];
+  const deploymentName = tags['azureml.deploymentname'];
+  if (deploymentName) summary.deploymentName = deploymentName;
   if (createdAt) summary.createdAt = createdAt;
   const output = jobOutputUri(job);
   if (output) summary.output = output;

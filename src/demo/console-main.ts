@@ -2,7 +2,8 @@
 // Type slash commands, press buttons, fill modals, switch users (console-commands.ts); the channel's
 // messages print as they arrive. Lines are run one at a time, in order, so a script can be piped in
 // (`printf 'help\nendpoints\nexit\n' | npm run sandbox`). `exit`, end of input, Ctrl-C or SIGTERM stop
-// everything the console started.
+// everything the console started; `exit` and the end of input first wait (up to 15 s) for the bot's
+// answers to what was sent last, so a piped script's last answer is printed.
 import readline from 'node:readline';
 import type { EmbeddedStack } from '../embedded-stack';
 import { startChannelTranscript } from './channel-transcript';
@@ -65,12 +66,18 @@ async function main(): Promise<number> {
       return 'continue';
     });
   });
+  // `exit` or the end of the input waits (bounded) for answers still on their way; Ctrl-C does not.
+  let interrupted = false;
   rl.on('close', () => void chain.then(() => finished()));
-  rl.on('SIGINT', () => finished());
+  rl.on('SIGINT', () => {
+    interrupted = true;
+    finished();
+  });
   if (interactive) rl.prompt();
 
   await done;
   rl.close();
+  if (!interrupted) await sandboxConsole.settle();
   transcript.stop();
   process.stdout.write('Stopping the local stack…\n');
   await stack.stop();

@@ -13,7 +13,7 @@ import { mnistLikeFiles } from './mnist-like-images';
 /** The demo's sandbox time scale: one realistic minute of Azure takes 1.8 s, a deploy about 10 s. */
 export const DEMO_TIME_SCALE = 0.03;
 
-export const DEMO_STEPS = ['help', 'deploy', 'approve-deploy', 'upload', 'run', 'jobs', 'status', 'delete', 'endpoints'] as const;
+export const DEMO_STEPS = ['help', 'deploy', 'approve-deploy', 'upload', 'run', 'jobs', 'status', 'triage', 'delete', 'endpoints'] as const;
 export type DemoStepName = (typeof DEMO_STEPS)[number];
 
 export class DemoStepError extends Error {
@@ -51,6 +51,10 @@ export interface DemoResult {
   filesScored: number;
   /** First lines of the job's predictions file. */
   predictions: string[];
+  /** The completed job's reply showed the first rows of its predictions and a download link. */
+  previewShown: boolean;
+  /** The failing job's reply: its first log line and the fix it gave. */
+  triage: { jobName: string; firstLogLine: string; fix: string };
   steps: DemoStepTiming[];
   totalMs: number;
 }
@@ -163,13 +167,19 @@ export async function runDemoScenario(stack: EmbeddedStack, opts: DemoOptions = 
 
   const run = await step('run', 'alice runs a batch scoring job on them and follows it in the thread', async () => {
     const before = seen();
-    await slash(requester, `run ${endpointName} ${inputUri}`);
+    // An explicit output file: Azure reports no output location for a job that names none, so the reply
+    // (and this check) can only name the one the request asked for.
+    await slash(requester, `run ${endpointName} ${inputUri} --output azureml://datastores/workspaceblobstore/paths/${inputFolder}-scored/predictions.csv`);
     const parent = await wait('run', 'run request in the channel', newRequestMessage(before));
     const final = succeeded('run', await wait('run', 'job result', finalReply(parent), stepTimeoutMs));
     const jobName = /job `([^`]+)`/.exec(final.text)?.[1];
     const outputUri = /azureml:\/\/datastores\/[^\s`|>)]+/.exec(contentOf(final))?.[0];
     if (!jobName || !outputUri) throw new Error(`the final reply names no job or output: ${final.text}`);
-    return { jobName, outputUri, predictions: await readPredictions(outputUri) };
+    const content = contentOf(final);
+    const previewShown = content.includes('First rows of the predictions') && content.includes('Download the predictions');
+    if (!previewShown) throw new Error('the final reply shows no preview of the predictions or no download link');
+    observer.detail('the reply shows the items scored, the first rows of the predictions and a 24-hour download link');
+    return { jobName, outputUri, predictions: await readPredictions(outputUri), previewShown };
   });
 
   /** The job really scored every file: its predictions file has one row per input. */
@@ -198,6 +208,24 @@ export async function runDemoScenario(stack: EmbeddedStack, opts: DemoOptions = 
     await wait('status', 'job status', newPrivateAnswer(count, (m) => contentOf(m).includes(run.jobName)));
   });
 
+  const triage = await step('triage', "a broken model path makes the next job's init() fail; the thread says why and how to fix it", async () => {
+    // Fault injection: the sandbox makes the next job fail the way a scoring script whose init() raises does.
+    azureml.admin.failNextJobs(1, undefined, 'init-error');
+    observer.note('(the sandbox is told to make the next job fail in init(), as a wrong model path would)');
+    const before = seen();
+    await slash(requester, `run ${endpointName} ${inputUri}`);
+    const parent = await wait('triage', 'run request in the channel', newRequestMessage(before));
+    const final = await wait('triage', 'job result', finalReply(parent), stepTimeoutMs);
+    if (!final.text.startsWith(':x:')) throw new DemoStepError('triage', `the job did not fail as injected: ${final.text}`);
+    const sectionTexts = (final.blocks ?? []).map((b) => (b as { text?: { text?: string } }).text?.text ?? '');
+    const firstLogLine = sectionTexts.find((t) => t.startsWith("*From the job's logs*"))?.split('\n')[1]?.replace(/^> /, '');
+    const fix = sectionTexts.find((t) => t.startsWith(':wrench: '))?.slice(':wrench: '.length);
+    const jobName = /Scoring job ([0-9a-f-]+)/.exec(final.text)?.[1] ?? '';
+    if (!firstLogLine || !fix) throw new DemoStepError('triage', 'the failure reply shows no log lines or no fix');
+    observer.detail(`the reply quotes the job's logs (${firstLogLine}) and says: ${fix}`);
+    return { jobName, firstLogLine, fix };
+  });
+
   await step('delete', 'alice deletes the endpoint; carol approves', async () => {
     const before = seen();
     await slash(requester, `delete ${endpointName}`);
@@ -222,6 +250,8 @@ export async function runDemoScenario(stack: EmbeddedStack, opts: DemoOptions = 
     outputUri: run.outputUri,
     filesScored: run.predictions.length,
     predictions: run.predictions.slice(0, 5),
+    previewShown: run.previewShown,
+    triage,
     steps,
     totalMs: Date.now() - started,
   };

@@ -16,7 +16,7 @@ export function summaryLine(result: DemoResult): string {
   return (
     `✔ demo finished in ${seconds(result.totalMs)}: deployed ${result.deploymentName} to ${result.endpointName} ` +
     `(${seconds(took('deploy') + took('approve-deploy'))} with approval), scored ${result.filesScored} images in job ${result.jobName} ` +
-    `(${seconds(took('run'))}), deleted the endpoint after approval (${seconds(took('delete'))}); ${result.steps.length} steps, no failures`
+    `(${seconds(took('run'))}, the reply previewing its predictions), a failing job's reply quoted its logs and the fix, deleted the endpoint after approval (${seconds(took('delete'))}); ${result.steps.length} steps, no failures`
   );
 }
 

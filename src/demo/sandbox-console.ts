@@ -16,6 +16,11 @@ export interface SandboxConsole {
   execute(line: string): Promise<'continue' | 'exit'>;
   /** "alice> " */
   prompt(): string;
+  /**
+   * Resolves once the bot has answered what the console last sent it (something arrived since, then
+   * `quietMs` of silence), or after `maxMs`: a piped script's last answers are printed before it exits.
+   */
+  settle(opts?: { quietMs?: number; maxMs?: number }): Promise<void>;
 }
 
 export interface SandboxConsoleOptions {
@@ -55,6 +60,11 @@ export function createSandboxConsole(opts: SandboxConsoleOptions): SandboxConsol
   let user: string = STACK_USERS.requester;
   /** Field values for the current user's open modal, by block_id, action_id or label. */
   let fields: Record<string, string> = {};
+  /** When the console last sent the bot something, and when Slack last saw anything (a post, an edit, a view). */
+  let lastSentAt: number | undefined;
+  let lastEventAt = 0;
+  const unsubscribe = slack.onEvent(() => (lastEventAt = Date.now()));
+  const sent = (): void => void (lastSentAt = Date.now());
 
   const nameOf = (id: string): string => transcript.renderOptions.users?.[id] ?? id;
   const openModal = () => [...slack.views()].reverse().find((v) => v.open && v.user === user);
@@ -113,6 +123,7 @@ export function createSandboxConsole(opts: SandboxConsoleOptions): SandboxConsol
       case 'slash': {
         transcript.action(user, `${command} ${cmd.text}`);
         fields = {};
+        sent();
         const res = await driver.slash(cmd.text, { user, channel, command });
         if (res.status !== 200) write(`!! the bot answered HTTP ${res.status}`);
         return 'continue';
@@ -133,6 +144,7 @@ export function createSandboxConsole(opts: SandboxConsoleOptions): SandboxConsol
           return 'continue';
         }
         transcript.action(user, `submits the modal (${Object.keys(fields).join(', ') || 'no fields set'})`);
+        sent();
         const submitted = await driver.fillAndSubmit(view.id, fields, { user });
         if (submitted.outcome.kind === 'closed') fields = {};
         else write(`(the modal stays open: ${submitted.outcome.kind}; fix the fields marked ⚠ with "set", then "submit")`);
@@ -158,6 +170,7 @@ export function createSandboxConsole(opts: SandboxConsoleOptions): SandboxConsol
           return 'continue';
         }
         transcript.action(user, `clicks [${target.button.label}] on [${transcript.numberOf(target.message)}]`);
+        sent();
         const res = await driver.clickButton({ channel: target.message.channel, ts: target.message.ts }, target.button.actionId, { user });
         if (res.status !== 200) write(`!! the bot answered HTTP ${res.status}`);
         return 'continue';
@@ -187,6 +200,14 @@ export function createSandboxConsole(opts: SandboxConsoleOptions): SandboxConsol
 
   return {
     prompt: () => `${nameOf(user)}> `,
+    async settle({ quietMs = 1_500, maxMs = 15_000 } = {}) {
+      const sentAt = lastSentAt;
+      if (sentAt !== undefined) {
+        const answered = (): boolean => lastEventAt >= sentAt && Date.now() - lastEventAt >= quietMs;
+        await soon(() => answered(), 'the bot to answer', maxMs).catch(() => undefined);
+      }
+      unsubscribe();
+    },
     async execute(line) {
       try {
         return await run(parseConsoleLine(line, command));

@@ -51,6 +51,11 @@ export const approvalPolicySchema = z
     /** Absent or empty: any channel the bot is in. */
     allowedChannelIds: z.array(z.string().min(1)).optional(),
     allowedTeamIds: z.array(z.string().min(1)).optional(),
+    /**
+     * Who may cancel a job: 'requester' (whoever asked for the run), 'approvers', and Slack user or
+     * user-group ids. Absent: requester and approvers.
+     */
+    cancelers: z.array(z.union([z.enum(['requester', 'approvers']), slackPrincipalIdSchema])).optional(),
   })
   .superRefine((policy, ctx) => {
     // With approvals required and nobody to give them, every gated request would wait until it expires.
@@ -147,6 +152,30 @@ export function mayRequest(policy: ApprovalPolicy, request: Requester): Decision
     };
   }
   return { ok: true };
+}
+
+export const DEFAULT_CANCELERS = ['requester', 'approvers'] as const;
+
+/**
+ * May this person cancel this job? `ownerId` is who asked for the run through the bot (undefined for a job
+ * the bot did not start). Which jobs can be cancelled at all (batch scoring jobs of this workspace) is
+ * the worker's check, since only Azure knows.
+ */
+export function mayCancel(policy: ApprovalPolicy, job: { ownerId?: string }, who: Decider): Decision<'not-a-canceler'> {
+  const cancelers = policy.cancelers ?? DEFAULT_CANCELERS;
+  if (cancelers.includes('requester') && job.ownerId !== undefined && job.ownerId === who.userId) return { ok: true };
+  if (cancelers.includes('approvers') && isIn(policy.approvers, who)) return { ok: true };
+  if (isIn(cancelers.filter((c) => c !== 'requester' && c !== 'approvers'), who)) return { ok: true };
+  const whom = [
+    cancelers.includes('requester') ? 'the person who started it' : undefined,
+    cancelers.includes('approvers') ? 'an approver' : undefined,
+    cancelers.some((c) => c !== 'requester' && c !== 'approvers') ? 'the people listed in BATCH_SCORE_CANCELERS' : undefined,
+  ].filter(Boolean);
+  return {
+    ok: false,
+    reason: 'not-a-canceler',
+    message: `Only ${whom.length > 0 ? whom.join(' or ') : 'nobody (cancelling is turned off)'} may cancel this job.`,
+  };
 }
 
 /** May this person approve or reject this request now? */

@@ -9,6 +9,8 @@ export function intakeReply(outcome: IntakeOutcome): string {
       return `:hourglass_flowing_sand: Request \`${outcome.requestId}\` needs approval; an approver was asked in this channel. It expires <!date^${Math.floor(outcome.expiresAt / 1000)}^{date_short_pretty} {time}|at ${new Date(outcome.expiresAt).toISOString()}>.`;
     case 'duplicate':
       return `:repeat: Request \`${outcome.requestId}\` was already taken; nothing new was started.`;
+    case 'refused':
+      return `:no_entry: ${outcome.message} Nothing was started.`;
   }
 }
 

@@ -15,6 +15,11 @@ import type { Requester } from '../queue/payloads';
 import type { Producers } from '../queue/producers';
 import type { RequestStore } from '../queue/request-store';
 import { createRequestThread } from '../queue/request-thread';
+import type { WorkspaceScope } from '../domain/workspace-scope';
+import type { PendingCaps } from '../queue/pending-caps';
+import type { EndpointDirectory } from '../queue/endpoint-directory';
+import type { Action } from '../domain/approval-policy';
+import { outsideWorkspaceRefusal } from './work-references';
 import { enqueueWork, requestKindOf, subjectOfApproval, workRequestSchema, type WorkRequest } from '../queue/work-request';
 
 export interface IntakeDeps {
@@ -26,12 +31,36 @@ export interface IntakeDeps {
   requests: RequestStore;
   logger: Logger;
   now: () => number;
+  /** Workspaces data references may name (the configured one first); unset: not checked here. */
+  workspaceScope?: WorkspaceScope;
+  /** Caps on open requests per user and per channel; unset: no cap. */
+  pendingCaps?: PendingCaps;
+  /** The workers' last view of the endpoints: which deployment is each endpoint's default. */
+  endpoints?: EndpointDirectory;
+}
+
+/**
+ * Everything a request may change, so it needs every approval any of its effects needs. A deploy that
+ * ticks "make default" sets the default; a deploy onto the endpoint's current default deployment replaces
+ * what the default serves. The bot never calls Azure while Slack waits, so it knows the current default
+ * only from the workers' endpoint directory: a deploy counts as touching the default unless the
+ * directory shows that endpoint with another deployment as its default (an unknown endpoint or default
+ * counts as touching it, so a stale or empty directory errs towards asking).
+ */
+export async function effectsOf(work: WorkRequest, endpoints: EndpointDirectory | undefined): Promise<Action[]> {
+  if (work.kind !== 'deploy') return [subjectAction(work)];
+  if (work.spec.makeDefault) return ['deploy', 'set-default'];
+  const entry = (await endpoints?.list())?.find((e) => e.name === work.spec.endpointName);
+  const otherDefault = entry?.defaultDeployment !== undefined && entry.defaultDeployment !== work.spec.deploymentName;
+  return otherDefault ? ['deploy'] : ['deploy', 'set-default'];
 }
 
 export type IntakeOutcome =
   | { kind: 'queued'; requestId: string }
   | { kind: 'awaiting-approval'; requestId: string; expiresAt: number }
-  | { kind: 'duplicate'; requestId: string };
+  | { kind: 'duplicate'; requestId: string }
+  /** Not taken; `message` (plain text, ours) says why. */
+  | { kind: 'refused'; requestId: string; message: string };
 
 /** Plain text of a subject title for summaries (the title is mrkdwn with code spans). */
 function plainTitle(work: WorkRequest): string {
@@ -43,11 +72,21 @@ export async function submitWork(deps: IntakeDeps, input: { requestId: string; r
   const work = workRequestSchema.parse(input.work);
   const action = subjectAction(work);
   const thread = createRequestThread(deps.outbox, { requestId, channel: requester.channelId });
-  const gated = needsApproval(deps.policy, action);
+  const gated = (await effectsOf(work, deps.endpoints)).some((effect) => needsApproval(deps.policy, effect));
   const createdAt = deps.now();
 
   const existing = await deps.requests.get(requestId);
   if (existing) return { kind: 'duplicate', requestId };
+  const outside = outsideWorkspaceRefusal(work, deps.workspaceScope);
+  if (outside) {
+    await deps.audit.record({ type: 'denied', requestId, actor: requester.userId, action, detail: { reason: 'outside-workspace' } });
+    return { kind: 'refused', requestId, message: outside };
+  }
+  const admitted = (await deps.pendingCaps?.admit({ requestId, userId: requester.userId, channelId: requester.channelId })) ?? { ok: true };
+  if (!admitted.ok) {
+    await deps.audit.record({ type: 'denied', requestId, actor: requester.userId, action, detail: { reason: 'too-many-open-requests' } });
+    return { kind: 'refused', requestId, message: admitted.message };
+  }
   await deps.requests.create({
     requestId,
     kind: requestKindOf(work),

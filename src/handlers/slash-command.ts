@@ -18,6 +18,8 @@ import { handleLockCommand } from './lock-commands';
 import { lockRefusalFor } from '../queue/lock-guard';
 import { requestIdFrom } from './request-id';
 import { submitWork } from './request-intake';
+import { cancelRefusal } from './cancel-permission';
+import { earlyRefusal } from './early-refusal';
 import { UserGroupLookupFailed, userGroupIds } from './user-groups';
 
 type Ack = (response?: string | RespondArguments) => Promise<void>;
@@ -108,6 +110,14 @@ export async function handleSlashCommand(
       }
     }
 
+    // Refusals that need no Azure (another workspace, too many open requests) come at once, before any check.
+    const early = await earlyRefusal(deps, cmd, requester);
+    if (early) {
+      await deps.intake.audit.record({ type: 'denied', requestId, actor: command.user_id, action: cmd.verb, detail: { reason: early.reason } });
+      await answer(textReply(`:no_entry: ${early.message} Nothing was started.`));
+      return;
+    }
+
     switch (cmd.verb) {
       case 'help':
         await answer(ephemeral(buildHelpMessage({ ...(cmd.topic ? { topic: cmd.topic } : {}), commandName: deps.commandName })));
@@ -175,6 +185,12 @@ export async function handleSlashCommand(
         return;
       }
       case 'cancel': {
+        const refusal = await cancelRefusal(deps, { jobName: cmd.jobName, userId: command.user_id });
+        if (refusal) {
+          await deps.intake.audit.record({ type: 'denied', requestId, actor: command.user_id, action: cmd.verb, detail: { reason: 'not-a-canceler' } });
+          await answer(textReply(`:no_entry: ${refusal}`));
+          return;
+        }
         const check = await deps.producers.preflight({ requestId, requester, work: { kind: 'command', command: cmd }, responseUrl: command.response_url });
         await answer(textReply(check.duplicate ? intakeReply({ kind: 'duplicate', requestId }) : checkingReply(requestId)));
         return;

@@ -71,9 +71,18 @@ export function redactSecrets(value: unknown, depth = 0): unknown {
       Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) ? REDACTED : redactSecrets(v, depth + 1)]),
     );
   }
-  // A SAS token in a URL is a secret wherever it appears.
-  if (typeof value === 'string' && /[?&]sig=/i.test(value)) return value.replace(/([?&]sig=)[^&]*/gi, `$1${REDACTED}`);
+  if (typeof value === 'string') return redactSecretsInText(value);
   return value;
+}
+
+/**
+ * Secrets inside free text: a SAS signature (`sig=`) and the user info of a URL
+ * (`https://user:token@host`, as in a conda file's `--extra-index-url`), wherever they appear.
+ */
+export function redactSecretsInText(text: string): string {
+  return text
+    .replace(/([?&]sig=)[^&\s"']*/gi, `$1${REDACTED}`)
+    .replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@"'<>]+@/gi, `$1${REDACTED}@`);
 }
 
 export function createAuditTrail(deps: AuditTrailDeps): AuditTrail {
@@ -90,10 +99,13 @@ export function createAuditTrail(deps: AuditTrailDeps): AuditTrail {
       if (event.actor) fields.push('actor', event.actor);
       if (event.action) fields.push('action', event.action);
       if (event.detail) fields.push('detail', JSON.stringify(redactSecrets(event.detail)));
+      // A refusal before a request was taken ('denied' with no stream yet) goes only to the capped
+      // all-requests stream: NOMKSTREAM keeps a flood of refused asks from leaving one 180-day stream each.
+      const noNewStream: string[] = event.type === 'denied' ? ['NOMKSTREAM'] : [];
       await connection
         .multi()
         .xadd(allKey, 'MAXLEN', '~', maxEvents, '*', ...fields)
-        .xadd(requestKey(event.requestId), 'MAXLEN', '~', PER_REQUEST_MAX_EVENTS, '*', ...fields)
+        .call('XADD', requestKey(event.requestId), ...noNewStream, 'MAXLEN', '~', String(PER_REQUEST_MAX_EVENTS), '*', ...fields)
         .expire(requestKey(event.requestId), PER_REQUEST_RETENTION_SECONDS)
         .exec();
     },

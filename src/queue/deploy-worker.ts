@@ -4,7 +4,7 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { RedisConnection } from './connection';
 import { createDeployProgress, deployProgressSchema, type DeployProgress } from '../azureml/deploy-plan';
-import { describeFailure } from './failure-report';
+import { describeFailure, failureLogFields } from './failure-report';
 import { isLastAttempt, isWorthRetrying, parsePayload } from './job-payload';
 import { lockRefusalFor, refuseLockedChange } from './lock-guard';
 import { deployJobSchema, type DeployJob } from './payloads';
@@ -51,7 +51,7 @@ export function createDeployProcessor(ctx: WorkerContext) {
       });
     } catch (err) {
       const retry = isWorthRetrying(err) && !isLastAttempt(job);
-      log.warn({ err: describeFailure(err), retry }, 'deploy failed');
+      log.warn({ ...failureLogFields(err), retry }, 'deploy failed');
       if (retry) throw err;
       const failure = describeFailure(err);
       await ctx.requests.update(requestId, { status: 'failed' });

@@ -39,9 +39,11 @@ export const jobSnapshotEntrySchema = z.object({
    * `outputs: null` (test_batch_job_download.json), so the watch must not count on it.
    */
   outputUri: z.string().optional(),
-  /** The service's error, when the job resource carries one (Azure's does not; the sandbox's older view did). */
+  /** The service's error, for a failed job, when a document carries one (Azure's recorded ones do not). */
   errorCode: z.string().optional(),
   errorMessage: z.string().optional(),
+  /** The job's studio page (services.Studio.endpoint), where Azure shows a failure's reason. */
+  studioUrl: z.string().optional(),
 });
 export type JobSnapshotEntry = z.infer<typeof jobSnapshotEntrySchema>;
 
@@ -120,11 +122,13 @@ export function snapshotEntryOf(job: ArmJob): JobSnapshotEntry {
       break;
     }
   }
+  const studio = (props as { services?: Record<string, { endpoint?: unknown } | null> | null }).services?.Studio?.endpoint;
   return {
     status: props.status ?? 'Unknown',
     ...(outputUri ? { outputUri } : {}),
     ...(bag['azureml.error.code'] ? { errorCode: bag['azureml.error.code'] } : {}),
     ...(bag['azureml.error.message'] ? { errorMessage: bag['azureml.error.message'] } : {}),
+    ...(typeof studio === 'string' && /^https:\/\//i.test(studio) ? { studioUrl: studio } : {}),
   };
 }
 

@@ -5,7 +5,10 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { RedisConnection } from './connection';
 import { commandSchema, type Command } from '../domain/command-grammar';
+import { jobOutputUri } from '../azureml/scoring';
+import { withJobOutcome } from '../slack/blocks/job-outcome-sections';
 import { threadMessages } from '../slack/thread-messages';
+import { readJobOutcomeView } from './job-outcome-report';
 import { endpointEntryOf } from './endpoint-directory';
 import { describeFailure } from './failure-report';
 import { isLastAttempt, isWorthRetrying, parsePayload } from './job-payload';
@@ -34,7 +37,26 @@ async function answerLookup(ctx: WorkerContext, command: Lookup): Promise<SlackM
       const found = await lookUp(() => az.jobs.get(command.jobName));
       if ('missing' in found) return buildMissingTargetMessage(missingJob(command.jobName, found.missing, 'Nothing to show.'));
       const job = found.found;
-      return threadMessages.jobDetails({ job, links: workspaceLinks(ctx), now: ctx.now() });
+      // Only batch scoring jobs of this workspace's batch endpoints, never training or other experiments.
+      await az.jobs.assertBatchScoring(job);
+      const details = threadMessages.jobDetails({ job, links: workspaceLinks(ctx), now: ctx.now() });
+      const status = job.properties.status ?? 'Unknown';
+      const endpointName = job.properties.experimentName ?? job.properties.properties?.['azureml.endpointName'] ?? undefined;
+      if (!endpointName || !isTerminalJobStatus(status)) return details;
+      // An ended job: the same triage or results as its final reply.
+      // JobBase has no error field in 2022-05-01: batch jobs carry it in the string map (scoring.ts jobFailure).
+      const failure = { message: job.properties.properties?.['azureml.error.message'] ?? undefined };
+      const outputUri = jobOutputUri(job);
+      return withJobOutcome(
+        details,
+        await readJobOutcomeView(ctx, {
+          jobName: job.name ?? command.jobName,
+          endpointName,
+          status,
+          ...(failure.message ? { serviceMessage: failure.message } : {}),
+          ...(outputUri ? { outputUri } : {}),
+        }),
+      );
     }
     case 'jobs': {
       // A missing endpoint has no jobs either, but "no jobs yet" would be untrue.
@@ -42,7 +64,8 @@ async function answerLookup(ctx: WorkerContext, command: Lookup): Promise<SlackM
         const endpoint = await lookUp(() => az.endpoints.get(command.endpointName!));
         if ('missing' in endpoint) return buildMissingTargetMessage(missingEndpoint(command.endpointName, endpoint.missing, 'Nothing to list.'));
       }
-      const jobs = command.endpointName ? await az.jobs.listForEndpoint(command.endpointName) : await az.jobs.list();
+      // Without an endpoint, the workspace's batch scoring jobs only (not training or sweep jobs).
+      const jobs = command.endpointName ? await az.jobs.listForEndpoint(command.endpointName) : (await az.jobs.list()).filter((j) => az.jobs.isBatchScoringShape(j));
       return threadMessages.jobsList({ jobs, endpointName: command.endpointName });
     }
     case 'endpoints': {
@@ -68,10 +91,16 @@ async function applyChange(ctx: WorkerContext, command: Change): Promise<string>
     case 'cancel': {
       // The job may have ended between the pre-flight check (or the approval) and now: say how it ended.
       const before = await az.jobs.get(command.jobName);
+      // Only batch scoring jobs of this workspace's batch endpoints, never training or other experiments.
+      await az.jobs.assertBatchScoring(before);
       if (isTerminalJobStatus(before.properties.status)) {
         throw new RequestTargetGoneError('JobAlreadyFinished', `Job ${command.jobName} had already finished (${before.properties.status}); nothing was canceled.`);
       }
-      await az.jobs.cancelAndWait(command.jobName);
+      // Azure answers a cancel of a job that ended meanwhile with 200 as if it had worked: say what really happened.
+      const ended = await az.jobs.cancelAndWait(command.jobName);
+      if (ended) {
+        throw new RequestTargetGoneError('JobAlreadyFinished', `Job ${command.jobName} had already finished (${ended}); nothing was canceled.`);
+      }
       return `Cancel requested for job ${command.jobName}; its own thread reports when it stops.`;
     }
     case 'set-default':

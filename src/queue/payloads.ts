@@ -45,6 +45,12 @@ export const runJobSchema = z.object({
   jobName: z.string().optional(),
   /** When the first invoke was attempted: a later attempt first looks for a job that one created. */
   invokeStartedAt: z.number().optional(),
+  /** The repeatability id every invoke attempt of this request carries. */
+  repeatabilityId: z.string().min(1).max(100).optional(),
+  /** Where the results go, as asked or as the service confirmed at invoke (never guessed). */
+  outputUri: z.string().optional(),
+  /** The job's studio page, as the service gave it. */
+  studioUrl: z.string().url().optional(),
 });
 export type RunJob = z.infer<typeof runJobSchema>;
 export type RunJobInput = z.input<typeof runJobSchema>;
@@ -62,6 +68,10 @@ export const watchJobSchema = z.object({
   lastStatus: z.string().optional(),
   polls: z.number().int().min(0).default(0),
   intervalMs: z.number().int().positive().optional(),
+  /** Where the results go, as the request asked or the service confirmed at invoke; absent: not known. */
+  outputUri: z.string().optional(),
+  /** The job's studio page (interactionEndpoints.Studio), the detail a failed job's reply points at. */
+  studioUrl: z.string().url().optional(),
 });
 export type WatchJob = z.infer<typeof watchJobSchema>;
 export type WatchJobInput = z.input<typeof watchJobSchema>;

@@ -64,6 +64,8 @@ export interface RequestStore {
   /** Remembers that `jobName` (a batch scoring job) belongs to the request. */
   linkJob(requestId: string, jobName: string): Promise<void>;
   findByJob(jobName: string): Promise<RequestRecord | undefined>;
+  /** The request a job was linked to, even when that request's record has expired or was never written. */
+  requestIdOfJob(jobName: string): Promise<string | undefined>;
   /** Newest first. */
   listRecent(count?: number): Promise<RequestRecord[]>;
 }
@@ -179,6 +181,10 @@ export function createRequestStore(deps: RequestStoreDeps): RequestStore {
           jobName,
           retention,
         );
+    },
+
+    async requestIdOfJob(jobName) {
+      return (await connection.get(jobKey(jobName))) ?? undefined;
     },
 
     async findByJob(jobName) {

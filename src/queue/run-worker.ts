@@ -1,11 +1,17 @@
 // The run queue's processor: invokes the batch endpoint once for a request, records the scoring job's
 // name in the job (so a retry never invokes twice) and hands the waiting to the watch queue, which
-// re-schedules itself instead of holding a worker while the job runs.
+// re-schedules itself instead of holding a worker while the job runs. One job per request: the invoke
+// carries the request's repeatability id, is never retried blind by the HTTP client, and whenever an
+// attempt failed after the request may have been sent (timeout, 5xx, reset, a worker killed), the job is
+// looked for before anything is invoked again (invoked-job.ts).
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { randomUUID } from 'node:crypto';
 import type { RedisConnection } from './connection';
-import { findInvokedJob } from '../azureml/invoked-job';
+import { invokedJobCandidates, isInvokeOf } from '../azureml/invoked-job';
+import { jobOutputUri, jobStudioUrl } from '../azureml/scoring';
 import { parseDataReference } from '../domain/data-reference';
 import { threadMessages } from '../slack/thread-messages';
+import { recogniseFailure } from '../domain/failure-triage';
 import { describeFailure } from './failure-report';
 import { isLastAttempt, isWorthRetrying, parsePayload } from './job-payload';
 import { runJobSchema, type RunJob } from './payloads';
@@ -13,23 +19,42 @@ import { QUEUE_NAMES } from './queue-names';
 import { createRequestThread } from './request-thread';
 import { workspaceLinks, type WorkerContext } from './worker-context';
 
+interface AdoptedJob {
+  jobName: string;
+  scoringUri: string;
+  outputUri?: string;
+  studioUrl?: string;
+}
+
 /** The job an earlier attempt of this request started, if the service accepted that invoke. */
-async function adoptEarlierInvoke(ctx: WorkerContext, requestId: string, spec: RunJob['spec'], since: number): Promise<string | undefined> {
-  const jobs = await ctx.azureml.jobs.listForEndpoint(spec.endpointName);
-  const claimed = new Set<string>();
-  for (;;) {
-    const found = findInvokedJob(jobs, {
-      inputUri: spec.input.uri,
-      ...(spec.output ? { outputUri: spec.output.uri } : {}),
-      ...(spec.deploymentName ? { deploymentName: spec.deploymentName } : {}),
-      since,
-      exclude: claimed,
-    });
-    if (!found?.name) return undefined;
-    const owner = await ctx.requests.findByJob(found.name);
-    if (!owner || owner.requestId === requestId) return found.name;
-    claimed.add(found.name);
+async function adoptEarlierInvoke(ctx: WorkerContext, requestId: string, spec: RunJob['spec'], since: number): Promise<AdoptedJob | undefined> {
+  const query = {
+    endpointName: spec.endpointName,
+    inputUri: spec.input.uri,
+    ...(spec.output ? { outputUri: spec.output.uri } : {}),
+    ...(spec.deploymentName ? { deploymentName: spec.deploymentName } : {}),
+    since,
+  };
+  const candidates = invokedJobCandidates(await ctx.azureml.jobs.listForEndpoint(spec.endpointName), query);
+  if (candidates.length === 0) return undefined;
+  const scoringUri = await ctx.azureml.scoring.getScoringUri(spec.endpointName);
+  for (const candidate of candidates) {
+    const doc = await ctx.azureml.scoring.getJob(scoringUri, candidate.name);
+    if (!isInvokeOf(doc, query)) continue;
+    const owner = await ctx.requests.requestIdOfJob(candidate.name);
+    if (owner && owner !== requestId) continue;
+    const outputUri = spec.output?.uri ?? jobOutputUri(doc);
+    const studioUrl = jobStudioUrl(doc);
+    return { jobName: candidate.name, scoringUri, ...(outputUri ? { outputUri } : {}), ...(studioUrl ? { studioUrl } : {}) };
   }
+  return undefined;
+}
+
+/** A failure after which the invoke may have reached the service and started a job. */
+function mayHaveStartedJob(err: unknown): boolean {
+  const e = err as { code?: unknown; statusCode?: unknown };
+  if (e.code === 'Timeout' || e.code === 'NetworkError') return true;
+  return typeof e.statusCode === 'number' && e.statusCode >= 500;
 }
 
 export function createRunProcessor(ctx: WorkerContext) {
@@ -44,59 +69,98 @@ export function createRunProcessor(ctx: WorkerContext) {
       thread.parent(threadMessages.parent({ requestId, requester, subject, status, approval, now: ctx.now(), ...(detail ? { detail } : {}) }));
     let jobName = data.jobName;
     let scoringUri: string;
+    let outputUri = data.outputUri ?? spec.output?.uri;
+    let studioUrl = data.studioUrl;
+    const adopt = async (since: number): Promise<boolean> => {
+      const found = await adoptEarlierInvoke(ctx, requestId, spec, since);
+      if (!found) return false;
+      log.info({ jobName: found.jobName }, 'adopted the job an earlier attempt started');
+      jobName = found.jobName;
+      scoringUri = found.scoringUri;
+      outputUri = found.outputUri ?? outputUri;
+      studioUrl = found.studioUrl ?? studioUrl;
+      await job.updateData({ ...(job.data as RunJob), jobName, ...(outputUri ? { outputUri } : {}), ...(studioUrl ? { studioUrl } : {}) });
+      await ctx.requests.linkJob(requestId, jobName);
+      return true;
+    };
 
     if (!jobName && data.invokeStartedAt !== undefined) {
       // An earlier attempt invoked and then failed or died before saving the job's name: if the service
       // had accepted it, adopt that job instead of starting a second one.
-      jobName = await adoptEarlierInvoke(ctx, requestId, spec, data.invokeStartedAt);
-      if (jobName) {
-        log.info({ jobName }, 'adopted the job an earlier attempt started');
-        await job.updateData({ ...data, jobName });
-        await ctx.requests.linkJob(requestId, jobName);
-      }
+      await adopt(data.invokeStartedAt);
     }
     if (!jobName) {
       if (job.attemptsStarted <= 1) await ctx.audit.record({ type: 'started', requestId, action: 'run' });
-      if (data.invokeStartedAt === undefined) await job.updateData({ ...data, invokeStartedAt: ctx.now() });
+      const invokeStartedAt = data.invokeStartedAt ?? ctx.now();
+      const repeatabilityId = data.repeatabilityId ?? randomUUID();
+      if (data.invokeStartedAt === undefined || data.repeatabilityId === undefined) {
+        await job.updateData({ ...(job.data as RunJob), invokeStartedAt, repeatabilityId });
+      }
       try {
         const invoked = await ctx.azureml.scoring.invoke({
           endpointName: spec.endpointName,
           ...(spec.deploymentName ? { deploymentName: spec.deploymentName } : {}),
           input: { ref: parseDataReference(spec.input.uri), type: spec.input.kind },
           ...(spec.output ? { output: { ref: parseDataReference(spec.output.uri) } } : {}),
+          repeatabilityId,
+          firstSentAt: invokeStartedAt,
           ...(spec.settings ? { settings: spec.settings } : {}),
         });
         jobName = invoked.jobName;
         scoringUri = invoked.scoringUri;
+        outputUri = invoked.outputUri ?? outputUri;
+        studioUrl = invoked.studioUrl ?? studioUrl;
       } catch (err) {
-        const retry = isWorthRetrying(err) && !isLastAttempt(job);
-        log.warn({ err: describeFailure(err), retry }, 'invoke failed');
-        if (retry) throw err;
-        const failure = describeFailure(err, 'invoke');
-        await ctx.requests.update(requestId, { status: 'failed' });
-        await ctx.audit.record({ type: 'failed', requestId, action: 'run', detail: { ...failure } });
-        await parent('failed');
-        await thread.reply('final', threadMessages.failure({ requester, requestId, what: `Scoring run on ${spec.endpointName}`, failure }), { broadcast: true });
-        throw new UnrecoverableError(failure.message);
+        // The answer may be lost while the job runs: look for it now, before any retry could invoke again.
+        if (mayHaveStartedJob(err) && (await adopt(invokeStartedAt).catch(() => false))) {
+          log.warn({ err: describeFailure(err), jobName }, 'invoke answer lost; the job it started was found');
+        } else {
+          const retry = isWorthRetrying(err) && !isLastAttempt(job);
+          log.warn({ err: describeFailure(err), retry }, 'invoke failed');
+          if (retry) throw err;
+          const failure = describeFailure(err, 'invoke');
+          await ctx.requests.update(requestId, { status: 'failed' });
+          await ctx.audit.record({ type: 'failed', requestId, action: 'run', detail: { ...failure } });
+          await parent('failed');
+          // A refusal users hit often (wrong token audience, an output that exists) comes with its fix.
+          const recognised = recogniseFailure([failure.code, failure.message]);
+          await thread.reply(
+            'final',
+            threadMessages.failure({ requester, requestId, what: `Scoring run on ${spec.endpointName}`, failure, ...(recognised ? { hint: recognised.fix } : {}) }),
+            { broadcast: true },
+          );
+          throw new UnrecoverableError(failure.message);
+        }
       }
       // Checkpoint before anything else: from here on a retry must not invoke again.
-      await job.updateData({ ...(job.data as RunJob), jobName });
-      await ctx.requests.linkJob(requestId, jobName);
+      await job.updateData({ ...(job.data as RunJob), jobName, ...(outputUri ? { outputUri } : {}), ...(studioUrl ? { studioUrl } : {}) });
+      await ctx.requests.linkJob(requestId, jobName!);
     } else {
-      scoringUri = await ctx.azureml.scoring.getScoringUri(spec.endpointName);
+      scoringUri ??= await ctx.azureml.scoring.getScoringUri(spec.endpointName);
     }
+    const name = jobName!;
 
     await ctx.requests.update(requestId, { status: 'running' });
-    await parent('running', `job ${jobName}`);
+    await parent('running', `job ${name}`);
     await thread.reply(
       'job-started',
-      threadMessages.jobStarted({ jobName, endpointName: spec.endpointName, ...(spec.deploymentName ? { deploymentName: spec.deploymentName } : {}), links: workspaceLinks(ctx) }),
+      threadMessages.jobStarted({ jobName: name, endpointName: spec.endpointName, ...(spec.deploymentName ? { deploymentName: spec.deploymentName } : {}), links: workspaceLinks(ctx) }),
     );
     await ctx.producers.watch(
-      { requestId, requester, endpointName: spec.endpointName, jobName, scoringUri, spec, startedAt: ctx.now() },
+      {
+        requestId,
+        requester,
+        endpointName: spec.endpointName,
+        jobName: name,
+        scoringUri: scoringUri!,
+        spec,
+        startedAt: ctx.now(),
+        ...(outputUri ? { outputUri } : {}),
+        ...(studioUrl ? { studioUrl } : {}),
+      },
       { delayMs: ctx.watch.minIntervalMs },
     );
-    return { jobName };
+    return { jobName: name };
   };
 }
 

@@ -10,16 +10,24 @@
 // nothing for a whole maxInterval (listing failing), paced by the per-job backoff and the server's
 // Retry-After. Without a snapshot, every step asks the job itself. Either way the final reply is keyed
 // `reply:final` in the request's outbox, so a step that runs twice cannot reply twice.
+//
+// What the final reply says comes from what Azure really offers: the output location is the one the
+// request asked for or the service confirmed at invoke (carried in the payload; the ARM job's outputs are
+// null, so a listing cannot tell it), and a failed job's detail is whatever error a document carries (the
+// recorded ones carry none) plus the job's studio page, where Azure shows the reason and the logs.
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { RedisConnection } from './connection';
 import { z } from 'zod';
 import { isAzureMlError } from '../azureml/errors';
 import { isTerminalJobStatus } from '../azureml/jobs';
-import { jobFailure, jobOutputUri, jobStatusOf, type ScoringJob } from '../azureml/scoring';
+import { jobFailure, jobOutputUri, jobStatusOf, jobStudioUrl, type ScoringJob } from '../azureml/scoring';
 import { nextWatchIntervalMs, SNAPSHOT_READS_PER_SECOND, snapshotMaxAgeMs } from '../domain/watch-pacing';
-import { threadMessages } from '../slack/thread-messages';
+import { studioJobLink, threadMessages } from '../slack/thread-messages';
+import { withJobOutcome, withProgress } from '../slack/blocks/job-outcome-sections';
 import { jobItemCounts, type JobItemCounts } from '../azureml/job-item-counts';
 import { describeFailure } from './failure-report';
+import { readJobOutcomeView } from './job-outcome-report';
+import { createJobProgressReader, type JobProgressReader } from './job-progress';
 import { createJobStatusSnapshot, type JobSnapshotEntry, type JobStatusSnapshot } from './job-status-snapshot';
 import { parsePayload } from './job-payload';
 import { watchJobSchema, type WatchJob } from './payloads';
@@ -45,17 +53,21 @@ type WatchStepState = z.infer<typeof watchStepStateSchema>;
 interface JobObservation {
   status: string;
   outputUri?: string;
+  studioUrl?: string;
   failure: { code?: string; message?: string };
 }
 
 function observationOfJob(job: ScoringJob): JobObservation {
-  return { status: jobStatusOf(job), outputUri: jobOutputUri(job), failure: jobFailure(job) };
+  const outputUri = jobOutputUri(job);
+  const studioUrl = jobStudioUrl(job);
+  return { status: jobStatusOf(job), ...(outputUri ? { outputUri } : {}), ...(studioUrl ? { studioUrl } : {}), failure: jobFailure(job) };
 }
 
 function observationOfEntry(entry: JobSnapshotEntry): JobObservation {
   return {
     // Kept as the service wrote it: a status newer than our api-version is still a status (not 'Unknown').
     status: entry.status,
+    ...(entry.studioUrl ? { studioUrl: entry.studioUrl } : {}),
     ...(entry.outputUri ? { outputUri: entry.outputUri } : {}),
     failure: { ...(entry.errorCode ? { code: entry.errorCode } : {}), ...(entry.errorMessage ? { message: entry.errorMessage } : {}) },
   };
@@ -71,8 +83,8 @@ async function completedItemCounts(ctx: WorkerContext, jobName: string): Promise
   }
 }
 
-export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobStatusSnapshot } = {}) {
-  const { snapshot } = deps;
+export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobStatusSnapshot; progress?: JobProgressReader } = {}) {
+  const { snapshot, progress } = deps;
   return async function processWatch(job: Job, token?: string): Promise<{ status: string }> {
     const data: WatchJob = parsePayload(watchJobSchema, job);
     const state: WatchStepState = watchStepStateSchema.catch({}).parse(job.data);
@@ -147,8 +159,11 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
     if (state.lastSeenAt === undefined || ctx.now() - state.lastSeenAt >= ctx.watch.minIntervalMs) nextState.lastSeenAt = ctx.now();
 
     const { status } = observed;
-    if (status !== data.lastStatus) {
-      await thread.slot('status', threadMessages.jobStatus({ jobName, endpointName: data.endpointName, status, elapsedMs: ctx.now() - data.startedAt }));
+    // While it runs, the status line also shows how far the job is (job-progress.ts paces the looks).
+    const live = status === 'Running' ? await progress?.changed(jobName, data.endpointName) : undefined;
+    if (status !== data.lastStatus || live) {
+      const line = threadMessages.jobStatus({ jobName, endpointName: data.endpointName, status, elapsedMs: ctx.now() - data.startedAt });
+      await thread.slot('status', status === 'Running' ? withProgress(line, live ?? progress?.last(jobName)) : line);
     }
     if (!isTerminalJobStatus(status)) {
       const delayMs = snapshot
@@ -157,6 +172,7 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
       return reschedule({ lastStatus: status, polls }, nextState, delayMs);
     }
 
+    progress?.forget(jobName);
     const durationMs = ctx.now() - data.startedAt;
     const outcome = status === 'Completed' ? 'succeeded' : status === 'Canceled' ? 'canceled' : 'failed';
     await ctx.requests.update(requestId, { status: outcome });
@@ -166,6 +182,18 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
         threadMessages.parent({ requestId, requester, subject: { kind: 'run', spec: data.spec }, status: outcome, approval, detail: `job ${jobName}`, now: ctx.now() }),
       );
     }
+    // The request's own (or the service's confirmed) output first: the ARM job cannot say where it wrote.
+    const outputUri = data.outputUri ?? observed.outputUri;
+    const studioUrl = data.studioUrl ?? observed.studioUrl ?? studioJobLink(workspaceLinks(ctx), jobName);
+    // Triage or results, from the job's logs and outputs (best-effort: the reply goes out regardless).
+    const findings = await readJobOutcomeView(ctx, {
+      jobName,
+      endpointName: data.endpointName,
+      status,
+      scoringUri: data.scoringUri,
+      ...(outputUri ? { outputUri } : {}),
+      ...(observed.failure.message ? { serviceMessage: observed.failure.message } : {}),
+    });
     if (status === 'Completed') {
       const items = await completedItemCounts(ctx, jobName);
       const message =
@@ -174,13 +202,23 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
               requester,
               jobName,
               endpointName: data.endpointName,
-              outputUri: observed.outputUri,
+              ...(outputUri ? { outputUri } : {}),
               durationMs,
               itemsFailed: items.failed,
               ...(items.succeeded !== undefined ? { itemsSucceeded: items.succeeded } : {}),
             })
-          : threadMessages.jobSucceeded({ requester, jobName, endpointName: data.endpointName, outputUri: observed.outputUri, durationMs, links: workspaceLinks(ctx) });
-      await thread.reply('final', message, { broadcast: true });
+          : threadMessages.jobSucceeded({
+              requester,
+              jobName,
+              endpointName: data.endpointName,
+              ...(outputUri ? { outputUri } : {}),
+              ...(studioUrl ? { studioUrl } : {}),
+              durationMs,
+              links: workspaceLinks(ctx),
+            });
+      // The results sections follow; the item counts are said once (by the completed-with-failures headline when it has them).
+      const sections = items.failed !== undefined && items.failed > 0 ? { ...findings, progress: undefined } : findings;
+      await thread.reply('final', withJobOutcome(message, sections), { broadcast: true });
       await ctx.audit.record({ type: 'succeeded', requestId, action: 'run', detail: { jobName, ...(items.failed !== undefined ? { itemsFailed: items.failed } : {}) } });
     } else if (status === 'Canceled') {
       // A cancel is what someone asked for: reported as canceled in the job's own thread, not as a failure.
@@ -188,8 +226,16 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
       await ctx.audit.record({ type: 'canceled', requestId, action: 'run', detail: { jobName } });
     } else {
       const service = observed.failure;
-      const failure = { step: 'scoring job', code: service.code ?? (status === 'Canceled' ? 'JobCanceled' : 'JobFailed'), message: service.message ?? `the job ended ${status}` };
-      await thread.reply('final', threadMessages.failure({ requester, requestId, what: `Scoring job ${jobName}`, failure, durationMs: ctx.now() - data.startedAt }), { broadcast: true });
+      const failure = {
+        step: 'scoring job',
+        code: service.code ?? (status === 'Canceled' ? 'JobCanceled' : 'JobFailed'),
+        message: `${service.message ?? `the job ended ${status}`}. Azure ML shows the reason and the logs on the job's page: ${studioUrl}`,
+      };
+      await thread.reply(
+        'final',
+        withJobOutcome(threadMessages.failure({ requester, requestId, what: `Scoring job ${jobName}`, failure, durationMs: ctx.now() - data.startedAt }), findings),
+        { broadcast: true },
+      );
       await ctx.audit.record({ type: status === 'Canceled' ? 'canceled' : 'failed', requestId, action: 'run', detail: { jobName, ...failure } });
     }
     await snapshot?.unwatch(jobName);
@@ -227,7 +273,7 @@ export function createWatchWorker(ctx: WorkerContext, deps: WatchWorkerDeps): Wo
           onRefreshError: (err, failures, retryInMs) =>
             ctx.logger.warn({ err: describeFailure(err, 'watch'), failures, retryInMs }, 'could not list the workspace jobs; watches use the last snapshot'),
         });
-  return new Worker(QUEUE_NAMES.watch, createWatchProcessor(ctx, { snapshot }), {
+  return new Worker(QUEUE_NAMES.watch, createWatchProcessor(ctx, { snapshot, progress: createJobProgressReader(ctx) }), {
     connection: deps.connection,
     prefix: deps.prefix,
     // Each step is a few Redis reads or one short HTTP call, so many can run at once.

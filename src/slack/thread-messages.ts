@@ -134,13 +134,13 @@ export const threadMessages = {
     return buildJobStatusLineMessage(view);
   },
 
-  jobSucceeded(view: { requester: Requester; jobName: string; endpointName: string; outputUri?: string; durationMs: number; links: WorkspaceLinks }): SlackMessage {
+  jobSucceeded(view: { requester: Requester; jobName: string; endpointName: string; outputUri?: string; studioUrl?: string; durationMs: number; links: WorkspaceLinks }): SlackMessage {
     return buildJobSucceededMessage({
       requesterId: view.requester.userId,
       jobName: view.jobName,
       endpointName: view.endpointName,
-      outputLocation: view.outputUri ?? 'the job folder on the workspace default datastore',
-      studioUrl: studioJobLink(view.links, view.jobName),
+      ...(view.outputUri ? { outputLocation: view.outputUri } : {}),
+      studioUrl: view.studioUrl ?? studioJobLink(view.links, view.jobName),
       durationMs: view.durationMs,
     });
   },
@@ -198,6 +198,7 @@ export const threadMessages = {
   jobDetails(view: { job: Job; links: WorkspaceLinks; now: number }): SlackMessage {
     const p = view.job.properties as Record<string, unknown> & { properties?: Record<string, string | null> | null };
     const bag = p.properties ?? {};
+    const tags = (p.tags ?? {}) as Record<string, string | null>;
     const outputs = (p.outputs ?? {}) as Record<string, { uri?: string } | null>;
     const inputs = (p.inputs ?? {}) as Record<string, { uri?: string } | null>;
     const createdAt = toDate((view.job as { systemData?: { createdAt?: unknown } }).systemData?.createdAt);
@@ -206,8 +207,9 @@ export const threadMessages = {
     return buildJobStatusMessage({
       jobName: view.job.name ?? '',
       status: String(p.status ?? 'Unknown'),
-      ...(bag['azureml.endpointName'] ? { endpointName: bag['azureml.endpointName'] } : typeof p.experimentName === 'string' ? { endpointName: p.experimentName } : {}),
-      ...(bag['azureml.deploymentName'] ? { deploymentName: bag['azureml.deploymentName'] } : {}),
+      ...(typeof p.experimentName === 'string' ? { endpointName: p.experimentName } : bag['azureml.endpointName'] ? { endpointName: bag['azureml.endpointName'] } : {}),
+      // A batch job's deployment is in its tags (recorded: test_batch_job_download.json #29).
+      ...(tags['azureml.deploymentname'] ? { deploymentName: tags['azureml.deploymentname'] } : {}),
       ...(createdAt !== undefined ? { createdAt } : {}),
       ...(inputUri ? { inputUri } : {}),
       ...(outputUri ? { outputUri } : {}),

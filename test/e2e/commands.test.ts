@@ -80,11 +80,22 @@ describe('run, with every input form of the recipe', () => {
       '',
     ],
   ];
-  it.each(forms)('scores %s and replies with the output location', async (_name, uri, flag) => {
-    const parent = await request(`run ${ENDPOINT} ${uri()} ${flag}`.trim());
+  it.each(forms)('scores %s and replies with the output location it asked for', async (name, uri, flag) => {
+    const output = `azureml://datastores/workspaceblobstore/paths/${ENDPOINT}/out/${name.replace(/\W+/g, '-')}.csv`;
+    const parent = await request(`run ${ENDPOINT} ${uri()} ${flag} --output ${output}`.replace(/\s+/g, ' '));
     const final = await finalReply(parent);
     expect(final.text).toContain('completed');
-    expect(textOf(final)).toMatch(/azureml:\/\/datastores\/workspaceblobstore\/paths\//);
+    expect(textOf(final)).toContain(output);
+  });
+
+  it('names no output location the service did not give, and links the job in the studio', async () => {
+    const parent = await request(`run ${ENDPOINT} azureml://datastores/workspaceblobstore/paths/${ENDPOINT}/mnist`);
+    const final = await finalReply(parent);
+    expect(final.text).toContain('completed');
+    // Azure confirms no output for a request that names none ({datastoreId: null, path: null}, recorded).
+    expect(textOf(final)).toContain('not reported by the service');
+    expect(textOf(final)).not.toContain('azureml://datastores/workspaceblobstore/paths/azureml/');
+    expect(textOf(final)).toMatch(/https:\/\/ml\.azure\.com\/runs\//);
   });
 
   it('scores a registered data asset, by asset id and by ARM id', async () => {
@@ -109,19 +120,19 @@ it('writes to an explicit output file, and refuses one that already exists befor
   const csv = await stack.azureml.admin.readDatastoreFile(`${ENDPOINT}/out/predictions-1.csv`);
   expect(csv?.toString().trim().split('\n')).toHaveLength(6);
 
-  const posts = stack.azureml.admin.requestCount({ method: 'POST', path: new RegExp(`/batchEndpoints/${ENDPOINT}/jobs$`) });
+  const posts = stack.azureml.admin.requestCount({ method: 'POST', path: new RegExp(`/batchEndpoints/${ENDPOINT}/jobs$`, 'i') });
   const again = await request(`run ${ENDPOINT} azureml://datastores/workspaceblobstore/paths/${ENDPOINT}/mnist --output ${output}`);
   const refused = await finalReply(again);
   expect(refused.text).toMatch(/^:x:/);
   expect(textOf(refused)).toContain('OutputAlreadyExists');
-  expect(stack.azureml.admin.requestCount({ method: 'POST', path: new RegExp(`/batchEndpoints/${ENDPOINT}/jobs$`) })).toBe(posts);
+  expect(stack.azureml.admin.requestCount({ method: 'POST', path: new RegExp(`/batchEndpoints/${ENDPOINT}/jobs$`, 'i') })).toBe(posts);
 });
 
 it("runs a job with its own settings from the slash command, honoured by the service", async () => {
   const parent = await request(`run ${ENDPOINT} azureml://datastores/workspaceblobstore/paths/${ENDPOINT}/mnist --mini-batch-size 2 --output-file-name digits.csv`);
   const final = await finalReply(parent);
   expect(final.text).toContain('completed');
-  const jobName = /paths\/azureml\/([^/]+)\/score/.exec(textOf(final))?.[1];
+  const jobName = /job `([^`]+)`/.exec(final.text)?.[1];
   expect(jobName).toBeDefined();
   const csv = await stack.azureml.admin.readDatastoreFile(`azureml/${jobName}/score/digits.csv`);
   expect(csv?.toString().trim().split('\n')).toHaveLength(6);
@@ -138,13 +149,15 @@ it('refuses bad run settings privately, with the flag named, before anything is 
   expect(parents()).toHaveLength(before);
 });
 
-it('reports a failing job with the service message, and an ARM error with its code', async () => {
+it("reports a failing job with how it ended and the job's studio page, and an ARM error with its code", async () => {
   await stack.azureml.admin.putDatastoreFile(`${ENDPOINT}/corrupt/0.png`, Buffer.from('CORRUPT 0'));
   stack.azureml.admin.failNextJobs(1, 'the scoring script raised ValueError');
   const failing = await request(`run ${ENDPOINT} azureml://datastores/workspaceblobstore/paths/${ENDPOINT}/corrupt/0.png --file`);
   const failed = await finalReply(failing);
   expect(failed.text).toMatch(/^:x:/);
-  expect(textOf(failed)).toContain('the scoring script raised ValueError');
+  // Azure's job documents carry no reason (recorded): the reply says how it ended and where to read why.
+  expect(textOf(failed)).toContain('the job ended Failed');
+  expect(textOf(failed)).toMatch(/https:\/\/ml\.azure\.com\/runs\//);
   expect(textOf(failed)).toContain(`<@${requester}>`);
 
   // An endpoint that does not exist is refused before anything is queued (test/e2e/preflight.test.ts).

@@ -20,7 +20,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-it('plays the whole recipe through Slack: help, deploy with approval, upload, run, jobs, status, delete with approval, endpoints', async () => {
+it('plays the whole recipe through Slack: help, deploy with approval, upload, run (with a preview), jobs, status, a failing job (with triage), delete with approval, endpoints', async () => {
   const notes: string[] = [];
   const result = await runDemoScenario(stack, {
     observer: { note: (t) => notes.push(t), detail: (t) => notes.push(t), action: (user, t) => notes.push(`${user} ${t}`) },
@@ -30,7 +30,12 @@ it('plays the whole recipe through Slack: help, deploy with approval, upload, ru
   expect(result.steps.map((s) => s.step)).toEqual([...DEMO_STEPS]);
   expect(result.filesScored).toBe(6);
   expect(result.predictions[0]).toMatch(/^0\.png,\d$/);
-  expect(result.outputUri).toContain(result.jobName);
+  // The output file the run asked for (Azure names no output for a job that asks for none).
+  expect(result.outputUri).toMatch(/^azureml:\/\/datastores\/workspaceblobstore\/paths\/.+\/predictions\.csv$/);
+  // A completed job's preview, and a failing job's triage.
+  expect(result.previewShown).toBe(true);
+  expect(result.triage.firstLogLine).toContain('FileNotFoundError');
+  expect(result.triage.fix).toContain("The scoring script's init() raised");
   // The endpoint is gone after its approved deletion.
   expect(stack.azureml.admin.resources().batchEndpoints).toEqual([]);
   expect(notes.some((n) => n.includes('clicks [Approve]'))).toBe(true);

@@ -26,3 +26,17 @@ it('runs piped commands in order, shows the answers, and stops its stack on exit
   expect(sandboxUrl).toBeDefined();
   await expect(fetch(`${sandboxUrl}/_admin/counters`)).rejects.toThrow();
 });
+
+it('waits for the answers still on their way before exiting (the README piped example)', async () => {
+  const child = spawnTsx(CONSOLE_ENTRY, ['--time-scale', '0.002'], { env: {}, stdin: 'endpoints\nexit\n' });
+  const exit = await child.exited;
+  expect({ exit, stderr: child.stderr() }).toEqual({ exit: { code: 0, signal: null }, stderr: '' });
+  expect(child.stdout()).toMatch(/No batch endpoints in this workspace yet/);
+});
+
+it('waits for the answers on their way when the input simply ends', async () => {
+  const child = spawnTsx(CONSOLE_ENTRY, ['--time-scale', '0.002'], { env: {}, stdin: 'endpoints\n' });
+  const exit = await child.exited;
+  expect(exit).toEqual({ code: 0, signal: null });
+  expect(child.stdout()).toMatch(/No batch endpoints in this workspace yet/);
+});

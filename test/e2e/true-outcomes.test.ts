@@ -18,11 +18,11 @@ beforeAll(async () => {
   // Slow enough that a job is still running when a cancel reaches it (a job takes a few seconds).
   stack = await startEmbeddedStack({ logger: pino({ level: 'silent' }), perChannelIntervalMs: 20, slackRateLimit: 'count', timeScale: 0.02 });
   threads = createThreadReader(stack.slack, STACK_CHANNEL);
-  await Promise.all([
-    stack.workers!.azureml.runDeployPlan(exampleDeploySpec(ENDPOINT), { version: 1, steps: {} }, async () => undefined),
-    // errorThreshold -1: item failures never fail the job, so it ends Completed whatever the items do.
-    stack.workers!.azureml.runDeployPlan(exampleDeploySpec(LENIENT, { errorThreshold: -1, compute: { kind: 'create', name: 'lenient-cluster' } }), { version: 1, steps: {} }, async () => undefined),
-  ]);
+  // One after the other: both upload the same code and model blobs, and two uploads committing the same
+  // blob at once make the storage refuse one block list.
+  await stack.workers!.azureml.runDeployPlan(exampleDeploySpec(ENDPOINT), { version: 1, steps: {} }, async () => undefined);
+  // errorThreshold -1: item failures never fail the job, so it ends Completed whatever the items do.
+  await stack.workers!.azureml.runDeployPlan(exampleDeploySpec(LENIENT, { errorThreshold: -1, compute: { kind: 'create', name: 'lenient-cluster' } }), { version: 1, steps: {} }, async () => undefined);
 }, 120_000);
 
 afterAll(async () => {

@@ -166,15 +166,16 @@ describe('the batch scoring recipe', () => {
     const input = { ref: parseDataReference(datastoreUri('inputs/mnist/0.png')), type: 'UriFile' as const };
 
     const named = await client.scoring.invoke({ endpointName: ENDPOINT, input, deploymentName: 'second-dp' });
-    expect(named.job.properties.properties?.['azureml.deploymentName']).toBe('second-dp');
+    expect(named.job.properties.tags?.['azureml.deploymentname']).toBe('second-dp');
+    expect(named.job.id).toContain(`/batchEndpoints/${ENDPOINT}/deployments/second-dp/jobs/${named.jobName}`);
     const byDefault = await client.scoring.invoke({ endpointName: ENDPOINT, input });
-    expect(byDefault.job.properties.properties?.['azureml.deploymentName']).toBe(DEPLOYMENT);
+    expect(byDefault.job.properties.tags?.['azureml.deploymentname']).toBe(DEPLOYMENT);
 
     const endpoint = await client.endpoints.setDefaultDeploymentAndWait(ENDPOINT, 'second-dp', { minIntervalMs: 10 });
     expect(endpoint.properties.defaults?.deploymentName).toBe('second-dp');
     expect(endpoint.properties.description).toBeUndefined();
     const afterSwitch = await client.scoring.invoke({ endpointName: ENDPOINT, input });
-    expect(afterSwitch.job.properties.properties?.['azureml.deploymentName']).toBe('second-dp');
+    expect(afterSwitch.job.properties.tags?.['azureml.deploymentname']).toBe('second-dp');
     await client.endpoints.setDefaultDeploymentAndWait(ENDPOINT, DEPLOYMENT, { minIntervalMs: 10 });
 
     const deployments = await client.deployments.list(ENDPOINT);
@@ -193,13 +194,32 @@ describe('the batch scoring recipe', () => {
     expect(jobs.every((j) => j.properties.experimentName === ENDPOINT)).toBe(true);
   });
 
-  it('surfaces a failed job as a typed error carrying the service message', async () => {
+  it("surfaces a failed job as a typed error pointing at the job's studio page (Azure's job documents carry no reason)", async () => {
     sandbox.admin.failNextJobs(1, 'CUDA out of memory on node 0');
-    const { jobName } = await client.scoring.invoke({ endpointName: ENDPOINT, input: { ref: parseDataReference(datastoreUri('inputs/mnist/')), type: 'UriFolder' } });
+    const { jobName, studioUrl } = await client.scoring.invoke({ endpointName: ENDPOINT, input: { ref: parseDataReference(datastoreUri('inputs/mnist/')), type: 'UriFolder' } });
+    expect(studioUrl).toContain(`/runs/${jobName}?wsid=`);
     const err = await client.scoring.waitForJob(scoringUri, jobName, watch).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AzureMlError);
     expect(err).toMatchObject({ code: 'JobFailed', retriable: false });
-    expect((err as Error).message).toContain('CUDA out of memory on node 0');
+    expect((err as Error).message).toContain(studioUrl!);
+    expect(sandbox.admin.jobFailure(jobName)?.message).toBe('CUDA out of memory on node 0');
+  });
+
+  it('sends a repeatability id with each invoke and never repeats an invoke whose answer was lost', async () => {
+    const input = { ref: parseDataReference(datastoreUri('inputs/mnist/1.png')), type: 'UriFile' as const };
+    const before = sandbox.admin.listJobs().length;
+    const posts = countRequests('POST', /\/inference\//);
+    sandbox.admin.injectFault({ match: 'scoring', count: 1, status: 504, after: true });
+    const err = await client.scoring.invoke({ endpointName: ENDPOINT, input, repeatabilityId: 'req-0001' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'AzureMlError', statusCode: 504 });
+    expect(countRequests('POST', /\/inference\//)).toBe(posts + 1);
+    const created = sandbox.admin.listJobs().slice(before);
+    expect(created).toHaveLength(1);
+    expect(sandbox.admin.jobRepeatabilityId(created[0]!.name as string)).toBe('req-0001');
+    sandbox.admin.injectFault({ match: 'scoring', count: 1, reset: true, after: true });
+    await expect(client.scoring.invoke({ endpointName: ENDPOINT, input })).rejects.toMatchObject({ code: 'NetworkError' });
+    expect(countRequests('POST', /\/inference\//)).toBe(posts + 2);
+    for (const job of sandbox.admin.listJobs().slice(before)) await client.jobs.cancelAndWait(job.name as string, { minIntervalMs: 10 });
   });
 
   it('survives bursts of 429 and 5xx answers on ARM, scoring and operation polls', async () => {

@@ -102,15 +102,16 @@ describe('batch-score against the sandbox', () => {
     expect(run.stdout).toMatch(new RegExp(`${DEPLOYMENT} \\(default\\)\\s+Succeeded\\s+cli-digits-model:\\S+\\s+cli-cluster`));
   });
 
-  it('runs a job on a datastore folder and waits for it: exit 0, JSON with status Completed and the output', async () => {
-    const run = await cli('run', ENDPOINT, INPUT, '--wait', '--json', '--poll-interval', '50ms');
+  it('runs a job on a datastore folder and waits for it: exit 0, JSON with status Completed and the output it asked for', async () => {
+    const output = 'azureml://datastores/workspaceblobstore/paths/cli-out/predictions.csv';
+    const run = await cli('run', ENDPOINT, INPUT, '--output', output, '--wait', '--json', '--poll-interval', '50ms');
     expect(run.code).toBe(0);
     const doc = jsonOf(run);
     expect(doc).toMatchObject({ ok: true, command: 'run', result: { status: 'Completed', endpointName: ENDPOINT, deploymentName: DEPLOYMENT } });
     const jobName = doc.result?.name as string;
-    expect(doc.result?.output).toBe(`azureml://datastores/workspaceblobstore/paths/azureml/${jobName}/score/`);
+    expect(doc.result?.output).toBe(output);
     expect(run.stderr).toContain(`job ${jobName}: Completed`);
-    const csv = await sandbox.admin.readDatastoreFile(`azureml/${jobName}/score/predictions.csv`);
+    const csv = await sandbox.admin.readDatastoreFile('cli-out/predictions.csv');
     expect(csv?.toString().trim().split('\n')).toHaveLength(2);
   });
 
@@ -122,13 +123,55 @@ describe('batch-score against the sandbox', () => {
     expect(csv?.toString().trim().split('\n')).toHaveLength(2);
   });
 
-  it('exits 1 with the service’s reason when the job fails', async () => {
+  it('exits 1 saying how the job ended when it fails (Azure’s job documents carry no reason)', async () => {
     sandbox.admin.failNextJobs(1, 'The scoring script raised ValueError');
     const run = await cli('run', ENDPOINT, INPUT, '--wait', '--json', '--poll-interval', '50ms');
     expect(run.code).toBe(1);
     const doc = jsonOf(run);
     expect(doc).toMatchObject({ ok: false, command: 'run', result: { status: 'Failed' } });
-    expect(String(doc.error?.message)).toContain('The scoring script raised ValueError');
+    const jobName = doc.result?.name as string;
+    expect(String(doc.error?.message)).toBe(`job ${jobName} ended Failed`);
+    expect(sandbox.admin.jobFailure(jobName)?.message).toBe('The scoring script raised ValueError');
+  });
+
+  it('shows a failed job’s triage in status: its first log lines and the fix', async () => {
+    sandbox.admin.failNextJobs(1, undefined, 'init-error');
+    const run = await cli('run', ENDPOINT, INPUT, '--wait', '--json', '--poll-interval', '50ms');
+    const jobName = jsonOf(run).result?.name as string;
+    const status = await cli('status', jobName);
+    expect(status.code).toBe(1);
+    expect(status.stdout).toContain("FileNotFoundError: [Errno 2] No such file or directory");
+    expect(status.stdout).toContain("Fix:         The scoring script's init() raised");
+  });
+
+  it('downloads a completed job’s predictions into --to, shows them in status, and never overwrites', async () => {
+    const run = await cli('run', ENDPOINT, INPUT, '--wait', '--json', '--poll-interval', '50ms');
+    const jobName = jsonOf(run).result?.name as string;
+    const status = await cli('status', jobName);
+    expect(status.stdout).toMatch(/Progress: +2 items scored, 0 failed, 1 of 1 mini-batches/);
+    expect(status.stdout).toMatch(/COL1 +COL2\n +0\.png +\d/);
+
+    const download = await cli('download', jobName, '--to', 'results', '--json');
+    expect(download.code).toBe(0);
+    expect(jsonOf(download).result).toMatchObject({ jobName, file: path.join('results', 'predictions.csv') });
+    const local = await fs.readFile(path.join(workDir, 'results', 'predictions.csv'), 'utf8');
+    expect(local).toBe((await sandbox.admin.readDatastoreFile(`azureml/${jobName}/score/predictions.csv`))?.toString());
+
+    const again = await cli('download', jobName, '--to', 'results');
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('already exists: nothing was downloaded');
+    expect(await fs.readFile(path.join(workDir, 'results', 'predictions.csv'), 'utf8')).toBe(local);
+  });
+
+  it('refuses to download a job that did not complete, and a download without a job', async () => {
+    sandbox.admin.failNextJobs(1, undefined, 'no-nodes');
+    const run = await cli('run', ENDPOINT, INPUT, '--wait', '--json', '--poll-interval', '50ms');
+    const failed = await cli('download', jsonOf(run).result?.name as string);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain('only a Completed job has predictions to download');
+    const usage = await cli('download');
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('batch-score download <job> [--to <dir>]');
   });
 
   it('exits 1 with the service’s error code and request id for an endpoint that does not exist', async () => {

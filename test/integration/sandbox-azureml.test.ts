@@ -170,7 +170,8 @@ describe('ARM requests', () => {
   it('accepts the recipe verbatim bodies and answers with spec-typed values', async () => {
     const r = await arm('PUT', '/batchEndpoints/recipe-ep/deployments/nonmlflowedp', deploymentBody());
     expect(r.status).toBe(404); // the endpoint does not exist yet
-    expect(r.body.error.code).toBe('ResourceNotFound');
+    expect(r.body.error.code).toBe('NotFound');
+    expect(r.body.error.details[0].code).toBe('NoSuchEndpoint');
     await arm('PUT', '/batchEndpoints/recipe-ep', endpointBody());
     const d = await arm('PUT', '/batchEndpoints/recipe-ep/deployments/nonmlflowedp', deploymentBody());
     expect(d.status).toBe(201);
@@ -180,7 +181,7 @@ describe('ARM requests', () => {
       maxConcurrencyPerInstance: 4,
       errorThreshold: 10,
       loggingLevel: 'Info',
-      provisioningState: 'Creating',
+      provisioningState: 'Updating', // recorded: a new deployment's 201 says Updating
       retrySettings: { maxRetries: 3, timeout: 'PT30S' },
     });
     expect(d.body.systemData.createdAt).toEqual(expect.any(String));
@@ -197,13 +198,13 @@ describe('ARM requests', () => {
   });
 
   it('says which field is wrong in an invalid body', async () => {
-    const r = await arm('PUT', '/batchEndpoints/bad-ep/deployments/x', deploymentBody());
+    const r = await arm('PUT', '/batchEndpoints/bad-ep/deployments/xyz', deploymentBody());
     expect(r.status).toBe(404);
     await arm('PUT', '/batchEndpoints/bad-ep', endpointBody());
-    const bad = await arm('PUT', '/batchEndpoints/bad-ep/deployments/x', deploymentBody({ miniBatchSize: 'five' }));
+    const bad = await arm('PUT', '/batchEndpoints/bad-ep/deployments/xyz', deploymentBody({ miniBatchSize: 'five' }));
     expect(bad.status).toBe(400);
     expect(bad.body.error.details[0].target).toBe('properties.miniBatchSize');
-    const missingModel = await arm('PUT', '/batchEndpoints/bad-ep/deployments/x', deploymentBody().replace('models/mnist/versions/1', 'models/nope/versions/9'));
+    const missingModel = await arm('PUT', '/batchEndpoints/bad-ep/deployments/xyz', deploymentBody().replace('models/mnist/versions/1', 'models/nope/versions/9'));
     expect(missingModel.status).toBe(404);
     expect(missingModel.body.error.message).toContain('Model nope version 9 was not found');
     expect(missingModel.body.error.target).toBe('properties.model.assetId');
@@ -238,10 +239,15 @@ describe('ARM requests', () => {
     expect(r.body.error.code).toBe('MissingApiVersionParameter');
   });
 
-  it('answers 404 ResourceNotFound for missing resources and another workspace', async () => {
+  it('answers 404 NotFound (NoSuchEndpoint) for missing resources, ResourceNotFound for another workspace', async () => {
     const r = await arm('GET', '/batchEndpoints/nope');
     expect(r.status).toBe(404);
-    expect(r.body.error.code).toBe('ResourceNotFound');
+    // Recorded (test_batch_endpoint_create.json #10).
+    expect(r.body.error).toMatchObject({
+      code: 'NotFound',
+      message: 'The specified resource was not found.',
+      details: [{ code: 'NoSuchEndpoint', message: `There is no endpoint with name: nope in ${sb.workspace}` }],
+    });
     const other = await call('GET', `${sb.baseUrl}${ws.replace(sb.workspace, 'other-ws')}/batchEndpoints?${API}`);
     expect(other.status).toBe(404);
   });
@@ -252,18 +258,27 @@ describe('long-running operations', () => {
     const put = await arm('PUT', '/batchEndpoints/lro-ep', endpointBody());
     expect(put.status).toBe(201);
     expect(put.body.properties.provisioningState).toBe('Creating');
+    // Recorded (test_batch_job_download.json #1): no scoring URI yet, Location + timeout, no Retry-After.
+    expect(put.body.properties.scoringUri).toBeNull();
+    expect(put.body.properties.authMode).toBe('AADToken');
     const asyncUrl = put.headers.get('azure-asyncoperation')!;
     expect(put.body.properties.properties.AzureAsyncOperationUri).toBe(asyncUrl);
-    expect(Number(put.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(put.headers.get('location')).toBe(`${sb.baseUrl}${ws}/batchEndpoints/lro-ep?${API}`);
+    expect(put.headers.get('x-ms-async-operation-timeout')).toBe('PT30M');
+    expect(put.headers.get('retry-after')).toBeNull();
+    // The sandbox's own fast-poll hint (docs/architecture.md), not Azure's.
     expect(Number(put.headers.get('retry-after-ms'))).toBeLessThan(1000);
     const first = await call('GET', asyncUrl);
-    expect(first.body.status).toBe('InProgress');
+    expect(first.body).toMatchObject({ status: 'Updating', percentComplete: 0 });
     const done = await waitFor(async () => {
       const r = await call('GET', asyncUrl);
       return r.body.status === 'Succeeded' ? r : undefined;
     }, 'endpoint operation');
     expect(done.body.endTime).toEqual(expect.any(String));
-    expect((await arm('GET', '/batchEndpoints/lro-ep')).body.properties.provisioningState).toBe('Succeeded');
+    expect(done.body.percentComplete).toBe(100);
+    const endpoint = (await arm('GET', '/batchEndpoints/lro-ep')).body.properties;
+    expect(endpoint.provisioningState).toBe('Succeeded');
+    expect(endpoint.scoringUri).toBe(sb.scoringUri('lro-ep'));
   });
 
   it('answers PATCH and DELETE with 202 + Location, and deleting an endpoint deletes its deployments', async () => {
@@ -278,11 +293,14 @@ describe('long-running operations', () => {
 
     const del = await arm('DELETE', '/batchEndpoints/lro-del');
     expect(del.status).toBe(202);
-    expect(del.headers.get('retry-after')).toBeTruthy();
+    // Recorded (test_batch_endpoint_create.json #6): body null, Azure-AsyncOperation and Location.
+    expect(del.text).toBe('null');
+    expect(del.headers.get('azure-asyncoperation')).toContain('/mfeOperationsStatus/');
+    expect(del.headers.get('location')).toContain('/mfeOperationResults/');
     expect((await arm('GET', '/batchEndpoints/lro-del/deployments/blue')).body.properties.provisioningState).toBe('Deleting');
     const polled = await call('GET', del.headers.get('location')!);
-    expect([202, 204]).toContain(polled.status);
-    await waitFor(async () => ((await call('GET', del.headers.get('location')!)).status === 204 ? true : undefined), 'delete');
+    expect([200, 202]).toContain(polled.status);
+    await waitFor(async () => ((await call('GET', del.headers.get('location')!)).status === 200 ? true : undefined), 'delete');
     expect((await arm('GET', '/batchEndpoints/lro-del')).status).toBe(404);
     expect((await arm('GET', '/batchEndpoints/lro-del/deployments/blue')).status).toBe(404);
   });
@@ -293,7 +311,7 @@ describe('long-running operations', () => {
     const put = await arm('PUT', '/batchEndpoints/fail-ep/deployments/broken', deploymentBody());
     const status = await waitFor(async () => {
       const r = await call('GET', put.headers.get('azure-asyncoperation')!);
-      return r.body.status !== 'InProgress' ? r : undefined;
+      return r.body.status !== 'Updating' ? r : undefined;
     }, 'failed operation');
     expect(status.body).toMatchObject({ status: 'Failed', error: { code: 'ImageBuildFailure', message: 'conda solve failed' } });
     expect((await arm('GET', '/batchEndpoints/fail-ep/deployments/broken')).body.properties.provisioningState).toBe('Failed');
@@ -314,9 +332,18 @@ describe('batch scoring jobs', () => {
 
   it('scores a datastore folder and writes predictions.csv with the right digits', async () => {
     const r = await invoke(scoringBody({ uri: 'azureml://datastores/workspaceblobstore/paths/inputs/mnist' }));
-    expect(r.status).toBe(200);
-    expect(r.body.id).toMatch(new RegExp(`/jobs/${r.body.name}$`));
-    expect(r.body.properties.status).toBe('NotStarted');
+    // Recorded (test_batch_invoke.json #21): 201, the data-plane document, X-Request-ID.
+    expect(r.status).toBe(201);
+    expect(r.headers.get('x-request-id')).toEqual(expect.any(String));
+    expect(r.body.id).toBe(`${ws}/batchEndpoints/score-ep/deployments/main/jobs/${r.body.name}`);
+    expect(r.body.type).toBe('Microsoft.MachineLearningServices/workspaces/batchEndpoints/deployments/jobs');
+    expect(r.body.properties).toMatchObject({
+      status: 'NotStarted',
+      inputData: { mnistInput: { uri: 'azureml://datastores/workspaceblobstore/paths/inputs/mnist', mode: 'ReadOnlyMount', jobInputType: 'UriFolder' } },
+      output: { datastoreId: null, path: null },
+      tags: { 'azureml.batchrun': 'true', 'azureml.deploymentname': 'main', 'azureml.jobtype': 'azureml.batchjob' },
+    });
+    expect(r.body.properties.interactionEndpoints.Studio.endpoint).toContain(`/runs/${r.body.name}?wsid=`);
     const seen = new Set<string>();
     const done = await waitFor(async () => {
       const g = await call('GET', `${scoringUri}/${r.body.name}`, { token: sb.scoringToken });
@@ -328,13 +355,18 @@ describe('batch scoring jobs', () => {
     const csv = await sb.admin.readDatastoreFile(`azureml/${r.body.name}/score/predictions.csv`);
     expect(csv?.toString()).toBe(expectedCsv(files));
 
+    // Recorded (test_batch_job_download.json #29): experimentName, deployment in tags, inputs/outputs null.
     const armJob = await arm('GET', `/jobs/${r.body.name}`);
     expect(armJob.body.properties).toMatchObject({
       jobType: 'Pipeline',
       experimentName: 'score-ep',
       status: 'Completed',
-      properties: { 'azureml.endpointName': 'score-ep', 'azureml.deploymentName': 'main' },
+      description: 'Pipeline submission for endpoint: score-ep, deployment: main.',
+      tags: { 'azureml.deploymentname': 'main' },
+      inputs: null,
+      outputs: null,
     });
+    expect(JSON.stringify(armJob.body)).not.toContain('azureml.error');
     const listed = await arm('GET', '/jobs', undefined, { query: `${API}&jobType=Pipeline` });
     expect(listed.body.value.map((j: { name: string }) => j.name)).toContain(r.body.name);
   });
@@ -351,15 +383,13 @@ describe('batch scoring jobs', () => {
     const lenient = await invoke(scoringBody({ uri: 'azureml://datastores/workspaceblobstore/paths/corrupt' }));
     const ok = await waitForJob(scoringUri, lenient.body.name);
     expect(ok.body.properties.status).toBe('Completed');
-    expect(ok.body.properties.properties['azureml.itemsFailed']).toBe('1');
     expect((await sb.admin.readDatastoreFile(`azureml/${lenient.body.name}/score/predictions.csv`))?.toString()).toBe(`a.png,${digitOf('fine-a')}\n`);
 
     const strict = await invoke(scoringBody({ uri: 'azureml://datastores/workspaceblobstore/paths/corrupt' }), { 'azureml-model-deployment': 'strict' });
     const failed = await waitForJob(scoringUri, strict.body.name);
     expect(failed.body.properties.status).toBe('Failed');
-    expect(failed.body.properties.properties['azureml.deploymentName']).toBe('strict');
-    expect(failed.body.properties.properties['azureml.error.message']).toContain('errorThreshold');
-    expect(failed.body.properties.properties['azureml.miniBatchRetries']).toBe('1');
+    expect(failed.body.properties.tags['azureml.deploymentname']).toBe('strict');
+    expect(sb.admin.jobFailure(strict.body.name)?.message).toContain('errorThreshold');
   });
 
   it("honours a job's own settings in the invoke body over the deployment's, for that job only", async () => {
@@ -378,7 +408,7 @@ describe('batch scoring jobs', () => {
       },
     });
     const r = await invoke(body, { 'azureml-model-deployment': 'strict' });
-    expect(r.status).toBe(200);
+    expect(r.status).toBe(201);
     const done = await waitForJob(scoringUri, r.body.name);
     expect(done.body.properties.status).toBe('Completed');
     expect(done.body.properties.properties['azureml.miniBatchesTotal']).toBe('2');
@@ -393,12 +423,14 @@ describe('batch scoring jobs', () => {
   it('writes an explicit output file and fails a job whose output file already exists', async () => {
     const out = 'azureml://datastores/workspaceblobstore/paths/outputs/run1.csv';
     const first = await invoke(scoringBody({ uri: 'azureml://datastores/workspaceblobstore/paths/inputs/mnist' }, out));
+    // **guess** (no recording names an output): the confirmed output is the datastore's id and the path.
+    expect(first.body.properties.output).toEqual({ datastoreId: `${ws}/datastores/workspaceblobstore`, path: 'outputs/run1.csv' });
     expect((await waitForJob(scoringUri, first.body.name)).body.properties.status).toBe('Completed');
     expect((await sb.admin.readDatastoreFile('outputs/run1.csv'))?.toString()).toBe(expectedCsv(files));
     const second = await invoke(scoringBody({ uri: 'azureml://datastores/workspaceblobstore/paths/inputs/mnist' }, out));
     const failed = await waitForJob(scoringUri, second.body.name);
     expect(failed.body.properties.status).toBe('Failed');
-    expect(failed.body.properties.properties['azureml.error.message']).toContain('already exists');
+    expect(sb.admin.jobFailure(second.body.name)?.message).toContain('already exists');
   });
 
   it('refuses an unknown deployment header and an endpoint without a default deployment', async () => {
@@ -441,7 +473,7 @@ describe('batch scoring jobs', () => {
     const unreachable = await invoke(scoringBody({ uri: 'https://pipelinedata.blob.core.windows.net/sampledata/mnist' }));
     const failed = await waitForJob(scoringUri, unreachable.body.name);
     expect(failed.body.properties.status).toBe('Failed');
-    expect(failed.body.properties.properties['azureml.error.message']).toContain('not reachable');
+    expect(sb.admin.jobFailure(unreachable.body.name)?.message).toContain('not reachable');
   });
 
   it('resolves a data asset by asset id and by ARM id', async () => {
@@ -472,12 +504,84 @@ describe('batch scoring jobs', () => {
     const r = await invoke(scoringBody({ uri: 'azureml://datastores/workspaceblobstore/paths/inputs/mnist' }));
     const done = await waitForJob(scoringUri, r.body.name);
     expect(done.body.properties.status).toBe('Failed');
-    expect(done.body.properties.properties['azureml.error.message']).toBe('node preempted');
+    expect(sb.admin.jobFailure(r.body.name)?.message).toBe('node preempted');
     expect(sb.admin.requestCount({ method: 'POST', path: new URL(scoringUri).pathname })).toBe(1);
   });
 });
 
+describe('names, tags and recorded job shapes', () => {
+  it("refuses names outside Azure's rule (3–32, a letter first, no trailing '-') and names taken in the region", async () => {
+    for (const bad of ['ab', 'a'.repeat(33), '1abc', 'abc-', 'ab_c']) {
+      const r = await arm('PUT', `/batchEndpoints/${bad}`, endpointBody());
+      expect([r.status, r.body.error.target]).toEqual([400, 'endpointName']);
+    }
+    expect((await arm('PUT', `/batchEndpoints/${'a'.repeat(32)}`, endpointBody())).status).toBe(201);
+    sb.admin.takeEndpointName('taken-elsewhere');
+    const taken = await arm('PUT', '/batchEndpoints/taken-elsewhere', endpointBody());
+    expect(taken.status).toBe(400);
+    expect(taken.body.error.message).toBe(
+      "The specified endpoint name 'taken-elsewhere' is not available. Endpoint names must be unique within the region. Please choose a different name and try again.",
+    );
+  });
+
+  it('refuses empty tag values', async () => {
+    const r = await arm('PUT', '/batchEndpoints/tagged-ep', `{"location": "${sb.location}", "tags": {"team": ""}, "properties": {"authMode": "AADToken"}}`);
+    expect(r.status).toBe(400);
+    expect(r.body.error.target).toBe('tags.team');
+  });
+
+  it('names jobs in both recorded forms, a GUID and batchjob-<guid>, and accepts lower-case body keys', async () => {
+    const scoringUri = sb.scoringUri('score-ep');
+    const lower = JSON.stringify({ properties: { inputData: { in1: { uri: 'azureml://datastores/workspaceblobstore/paths/inputs/mnist', jobInputType: 'UriFolder' } } } });
+    const names: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const r = await call('POST', scoringUri, { body: lower, token: sb.scoringToken });
+      expect(r.status).toBe(201);
+      names.push(r.body.name);
+    }
+    const guid = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+    expect(names.some((n) => new RegExp(`^${guid}$`).test(n))).toBe(true);
+    expect(names.some((n) => new RegExp(`^batchjob-${guid}$`).test(n))).toBe(true);
+    for (const n of names) await arm('POST', `/jobs/${n}/cancel`);
+  });
+
+  it('answers a cancel with 202, body null and a Location polled 202 {} then 200; a finished job with 200 and no body', async () => {
+    const r = await call('POST', sb.scoringUri('score-ep'), { body: scoringBody({ uri: 'azureml://datastores/workspaceblobstore/paths/inputs/mnist' }), token: sb.scoringToken });
+    const cancel = await arm('POST', `/jobs/${r.body.name}/cancel`);
+    expect([cancel.status, cancel.text]).toEqual([202, 'null']);
+    const location = cancel.headers.get('location')!;
+    expect(location).toContain('/mfeOperationResults/');
+    const first = await call('GET', location);
+    if (first.status === 202) expect(first.body).toEqual({});
+    const done = await waitFor(async () => {
+      const p = await call('GET', location);
+      return p.status === 200 ? p : undefined;
+    }, 'cancel operation');
+    expect(done.text).toBe('');
+    const again = await arm('POST', `/jobs/${r.body.name}/cancel`);
+    expect([again.status, again.text]).toEqual([200, '']);
+  });
+});
+
 describe('fault injection', () => {
+  it('loses the answer after the handler ran: a 504, or a reset connection, with the job created all the same', async () => {
+    const scoringUri = sb.scoringUri('score-ep');
+    const body = scoringBody({ uri: 'azureml://datastores/workspaceblobstore/paths/inputs/mnist' });
+    const before = sb.admin.listJobs().length;
+    sb.admin.injectFault({ match: 'scoring', count: 1, status: 504, after: true });
+    const lost = await call('POST', scoringUri, { body, token: sb.scoringToken });
+    expect(lost.status).toBe(504);
+    expect(sb.admin.listJobs()).toHaveLength(before + 1);
+    sb.admin.injectFault({ match: 'scoring', count: 1, reset: true, after: true });
+    await expect(call('POST', scoringUri, { body, token: sb.scoringToken })).rejects.toThrow();
+    expect(sb.admin.listJobs()).toHaveLength(before + 2);
+    // A reset before the handler creates nothing.
+    sb.admin.injectFault({ match: 'scoring', count: 1, reset: true });
+    await expect(call('POST', scoringUri, { body, token: sb.scoringToken })).rejects.toThrow();
+    expect(sb.admin.listJobs()).toHaveLength(before + 2);
+    for (const job of sb.admin.listJobs().slice(before)) await arm('POST', `/jobs/${job.name as string}/cancel`);
+  });
+
   it('answers the next ARM requests with 429 and 503, then normally', async () => {
     sb.admin.resetCounters();
     sb.admin.injectFault({ match: 'arm', count: 1, status: 429, retryAfterMs: 30 });

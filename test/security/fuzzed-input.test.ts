@@ -8,6 +8,9 @@ import pino from 'pino';
 import type { StateValues } from '../../sandbox/slack/driver';
 import { fillStateValues } from '../../sandbox/slack/view-state-values';
 import { parseCommand } from '../../src/domain/command-grammar';
+import { triageFailure } from '../../src/domain/failure-triage';
+import { previewPredictions } from '../../src/domain/predictions-preview';
+import { jobOutcomeBlocks } from '../../src/slack/blocks/job-outcome-sections';
 import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
 import { createQueueInspector, type QueueInspector } from '../support/stack-probes';
 import { deployFields, openDeployModal } from '../support/user-gestures';
@@ -124,3 +127,32 @@ it('answers random deploy-form values with inline errors (or takes a valid form)
     { numRuns: 80 },
   );
 }, 120_000);
+
+it("turns random log files and predictions into sections that stay escaped and within Slack's limits", () => {
+  // Logs and predictions are written by the user's scoring script: anything at all can be in them.
+  const hostile = fc.constantFrom('<!channel>', '<!here>', '<@U0BOB00001>', '<https://evil.example.com|x>', '```', '&', '\u0000', '\r\n', 'Traceback (most recent call last):', '  File "s.py", line 1, in run');
+  const text = fc.array(fc.oneof(fc.string({ maxLength: 400 }), fc.string({ unit: 'grapheme', maxLength: 50 }), hostile), { maxLength: 40 }).map((parts) => parts.join(''));
+  fc.assert(
+    fc.property(text, text, text, text, fc.boolean(), (detail, jobError, overview, csv, truncated) => {
+      const triage = triageFailure({ userErrorDetail: detail, jobError, progressOverview: overview });
+      const preview = previewPredictions({ text: csv, truncated });
+      const blocks = jobOutcomeBlocks({
+        status: truncated ? 'Completed' : 'Failed',
+        ...(triage.progress ? { progress: triage.progress } : {}),
+        triage: { errorLines: triage.errorLines, ...(triage.recognised ? { fix: triage.recognised.fix } : {}) },
+        preview,
+        logsUrl: 'https://ml.azure.com/runs/x',
+      });
+      for (const block of blocks) {
+        const t = JSON.stringify(block);
+        expect(t).not.toMatch(/<!(channel|here|everyone)|<@U|<https:\/\/evil/);
+        const section = block as { text?: { text: string } };
+        if (section.text) expect(section.text.text.length).toBeLessThanOrEqual(3000);
+        // A code block is opened and closed by us only.
+        if (section.text?.text.includes('```')) expect(section.text.text.match(/```/g)).toHaveLength(2);
+      }
+      expect(blocks.length).toBeLessThanOrEqual(6);
+    }),
+    { numRuns: 300 },
+  );
+});

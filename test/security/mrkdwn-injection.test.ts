@@ -5,7 +5,7 @@
 // (slack-facts.md: & < > escaped), and the bot never asks Slack to turn plain "@channel" into a mention.
 import { waitFor } from '../../sandbox/slack/wait-for';
 import pino from 'pino';
-import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { STACK_CHANNEL, STACK_USERS, exampleDeploySpec, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
 import { waitForQuiet } from '../support/quiet-queues';
 import { createQueueInspector, createThreadReader, everythingTheBotSaid, type QueueInspector, type ThreadReader } from '../support/stack-probes';
 import { deployApproved } from '../support/user-gestures';
@@ -94,5 +94,34 @@ it('renders injected mrkdwn harmless in every message the bot posts', async () =
   // No post asks Slack to link plain @channel / @here into mentions.
   for (const call of stack.slack.callLog) {
     expect([true, 'true', 1, '1']).not.toContain(call.args.link_names);
+  }
+}, 120_000);
+
+it("renders injected mrkdwn harmless in a job's log lines and predictions", async () => {
+  const { requester } = STACK_USERS;
+  // Log lines and predictions are user content: the input's file names reach both (the traceback of a
+  // failing run() names the file, the predictions list every file).
+  await stack.workers!.azureml.runDeployPlan(exampleDeploySpec('inject-out', { errorThreshold: -1 }), { version: 1, steps: {} }, async () => undefined);
+  await stack.azureml.admin.putDatastoreFile(`inject-out/in/${INJECTIONS.slice(0, 4).join(' ')}.png`, Buffer.from('digit'));
+  await stack.azureml.admin.putDatastoreFile(`inject-out/in/${INJECTIONS.slice(4).join(' ')}.png`, Buffer.from('digit'));
+  stack.azureml.admin.failNextJobs(1, undefined, 'run-error');
+  for (let i = 0; i < 2; i++) {
+    const res = await stack.driver.slash('run inject-out azureml://datastores/workspaceblobstore/paths/inject-out/in', { user: requester, channel: STACK_CHANNEL });
+    expect(res.status).toBe(200);
+  }
+  const outcomes = await waitFor(
+    () => {
+      const said = everythingTheBotSaid(stack.slack, [STACK_CHANNEL]);
+      const triage = said.find((t) => t.includes('cannot identify image file') && t.includes('inject-out'));
+      const preview = said.find((t) => t.includes('First rows of the predictions') && t.includes('inject-out'));
+      return triage && preview ? [triage, preview] : undefined;
+    },
+    { what: 'the triage and the preview', timeoutMs: 60_000 },
+  );
+  for (const text of outcomes) {
+    expect(text).toContain('&lt;!channel&gt;');
+    for (const live of LIVE) {
+      if (live.test(text)) throw new Error(`live mrkdwn ${live} from a log line or a prediction:\n${text.slice(0, 2000)}`);
+    }
   }
 }, 120_000);

@@ -62,7 +62,8 @@ describe('local folder listing and hashing', () => {
   });
 
   it('computes base64 MD5s as Content-MD5 carries them', async () => {
-    await expect(fileMd5(path.join(root, 'model', 'weights.bin'))).resolves.toBe(
+    const weights = (await listLocalFiles(path.join(root, 'model'), root)).find((f) => f.relativePath === 'weights.bin')!;
+    await expect(fileMd5(weights)).resolves.toBe(
       createHash('md5').update('weights').digest('base64'),
     );
   });

@@ -1,5 +1,6 @@
 // The operations' requests, checked against a fake ARM client (what is sent) and against the official
 // 2022-05-01 spec with oav's LiveValidator (that it is spec-valid: integers, enum case, no extra fields).
+import { listJobs } from '../../src/azureml/jobs';
 import { LiveValidator } from 'oav';
 import { AZURE_CLOUDS } from '../../src/azureml/clouds';
 import type { ArmClient, ArmRequest, ArmResponse } from '../../src/azureml/arm-client';
@@ -10,7 +11,7 @@ import { beginCreateOrUpdateBatchEndpoint, beginSetDefaultDeployment, getBatchEn
 import { beginCreateAmlCompute } from '../../src/azureml/computes';
 import { getDefaultDatastore } from '../../src/azureml/datastores';
 import { listEndpointJobs, isTerminalJobStatus } from '../../src/azureml/jobs';
-import { jobStatusSchema } from '../../src/azureml/resources';
+import { knownJobStatusSchema, jobStatusSchema } from '../../src/azureml/resources';
 import { assertOutputIsDatastoreFile, buildInvokeBody, invokeBatchEndpoint, ScoringRequestError } from '../../src/azureml/scoring';
 import { parseDataReference } from '../../src/domain/data-reference';
 import { deploySpecSchema } from '../../src/domain/deploy-spec';
@@ -201,10 +202,25 @@ describe('reading resources', () => {
   });
 
   it('turns a malformed answer into InvalidResponse saying which field was wrong', async () => {
-    const { ctx } = fakeArm(() => ({ body: { id: 'x', name: 'mnist-ep', location: 'eastus', properties: { authMode: 'Password' } } }));
+    const { ctx } = fakeArm(() => ({ body: { id: 'x', name: 'mnist-ep', location: 'eastus', properties: { authMode: 42 } } }));
     const err = await getBatchEndpoint(ctx, 'mnist-ep').catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'AzureMlError', code: 'InvalidResponse' });
     expect((err as Error).message).toMatch(/batch endpoint 'mnist-ep'.*properties\.authMode/);
+  });
+
+  it('keeps enum values newer than the spec as text: an endpoint state, an auth mode, a whole job list', async () => {
+    const { ctx } = fakeArm(() => ({ body: { id: 'x', name: 'mnist-ep', location: 'eastus', properties: { authMode: 'FutureAuth', provisioningState: 'Migrating' } } }));
+    const endpoint = await getBatchEndpoint(ctx, 'mnist-ep');
+    expect(endpoint.properties).toMatchObject({ authMode: 'FutureAuth', provisioningState: 'Migrating' });
+    const listed = fakeArm(() => ({
+      body: {
+        value: [
+          { id: `${WS}/jobs/a`, name: 'a', properties: { jobType: 'Pipeline', experimentName: 'mnist-ep', status: 'Running' } },
+          { id: `${WS}/jobs/b`, name: 'b', properties: { jobType: 'Sweep', experimentName: 'tuning', status: 'Scheduled' } },
+        ],
+      },
+    }));
+    expect((await listJobs(listed.ctx)).map((j) => j.properties.status)).toEqual(['Running', 'Scheduled']);
   });
 
   it('lists the jobs of one endpoint across pages, by experiment name, newest first', async () => {
@@ -317,8 +333,13 @@ describe('scoring', () => {
   });
 
   it('treats only Completed, Failed and Canceled as terminal job states', () => {
-    const terminal = jobStatusSchema.options.filter((s) => isTerminalJobStatus(s));
+    const terminal = knownJobStatusSchema.options.filter((s) => isTerminalJobStatus(s));
     expect(terminal).toEqual(['Completed', 'Failed', 'Canceled']);
     expect(isTerminalJobStatus('Succeeded')).toBe(false);
+  });
+
+  it('keeps a job status newer than the 2022-05-01 spec as text (the enum is modelAsString)', () => {
+    expect(jobStatusSchema.parse('Scheduled')).toBe('Scheduled');
+    expect(isTerminalJobStatus('Scheduled')).toBe(false);
   });
 });

@@ -20,7 +20,7 @@ const command = (text: string): Command => {
 const armJob = (name: string, status: string, extra: Record<string, string> = {}, createdAt = '2026-01-01T00:00:00Z'): Job => ({
   id: `${WS}/jobs/${name}`,
   name,
-  properties: { jobType: 'Pipeline', status: status as Job['properties']['status'], experimentName: 'digits', properties: { 'azureml.endpointName': 'digits', ...extra } },
+  properties: { jobType: 'Pipeline', status: status as Job['properties']['status'], experimentName: 'digits', properties: { ...extra }, inputs: null, outputs: null },
   systemData: { createdAt },
 });
 const scoringJob = (name: string, status: string, extra: Record<string, string> = {}): ScoringJob => armJob(name, status, extra) as unknown as ScoringJob;
@@ -79,9 +79,18 @@ describe('run', () => {
     expect(progress.slice(1)).toEqual(['job job-1: Running (0s)', 'job job-1: Completed (0s)']);
   });
 
-  it("exits 1 with the service's reason when the job fails", async () => {
+  it('exits 1 when the job fails, saying how it ended (Azure job documents carry no reason)', async () => {
     const invoke = jest.fn().mockResolvedValue({ jobName: 'job-1', scoringUri: SCORING_URI, job: scoringJob('job-1', 'NotStarted') });
-    const getJob = jest.fn().mockResolvedValue(scoringJob('job-1', 'Failed', { 'azureml.error.code': 'UserError', 'azureml.error.message': 'score.py raised' }));
+    const getJob = jest.fn().mockResolvedValue(scoringJob('job-1', 'Failed'));
+    const { deps } = setup({ scoring: { invoke, getJob } }, { wait: true });
+    const outcome = await runCommand(command(`run digits ${INPUT}`), deps);
+    expect(outcome).toMatchObject({ exitCode: 1, result: { status: 'Failed' }, error: { code: 'JobFailed', message: 'job job-1 ended Failed', step: 'job job-1' } });
+  });
+
+  it("exits 1 with the service's reason when a job document carries an error", async () => {
+    const invoke = jest.fn().mockResolvedValue({ jobName: 'job-1', scoringUri: SCORING_URI, job: scoringJob('job-1', 'NotStarted') });
+    const failed = scoringJob('job-1', 'Failed');
+    const getJob = jest.fn().mockResolvedValue({ ...failed, properties: { ...failed.properties, error: { code: 'UserError', message: 'score.py raised' } } });
     const { deps } = setup({ scoring: { invoke, getJob } }, { wait: true });
     const outcome = await runCommand(command(`run digits ${INPUT}`), deps);
     expect(outcome).toMatchObject({ exitCode: 1, result: { status: 'Failed' }, error: { code: 'UserError', message: 'score.py raised', step: 'job job-1' } });

@@ -38,8 +38,11 @@ const job = (over: Partial<Job['properties']> = {}, createdAt = '2026-01-02T03:0
     jobType: 'Pipeline',
     status: 'Completed',
     experimentName: 'mnist-batch',
-    properties: { 'azureml.endpointName': 'mnist-batch', 'azureml.deploymentName': 'torch', 'azureml.itemsSucceeded': '9', 'azureml.itemsFailed': '1' },
-    outputs: { score: { jobOutputType: 'UriFolder', uri: 'azureml://datastores/workspaceblobstore/paths/azureml/job-1/score/' } },
+    // As Azure lists a batch job (recorded: test_batch_job_download.json #29): deployment in tags, no I/O.
+    tags: { 'azureml.batchrun': 'true', 'azureml.deploymentname': 'torch' },
+    properties: { 'azureml.runsource': 'azureml.PipelineRun' },
+    inputs: null,
+    outputs: null,
     ...over,
   },
   systemData: { createdAt },
@@ -83,22 +86,30 @@ describe('endpoints and deployments', () => {
 });
 
 describe('jobs', () => {
-  it('summarizes a batch job: endpoint, deployment, items, output and studio link', () => {
+  it('summarizes a batch job as Azure lists it: endpoint, deployment from tags, studio link, no invented output', () => {
     expect(summarizeJob(job(), (n) => `https://ml.azure.com/runs/${n}`)).toEqual({
       name: 'job-1',
       status: 'Completed',
       endpointName: 'mnist-batch',
       deploymentName: 'torch',
       createdAt: '2026-01-02T03:04:05Z',
-      output: 'azureml://datastores/workspaceblobstore/paths/azureml/job-1/score/',
-      itemsSucceeded: 9,
-      itemsFailed: 1,
       studioUrl: 'https://ml.azure.com/runs/job-1',
     });
   });
 
-  it("carries the service's error code and message of a failed job", () => {
-    const failed = job({ status: 'Failed', properties: { 'azureml.error.code': 'UserError', 'azureml.error.message': 'score.py raised' } });
+  it('reads the confirmed output and the endpoint from a data-plane job document', () => {
+    const doc = {
+      id: `${WS}/batchEndpoints/mnist-batch/deployments/torch/jobs/batchjob-1`,
+      name: 'batchjob-1',
+      properties: { status: 'Running', output: { datastoreId: `${WS}/datastores/workspaceblobstore`, path: 'out/p.csv' }, tags: { 'azureml.deploymentname': 'torch' } },
+    };
+    expect(summarizeJob(doc as never)).toMatchObject({ endpointName: 'mnist-batch', deploymentName: 'torch', output: 'azureml://datastores/workspaceblobstore/paths/out/p.csv' });
+    expect(jobOutputUri({ properties: { output: { datastoreId: null, path: null } } })).toBeUndefined();
+  });
+
+  it("carries the service's error code and message when a job document has one, and nothing when it has none", () => {
+    expect(summarizeJob(job({ status: 'Failed' })).error).toBeUndefined();
+    const failed = job({ status: 'Failed', error: { code: 'UserError', message: 'score.py raised' } } as never);
     expect(summarizeJob(failed).error).toEqual({ code: 'UserError', message: 'score.py raised' });
     expect(jobDetails(summarizeJob(failed))).toMatch(/Error:\s+UserError: score.py raised/);
   });

@@ -17,6 +17,7 @@ describe('Azure clouds', () => {
       authorityHost: 'https://login.chinacloudapi.cn',
       studioUrl: 'https://studio.ml.azure.cn',
       storageEndpointSuffix: 'core.chinacloudapi.cn',
+      scoringHostSuffix: 'inference.ml.azure.cn',
     });
   });
 

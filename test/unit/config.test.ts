@@ -26,7 +26,11 @@ function problemsOf(load: () => unknown): ConfigError {
 describe('loading the configuration', () => {
   it('fills in defaults for everything optional', () => {
     const config = loadConfig(fullEnv);
-    expect(config.azure).toEqual({ ...{ cloud: 'AzureCloud', apiVersion: '2022-05-01' }, subscriptionId: azureEnv.AZURE_SUBSCRIPTION_ID, resourceGroup: 'ml-rg', workspace: 'main-ws', location: 'chinaeast2' });
+    expect(config.azure).toEqual({ ...{ cloud: 'AzureCloud', apiVersion: '2022-05-01' }, subscriptionId: azureEnv.AZURE_SUBSCRIPTION_ID, resourceGroup: 'ml-rg', workspace: 'main-ws', location: 'chinaeast2',
+      allowedWorkspaces: [{ subscriptionId: azureEnv.AZURE_SUBSCRIPTION_ID, resourceGroup: 'ml-rg', workspace: 'main-ws' }],
+      storageTokenHosts: [],
+      allowHardLinks: false,
+    });
     expect(config.slack).toMatchObject({ port: 3000, allowedTeamIds: [], allowedChannelIds: [] });
     expect(config.slack.appToken).toBeUndefined();
     expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', clusterNodes: [], queuePrefix: 'bsb' });
@@ -36,6 +40,9 @@ describe('loading the configuration', () => {
       ttlMs: 3_600_000,
       deployers: [],
       runners: [],
+      cancelers: ['requester', 'approvers'],
+      maxPendingPerUser: 10,
+      maxPendingPerChannel: 50,
     });
     expect(config.worker).toEqual({
       concurrency: 4,

@@ -36,8 +36,8 @@ export function buildJobSucceededMessage(view: {
   requesterId: string;
   jobName: string;
   endpointName: string;
-  /** Where the results are: the output file, or the job's default output folder. */
-  outputLocation: string;
+  /** Where the results are, as the request asked or the service confirmed; absent: not reported. */
+  outputLocation?: string;
   studioUrl?: string;
   durationMs: number;
 }): SlackMessage {
@@ -45,7 +45,7 @@ export function buildJobSucceededMessage(view: {
   return message(headline, [
     section(headline),
     ...fieldSections([
-      { label: 'Output', value: code(view.outputLocation) },
+      { label: 'Output', value: view.outputLocation ? code(view.outputLocation) : 'not reported by the service: see the job in the studio' },
       { label: 'Studio', value: studio(view.studioUrl) },
       { label: 'Duration', value: formatDuration(view.durationMs) },
     ]),

@@ -1,0 +1,61 @@
+// A time-limited, read-only link to one blob, for people who have no Azure access of their own.
+//
+// With the worker's Azure identity (production): a user-delegation SAS — the identity asks the blob
+// service for a user delegation key (`getUserDelegationKey`, needs Storage Blob Delegator or a data role
+// on the account) and signs with it, so no account key is ever held and revoking the identity's role
+// revokes the links. With a connection string (the sandbox's Azurite, or a team that configures one): an
+// account-key (service) SAS. Azurite serves user delegation keys only when it runs with OAuth over HTTPS,
+// which the sandbox does not, so the sandbox shows the account-key form (docs/sandbox-fidelity.md).
+import type { TokenCredential } from '@azure/identity';
+import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
+import type { DatastoreAccess } from './datastore-container';
+import { datastoreContainerUrl, type BlobDatastoreLocation } from './datastores';
+
+export interface BlobReadLink {
+  url: string;
+  expiresOn: Date;
+  kind: 'user-delegation' | 'account-key';
+}
+
+export type BlobReadLinkFactory = (datastore: BlobDatastoreLocation, blobName: string, ttlMs: number) => Promise<BlobReadLink | undefined>;
+
+/** Links a few minutes in the past are valid at once even on a server whose clock runs ahead. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+/** A user delegation key lives at most seven days. */
+export const MAX_LINK_TTL_MS = 7 * 24 * 3600_000;
+
+export function createBlobReadLinkFactory(access: DatastoreAccess, now: () => number = Date.now): BlobReadLinkFactory {
+  if (access.kind === 'connection-string') {
+    const service = BlobServiceClient.fromConnectionString(access.connectionString);
+    return async (ds, blobName, ttlMs) => {
+      const credential = service.credential;
+      if (!(credential instanceof StorageSharedKeyCredential)) return undefined;
+      const expiresOn = new Date(now() + Math.min(ttlMs, MAX_LINK_TTL_MS));
+      const blob = service.getContainerClient(ds.containerName).getBlobClient(blobName);
+      const sas = generateBlobSASQueryParameters(
+        { containerName: ds.containerName, blobName, permissions: BlobSASPermissions.parse('r'), startsOn: new Date(now() - CLOCK_SKEW_MS), expiresOn },
+        credential,
+      ).toString();
+      return { url: `${blob.url}?${sas}`, expiresOn, kind: 'account-key' };
+    };
+  }
+  return userDelegationLinks(access.credential, access.blobServiceUrl, now);
+}
+
+function userDelegationLinks(credential: TokenCredential, blobServiceUrl: string | undefined, now: () => number): BlobReadLinkFactory {
+  return async (ds, blobName, ttlMs) => {
+    const containerUrl = datastoreContainerUrl(ds);
+    const serviceUrl = blobServiceUrl ?? containerUrl.slice(0, containerUrl.lastIndexOf('/'));
+    const service = new BlobServiceClient(serviceUrl, credential);
+    const startsOn = new Date(now() - CLOCK_SKEW_MS);
+    const expiresOn = new Date(now() + Math.min(ttlMs, MAX_LINK_TTL_MS));
+    const key = await service.getUserDelegationKey(startsOn, expiresOn);
+    const sas = generateBlobSASQueryParameters(
+      { containerName: ds.containerName, blobName, permissions: BlobSASPermissions.parse('r'), startsOn, expiresOn },
+      key,
+      ds.accountName,
+    ).toString();
+    const blobUrl = service.getContainerClient(ds.containerName).getBlobClient(blobName).url;
+    return { url: `${blobUrl}?${sas}`, expiresOn, kind: 'user-delegation' };
+  };
+}

@@ -1,0 +1,192 @@
+// What a finished batch scoring job left on the workspace's storage: its logs and its predictions.
+//
+// A batch job is a pipeline whose one child step, `batchscoring`, does the work and owns the logs. The
+// SDK finds that child through run history (azure-ai-ml `_job_operations.py`: `get_run_children`) at the
+// workspace's api host (the origin of the workspace's discoveryUrl), and reads a run's files from the
+// workspace artifact store at `ExperimentRun/dcid.<run id>/` (`_get_named_output_uri`). The file names
+// under `logs/` are the ones Microsoft's "Troubleshoot batch endpoints" page lists.
+import { z } from 'zod';
+import { parseDataReference, type DataReference } from '../domain/data-reference';
+import type { AzureMlContext } from './azureml-context';
+import type { DatastoreContainerFactory } from './datastore-container';
+import { getBlobDatastore, getDefaultDatastore, type BlobDatastoreLocation } from './datastores';
+import { parseResponseBody } from './response-validation';
+import { getScoringJob, getScoringUri, jobOutputUri } from './scoring';
+import { workspacePath } from './workspace';
+
+/** The artifact store every workspace has (its container is `azureml`). */
+export const ARTIFACT_STORE = 'workspaceartifactstore';
+
+export const JOB_LOG_FILES = {
+  progressOverview: 'logs/job_progress_overview.txt',
+  jobError: 'logs/job_error.txt',
+  userErrorSummary: 'logs/user/error.txt',
+} as const;
+/** Folders holding one file per node and process: the first file found is read. */
+export const JOB_LOG_FOLDERS = {
+  userErrorDetail: 'logs/user/error/',
+  userStdout: 'logs/user/stdout/',
+} as const;
+
+export type JobLogs = Partial<Record<keyof typeof JOB_LOG_FILES | keyof typeof JOB_LOG_FOLDERS, string>>;
+
+export interface JobArtifactsDeps extends AzureMlContext {
+  containerFor: DatastoreContainerFactory;
+}
+
+/** Enough of a log to triage from; a log is user content and can be huge. */
+export const LOG_READ_LIMIT_BYTES = 64 * 1024;
+
+const workspaceSchema = z.looseObject({ properties: z.looseObject({ discoveryUrl: z.string().nullish() }).nullish() });
+const childRunsSchema = z.looseObject({
+  value: z.array(
+    z.looseObject({
+      runId: z.string().min(1),
+      name: z.string().nullish(),
+      displayName: z.string().nullish(),
+      properties: z.record(z.string(), z.string().nullable()).nullish(),
+    }),
+  ),
+});
+
+export function runArtifactsPrefix(runId: string): string {
+  return `ExperimentRun/dcid.${runId}/`;
+}
+
+/** The workspace's data-plane api host: where run history answers. */
+export async function workspaceApiOrigin(ctx: AzureMlContext): Promise<string | undefined> {
+  const response = await ctx.arm.request({ method: 'GET', path: workspacePath(ctx.workspace) });
+  const ws = parseResponseBody(workspaceSchema, response.body, 'workspace', response);
+  const url = ws.properties?.discoveryUrl;
+  if (!url) return undefined;
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The run id of the job's `batchscoring` step (the only child of a batch job), or undefined before it exists. */
+export async function findScoringStepRunId(ctx: AzureMlContext, jobName: string, experimentName: string): Promise<string | undefined> {
+  const origin = await workspaceApiOrigin(ctx);
+  if (!origin) return undefined;
+  const path =
+    `${origin}/history/v1.0${workspacePath(ctx.workspace)}` +
+    `/experiments/${encodeURIComponent(experimentName)}/runs/${encodeURIComponent(jobName)}/children`;
+  const response = await ctx.arm.request({ method: 'GET', path, apiVersion: false, scope: ctx.arm.cloud.mlScope });
+  const children = parseResponseBody(childRunsSchema, response.body, `child runs of job '${jobName}'`, response).value;
+  const step =
+    children.find((c) => c.name === 'batchscoring' || c.displayName === 'batchscoring' || c.properties?.['azureml.nodeid'] === 'batchscoring') ??
+    children[0];
+  return step?.runId;
+}
+
+interface BlobReader {
+  readHead(blobName: string, limit: number): Promise<{ text: string; truncated: boolean } | undefined>;
+  firstUnder(prefix: string): Promise<string | undefined>;
+}
+
+function blobReader(container: ReturnType<DatastoreContainerFactory>): BlobReader {
+  return {
+    async readHead(blobName, limit) {
+      const blob = container.getBlobClient(blobName);
+      let size: number;
+      try {
+        size = (await blob.getProperties()).contentLength ?? 0;
+      } catch (err) {
+        if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+        throw err;
+      }
+      if (size === 0) return { text: '', truncated: false };
+      const take = Math.min(size, limit);
+      const buffer = await blob.downloadToBuffer(0, take);
+      return { text: buffer.toString('utf8'), truncated: size > take };
+    },
+    async firstUnder(prefix) {
+      for await (const item of container.listBlobsFlat({ prefix })) return item.name;
+      return undefined;
+    },
+  };
+}
+
+/** Reads the job's logs from the artifact store; files not there (yet) are left out. */
+export async function readJobLogs(deps: JobArtifactsDeps, scoringRunId: string): Promise<JobLogs> {
+  const store = await getBlobDatastore(deps, ARTIFACT_STORE);
+  const reader = blobReader(deps.containerFor(store));
+  const prefix = runArtifactsPrefix(scoringRunId);
+  const logs: JobLogs = {};
+  await Promise.all([
+    ...Object.entries(JOB_LOG_FILES).map(async ([k, name]) => {
+      const got = await reader.readHead(`${prefix}${name}`, LOG_READ_LIMIT_BYTES);
+      if (got) logs[k as keyof JobLogs] = got.text;
+    }),
+    ...Object.entries(JOB_LOG_FOLDERS).map(async ([k, folder]) => {
+      const first = await reader.firstUnder(`${prefix}${folder}`);
+      const got = first ? await reader.readHead(first, LOG_READ_LIMIT_BYTES) : undefined;
+      if (got) logs[k as keyof JobLogs] = got.text;
+    }),
+  ]);
+  return logs;
+}
+
+/** Where a job's predictions file is: a datastore, and a blob in its container. */
+export interface OutputFileLocation {
+  datastore: BlobDatastoreLocation;
+  blobName: string;
+}
+
+/**
+ * The predictions file of an output URI: the file itself, or, for an output folder (the job's default
+ * `score` output), the file the job wrote in it (the deployment's outputFileName, predictions.csv unless
+ * changed); undefined when the URI is not on a datastore or the folder is empty.
+ */
+export async function resolveOutputFile(deps: JobArtifactsDeps, outputUri: string): Promise<OutputFileLocation | undefined> {
+  const ref: DataReference = parseDataReference(outputUri);
+  if (ref.kind !== 'datastore') return undefined;
+  const datastore = ref.datastore ? await getBlobDatastore(deps, ref.datastore) : await getDefaultDatastore(deps);
+  const path = ref.path.replace(/^\/+/, '');
+  if (path !== '' && !path.endsWith('/')) return { datastore, blobName: path };
+  const first = await blobReader(deps.containerFor(datastore)).firstUnder(path);
+  return first ? { datastore, blobName: first } : undefined;
+}
+
+/** Copies the predictions file to a local path (streams; no size limit). */
+export async function downloadOutputFile(deps: JobArtifactsDeps, location: OutputFileLocation, localPath: string): Promise<number> {
+  const blob = deps.containerFor(location.datastore).getBlobClient(location.blobName);
+  await blob.downloadToFile(localPath);
+  return (await blob.getProperties()).contentLength ?? 0;
+}
+
+/** The first bytes of the predictions file, or undefined when it is not there. */
+export async function readOutputHead(deps: JobArtifactsDeps, location: OutputFileLocation, limit: number): Promise<{ text: string; truncated: boolean } | undefined> {
+  return blobReader(deps.containerFor(location.datastore)).readHead(location.blobName, limit);
+}
+
+// The data-plane batch job names its output as {datastoreId, path} (recordings/README.md).
+const dataPlaneOutputSchema = z.looseObject({
+  properties: z.looseObject({ output: z.looseObject({ datastoreId: z.string().nullish(), path: z.string().nullish() }).nullish() }),
+});
+
+/** `azureml://datastores/<name>/paths/<path>` from the data-plane job's output, or its outputs map. */
+export function outputUriOfDataPlaneJob(job: { properties: object }): string | undefined {
+  const parsed = dataPlaneOutputSchema.safeParse(job);
+  const out = parsed.success ? parsed.data.properties.output : undefined;
+  if (out?.datastoreId && out.path !== undefined && out.path !== null) {
+    const datastore = out.datastoreId.split('/').filter(Boolean).at(-1);
+    if (datastore) return `azureml://datastores/${datastore}/paths/${out.path.replace(/^\/+/, '')}`;
+  }
+  return jobOutputUri(job);
+}
+
+/** A job's output location, from the data-plane job (ARM shows batch jobs' outputs as null). */
+export async function findJobOutputUri(ctx: AzureMlContext, jobName: string, endpointName: string, scoringUri?: string): Promise<string | undefined> {
+  const uri = scoringUri ?? (await getScoringUri(ctx, endpointName));
+  return outputUriOfDataPlaneJob(await getScoringJob(ctx, uri, jobName));
+}
+
+/** job_progress_overview.txt alone (the live progress of a running job), or undefined before it exists. */
+export async function readProgressOverview(deps: JobArtifactsDeps, scoringRunId: string): Promise<string | undefined> {
+  const store = await getBlobDatastore(deps, ARTIFACT_STORE);
+  const got = await blobReader(deps.containerFor(store)).readHead(`${runArtifactsPrefix(scoringRunId)}${JOB_LOG_FILES.progressOverview}`, LOG_READ_LIMIT_BYTES);
+  return got?.text;
+}

@@ -1,0 +1,75 @@
+// After a job ends: what its logs and outputs say, gathered for the final reply, `status <job>` and the
+// CLI. Every read is best-effort: a reply about a job must never fail because a log could not be read, so
+// what could not be read is reported as missing (and why, for our logs), not thrown.
+import { triageFailure, parseProgressOverview, type FailureTriage, type JobProgress } from '../domain/failure-triage';
+import { previewPredictions, type PredictionsPreview } from '../domain/predictions-preview';
+import type { BlobReadLink, BlobReadLinkFactory } from './blob-read-link';
+import { findScoringStepRunId, readJobLogs, readOutputHead, resolveOutputFile, type JobArtifactsDeps, type JobLogs, type OutputFileLocation } from './job-artifacts';
+
+export interface JobOutcomeRequest {
+  jobName: string;
+  /** The job's experiment: the endpoint's name. */
+  endpointName: string;
+  status: string;
+  /** The service's own error message, when it gave one. */
+  serviceMessage?: string;
+  /** Where the job wrote its results (file or folder URI), when known. */
+  outputUri?: string;
+  /** Read the predictions file and make a download link (completed jobs). */
+  wantResults?: boolean;
+}
+
+export interface JobOutcomeDetails {
+  scoringRunId?: string;
+  triage?: FailureTriage;
+  progress?: JobProgress;
+  preview?: PredictionsPreview;
+  output?: OutputFileLocation;
+  link?: BlobReadLink;
+  /** Reads that failed, for our logs (never shown verbatim: they may carry URLs). */
+  problems: string[];
+}
+
+export interface JobOutcomeDeps extends JobArtifactsDeps {
+  readLink?: BlobReadLinkFactory;
+}
+
+/** How long a download link in the thread works. */
+export const RESULT_LINK_TTL_MS = 24 * 3600_000;
+/** Bytes of the predictions file read for the preview. */
+export const PREVIEW_READ_BYTES = 8 * 1024;
+
+async function attempt<T>(problems: string[], what: string, fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (err) {
+    const code = (err as { code?: unknown; statusCode?: unknown }).code ?? (err as { statusCode?: unknown }).statusCode;
+    problems.push(`${what}: ${typeof code === 'string' || typeof code === 'number' ? code : err instanceof Error ? err.name : 'error'}`);
+    return undefined;
+  }
+}
+
+export async function readJobOutcome(deps: JobOutcomeDeps, req: JobOutcomeRequest): Promise<JobOutcomeDetails> {
+  const problems: string[] = [];
+  const runId = await attempt(problems, 'scoring step', () => findScoringStepRunId(deps, req.jobName, req.endpointName));
+  const logs: JobLogs = runId ? ((await attempt(problems, 'logs', () => readJobLogs(deps, runId))) ?? {}) : {};
+  const progress = parseProgressOverview(logs.progressOverview);
+  const failed = req.status === 'Failed' || (progress?.itemsFailed ?? 0) > 0;
+  const details: JobOutcomeDetails = { ...(runId ? { scoringRunId: runId } : {}), ...(progress ? { progress } : {}), problems };
+  if (failed) details.triage = triageFailure({ ...logs, ...(req.serviceMessage ? { serviceMessage: req.serviceMessage } : {}) });
+  if (req.wantResults && req.outputUri) {
+    const outputUri = req.outputUri;
+    const location = await attempt(problems, 'output', () => resolveOutputFile(deps, outputUri));
+    if (location) {
+      details.output = location;
+      const head = await attempt(problems, 'predictions', () => readOutputHead(deps, location, PREVIEW_READ_BYTES));
+      if (head) details.preview = previewPredictions(head);
+      const readLink = deps.readLink;
+      if (readLink) {
+        const link = await attempt(problems, 'download link', () => readLink(location.datastore, location.blobName, RESULT_LINK_TTL_MS));
+        if (link) details.link = link;
+      }
+    }
+  }
+  return details;
+}

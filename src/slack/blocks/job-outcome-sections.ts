@@ -1,0 +1,84 @@
+// The sections a job's final reply and `status <job>` add after the job ends: for a failure, what
+// went wrong (the first meaningful log lines, quoted), how many mini-batches and items failed, the fix in
+// one sentence and a link to the logs in the studio; for a completion, how many items were scored and
+// failed, the first rows of the predictions as a small table, and a time-limited download link.
+// Log lines and prediction cells are user content: every one is escaped here.
+import type { KnownBlock } from '@slack/types';
+import { code, escapeMrkdwn, link, truncateEscaped } from '../mrkdwn';
+import { context, message, section, SLACK_LIMITS, type SlackMessage } from './block-kit';
+import { slackDate } from './time-text';
+
+export interface JobOutcomeView {
+  /** Completed (results) or not (triage). */
+  status: string;
+  progress?: { miniBatchesDone: number; miniBatchesTotal: number; itemsSucceeded?: number; itemsFailed?: number; itemsTotal?: number };
+  triage?: { fix?: string; errorLines: string[] };
+  preview?: { rows: string[][]; more: boolean };
+  /** Where the predictions are (datastore URI or blob name), shown as code. */
+  outputFile?: string;
+  link?: { url: string; expiresOn: number };
+  /** Studio page of the scoring step (its Outputs + logs tab). */
+  logsUrl?: string;
+}
+
+/** "4 items scored, 1 failed · 2 of 2 mini-batches": escaped mrkdwn, or undefined without counts. */
+export function jobCountsLine(p: JobOutcomeView['progress']): string | undefined {
+  if (!p) return undefined;
+  const parts: string[] = [];
+  if (p.itemsSucceeded !== undefined) parts.push(`*${p.itemsSucceeded}* item${p.itemsSucceeded === 1 ? '' : 's'} scored, *${p.itemsFailed ?? 0}* failed`);
+  parts.push(`${p.miniBatchesDone} of ${p.miniBatchesTotal} mini-batches`);
+  return parts.join(' · ');
+}
+
+/** A monospace table; cells escaped, backticks removed so nothing can close the block early. */
+export function previewTable(rows: readonly string[][]): string {
+  const clean = rows.map((r) => r.map((c) => escapeMrkdwn(c.replace(/`/g, "'"))));
+  const widths = clean.reduce<number[]>((w, r) => r.map((c, i) => Math.max(w[i] ?? 0, [...c].length)), []);
+  const lines = clean.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat((widths[i] ?? 0) - [...c].length))).join('  '));
+  return `\`\`\`${lines.join('\n')}\`\`\``;
+}
+
+function quoted(lines: readonly string[]): string {
+  const body = lines.map((l) => `> ${escapeMrkdwn(l.replace(/`/g, "'"))}`).join('\n');
+  return truncateEscaped(body, SLACK_LIMITS.sectionText - 100);
+}
+
+export function jobOutcomeBlocks(view: JobOutcomeView): KnownBlock[] {
+  const blocks: KnownBlock[] = [];
+  const counts = jobCountsLine(view.progress);
+  const anyFailed = (view.progress?.itemsFailed ?? 0) > 0;
+  if (view.status === 'Completed') {
+    if (counts) blocks.push(section(`:bar_chart: ${counts}`));
+    if (view.preview && view.preview.rows.length > 0) {
+      blocks.push(section(`*First rows of the predictions*${view.outputFile ? ` (${code(view.outputFile)})` : ''}\n${previewTable(view.preview.rows)}`));
+    }
+    if (view.link) {
+      blocks.push(context([`:arrow_down: ${link(view.link.url, 'Download the predictions')} · link expires ${slackDate(view.link.expiresOn)}`]));
+    }
+  } else if (counts && (view.status === 'Failed' || anyFailed)) {
+    blocks.push(section(`:bar_chart: ${counts}`));
+  }
+  const triage = view.triage;
+  if (triage && (triage.errorLines.length > 0 || triage.fix)) {
+    if (triage.errorLines.length > 0) blocks.push(section(`*From the job's logs*\n${quoted(triage.errorLines)}`));
+    if (triage.fix) blocks.push(section(`:wrench: ${escapeMrkdwn(triage.fix)}`));
+  }
+  if (view.logsUrl && (view.status !== 'Completed' || anyFailed)) {
+    blocks.push(context([`${link(view.logsUrl, 'Logs in Azure ML studio')} (Outputs + logs: logs/user/error, logs/job_progress_overview.txt)`]));
+  }
+  return blocks;
+}
+
+/** A reply with the outcome sections appended (within Slack's block limit). */
+export function withJobOutcome(reply: SlackMessage, view: JobOutcomeView): SlackMessage {
+  const extra = jobOutcomeBlocks(view);
+  if (extra.length === 0) return reply;
+  return message(reply.text, [...reply.blocks, ...extra].slice(0, SLACK_LIMITS.messageBlocks));
+}
+
+/** The running job's status line with its progress under it ("2 of 3 mini-batches · 4 items scored, 0 failed"). */
+export function withProgress(statusLine: SlackMessage, progress: JobOutcomeView['progress']): SlackMessage {
+  const counts = jobCountsLine(progress);
+  if (!counts) return statusLine;
+  return message(statusLine.text, [...statusLine.blocks, context([`:hourglass_flowing_sand: ${counts}`])]);
+}

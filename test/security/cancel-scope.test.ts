@@ -1,0 +1,61 @@
+// Cancel (and status/jobs) reach only batch scoring jobs of this workspace's batch endpoints, and only
+// the run's requester and the approvers (BATCH_SCORE_CANCELERS) may cancel (issue 12, item 4). Through
+// the real Bolt receiver, BullMQ on redis and the Azure ML sandbox over HTTP.
+import pino from 'pino';
+import { waitFor } from '../../sandbox/slack/wait-for';
+import { batchEndpointOfJob } from '../../src/azureml/batch-scoring-job';
+import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { EXPIRE_APPROVALS_JOB } from '../../src/queue/ops-worker';
+import { createQueueInspector, createThreadReader, type QueueInspector, type ThreadReader } from '../support/stack-probes';
+import { deployApproved } from '../support/user-gestures';
+
+const { requester: alice, bystander: bob, approver: carol } = STACK_USERS;
+let stack: EmbeddedStack;
+let queues: QueueInspector;
+let threads: ThreadReader;
+
+beforeAll(async () => {
+  stack = await startEmbeddedStack({ logger: pino({ level: 'silent' }), perChannelIntervalMs: 20, slackRateLimit: 'count' });
+  queues = createQueueInspector(stack.redis.url, stack.config.redis.queuePrefix);
+  threads = createThreadReader(stack.slack, STACK_CHANNEL);
+}, 60_000);
+
+afterAll(async () => {
+  await queues?.close();
+  await stack?.stop();
+});
+
+const opsWork = async () => (await queues.queue('ops').getJobs(['waiting', 'delayed', 'active', 'completed', 'failed'])).filter((j) => j.name !== EXPIRE_APPROVALS_JOB).length;
+
+describe('who may cancel whose job', () => {
+  it("refuses another runner's cancel of Alice's run, and lets an approver cancel it", async () => {
+    const deploy = await deployApproved(stack, 'cancel-ep');
+    await waitFor(() => threads.finalReplies(deploy)[0], { what: 'the deploy', timeoutMs: 60_000 });
+    await stack.azureml.admin.putDatastoreFile('cancel-ep/in/a.txt', Buffer.from('1'));
+    await stack.driver.slash('run cancel-ep azureml://datastores/workspaceblobstore/paths/cancel-ep/in/', { user: alice, channel: STACK_CHANNEL });
+    const run = await waitFor(() => threads.parentWith(/Run.*cancel-ep/), { what: "Alice's run" });
+    const started = await waitFor(() => threads.replies(run).find((r) => r.text.includes('started')), { what: 'the job to start', timeoutMs: 30_000 });
+    const jobName = /`([^`]+)`/.exec(started.text)![1]!;
+
+    const before = await opsWork();
+    const refused = await stack.driver.slash(`cancel ${jobName}`, { user: bob, channel: STACK_CHANNEL });
+    expect(JSON.stringify(refused.body)).toMatch(/Only the person who started it or an approver may cancel this job/);
+    expect(await opsWork()).toBe(before);
+
+    const allowed = await stack.driver.slash(`cancel ${jobName}`, { user: carol, channel: STACK_CHANNEL });
+    expect(JSON.stringify(allowed.body)).not.toMatch(/no_entry/);
+  });
+});
+
+describe('which jobs the bot touches', () => {
+  const job = (jobType: string, experimentName: string, endpoint?: string) => ({
+    properties: { jobType, experimentName, properties: (endpoint ? { 'azureml.endpointName': endpoint } : {}) as Record<string, string> },
+  });
+  it('recognises a batch scoring job by its shape and nothing else', () => {
+    expect(batchEndpointOfJob(job('Pipeline', 'cancel-ep', 'cancel-ep'))).toBe('cancel-ep');
+    expect(batchEndpointOfJob(job('Command', 'train-experiment'))).toBeUndefined();
+    expect(batchEndpointOfJob(job('Sweep', 'cancel-ep', 'cancel-ep'))).toBeUndefined();
+    expect(batchEndpointOfJob(job('Pipeline', 'other-experiment', 'cancel-ep'))).toBeUndefined();
+    expect(batchEndpointOfJob(job('Pipeline', 'training-pipeline'))).toBeUndefined();
+  });
+});
