@@ -53,6 +53,12 @@ async function main(): Promise<void> {
     ...(historyCount > 0 ? { history: { count: historyCount } } : {}),
   });
   stopOnSignals(() => sandbox.stop());
+  // stdout holds the one JSON line; the scale goes to stderr, where a person starting it reads it.
+  process.stderr.write(
+    timeScale === 1
+      ? 'Azure ML sandbox at time scale 1: real Azure durations (a deploy takes about 5 minutes). For interactive use start it with --time-scale 0.01 (npm run sandbox:azureml -- --time-scale 0.01).\n'
+      : `Azure ML sandbox at time scale ${timeScale} (1 = real Azure durations; change it with --time-scale).\n`,
+  );
   const line = connectionLine(sandbox);
   if (values['info-file']) await writeFile(values['info-file'], line, { mode: 0o600 });
   process.stdout.write(line);

@@ -6,6 +6,9 @@
 //   upload <datastore-folder> [count]                put MNIST-like images on the workspace datastore
 //   wait <text>                                      wait until a message containing <text> arrives
 //   show | modal | help | exit
+// The words that take nothing (submit, cancel, close, show, channel, modal, exit, quit, help) are the
+// console's only when alone: with an argument the line is the bot's ("cancel <job>", "show <endpoint>",
+// "submit <endpoint> …" as run's alias, "help run"), as the bot's own hints write them.
 export type ConsoleCommand =
   | { kind: 'slash'; text: string }
   | { kind: 'press'; label?: string; message?: number }
@@ -31,10 +34,15 @@ export const CONSOLE_HELP = `Type what you would type in Slack, and act on what 
   as carol                 act as another user: alice (asks), bob, carol (approver)
   upload mnist/in 10       put 10 MNIST-like PNGs in azureml://datastores/workspaceblobstore/paths/mnist/in
   wait completed           wait (up to 60 s) for a message containing "completed"
-  show                     the channel as Slack shows it now; "modal" reprints the open modal
-  help | exit`;
+  show                     the channel as Slack shows it now; "modal" shows the open modal as filled so far
+  help | exit
+Words the bot also knows are the console's only when typed alone: "cancel", "show", "submit" act here,
+"cancel <job>", "show <endpoint>", "help run" go to the bot (as "/batch-score …" always does).`;
 
 const MAX_UPLOAD = 1000;
+
+/** Console words that take no argument: followed by one, the line is a command for the bot. */
+const ALONE_WORDS: ReadonlySet<string> = new Set(['submit', 'cancel', 'close', 'show', 'channel', 'modal', 'exit', 'quit', 'help', '?']);
 
 /** `\n` in a `set` value becomes a newline (a conda file on one line); `\\n` stays literal. */
 function unescapeValue(value: string): string {
@@ -51,6 +59,7 @@ export function parseConsoleLine(line: string, slashCommand = '/batch-score'): C
   }
   const [word = '', ...args] = trimmed.split(/\s+/);
   const rest = trimmed.slice(word.length).trim();
+  if (args.length > 0 && ALONE_WORDS.has(word.toLowerCase())) return { kind: 'slash', text: trimmed };
   switch (word.toLowerCase()) {
     case 'press':
     case 'click': {
@@ -92,8 +101,7 @@ export function parseConsoleLine(line: string, slashCommand = '/batch-score'): C
       return { kind: 'modal' };
     case 'help':
     case '?':
-      // "help" alone is the console's help; "help run" asks the bot.
-      return args.length === 0 ? { kind: 'help' } : { kind: 'slash', text: trimmed };
+      return { kind: 'help' };
     case 'exit':
     case 'quit':
       return { kind: 'exit' };

@@ -8,6 +8,7 @@ import readline from 'node:readline';
 import type { EmbeddedStack } from '../embedded-stack';
 import { startChannelTranscript } from './channel-transcript';
 import { CONSOLE_HELP } from './console-commands';
+import { exampleFolders } from './example-folders';
 import { readTimeScale, startLocalStack } from './local-stack-startup';
 import { createSandboxConsole } from './sandbox-console';
 
@@ -42,6 +43,7 @@ async function main(): Promise<number> {
       `Ready. Workspace #ml-ops; users alice (asks), bob, carol (approver). Azure ML sandbox: ${stack.azureml.baseUrl}`,
       `  (workspace ${stack.azureml.workspace}, resource group ${stack.azureml.resourceGroup}; its deployments start empty)`,
       CONSOLE_HELP,
+      `Folders the deploy form can upload (under the artifacts root ${stack.artifactsRoot}): ${exampleFolders(stack.artifactsRoot).join(', ')}`,
       'Try: deploy → set endpoint mnist-batch … → submit → as carol → press Approve → as alice → upload mnist/in → run mnist-batch azureml://datastores/workspaceblobstore/paths/mnist/in',
       '',
     ].join('\n'),

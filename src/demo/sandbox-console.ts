@@ -9,7 +9,9 @@ import { renderView } from '../../sandbox/slack/render-text';
 import { STACK_CHANNEL, STACK_USERS, type EmbeddedStack } from '../embedded-stack';
 import type { ChannelTranscript } from './channel-transcript';
 import { CONSOLE_HELP, parseConsoleLine, type ConsoleCommand } from './console-commands';
+import { exampleFolders } from './example-folders';
 import { mnistLikeFiles } from './mnist-like-images';
+import { viewWithFields } from './modal-with-fields';
 
 export interface SandboxConsole {
   /** Runs one line; resolves 'exit' when the user asked to leave. */
@@ -133,8 +135,20 @@ export function createSandboxConsole(opts: SandboxConsoleOptions): SandboxConsol
         write(`(${cmd.field} = ${cmd.value.includes('\n') ? `${cmd.value.split('\n').length} lines` : cmd.value})`);
         return 'continue';
       case 'modal': {
-        const view = openModal();
-        write(view ? renderView(view, transcript.renderOptions) : '(no modal is open)');
+        // A form the bot is still opening (right after "deploy") is waited for briefly, as submit does.
+        const view = await soon(openModal, `a modal open for ${nameOf(user)}`).catch(() => undefined);
+        if (!view) {
+          write('(no modal is open)');
+          return 'continue';
+        }
+        // As filled so far: the values given with `set` are what `submit` will send.
+        const filled = viewWithFields(view, fields);
+        write(renderView(filled.view, transcript.renderOptions));
+        if (filled.unknown.length) write(`?? set but not a field of this form: ${filled.unknown.join(', ')}`);
+        const folders = exampleFolders(stack.artifactsRoot);
+        if (folders.length && view.blocks.some((b) => /"block_id":"(model|code)"/.test(JSON.stringify(b)))) {
+          write(`(folders the Model and Scoring code fields can use, under the artifacts root: ${folders.join(', ')})`);
+        }
         return 'continue';
       }
       case 'submit': {

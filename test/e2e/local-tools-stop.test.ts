@@ -136,3 +136,14 @@ it('npm run sandbox:azureml stopped by SIGTERM to the npm process alone leaves n
   expect(left).toEqual([]);
   expect(Date.now() - startedAt).toBeLessThan(5_000);
 }, 70_000);
+
+it('npm run sandbox:azureml says at start what time scale it runs at and how to change it', async () => {
+  const run = npmRun('sandbox:azureml', []);
+  await until('the sandbox to print its connection line', () => run.out().includes('baseUrl'), 45_000);
+  await until('the note on the time scale', () => run.err().includes('\n'), 5_000).catch(() => undefined);
+  const tree = descendants(run.pid);
+  process.kill(-run.pid, 'SIGTERM');
+  await run.exited;
+  await until('the sandbox tree to stop', () => tree.every((pid) => !alive(pid)), 5_000).catch(() => undefined);
+  expect(run.err()).toMatch(/time scale 1: real Azure durations.*--time-scale 0\.01/);
+}, 70_000);

@@ -40,3 +40,16 @@ it('waits for the answers on their way when the input simply ends', async () => 
   expect(exit).toEqual({ code: 0, signal: null });
   expect(child.stdout()).toMatch(/No batch endpoints in this workspace yet/);
 });
+
+it('shows the deploy form as filled with set, lists the folders it can use, and sends "show <endpoint>" to the bot', async () => {
+  const script = ['deploy', 'set endpoint mnist-zz', 'set nosuchfield x', 'modal', 'show nosuch', 'exit'].join('\n');
+  const child = spawnTsx(CONSOLE_ENTRY, ['--time-scale', '0.002'], { env: {}, stdin: `${script}\n` });
+  const exit = await child.exited;
+  const out = child.stdout();
+  expect(exit).toEqual({ code: 0, signal: null });
+  expect(out).toMatch(/: mnist-zz \(endpoint\)/);
+  expect(out).toContain('?? set but not a field of this form: nosuchfield');
+  expect(out).toMatch(/folders the Model and Scoring code fields can use.*: code\/mnist, models\/mnist/);
+  expect(out).toContain('alice ▸ /batch-score show nosuch');
+  expect(out).toMatch(/There is no [^\n]*nosuch/);
+});

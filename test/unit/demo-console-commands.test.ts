@@ -1,5 +1,5 @@
 import { changedLines } from '../../src/demo/channel-transcript';
-import { parseConsoleLine } from '../../src/demo/console-commands';
+import { CONSOLE_HELP, parseConsoleLine } from '../../src/demo/console-commands';
 
 describe('the sandbox console language', () => {
   it('treats anything that is not a console word as a slash command, with or without /batch-score', () => {
@@ -43,5 +43,21 @@ describe('what an edited message shows in the live transcript', () => {
 
   it('shows a rewrite of most lines whole', () => {
     expect(changedLines(['a', 'b', 'c', 'd'], ['w', 'x', 'y', 'z'])).toBe('whole');
+  });
+});
+
+describe('console words the bot also knows', () => {
+  it('are the console\'s only alone; with an argument the line goes to the bot, as its hints write it', () => {
+    expect(parseConsoleLine('cancel')).toEqual({ kind: 'cancel' });
+    expect(parseConsoleLine('show')).toEqual({ kind: 'show' });
+    expect(parseConsoleLine('submit')).toEqual({ kind: 'submit' });
+    expect(parseConsoleLine('cancel job-123')).toEqual({ kind: 'slash', text: 'cancel job-123' });
+    expect(parseConsoleLine('show mnist-batch')).toEqual({ kind: 'slash', text: 'show mnist-batch' });
+    expect(parseConsoleLine('close job-123')).toEqual({ kind: 'slash', text: 'close job-123' });
+    expect(parseConsoleLine('submit mnist-batch azureml://x')).toEqual({ kind: 'slash', text: 'submit mnist-batch azureml://x' });
+  });
+
+  it('are explained in the help', () => {
+    expect(CONSOLE_HELP).toMatch(/"cancel <job>", "show <endpoint>".*go to the bot/s);
   });
 });
