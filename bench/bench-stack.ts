@@ -67,7 +67,7 @@ export async function startBenchStack(opts: {
     const azureml = await startAzureMlSandbox({ timeScale: 1, durations: { ...QUICK_PROVISIONING, ...opts.durations }, requestLogLimit: 0 });
     stops.push(() => azureml.stop());
     const slack = await startSlackStandIn({
-      channels: Array.from({ length: opts.channels }, (_, i) => ({ id: benchChannelId(i), name: `bench-${i}` })),
+      channels: Array.from({ length: opts.channels }, (_, i) => ({ id: benchChannelId(i), name: `bench-${i}`, botIsMember: true })),
       rateLimit: { mode: 'count', perSecond: 1, burst: 3 },
     });
     stops.push(() => slack.stop());

@@ -13,6 +13,7 @@ import { registerApprovalActions } from './handlers/approval-actions';
 import type { BotDeps } from './handlers/bot-deps';
 import { registerModalSubmissions } from './handlers/modal-submissions';
 import { registerSlashCommand } from './handlers/slash-command';
+import { createConversationAccess } from './handlers/conversation-access';
 import { createUserGroupResolver } from './handlers/user-groups';
 import { createApprovalStore } from './queue/approval-store';
 import { createAuditTrail } from './queue/audit-trail';
@@ -24,6 +25,7 @@ import { createPendingCaps } from './queue/pending-caps';
 import { createProducers } from './queue/producers';
 import { createRequestStore } from './queue/request-store';
 import { refuseFutureTimestamps } from './slack/request-freshness';
+import { botClientOptions } from './slack/slack-client';
 
 export const SLASH_COMMAND = '/batch-score';
 
@@ -133,7 +135,7 @@ export async function startBot(config: Config, opts: { logger: Logger; port?: nu
   const app = new App({
     token: config.slack.botToken,
     receiver: receiver ?? socketReceiver,
-    ...clientOptions,
+    clientOptions: botClientOptions(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
     logger: boltLogger(logger),
   });
 
@@ -160,6 +162,7 @@ export async function startBot(config: Config, opts: { logger: Logger; port?: nu
     endpoints: createEndpointDirectory({ connection, prefix }),
     locks: createLockStore({ connection, prefix, now }),
     userGroups: createUserGroupResolver({ client: app.client, logger }),
+    whereToPost: createConversationAccess({ client: app.client, logger }),
     policy,
     logger,
     commandName: SLASH_COMMAND,

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { startAzureMlSandbox, type AzureMlSandbox } from '../sandbox/azureml';
-import { startSlackStandIn, type SlackStandIn } from '../sandbox/slack';
+import { startSlackStandIn, type LatencyRange, type SlackStandIn } from '../sandbox/slack';
 import { createSlackDriver, type SlackDriver } from '../sandbox/slack/driver';
 import { getFreePort } from '../sandbox/stack/free-port';
 import { startRedis, type RedisProcess } from '../sandbox/stack/redis';
@@ -49,6 +49,8 @@ export interface EmbeddedStackOptions {
   /** appendOnly: durable across a crash; cluster: a three-master Redis Cluster (always durable), prefix {bsb}. */
   redis?: { appendOnly?: boolean; cluster?: boolean };
   slackRateLimit?: 'enforce' | 'count' | 'off';
+  /** Network time on the Slack side: the stand-in's answers and the driver's deliveries (e.g. 100–400 ms). */
+  slackLatency?: LatencyRange;
   /** Socket Mode: the bot connects to the stand-in's WebSocket, and the driver's requests arrive as envelopes. */
   socketMode?: boolean;
 }
@@ -173,8 +175,13 @@ export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<Em
     if (!redisCluster) started.push(() => redis.stop());
     const azureml = await startAzureMlSandbox({ timeScale: opts.timeScale ?? 0.002, ...(opts.cloud ? { cloud: opts.cloud } : {}) });
     started.push(() => azureml.stop());
-    const slack = await startSlackStandIn({ rateLimit: { mode: opts.slackRateLimit ?? 'enforce', perSecond: 1, burst: 3 } });
+    const slack = await startSlackStandIn({
+      rateLimit: { mode: opts.slackRateLimit ?? 'enforce', perSecond: 1, burst: 3 },
+      ...(opts.slackLatency ? { latency: opts.slackLatency } : {}),
+    });
     started.push(() => slack.stop());
+    // As after installing the app: someone invites it to the team's channel (/invite @batch-score).
+    slack.invite(STACK_CHANNEL);
     const artifactsRoot = await mkdtemp(path.join(tmpdir(), 'bsb-artifacts-'));
     started.push(() => rm(artifactsRoot, { recursive: true, force: true }));
     await writeExampleArtifacts(artifactsRoot);
@@ -219,7 +226,7 @@ export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<Em
 
     // In Socket Mode the driver posts to the stand-in's relay, which hands each request to the bot as an envelope.
     const botUrl = opts.socketMode ? slack.socketMode.relayUrl : `http://127.0.0.1:${port}/slack/events`;
-    const driver = createSlackDriver({ botUrl, signingSecret, standIn: slack });
+    const driver = createSlackDriver({ botUrl, signingSecret, standIn: slack, ...(opts.slackLatency ? { deliveryLatency: opts.slackLatency } : {}) });
     return { redis, ...(redisCluster ? { redisCluster } : {}), azureml, slack, driver, bot, workers, config, env, artifactsRoot, stop: stopAll };
   } catch (err) {
     await stopAll();

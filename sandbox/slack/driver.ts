@@ -19,6 +19,8 @@ import type { ViewSubmissionOutcome } from './view-response-action';
 import { toViewObject, type StoredView } from './view-store';
 import { fillStateValues, type FieldValue, type StateValues } from './view-state-values';
 import { waitFor } from './wait-for';
+import { createLatency, type LatencyRange } from './latency';
+import { slashChannelName } from './workspace';
 
 export { SlackDriverError, type SlackDriverErrorCode } from './driver-errors';
 export { WaitTimeout } from './wait-for';
@@ -32,6 +34,8 @@ export interface SlackDriverOptions {
   teamId?: string;
   /** Milliseconds since the epoch, for the request timestamp. */
   now?: () => number;
+  /** Slack's own transit before each delivery reaches the bot (not counted in durationMs). */
+  deliveryLatency?: LatencyRange;
   /** Per-request timeout; Slack itself gives up after 3 s, the driver waits longer to report slowness. */
   requestTimeoutMs?: number;
 }
@@ -124,7 +128,9 @@ export function createSlackDriver(opts: SlackDriverOptions): SlackDriver {
     headers: signedHeaders(o.secret ?? signingSecret, o.timestamp ?? Math.floor(now() / 1000), body),
   });
 
+  const transit = createLatency(opts.deliveryLatency);
   const postRaw: SlackDriver['postRaw'] = async (body, headers) => {
+    await transit.wait();
     const started = performance.now();
     const res = await fetch(opts.botUrl, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
     const text = await res.text();
@@ -173,7 +179,7 @@ export function createSlackDriver(opts: SlackDriverOptions): SlackDriver {
       const body = slashCommandBody(actor(as.user), {
         command: as.command ?? '/batch-score',
         text,
-        channel: { id: channel.id, name: channel.name },
+        channel: { id: channel.id, name: slashChannelName(channel) },
         responseUrl,
         triggerId,
       });

@@ -8,6 +8,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { StoredMessage } from './conversation-store';
 import { createFaultPlan, type FaultPlan } from './fault-plan';
+import { createLatency, type LatencyRange } from './latency';
 import { createChannelRateLimiter, type RateLimitOptions } from './rate-limiter';
 import { createResponseUrls, type ResponseUrlSource } from './response-urls';
 import { startSocketModeServer, type SocketModeServer } from './socket-mode-server';
@@ -18,6 +19,7 @@ import { createWebApiMethods, RateLimited, SlackApiError } from './web-api-metho
 import { parseWebApiArgs, readRawBody, RequestTooLarge } from './web-api-request';
 import {
   createWorkspace,
+  SlackChannelSchema,
   type SlackChannel,
   type SlackUser,
   type SlackUsergroup,
@@ -28,13 +30,14 @@ import {
 export type { StoredMessage } from './conversation-store';
 export type { FaultAnswer, FaultPlan } from './fault-plan';
 export type { RateLimitOptions } from './rate-limiter';
+export type { LatencyRange } from './latency';
 export type { ResponseUrlSource } from './response-urls';
 export type { DeliveryResult, EnvelopeRecord, SocketModeConnectionInfo, SocketModeServer } from './socket-mode-server';
 export type { ResponseUrlPost, StandInEvent } from './stand-in-context';
 export type { ViewSubmissionOutcome } from './view-response-action';
 export type { SlackViewObject, StoredView } from './view-store';
 export type { SlackChannel, SlackUser, SlackUsergroup, WorkspaceChannel, WorkspaceUser } from './workspace';
-export { DEFAULT_CHANNELS, DEFAULT_USERGROUPS, DEFAULT_USERS } from './workspace';
+export { CONVERSATION_TYPES, DEFAULT_CHANNELS, DEFAULT_USERGROUPS, DEFAULT_USERS, type ConversationType } from './workspace';
 
 export interface SlackStandInOptions {
   /** Loopback port; 0 or absent picks a free one. */
@@ -46,6 +49,13 @@ export interface SlackStandInOptions {
   usergroups?: SlackUsergroup[];
   /** chat.postMessage per-channel pacing: 'enforce' answers 429, 'count' only counts breaches. */
   rateLimit?: RateLimitOptions;
+  /**
+   * 'free': a workspace without user groups (a paid-plan feature): usergroups.* answer
+   * plan_upgrade_required (a guess at the exact code, see docs/sandbox-fidelity.md).
+   */
+  plan?: 'free' | 'paid';
+  /** Every Web API and response_url answer waits this long first (Slack is across the internet). */
+  latency?: LatencyRange;
   /** Milliseconds since the epoch; inject to test trigger and response_url expiry without waiting. */
   now?: () => number;
   /** The app-level token (xapp-…) apps.connections.open accepts, for Socket Mode. */
@@ -92,6 +102,18 @@ export interface SlackStandIn {
   user(id: string): WorkspaceUser | undefined;
   channel(id: string): WorkspaceChannel | undefined;
 
+  // What people do in the workspace, outside the app's reach.
+  /** Someone types `/invite @batch-score` in the conversation (or adds the app in its settings). */
+  invite(channelId: string): void;
+  /** Someone removes the app from the conversation. */
+  removeBot(channelId: string): void;
+  /** Someone archives the channel. */
+  archive(channelId: string): void;
+  /** Someone changes who is in a user group (an admin removes an approver, say). */
+  setUsergroupUsers(groupId: string, users: string[]): void;
+  /** A conversation comes to exist: a new channel, a DM between two people, a group DM. */
+  addConversation(channel: SlackChannel): WorkspaceChannel;
+
   /** Every post/update/delete, ephemeral, view change and response_url post as it happens. */
   onEvent(listener: (event: StandInEvent) => void): () => void;
   faults: FaultPlan;
@@ -115,7 +137,7 @@ export interface SlackStandIn {
   stop(): Promise<void>;
 }
 
-const SCOPES = 'chat:write,commands,users:read,usergroups:read,channels:read,groups:read,im:write';
+const SCOPES = 'chat:write,commands,users:read,usergroups:read,channels:read,groups:read,im:read,mpim:read,im:write';
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const payload = JSON.stringify(body);
@@ -139,14 +161,16 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
   const ctx = createStandInContext(workspace, now);
   const rateLimiter = createChannelRateLimiter(opts.rateLimit, now);
   const faults = createFaultPlan();
-  const methods = createWebApiMethods(ctx, rateLimiter);
+  const methods = createWebApiMethods(ctx, rateLimiter, { plan: opts.plan ?? 'paid' });
   const callLog: CallLogEntry[] = [];
+  const latency = createLatency(opts.latency);
   let baseUrl = '';
   const responseUrls = createResponseUrls(ctx, () => baseUrl);
   const socketMode = await startSocketModeServer({ appToken: opts.appToken ?? 'xapp-1-A0SANDBOX-standin', appId: workspace.appId, otherTokens: [botToken] });
 
   const handleApi = async (req: IncomingMessage, res: ServerResponse, method: string) => {
     const raw = await readRawBody(req);
+    await latency.wait();
     const parsed = parseWebApiArgs(req, raw);
     const args = parsed.ok ? parsed.args : {};
     const log = (status: number, error?: string) =>
@@ -195,6 +219,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
 
   const handleResponseUrl = async (req: IncomingMessage, res: ServerResponse, id: string) => {
     const raw = await readRawBody(req);
+    await latency.wait();
     let body: unknown;
     try {
       body = raw.length ? JSON.parse(raw) : {};
@@ -239,6 +264,11 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
   });
   const { port } = server.address() as AddressInfo;
   baseUrl = `http://127.0.0.1:${port}`;
+  const conversation = (id: string): WorkspaceChannel => {
+    const found = workspace.channels.get(id);
+    if (!found) throw new Error(`no conversation ${id} in the stand-in's workspace`);
+    return found;
+  };
   const firstHuman = [...workspace.users.values()].find((u) => !u.isBot)?.id ?? workspace.botUserId;
 
   return {
@@ -261,6 +291,25 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     responseUrlPosts: () => responseUrls.posts(),
     user: (id) => workspace.users.get(id),
     channel: (id) => workspace.channels.get(id),
+    invite: (channelId) => {
+      conversation(channelId).botIsMember = true;
+    },
+    removeBot: (channelId) => {
+      conversation(channelId).botIsMember = false;
+    },
+    archive: (channelId) => {
+      conversation(channelId).isArchived = true;
+    },
+    setUsergroupUsers: (groupId, users) => {
+      const group = workspace.usergroups.get(groupId);
+      if (!group) throw new Error(`no user group ${groupId} in the stand-in's workspace`);
+      group.users = [...users];
+    },
+    addConversation: (channel) => {
+      const parsed = SlackChannelSchema.parse(channel);
+      workspace.channels.set(parsed.id, parsed);
+      return parsed;
+    },
     onEvent: (listener) => ctx.onEvent(listener),
     faults,
     callLog,

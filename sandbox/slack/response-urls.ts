@@ -79,7 +79,9 @@ export function createResponseUrls(ctx: StandInContext, baseUrl: () => string): 
     if (body.text === undefined && body.blocks === undefined) return { outcome: 'rejected', error: 'no_text' };
     if (body.blocks !== undefined && findBlockProblems(body.blocks, 'message').length) return { outcome: 'rejected', error: 'invalid_blocks' };
     const content = { text: body.text ?? '', ...(body.blocks !== undefined ? { blocks: body.blocks } : {}) };
-    if (body.replace_original && original) return { outcome: 'replaced', message: ctx.replaceContent(original, content) };
+    // A response_url replacement is a whole new message (guess: Slack documents no "keep the blocks" rule
+    // here, unlike chat.update), so absent blocks remove the old ones.
+    if (body.replace_original && original) return { outcome: 'replaced', message: ctx.replaceContent(original, { ...content, blocks: body.blocks ?? [] }) };
     const inChannel = body.response_type === 'in_channel';
     const threadTs = body.thread_ts ?? (entry.source ? ctx.conversations.find(entry.source.channel, entry.source.ts)?.thread_ts : undefined);
     const message = ctx.postAsBot({

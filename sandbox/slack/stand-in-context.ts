@@ -98,8 +98,13 @@ export function createStandInContext(workspace: Workspace, now: () => number): S
     },
     replaceContent(message, content) {
       message.text = content.text.slice(0, MAX_TEXT_LENGTH);
-      if (content.blocks !== undefined) message.blocks = assignBlockIds(content.blocks);
-      else delete message.blocks;
+      // chat.update: "If you don't include this field [blocks], the message's previous blocks will be
+      // retained. To remove previous blocks, include an empty array" (Slack's chat.update reference;
+      // the spec's `blocks` argument says the same). An empty array removes them.
+      if (content.blocks !== undefined) {
+        if (content.blocks.length > 0) message.blocks = assignBlockIds(content.blocks);
+        else delete message.blocks;
+      }
       message.edited = { user: workspace.botUserId, ts: nextTs() };
       emit({ type: 'message_updated', message });
       return message;

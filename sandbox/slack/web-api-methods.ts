@@ -21,7 +21,7 @@ import type { StoredMessage } from './conversation-store';
 import type { ChannelRateLimiter } from './rate-limiter';
 import type { StandInContext } from './stand-in-context';
 import { parseModalView, toViewObject, ViewRejected, type StoredView } from './view-store';
-import { isChannelMember, type WorkspaceChannel } from './workspace';
+import { botCanPost, isChannelMember, type WorkspaceChannel } from './workspace';
 
 /** A Slack-level failure: HTTP 200 with `{ ok: false, error }` (and `response_metadata.messages` when Slack explains). */
 export class SlackApiError extends Error {
@@ -125,30 +125,44 @@ function viewResponse(v: StoredView): ViewResponse {
   } satisfies ViewResponse;
 }
 
-export function createWebApiMethods(ctx: StandInContext, rateLimiter: ChannelRateLimiter): Record<string, MethodHandler> {
+export function createWebApiMethods(
+  ctx: StandInContext,
+  rateLimiter: ChannelRateLimiter,
+  opts: { plan: 'free' | 'paid' } = { plan: 'paid' },
+): Record<string, MethodHandler> {
   const { workspace } = ctx;
 
   // Channel ids, names (with or without '#'), or a user id for a DM, as chat.postMessage accepts.
+  // A private conversation the bot is not in does not exist for it: Slack answers channel_not_found
+  // for private channels, DMs and group DMs alike (slackapi/bolt-js#365, slack-ruby-client#227).
   const resolveChannel = (value: unknown): WorkspaceChannel => {
     const ref = stringArg(value);
     if (ref === undefined) throw new SlackApiError('channel_not_found');
-    const byId = workspace.channels.get(ref);
-    if (byId) return byId;
     const name = ref.replace(/^#/, '');
-    const byName = [...workspace.channels.values()].find((c) => c.name === name);
-    if (byName) return byName;
+    const found = workspace.channels.get(ref) ?? [...workspace.channels.values()].find((c) => c.type !== 'im' && c.name === name);
+    if (found) {
+      if (found.type !== 'public_channel' && !botCanPost(found, workspace.botUserId)) throw new SlackApiError('channel_not_found');
+      return found;
+    }
     const user = workspace.users.get(ref);
     if (user && !user.isBot) {
-      const dm: WorkspaceChannel = { id: `D${user.id}`, name: user.id, isPrivate: true, members: [user.id], botIsMember: true };
+      // A user id posts into the app's own DM with that user (its Messages tab), opened on first use.
+      const dmId = `D${user.id}`;
+      const dm =
+        workspace.channels.get(dmId) ??
+        ({ id: dmId, name: user.id, type: 'im', isPrivate: true, members: [user.id, workspace.botUserId], botIsMember: true, isArchived: false } satisfies WorkspaceChannel);
       workspace.channels.set(dm.id, dm);
       return dm;
     }
     throw new SlackApiError('channel_not_found');
   };
 
+  // chat.postMessage's errors: is_archived, then not_in_channel for a public channel the bot was not
+  // invited to (private ones were already channel_not_found above).
   const postable = (value: unknown): WorkspaceChannel => {
     const channel = resolveChannel(value);
-    if (!channel.botIsMember) throw new SlackApiError('not_in_channel');
+    if (channel.isArchived) throw new SlackApiError('is_archived');
+    if (!botCanPost(channel, workspace.botUserId)) throw new SlackApiError('not_in_channel');
     return channel;
   };
 
@@ -319,29 +333,40 @@ export function createWebApiMethods(ctx: StandInContext, rateLimiter: ChannelRat
       }
     },
 
+    // Slack's conversation object as a bot token sees it: channels and groups carry is_member, a DM
+    // (is_im) carries the other party in `user` and no is_member (docs.slack.dev conversations.info,
+    // "conversation object").
     'conversations.info': (args) => {
       const channel = resolveChannel(args.channel);
-      const isIm = channel.id.startsWith('D');
+      const isIm = channel.type === 'im';
+      const isMpim = channel.type === 'mpim';
+      const creator = [...workspace.users.values()].find((u) => !u.isBot)?.id ?? workspace.botUserId;
+      if (isIm) {
+        const other = (channel.members ?? []).find((m) => m !== workspace.botUserId) ?? channel.name;
+        const im = { id: channel.id, created: 1700000000, is_archived: channel.isArchived, is_im: true, is_org_shared: false } satisfies ConversationsInfoResponse['channel'];
+        // `user` (the other party) is in Slack's IM object and the spec, not in @slack/web-api's Channel type.
+        return { ok: true, channel: { ...im, user: other, is_user_deleted: false, priority: 0 } };
+      }
       return {
         ok: true,
         channel: {
           id: channel.id,
           name: channel.name,
           name_normalized: channel.name,
-          is_channel: !isIm && !channel.isPrivate,
-          is_group: !isIm && channel.isPrivate,
-          is_im: isIm,
-          is_mpim: false,
+          is_channel: channel.type === 'public_channel',
+          is_group: channel.type === 'private_channel' || isMpim,
+          is_im: false,
+          is_mpim: isMpim,
           is_private: channel.isPrivate,
-          is_archived: false,
+          is_archived: channel.isArchived,
           is_general: channel.name === 'general',
           is_shared: false,
           is_org_shared: false,
           is_ext_shared: false,
           is_pending_ext_shared: false,
-          is_member: channel.botIsMember,
+          is_member: botCanPost(channel, workspace.botUserId),
           created: 1700000000,
-          creator: [...workspace.users.values()].find((u) => !u.isBot)?.id ?? workspace.botUserId,
+          creator,
           unlinked: 0,
           ...(channel.members !== undefined ? { num_members: channel.members.length } : {}),
         },
@@ -375,6 +400,7 @@ export function createWebApiMethods(ctx: StandInContext, rateLimiter: ChannelRat
     },
 
     'usergroups.users.list': (args) => {
+      if (opts.plan === 'free') throw new SlackApiError('plan_upgrade_required');
       const group = workspace.usergroups.get(stringArg(args.usergroup) ?? '');
       if (!group) throw new SlackApiError('no_such_subteam');
       return { ok: true, users: [...group.users] } satisfies UsergroupsUsersListResponse;

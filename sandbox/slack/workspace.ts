@@ -14,16 +14,33 @@ export const SlackUserSchema = z.object({
 export type SlackUser = z.input<typeof SlackUserSchema>;
 export type WorkspaceUser = z.infer<typeof SlackUserSchema>;
 
-export const SlackChannelSchema = z.object({
-  id: z.string().regex(/^[CGD][A-Z0-9]{8,}$/),
-  name: z.string().min(1),
-  isPrivate: z.boolean().default(false),
-  // Users who are members; an ephemeral message to anyone else fails with user_not_in_channel.
-  // Undefined means "everyone in the workspace".
-  members: z.array(z.string()).optional(),
-  // Slack answers not_in_channel when the bot posts to a channel it was not invited to.
-  botIsMember: z.boolean().default(true),
-});
+/**
+ * The kinds of conversation a slash command can come from (the `types` of conversations.list). A
+ * private channel's id starts with G (older) or C (newer); DMs with D; group DMs with G.
+ */
+export const CONVERSATION_TYPES = ['public_channel', 'private_channel', 'im', 'mpim'] as const;
+export type ConversationType = (typeof CONVERSATION_TYPES)[number];
+
+export const SlackChannelSchema = z
+  .object({
+    id: z.string().regex(/^[CGD][A-Z0-9]{8,}$/),
+    name: z.string().min(1),
+    /** Absent: a public channel, or a private one when isPrivate is set. */
+    type: z.enum(CONVERSATION_TYPES).optional(),
+    isPrivate: z.boolean().default(false),
+    // Users who are members; an ephemeral message to anyone else fails with user_not_in_channel.
+    // Undefined means "everyone in the workspace".
+    members: z.array(z.string()).optional(),
+    // In Slack an app is in no conversation until someone invites it (/invite @app, or adds it in the
+    // channel's settings); posting elsewhere fails (not_in_channel / channel_not_found). A DM or group
+    // DM has the bot only when the bot is one of its members.
+    botIsMember: z.boolean().default(false),
+    isArchived: z.boolean().default(false),
+  })
+  .transform((c) => {
+    const type: ConversationType = c.type ?? (c.isPrivate ? 'private_channel' : 'public_channel');
+    return { ...c, type, isPrivate: type !== 'public_channel' };
+  });
 export type SlackChannel = z.input<typeof SlackChannelSchema>;
 export type WorkspaceChannel = z.infer<typeof SlackChannelSchema>;
 
@@ -77,6 +94,17 @@ export function createWorkspace(opts: {
     channels: new Map((opts.channels ?? DEFAULT_CHANNELS).map((c) => SlackChannelSchema.parse(c)).map((c) => [c.id, c])),
     usergroups: new Map((opts.usergroups ?? DEFAULT_USERGROUPS).map((g) => SlackUsergroupSchema.parse(g)).map((g) => [g.id, g])),
   };
+}
+
+/** Whether the bot may see and post in the conversation (what conversations.info's is_member says for channels). */
+export function botCanPost(channel: WorkspaceChannel, botUserId: string): boolean {
+  if (channel.type === 'im' || channel.type === 'mpim') return channel.botIsMember || (channel.members ?? []).includes(botUserId);
+  return channel.botIsMember;
+}
+
+/** The channel_name a slash command carries: Slack sends `directmessage` for a DM. */
+export function slashChannelName(channel: WorkspaceChannel): string {
+  return channel.type === 'im' ? 'directmessage' : channel.name;
 }
 
 export function isChannelMember(channel: WorkspaceChannel, userId: string): boolean {

@@ -7,7 +7,8 @@ import { APPROVAL_ACTIONS } from '../slack/blocks/approval-request-message';
 import { publishHome } from './app-home';
 import type { BotDeps } from './bot-deps';
 import { decideApproval } from './request-intake';
-import { userGroupIds } from './user-groups';
+import { userGroupFailureReply } from './intake-replies';
+import { UserGroupLookupFailed, userGroupIds } from './user-groups';
 
 export interface ClickReply {
   (text: string): Promise<void>;
@@ -50,6 +51,10 @@ export function registerApprovalActions(app: App, deps: BotDeps): void {
       try {
         await handleApprovalClick(deps, body, approve, reply);
       } catch (err) {
+        if (err instanceof UserGroupLookupFailed) {
+          await reply(userGroupFailureReply(err.reason, 'decided'));
+          return;
+        }
         deps.logger.error({ err, user: body.user.id }, 'could not record the decision');
         await reply(':warning: The decision could not be recorded right now; nothing was started. Please click again in a minute.');
       }

@@ -5,6 +5,7 @@ import type { EndpointDirectory } from '../queue/endpoint-directory';
 import type { LockStore } from '../queue/lock-store';
 import type { Producers } from '../queue/producers';
 import type { IntakeDeps } from './request-intake';
+import type { ConversationAccess } from './conversation-access';
 import type { UserGroupResolver } from './user-groups';
 
 export interface BotDeps {
@@ -14,6 +15,8 @@ export interface BotDeps {
   /** Endpoint locks: checked at intake, set and lifted by `lock` / `unlock`. */
   locks: LockStore;
   userGroups: UserGroupResolver;
+  /** Whether the bot can post where a request came from. */
+  whereToPost: ConversationAccess;
   policy: ApprovalPolicy;
   logger: Logger;
   /** The slash command as configured in the manifest. */

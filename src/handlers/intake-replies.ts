@@ -25,3 +25,10 @@ export function checkingReply(requestId: string): string {
 export function unavailableReply(): string {
   return ':warning: The bot could not take this request right now (its queue is unavailable). Nothing was started; please try again in a minute.';
 }
+
+/** A user-group look-up failed (see user-groups.ts): say so, and that nothing happened. */
+export function userGroupFailureReply(reason: 'unavailable' | 'no-user-groups', nothing: 'started' | 'decided'): string {
+  return reason === 'no-user-groups'
+    ? `:warning: The bot's configuration names Slack user groups, but this workspace has none (user groups need a paid Slack plan). Nothing was ${nothing}; ask the bot's operator to name people by user id instead.`
+    : `:warning: I could not check the user group that decides who may do this (Slack did not answer). Nothing was ${nothing}; please try again in a minute.`;
+}

@@ -8,9 +8,10 @@ import { RUN_FIELDS, RUN_MODAL_CALLBACK_ID, parseRunSubmission } from '../slack/
 import type { ModalMetadata } from '../slack/modals/modal-metadata';
 import type { WorkRequest } from '../queue/work-request';
 import type { BotDeps } from './bot-deps';
-import { unavailableReply } from './intake-replies';
+import { refusalToReport } from './conversation-access';
+import { unavailableReply, userGroupFailureReply } from './intake-replies';
 import { requestIdFrom } from './request-id';
-import { userGroupIds } from './user-groups';
+import { UserGroupLookupFailed, userGroupIds } from './user-groups';
 import { isBlockedBy } from '../domain/endpoint-lock';
 import { lockRefusalPlain } from '../slack/blocks/lock-messages';
 
@@ -45,6 +46,9 @@ export async function handleFormSubmission(deps: BotDeps, body: ViewSubmitAction
     const groups = await deps.userGroups.groupsOf(userId, userGroupIds([deps.policy.deployers, deps.policy.runners]));
     const allowed = mayRequest(deps.policy, { action, userId, userGroups: groups, channelId: parsed.metadata.channelId, teamId });
     if (!allowed.ok) return { response_action: 'errors', errors: { [firstField]: allowed.message } };
+    // Checked when the form was opened too; the bot may have been removed since.
+    const refusal = await refusalToReport(deps, parsed.metadata.channelId, action);
+    if (refusal) return { response_action: 'errors', errors: { [firstField]: refusal } };
     if (parsed.work.kind === 'deploy') {
       // A locked endpoint refuses the deploy on the form itself (plain text: field errors are not mrkdwn).
       const lock = await deps.locks.get(parsed.work.spec.endpointName);
@@ -59,6 +63,7 @@ export async function handleFormSubmission(deps: BotDeps, body: ViewSubmitAction
     });
     return undefined;
   } catch (err) {
+    if (err instanceof UserGroupLookupFailed) return { response_action: 'errors', errors: { [firstField]: userGroupFailureReply(err.reason, 'started') } };
     deps.logger.error({ err, user: userId }, 'could not take the form');
     return { response_action: 'errors', errors: { [firstField]: unavailableReply() } };
   }

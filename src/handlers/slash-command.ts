@@ -12,14 +12,15 @@ import { buildDeployModal } from '../slack/modals/deploy-modal';
 import { buildRunModal } from '../slack/modals/run-modal';
 import type { Requester } from '../queue/payloads';
 import type { BotDeps } from './bot-deps';
-import { checkingReply, intakeReply, unavailableReply } from './intake-replies';
+import { refusalToReport } from './conversation-access';
+import { checkingReply, intakeReply, unavailableReply, userGroupFailureReply } from './intake-replies';
 import { handleLockCommand } from './lock-commands';
 import { lockRefusalFor } from '../queue/lock-guard';
 import { requestIdFrom } from './request-id';
 import { submitWork } from './request-intake';
 import { cancelRefusal } from './cancel-permission';
 import { earlyRefusal } from './early-refusal';
-import { userGroupIds } from './user-groups';
+import { UserGroupLookupFailed, userGroupIds } from './user-groups';
 
 type Ack = (response?: string | RespondArguments) => Promise<void>;
 
@@ -33,6 +34,24 @@ function textReply(text: string): RespondArguments {
 
 export function requesterOf(command: SlashCommand): Requester {
   return { userId: command.user_id, teamId: command.team_id, channelId: command.channel_id, userName: command.user_name };
+}
+
+/** Look-ups answer through the response_url, help and locks in the acknowledgement: both work in any conversation. */
+function reportsInConversation(cmd: Command): boolean {
+  switch (cmd.verb) {
+    case 'help':
+    case 'status':
+    case 'jobs':
+    case 'endpoints':
+    case 'show':
+    case 'lock':
+    case 'unlock':
+      return false;
+    case 'deploy':
+      return !cmd.specFile;
+    default:
+      return true;
+  }
 }
 
 export function registerSlashCommand(app: App, deps: BotDeps): void {
@@ -62,6 +81,9 @@ export async function handleSlashCommand(
     await ack(response);
   };
 
+  // Started now, alongside the user-group look-up: both are Slack round trips inside the 3-second ack.
+  const refusalHere = reportsInConversation(cmd) ? refusalToReport(deps, command.channel_id, actionOf(cmd)) : Promise.resolve(undefined);
+  refusalHere.catch(() => undefined);
   try {
     const groups = await deps.userGroups.groupsOf(command.user_id, userGroupIds([deps.policy.deployers, deps.policy.runners]));
     const allowed = mayRequest(deps.policy, {
@@ -75,6 +97,17 @@ export async function handleSlashCommand(
       await deps.intake.audit.record({ type: 'denied', requestId, actor: command.user_id, action: cmd.verb, detail: { reason: allowed.reason } });
       await answer(textReply(`:no_entry: ${allowed.message}`));
       return;
+    }
+
+    // Deploys, runs and changes report in a thread of this conversation (and gated ones ask approvers
+    // there): refuse them now, in the acknowledgement, if the bot cannot post here.
+    {
+      const refusal = await refusalHere;
+      if (refusal) {
+        log.info({ verb: cmd.verb }, 'refused a request from a conversation the bot cannot post in');
+        await answer(textReply(refusal));
+        return;
+      }
     }
 
     // Refusals that need no Azure (another workspace, too many open requests) come at once, before any check.
@@ -169,8 +202,12 @@ export async function handleSlashCommand(
       }
     }
   } catch (err) {
-    log.error({ err }, 'could not take the slash command');
     // After the acknowledgement (a modal that would not open) Slack takes no second answer.
+    if (err instanceof UserGroupLookupFailed) {
+      if (!acked) await ack(textReply(userGroupFailureReply(err.reason, 'started')));
+      return;
+    }
+    log.error({ err }, 'could not take the slash command');
     if (!acked) await ack(textReply(unavailableReply()));
   }
 }

@@ -182,6 +182,15 @@ function messageContent(entry: NotifyEntry): { text: string; blocks?: SlackBlock
   return { text: entry.text, ...(entry.blocks ? { blocks: entry.blocks as SlackBlocks } : {}) };
 }
 
+/**
+ * chat.update keeps a message's previous blocks when none are sent (Slack's chat.update reference), which
+ * would leave old blocks (an approval's buttons, say) above new text: an edit always says what the blocks
+ * become, an empty array when the new content has none.
+ */
+function replacing(content: { text: string; blocks?: SlackBlocks }): { text: string; blocks: SlackBlocks } {
+  return { ...content, blocks: content.blocks ?? [] };
+}
+
 export function createNotifyWorker(deps: NotifyWorkerDeps): Worker {
   const { connection, prefix, slack } = deps;
   const logger = deps.logger.child({ queue: QUEUE_NAMES.notify });
@@ -269,7 +278,7 @@ export function createNotifyWorker(deps: NotifyWorkerDeps): Worker {
     const content = messageContent(entry);
     if (entry.op === 'upsert-parent') {
       if (thread.parentTs) {
-        await slack.chat.update({ channel, ts: thread.parentTs, ...content });
+        await slack.chat.update({ channel, ts: thread.parentTs, ...replacing(content) });
         return { ts: thread.parentTs };
       }
       const res = await slack.chat.postMessage({ channel, ...content });
@@ -278,7 +287,7 @@ export function createNotifyWorker(deps: NotifyWorkerDeps): Worker {
     const threadTs = thread.parentTs as string;
     if (entry.op === 'upsert-in-thread') {
       if (slotTs) {
-        await slack.chat.update({ channel, ts: slotTs, ...content });
+        await slack.chat.update({ channel, ts: slotTs, ...replacing(content) });
         return { ts: slotTs };
       }
     }

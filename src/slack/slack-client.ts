@@ -2,7 +2,7 @@
 // by itself unless told not to; our retries live in the notify queue (src/queue/notify-worker.ts),
 // which re-schedules the job instead of holding a worker, so the client's own are turned off — a
 // call is tried once here, and a 429 comes back as WebAPIRateLimitedError carrying Retry-After.
-import { LogLevel, WebClient, type Logger as SlackLogger } from '@slack/web-api';
+import { LogLevel, WebClient, type Logger as SlackLogger, type WebClientOptions } from '@slack/web-api';
 import type { Logger } from 'pino';
 
 export interface SlackClientOptions {
@@ -23,6 +23,23 @@ export function createSlackClient(opts: SlackClientOptions): WebClient {
     rejectRateLimitedCalls: true,
     timeout: opts.timeoutMs ?? 10_000,
   });
+}
+
+/**
+ * Options for the Bolt app's own client, which makes the calls people wait on: conversations.info and
+ * usergroups.users.list inside an acknowledgement, views.open with a 3-second trigger_id, auth.test for
+ * /readyz. WebClient's defaults retry for about 30 minutes with no timeout and, on a 429, pause every
+ * queued call until Retry-After (@slack/web-api retry-policies.ts tenRetriesInAboutThirtyMinutes;
+ * WebClient.ts rejectRateLimitedCalls) — an approver's click or /readyz would hang behind them. Here a
+ * call gets a timeout and one quick retry, and a 429 comes back at once as WebAPIRateLimitedError.
+ */
+export function botClientOptions(opts: { slackApiUrl?: string; timeoutMs?: number }): WebClientOptions {
+  return {
+    ...(opts.slackApiUrl ? { slackApiUrl: withTrailingSlash(opts.slackApiUrl) } : {}),
+    timeout: opts.timeoutMs ?? 2_500,
+    retryConfig: { retries: 1, factor: 1, minTimeout: 200, maxTimeout: 200, randomize: false },
+    rejectRateLimitedCalls: true,
+  };
 }
 
 // WebClient joins slackApiUrl and the method name without a separator.

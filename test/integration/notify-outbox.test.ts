@@ -34,7 +34,8 @@ beforeAll(async () => {
   [redis, slack] = await Promise.all([
     startRedis(),
     startSlackStandIn({
-      channels: [...DEFAULT_CHANNELS, ...RATE_CHANNELS.map((id, i) => ({ id, name: `rate-${i}` }))],
+      // The bot was invited to every channel it posts in.
+      channels: [...DEFAULT_CHANNELS, ...RATE_CHANNELS.map((id, i) => ({ id, name: `rate-${i}` }))].map((c) => ({ ...c, botIsMember: true })),
       users: DEFAULT_USERS,
       rateLimit: { mode: 'count', perSecond: PER_SECOND, burst: 2 },
     }),
@@ -169,6 +170,19 @@ describe('notify outbox', () => {
     expect(thread[0]?.edited).toBeDefined();
     expect(thread[1]?.edited).toBeDefined();
     expect(await outbox.threadOf('req-upsert')).toEqual({ channel: GENERAL, parentTs: top[0]?.ts });
+  });
+
+  it('replaces the blocks of an edited message, even when the new content has none (chat.update keeps them otherwise)', async () => {
+    const { outbox, startWorker, drained } = bot();
+    startWorker();
+    const buttons = [{ type: 'actions', elements: [{ type: 'button', action_id: 'approve', text: { type: 'plain_text', text: 'Approve' }, value: 'x' }] }];
+    await outbox.enqueue({ ...parent('req-blocks', GENERAL, 'approve?', 'parent-1'), blocks: buttons });
+    await waitFor(drained, { timeoutMs: 10_000, what: 'the parent' });
+    await outbox.enqueue(parent('req-blocks', GENERAL, 'approved', 'parent-2'));
+    await waitFor(drained, { timeoutMs: 10_000, what: 'the edit' });
+    const [top] = await threadOf(outbox, 'req-blocks', GENERAL);
+    expect(top).toMatchObject({ text: 'approved' });
+    expect(top?.blocks).toBeUndefined();
   });
 
   it('shows the newest content of an in-place message, even when its content goes back to an earlier one', async () => {

@@ -151,10 +151,10 @@ beforeAll(async () => {
   standIn = await startSlackStandIn({
     now: () => Date.now() + clock,
     channels: [
-      { id: OPS, name: 'ml-ops', members: [ALICE, BOB, 'U0CAROL001'] },
-      { id: 'C0GENERAL01', name: 'general' },
-      { id: LOCKED, name: 'locked', botIsMember: false },
-      { id: PACING, name: 'pacing' },
+      { id: OPS, name: 'ml-ops', members: [ALICE, BOB, 'U0CAROL001'], botIsMember: true },
+      { id: 'C0GENERAL01', name: 'general', botIsMember: true },
+      { id: LOCKED, name: 'locked' },
+      { id: PACING, name: 'pacing', botIsMember: true },
     ],
     rateLimit: { mode: 'enforce', perSecond: 1, burst: BURST },
   });
@@ -277,6 +277,58 @@ describe('the Web API stand-in, called by @slack/web-api', () => {
     expectSpecValid('usergroups.users.list', { ok: group.ok, users: group.users });
     await expect(client.users.info({ user: 'U0NOBODY01' }).catch(platformError)).resolves.toMatchObject({ code: 'user_not_found' });
     await expect(client.usergroups.users.list({ usergroup: 'S0NOGROUP1' }).catch(platformError)).resolves.toMatchObject({ code: 'no_such_subteam' });
+  });
+
+  test('chat.update without blocks keeps the previous blocks; an empty array removes them', async () => {
+    const posted = await client.chat.postMessage({ channel: 'C0GENERAL01', text: 'Approve?', blocks: approvalBlocks });
+    await client.chat.update({ channel: 'C0GENERAL01', ts: posted.ts ?? '', text: 'Approved' });
+    expect(standIn.message('C0GENERAL01', posted.ts ?? '')).toMatchObject({ text: 'Approved', blocks: expect.arrayContaining([expect.objectContaining({ block_id: 'decide' })]) });
+    await client.chat.update({ channel: 'C0GENERAL01', ts: posted.ts ?? '', text: 'Approved', blocks: [] });
+    expect(standIn.message('C0GENERAL01', posted.ts ?? '')?.blocks).toBeUndefined();
+  });
+
+  test('answers from the bot’s point of view where it is not a member, as Slack does', async () => {
+    const people = [ALICE, BOB];
+    standIn.addConversation({ id: 'G0PRIVATE01', name: 'secret', type: 'private_channel', members: people });
+    standIn.addConversation({ id: 'D0ALICEBOB1', name: 'alice-bob', type: 'im', members: people });
+    standIn.addConversation({ id: 'G0MPDMAB001', name: 'mpdm-alice--bob-1', type: 'mpim', members: people });
+    standIn.addConversation({ id: 'D0ALICEBOT1', name: 'alice-bot', type: 'im', members: [ALICE, standIn.botUserId] });
+    standIn.addConversation({ id: 'C0ARCHIVE01', name: 'old', botIsMember: true, isArchived: true });
+    const post = (channel: string) => client.chat.postMessage({ channel, text: 'x' }).catch(platformError);
+    const info = (channel: string) => client.conversations.info({ channel }).catch(platformError);
+    // Public channel without the bot: visible, is_member false, posting refused with not_in_channel.
+    await expect(post(LOCKED)).resolves.toMatchObject({ code: 'not_in_channel' });
+    const locked = await client.conversations.info({ channel: LOCKED });
+    expect(locked.channel).toMatchObject({ is_channel: true, is_member: false });
+    expectSpecValid('conversations.info', { ok: locked.ok, channel: locked.channel });
+    // Private conversations without the bot do not exist for it.
+    for (const hidden of ['G0PRIVATE01', 'D0ALICEBOB1', 'G0MPDMAB001']) {
+      await expect(post(hidden)).resolves.toMatchObject({ code: 'channel_not_found' });
+      await expect(info(hidden)).resolves.toMatchObject({ code: 'channel_not_found' });
+    }
+    await expect(post('C0ARCHIVE01')).resolves.toMatchObject({ code: 'is_archived' });
+    expect((await client.conversations.info({ channel: 'C0ARCHIVE01' })).channel).toMatchObject({ is_archived: true });
+    // The bot's own DM with a person: an IM object (the other party in `user`, no is_member), postable.
+    const dm = await client.conversations.info({ channel: 'D0ALICEBOT1' });
+    expect(dm.channel).toMatchObject({ id: 'D0ALICEBOT1', is_im: true, user: ALICE });
+    expect(dm.channel).not.toHaveProperty('is_member');
+    expectSpecValid('conversations.info', { ok: dm.ok, channel: dm.channel });
+    await expect(client.chat.postMessage({ channel: 'D0ALICEBOT1', text: 'hi' })).resolves.toMatchObject({ ok: true });
+    // After /invite the private channel exists for the bot.
+    standIn.invite('G0PRIVATE01');
+    await expect(client.chat.postMessage({ channel: 'G0PRIVATE01', text: 'hello' })).resolves.toMatchObject({ ok: true });
+    expect((await client.conversations.info({ channel: 'G0PRIVATE01' })).channel).toMatchObject({ is_group: true, is_private: true, is_member: true });
+    standIn.removeBot('G0PRIVATE01');
+    await expect(post('G0PRIVATE01')).resolves.toMatchObject({ code: 'channel_not_found' });
+  });
+
+  test('sends a slash command from any conversation, with the channel_name Slack sends', async () => {
+    standIn.addConversation({ id: 'D0ALICEBOB2', name: 'alice-bob-2', type: 'im', members: [ALICE, BOB] });
+    await driver.slash('status', { user: ALICE, channel: 'D0ALICEBOB2' });
+    expect(seen.commands.at(-1)).toMatchObject({ channel_id: 'D0ALICEBOB2', channel_name: 'directmessage' });
+    standIn.addConversation({ id: 'G0MPDMAB002', name: 'mpdm-alice--bob-2', type: 'mpim', members: [ALICE, BOB] });
+    await driver.slash('status', { user: ALICE, channel: 'G0MPDMAB002' });
+    expect(seen.commands.at(-1)).toMatchObject({ channel_id: 'G0MPDMAB002', channel_name: 'mpdm-alice--bob-2' });
   });
 
   test('rejects what Slack rejects', async () => {

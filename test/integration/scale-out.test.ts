@@ -45,7 +45,7 @@ describe.each([
       cluster ? startRedisCluster() : startRedis(),
       startAzureMlSandbox({ timeScale: 0.002 }),
       startSlackStandIn({
-        channels: Array.from({ length: RUNS }, (_, i) => ({ id: channelId(i), name: `scale-${i}` })),
+        channels: Array.from({ length: RUNS }, (_, i) => ({ id: channelId(i), name: `scale-${i}`, botIsMember: true })),
         rateLimit: { mode: 'count', perSecond: 1, burst: 3 },
       }),
     ]);
