@@ -6,7 +6,8 @@ import type { Logger } from 'pino';
 import type { AzureMlClient } from './azureml';
 import { createAzureMlFromConfig } from './azureml/client-from-config';
 import { AZURE_CLOUDS } from './azureml/clouds';
-import type { TokenCredential } from './azureml/credentials';
+import { createAzureCredential, type TokenCredential } from './azureml/credentials';
+import { probeCredential } from './azureml/credential-probe';
 import type { Config } from './config';
 import { createApprovalStore } from './queue/approval-store';
 import { createAuditTrail } from './queue/audit-trail';
@@ -60,7 +61,16 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
   const prefix = config.redis.queuePrefix;
   const connection = createRedisConnection(config.redis, { forWorker: true, name: 'bsb-worker' });
   const producerConnection = createRedisConnection(config.redis, { name: 'bsb-worker-producer' });
-  const azureml = createAzureMlFromConfig(config.azure, { logger, credential: opts.credential, artifactsRoot: config.worker.artifactsRoot, poll: opts.poll });
+  const cloud = AZURE_CLOUDS[config.azure.cloud];
+  const credential =
+    opts.credential ??
+    createAzureCredential(cloud, { ...(config.azure.tenantId ? { tenantId: config.azure.tenantId } : {}), ...(config.azure.clientId ? { managedIdentityClientId: config.azure.clientId } : {}) });
+  const azureml = createAzureMlFromConfig(config.azure, { logger, credential, artifactsRoot: config.worker.artifactsRoot, poll: opts.poll });
+  // One token at start: without any working credential the log says so in one line (which were tried,
+  // how to fix it) rather than every request failing later with a long aggregate message.
+  void probeCredential(credential, cloud.resourceManagerScope).then((problem) => {
+    if (problem) logger.error({ event: 'azure-credential' }, problem);
+  });
   const producers = createProducers({ connection: producerConnection, prefix, logger });
   const outbox = createNotifyOutbox({ connection: producerConnection, prefix, logger });
 
