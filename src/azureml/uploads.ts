@@ -87,17 +87,32 @@ export async function uploadFolder(options: UploadFolderOptions): Promise<Upload
     let sentForFile = 0;
     // Streamed from the very file the folder walk listed (opened without following links, checked by
     // device and inode), in blocks, never read whole into memory.
-    const handle = await openListedFile(file);
-    await container.getBlockBlobClient(blobName).uploadStream(handle.createReadStream(), options.blockSize ?? FOUR_MIB, options.blockConcurrency ?? 4, {
-      blobHTTPHeaders: { blobContentMD5: Buffer.from(file.md5, 'base64') },
-      metadata: { [MD5_METADATA_KEY]: file.md5 },
-      abortSignal: options.abortSignal,
-      onProgress: (ev) => {
-        progress.bytesDone += ev.loadedBytes - sentForFile;
-        sentForFile = ev.loadedBytes;
-        report();
-      },
-    });
+    const send = async (): Promise<void> => {
+      const handle = await openListedFile(file);
+      await container.getBlockBlobClient(blobName).uploadStream(handle.createReadStream(), options.blockSize ?? FOUR_MIB, options.blockConcurrency ?? 4, {
+        blobHTTPHeaders: { blobContentMD5: Buffer.from(file.md5, 'base64') },
+        metadata: { [MD5_METADATA_KEY]: file.md5 },
+        abortSignal: options.abortSignal,
+        onProgress: (ev) => {
+          progress.bytesDone += ev.loadedBytes - sentForFile;
+          sentForFile = ev.loadedBytes;
+          report();
+        },
+      });
+    };
+    try {
+      await send();
+    } catch (err) {
+      // Two deploys of the same content upload the same (content-addressed) blob at once; the storage then
+      // refuses one commit as InvalidBlockList. If the other upload left the same content, it is done;
+      // otherwise send it once more.
+      if ((err as { code?: unknown }).code !== 'InvalidBlockList') throw err;
+      if ((await remoteMd5Of(container, blobName)) !== file.md5) {
+        progress.bytesDone -= sentForFile;
+        sentForFile = 0;
+        await send();
+      }
+    }
     progress.bytesDone += file.size - sentForFile;
     progress.filesDone++;
     result.uploaded++;
@@ -105,6 +120,13 @@ export async function uploadFolder(options: UploadFolderOptions): Promise<Upload
     report();
   });
   return result;
+}
+
+/** One blob's MD5 as remoteMd5s reads it (metadata first, then Content-MD5); undefined when absent. */
+async function remoteMd5Of(container: ContainerClient, blobName: string): Promise<string | undefined> {
+  const props = await container.getBlockBlobClient(blobName).getProperties().catch(() => undefined);
+  if (!props) return undefined;
+  return props.metadata?.[MD5_METADATA_KEY] ?? (props.contentMD5 ? Buffer.from(props.contentMD5).toString('base64') : undefined);
 }
 
 /** Whether a blob exists: the output-file check before an invoke. */
