@@ -70,6 +70,8 @@ describe.each([
       BATCH_SCORE_WATCH_MAX_INTERVAL: '1s',
       // Two jobs at a time per process, so one process cannot take the whole burst by itself.
       BATCH_SCORE_WORKER_CONCURRENCY: '2',
+      // Twenty runs from one user at once: above the default cap on one user's open requests.
+      BATCH_SCORE_MAX_PENDING_PER_USER: '100',
       PORT: String(port),
     };
     bot = await startBot(loadConfig(env), { logger: pino({ level: 'silent' }) });
