@@ -6,6 +6,7 @@
 // a click on the tab is block_actions with container {type: "view", view_id} and the view, no response_url).
 import crypto from 'node:crypto';
 import { z } from 'zod';
+import { buttonAction } from './interaction-payloads';
 
 const HomeViewSchema = z.object({
   type: z.literal('home'),
@@ -129,16 +130,6 @@ export function homeBlockActionsPayload(f: {
     team: { id: f.teamId, domain: f.teamDomain },
     is_enterprise_install: false,
     view: viewObject(f.view),
-    actions: [
-      {
-        type: 'button',
-        action_id: f.button.action_id,
-        block_id: f.blockId,
-        text: f.button.text,
-        ...(f.button.value !== undefined ? { value: f.button.value } : {}),
-        ...(f.button.style !== undefined ? { style: f.button.style } : {}),
-        action_ts: `${Math.floor(f.at / 1000)}.${String((f.at % 1000) * 1000).padStart(6, '0')}`,
-      },
-    ],
+    actions: [buttonAction(f.button, f.blockId, `${Math.floor(f.at / 1000)}.${String((f.at % 1000) * 1000).padStart(6, '0')}`)],
   };
 }

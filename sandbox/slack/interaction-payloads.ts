@@ -52,6 +52,20 @@ export interface ButtonElement {
   style?: string;
 }
 
+/** One clicked button as a block_actions payload lists it in `actions` (messages and Home tabs alike). */
+export function buttonAction<Text>(button: Omit<ButtonElement, 'type' | 'text'> & { text: Text }, blockId: string, actionTs: string) {
+  return {
+    type: 'button' as const,
+    action_id: button.action_id,
+    block_id: blockId,
+    text: button.text,
+    ...(button.value !== undefined ? { value: button.value } : {}),
+    ...(button.url !== undefined ? { url: button.url } : {}),
+    ...(button.style !== undefined ? { style: button.style } : {}),
+    action_ts: actionTs,
+  };
+}
+
 /** The message as a block_actions payload carries it (what Slack shows the app of its own message). */
 function payloadMessage(m: StoredMessage) {
   return {
@@ -101,18 +115,7 @@ export function blockActionsPayload(
     ...(ephemeral ? {} : { message: payloadMessage(f.message) }),
     state: { values: {} },
     response_url: f.responseUrl,
-    actions: [
-      {
-        type: 'button',
-        action_id: f.button.action_id,
-        block_id: f.blockId,
-        text: f.button.text,
-        ...(f.button.value !== undefined ? { value: f.button.value } : {}),
-        ...(f.button.url !== undefined ? { url: f.button.url } : {}),
-        ...(f.button.style !== undefined ? { style: f.button.style } : {}),
-        action_ts: f.actionTs,
-      },
-    ],
+    actions: [buttonAction(f.button, f.blockId, f.actionTs)],
   } satisfies BlockAction<ButtonAction>;
 }
 
