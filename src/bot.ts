@@ -20,7 +20,8 @@ import { createAuditTrail } from './queue/audit-trail';
 import { createRedisConnection, type RedisConnection } from './queue/connection';
 import { createEndpointDirectory } from './queue/endpoint-directory';
 import { createLockStore } from './queue/lock-store';
-import { createNotifyOutbox } from './queue/notify-outbox';
+import { createNotifyOutbox, readSlackTokenRefusal } from './queue/notify-outbox';
+import { TOKEN_REFUSED_ERRORS } from './slack/bot-token-check';
 import { createPendingCaps } from './queue/pending-caps';
 import { createProducers } from './queue/producers';
 import { createRequestStore } from './queue/request-store';
@@ -92,7 +93,22 @@ export async function startBot(config: Config, opts: { logger: Logger; port?: nu
       }
       checks.slack = 'ok';
     } catch (err) {
-      checks.slack = `unreachable: ${(err as Error).message}`;
+      // A refused token is not an outage: say so, so the operator reinstalls instead of waiting.
+      const slackError = (err as { data?: { error?: unknown } }).data?.error;
+      checks.slack =
+        typeof slackError === 'string' && TOKEN_REFUSED_ERRORS.has(slackError)
+          ? `token refused: ${slackError} (reinstall the app or set SLACK_BOT_TOKEN to its current Bot User OAuth Token)`
+          : `unreachable: ${(err as Error).message}`;
+    }
+    // The notify workers may have met the refusal first (its flag outlives this process's 30 s cache).
+    try {
+      const refusal = await withDeadline(readSlackTokenRefusal(connection, prefix), READINESS_CHECK_MS.redis, 'Redis');
+      checks.notifications = refusal
+        ? `held since ${new Date(refusal.since).toISOString()}: Slack refused the bot token (${refusal.error})`
+        : 'ok';
+      if (refusal) slackReachableAt = 0;
+    } catch {
+      // Redis being down is already reported above.
     }
     // Socket Mode: Slack reaches the bot only through this WebSocket (it reconnects by itself after a refresh).
     if (socketReceiver) checks.socket = socketReceiver.client.websocket?.isActive() ? 'ok' : 'not connected';

@@ -71,7 +71,7 @@ export async function submitWork(deps: IntakeDeps, input: { requestId: string; r
   const { requestId, requester } = input;
   const work = workRequestSchema.parse(input.work);
   const action = subjectAction(work);
-  const thread = createRequestThread(deps.outbox, { requestId, channel: requester.channelId });
+  const thread = createRequestThread(deps.outbox, { requestId, channel: requester.channelId, requester: requester.userId });
   const gated = (await effectsOf(work, deps.endpoints)).some((effect) => needsApproval(deps.policy, effect));
   const createdAt = deps.now();
 
@@ -172,7 +172,7 @@ export async function decideApproval(
 
   const result = decided.request;
   const subject = subjectOfApproval(result.command);
-  const thread = createRequestThread(deps.outbox, { requestId, channel: result.requester.channelId });
+  const thread = createRequestThread(deps.outbox, { requestId, channel: result.requester.channelId, requester: result.requester.userId });
   if (input.approve) {
     await deps.audit.record({ type: 'approved', requestId, actor: input.decider.userId, action: result.action });
     await deps.requests.update(requestId, { status: 'queued' });

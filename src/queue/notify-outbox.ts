@@ -64,6 +64,35 @@ export function deadLetterKey(prefix: string): string {
   return redisKey(prefix, 'outbox', 'dead');
 }
 
+/** Slack's in-place edits (chat.update) are one Tier 3 budget for the whole workspace: one gate for all requests. */
+export function editGateKey(prefix: string): string {
+  return redisKey(prefix, 'outbox', 'edits');
+}
+
+/**
+ * Set (JSON `{error, since}`) while Slack refuses the bot token (token_revoked, account_inactive…): the
+ * notify workers hold every thread message instead of retrying it, and the bot's /readyz reports it.
+ */
+export function slackTokenRefusedKey(prefix: string): string {
+  return redisKey(prefix, 'outbox', 'slack-token-refused');
+}
+
+export interface SlackTokenRefusal {
+  error: string;
+  since: number;
+}
+
+export async function readSlackTokenRefusal(connection: Pick<RedisConnection, 'get'>, prefix: string): Promise<SlackTokenRefusal | undefined> {
+  const raw = await connection.get(slackTokenRefusedKey(prefix));
+  if (raw === null) return undefined;
+  try {
+    const parsed = JSON.parse(raw) as Partial<SlackTokenRefusal>;
+    return { error: String(parsed.error ?? 'unknown'), since: Number(parsed.since ?? 0) };
+  } catch {
+    return { error: 'unknown', since: 0 };
+  }
+}
+
 // BullMQ refuses custom ids containing ':' (they look like its old repeatable-job ids) and all-digit
 // ids, so the request id and key are URI-encoded and the id starts with a word.
 export function flushJobId(requestId: string, epoch: number): string {

@@ -159,7 +159,7 @@ export function createOpsProcessor(ctx: WorkerContext) {
       throw new UnrecoverableError(`the ops queue does not handle '${command.verb}'`);
     }
 
-    const thread = createRequestThread(ctx.outbox, { requestId, channel: requester.channelId });
+    const thread = createRequestThread(ctx.outbox, { requestId, channel: requester.channelId, requester: requester.userId });
     const approval = await ctx.approvals.get(requestId);
     const parent = (status: 'running' | 'succeeded' | 'failed', detail?: string) =>
       thread.parent(threadMessages.parent({ requestId, requester, subject: { kind: 'command', command }, status, approval, now: ctx.now(), ...(detail ? { detail } : {}) }));
@@ -199,7 +199,7 @@ async function expireApprovals(ctx: WorkerContext): Promise<{ expired: number }>
     const requestId = approval.requestId ?? approval.id;
     await ctx.requests.update(requestId, { status: 'expired' });
     await ctx.audit.record({ type: 'expired', requestId, action: approval.action });
-    const thread = createRequestThread(ctx.outbox, { requestId, channel: approval.requester.channelId });
+    const thread = createRequestThread(ctx.outbox, { requestId, channel: approval.requester.channelId, requester: approval.requester.userId });
     await thread.parent(threadMessages.approvalDecided({ approval, subject: subjectOfApproval(approval.command), now: ctx.now() }));
   }
   return { expired: expired.length };

@@ -20,19 +20,22 @@ function contentKey(prefix: string, message: SlackMessage): string {
   return `${prefix}:${digest}`;
 }
 
-export function createRequestThread(outbox: NotifyOutbox, where: { requestId: string; channel: string }): RequestThread {
+/** `requester`: who asked, so the thread can move to a DM with them if its channel stops taking posts. */
+export function createRequestThread(outbox: NotifyOutbox, where: { requestId: string; channel: string; requester?: string }): RequestThread {
   const { requestId, channel } = where;
+  const requester = where.requester !== undefined ? { requester: where.requester } : {};
   return {
     requestId,
     channel,
     parent: (message) =>
-      outbox.enqueue({ requestId, channel, op: 'upsert-parent', key: contentKey('parent', message), ...message }),
+      outbox.enqueue({ requestId, channel, ...requester, op: 'upsert-parent', key: contentKey('parent', message), ...message }),
     slot: (slot, message) =>
-      outbox.enqueue({ requestId, channel, op: 'upsert-in-thread', slot, key: contentKey(`slot-${slot}`, message), ...message }),
+      outbox.enqueue({ requestId, channel, ...requester, op: 'upsert-in-thread', slot, key: contentKey(`slot-${slot}`, message), ...message }),
     reply: (key, message, opts) =>
       outbox.enqueue({
         requestId,
         channel,
+        ...requester,
         op: 'reply',
         key: `reply:${key}`,
         ...message,
