@@ -85,6 +85,14 @@ export async function startBot(config: Config, opts: { logger: Logger; port?: nu
     } catch (err) {
       checks.redis = `unreachable: ${(err as Error).message}`;
     }
+    // The notify workers may have met a refused token first; then the cached auth.test success is stale.
+    try {
+      const refusal = await withDeadline(readSlackTokenRefusal(connection, prefix), READINESS_CHECK_MS.redis, 'Redis');
+      checks.notifications = refusal ? `held since ${new Date(refusal.since).toISOString()}: Slack refused the bot token (${refusal.error})` : 'ok';
+      if (refusal) slackReachableAt = 0;
+    } catch {
+      // Redis being down is already reported above.
+    }
     try {
       // auth.test is cheap but rate limited; a success is trusted for 30 s.
       if (now() - slackReachableAt > 30_000) {
@@ -99,16 +107,6 @@ export async function startBot(config: Config, opts: { logger: Logger; port?: nu
         typeof slackError === 'string' && TOKEN_REFUSED_ERRORS.has(slackError)
           ? `token refused: ${slackError} (reinstall the app or set SLACK_BOT_TOKEN to its current Bot User OAuth Token)`
           : `unreachable: ${(err as Error).message}`;
-    }
-    // The notify workers may have met the refusal first (its flag outlives this process's 30 s cache).
-    try {
-      const refusal = await withDeadline(readSlackTokenRefusal(connection, prefix), READINESS_CHECK_MS.redis, 'Redis');
-      checks.notifications = refusal
-        ? `held since ${new Date(refusal.since).toISOString()}: Slack refused the bot token (${refusal.error})`
-        : 'ok';
-      if (refusal) slackReachableAt = 0;
-    } catch {
-      // Redis being down is already reported above.
     }
     // Socket Mode: Slack reaches the bot only through this WebSocket (it reconnects by itself after a refresh).
     if (socketReceiver) checks.socket = socketReceiver.client.websocket?.isActive() ? 'ok' : 'not connected';
