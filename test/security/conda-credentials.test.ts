@@ -49,7 +49,7 @@ async function everythingInRedis(): Promise<string> {
     else if (type === 'hash') out.push(JSON.stringify(await r.hgetall(key)));
     else if (type === 'list') out.push(...(await r.lrange(key, 0, -1)));
     else if (type === 'set') out.push(...(await r.smembers(key)));
-    else if (type === 'zset') out.push(...(await r.zrange(key, 0, -1)));
+    else if (type === 'zset') out.push(...(await r.zrange(key, '0', '-1')));
     else if (type === 'stream') out.push(JSON.stringify(await r.xrange(key, '-', '+')));
   }
   return out.join('\n');
