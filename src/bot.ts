@@ -88,8 +88,11 @@ export async function startBot(config: Config, opts: { logger: Logger; port?: nu
     // The notify workers may have met a refused token first; then the cached auth.test success is stale.
     try {
       const refusal = await withDeadline(readSlackTokenRefusal(connection, prefix), READINESS_CHECK_MS.redis, 'Redis');
-      checks.notifications = refusal ? `held since ${new Date(refusal.since).toISOString()}: Slack refused the bot token (${refusal.error})` : 'ok';
-      if (refusal) slackReachableAt = 0;
+      // Named only while it matters, so a healthy answer keeps its usual checks.
+      if (refusal) {
+        checks.notifications = `held since ${new Date(refusal.since).toISOString()}: Slack refused the bot token (${refusal.error})`;
+        slackReachableAt = 0;
+      }
     } catch {
       // Redis being down is already reported above.
     }

@@ -213,11 +213,6 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     if (!parsed.ok) return fail(parsed.error);
     // Socket Mode: the one method called with the app-level token instead of the bot token.
     if (method === 'apps.connections.open') {
-      const allowed = methodLimiter.take(method);
-      if (!allowed.allowed) {
-        log(429, 'ratelimited');
-        return sendJson(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(allowed.retryAfterSec) });
-      }
       const answer = socketMode.openConnection(parsed.token);
       if (!answer.ok) return fail(answer.error);
       log(200);

@@ -29,7 +29,9 @@ export const METHOD_TIERS: Readonly<Record<string, Tier>> = {
   'views.push': 4,
   'views.update': 4,
   'views.publish': 4,
-  'apps.connections.open': 1,
+  // apps.connections.open is Tier 1 in Slack's reference, but not limited here: Bolt's Socket Mode client
+  // opens one per connection and per refresh, and the stand-in's refreshes come far more often than
+  // Slack's, so a Tier 1 bucket would throttle what Slack would not (docs/sandbox-fidelity.md).
 };
 
 const LimitSchema = z.object({ perMinute: z.number().positive(), burst: z.number().int().positive().optional() });

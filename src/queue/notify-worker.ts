@@ -293,9 +293,9 @@ export function createNotifyWorker(deps: NotifyWorkerDeps): Worker {
     if (waitMs > 0) await delayJob(job, token, waitMs);
   }
 
-  async function waitForEditSlot(job: Job, token: string | undefined): Promise<void> {
-    const waitMs = Number(await connection.eval(TAKE_EDIT_TOKEN, 1, editGateKey(prefix), editsPerMinute, editBurst));
-    if (waitMs > 0) await delayJob(job, token, waitMs);
+  /** Takes a token for one chat.update from the workspace's bucket: 0, or how long until one is free. */
+  async function editSlotWaitMs(): Promise<number> {
+    return Number(await connection.eval(TAKE_EDIT_TOKEN, 1, editGateKey(prefix), editsPerMinute, editBurst));
   }
 
   /** While Slack refuses the bot token, nothing is sent with it: the job looks again later. */
@@ -485,6 +485,25 @@ export function createNotifyWorker(deps: NotifyWorkerDeps): Worker {
   }
 
 
+  /**
+   * The first entry that posts a new message rather than editing one (a reply, or an in-place message's
+   * first post), when the edit budget is spent: posts go ahead of waiting edits, in their own order, so a
+   * busy workspace's status edits never hold back a thread's replies (an edit is newest-wins, so going
+   * later costs nothing). Undefined when only edits are waiting.
+   */
+  async function firstPostBehindEdits(keys: OutboxKeys, thread: ThreadState): Promise<string | undefined> {
+    if (!thread.parentTs) return undefined;
+    const slots = await connection.hgetall(keys.slots);
+    for (const raw of await connection.lrange(keys.entries, 0, -1)) {
+      const parsed = notifyEntrySchema.safeParse(safeJson(raw));
+      if (!parsed.success) return raw;
+      const e = parsed.data;
+      const isEdit = e.op === 'upsert-parent' || (e.op === 'upsert-in-thread' && e.slot !== undefined && slots[e.slot] !== undefined);
+      if (!isEdit) return raw;
+    }
+    return undefined;
+  }
+
   /** Picks what to deliver next: the head, unless the thread has no parent yet and one is queued behind. */
   async function pickNext(keys: OutboxKeys, thread: ThreadState): Promise<{ raw: string } | { waitForParent: true } | undefined> {
     const head = await connection.lindex(keys.entries, 0);
@@ -502,6 +521,8 @@ export function createNotifyWorker(deps: NotifyWorkerDeps): Worker {
   async function flush(job: Job<FlushJobData>, token: string | undefined): Promise<string> {
     const { requestId, epoch } = job.data;
     const keys = outboxKeys(prefix, requestId);
+    // Set when the head is an edit and the workspace's edit budget is spent: how long until the next edit.
+    let editWaitMs = 0;
     for (;;) {
       const thread = await readThread(keys);
       // A job from an epoch that already ended (its worker died after the end) has nothing to do.
@@ -509,7 +530,15 @@ export function createNotifyWorker(deps: NotifyWorkerDeps): Worker {
       // Hand over instead of holding a closing worker for the rest of the thread.
       if (worker.closing) await delayJob(job, token, 0);
 
-      const next = await pickNext(keys, thread);
+      let next: Awaited<ReturnType<typeof pickNext>>;
+      if (editWaitMs > 0) {
+        const post = await firstPostBehindEdits(keys, thread);
+        if (post === undefined) await delayJob(job, token, editWaitMs);
+        next = post === undefined ? undefined : { raw: post };
+        editWaitMs = 0;
+      } else {
+        next = await pickNext(keys, thread);
+      }
       if (next === undefined) {
         const closed = Number(await connection.eval(CLOSE_EPOCH, 3, keys.entries, keys.thread, keys.pending, epoch, requestId));
         if (closed !== 0) return 'drained';
@@ -536,8 +565,12 @@ export function createNotifyWorker(deps: NotifyWorkerDeps): Worker {
       // a per-workspace tier) do not take a channel slot, so a status line's updates don't slow replies.
       const edits = (entry.op === 'upsert-parent' && thread.parentTs !== undefined) || (entry.op === 'upsert-in-thread' && slotTs !== null);
       await holdWhileTokenRefused(job, token);
-      if (edits) await waitForEditSlot(job, token);
-      else await waitForChannel(job, token, entry.channel);
+      if (edits) {
+        editWaitMs = await editSlotWaitMs();
+        if (editWaitMs > 0) continue;
+      } else {
+        await waitForChannel(job, token, entry.channel);
+      }
       let delivered: Delivered;
       try {
         delivered = await sendThreadEntry(content, thread, slotTs);
