@@ -243,7 +243,7 @@ export async function withdrawRequest(deps: IntakeDeps, input: { approvalId: str
   const result = withdrawn.request;
   await deps.audit.record({ type: 'withdrawn', requestId, actor: input.userId, action: result.action });
   await deps.requests.update(requestId, { status: 'withdrawn' });
-  const thread = createRequestThread(deps.outbox, { requestId, channel: result.requester.channelId });
+  const thread = await requestThreadFor(deps, { requestId, channel: result.requester.channelId, work: result.command });
   await thread.parent(threadMessages.approvalDecided({ approval: result, subject: subjectOfApproval(result.command), now }));
   return { ok: true, approval: result };
 }
