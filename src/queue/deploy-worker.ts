@@ -12,6 +12,7 @@ import { QUEUE_NAMES } from './queue-names';
 import { createRequestThread } from './request-thread';
 import { workspaceLinks, type WorkerContext } from './worker-context';
 import { threadMessages } from '../slack/thread-messages';
+import { retryDeployButtons, withButtons } from '../slack/blocks/job-buttons';
 
 export function createDeployProcessor(ctx: WorkerContext) {
   return async function processDeploy(job: Job): Promise<{ scoringUri?: string }> {
@@ -57,9 +58,9 @@ export function createDeployProcessor(ctx: WorkerContext) {
       await ctx.requests.update(requestId, { status: 'failed' });
       await ctx.audit.record({ type: 'failed', requestId, action: 'deploy', detail: { ...failure } });
       await parent('failed');
-      await thread.reply('final', threadMessages.failure({ requester, requestId, what: `Deploy of ${spec.deploymentName} to ${spec.endpointName}`, failure, durationMs: ctx.now() - startedAt }), {
-        broadcast: true,
-      });
+      // Retry deploy reopens the form filled in with this request's values (src/handlers/job-actions.ts).
+      const reply = threadMessages.failure({ requester, requestId, what: `Deploy of ${spec.deploymentName} to ${spec.endpointName}`, failure, durationMs: ctx.now() - startedAt });
+      await thread.reply('final', withButtons(reply, retryDeployButtons(requestId)), { broadcast: true });
       throw new UnrecoverableError(failure.message);
     }
 
