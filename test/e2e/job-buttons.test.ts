@@ -26,12 +26,19 @@ let queues: QueueInspector;
 
 beforeAll(async () => {
   // Slow enough that a job is still running when a click reaches it.
-  stack = await startEmbeddedStack({ logger: pino({ level: 'silent' }), perChannelIntervalMs: 20, slackRateLimit: 'count', timeScale: 0.02 });
+  // Cancels wait for an approval here, so the Cancel button is seen going through the approval rules.
+  stack = await startEmbeddedStack({
+    logger: pino({ level: 'silent' }),
+    perChannelIntervalMs: 20,
+    slackRateLimit: 'count',
+    timeScale: 0.02,
+    env: { BATCH_SCORE_APPROVAL_REQUIRED_FOR: 'deploy,set-default,delete,cancel' },
+  });
   threads = createThreadReader(stack.slack, STACK_CHANNEL);
   queues = createQueueInspector(stack.redis.url, stack.config.redis.queuePrefix);
   await stack.workers!.azureml.runDeployPlan(exampleDeploySpec(ENDPOINT), { version: 1, steps: {} }, async () => undefined);
   for (let i = 0; i < 3; i++) await stack.azureml.admin.putDatastoreFile(`${ENDPOINT}/few/${i}.png`, Buffer.from(`digit-${i}`));
-  for (let i = 0; i < 30; i++) await stack.azureml.admin.putDatastoreFile(`${ENDPOINT}/many/${i}.png`, Buffer.from(`digit-${i}`));
+  for (let i = 0; i < 80; i++) await stack.azureml.admin.putDatastoreFile(`${ENDPOINT}/many/${i}.png`, Buffer.from(`digit-${i}`));
 }, 120_000);
 
 afterAll(async () => {
@@ -64,7 +71,7 @@ const statusWithCancel = (run: StoredMessage) =>
   waitFor(() => threads.replies(run).map((r) => threads.current(r)).find((r) => buttonsOf(r).includes(JOB_ACTIONS.cancel)), { what: 'a status line with Cancel', timeoutMs: 30_000 });
 
 describe('Cancel on a running job', () => {
-  it('refuses someone who may not cancel, then cancels for the requester; the button goes when the job ends, the cancel reports in the thread', async () => {
+  it('refuses someone who may not cancel; the requester\'s cancel is approved in the job\'s thread, the button goes when the job ends', async () => {
     const run = await runAs(alice, `run ${ENDPOINT} ${DATA('many')}`);
     const status = await statusWithCancel(run);
 
@@ -73,7 +80,15 @@ describe('Cancel on a running job', () => {
     await ephemeralTo(bob, /Only the person who started it or an approver may cancel this job/);
     expect(await workJobs()).toBe(before);
 
+    const topLevel = stack.slack.messages(STACK_CHANNEL).filter(isTopLevel).length;
     await stack.driver.clickButton({ channel: STACK_CHANNEL, ts: status.ts }, JOB_ACTIONS.cancel, { user: alice });
+    // The approval is asked in the job's own thread, not in a new message of the channel.
+    const asked = await waitFor(() => threads.replies(run).map((r) => threads.current(r)).find((r) => buttonsOf(r).includes('approval-approve')), {
+      what: "the cancel's approval in the job's thread",
+      timeoutMs: 20_000,
+    });
+    expect(stack.slack.messages(STACK_CHANNEL).filter(isTopLevel).length).toBe(topLevel);
+    await stack.driver.clickButton({ channel: STACK_CHANNEL, ts: asked.ts }, 'approval-approve', { user: carol });
     const final = await jobFinal(run);
     expect(final.text).toMatch(/^:no_entry_sign:.*was canceled/);
     await waitFor(() => threads.replies(run).find((r) => r.text.includes('Cancel requested for job')), { what: "the cancel's confirmation in the job's thread" });
