@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { ApprovalPolicy } from '../domain/approval-policy';
 import type { EndpointDirectory } from '../queue/endpoint-directory';
 import type { LockStore } from '../queue/lock-store';
+import type { RedisErrorLog } from '../queue/redis-error-log';
 import type { Producers } from '../queue/producers';
 import type { IntakeDeps } from './request-intake';
 import type { ConversationAccess } from './conversation-access';
@@ -19,6 +20,8 @@ export interface BotDeps {
   whereToPost: ConversationAccess;
   policy: ApprovalPolicy;
   logger: Logger;
+  /** Redis failures of requests, logged one line per cause at a bounded rate; unset: each is logged. */
+  redisErrors?: RedisErrorLog;
   /** The slash command as configured in the manifest. */
   commandName: string;
 }

@@ -3,6 +3,7 @@
 // the job that already exists: BullMQ returns the existing job for a duplicate jobId.
 import { Queue, type JobsOptions } from 'bullmq';
 import type { RedisConnection } from './connection';
+import type { RedisErrorLog } from './redis-error-log';
 import type { Logger } from 'pino';
 import {
   deployJobSchema,
@@ -54,11 +55,14 @@ export function watchJobId(jobName: string): string {
   return `watch-${jobName}`;
 }
 
-export function createProducers(deps: { connection: RedisConnection; prefix: string; logger?: Logger }): Producers {
+export function createProducers(deps: { connection: RedisConnection; prefix: string; logger?: Logger; redisErrors?: RedisErrorLog }): Producers {
   const make = (name: string) => {
     const queue = new Queue(name, { connection: deps.connection, prefix: deps.prefix });
-    // Without a listener, a lost Redis connection is printed to the console instead of the log.
-    queue.on('error', (err) => deps.logger?.warn({ err, queue: name }, 'queue connection error'));
+    // Without a listener, a lost Redis connection is printed to the console instead of the log; with the
+    // process's Redis error log, one line per cause for all queues at a bounded rate.
+    queue.on('error', (err) =>
+      deps.redisErrors ? deps.redisErrors.report(err, `queue ${name}`) : deps.logger?.warn({ err, queue: name }, 'queue connection error'),
+    );
     return queue;
   };
   const queues = {
