@@ -21,6 +21,8 @@ import { createRedisErrorLog, type RedisErrorLog } from './queue/redis-error-log
 import { createRedisConnection, waitForReady, type RedisConnection } from './queue/connection';
 import { createEndpointDirectory } from './queue/endpoint-directory';
 import { createLockStore } from './queue/lock-store';
+import { createLeftoverStore } from './queue/leftover-store';
+import { registerLeftoverActions } from './handlers/leftover-actions';
 import { createNotifyOutbox } from './queue/notify-outbox';
 import { createPendingCaps } from './queue/pending-caps';
 import { createProducers } from './queue/producers';
@@ -172,6 +174,7 @@ export async function startBot(
     producers,
     endpoints: createEndpointDirectory({ connection, prefix }),
     locks: createLockStore({ connection, prefix, now }),
+    leftovers: createLeftoverStore({ connection, prefix }),
     userGroups: createUserGroupResolver({ client: app.client, logger }),
     whereToPost: createConversationAccess({ client: app.client, logger }),
     policy,
@@ -181,6 +184,7 @@ export async function startBot(
   };
   registerSlashCommand(app, deps);
   registerApprovalActions(app, deps);
+  registerLeftoverActions(app, deps);
   registerModalSubmissions(app, deps);
   registerAppHome(app, deps);
   app.error(async (err) => {

@@ -11,6 +11,7 @@ import { probeCredential } from './azureml/credential-probe';
 import type { Config } from './config';
 import { createApprovalStore } from './queue/approval-store';
 import { createAuditTrail } from './queue/audit-trail';
+import { createLeftoverStore } from './queue/leftover-store';
 import { createRedisErrorLog, type RedisErrorLog } from './queue/redis-error-log';
 import { createRedisConnection } from './queue/connection';
 import { createDeployWorker } from './queue/deploy-worker';
@@ -97,6 +98,7 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
     producers,
     endpoints: createEndpointDirectory({ connection: producerConnection, prefix }),
     locks: createLockStore({ connection: producerConnection, prefix, now }),
+    leftovers: createLeftoverStore({ connection: producerConnection, prefix }),
     // The same rule the bot applies, with the worker's own look-up of Slack's user groups.
     cancels: createCancelPermission({ policy, requests, userGroups: createUserGroupResolver({ client: slack, logger }) }),
     watch: { minIntervalMs: config.worker.watchMinIntervalMs, maxIntervalMs: config.worker.watchMaxIntervalMs },

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { ApprovalPolicy } from '../domain/approval-policy';
 import type { EndpointDirectory } from '../queue/endpoint-directory';
 import type { LockStore } from '../queue/lock-store';
+import type { LeftoverStore } from '../queue/leftover-store';
 import type { RedisErrorLog } from '../queue/redis-error-log';
 import type { Producers } from '../queue/producers';
 import type { IntakeDeps } from './request-intake';
@@ -15,6 +16,8 @@ export interface BotDeps {
   endpoints: EndpointDirectory;
   /** Endpoint locks: checked at intake, set and lifted by `lock` / `unlock`. */
   locks: LockStore;
+  /** What failed deploys left behind, read when someone clicks "Remove what this created". */
+  leftovers?: LeftoverStore;
   userGroups: UserGroupResolver;
   /** Whether the bot can post where a request came from. */
   whereToPost: ConversationAccess;

@@ -6,10 +6,12 @@ import type { RedisConnection } from './connection';
 import type { RedisErrorLog } from './redis-error-log';
 import type { Logger } from 'pino';
 import {
+  cleanupJobSchema,
   deployJobSchema,
   opsJobSchema,
   runJobSchema,
   watchJobSchema,
+  type CleanupJobInput,
   type DeployJobInput,
   type OpsJobInput,
   type RunJobInput,
@@ -36,8 +38,13 @@ export interface Producers {
    * `duplicate` when a check for this request id was already enqueued (a Slack retry or a replay).
    */
   preflight(job: PreflightJobInput): Promise<{ jobId: string; duplicate: boolean }>;
+  /** Removing what a failed deploy created; on the ops queue. */
+  cleanup(job: CleanupJobInput): Promise<string>;
   close(): Promise<void>;
 }
+
+/** The ops queue's job name for removing a failed deploy's leftovers. */
+export const CLEANUP_JOB = 'cleanup';
 
 export function deployJobId(requestId: string): string {
   return `deploy-${requestId}`;
@@ -101,6 +108,11 @@ export function createProducers(deps: { connection: RedisConnection; prefix: str
         jobId: watchJobId(data.jobName),
         ...(opts?.delayMs ? { delay: opts.delayMs } : {}),
       });
+      return job.id!;
+    },
+    async cleanup(input) {
+      const data = cleanupJobSchema.parse(input);
+      const job = await queues.ops.add(CLEANUP_JOB, data, { ...WORK_JOB_OPTIONS, jobId: `cleanup-${data.requestId}` });
       return job.id!;
     },
     async preflight(input) {
