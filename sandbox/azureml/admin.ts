@@ -13,7 +13,7 @@
 import { z } from 'zod';
 import { SandboxHttpError } from './arm-errors';
 import { batchJobView } from './batch-job';
-import type { SeedHistoryOptions } from './job-history';
+import type { JobHistory, SeedHistoryOptions } from './job-history';
 import type { ActiveFault, FaultInjector, FaultSpec } from './faults';
 import { JOB_FAILURE_SCENARIOS, type JobFailureScenario } from './job-logs';
 import type { RequestCounters, RequestLog } from './request-log';
@@ -68,6 +68,8 @@ export interface SandboxAdmin {
   jobTimeline(): Array<{ name: string; status: string; createdAt: string; startTime?: string; endTime?: string }>;
   /** Adds past jobs of several kinds to the workspace (job-history.ts); returns how many the history holds. */
   seedJobHistory(opts: SeedHistoryOptions): { historyJobs: number };
+  /** Adds one named past job (kind, experiment, status; see JobHistory.add). */
+  addPastJob(job: Parameters<JobHistory['add']>[0]): void;
   /** Items per ARM list page from now on. */
   setListPageSize(size: number): void;
   resources(): Record<string, Record<string, unknown>[]>;
@@ -141,6 +143,7 @@ export function createSandboxAdmin(ctx: SandboxContext, faults: FaultInjector, l
         ...(j.endTime ? { endTime: j.endTime } : {}),
       })),
     seedJobHistory: (opts) => ({ historyJobs: ctx.history.seed(opts) }),
+    addPastJob: (job) => void ctx.history.add(job),
     setListPageSize(size) {
       if (!Number.isInteger(size) || size < 1) throw new Error(`page size must be a positive integer, got ${size}`);
       ctx.listPageSize.value = size;
