@@ -13,6 +13,7 @@ import { endpointEntryOf } from './endpoint-directory';
 import { describeFailure } from './failure-report';
 import { isLastAttempt, isWorthRetrying, parsePayload } from './job-payload';
 import { lockRefusalFor, refuseLockedChange } from './lock-guard';
+import { refuseCancel } from './cancel-guard';
 import { opsJobSchema, type OpsJob } from './payloads';
 import { QUEUE_NAMES } from './queue-names';
 import { createRequestThread } from './request-thread';
@@ -169,6 +170,22 @@ export function createOpsProcessor(ctx: WorkerContext) {
       if (refusal) {
         await refuseLockedChange(ctx, { requestId, requester, action: command.verb, endpointName: command.endpointName, refusal, thread, parentFailed: (detail) => parent('failed', detail) });
         return { refused: 'endpoint-locked' };
+      }
+    }
+    if (command.verb === 'cancel') {
+      // Asked again here, not only in the bot: this payload may be a replay, or enqueued by another path.
+      let refusal: string | undefined;
+      try {
+        refusal = await ctx.cancels.refusal({ jobName: command.jobName, who: requester });
+      } catch (err) {
+        if (!isLastAttempt(job)) throw err;
+        // Fail closed: without Slack's answer on who is an approver, nothing is canceled.
+        ctx.logger.warn({ requestId, err: describeFailure(err, 'cancel') }, 'could not check who may cancel; refusing');
+        refusal = 'Who may cancel this job could not be checked with Slack just now.';
+      }
+      if (refusal) {
+        await refuseCancel(ctx, { requestId, requester, jobName: command.jobName, refusal, thread, parentFailed: (detail) => parent('failed', detail) });
+        return { refused: 'not-a-canceler' };
       }
     }
     if (job.attemptsStarted <= 1) await ctx.audit.record({ type: 'started', requestId, action: command.verb });

@@ -28,7 +28,7 @@ export interface ApprovalInfo {
   command: unknown;
   createdAt: number;
   expiresAt: number;
-  status: 'pending' | 'approved' | 'rejected' | 'expired';
+  status: 'pending' | 'approved' | 'rejected' | 'expired' | 'withdrawn';
   decidedBy?: string;
   decidedAt?: number;
 }
