@@ -31,6 +31,8 @@ import { policyFromConfig } from './bot';
 import { intakeReply } from './handlers/intake-replies';
 import { submitWork, type IntakeDeps } from './handlers/request-intake';
 import { createPendingCaps } from './queue/pending-caps';
+import { createCancelPermission } from './handlers/cancel-permission';
+import { createUserGroupResolver } from './handlers/user-groups';
 
 export interface WorkerOptions {
   logger: Logger;
@@ -74,24 +76,29 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
   const producers = createProducers({ connection: producerConnection, prefix, logger });
   const outbox = createNotifyOutbox({ connection: producerConnection, prefix, logger });
 
+  const slack = createSlackClient({ token: config.slack.botToken, ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}), logger });
+  const policy = policyFromConfig(config);
+  const requests = createRequestStore({ connection: producerConnection, prefix, now });
   const ctx: WorkerContext = {
     azureml,
     cloud: AZURE_CLOUDS[config.azure.cloud],
     workspace: azureml.workspace,
     outbox,
     audit: createAuditTrail({ connection: producerConnection, prefix, now }),
-    requests: createRequestStore({ connection: producerConnection, prefix, now }),
+    requests,
     approvals: createApprovalStore({ connection: producerConnection, prefix, now }),
     producers,
     endpoints: createEndpointDirectory({ connection: producerConnection, prefix }),
     locks: createLockStore({ connection: producerConnection, prefix, now }),
+    // The same rule the bot applies, with the worker's own look-up of Slack's user groups.
+    cancels: createCancelPermission({ policy, requests, userGroups: createUserGroupResolver({ client: slack, logger }) }),
     watch: { minIntervalMs: config.worker.watchMinIntervalMs, maxIntervalMs: config.worker.watchMaxIntervalMs },
     logger,
     now,
   };
   // A request whose pre-flight check passed is taken here exactly as the bot takes one (approval or queue).
   const intakeDeps: IntakeDeps = {
-    policy: policyFromConfig(config),
+    policy,
     approvals: ctx.approvals,
     audit: ctx.audit,
     outbox,
@@ -112,7 +119,6 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
   const lockDurationMs = opts.lockDurationMs ?? config.worker.lockDurationMs;
   const common = { connection, prefix, lockDurationMs };
   const concurrency = config.worker.concurrency;
-  const slack = createSlackClient({ token: config.slack.botToken, ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}), logger });
   const workers: Worker[] = [
     createDeployWorker(ctx, { ...common, concurrency }),
     createRunWorker(ctx, { ...common, concurrency }),

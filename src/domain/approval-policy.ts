@@ -74,6 +74,7 @@ export type Decision<Reason extends string> = { ok: true } | { ok: false; reason
 
 export type RequestDenial = 'team-not-allowed' | 'channel-not-allowed' | 'not-a-deployer' | 'not-a-runner';
 export type DecideDenial = 'not-an-approver' | 'self-approval' | 'expired' | 'already-decided';
+export type WithdrawDenial = 'not-the-requester' | 'expired' | 'already-decided';
 
 export interface Requester {
   action: Action;
@@ -88,7 +89,7 @@ export interface PendingDecision {
   requesterId: string;
   createdAt: number;
   expiresAt: number;
-  status: 'pending' | 'approved' | 'rejected' | 'expired';
+  status: 'pending' | 'approved' | 'rejected' | 'expired' | 'withdrawn';
 }
 
 export interface Decider {
@@ -208,6 +209,23 @@ export function mayDecide(
       reason: 'self-approval',
       message: 'You made this request yourself, so another approver has to decide on it.',
     };
+  }
+  return { ok: true };
+}
+
+/**
+ * Only the person who asked may withdraw their request, and only while it waits for a decision. The
+ * store's atomic transition settles a Withdraw racing an Approve or Reject; this is who may try.
+ */
+export function mayWithdraw(request: PendingDecision, userId: string, now: number): Decision<WithdrawDenial> {
+  if (request.status === 'expired' || (request.status === 'pending' && now >= request.expiresAt)) {
+    return { ok: false, reason: 'expired', message: 'This request already expired without a decision; there is nothing to withdraw.' };
+  }
+  if (request.status !== 'pending') {
+    return { ok: false, reason: 'already-decided', message: `This request was already ${request.status}; there is nothing to withdraw.` };
+  }
+  if (userId !== request.requesterId) {
+    return { ok: false, reason: 'not-the-requester', message: 'Only the person who made this request can withdraw it.' };
   }
   return { ok: true };
 }

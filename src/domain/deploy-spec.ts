@@ -11,6 +11,7 @@ import {
   maxRetriesSchema,
   miniBatchSizeSchema,
 } from './batch-settings';
+import { condaCredentialRefusal, condaCredentials } from './conda-file';
 import { assetNameSchema, assetVersionSchema, computeNameSchema, deploymentNameSchema, endpointNameSchema } from './naming-rules';
 
 /** BatchLoggingLevel in mfe.json is Info | Warning | Debug; the recipe writes "info", so accept any case. */
@@ -51,8 +52,18 @@ export const environmentSourceSchema = z.discriminatedUnion('kind', [
     name: assetNameSchema,
     version: assetVersionSchema.optional(),
     image: z.string().min(1).max(512),
-    /** Conda file content (YAML or JSON text), as EnvironmentVersion.condaFile takes it. */
-    condaFile: z.string().max(100_000).optional(),
+    /**
+     * Conda file content (YAML or JSON text), as EnvironmentVersion.condaFile takes it. One carrying a
+     * credential is refused at every boundary that reads a deploy spec (form, CLI, queue, approval record).
+     */
+    condaFile: z
+      .string()
+      .max(100_000)
+      .superRefine((text, ctx) => {
+        const found = condaCredentials(text);
+        if (found.length > 0) ctx.addIssue({ code: 'custom', message: condaCredentialRefusal(found) });
+      })
+      .optional(),
   }),
 ]);
 

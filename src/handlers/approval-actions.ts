@@ -6,7 +6,7 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { APPROVAL_ACTIONS } from '../slack/blocks/approval-request-message';
 import { publishHome } from './app-home';
 import type { BotDeps } from './bot-deps';
-import { decideApproval } from './request-intake';
+import { decideApproval, withdrawRequest } from './request-intake';
 import { userGroupFailureReply } from './intake-replies';
 import { UserGroupLookupFailed, userGroupIds } from './user-groups';
 
@@ -36,7 +36,34 @@ export async function handleApprovalClick(deps: BotDeps, body: BlockAction<Butto
   await reply(approve ? ':white_check_mark: Approved; the work is queued and reports in the thread.' : ':no_entry: Rejected; the requester sees it on the message.');
 }
 
+/** Withdraw: only the requester, checked against the stored request (the button is on everyone's screen). */
+export async function handleWithdrawClick(deps: BotDeps, body: BlockAction<ButtonAction>, reply: ClickReply): Promise<void> {
+  const teamId = body.team?.id ?? body.user.team_id;
+  const allowedTeams = deps.policy.allowedTeamIds ?? [];
+  if (allowedTeams.length > 0 && (!teamId || !allowedTeams.includes(teamId))) {
+    await reply(':no_entry: This bot does not serve this Slack workspace.');
+    return;
+  }
+  const approvalId = body.actions[0]?.value;
+  if (!approvalId) {
+    await reply('This button carries no request.');
+    return;
+  }
+  const outcome = await withdrawRequest(deps.intake, { approvalId, userId: body.user.id });
+  await reply(outcome.ok ? ':leftwards_arrow_with_hook: Withdrawn; nothing was started and the approvers see it on the message.' : `:no_entry: ${outcome.message}`);
+}
+
 export function registerApprovalActions(app: App, deps: BotDeps): void {
+  app.action<BlockAction<ButtonAction>>(APPROVAL_ACTIONS.withdraw, async ({ ack, body, respond }) => {
+    await ack();
+    const reply: ClickReply = (text) => respond({ response_type: 'ephemeral', replace_original: false, text }).then(() => undefined);
+    try {
+      await handleWithdrawClick(deps, body, reply);
+    } catch (err) {
+      deps.logger.error({ err, user: body.user.id }, 'could not record the withdrawal');
+      await reply(':warning: The withdrawal could not be recorded right now; the request still waits. Please click again in a minute.');
+    }
+  });
   for (const [actionId, approve] of [
     [APPROVAL_ACTIONS.approve, true],
     [APPROVAL_ACTIONS.reject, false],

@@ -4,7 +4,16 @@
 // retry enqueue the work exactly once; the job id derived from the request id makes enqueueing
 // idempotent as well.
 import type { Logger } from 'pino';
-import { approvalExpiresAt, mayDecide, needsApproval, type ApprovalPolicy, type Decision, type DecideDenial } from '../domain/approval-policy';
+import {
+  approvalExpiresAt,
+  mayDecide,
+  mayWithdraw,
+  needsApproval,
+  type ApprovalPolicy,
+  type Decision,
+  type DecideDenial,
+  type WithdrawDenial,
+} from '../domain/approval-policy';
 import { buildApprovalRequestMessage } from '../slack/blocks/approval-request-message';
 import { subjectAction, subjectTitle } from '../slack/blocks/request-subject';
 import { threadMessages } from '../slack/thread-messages';
@@ -14,7 +23,7 @@ import type { NotifyOutbox } from '../queue/notify-outbox';
 import type { Requester } from '../queue/payloads';
 import type { Producers } from '../queue/producers';
 import type { RequestStore } from '../queue/request-store';
-import { createRequestThread } from '../queue/request-thread';
+import { requestThreadFor } from '../queue/request-home';
 import type { WorkspaceScope } from '../domain/workspace-scope';
 import type { PendingCaps } from '../queue/pending-caps';
 import type { EndpointDirectory } from '../queue/endpoint-directory';
@@ -56,8 +65,9 @@ export async function effectsOf(work: WorkRequest, endpoints: EndpointDirectory 
 }
 
 export type IntakeOutcome =
-  | { kind: 'queued'; requestId: string }
-  | { kind: 'awaiting-approval'; requestId: string; expiresAt: number }
+  /** `inJobThread`: it reports in the thread of the run that started its job (a cancel), not its own. */
+  | { kind: 'queued'; requestId: string; inJobThread?: boolean }
+  | { kind: 'awaiting-approval'; requestId: string; expiresAt: number; inJobThread?: boolean }
   | { kind: 'duplicate'; requestId: string }
   /** Not taken; `message` (plain text, ours) says why. */
   | { kind: 'refused'; requestId: string; message: string };
@@ -71,7 +81,7 @@ export async function submitWork(deps: IntakeDeps, input: { requestId: string; r
   const { requestId, requester } = input;
   const work = workRequestSchema.parse(input.work);
   const action = subjectAction(work);
-  const thread = createRequestThread(deps.outbox, { requestId, channel: requester.channelId });
+  const thread = await requestThreadFor(deps, { requestId, channel: requester.channelId, work });
   const gated = (await effectsOf(work, deps.endpoints)).some((effect) => needsApproval(deps.policy, effect));
   const createdAt = deps.now();
 
@@ -91,7 +101,7 @@ export async function submitWork(deps: IntakeDeps, input: { requestId: string; r
     requestId,
     kind: requestKindOf(work),
     requester,
-    channel: requester.channelId,
+    channel: thread.channel,
     summary: plainTitle(work),
     status: gated ? 'awaiting-approval' : 'queued',
   });
@@ -123,12 +133,12 @@ export async function submitWork(deps: IntakeDeps, input: { requestId: string; r
       }),
     );
     await deps.audit.record({ type: 'approval-requested', requestId, actor: requester.userId, action });
-    return { kind: 'awaiting-approval', requestId, expiresAt: approval.expiresAt };
+    return { kind: 'awaiting-approval', requestId, expiresAt: approval.expiresAt, ...(thread.within ? { inJobThread: true } : {}) };
   }
 
   await thread.parent(threadMessages.parent({ requestId, requester, subject: work, status: 'queued', now: createdAt }));
   await enqueueWork(deps.producers, requestId, requester, work);
-  return { kind: 'queued', requestId };
+  return { kind: 'queued', requestId, ...(thread.within ? { inJobThread: true } : {}) };
 }
 
 export type DecideOutcome =
@@ -148,6 +158,14 @@ export async function decideApproval(
   if (!approval) return { ok: false, reason: 'not-found', message: 'This request no longer exists; ask again with the same command.' };
   const requestId = approval.requestId ?? approval.id;
 
+  // The requester's own Reject is a withdrawal they meant: point them at the button that does it.
+  if (!input.approve && input.decider.userId === approval.requester.userId && approval.status === 'pending') {
+    return {
+      ok: false,
+      reason: 'self-approval',
+      message: 'This is your own request, so you cannot reject it; to take it back, click *Withdraw (requester)* on the request.',
+    };
+  }
   const allowed: Decision<DecideDenial> = mayDecide(
     deps.policy,
     { requesterId: approval.requester.userId, createdAt: approval.createdAt, expiresAt: approval.expiresAt, status: approval.status },
@@ -172,7 +190,7 @@ export async function decideApproval(
 
   const result = decided.request;
   const subject = subjectOfApproval(result.command);
-  const thread = createRequestThread(deps.outbox, { requestId, channel: result.requester.channelId });
+  const thread = await requestThreadFor(deps, { requestId, channel: result.requester.channelId, work: result.command });
   if (input.approve) {
     await deps.audit.record({ type: 'approved', requestId, actor: input.decider.userId, action: result.action });
     await deps.requests.update(requestId, { status: 'queued' });
@@ -183,5 +201,49 @@ export async function decideApproval(
     await deps.requests.update(requestId, { status: 'rejected' });
     await thread.parent(threadMessages.approvalDecided({ approval: result, subject, now }));
   }
+  return { ok: true, approval: result };
+}
+
+export type WithdrawOutcome =
+  | { ok: true; approval: ApprovalRequest }
+  | { ok: false; reason: WithdrawDenial | 'not-found'; message: string };
+
+/**
+ * The requester takes back a request that waits for approval. Only the requester may (checked against
+ * the stored request, never the button's payload); the store's atomic transition is the same one an
+ * approver's click goes through, so a Withdraw and an Approve at once have one winner and the work is
+ * enqueued only if Approve won.
+ */
+export async function withdrawRequest(deps: IntakeDeps, input: { approvalId: string; userId: string }): Promise<WithdrawOutcome> {
+  const now = deps.now();
+  const approval = await deps.approvals.get(input.approvalId);
+  if (!approval) return { ok: false, reason: 'not-found', message: 'This request no longer exists; there is nothing to withdraw.' };
+  const requestId = approval.requestId ?? approval.id;
+  const allowed = mayWithdraw(
+    { requesterId: approval.requester.userId, createdAt: approval.createdAt, expiresAt: approval.expiresAt, status: approval.status },
+    input.userId,
+    now,
+  );
+  if (!allowed.ok) {
+    if (allowed.reason === 'not-the-requester') {
+      await deps.audit.record({ type: 'denied', requestId, actor: input.userId, action: approval.action, detail: { reason: allowed.reason } });
+    }
+    return allowed;
+  }
+  const withdrawn = await deps.approvals.withdraw(approval.id, { userId: input.userId, at: now });
+  if (!withdrawn.ok) {
+    const message =
+      withdrawn.reason === 'expired'
+        ? 'This request already expired without a decision; there is nothing to withdraw.'
+        : withdrawn.reason === 'already-decided'
+          ? `This request was already ${withdrawn.request?.status ?? 'decided'}; there is nothing to withdraw.`
+          : 'This request no longer exists; there is nothing to withdraw.';
+    return { ok: false, reason: withdrawn.reason, message };
+  }
+  const result = withdrawn.request;
+  await deps.audit.record({ type: 'withdrawn', requestId, actor: input.userId, action: result.action });
+  await deps.requests.update(requestId, { status: 'withdrawn' });
+  const thread = await requestThreadFor(deps, { requestId, channel: result.requester.channelId, work: result.command });
+  await thread.parent(threadMessages.approvalDecided({ approval: result, subject: subjectOfApproval(result.command), now }));
   return { ok: true, approval: result };
 }

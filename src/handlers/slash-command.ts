@@ -18,7 +18,7 @@ import { handleLockCommand } from './lock-commands';
 import { lockRefusalFor } from '../queue/lock-guard';
 import { requestIdFrom } from './request-id';
 import { submitWork } from './request-intake';
-import { cancelRefusal } from './cancel-permission';
+import { createCancelPermission } from './cancel-permission';
 import { earlyRefusal } from './early-refusal';
 import { UserGroupLookupFailed, userGroupIds } from './user-groups';
 
@@ -185,7 +185,7 @@ export async function handleSlashCommand(
         return;
       }
       case 'cancel': {
-        const refusal = await cancelRefusal(deps, { jobName: cmd.jobName, userId: command.user_id });
+        const refusal = await createCancelPermission({ policy: deps.policy, requests: deps.intake.requests, userGroups: deps.userGroups }).refusal({ jobName: cmd.jobName, who: requester });
         if (refusal) {
           await deps.intake.audit.record({ type: 'denied', requestId, actor: command.user_id, action: cmd.verb, detail: { reason: 'not-a-canceler' } });
           await answer(textReply(`:no_entry: ${refusal}`));

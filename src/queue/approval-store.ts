@@ -12,7 +12,8 @@ import { z } from 'zod';
 import { requesterSchema } from './payloads';
 import { redisKey } from './redis-keys';
 
-export const approvalStatusSchema = z.enum(['pending', 'approved', 'rejected', 'expired']);
+/** `withdrawn`: the requester took the request back before anyone decided. */
+export const approvalStatusSchema = z.enum(['pending', 'approved', 'rejected', 'expired', 'withdrawn']);
 export type ApprovalStatus = z.infer<typeof approvalStatusSchema>;
 
 export const approvalRequestSchema = z.object({
@@ -63,6 +64,11 @@ export interface ApprovalStore {
   get(id: string): Promise<ApprovalRequest | undefined>;
   /** Exactly one caller wins, even for two clicks at once or a Slack retry; the rest learn why not. */
   decide(id: string, decision: ApprovalDecision): Promise<DecideResult>;
+  /**
+   * The requester takes a pending request back. The same atomic transition as decide, so a Withdraw
+   * racing an Approve or Reject has exactly one winner; who may withdraw is checked by the caller.
+   */
+  withdraw(id: string, by: { userId: string; at: number }): Promise<DecideResult>;
   setMessageTs(id: string, ts: string): Promise<void>;
   /** Pending approvals not yet past their expiry, oldest expiry first. */
   listPending(): Promise<ApprovalRequest[]>;
@@ -98,7 +104,7 @@ redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
 return 1
 `;
 
-// KEYS[1] approval hash, KEYS[2] pending zset; ARGV: id, status ('approved'|'rejected'), userId, at, retention.
+// KEYS[1] approval hash, KEYS[2] pending zset; ARGV: id, status ('approved'|'rejected'|'withdrawn'), userId, at, retention.
 // Returns {outcome}: 'ok' | 'not-found' | 'already-decided' | 'expired'.
 const DECIDE = `
 local status = redis.call('HGET', KEYS[1], 'status')
@@ -163,6 +169,19 @@ export function createApprovalStore(deps: ApprovalStoreDeps): ApprovalStore {
     return found.filter((r): r is ApprovalRequest => r !== undefined);
   }
 
+  async function transition(id: string, status: 'approved' | 'rejected' | 'withdrawn', userId: string, at: number): Promise<DecideResult> {
+    const outcome = (await connection.eval(DECIDE, 2, keyOf(id), pendingKey, id, status, userId, String(at), DECIDED_RETENTION_SECONDS)) as
+      | 'ok'
+      | 'not-found'
+      | 'already-decided'
+      | 'expired';
+    if (outcome === 'not-found') return { ok: false, reason: 'not-found' };
+    const request = await get(id);
+    if (!request) return { ok: false, reason: 'not-found' };
+    if (outcome === 'ok') return { ok: true, request };
+    return { ok: false, reason: outcome, request };
+  }
+
   return {
     async create(raw) {
       const input = approvalInputSchema.parse(raw);
@@ -184,24 +203,9 @@ export function createApprovalStore(deps: ApprovalStoreDeps): ApprovalStore {
 
     get,
 
-    async decide(id, decision) {
-      const outcome = (await connection.eval(
-        DECIDE,
-        2,
-        keyOf(id),
-        pendingKey,
-        id,
-        decision.approve ? 'approved' : 'rejected',
-        decision.userId,
-        String(decision.at),
-        DECIDED_RETENTION_SECONDS,
-      )) as 'ok' | 'not-found' | 'already-decided' | 'expired';
-      if (outcome === 'not-found') return { ok: false, reason: 'not-found' };
-      const request = await get(id);
-      if (!request) return { ok: false, reason: 'not-found' };
-      if (outcome === 'ok') return { ok: true, request };
-      return { ok: false, reason: outcome, request };
-    },
+    decide: (id, decision) => transition(id, decision.approve ? 'approved' : 'rejected', decision.userId, decision.at),
+
+    withdraw: (id, by) => transition(id, 'withdrawn', by.userId, by.at),
 
     async setMessageTs(id, ts) {
       // Only on an existing approval: HSET alone would create a hash without a body.

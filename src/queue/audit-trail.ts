@@ -12,6 +12,7 @@ export const auditEventTypeSchema = z.enum([
   'approved',
   'rejected',
   'expired',
+  'withdrawn',
   'denied',
   'started',
   'succeeded',

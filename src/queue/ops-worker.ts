@@ -13,9 +13,10 @@ import { endpointEntryOf } from './endpoint-directory';
 import { describeFailure } from './failure-report';
 import { isLastAttempt, isWorthRetrying, parsePayload } from './job-payload';
 import { lockRefusalFor, refuseLockedChange } from './lock-guard';
+import { refuseCancel } from './cancel-guard';
 import { opsJobSchema, type OpsJob } from './payloads';
 import { QUEUE_NAMES } from './queue-names';
-import { createRequestThread } from './request-thread';
+import { requestThreadFor } from './request-home';
 import type { SlackMessage } from '../slack/blocks/block-kit';
 import { workspaceLinks, type WorkerContext } from './worker-context';
 import { subjectOfApproval } from './work-request';
@@ -85,7 +86,7 @@ async function answerLookup(ctx: WorkerContext, command: Lookup): Promise<SlackM
 }
 
 /** Carries out a change and says what happened, in one line for the final reply. */
-async function applyChange(ctx: WorkerContext, command: Change): Promise<string> {
+async function applyChange(ctx: WorkerContext, command: Change, where: { inJobThread: boolean }): Promise<string> {
   const az = ctx.azureml;
   switch (command.verb) {
     case 'cancel': {
@@ -101,7 +102,9 @@ async function applyChange(ctx: WorkerContext, command: Change): Promise<string>
       if (ended) {
         throw new RequestTargetGoneError('JobAlreadyFinished', `Job ${command.jobName} had already finished (${ended}); nothing was canceled.`);
       }
-      return `Cancel requested for job ${command.jobName}; its own thread reports when it stops.`;
+      return where.inJobThread
+        ? `Cancel requested for job ${command.jobName}; this thread says when it has stopped.`
+        : `Cancel requested for job ${command.jobName}; its own thread reports when it stops.`;
     }
     case 'set-default':
       // Fail early with the service's own 404 when the deployment does not exist.
@@ -159,7 +162,7 @@ export function createOpsProcessor(ctx: WorkerContext) {
       throw new UnrecoverableError(`the ops queue does not handle '${command.verb}'`);
     }
 
-    const thread = createRequestThread(ctx.outbox, { requestId, channel: requester.channelId });
+    const thread = await requestThreadFor(ctx, { requestId, channel: requester.channelId, work: { kind: 'command', command } });
     const approval = await ctx.approvals.get(requestId);
     const parent = (status: 'running' | 'succeeded' | 'failed', detail?: string) =>
       thread.parent(threadMessages.parent({ requestId, requester, subject: { kind: 'command', command }, status, approval, now: ctx.now(), ...(detail ? { detail } : {}) }));
@@ -171,15 +174,36 @@ export function createOpsProcessor(ctx: WorkerContext) {
         return { refused: 'endpoint-locked' };
       }
     }
+    if (command.verb === 'cancel') {
+      // Asked again here, not only in the bot: this payload may be a replay, or enqueued by another path.
+      let refusal: string | undefined;
+      try {
+        refusal = await ctx.cancels.refusal({ jobName: command.jobName, who: requester });
+      } catch (err) {
+        if (!isLastAttempt(job)) throw err;
+        // Fail closed: without Slack's answer on who is an approver, nothing is canceled.
+        ctx.logger.warn({ requestId, err: describeFailure(err, 'cancel') }, 'could not check who may cancel; refusing');
+        refusal = 'Who may cancel this job could not be checked with Slack just now.';
+      }
+      if (refusal) {
+        await refuseCancel(ctx, { requestId, requester, jobName: command.jobName, refusal, thread, parentFailed: (detail) => parent('failed', detail) });
+        return { refused: 'not-a-canceler' };
+      }
+    }
     if (job.attemptsStarted <= 1) await ctx.audit.record({ type: 'started', requestId, action: command.verb });
     await ctx.requests.update(requestId, { status: 'running' });
     await parent('running');
     try {
-      const summary = await applyChange(ctx, command);
+      const summary = await applyChange(ctx, command, { inJobThread: thread.within !== undefined });
       await ctx.requests.update(requestId, { status: 'succeeded' });
       await ctx.audit.record({ type: 'succeeded', requestId, action: command.verb });
       await parent('succeeded');
-      await thread.reply('final', threadMessages.changeSucceeded({ requester, summary }), { broadcast: true });
+      if (thread.within) {
+        // In the job's own thread, beside the run's own last word: said as a cancel, not as the thread's outcome.
+        await thread.reply('final', threadMessages.cancelRequested({ requester, summary }));
+      } else {
+        await thread.reply('final', threadMessages.changeSucceeded({ requester, summary }), { broadcast: true });
+      }
       return { summary };
     } catch (err) {
       if (isWorthRetrying(err) && !isLastAttempt(job)) throw err;
@@ -199,7 +223,7 @@ async function expireApprovals(ctx: WorkerContext): Promise<{ expired: number }>
     const requestId = approval.requestId ?? approval.id;
     await ctx.requests.update(requestId, { status: 'expired' });
     await ctx.audit.record({ type: 'expired', requestId, action: approval.action });
-    const thread = createRequestThread(ctx.outbox, { requestId, channel: approval.requester.channelId });
+    const thread = await requestThreadFor(ctx, { requestId, channel: approval.requester.channelId, work: approval.command });
     await thread.parent(threadMessages.approvalDecided({ approval, subject: subjectOfApproval(approval.command), now: ctx.now() }));
   }
   return { expired: expired.length };

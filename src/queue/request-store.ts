@@ -23,11 +23,13 @@ export const requestStatusSchema = z.enum([
   'rejected',
   'expired',
   'denied',
+  /** The requester took it back before an approver decided. */
+  'withdrawn',
 ]);
 export type RequestStatus = z.infer<typeof requestStatusSchema>;
 
 /** Outcomes: once a request reaches one, a late or retried step cannot move it back. */
-export const FINAL_REQUEST_STATUSES: readonly RequestStatus[] = ['succeeded', 'failed', 'canceled', 'rejected', 'expired', 'denied'];
+export const FINAL_REQUEST_STATUSES: readonly RequestStatus[] = ['succeeded', 'failed', 'canceled', 'rejected', 'expired', 'denied', 'withdrawn'];
 
 export const requestRecordSchema = z.object({
   requestId: requestIdSchema,

@@ -11,12 +11,19 @@ import type { RequestStore } from './request-store';
 import type { EndpointDirectory } from './endpoint-directory';
 import type { RequestIntake } from './request-preflight';
 import type { LockStore } from './lock-store';
+import type { Requester } from './payloads';
 
 export interface WatchPacing {
   /** First re-check after invoking, and the floor of every interval. */
   minIntervalMs: number;
   /** The interval grows towards this while a job runs long. */
   maxIntervalMs: number;
+}
+
+/** Who may cancel whose job (BATCH_SCORE_CANCELERS), asked again right before a cancel is applied. */
+export interface CancelCheck {
+  /** Undefined when allowed, else the refusal (plain sentence); throws when it cannot be decided now. */
+  refusal(input: { jobName: string; who: Requester }): Promise<string | undefined>;
 }
 
 export interface WorkerContext {
@@ -31,6 +38,8 @@ export interface WorkerContext {
   endpoints: EndpointDirectory;
   /** Read right before a deploy, set-default or delete is applied. */
   locks: LockStore;
+  /** The cancel permission, checked in the worker too: an ops payload may be replayed or enqueued by another path. */
+  cancels: CancelCheck;
   watch: WatchPacing;
   logger: Logger;
   now: () => number;

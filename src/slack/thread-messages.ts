@@ -28,7 +28,7 @@ export interface ApprovalInfo {
   command: unknown;
   createdAt: number;
   expiresAt: number;
-  status: 'pending' | 'approved' | 'rejected' | 'expired';
+  status: 'pending' | 'approved' | 'rejected' | 'expired' | 'withdrawn';
   decidedBy?: string;
   decidedAt?: number;
 }
@@ -177,6 +177,12 @@ export const threadMessages = {
 
   changeSucceeded(view: { requester: Requester; summary: string }): SlackMessage {
     const text = `:white_check_mark: ${mention(view.requester.userId)} ${escapeMrkdwn(view.summary)}`;
+    return message(text, [section(text)]);
+  },
+
+  /** A cancel's confirmation inside the job's own thread, where the run's final reply says how it ended. */
+  cancelRequested(view: { requester: Requester; summary: string }): SlackMessage {
+    const text = `:octagonal_sign: ${mention(view.requester.userId)} ${escapeMrkdwn(view.summary)}`;
     return message(text, [section(text)]);
   },
 

@@ -47,6 +47,36 @@ describe('who may cancel whose job', () => {
   });
 });
 
+describe('the worker checks again', () => {
+  it('refuses a cancel enqueued straight onto the ops queue for a user who may not cancel, and the job goes on', async () => {
+    // Not through the bot: a replayed payload, or one another path enqueued, must not cancel either.
+    const deploy = await deployApproved(stack, 'cancel-direct');
+    await waitFor(() => threads.finalReplies(deploy)[0], { what: 'the deploy', timeoutMs: 60_000 });
+    await stack.azureml.admin.putDatastoreFile('cancel-direct/in/a.txt', Buffer.from('1'));
+    await stack.driver.slash('run cancel-direct azureml://datastores/workspaceblobstore/paths/cancel-direct/in/', { user: alice, channel: STACK_CHANNEL });
+    const run = await waitFor(() => threads.parentWith(/Run.*cancel-direct/), { what: "Alice's run" });
+    const started = await waitFor(() => threads.replies(run).find((r) => r.text.includes('started')), { what: 'the job to start', timeoutMs: 30_000 });
+    const jobName = /`([^`]+)`/.exec(started.text)![1]!;
+
+    const requestId = 'replayed-cancel-1';
+    await queues.queue('ops').add(
+      'ops',
+      { requestId, requester: { userId: bob, teamId: stack.slack.teamId, channelId: STACK_CHANNEL }, command: { verb: 'cancel', jobName } },
+      { jobId: `ops-${requestId}` },
+    );
+    const refusal = await waitFor(
+      () => stack.slack.messages(STACK_CHANNEL).find((m) => m.text.includes('Nothing was canceled') && m.text.includes(jobName)),
+      { what: 'the refusal', timeoutMs: 20_000 },
+    );
+    expect(refusal.text).toMatch(/Only the person who started it or an approver may cancel this job/);
+    const job = await stack.workers!.azureml.jobs.get(jobName);
+    expect(['CancelRequested', 'Canceled']).not.toContain(job.properties.status);
+    const events = (await stack.bot.deps.intake.audit.list({ count: 1000 })).filter((e) => e.requestId === requestId);
+    expect(events.map((e) => e.type)).toContain('denied');
+    expect(events.map((e) => e.type)).not.toContain('started');
+  }, 120_000);
+});
+
 describe('which jobs the bot touches', () => {
   // As Azure shows a batch scoring job through ARM (test_batch_job_download.json): a Pipeline job whose
   // experimentName is the endpoint, tagged azureml.batchrun.

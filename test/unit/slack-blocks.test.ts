@@ -158,7 +158,7 @@ describe('help and parse errors', () => {
 });
 
 describe('approval messages', () => {
-  it.each(subjects)('renders the full request for %s, with Approve and Reject carrying the approval id', (_what, subject) => {
+  it.each(subjects)('renders the full request for %s, with Approve, Reject and Withdraw carrying the approval id', (_what, subject) => {
     const msg = buildApprovalRequestMessage({
       approvalId: 'apr_123',
       requesterId: 'UREQUESTER',
@@ -173,6 +173,7 @@ describe('approval messages', () => {
     expect(actions.elements.map((e) => [e.action_id, e.value])).toEqual([
       [APPROVAL_ACTIONS.approve, 'apr_123'],
       [APPROVAL_ACTIONS.reject, 'apr_123'],
+      [APPROVAL_ACTIONS.withdraw, 'apr_123'],
     ]);
     const json = JSON.stringify(msg.blocks);
     expect(json).toContain('<@UREQUESTER>');

@@ -1,6 +1,8 @@
 // The message an approver acts on: who asked, the full request as fields, when it expires, and
 // Approve / Reject buttons whose value is the approval id (the handler looks the request up by it;
-// nothing else in the payload is trusted). Posted once per approval; replaced by the decided message.
+// nothing else in the payload is trusted), and Withdraw for the requester (Slack shows a button to
+// everyone in the channel; the handler lets only the requester use it). Posted once per approval;
+// replaced by the decided message.
 import { code, escapeMrkdwn, mention } from '../mrkdwn';
 import { actions, button, context, fieldSections, message, section, type SlackMessage } from './block-kit';
 import { subjectAction, subjectFields, subjectTitle, type RequestSubject } from './request-subject';
@@ -11,6 +13,7 @@ export const APPROVAL_ACTIONS = {
   blockId: 'approval-decision',
   approve: 'approval-approve',
   reject: 'approval-reject',
+  withdraw: 'approval-withdraw',
 } as const;
 
 export interface ApprovalRequestView {
@@ -36,6 +39,14 @@ const DELETE_CONFIRM = {
   deny: 'Cancel',
 };
 
+/** A withdrawal cannot be taken back either; the requester would have to ask again. */
+const WITHDRAW_CONFIRM = {
+  title: 'Withdraw your request?',
+  text: 'Nobody will be able to approve it any more; to do it later, ask again.',
+  confirm: 'Withdraw',
+  deny: 'Keep it',
+};
+
 export function buildApprovalRequestMessage(view: ApprovalRequestView): SlackMessage {
   const title = subjectTitle(view.subject);
   const asks = `:raised_hand: ${mention(view.requesterId)} asks to: ${title}`;
@@ -57,13 +68,14 @@ export function buildApprovalRequestMessage(view: ApprovalRequestView): SlackMes
         ...(destructive ? { confirm: DELETE_CONFIRM } : {}),
       }),
       button({ text: 'Reject', actionId: APPROVAL_ACTIONS.reject, value: view.approvalId, style: 'danger' }),
+      button({ text: 'Withdraw (requester)', actionId: APPROVAL_ACTIONS.withdraw, value: view.approvalId, confirm: WITHDRAW_CONFIRM }),
     ]),
   ]);
 }
 
 /** The same request once decided: who decided and when, and no buttons left to press. */
 export function buildApprovalDecidedMessage(
-  view: ApprovalRequestView & { decision: 'approved' | 'rejected' | 'expired'; deciderId?: string; decidedAt: number },
+  view: ApprovalRequestView & { decision: 'approved' | 'rejected' | 'expired' | 'withdrawn'; deciderId?: string; decidedAt: number },
 ): SlackMessage {
   const title = subjectTitle(view.subject);
   const outcome =
@@ -71,7 +83,9 @@ export function buildApprovalDecidedMessage(
       ? `:white_check_mark: Approved by ${view.deciderId ? mention(view.deciderId) : 'an approver'} ${slackDate(view.decidedAt)}`
       : view.decision === 'rejected'
         ? `:no_entry: Rejected by ${view.deciderId ? mention(view.deciderId) : 'an approver'} ${slackDate(view.decidedAt)}`
-        : `:hourglass: Expired ${slackDate(view.decidedAt)} without a decision`;
+        : view.decision === 'withdrawn'
+          ? `:leftwards_arrow_with_hook: Withdrawn by ${mention(view.deciderId ?? view.requesterId)} ${slackDate(view.decidedAt)}; nothing was started`
+          : `:hourglass: Expired ${slackDate(view.decidedAt)} without a decision`;
   return message(`${escapeMrkdwn(view.decision)}: ${title}`, [
     section(`${mention(view.requesterId)} asked to: ${title}`),
     ...fieldSections(subjectFields(view.subject)),

@@ -14,6 +14,7 @@ export const REQUEST_STATUSES = [
   'failed',
   'rejected',
   'expired',
+  'withdrawn',
   'canceled',
 ] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
@@ -27,6 +28,7 @@ const STATUS_LINE: Readonly<Record<RequestStatus, string>> = {
   failed: ':x: Failed',
   rejected: ':no_entry: Rejected',
   expired: ':hourglass: Expired without approval',
+  withdrawn: ':leftwards_arrow_with_hook: Withdrawn by the requester',
   canceled: ':octagonal_sign: Canceled',
 };
 

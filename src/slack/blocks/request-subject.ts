@@ -8,7 +8,8 @@ import { describeDataReference, parseDataReference } from '../../domain/data-ref
 import type { DeploySpec } from '../../domain/deploy-spec';
 import { describeRunSettings } from '../../domain/run-settings';
 import type { RunSpec } from '../../domain/run-spec';
-import { code, escapeMrkdwn } from '../mrkdwn';
+import { code, escapeMrkdwn, truncate } from '../mrkdwn';
+import { summarizeCondaFile } from '../../domain/conda-file';
 
 export type RequestSubject =
   | { kind: 'command'; command: Command }
@@ -128,8 +129,32 @@ function deployFields(spec: DeploySpec): Field[] {
     { label: 'Error threshold', value: spec.errorThreshold === -1 ? 'ignore all item failures (-1)' : String(spec.errorThreshold) },
     { label: 'Logging level', value: spec.loggingLevel },
     { label: 'Make default', value: spec.makeDefault ? 'yes' : 'no' },
+    ...(spec.environment.kind === 'image' && spec.environment.condaFile ? [{ label: 'Conda file', value: condaSummaryText(spec.environment.condaFile) }] : []),
     ...(spec.description ? [{ label: 'Description', value: escapeMrkdwn(spec.description) }] : []),
   ];
+}
+
+/** At most `max` items, each in code and shortened, then how many more there are. */
+function boundedList(items: readonly string[], max: number): string {
+  const shown = items.slice(0, max).map((item) => code(truncate(item, 60)));
+  const more = items.length - shown.length;
+  return more > 0 ? `${shown.join(', ')} and ${more} more` : shown.join(', ');
+}
+
+/**
+ * What the environment will install, so an approver sees it (issue 12, item 8): channels, conda and pip
+ * packages (bounded lists) and index URLs with any credential taken out. Bounded to fit one field.
+ */
+function condaSummaryText(condaFile: string): string {
+  const s = summarizeCondaFile(condaFile);
+  if (!s.readable) return `not readable as YAML (${condaFile.split('\n').length} lines); Azure ML will check it`;
+  const lines = [
+    `channels: ${s.channels.length > 0 ? boundedList(s.channels, 4) : 'none named'}`,
+    `packages (${s.packages.length}): ${s.packages.length > 0 ? boundedList(s.packages, 8) : 'none'}`,
+    ...(s.pipPackages.length > 0 ? [`pip (${s.pipPackages.length}): ${boundedList(s.pipPackages, 8)}`] : []),
+    ...(s.indexUrls.length > 0 ? [`index URLs: ${boundedList(s.indexUrls, 3)}`] : []),
+  ];
+  return lines.join('\n');
 }
 
 /** The full request as fields, so an approver sees exactly what will happen. */
