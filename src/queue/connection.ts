@@ -7,6 +7,7 @@
 // from the seeds and follows MOVED/ASK redirections. BullMQ accepts either client, and so do our stores:
 // they only run commands and scripts whose keys share one hash slot (src/queue/redis-keys.ts).
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { SettlingCluster } from './settling-cluster';
 
 /** A single Redis or a Redis Cluster: everything that talks to Redis takes either. */
 export type RedisConnection = Redis | Cluster;
@@ -47,8 +48,9 @@ export function createRedisConnection(url: string, opts?: RedisConnectionOptions
 export function createRedisConnection(target: RedisTarget, opts?: RedisConnectionOptions): RedisConnection;
 export function createRedisConnection(target: string | RedisTarget, opts: RedisConnectionOptions = {}): RedisConnection {
   const { url, clusterNodes = [] } = typeof target === 'string' ? { url: target } : target;
-  const failFast: RedisOptions = opts.failFast && !opts.forWorker ? { enableOfflineQueue: false, commandTimeout: FAIL_FAST_COMMAND_TIMEOUT_MS } : {};
-  const common: RedisOptions = {
+  const failFast: { enableOfflineQueue?: boolean; commandTimeout?: number } = opts.failFast && !opts.forWorker ? { enableOfflineQueue: false, commandTimeout: FAIL_FAST_COMMAND_TIMEOUT_MS } : {};
+  // The default reply shapes (RESP2 as ioredis maps it), which BullMQ and our stores parse.
+  const common: RedisOptions & { replyMapping?: 'legacy' } = {
     maxRetriesPerRequest: opts.forWorker ? null : PRODUCER_RETRIES_PER_REQUEST,
     ...(opts.name ? { connectionName: opts.name } : {}),
     ...failFast,
@@ -57,7 +59,7 @@ export function createRedisConnection(target: string | RedisTarget, opts: RedisC
 
   const seeds = clusterNodes.map((node) => new URL(node));
   const first = seeds[0] as URL;
-  return new Cluster(
+  return new SettlingCluster(
     seeds.map((s) => ({ host: s.hostname, port: Number(s.port || 6379) })),
     {
       // Every node shares the seeds' credentials and TLS setting (as in Azure's clustered caches).
