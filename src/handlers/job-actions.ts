@@ -65,7 +65,7 @@ export async function handleCancelClick(deps: BotDeps, body: Click, reply: Reply
   if (!found) return reply(`:no_entry: ${GONE}`);
   const { record, requester } = found;
   if (!record.jobName) return reply(':hourglass_flowing_sand: This run has no scoring job yet; nothing to cancel.');
-  const requestId = requestIdFrom('click', body.trigger_id);
+  const requestId = requestIdFrom('action', body.trigger_id);
   const early = await earlyRefusal(deps, { verb: 'cancel', jobName: record.jobName }, requester);
   if (early) return reply(`:no_entry: ${early.message} Nothing was started.`);
   await reply(await askToCancel(deps, { requestId, requester, jobName: record.jobName, ...(body.response_url ? { responseUrl: body.response_url } : {}) }));
@@ -75,7 +75,7 @@ export async function handleRerunClick(deps: BotDeps, body: Click, reply: Reply)
   const found = await requestOfClick(deps, body, 'run');
   if (!found) return reply(`:no_entry: ${GONE}`);
   const { record, requester } = found;
-  const requestId = requestIdFrom('click', body.trigger_id);
+  const requestId = requestIdFrom('action', body.trigger_id);
   const refusal = await askRefusal(deps, requestId, requester, 'run');
   if (refusal) return reply(refusal);
   const stored = workRequestSchema.safeParse(record.work);
@@ -94,7 +94,7 @@ export async function handleRetryDeployClick(deps: BotDeps, body: Click, reply: 
   const found = await requestOfClick(deps, body, 'deploy');
   if (!found) return reply(`:no_entry: ${GONE}`);
   const { record, requester } = found;
-  const refusal = await askRefusal(deps, requestIdFrom('click', body.trigger_id), requester, 'deploy');
+  const refusal = await askRefusal(deps, requestIdFrom('action', body.trigger_id), requester, 'deploy');
   if (refusal) return reply(refusal);
   // Validated again on the way out of the store: the form is filled only with a deploy spec that parses.
   const stored = workRequestSchema.safeParse(record.work);

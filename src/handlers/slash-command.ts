@@ -21,6 +21,7 @@ import { submitWork } from './request-intake';
 import { askToCancel } from './cancel-request';
 import { earlyRefusal } from './early-refusal';
 import { UserGroupLookupFailed, userGroupIds } from './user-groups';
+import { logRequestFailure } from './request-failure-log';
 
 type Ack = (response?: string | RespondArguments) => Promise<void>;
 
@@ -199,7 +200,7 @@ export async function handleSlashCommand(
       if (!acked) await ack(textReply(userGroupFailureReply(err.reason, 'started')));
       return;
     }
-    log.error({ err }, 'could not take the slash command');
+    logRequestFailure(deps, log, err, 'could not take the slash command');
     if (!acked) await ack(textReply(unavailableReply()));
   }
 }

@@ -73,3 +73,12 @@ it('answers look-ups privately and cancels a running job', async () => {
   expect(threads.replies(run).filter(isFinal)).toHaveLength(1);
   expect(stack.slack.socketMode.envelopes().every((e) => e.acks === 1)).toBe(true);
 }, 120_000);
+
+it('publishes the Home tab when the user opens it: the event arrives as an events_api envelope', async () => {
+  const res = await stack.driver.openAppHome({ user: requester });
+  expect(res.status).toBe(200);
+  await stack.driver.waitFor(() => stack.slack.homeTab(requester), { what: 'the Home tab published', timeoutMs: 15_000 });
+  const events = stack.slack.socketMode.envelopes().filter((e) => e.type === 'events_api');
+  expect(events).toHaveLength(1);
+  expect(events[0]).toMatchObject({ acks: 1, acceptsResponsePayload: false });
+}, 30_000);
