@@ -10,10 +10,11 @@
 //   PUT    /_admin/taken-endpoint-names/{name}    (another workspace in the region holds the name)
 //   POST   /_admin/history {count, seed?, endAt?, spanDays?}   PUT /_admin/list-page-size {size}
 //   PUT    /_admin/public/{path}   PUT    /_admin/datastore/{path}   (raw body = file content)
+//   DELETE /_admin/datastore/{path}   (a file taken away, e.g. a deployment's scoring script after it was deployed)
 import { z } from 'zod';
 import { SandboxHttpError } from './arm-errors';
 import { batchJobView } from './batch-job';
-import type { SeedHistoryOptions } from './job-history';
+import type { JobHistory, SeedHistoryOptions } from './job-history';
 import type { ActiveFault, FaultInjector, FaultSpec } from './faults';
 import { JOB_FAILURE_SCENARIOS, type JobFailureScenario } from './job-logs';
 import type { RequestCounters, RequestLog } from './request-log';
@@ -68,6 +69,8 @@ export interface SandboxAdmin {
   jobTimeline(): Array<{ name: string; status: string; createdAt: string; startTime?: string; endTime?: string }>;
   /** Adds past jobs of several kinds to the workspace (job-history.ts); returns how many the history holds. */
   seedJobHistory(opts: SeedHistoryOptions): { historyJobs: number };
+  /** Adds one named past job (kind, experiment, status; see JobHistory.add). */
+  addPastJob(job: Parameters<JobHistory['add']>[0]): void;
   /** Items per ARM list page from now on. */
   setListPageSize(size: number): void;
   resources(): Record<string, Record<string, unknown>[]>;
@@ -75,6 +78,8 @@ export interface SandboxAdmin {
   putPublicFile(path: string, content: Buffer | string): Promise<void>;
   /** Writes a file on a datastore (default: the workspace's default datastore). */
   putDatastoreFile(path: string, content: Buffer | string, datastore?: string): Promise<void>;
+  /** Deletes a file from a datastore (nothing happens when it is not there). */
+  deleteDatastoreFile(path: string, datastore?: string): Promise<void>;
   /** Reads a file from a datastore; undefined when absent. */
   readDatastoreFile(path: string, datastore?: string): Promise<Buffer | undefined>;
 }
@@ -141,6 +146,7 @@ export function createSandboxAdmin(ctx: SandboxContext, faults: FaultInjector, l
         ...(j.endTime ? { endTime: j.endTime } : {}),
       })),
     seedJobHistory: (opts) => ({ historyJobs: ctx.history.seed(opts) }),
+    addPastJob: (job) => void ctx.history.add(job),
     setListPageSize(size) {
       if (!Number.isInteger(size) || size < 1) throw new Error(`page size must be a positive integer, got ${size}`);
       ctx.listPageSize.value = size;
@@ -164,6 +170,7 @@ export function createSandboxAdmin(ctx: SandboxContext, faults: FaultInjector, l
     },
     putPublicFile: (path, content) => ctx.blobs.put(PUBLIC_CONTAINER, clean(path), content),
     putDatastoreFile: (path, content, datastore) => ctx.blobs.put(containerOf(datastore), clean(path), content),
+    deleteDatastoreFile: (path, datastore) => ctx.blobs.delete(containerOf(datastore), clean(path)),
     async readDatastoreFile(path, datastore) {
       const container = containerOf(datastore);
       if (!(await ctx.blobs.exists(container, clean(path)))) return undefined;
@@ -248,6 +255,10 @@ export async function handleAdminRequest(admin: SandboxAdmin, method: string, se
       if (first === 'public') await admin.putPublicFile(filePath, body);
       else await admin.putDatastoreFile(filePath, body);
       return { status: 201 };
+    }
+    if (first === 'datastore' && method === 'DELETE' && segments.length > 1) {
+      await admin.deleteDatastoreFile(decodeURIComponent(rawPath.replace(/^\/_admin\/datastore\//, '')));
+      return { status: 204 };
     }
   } catch (err) {
     if (err instanceof SandboxHttpError) throw err;

@@ -15,7 +15,7 @@ import {
   parseBody,
 } from './request-schemas';
 import type { RouteTable } from './route-table';
-import type { SandboxContext } from './sandbox-context';
+import { apiVersionOf, type SandboxContext } from './sandbox-context';
 import { key, newSystemData, touch, type AssetContainerRecord, type AssetKind } from './workspace-state';
 
 const VERSION_SCHEMAS: Record<AssetKind, z.ZodType<{ properties: Record<string, unknown> }>> = {
@@ -129,7 +129,7 @@ export function registerAssetRoutes(routes: RouteTable, ctx: SandboxContext): vo
     if (names.length) list = list.filter((d) => names.includes(key(d.name)));
     const count = Number(req.query.get('count') ?? 'NaN');
     if (Number.isInteger(count) && count > 0) list = list.slice(0, count);
-    return { status: 200, body: { value: list.map((d) => datastoreView(ctx.views, d)) } };
+    return { status: 200, body: { value: list.map((d) => datastoreView(ctx.views, d, apiVersionOf(req.query))) } };
   });
 
   const requireDatastore = (name: string) => {
@@ -138,7 +138,7 @@ export function registerAssetRoutes(routes: RouteTable, ctx: SandboxContext): vo
     return d;
   };
 
-  routes.add('GET', 'datastores/{name}', (req) => ({ status: 200, body: datastoreView(ctx.views, requireDatastore(req.params.name!)) }));
+  routes.add('GET', 'datastores/{name}', (req) => ({ status: 200, body: datastoreView(ctx.views, requireDatastore(req.params.name!), apiVersionOf(req.query)) }));
 
   routes.add('PUT', 'datastores/{name}', (req) => {
     const name = req.params.name!;
@@ -148,7 +148,7 @@ export function registerAssetRoutes(routes: RouteTable, ctx: SandboxContext): vo
     if (existing) record.systemData = touch(record.systemData, ctx.actor);
     record.properties = body.properties;
     state.datastores.set(key(name), record);
-    return { status: existing ? 200 : 201, body: datastoreView(ctx.views, record) };
+    return { status: existing ? 200 : 201, body: datastoreView(ctx.views, record, apiVersionOf(req.query)) };
   });
 
   routes.add('DELETE', 'datastores/{name}', (req) => {

@@ -19,8 +19,8 @@ export function registerComputeRoutes(routes: RouteTable, ctx: SandboxContext): 
     return c;
   };
 
-  routes.add('GET', 'computes', () => ({ status: 200, body: { value: [...state.computes.values()].map((c) => computeView(ctx.views, c)) } }));
-  routes.add('GET', 'computes/{computeName}', (req) => ({ status: 200, body: computeView(ctx.views, requireCompute(req.params.computeName!)) }));
+  routes.add('GET', 'computes', (req) => ({ status: 200, body: { value: [...state.computes.values()].map((c) => computeView(ctx.views, c, apiVersionOf(req.query))) } }));
+  routes.add('GET', 'computes/{computeName}', (req) => ({ status: 200, body: computeView(ctx.views, requireCompute(req.params.computeName!), apiVersionOf(req.query)) }));
 
   routes.add('PUT', 'computes/{computeName}', (req) => {
     const name = req.params.computeName!;
@@ -44,7 +44,7 @@ export function registerComputeRoutes(routes: RouteTable, ctx: SandboxContext): 
       return {
         status: 200,
         headers: current && current.status === 'Running' ? ops.computeHeaders(current, apiVersion) : {},
-        body: computeView(ctx.views, existing),
+        body: computeView(ctx.views, existing, apiVersionOf(req.query)),
       };
     }
     if (!body.properties.properties.vmSize) throw userError('properties.properties.vmSize is required', 'properties.properties.vmSize');
@@ -68,7 +68,7 @@ export function registerComputeRoutes(routes: RouteTable, ctx: SandboxContext): 
     });
     record.currentOperationId = op.id;
     state.computes.set(key(name), record);
-    return { status: 201, headers: ops.computeHeaders(op, apiVersion), body: computeView(ctx.views, record) };
+    return { status: 201, headers: ops.computeHeaders(op, apiVersion), body: computeView(ctx.views, record, apiVersionOf(req.query)) };
   });
 
   routes.add('DELETE', 'computes/{computeName}', (req) => {

@@ -78,14 +78,14 @@ export function registerEndpointRoutes(routes: RouteTable, ctx: SandboxContext):
   /** The resource's own URL, the Location a PUT answers with. */
   const resourceUrl = (req: SandboxRequest): string => `${ctx.baseUrl}${req.path}?api-version=${encodeURIComponent(apiVersionOf(req.query))}`;
 
-  routes.add('GET', 'batchEndpoints', () => ({
+  routes.add('GET', 'batchEndpoints', (req) => ({
     status: 200,
-    body: { value: [...state.endpoints.values()].map((e) => endpointView(ctx.views, e)) },
+    body: { value: [...state.endpoints.values()].map((e) => endpointView(ctx.views, e, apiVersionOf(req.query))) },
   }));
 
   routes.add('GET', 'batchEndpoints/{endpointName}', (req) => ({
     status: 200,
-    body: endpointView(ctx.views, requireEndpoint(ctx, req.params.endpointName!)),
+    body: endpointView(ctx.views, requireEndpoint(ctx, req.params.endpointName!), apiVersionOf(req.query)),
   }));
 
   routes.add('PUT', 'batchEndpoints/{endpointName}', (req): SandboxResponse => {
@@ -147,7 +147,7 @@ export function registerEndpointRoutes(routes: RouteTable, ctx: SandboxContext):
       },
     };
     state.endpoints.set(key(name), record);
-    return { status: existing ? 200 : 201, headers, body: endpointView(ctx.views, record) };
+    return { status: existing ? 200 : 201, headers, body: endpointView(ctx.views, record, apiVersionOf(req.query)) };
   });
 
   routes.add('PATCH', 'batchEndpoints/{endpointName}', (req) => {
@@ -172,7 +172,7 @@ export function registerEndpointRoutes(routes: RouteTable, ctx: SandboxContext):
       complete: (op) => {
         if (record.currentOperationId === op.id) record.provisioningState = 'Succeeded';
       },
-      finalBody: () => endpointView(ctx.views, record),
+      finalBody: () => endpointView(ctx.views, record, apiVersionOf(req.query)),
     });
     record.currentOperationId = op.id;
     return { status: 202, headers: ops.locationHeaders(op, apiVersionOf(req.query)), body: null };
@@ -205,13 +205,13 @@ export function registerEndpointRoutes(routes: RouteTable, ctx: SandboxContext):
 
   routes.add('GET', 'batchEndpoints/{endpointName}/deployments', (req) => {
     const top = Number(req.query.get('$top') ?? 'NaN');
-    const all = [...deploymentsOf(req).deployments.values()].map((d) => deploymentView(ctx.views, d));
+    const all = [...deploymentsOf(req).deployments.values()].map((d) => deploymentView(ctx.views, d, apiVersionOf(req.query)));
     return { status: 200, body: { value: Number.isInteger(top) && top > 0 ? all.slice(0, top) : all } };
   });
 
   routes.add('GET', 'batchEndpoints/{endpointName}/deployments/{deploymentName}', (req) => ({
     status: 200,
-    body: deploymentView(ctx.views, requireDeployment(deploymentsOf(req), req.params.deploymentName!)),
+    body: deploymentView(ctx.views, requireDeployment(deploymentsOf(req), req.params.deploymentName!), apiVersionOf(req.query)),
   }));
 
   const provision = (endpoint: EndpointRecord, record: DeploymentRecord, durationMs: number) =>
@@ -269,7 +269,7 @@ export function registerEndpointRoutes(routes: RouteTable, ctx: SandboxContext):
     const headers = ops.asyncHeaders(op, apiVersionOf(req.query), resourceUrl(req));
     record.properties.properties = setAsyncOperationProperty(body.properties.properties, headers['Azure-AsyncOperation']!);
     endpoint.deployments.set(key(name), record);
-    return { status: existing ? 200 : 201, headers, body: deploymentView(ctx.views, record) };
+    return { status: existing ? 200 : 201, headers, body: deploymentView(ctx.views, record, apiVersionOf(req.query)) };
   });
 
   routes.add('PATCH', 'batchEndpoints/{endpointName}/deployments/{deploymentName}', (req) => {

@@ -13,7 +13,7 @@ import { apiVersionOf, type SandboxContext } from './sandbox-context';
 
 export function registerJobRoutes(routes: RouteTable, ctx: SandboxContext): void {
   const jobView = (job: BatchJobRecord, apiVersion: string) => batchJobView({ workspacePath: ctx.workspacePath, studioHost: ctx.cloud.studioHost, apiVersion }, job);
-  const historyView = (job: HistoricalJob) => historicalJobView({ workspacePath: ctx.workspacePath, studioHost: ctx.cloud.studioHost }, job);
+  const historyView = (job: HistoricalJob, apiVersion?: string) => historicalJobView({ workspacePath: ctx.workspacePath, studioHost: ctx.cloud.studioHost, apiVersion }, job);
   const requireJob = (id: string): BatchJobRecord => {
     const job = ctx.jobs.get(id.toLowerCase());
     if (!job) throw resourceNotFound('Microsoft.MachineLearningServices/workspaces/jobs', `${ctx.identity.workspace}/${id}`, ctx.identity.resourceGroup);
@@ -53,13 +53,13 @@ export function registerJobRoutes(routes: RouteTable, ctx: SandboxContext): void
       historyRows.set(cacheKey, past);
     }
     const merged = mergeNewestFirst(live, past);
-    const page = pageOf(merged, { baseUrl: ctx.baseUrl, path: req.path, query: req.query, pageSize: ctx.listPageSize.value }, (j) => j.id, (j) => j.view ?? historyView(j.past!));
+    const page = pageOf(merged, { baseUrl: ctx.baseUrl, path: req.path, query: req.query, pageSize: ctx.listPageSize.value }, (j) => j.id, (j) => j.view ?? historyView(j.past!, apiVersionOf(req.query)));
     return { status: 200, body: page, paged: true };
   });
 
   routes.add('GET', 'jobs/{id}', (req) => {
     const past = ctx.jobs.has(req.params.id!.toLowerCase()) ? undefined : ctx.history.get(req.params.id!);
-    return { status: 200, body: past ? historyView(past) : jobView(requireJob(req.params.id!), apiVersionOf(req.query)) };
+    return { status: 200, body: past ? historyView(past, apiVersionOf(req.query)) : jobView(requireJob(req.params.id!), apiVersionOf(req.query)) };
   });
 
   routes.add('POST', 'jobs/{id}/cancel', (req) => {

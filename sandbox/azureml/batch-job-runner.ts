@@ -10,7 +10,9 @@ import { predictionsCsv, scoreFile, type ItemResult } from './digit-model';
 import type { SandboxClock } from './durations';
 import { JobInputError, resolveDataLocation, type BlobLocation, type ResolverContext } from './input-resolver';
 import {
+  assetFilesMissing,
   initTraceback,
+  missingEntryScriptTraceback,
   LOG_FILES,
   NO_NODES,
   NO_SUCCEEDED_MINI_BATCH,
@@ -205,6 +207,9 @@ export class BatchJobRunner {
       const input = resolveDataLocation(this.deps.resolver, job.input.uri);
       // The compute mounts the input with its own identity; one without read access fails here.
       if (job.failureScenario === 'input-auth') throw new JobInputError('UserError', STREAM_ACCESS_AUTHENTICATION);
+      // It downloads the deployment's code and mounts its model: files gone since the deployment was made fail here.
+      const codeFolder = await this.requireAssetFiles(job, 'code');
+      await this.requireAssetFiles(job, 'model');
       const output = this.deps.outputLocation(job);
       if (await blobs.exists(output.container, output.path)) {
         throw new JobInputError(
@@ -216,6 +221,12 @@ export class BatchJobRunner {
       await this.checkpoint(job);
 
       job.status = 'Running';
+      // The step's processes import the entry script by module name: a code folder without it fails at once.
+      const code = job.assets?.code;
+      if (code && codeFolder && !(await blobs.exists(codeFolder.container, `${folderPrefix(codeFolder.path)}${code.scoringScript.replace(/^\.?\/+/, '')}`))) {
+        await this.writeUserErrors(job, missingEntryScriptTraceback(code.scoringScript));
+        throw new JobInputError('UserError', USER_PROGRAM_FAILED);
+      }
       const files = await this.listInput(job, input);
       this.logState(job).itemsTotal = files.length;
       if (job.failureScenario === 'init-error') {
@@ -289,6 +300,32 @@ export class BatchJobRunner {
       }
       throw err;
     }
+  }
+
+  /**
+   * The location of the deployment's code or model when files are there (a folder with blobs, or the file
+   * itself); throws the job's failure when none are (deleted, moved, or never reachable from the compute).
+   */
+  private async requireAssetFiles(job: BatchJobRecord, kind: 'code' | 'model'): Promise<BlobLocation | undefined> {
+    const asset = job.assets?.[kind];
+    if (!asset) return undefined;
+    const missing = new JobInputError('UserError', assetFilesMissing(kind, asset.asset, asset.uri));
+    let location: BlobLocation;
+    try {
+      location = resolveDataLocation(this.deps.resolver, asset.uri);
+    } catch {
+      throw missing;
+    }
+    const { blobs } = this.deps;
+    if (!(await blobs.containerExists(location.container))) throw missing;
+    // A single file (a one-file model, or code that is just the script): its folder is what the step sees.
+    if (location.path !== '' && (await blobs.exists(location.container, location.path))) {
+      const parent = path.posix.dirname(location.path);
+      return { ...location, path: parent === '.' ? '' : parent };
+    }
+    const inFolder = await blobs.list(location.container, location.path === '' ? '' : folderPrefix(location.path));
+    if (!inFolder.some((n) => !n.endsWith('/'))) throw missing;
+    return location;
   }
 
   /** logs/user/: the summary, the traceback, and the entry script's stdout naming each failed file. */

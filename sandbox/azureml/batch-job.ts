@@ -64,6 +64,14 @@ export interface BatchJobRecord {
    * (`ExperimentRun/dcid.<id>/logs/…` on the artifact store); listed by run history's children route.
    */
   scoringRunId: string;
+  /**
+   * The deployment's code and model as they were when the job was invoked (asset versions are immutable;
+   * the files they point at are not): the step downloads the code and mounts the model when it starts.
+   */
+  assets?: {
+    code?: { asset: string; uri: string; scoringScript: string };
+    model?: { asset: string; uri: string };
+  };
   /** Fault injection: the job fails the way this real failure does, with its messages and log files. */
   failureScenario?: JobFailureScenario;
   /** Set by fault injection: the job fails with this message at its next step. */

@@ -18,6 +18,8 @@ export interface BlobStore {
   /** Writes only if the blob does not exist yet (If-None-Match: *). */
   create(container: string, blob: string, content: Buffer | string, contentType?: string): Promise<void>;
   put(container: string, blob: string, content: Buffer | string, contentType?: string): Promise<void>;
+  /** Deletes the blob if it is there (tests take an asset's files away). */
+  delete(container: string, blob: string): Promise<void>;
 }
 
 export function createBlobStore(connectionString: string): BlobStore {
@@ -65,5 +67,8 @@ export function createBlobStore(connectionString: string): BlobStore {
     },
     create: (container, blob, content, contentType) => upload(container, blob, content, contentType, true),
     put: (container, blob, content, contentType) => upload(container, blob, content, contentType, false),
+    async delete(container, blob) {
+      await service.getContainerClient(container).getBlobClient(blob).deleteIfExists();
+    },
   };
 }

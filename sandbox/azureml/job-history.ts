@@ -99,6 +99,27 @@ export class JobHistory {
     return this.byName.get(name.toLowerCase());
   }
 
+  /**
+   * Adds one named past job (a test's or a replayed recording's: `commandjob01` of azure-powershell's
+   * Get-AzMLWorkspaceJob); a job of that name already in the history is replaced.
+   */
+  add(job: Pick<HistoricalJob, 'name' | 'kind' | 'experimentName' | 'status'> & Partial<HistoricalJob>): HistoricalJob {
+    const full: HistoricalJob = {
+      jobType: job.kind === 'command' ? 'Command' : job.kind === 'sweep' ? 'Sweep' : 'Pipeline',
+      displayName: job.name,
+      createdAtMs: Date.now() - 60_000,
+      createdBy: 'Firstname Lastname',
+      isArchived: false,
+      tags: job.kind === 'batch-scoring' && job.deploymentName ? { 'azureml.batchrun': 'true', 'azureml.deploymentname': job.deploymentName } : {},
+      ...job,
+    };
+    const existing = this.byName.get(full.name.toLowerCase());
+    this.byName.set(full.name.toLowerCase(), full);
+    this.jobs = [...this.jobs.filter((j) => j !== existing), full].sort((a, b) => b.createdAtMs - a.createdAtMs);
+    this.version += 1;
+    return full;
+  }
+
   /** Adds `count` past jobs spread over the span before endAt; returns how many the history holds now. */
   seed(opts: SeedHistoryOptions): number {
     const count = Math.max(0, Math.floor(opts.count));
@@ -169,6 +190,8 @@ export class JobHistory {
 export interface HistoryViewContext {
   workspacePath: string;
   studioHost: string;
+  /** The request's api-version: a command job shows 2024-04-01's resources, queueSettings and notificationSetting only to newer ones. */
+  apiVersion?: string;
 }
 
 function services(ctx: HistoryViewContext, name: string): Record<string, unknown> {
@@ -244,11 +267,25 @@ export function historicalJobView(ctx: HistoryViewContext, job: HistoricalJob): 
         outputs: {},
       };
       break;
-    case 'command':
+    case 'command': {
+      // As Get-AzMLWorkspaceJob recorded a finished command job: the run's process files and times among its
+      // properties, and the system's compute status among its tags.
+      const finished = ['Completed', 'Failed', 'Canceled'].includes(job.status);
+      const stamp = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
       properties = {
         description: null,
-        properties: { '_azureml.ComputeTargetType': 'amlctrain', '_azureml.ClusterName': 'cpu-cluster' },
+        properties: {
+          '_azureml.ComputeTargetType': 'amlctrain',
+          '_azureml.ClusterName': 'cpu-cluster',
+          ProcessInfoFile: 'azureml-logs/process_info.json',
+          ProcessStatusFile: 'azureml-logs/process_status.json',
+          StartTimeUtc: stamp(job.createdAtMs + 8_000),
+          ...(finished ? { EndTimeUtc: stamp(job.createdAtMs + 75_000) } : {}),
+        },
         ...common,
+        ...(finished
+          ? { tags: { ...job.tags, _aml_system_ComputeTargetStatus: '{"AllocationState":"steady","PreparingNodeCount":0,"RunningNodeCount":0,"CurrentNodeCount":1}' } }
+          : {}),
         computeId: `${workspacePrefix}/computes/cpu-cluster`,
         jobType: 'Command',
         codeId: null,
@@ -267,8 +304,16 @@ export function historicalJobView(ctx: HistoryViewContext, job: HistoricalJob): 
         limits: { timeout: null, jobLimitsType: 'Command' },
         environmentVariables: null,
         parameters: {},
+        ...((ctx.apiVersion ?? '2022-05-01') > '2022-05-01'
+          ? {
+              notificationSetting: null,
+              resources: { instanceCount: 1, instanceType: null, properties: null, shmSize: '2g', dockerArgs: null },
+              queueSettings: { jobTier: 'Null' },
+            }
+          : {}),
       };
       break;
+    }
   }
   return {
     id: `${workspacePrefix}/jobs/${job.name}`,

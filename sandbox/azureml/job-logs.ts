@@ -61,6 +61,31 @@ export function initTraceback(): string {
   ].join('\n');
 }
 
+/**
+ * The entry script is imported by module name when the batchscoring step starts its processes; a code
+ * folder without it fails there. The exception line is a public report's ("EntryScriptException: No module
+ * named 'score_return_list'", Azure/MachineLearningNotebooks#1753: a batch deployment whose scoring script
+ * was not a .py file, created without complaint, then every job failing). **Guess**: the frames above it.
+ */
+export function missingEntryScriptTraceback(scoringScript: string): string {
+  const module = scoringScript.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\.py$/i, '').replace(/\//g, '.');
+  return [
+    'Traceback (most recent call last):',
+    '  File "/mnt/azureml/cr/j/driver/amlbi_main.py", line 226, in main',
+    '    entry_script.load()',
+    `EntryScriptException: No module named '${module}'`,
+  ].join('\n');
+}
+
+/**
+ * A deployment's code or model whose files are no longer where its asset version points: the step cannot
+ * download the code snapshot or mount the model. **Guess**: no recording, document or public report shows
+ * Azure's wording; the code name, version and location are what a reader needs to fix it.
+ */
+export function assetFilesMissing(kind: 'code' | 'model', asset: string, uri: string): string {
+  return `UserError: The ${kind} of this deployment could not be ${kind === 'code' ? 'downloaded' : 'mounted'}: no files at ${uri} (${kind} asset ${asset}).`;
+}
+
 /** The traceback run() raising leaves for one mini-batch. */
 export function runTraceback(firstFile: string): string {
   return [

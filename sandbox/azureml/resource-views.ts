@@ -20,6 +20,13 @@ export interface ViewContext {
   scoringUri(endpointName: string): string;
 }
 
+/**
+ * 2022-05-01 is the spec's version (the oav checks hold the sandbox to it); answers to newer api-versions
+ * carry the fields Azure PowerShell's 2024-04-01 recordings show beside them (mostly nulls and empty maps:
+ * `description: null`, a compute's nodeStateCounts, a deployment's deploymentConfiguration, …).
+ */
+export const isNewerApiVersion = (apiVersion: string | undefined): boolean => (apiVersion ?? '2022-05-01') > '2022-05-01';
+
 /** Recorded on every batch endpoint and deployment: the id of the online endpoint the service keeps behind it. */
 const onlineEndpointId = (ctx: ViewContext, endpointName: string): Record<string, string> => ({
   'azureml.onlineendpointid': `${ctx.workspacePath.toLowerCase().replace('/resourcegroups/', '/resourcegroups/')}/onlineendpoints/${endpointName}`,
@@ -31,9 +38,10 @@ const clean = <T extends Record<string, unknown>>(o: T): T =>
 /** The recipe and the SDK send "aadToken"; the service answers with the enum's spelling (recorded). */
 const AUTH_MODES: Record<string, string> = { aadtoken: 'AADToken', amltoken: 'AMLToken', key: 'Key' };
 
-export function endpointView(ctx: ViewContext, e: EndpointRecord): Record<string, unknown> {
+export function endpointView(ctx: ViewContext, e: EndpointRecord, apiVersion?: string): Record<string, unknown> {
   // Recorded (test_batch_job_download.json #1 → #4): no scoring URI until the creation has succeeded.
   const reachable = e.provisioningState !== 'Creating' && e.provisioningState !== 'Failed';
+  const newer = isNewerApiVersion(apiVersion);
   return clean({
     id: `${ctx.workspacePath}/batchEndpoints/${e.name}`,
     name: e.name,
@@ -43,7 +51,7 @@ export function endpointView(ctx: ViewContext, e: EndpointRecord): Record<string
     kind: e.kind,
     systemData: e.systemData,
     properties: clean({
-      description: e.properties.description ?? undefined,
+      description: e.properties.description ?? (newer ? null : undefined),
       properties: { ...onlineEndpointId(ctx, e.name), ...(e.properties.properties ?? {}) },
       scoringUri: reachable ? ctx.scoringUri(e.name) : null,
       swaggerUri: null,
@@ -55,8 +63,9 @@ export function endpointView(ctx: ViewContext, e: EndpointRecord): Record<string
   });
 }
 
-export function deploymentView(ctx: ViewContext, d: DeploymentRecord): Record<string, unknown> {
+export function deploymentView(ctx: ViewContext, d: DeploymentRecord, apiVersion?: string): Record<string, unknown> {
   const p = d.properties;
+  const newer = isNewerApiVersion(apiVersion);
   return clean({
     id: `${ctx.workspacePath}/batchEndpoints/${d.endpointName}/deployments/${d.name}`,
     name: d.name,
@@ -70,8 +79,9 @@ export function deploymentView(ctx: ViewContext, d: DeploymentRecord): Record<st
       properties: { ...onlineEndpointId(ctx, d.endpointName), ...(p.properties ?? {}) },
       codeConfiguration: p.codeConfiguration ?? undefined,
       environmentId: p.environmentId ?? undefined,
-      environmentVariables: p.environmentVariables ?? undefined,
+      environmentVariables: p.environmentVariables ?? (newer ? {} : undefined),
       compute: p.compute ?? undefined,
+      deploymentConfiguration: newer ? null : undefined,
       errorThreshold: p.errorThreshold,
       retrySettings: p.retrySettings ?? { maxRetries: 3, timeout: 'PT30S' },
       miniBatchSize: p.miniBatchSize,
@@ -86,8 +96,14 @@ export function deploymentView(ctx: ViewContext, d: DeploymentRecord): Record<st
   });
 }
 
-export function computeView(ctx: ViewContext, c: ComputeRecord): Record<string, unknown> {
+export function computeView(ctx: ViewContext, c: ComputeRecord, apiVersion?: string): Record<string, unknown> {
   const p = c.properties.properties;
+  const newer = isNewerApiVersion(apiVersion);
+  const creating = c.provisioningState === 'Creating';
+  // New-AzMLWorkspaceCompute: a cluster being created shows nulls where a provisioned one shows counts.
+  const nodeStateCounts = creating
+    ? null
+    : { preparingNodeCount: 0, runningNodeCount: 0, idleNodeCount: 0, unusableNodeCount: 0, leavingNodeCount: 0, preemptedNodeCount: 0 };
   return clean({
     id: `${ctx.workspacePath}/computes/${c.name}`,
     name: c.name,
@@ -98,8 +114,11 @@ export function computeView(ctx: ViewContext, c: ComputeRecord): Record<string, 
     properties: clean({
       computeType: 'AmlCompute',
       computeLocation: c.location,
-      description: c.properties.description ?? undefined,
+      description: c.properties.description ?? (newer ? null : undefined),
+      resourceId: newer ? null : undefined,
       provisioningState: c.provisioningState,
+      provisioningErrors: newer ? null : undefined,
+      provisioningWarnings: newer ? (creating ? null : {}) : undefined,
       createdOn: c.createdOn,
       modifiedOn: c.modifiedOn,
       isAttachedCompute: false,
@@ -119,20 +138,26 @@ export function computeView(ctx: ViewContext, c: ComputeRecord): Record<string, 
         currentNodeCount: 0,
         targetNodeCount: 0,
         errors: null,
+        ...(newer ? { subnet: null, nodeStateCounts, virtualMachineImage: null, enableBatchPrivateLink: false, ...(creating ? {} : { propertyBag: {} }) } : {}),
       }),
     }),
   });
 }
 
-export function datastoreView(ctx: ViewContext, d: DatastoreRecord): Record<string, unknown> {
+export function datastoreView(ctx: ViewContext, d: DatastoreRecord, apiVersion?: string): Record<string, unknown> {
   const p = d.properties;
+  // Get-AzMLWorkspaceDatastore (2024-04-01): the default store names its subscription and resource group, others null.
+  const [, subscriptionId, resourceGroup] = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\//i.exec(ctx.workspacePath) ?? [];
+  const owner = isNewerApiVersion(apiVersion)
+    ? { subscriptionId: d.isDefault ? (subscriptionId ?? null) : null, resourceGroup: d.isDefault ? (resourceGroup ?? null) : null }
+    : {};
   return {
     id: `${ctx.workspacePath}/datastores/${d.name}`,
     name: d.name,
     type: `${PROVIDER}/workspaces/datastores`,
     systemData: d.systemData,
     properties: clean({
-      description: p.description ?? undefined,
+      description: p.description ?? (isNewerApiVersion(apiVersion) ? null : undefined),
       tags: p.tags ?? {},
       properties: p.properties ?? {},
       isDefault: d.isDefault,
@@ -148,6 +173,7 @@ export function datastoreView(ctx: ViewContext, d: DatastoreRecord): Record<stri
       endpoint: p.endpoint ?? 'core.windows.net',
       protocol: p.protocol ?? 'https',
       serviceDataAccessAuthIdentity: p.serviceDataAccessAuthIdentity ?? 'None',
+      ...owner,
     }),
   };
 }

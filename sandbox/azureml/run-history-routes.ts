@@ -4,7 +4,7 @@
 // /runs/{runId}/children` ("Get details of all child runs", RunHistory's runs_get_child), ML audience.
 // The api host is the origin of the workspace's discoveryUrl. The answer's shape ({value, continuationToken,
 // nextLink}, runs with runId/parentRunId/status/…) follows run history's paged lists; which fields a
-// child carries is a **guess** beyond runId and status.
+// child carries is a **guess** beyond runId and status (no recording shows run history), `error` included.
 import { SandboxHttpError } from './arm-errors';
 import type { BatchJobRecord } from './batch-job';
 import type { RouteTable } from './route-table';
@@ -29,6 +29,9 @@ function childRun(ctx: SandboxContext, job: BatchJobRecord): Record<string, unkn
     properties: { StepType: 'ParallelRunStep', 'azureml.nodeid': 'batchscoring', 'azureml.pipelinerunid': job.name },
     tags: {},
     target: ctx.identity.workspace,
+    // **Guess**: a failed run's ErrorResponse, as azure-ai-ml prints it for failed runs (`run_details.error`,
+    // `_job_ops_helper.stream_logs_until_completion`) and the azureml R SDK reads it (`error$error$message`).
+    ...(job.status === 'Failed' && job.error ? { error: { error: { code: job.error.code, message: job.error.message } } } : {}),
   };
 }
 

@@ -14,6 +14,7 @@ import { normalizeScoringKeys, parseBody, scoringBodySchema } from './request-sc
 import type { RouteTable } from './route-table';
 import { applyRunSettings, readRunSettings } from './run-settings';
 import type { SandboxContext } from './sandbox-context';
+import { findAssetVersion } from './workspace-references';
 import { key, newSystemData } from './workspace-state';
 
 export const SCORING_PREFIX = 'inference/batchEndpoints';
@@ -94,6 +95,16 @@ export function registerScoringRoutes(routes: RouteTable, ctx: SandboxContext): 
       outputBlob = { container: defaultStore.properties.containerName, path: `${folder}/${outputFileName}` };
     }
 
+    const codeRef = p.codeConfiguration?.codeId;
+    const code = codeRef ? findAssetVersion(ctx.state, ctx.identity, 'codes', codeRef) : undefined;
+    const model = p.model?.assetId ? findAssetVersion(ctx.state, ctx.identity, 'models', p.model.assetId) : undefined;
+    const assets: NonNullable<BatchJobRecord['assets']> = {
+      ...(code && typeof code.properties.codeUri === 'string' && p.codeConfiguration
+        ? { code: { asset: code.label, uri: code.properties.codeUri, scoringScript: p.codeConfiguration.scoringScript } }
+        : {}),
+      ...(model && typeof model.properties.modelUri === 'string' ? { model: { asset: model.label, uri: model.properties.modelUri } } : {}),
+    };
+
     const job: BatchJobRecord = {
       name,
       endpointName: endpoint.name,
@@ -123,6 +134,7 @@ export function registerScoringRoutes(routes: RouteTable, ctx: SandboxContext): 
       ...(requestedOutput ? { requestedOutput } : {}),
       ...(repeatabilityId ? { repeatabilityId } : {}),
       scoringRunId: crypto.randomUUID(),
+      assets,
     };
     if (ctx.jobFailures.remaining > 0) {
       ctx.jobFailures.remaining -= 1;

@@ -15,40 +15,53 @@ const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCas
 
 const KIND_LABEL: Record<AssetKind, string> = { codes: 'Code', models: 'Model', environments: 'Environment', data: 'Data asset' };
 
+/** The name and version an asset reference names, or why it names none. */
+function parseAssetRef(ws: WorkspaceIdentity, kind: AssetKind, ref: string): { name: string; version: string } | { problem: 'other-workspace' | 'malformed' } {
+  const id = parseWorkspaceChildId(ref);
+  if (id) {
+    if (!same(id.subscriptionId, ws.subscriptionId) || !same(id.resourceGroup, ws.resourceGroup) || !same(id.workspace, ws.workspace)) {
+      return { problem: 'other-workspace' };
+    }
+    const [k, n, versions, v] = id.segments;
+    if (id.segments.length === 4 && k && same(k, kind) && versions && same(versions, 'versions') && n && v) return { name: n, version: v };
+    return { problem: 'malformed' };
+  }
+  const short = /^azureml:([^/:]+):([^/:]+)$/i.exec(ref);
+  const long = new RegExp(`^azureml://locations/[^/]+/workspaces/[^/]+/${kind}/([^/]+)/versions/([^/]+)/?$`, 'i').exec(ref);
+  const m = short ?? long;
+  return m ? { name: m[1]!, version: m[2]! } : { problem: 'malformed' };
+}
+
 /** Checks that `ref` names an existing asset version; throws a 400 naming `field` otherwise. */
 export function requireAssetVersion(state: WorkspaceState, ws: WorkspaceIdentity, kind: AssetKind, ref: string, field: string): void {
   // Curated environments live in the shared `azureml` registry, outside the workspace.
   if (kind === 'environments' && /^azureml:\/\/registries\//i.test(ref)) return;
-  let name: string | undefined;
-  let version: string | undefined;
-  const id = parseWorkspaceChildId(ref);
-  if (id) {
-    if (!same(id.subscriptionId, ws.subscriptionId) || !same(id.resourceGroup, ws.resourceGroup) || !same(id.workspace, ws.workspace)) {
+  const parsed = parseAssetRef(ws, kind, ref);
+  if ('problem' in parsed) {
+    if (parsed.problem === 'other-workspace') {
       throw userError(`${field} refers to another workspace (${ref}); use an asset of workspace ${ws.workspace}`, field);
     }
-    const [k, n, versions, v] = id.segments;
-    if (id.segments.length === 4 && k && same(k, kind) && versions && same(versions, 'versions')) {
-      name = n;
-      version = v;
-    }
-  } else {
-    const short = /^azureml:([^/:]+):([^/:]+)$/i.exec(ref);
-    const long = new RegExp(`^azureml://locations/[^/]+/workspaces/[^/]+/${kind}/([^/]+)/versions/([^/]+)/?$`, 'i').exec(ref);
-    const m = short ?? long;
-    if (m) {
-      name = m[1];
-      version = m[2];
-    }
-  }
-  if (!name || !version) {
     throw userError(
       `${field} must be the ARM id of a ${KIND_LABEL[kind].toLowerCase()} version (…/workspaces/${ws.workspace}/${kind}/<name>/versions/<version>), got '${ref}'`,
       field,
     );
   }
-  if (!state.assetVersion(kind, name, version)) {
-    throw userError(`${KIND_LABEL[kind]} ${name} version ${version} was not found in workspace ${ws.workspace} (${field})`, field, 404, 'NotFound');
+  if (!state.assetVersion(kind, parsed.name, parsed.version)) {
+    throw userError(`${KIND_LABEL[kind]} ${parsed.name} version ${parsed.version} was not found in workspace ${ws.workspace} (${field})`, field, 404, 'NotFound');
   }
+}
+
+/** The asset version `ref` names (`name:version` and its properties), or undefined. */
+export function findAssetVersion(
+  state: WorkspaceState,
+  ws: WorkspaceIdentity,
+  kind: AssetKind,
+  ref: string,
+): { label: string; properties: Record<string, unknown> } | undefined {
+  const parsed = parseAssetRef(ws, kind, ref);
+  if ('problem' in parsed) return undefined;
+  const version = state.assetVersion(kind, parsed.name, parsed.version);
+  return version ? { label: `${version.name}:${version.version}`, properties: version.properties } : undefined;
 }
 
 /** Returns the compute's canonical ARM id; throws a 400 naming `field` when it does not exist. */

@@ -6,6 +6,9 @@
 // - On connect Slack sends {type:'hello', num_connections, connection_info:{app_id}, debug_info}.
 // - Each slash command or interaction becomes an envelope {envelope_id, type ('slash_commands' |
 //   'interactive'), payload, accepts_response_payload} on ONE of the app's open connections (up to 10);
+//   an Events API event (the Home tab's app_home_opened) an envelope of type 'events_api' whose payload is
+//   the event_callback body, with accepts_response_payload false and retry_attempt/retry_reason (as in the
+//   Python SDK's SocketModeRequest and bolt-python's Socket Mode adapter);
 //   the app acknowledges with {envelope_id, payload?}, the payload playing the HTTP response body's part.
 //   Without an acknowledgement in 3 seconds the user sees a timeout, as over HTTP.
 // - Slack refreshes connections: {type:'disconnect', reason:'warning'} some seconds ahead, then
@@ -21,7 +24,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { acceptWebSocket, refuseUpgrade, type WebSocketConnection } from './websocket-connection';
 
-export type EnvelopeType = 'slash_commands' | 'interactive';
+export type EnvelopeType = 'slash_commands' | 'interactive' | 'events_api';
 
 /** Slack allows an app ten simultaneous Socket Mode connections. */
 export const MAX_CONNECTIONS_PER_APP = 10;
@@ -167,7 +170,8 @@ export async function startSocketModeServer(opts: SocketModeOptions): Promise<So
     records.push(record);
     connection.delivered += 1;
     const acked = new Promise<unknown>((resolve) => waitingAcks.set(envelopeId, resolve));
-    connection.ws.send(JSON.stringify({ envelope_id: envelopeId, payload, type, accepts_response_payload: acceptsResponsePayload }));
+    const retry = type === 'events_api' ? { retry_attempt: 0, retry_reason: '' } : {};
+    connection.ws.send(JSON.stringify({ envelope_id: envelopeId, payload, type, accepts_response_payload: acceptsResponsePayload, ...retry }));
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<typeof TIMED_OUT>((resolve) => {
       timer = setTimeout(() => resolve(TIMED_OUT), ackTimeoutMs);
@@ -183,13 +187,21 @@ export async function startSocketModeServer(opts: SocketModeOptions): Promise<So
   const relay = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const form = new URLSearchParams(raw);
     const rawPayload = form.get('payload');
     let result: DeliveryResult;
     try {
-      result = rawPayload !== null
-        ? await deliver('interactive', JSON.parse(rawPayload) as Record<string, unknown>)
-        : await deliver('slash_commands', Object.fromEntries(form.entries()));
+      if ((req.headers['content-type'] ?? '').includes('application/json')) {
+        // Events API bodies are JSON; only event_callback travels over Socket Mode (no url_verification).
+        const body = JSON.parse(raw) as Record<string, unknown>;
+        if (body.type !== 'event_callback') throw new Error('not an event_callback');
+        result = await deliver('events_api', body);
+      } else {
+        result = rawPayload !== null
+          ? await deliver('interactive', JSON.parse(rawPayload) as Record<string, unknown>)
+          : await deliver('slash_commands', Object.fromEntries(form.entries()));
+      }
     } catch {
       res.writeHead(400, { 'content-type': 'text/plain' });
       res.end('invalid_payload');

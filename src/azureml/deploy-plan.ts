@@ -43,6 +43,13 @@ export interface DeployStepContext {
   poller?: string;
   /** Records (or clears) the in-flight operation; resolves once the caller has persisted it. */
   checkpoint(poller: string | undefined): Promise<void>;
+  /** What this step recorded in an earlier attempt (kept across failures and resumes). */
+  previous: Record<string, string>;
+  /**
+   * Records outputs before the step finishes, persisted at once: a step says `created: 'true'` before
+   * the PUT that creates its resource, so a failure after it still knows what this request created.
+   */
+  remember(outputs: Record<string, string>): Promise<void>;
   /** Aborted when the run is stopping (another step failed to persist, or the caller gave up). */
   signal: AbortSignal;
 }
@@ -213,13 +220,19 @@ export async function runDeployPlan(
         outputs: outputsSoFar(),
         poller: resumePoller,
         signal: stop.signal,
+        previous: { ...s.outputs },
+        remember: async (outputs) => {
+          s.outputs = { ...s.outputs, ...outputs };
+          await persist(step);
+        },
         checkpoint: async (poller) => {
           s.poller = poller;
           await persist(step);
         },
       });
       s.status = 'done';
-      s.outputs = outputs;
+      // Merged into what the step remembered on the way (e.g. `created`), its own outputs winning.
+      s.outputs = { ...s.outputs, ...outputs };
       s.poller = undefined;
       await persist(step);
     } catch (err) {

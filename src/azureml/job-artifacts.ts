@@ -11,6 +11,7 @@ import type { AzureMlContext } from './azureml-context';
 import type { DatastoreContainerFactory } from './datastore-container';
 import { getBlobDatastore, getDefaultDatastore, type BlobDatastoreLocation } from './datastores';
 import { parseResponseBody } from './response-validation';
+import { parseChildRuns, scoringStepOf, type ChildRun } from './run-history-runs';
 import { getScoringJob, getScoringUri, jobOutputUri } from './scoring';
 import { workspacePath } from './workspace';
 
@@ -38,16 +39,6 @@ export interface JobArtifactsDeps extends AzureMlContext {
 export const LOG_READ_LIMIT_BYTES = 64 * 1024;
 
 const workspaceSchema = z.looseObject({ properties: z.looseObject({ discoveryUrl: z.string().nullish() }).nullish() });
-const childRunsSchema = z.looseObject({
-  value: z.array(
-    z.looseObject({
-      runId: z.string().min(1),
-      name: z.string().nullish(),
-      displayName: z.string().nullish(),
-      properties: z.record(z.string(), z.string().nullable()).nullish(),
-    }),
-  ),
-});
 
 export function runArtifactsPrefix(runId: string): string {
   return `ExperimentRun/dcid.${runId}/`;
@@ -66,19 +57,23 @@ export async function workspaceApiOrigin(ctx: AzureMlContext): Promise<string | 
   }
 }
 
-/** The run id of the job's `batchscoring` step (the only child of a batch job), or undefined before it exists. */
-export async function findScoringStepRunId(ctx: AzureMlContext, jobName: string, experimentName: string): Promise<string | undefined> {
+/**
+ * The job's `batchscoring` step (the only child of a batch job) as run history lists it, or undefined
+ * before it exists. Read tolerantly (run-history-runs.ts): no recording shows run history's answers.
+ */
+export async function findScoringStep(ctx: AzureMlContext, jobName: string, experimentName: string): Promise<ChildRun | undefined> {
   const origin = await workspaceApiOrigin(ctx);
   if (!origin) return undefined;
   const path =
     `${origin}/history/v1.0${workspacePath(ctx.workspace)}` +
     `/experiments/${encodeURIComponent(experimentName)}/runs/${encodeURIComponent(jobName)}/children`;
   const response = await ctx.arm.request({ method: 'GET', path, apiVersion: false, scope: ctx.arm.cloud.mlScope });
-  const children = parseResponseBody(childRunsSchema, response.body, `child runs of job '${jobName}'`, response).value;
-  const step =
-    children.find((c) => c.name === 'batchscoring' || c.displayName === 'batchscoring' || c.properties?.['azureml.nodeid'] === 'batchscoring') ??
-    children[0];
-  return step?.runId;
+  return scoringStepOf(parseChildRuns(response.body));
+}
+
+/** The run id of the job's `batchscoring` step, or undefined before it exists. */
+export async function findScoringStepRunId(ctx: AzureMlContext, jobName: string, experimentName: string): Promise<string | undefined> {
+  return (await findScoringStep(ctx, jobName, experimentName))?.runId;
 }
 
 interface BlobReader {

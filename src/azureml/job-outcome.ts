@@ -4,7 +4,8 @@
 import { triageFailure, parseProgressOverview, type FailureTriage, type JobProgress } from '../domain/failure-triage';
 import { previewPredictions, type PredictionsPreview } from '../domain/predictions-preview';
 import type { BlobReadLink, BlobReadLinkFactory } from './blob-read-link';
-import { defaultJobOutputUri, findScoringStepRunId, readJobLogs, readOutputHead, resolveOutputFile, type JobArtifactsDeps, type JobLogs, type OutputFileLocation } from './job-artifacts';
+import { runErrorText } from './run-history-runs';
+import { defaultJobOutputUri, findScoringStep, readJobLogs, readOutputHead, resolveOutputFile, type JobArtifactsDeps, type JobLogs, type OutputFileLocation } from './job-artifacts';
 
 export interface JobOutcomeRequest {
   jobName: string;
@@ -51,12 +52,15 @@ async function attempt<T>(problems: string[], what: string, fn: () => Promise<T>
 
 export async function readJobOutcome(deps: JobOutcomeDeps, req: JobOutcomeRequest): Promise<JobOutcomeDetails> {
   const problems: string[] = [];
-  const runId = await attempt(problems, 'scoring step', () => findScoringStepRunId(deps, req.jobName, req.endpointName));
+  const step = await attempt(problems, 'scoring step', () => findScoringStep(deps, req.jobName, req.endpointName));
+  const runId = step?.runId;
   const logs: JobLogs = runId ? ((await attempt(problems, 'logs', () => readJobLogs(deps, runId))) ?? {}) : {};
   const progress = parseProgressOverview(logs.progressOverview);
   const failed = req.status === 'Failed' || (progress?.itemsFailed ?? 0) > 0;
   const details: JobOutcomeDetails = { ...(runId ? { scoringRunId: runId } : {}), ...(progress ? { progress } : {}), problems };
-  if (failed) details.triage = triageFailure({ ...logs, ...(req.serviceMessage ? { serviceMessage: req.serviceMessage } : {}) });
+  // The job documents carry no error (recorded); the step's run may, in run history (a guess at its shape).
+  const serviceMessage = req.serviceMessage ?? runErrorText(step)?.message;
+  if (failed) details.triage = triageFailure({ ...logs, ...(serviceMessage ? { serviceMessage } : {}) });
   // Without an output the request asked for, the results are in the job's default output folder.
   const outputUri = req.outputUri ?? (req.wantResults ? await attempt(problems, 'default output', () => defaultJobOutputUri(deps, req.jobName)) : undefined);
   if (req.wantResults && outputUri) {

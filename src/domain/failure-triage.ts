@@ -10,7 +10,9 @@ export type FailureKind =
   | 'output-exists'
   | 'input-access'
   | 'no-nodes'
-  | 'token-audience';
+  | 'token-audience'
+  | 'scoring-script-missing'
+  | 'asset-files-missing';
 
 interface Recogniser {
   kind: FailureKind;
@@ -43,6 +45,18 @@ const RECOGNISERS: readonly Recogniser[] = [
     kind: 'output-exists',
     patterns: [/output file .* already exists/i, /OutputAlreadyExists/],
     fix: 'Batch scoring never overwrites results: choose a new output file name or an empty output folder.',
+  },
+  {
+    // The batch driver imports the entry script by module name (public report: Azure/MachineLearningNotebooks#1753).
+    kind: 'scoring-script-missing',
+    patterns: [/EntryScriptException: No module named/],
+    fix: "The deployment's code has no scoring script by the name the deployment gives (the script is imported as a Python module: a .py file in the code folder). Put the script back, or deploy again with the right folder and script name, then run again.",
+  },
+  {
+    // Our wording, not Azure's (a guess: docs/sandbox-fidelity.md); Azure's own words are not documented.
+    kind: 'asset-files-missing',
+    patterns: [/The (?:code|model) of this deployment could not be (?:downloaded|mounted): no files at/],
+    fix: "The deployment's code or model files are no longer where its asset version points (deleted or moved after it was deployed): deploy again so they are uploaded anew, then run again.",
   },
   {
     kind: 'init-raised',

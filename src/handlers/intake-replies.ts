@@ -4,9 +4,11 @@ import type { IntakeOutcome } from './request-intake';
 export function intakeReply(outcome: IntakeOutcome): string {
   switch (outcome.kind) {
     case 'queued':
-      return `:inbox_tray: Request \`${outcome.requestId}\` is queued; progress and the result will be posted in its thread in this channel.`;
+      return outcome.inJobThread
+        ? `:inbox_tray: Request \`${outcome.requestId}\` is queued; progress and the result will be posted in the job's own thread.`
+        : `:inbox_tray: Request \`${outcome.requestId}\` is queued; progress and the result will be posted in its thread in this channel.`;
     case 'awaiting-approval':
-      return `:hourglass_flowing_sand: Request \`${outcome.requestId}\` needs approval; an approver was asked in this channel. It expires <!date^${Math.floor(outcome.expiresAt / 1000)}^{date_short_pretty} {time}|at ${new Date(outcome.expiresAt).toISOString()}>.`;
+      return `:hourglass_flowing_sand: Request \`${outcome.requestId}\` needs approval; an approver was asked ${outcome.inJobThread ? "in the job's own thread" : 'in this channel'}. It expires <!date^${Math.floor(outcome.expiresAt / 1000)}^{date_short_pretty} {time}|at ${new Date(outcome.expiresAt).toISOString()}>.`;
     case 'duplicate':
       return `:repeat: Request \`${outcome.requestId}\` was already taken; nothing new was started.`;
     case 'refused':
@@ -23,7 +25,7 @@ export function checkingReply(requestId: string): string {
 }
 
 export function unavailableReply(): string {
-  return ':warning: The bot could not take this request right now (its queue is unavailable). Nothing was started; please try again in a minute.';
+  return ':warning: The bot is temporarily unavailable (it cannot reach its queue), so nothing was started. Please try again in a minute.';
 }
 
 /** A user-group look-up failed (see user-groups.ts): say so, and that nothing happened. */

@@ -23,7 +23,7 @@ import type { NotifyOutbox } from '../queue/notify-outbox';
 import type { Requester } from '../queue/payloads';
 import type { Producers } from '../queue/producers';
 import type { RequestStore } from '../queue/request-store';
-import { createRequestThread } from '../queue/request-thread';
+import { requestThreadFor } from '../queue/request-home';
 import type { WorkspaceScope } from '../domain/workspace-scope';
 import type { PendingCaps } from '../queue/pending-caps';
 import type { EndpointDirectory } from '../queue/endpoint-directory';
@@ -65,8 +65,9 @@ export async function effectsOf(work: WorkRequest, endpoints: EndpointDirectory 
 }
 
 export type IntakeOutcome =
-  | { kind: 'queued'; requestId: string }
-  | { kind: 'awaiting-approval'; requestId: string; expiresAt: number }
+  /** `inJobThread`: it reports in the thread of the run that started its job (a cancel), not its own. */
+  | { kind: 'queued'; requestId: string; inJobThread?: boolean }
+  | { kind: 'awaiting-approval'; requestId: string; expiresAt: number; inJobThread?: boolean }
   | { kind: 'duplicate'; requestId: string }
   /** Not taken; `message` (plain text, ours) says why. */
   | { kind: 'refused'; requestId: string; message: string };
@@ -80,7 +81,7 @@ export async function submitWork(deps: IntakeDeps, input: { requestId: string; r
   const { requestId, requester } = input;
   const work = workRequestSchema.parse(input.work);
   const action = subjectAction(work);
-  const thread = createRequestThread(deps.outbox, { requestId, channel: requester.channelId, requester: requester.userId });
+  const thread = await requestThreadFor(deps, { requestId, channel: requester.channelId, work, requester: requester.userId });
   const gated = (await effectsOf(work, deps.endpoints)).some((effect) => needsApproval(deps.policy, effect));
   const createdAt = deps.now();
 
@@ -100,9 +101,10 @@ export async function submitWork(deps: IntakeDeps, input: { requestId: string; r
     requestId,
     kind: requestKindOf(work),
     requester,
-    channel: requester.channelId,
+    channel: thread.channel,
     summary: plainTitle(work),
     status: gated ? 'awaiting-approval' : 'queued',
+    work,
   });
   await deps.audit.record({ type: 'requested', requestId, actor: requester.userId, action, detail: { work } });
 
@@ -132,12 +134,12 @@ export async function submitWork(deps: IntakeDeps, input: { requestId: string; r
       }),
     );
     await deps.audit.record({ type: 'approval-requested', requestId, actor: requester.userId, action });
-    return { kind: 'awaiting-approval', requestId, expiresAt: approval.expiresAt };
+    return { kind: 'awaiting-approval', requestId, expiresAt: approval.expiresAt, ...(thread.within ? { inJobThread: true } : {}) };
   }
 
   await thread.parent(threadMessages.parent({ requestId, requester, subject: work, status: 'queued', now: createdAt }));
   await enqueueWork(deps.producers, requestId, requester, work);
-  return { kind: 'queued', requestId };
+  return { kind: 'queued', requestId, ...(thread.within ? { inJobThread: true } : {}) };
 }
 
 export type DecideOutcome =
@@ -189,7 +191,7 @@ export async function decideApproval(
 
   const result = decided.request;
   const subject = subjectOfApproval(result.command);
-  const thread = createRequestThread(deps.outbox, { requestId, channel: result.requester.channelId, requester: result.requester.userId });
+  const thread = await requestThreadFor(deps, { requestId, channel: result.requester.channelId, work: result.command, requester: result.requester.userId });
   if (input.approve) {
     await deps.audit.record({ type: 'approved', requestId, actor: input.decider.userId, action: result.action });
     await deps.requests.update(requestId, { status: 'queued' });
@@ -242,7 +244,7 @@ export async function withdrawRequest(deps: IntakeDeps, input: { approvalId: str
   const result = withdrawn.request;
   await deps.audit.record({ type: 'withdrawn', requestId, actor: input.userId, action: result.action });
   await deps.requests.update(requestId, { status: 'withdrawn' });
-  const thread = createRequestThread(deps.outbox, { requestId, channel: result.requester.channelId });
+  const thread = await requestThreadFor(deps, { requestId, channel: result.requester.channelId, work: result.command, requester: result.requester.userId });
   await thread.parent(threadMessages.approvalDecided({ approval: result, subject: subjectOfApproval(result.command), now }));
   return { ok: true, approval: result };
 }

@@ -1,7 +1,8 @@
 // The worker's end of a cancel it may not carry out: the requester is not allowed to cancel the job
 // (BATCH_SCORE_CANCELERS), as checked again right before Azure is asked. Like a locked endpoint's
 // refusal: the request is denied, the audit says why, the parent shows it and the thread gets the
-// refusal as its final reply. Nothing reaches Azure.
+// refusal as its final reply (":no_entry:", not a failure: in the job's thread it must not read as the
+// job's end). Nothing reaches Azure.
 import { message, section } from '../slack/blocks/block-kit';
 import { code, escapeMrkdwn, mention } from '../slack/mrkdwn';
 import type { Requester } from './payloads';
@@ -15,6 +16,6 @@ export async function refuseCancel(
   await ctx.requests.update(input.requestId, { status: 'denied' });
   await ctx.audit.record({ type: 'denied', requestId: input.requestId, actor: input.requester.userId, action: 'cancel', detail: { reason: 'not-a-canceler', jobName: input.jobName } });
   await input.parentFailed('refused: not allowed to cancel this job');
-  const text = `:x: ${mention(input.requester.userId)} ${escapeMrkdwn(input.refusal)} Nothing was canceled: job ${code(input.jobName)} goes on.`;
+  const text = `:no_entry: ${mention(input.requester.userId)} ${escapeMrkdwn(input.refusal)} Nothing was canceled: job ${code(input.jobName)} goes on.`;
   await input.thread.reply('final', message(text, [section(text)]), { broadcast: true });
 }

@@ -6,7 +6,8 @@
 //   entries    list of entry JSON, head first: the thread's messages still to deliver
 //   queued     set of keys now in `entries` (an entry enqueued twice is kept once)
 //   delivered  hash key → Slack ts (or 'sent' / 'dead'): what was delivered, so nothing goes twice
-//   thread     hash channel, parentTs, epoch, waiting, waitingSince, parentFailed
+//   thread     hash channel, parentTs, epoch, waiting, waitingSince, parentFailed, requester (the first
+//              entry's: where the thread moves if its channel stops taking posts), movedFrom, movedReason
 //   slots      hash slot → ts of the in-place messages updated with chat.update
 //   shown      hash slot (or '@parent') → key of the content the in-place message shows now
 //   latest     hash slot (or '@parent') → key of the newest content enqueued for it
@@ -26,6 +27,7 @@
 import type { Logger } from 'pino';
 import { Queue } from 'bullmq';
 import type { RedisConnection } from './connection';
+import type { RedisErrorLog } from './redis-error-log';
 import { QUEUE_NAMES } from './queue-names';
 import { isThreadOp, notifyEntrySchema, type NotifyEntry, type NotifyEntryInput } from './payloads';
 import { redisKey } from './redis-keys';
@@ -133,7 +135,7 @@ export class NotifyChannelMismatchError extends Error {
 // this entry is the parent, so the caller promotes it instead of letting it sleep out its delay.
 const ENQUEUE_THREAD_ENTRY = `
 local entries, queued, delivered, thread, pending = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local key, json, channel, requestId, ttl, op, shownField = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local key, json, channel, requestId, ttl, op, shownField, requester = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local threadChannel = redis.call('HGET', thread, 'requestedChannel')
 if threadChannel and threadChannel ~= channel then return {'mismatch', threadChannel, 0} end
 local epoch = tonumber(redis.call('HGET', thread, 'epoch') or '0')
@@ -148,6 +150,7 @@ end
 redis.call('RPUSH', entries, json)
 redis.call('HSETNX', thread, 'requestedChannel', channel)
 redis.call('HSETNX', thread, 'channel', channel)
+if requester ~= '' then redis.call('HSETNX', thread, 'requester', requester) end
 redis.call('SADD', pending, requestId)
 local wake = 0
 if op == 'upsert-parent' and redis.call('HGET', thread, 'waiting') == 'parent' then
@@ -180,6 +183,8 @@ export interface NotifyOutboxDeps {
   /** An existing notify queue to add jobs to; otherwise the outbox opens (and closes) its own. */
   queue?: Queue;
   logger?: Logger;
+  /** The process's Redis error log (one line per cause, bounded); else each error is logged. */
+  redisErrors?: RedisErrorLog;
 }
 
 // Failures inside the processor itself (Redis hiccups) are retried by BullMQ; Slack's answers are
@@ -196,7 +201,11 @@ export function createNotifyOutbox(deps: NotifyOutboxDeps): NotifyOutbox {
   const ownsQueue = deps.queue === undefined;
   const queue = deps.queue ?? new Queue(QUEUE_NAMES.notify, { connection, prefix });
   // Without a listener, a lost Redis connection is printed to the console instead of the log.
-  if (ownsQueue) queue.on('error', (err) => deps.logger?.warn({ err, queue: QUEUE_NAMES.notify }, 'queue connection error'));
+  if (ownsQueue) {
+    queue.on('error', (err) =>
+      deps.redisErrors ? deps.redisErrors.report(err, `queue ${QUEUE_NAMES.notify}`) : deps.logger?.warn({ err, queue: QUEUE_NAMES.notify }, 'queue connection error'),
+    );
+  }
 
   async function addFlushJob(requestId: string, epoch: number): Promise<void> {
     const data: FlushJobData = { requestId, epoch };
@@ -231,6 +240,7 @@ export function createNotifyOutbox(deps: NotifyOutboxDeps): NotifyOutbox {
       OUTBOX_TTL_SECONDS,
       entry.op,
       shownField(entry) ?? '',
+      entry.requester ?? '',
     )) as [string, string | number, number];
     if (status === 'delivered') return;
     if (status === 'mismatch') throw new NotifyChannelMismatchError(entry.requestId, String(epochOrChannel), entry.channel);

@@ -24,6 +24,7 @@
 //   DM with the requester, with a note saying why, so the request's outcome still reaches them.
 import { DelayedError, Worker, type Job, type WorkerOptions } from 'bullmq';
 import type { RedisConnection } from './connection';
+import type { RedisErrorLog } from './redis-error-log';
 import type { Logger } from 'pino';
 import axios, { isAxiosError } from 'axios';
 import { ErrorCode, type ChatPostMessageArguments, type WebClient } from '@slack/web-api';
@@ -58,6 +59,8 @@ export interface NotifyRetryPolicy {
 export interface NotifyWorkerDeps {
   /** A worker connection: createRedisConnection(url, { forWorker: true }). */
   connection: RedisConnection;
+  /** When the worker runs under startWorkerHost with a Redis error log, its 'error' events are logged there. */
+  redisErrors?: RedisErrorLog;
   prefix: string;
   /** createSlackClient(): its own retries are off, because they live here. */
   slack: WebClient;
@@ -237,6 +240,8 @@ interface ThreadState {
   parentFailed: boolean;
   /** Set once the thread moved to the requester's DM: the channel it left. */
   movedFrom?: string;
+  /** Who asked (the thread's first entry to say so): where the thread moves if its channel refuses posts. */
+  requester?: string;
 }
 
 type Delivered = { ts?: string; channel?: string };
@@ -269,7 +274,7 @@ export function createNotifyWorker(deps: NotifyWorkerDeps): Worker {
   const tokenHoldMs = deps.tokenHoldMs ?? DEFAULT_TOKEN_HOLD_MS;
 
   async function readThread(keys: OutboxKeys): Promise<ThreadState> {
-    const [channel, parentTs, epoch, waitingSince, parentFailed, movedFrom] = await connection.hmget(
+    const [channel, parentTs, epoch, waitingSince, parentFailed, movedFrom, requester] = await connection.hmget(
       keys.thread,
       'channel',
       'parentTs',
@@ -277,6 +282,7 @@ export function createNotifyWorker(deps: NotifyWorkerDeps): Worker {
       'waitingSince',
       'parentFailed',
       'movedFrom',
+      'requester',
     );
     return {
       ...(channel ? { channel } : {}),
@@ -285,6 +291,7 @@ export function createNotifyWorker(deps: NotifyWorkerDeps): Worker {
       ...(waitingSince ? { waitingSince: Number(waitingSince) } : {}),
       parentFailed: parentFailed === '1',
       ...(movedFrom ? { movedFrom } : {}),
+      ...(requester ? { requester } : {}),
     };
   }
 
@@ -321,16 +328,17 @@ export function createNotifyWorker(deps: NotifyWorkerDeps): Worker {
    * Returns false when that is not possible (no requester known, or the thread already moved once).
    */
   async function moveThreadToRequester(keys: OutboxKeys, entry: NotifyEntry, thread: ThreadState, reason: string): Promise<boolean> {
-    if (!entry.requester || thread.movedFrom !== undefined) return false;
+    const requester = thread.requester ?? entry.requester;
+    if (!requester || thread.movedFrom !== undefined) return false;
     const from = thread.channel ?? entry.channel;
     const why = reason === 'is_archived' ? 'the channel was archived' : 'I was removed from the channel';
     const note = `:warning: I can no longer post in <#${from}> (${why}), so I will report request \`${entry.requestId}\` here instead.`;
-    const base = { requestId: entry.requestId, channel: entry.channel, requester: entry.requester };
+    const base = { requestId: entry.requestId, channel: entry.channel, requester };
     const parentEntry: NotifyEntry = { ...base, op: 'upsert-parent', key: 'moved:parent', text: note };
     const noteEntry: NotifyEntry = { ...base, op: 'reply', key: 'moved:note', text: note };
     await connection
       .multi()
-      .hset(keys.thread, 'channel', entry.requester, 'movedFrom', from, 'movedReason', reason)
+      .hset(keys.thread, 'channel', requester, 'movedFrom', from, 'movedReason', reason)
       .hdel(keys.thread, 'parentTs', 'waiting', 'waitingSince', 'parentFailed')
       .del(keys.slots, keys.shown)
       // LPUSH puts each at the head: the parent first, then the note, then what was waiting.
@@ -339,7 +347,7 @@ export function createNotifyWorker(deps: NotifyWorkerDeps): Worker {
       .sadd(keys.queued, noteEntry.key)
       .exec();
     logger.warn(
-      { requestId: entry.requestId, channel: from, slackError: reason, requester: entry.requester },
+      { requestId: entry.requestId, channel: from, slackError: reason, requester },
       'the request\'s channel no longer takes the bot\'s posts; its thread continues in a DM with the requester',
     );
     return true;
@@ -668,7 +676,8 @@ export function createNotifyWorker(deps: NotifyWorkerDeps): Worker {
     recheckToken,
   );
   worker.on('failed', (job, err) => logger.error({ jobId: job?.id, err }, 'notify job failed'));
-  worker.on('error', (err) => logger.error({ err }, 'notify worker error'));
+  // Under a worker host with a Redis error log, the host reports this worker's errors (once, bounded).
+  if (!deps.redisErrors) worker.on('error', (err) => logger.error({ err }, 'notify worker error'));
   return worker;
 }
 

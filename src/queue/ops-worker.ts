@@ -16,7 +16,7 @@ import { lockRefusalFor, refuseLockedChange } from './lock-guard';
 import { refuseCancel } from './cancel-guard';
 import { opsJobSchema, type OpsJob } from './payloads';
 import { QUEUE_NAMES } from './queue-names';
-import { createRequestThread } from './request-thread';
+import { requestThreadFor } from './request-home';
 import type { SlackMessage } from '../slack/blocks/block-kit';
 import { workspaceLinks, type WorkerContext } from './worker-context';
 import { subjectOfApproval } from './work-request';
@@ -25,6 +25,8 @@ import { buildMissingTargetMessage } from '../slack/blocks/missing-target-messag
 import { lookUp, missingEndpoint, missingJob } from './request-preflight';
 import { RequestTargetGoneError } from './request-target-gone';
 import { PREFLIGHT_JOB, processPreflight } from './request-preflight';
+import { CLEANUP_JOB } from './producers';
+import { processLeftoverRemoval } from './leftover-removal';
 
 export const EXPIRE_APPROVALS_JOB = 'expire-approvals';
 
@@ -86,7 +88,7 @@ async function answerLookup(ctx: WorkerContext, command: Lookup): Promise<SlackM
 }
 
 /** Carries out a change and says what happened, in one line for the final reply. */
-async function applyChange(ctx: WorkerContext, command: Change): Promise<string> {
+async function applyChange(ctx: WorkerContext, command: Change, where: { inJobThread: boolean }): Promise<string> {
   const az = ctx.azureml;
   switch (command.verb) {
     case 'cancel': {
@@ -102,7 +104,9 @@ async function applyChange(ctx: WorkerContext, command: Change): Promise<string>
       if (ended) {
         throw new RequestTargetGoneError('JobAlreadyFinished', `Job ${command.jobName} had already finished (${ended}); nothing was canceled.`);
       }
-      return `Cancel requested for job ${command.jobName}; its own thread reports when it stops.`;
+      return where.inJobThread
+        ? `Cancel requested for job ${command.jobName}; this thread says when it has stopped.`
+        : `Cancel requested for job ${command.jobName}; its own thread reports when it stops.`;
     }
     case 'set-default':
       // Fail early with the service's own 404 when the deployment does not exist.
@@ -135,6 +139,7 @@ export function createOpsProcessor(ctx: WorkerContext) {
   return async function processOps(job: Job): Promise<unknown> {
     if (job.name === EXPIRE_APPROVALS_JOB) return expireApprovals(ctx);
     if (job.name === PREFLIGHT_JOB) return processPreflight(ctx, job);
+    if (job.name === CLEANUP_JOB) return processLeftoverRemoval(ctx, job);
     const data: OpsJob = parsePayload(opsJobSchema, job);
     const parsed = commandSchema.safeParse(data.command);
     if (!parsed.success) throw new UnrecoverableError(`ops job ${job.id} carries an invalid command`);
@@ -160,7 +165,7 @@ export function createOpsProcessor(ctx: WorkerContext) {
       throw new UnrecoverableError(`the ops queue does not handle '${command.verb}'`);
     }
 
-    const thread = createRequestThread(ctx.outbox, { requestId, channel: requester.channelId, requester: requester.userId });
+    const thread = await requestThreadFor(ctx, { requestId, channel: requester.channelId, work: { kind: 'command', command }, requester: requester.userId });
     const approval = await ctx.approvals.get(requestId);
     const parent = (status: 'running' | 'succeeded' | 'failed', detail?: string) =>
       thread.parent(threadMessages.parent({ requestId, requester, subject: { kind: 'command', command }, status, approval, now: ctx.now(), ...(detail ? { detail } : {}) }));
@@ -192,11 +197,16 @@ export function createOpsProcessor(ctx: WorkerContext) {
     await ctx.requests.update(requestId, { status: 'running' });
     await parent('running');
     try {
-      const summary = await applyChange(ctx, command);
+      const summary = await applyChange(ctx, command, { inJobThread: thread.within !== undefined });
       await ctx.requests.update(requestId, { status: 'succeeded' });
       await ctx.audit.record({ type: 'succeeded', requestId, action: command.verb });
       await parent('succeeded');
-      await thread.reply('final', threadMessages.changeSucceeded({ requester, summary }), { broadcast: true });
+      if (thread.within) {
+        // In the job's own thread, beside the run's own last word: said as a cancel, not as the thread's outcome.
+        await thread.reply('final', threadMessages.cancelRequested({ requester, summary }));
+      } else {
+        await thread.reply('final', threadMessages.changeSucceeded({ requester, summary }), { broadcast: true });
+      }
       return { summary };
     } catch (err) {
       if (isWorthRetrying(err) && !isLastAttempt(job)) throw err;
@@ -216,7 +226,7 @@ async function expireApprovals(ctx: WorkerContext): Promise<{ expired: number }>
     const requestId = approval.requestId ?? approval.id;
     await ctx.requests.update(requestId, { status: 'expired' });
     await ctx.audit.record({ type: 'expired', requestId, action: approval.action });
-    const thread = createRequestThread(ctx.outbox, { requestId, channel: approval.requester.channelId, requester: approval.requester.userId });
+    const thread = await requestThreadFor(ctx, { requestId, channel: approval.requester.channelId, work: approval.command, requester: approval.requester.userId });
     await thread.parent(threadMessages.approvalDecided({ approval, subject: subjectOfApproval(approval.command), now: ctx.now() }));
   }
   return { expired: expired.length };

@@ -180,6 +180,12 @@ export const threadMessages = {
     return message(text, [section(text)]);
   },
 
+  /** A cancel's confirmation inside the job's own thread, where the run's final reply says how it ended. */
+  cancelRequested(view: { requester: Requester; summary: string }): SlackMessage {
+    const text = `:octagonal_sign: ${mention(view.requester.userId)} ${escapeMrkdwn(view.summary)}`;
+    return message(text, [section(text)]);
+  },
+
   approvalDecided(view: { approval: ApprovalInfo; subject: RequestSubject; now: number }): SlackMessage {
     const a = view.approval;
     const decision = a.status === 'pending' ? 'expired' : a.status;

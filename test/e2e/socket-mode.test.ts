@@ -65,11 +65,20 @@ it('answers look-ups privately and cancels a running job', async () => {
   const cancel = await stack.driver.slash(`cancel ${jobName}`, { user: requester, channel: STACK_CHANNEL });
   expect(cancel.status).toBe(200);
   // The job may finish before the cancel reaches it (then the requester is told so, privately); either way
-  // the run reports exactly once.
-  const isFinal = (r: { text: string }): boolean => /^:(white_check_mark|x|no_entry_sign):/.test(r.text) && r.text.includes('<@');
+  // the run reports exactly once (a cancel that came too late says "`cancel` failed" in the same thread).
+  const isFinal = (r: { text: string }): boolean => /^:(white_check_mark|x|no_entry_sign):/.test(r.text) && r.text.includes('<@') && !r.text.includes('`cancel`');
   await stack.driver.waitFor(() => threads.replies(run).find(isFinal), { what: 'the run reply', timeoutMs: 30_000 }).catch((err: Error) => {
     throw new Error(`${err.message}; thread: ${threads.replies(run).map((r) => r.text).join(' | ')}`);
   });
   expect(threads.replies(run).filter(isFinal)).toHaveLength(1);
   expect(stack.slack.socketMode.envelopes().every((e) => e.acks === 1)).toBe(true);
 }, 120_000);
+
+it('publishes the Home tab when the user opens it: the event arrives as an events_api envelope', async () => {
+  const res = await stack.driver.openAppHome({ user: requester });
+  expect(res.status).toBe(200);
+  await stack.driver.waitFor(() => stack.slack.homeTab(requester), { what: 'the Home tab published', timeoutMs: 15_000 });
+  const events = stack.slack.socketMode.envelopes().filter((e) => e.type === 'events_api');
+  expect(events).toHaveLength(1);
+  expect(events[0]).toMatchObject({ acks: 1, acceptsResponsePayload: false });
+}, 30_000);

@@ -6,7 +6,7 @@ import pino from 'pino';
 import type { StoredMessage } from '../../sandbox/slack';
 import { waitFor } from '../../sandbox/slack/wait-for';
 import { exampleDeploySpec, STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
-import { createThreadReader, FINAL_REPLY, textOf, type ThreadReader } from '../support/stack-probes';
+import { createThreadReader, FINAL_REPLY, isTopLevel, textOf, type ThreadReader } from '../support/stack-probes';
 
 const { requester, approver } = STACK_USERS;
 const ENDPOINT = 'outcomes-ep';
@@ -73,6 +73,10 @@ it('a cancel that worked is reported as canceled in the job’s own thread, not 
   expect(final.text).toContain('was canceled');
   expect(textOf(final)).not.toContain('JobCanceled');
   await waitFor(() => /Canceled/.test(textOf(threads.current(run))), { what: 'the parent to say canceled' });
+  // The cancel's own confirmation sits in the job's thread too; it opens no top-level message of its own.
+  await waitFor(() => replies(run).find((r) => r.text.includes(`Cancel requested for job ${jobName}`)), { what: "the cancel's confirmation in the job's thread" });
+  const topLevel = stack.slack.messages(STACK_CHANNEL).filter((m) => isTopLevel(m) && textOf(m).includes(jobName));
+  expect(topLevel.map((m) => m.ts)).toEqual([run.ts]);
 });
 
 it('look-ups of things that are not there say so in our words, with Azure’s code in the details', async () => {

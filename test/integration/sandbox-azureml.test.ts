@@ -155,7 +155,10 @@ beforeAll(async () => {
   ws = `/subscriptions/${sb.subscriptionId}/resourceGroups/${sb.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${sb.workspace}`;
   // The recipe's assets.
   expect((await arm('PUT', '/computes/batch-cluster', computeBody(sb.location))).status).toBe(201);
-  expect((await arm('PUT', '/codes/score-mnist/versions/1', `{"properties": {"description": "Score code", "codeUri": "https://x.blob.core.windows.net/c/score"}}`)).status).toBe(201);
+  // The code and model are on the workspace's storage: a job fetches them when it starts (a job whose files are gone fails).
+  await sb.admin.putDatastoreFile('score/digit_identification.py', 'def run(batch):\n    return batch\n');
+  await sb.admin.putDatastoreFile('model/model.pt', 'weights');
+  expect((await arm('PUT', '/codes/score-mnist/versions/1', `{"properties": {"description": "Score code", "codeUri": "${sb.blobEndpoint}/${sb.datastoreContainer}/score"}}`)).status).toBe(201);
   expect((await arm('PUT', '/models/mnist/versions/1', `{"properties": {"modelUri":"azureml://datastores/workspaceblobstore/paths/model"}}`)).status).toBe(201);
   expect((await arm('PUT', '/environments/mnist-env/versions/1', `{"properties":{"condaFile": "name: mnist", "image": "mcr.microsoft.com/azureml/openmpi3.1.2-ubuntu18.04:latest"}}`)).status).toBe(201);
   await waitForProvisioned('/computes/batch-cluster');

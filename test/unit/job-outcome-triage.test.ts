@@ -16,6 +16,10 @@ describe('recogniseFailure', () => {
     ['input-access', "Dataset initialization failed: UserErrorException: Message: Can't mount Dataset(ID='x', name='None', version=None)."],
     ['no-nodes', 'Requested 1 nodes but AzureMLCompute cluster only has 0 maximum nodes.'],
     ['token-audience', "InvalidAuthenticationTokenAudience: The access token has been obtained for wrong audience or resource 'https://management.azure.com'."],
+    // Azure/MachineLearningNotebooks#1753: a batch deployment whose scoring script could not be imported.
+    ['scoring-script-missing', "EntryScriptException: No module named 'score_return_list'"],
+    // The sandbox's wording for a deployment's files gone from storage (a guess: docs/sandbox-fidelity.md).
+    ['asset-files-missing', 'UserError: The model of this deployment could not be mounted: no files at azureml://datastores/workspaceblobstore/paths/m/ (model asset mnist:1).'],
   ])('recognises %s', (kind, text) => {
     const found = recogniseFailure([text]);
     expect(found?.kind).toBe(kind);
@@ -25,6 +29,11 @@ describe('recogniseFailure', () => {
   it('prefers the traceback over the job-level summary', () => {
     const tb = 'Traceback (most recent call last):\n  File "s.py", line 3, in init\nImportError: no torch';
     expect(recogniseFailure(['User program failed with Exception: Run failed.', tb])?.kind).toBe('init-raised');
+  });
+
+  it('names a missing scoring script, not init() raising, when the job summary says the user program failed', () => {
+    const tb = "Traceback (most recent call last):\n  File \"driver/amlbi_main.py\", line 226, in main\n    entry_script.load()\nEntryScriptException: No module named 'score'";
+    expect(recogniseFailure([tb, 'User program failed with Exception: Run failed.'])?.kind).toBe('scoring-script-missing');
   });
 
   it('recognises nothing in unrelated text', () => {
@@ -85,6 +94,8 @@ describe('job outcome sections', () => {
     expect(text).not.toMatch(/<!channel>|<!here>|<@U0BOB00001>|<https:\/\/evil/);
     expect(text).toContain('&lt;!channel&gt;');
     expect(previewTable([['```', 'a']]).match(/```/g)).toHaveLength(2);
+    // A later, shorter row must not forget how wide an earlier row's columns are (found by fuzzed-input).
+    expect(previewTable([['a', 'bbbbbb', 'c'], ['a']])).toBe('```a  bbbbbb  c\na```');
   });
 
   it('adds nothing to a canceled job without counts', () => {
