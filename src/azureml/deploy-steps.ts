@@ -47,19 +47,24 @@ export function uploadPrefix(kind: 'code' | 'model', name: string, version: stri
 /**
  * Runs a long-running operation for a step: resumes the saved poller if there is one, otherwise begins
  * it and checkpoints the new poller before the first poll, so a crash from here on never re-issues it.
+ * `accepted` names what the first answer already tells (the resource id), so steps that need only the
+ * resource to exist can start while the operation runs (deploy-plan.ts acceptedIsEnough).
  */
-async function runOperation<T>(
+async function runOperation<T, B extends { poller: PollerState | undefined }>(
   ctx: DeployStepContext,
   deps: DeployStepsDeps,
-  begin: () => Promise<{ poller: PollerState | undefined }>,
+  begin: () => Promise<B>,
   wait: (poller: PollerState | undefined, options: LongRunningWaitOptions) => Promise<T>,
+  accepted?: (began: B) => Record<string, string>,
 ): Promise<T> {
   let poller: PollerState | undefined;
   if (ctx.poller) {
     poller = restorePollerState(ctx.poller);
   } else {
-    poller = (await begin()).poller;
+    const began = await begin();
+    poller = began.poller;
     if (poller) await ctx.checkpoint(serializePollerState(poller));
+    if (poller && accepted) await ctx.accept(accepted(began));
   }
   return wait(poller, {
     ...deps.poll,
@@ -131,6 +136,7 @@ export function createDeploySteps(deps: DeployStepsDeps): DeployStepFunctions {
         deps,
         () => beginCreateAmlCompute(deps, { name: c.name, vmSize: c.vmSize, minNodeCount: c.minNodeCount, maxNodeCount: c.maxNodeCount }),
         (poller, options) => waitComputeCreated(deps, c.name, poller, options),
+        ({ initial }) => ({ id: initial.id, name: c.name, created: 'true' }),
       );
       return { id: compute.id, name: c.name, created: 'true' };
     },
@@ -188,8 +194,10 @@ export function createDeploySteps(deps: DeployStepsDeps): DeployStepFunctions {
     async endpoint(ctx) {
       const s = spec(ctx);
       const existing = ctx.poller ? undefined : await findBatchEndpoint(deps, s.endpointName);
+      // The default before this deploy ('' for none): where nothing carries traffic yet, the plan may set it early.
+      const previousDefault = existing?.properties.defaults?.deploymentName ?? '';
       if (existing?.properties.provisioningState === 'Succeeded' && existing.properties.scoringUri) {
-        return { id: existing.id, name: s.endpointName, scoringUri: existing.properties.scoringUri, created: 'false' };
+        return { id: existing.id, name: s.endpointName, scoringUri: existing.properties.scoringUri, created: 'false', previousDefault };
       }
       const endpoint = await runOperation(
         ctx,
@@ -202,8 +210,9 @@ export function createDeploySteps(deps: DeployStepsDeps): DeployStepFunctions {
             defaultDeployment: existing?.properties.defaults?.deploymentName ?? undefined,
           }),
         (poller, options) => waitBatchEndpoint(deps, s.endpointName, poller, options),
+        ({ initial }) => ({ id: initial.id, name: s.endpointName, scoringUri: '', created: existing ? 'false' : 'true', previousDefault }),
       );
-      return { id: endpoint.id, name: s.endpointName, scoringUri: endpoint.properties.scoringUri ?? '', created: existing ? 'false' : 'true' };
+      return { id: endpoint.id, name: s.endpointName, scoringUri: endpoint.properties.scoringUri ?? '', created: existing ? 'false' : 'true', previousDefault };
     },
 
     async deployment(ctx) {
@@ -229,19 +238,22 @@ export function createDeploySteps(deps: DeployStepsDeps): DeployStepFunctions {
             loggingLevel: s.loggingLevel,
           }),
         (poller, options) => waitBatchDeployment(deps, s.endpointName, s.deploymentName, poller, options),
+        ({ initial }) => ({ id: initial.id, name: s.deploymentName }),
       );
       return { id: deployment.id, name: s.deploymentName, provisioningState: deployment.properties.provisioningState ?? 'Unknown' };
     },
 
     async default(ctx) {
       const s = spec(ctx);
+      // Already the default (a redeploy of it): another endpoint update would change nothing.
+      if (ctx.outputs.endpoint?.previousDefault === s.deploymentName) return { deploymentName: s.deploymentName, unchanged: 'true' };
       const endpoint = await runOperation(
         ctx,
         deps,
         () => beginSetDefaultDeployment(deps, s.endpointName, s.deploymentName),
         (poller, options) => waitBatchEndpoint(deps, s.endpointName, poller, options),
       );
-      return { deploymentName: endpoint.properties.defaults?.deploymentName ?? s.deploymentName };
+      return { deploymentName: endpoint.properties.defaults?.deploymentName ?? s.deploymentName, unchanged: 'false' };
     },
   };
 }
