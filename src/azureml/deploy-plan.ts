@@ -51,6 +51,13 @@ export interface DeployStepContext {
   checkpoint(poller: string | undefined): Promise<void>;
   /** The service accepted the resource (ids known): steps that need only that may start; persisted first. */
   accept(outputs: Record<string, string>): Promise<void>;
+  /** What this step recorded in an earlier attempt (kept across failures and resumes). */
+  previous: Record<string, string>;
+  /**
+   * Records outputs before the step finishes, persisted at once: a step says `created: 'true'` before
+   * the PUT that creates its resource, so a failure after it still knows what this request created.
+   */
+  remember(outputs: Record<string, string>): Promise<void>;
   /** Aborted when the run is stopping (another step failed to persist, or the caller gave up). */
   signal: AbortSignal;
 }
@@ -249,6 +256,11 @@ export async function runDeployPlan(
         outputs: outputsSoFar(),
         poller: resumePoller,
         signal: stop.signal,
+        previous: { ...s.outputs },
+        remember: async (outputs) => {
+          s.outputs = { ...s.outputs, ...outputs };
+          await persist(step);
+        },
         checkpoint: async (poller) => {
           s.poller = poller;
           await persist(step);
@@ -260,7 +272,8 @@ export async function runDeployPlan(
         },
       });
       s.status = 'done';
-      s.outputs = outputs;
+      // Merged into what the step remembered on the way (e.g. `created`), its own outputs winning.
+      s.outputs = { ...s.outputs, ...outputs };
       s.poller = undefined;
       s.accepted = undefined;
       await persist(step);

@@ -10,12 +10,13 @@ import {
   createModelVersion,
   findCodeVersion,
   findModelVersion,
+  findEnvironmentVersion,
   getCodeVersion,
   getEnvironmentVersion,
   getModelVersion,
 } from './assets';
 import type { AzureMlContext } from './azureml-context';
-import { beginCreateOrUpdateBatchDeployment, waitBatchDeployment } from './batch-deployments';
+import { beginCreateOrUpdateBatchDeployment, findBatchDeployment, waitBatchDeployment } from './batch-deployments';
 import { beginCreateOrUpdateBatchEndpoint, beginSetDefaultDeployment, findBatchEndpoint, waitBatchEndpoint } from './batch-endpoints';
 import { beginCreateAmlCompute, findCompute, getCompute, waitComputeCreated } from './computes';
 import type { DatastoreContainerFactory } from './datastore-container';
@@ -88,11 +89,14 @@ async function uploadAsset(
   const dir = await resolveInsideRoot(deps.artifactsRoot, source.localPath);
   const files = await hashLocalFiles(await listLocalFiles(dir, deps.artifactsRoot, { allowHardLinks: deps.allowHardLinks ?? false }));
   const version = source.version ?? folderContentVersion(files);
-  if (source.version === undefined) {
+  const ours = ctx.previous.created === 'true' && ctx.previous.version === version;
+  const existing = await find(version);
+  if (source.version === undefined && existing) {
     // A content-derived version that exists already holds exactly these files: nothing to upload.
-    const existing = await find(version);
-    if (existing) return { id: existing.id, name: source.name, version, uploaded: '0', skipped: String(files.length), reused: 'true' };
+    return { id: existing.id, name: source.name, version, uploaded: '0', skipped: String(files.length), reused: 'true', created: ours ? 'true' : 'false' };
   }
+  const created = ours || !existing ? 'true' : 'false';
+  if (created === 'true') await ctx.remember({ name: source.name, version, created });
   const ds = datastoreFrom(ctx);
   const prefix = uploadPrefix(kind, source.name, version);
   const result = await uploadFolder({
@@ -110,6 +114,7 @@ async function uploadAsset(
     id: asset.id,
     name: source.name,
     version,
+    created,
     uploaded: String(result.uploaded),
     skipped: String(result.skipped),
     bytes: String(result.bytes),
@@ -128,9 +133,12 @@ export function createDeploySteps(deps: DeployStepsDeps): DeployStepFunctions {
     async compute(ctx) {
       const c = spec(ctx).compute;
       if (c.kind === 'existing') return { id: (await getCompute(deps, c.name)).id, name: c.name, created: 'false' };
+      // An earlier attempt of this request that created it: still this request's.
+      const ours = ctx.previous.created === 'true';
       // Never PUT over an existing cluster: Azure refuses to change its vmSize, and it is usable as is.
       const existing = ctx.poller ? undefined : await findCompute(deps, c.name);
-      if (existing) return { id: existing.id, name: c.name, created: 'false' };
+      if (existing) return { id: existing.id, name: c.name, created: ours ? 'true' : 'false' };
+      if (!ctx.poller) await ctx.remember({ name: c.name, created: 'true' });
       const compute = await runOperation(
         ctx,
         deps,
@@ -150,7 +158,7 @@ export function createDeploySteps(deps: DeployStepsDeps): DeployStepFunctions {
       const c = spec(ctx).code;
       if (c.kind === 'registered') {
         const v = await getCodeVersion(deps, c);
-        return { id: v.id, name: c.name, version: c.version };
+        return { id: v.id, name: c.name, version: c.version, created: 'false' };
       }
       return uploadAsset(
         deps,
@@ -167,7 +175,7 @@ export function createDeploySteps(deps: DeployStepsDeps): DeployStepFunctions {
       const m = spec(ctx).model;
       if (m.kind === 'registered') {
         const v = await getModelVersion(deps, m);
-        return { id: v.id, name: m.name, version: m.version };
+        return { id: v.id, name: m.name, version: m.version, created: 'false' };
       }
       return uploadAsset(
         deps,
@@ -184,21 +192,29 @@ export function createDeploySteps(deps: DeployStepsDeps): DeployStepFunctions {
       const e = spec(ctx).environment;
       if (e.kind === 'registered') {
         const v = await getEnvironmentVersion(deps, e);
-        return { id: v.id, name: e.name, version: e.version };
+        return { id: v.id, name: e.name, version: e.version, created: 'false' };
       }
       const version = e.version ?? environmentContentVersion(e.image, e.condaFile);
+      const ours = ctx.previous.created === 'true' && ctx.previous.version === version;
+      const created = ours || !(await findEnvironmentVersion(deps, { name: e.name, version })) ? 'true' : 'false';
+      if (created === 'true') await ctx.remember({ name: e.name, version, created });
       const v = await createEnvironmentVersion(deps, { name: e.name, version }, e.image, e.condaFile);
-      return { id: v.id, name: e.name, version };
+      return { id: v.id, name: e.name, version, created };
     },
 
     async endpoint(ctx) {
       const s = spec(ctx);
+      const ours = ctx.previous.created === 'true';
       const existing = ctx.poller ? undefined : await findBatchEndpoint(deps, s.endpointName);
-      // The default before this deploy ('' for none): where nothing carries traffic yet, the plan may set it early.
-      const previousDefault = existing?.properties.defaults?.deploymentName ?? '';
+      // The default before this deploy ('' for none): where nothing carries traffic yet, the plan may set it
+      // early. On a resume the endpoint (creating or updating) still names its default.
+      const current = ctx.poller ? await findBatchEndpoint(deps, s.endpointName) : existing;
+      const previousDefault = current?.properties.defaults?.deploymentName ?? '';
+      const createdHere = ours || (!ctx.poller && !existing) ? 'true' : 'false';
       if (existing?.properties.provisioningState === 'Succeeded' && existing.properties.scoringUri) {
-        return { id: existing.id, name: s.endpointName, scoringUri: existing.properties.scoringUri, created: 'false', previousDefault };
+        return { id: existing.id, name: s.endpointName, scoringUri: existing.properties.scoringUri, created: ours ? 'true' : 'false', previousDefault };
       }
+      if (!ctx.poller && !existing) await ctx.remember({ name: s.endpointName, created: 'true' });
       const endpoint = await runOperation(
         ctx,
         deps,
@@ -210,13 +226,18 @@ export function createDeploySteps(deps: DeployStepsDeps): DeployStepFunctions {
             defaultDeployment: existing?.properties.defaults?.deploymentName ?? undefined,
           }),
         (poller, options) => waitBatchEndpoint(deps, s.endpointName, poller, options),
-        ({ initial }) => ({ id: initial.id, name: s.endpointName, scoringUri: '', created: existing ? 'false' : 'true', previousDefault }),
+        ({ initial }) => ({ id: initial.id, name: s.endpointName, scoringUri: '', created: createdHere, previousDefault }),
       );
-      return { id: endpoint.id, name: s.endpointName, scoringUri: endpoint.properties.scoringUri ?? '', created: existing ? 'false' : 'true', previousDefault };
+      return { id: endpoint.id, name: s.endpointName, scoringUri: endpoint.properties.scoringUri ?? '', created: createdHere, previousDefault };
     },
 
     async deployment(ctx) {
       const s = spec(ctx);
+      // Whether this request creates it: a failed deployment stays in Azure, and is then this request's to remove.
+      if (!ctx.poller && ctx.previous.created !== 'true') {
+        const existed = await findBatchDeployment(deps, s.endpointName, s.deploymentName);
+        await ctx.remember({ name: s.deploymentName, created: existed ? 'false' : 'true' });
+      }
       const deployment = await runOperation(
         ctx,
         deps,
@@ -240,6 +261,7 @@ export function createDeploySteps(deps: DeployStepsDeps): DeployStepFunctions {
         (poller, options) => waitBatchDeployment(deps, s.endpointName, s.deploymentName, poller, options),
         ({ initial }) => ({ id: initial.id, name: s.deploymentName }),
       );
+      // `created` stays as remembered above (the plan merges a step's outputs into what it remembered).
       return { id: deployment.id, name: s.deploymentName, provisioningState: deployment.properties.provisioningState ?? 'Unknown' };
     },
 
