@@ -10,6 +10,7 @@ import type { Config } from './config';
 import { approvalPolicySchema, type ApprovalPolicy } from './domain/approval-policy';
 import { registerAppHome } from './handlers/app-home';
 import { registerApprovalActions } from './handlers/approval-actions';
+import { registerJobActions } from './handlers/job-actions';
 import type { BotDeps } from './handlers/bot-deps';
 import { registerModalSubmissions } from './handlers/modal-submissions';
 import { registerSlashCommand } from './handlers/slash-command';
@@ -184,6 +185,7 @@ export async function startBot(
   };
   registerSlashCommand(app, deps);
   registerApprovalActions(app, deps);
+  registerJobActions(app, deps);
   registerLeftoverActions(app, deps);
   registerModalSubmissions(app, deps);
   registerAppHome(app, deps);

@@ -12,6 +12,7 @@ import { QUEUE_NAMES } from './queue-names';
 import { createRequestThread } from './request-thread';
 import { workspaceLinks, type WorkerContext } from './worker-context';
 import { threadMessages } from '../slack/thread-messages';
+import { retryDeployButtons, withButtons } from '../slack/blocks/job-buttons';
 import { withLeftovers } from '../slack/blocks/deploy-leftovers-message';
 import { createdResources } from '../azureml/deploy-leftovers';
 
@@ -65,7 +66,8 @@ export function createDeployProcessor(ctx: WorkerContext) {
         await ctx.leftovers!.put({ requestId, requester, endpointName: spec.endpointName, deploymentName: spec.deploymentName, resources, recordedAt: ctx.now() });
       }
       const failed = threadMessages.failure({ requester, requestId, what: `Deploy of ${spec.deploymentName} to ${spec.endpointName}`, failure, durationMs: ctx.now() - startedAt });
-      await thread.reply('final', withLeftovers(failed, { requestId, resources }), { broadcast: true });
+      // Retry deploy reopens the form filled in with this request's values (src/handlers/job-actions.ts).
+      await thread.reply('final', withButtons(withLeftovers(failed, { requestId, resources }), retryDeployButtons(requestId)), { broadcast: true });
       throw new UnrecoverableError(failure.message);
     }
 
