@@ -48,19 +48,24 @@ export function uploadPrefix(kind: 'code' | 'model', name: string, version: stri
 /**
  * Runs a long-running operation for a step: resumes the saved poller if there is one, otherwise begins
  * it and checkpoints the new poller before the first poll, so a crash from here on never re-issues it.
+ * `accepted` names what the first answer already tells (the resource id), so steps that need only the
+ * resource to exist can start while the operation runs (deploy-plan.ts acceptedIsEnough).
  */
-async function runOperation<T>(
+async function runOperation<T, B extends { poller: PollerState | undefined }>(
   ctx: DeployStepContext,
   deps: DeployStepsDeps,
-  begin: () => Promise<{ poller: PollerState | undefined }>,
+  begin: () => Promise<B>,
   wait: (poller: PollerState | undefined, options: LongRunningWaitOptions) => Promise<T>,
+  accepted?: (began: B) => Record<string, string>,
 ): Promise<T> {
   let poller: PollerState | undefined;
   if (ctx.poller) {
     poller = restorePollerState(ctx.poller);
   } else {
-    poller = (await begin()).poller;
+    const began = await begin();
+    poller = began.poller;
     if (poller) await ctx.checkpoint(serializePollerState(poller));
+    if (poller && accepted) await ctx.accept(accepted(began));
   }
   return wait(poller, {
     ...deps.poll,
@@ -139,6 +144,7 @@ export function createDeploySteps(deps: DeployStepsDeps): DeployStepFunctions {
         deps,
         () => beginCreateAmlCompute(deps, { name: c.name, vmSize: c.vmSize, minNodeCount: c.minNodeCount, maxNodeCount: c.maxNodeCount }),
         (poller, options) => waitComputeCreated(deps, c.name, poller, options),
+        ({ initial }) => ({ id: initial.id, name: c.name, created: 'true' }),
       );
       return { id: compute.id, name: c.name, created: 'true' };
     },
@@ -200,8 +206,13 @@ export function createDeploySteps(deps: DeployStepsDeps): DeployStepFunctions {
       const s = spec(ctx);
       const ours = ctx.previous.created === 'true';
       const existing = ctx.poller ? undefined : await findBatchEndpoint(deps, s.endpointName);
+      // The default before this deploy ('' for none): where nothing carries traffic yet, the plan may set it
+      // early. On a resume the endpoint (creating or updating) still names its default.
+      const current = ctx.poller ? await findBatchEndpoint(deps, s.endpointName) : existing;
+      const previousDefault = current?.properties.defaults?.deploymentName ?? '';
+      const createdHere = ours || (!ctx.poller && !existing) ? 'true' : 'false';
       if (existing?.properties.provisioningState === 'Succeeded' && existing.properties.scoringUri) {
-        return { id: existing.id, name: s.endpointName, scoringUri: existing.properties.scoringUri, created: ours ? 'true' : 'false' };
+        return { id: existing.id, name: s.endpointName, scoringUri: existing.properties.scoringUri, created: ours ? 'true' : 'false', previousDefault };
       }
       if (!ctx.poller && !existing) await ctx.remember({ name: s.endpointName, created: 'true' });
       const endpoint = await runOperation(
@@ -215,8 +226,9 @@ export function createDeploySteps(deps: DeployStepsDeps): DeployStepFunctions {
             defaultDeployment: existing?.properties.defaults?.deploymentName ?? undefined,
           }),
         (poller, options) => waitBatchEndpoint(deps, s.endpointName, poller, options),
+        ({ initial }) => ({ id: initial.id, name: s.endpointName, scoringUri: '', created: createdHere, previousDefault }),
       );
-      return { id: endpoint.id, name: s.endpointName, scoringUri: endpoint.properties.scoringUri ?? '', created: ours || (!ctx.poller && !existing) ? 'true' : 'false' };
+      return { id: endpoint.id, name: s.endpointName, scoringUri: endpoint.properties.scoringUri ?? '', created: createdHere, previousDefault };
     },
 
     async deployment(ctx) {
@@ -247,6 +259,7 @@ export function createDeploySteps(deps: DeployStepsDeps): DeployStepFunctions {
             loggingLevel: s.loggingLevel,
           }),
         (poller, options) => waitBatchDeployment(deps, s.endpointName, s.deploymentName, poller, options),
+        ({ initial }) => ({ id: initial.id, name: s.deploymentName }),
       );
       // `created` stays as remembered above (the plan merges a step's outputs into what it remembered).
       return { id: deployment.id, name: s.deploymentName, provisioningState: deployment.properties.provisioningState ?? 'Unknown' };
@@ -254,13 +267,15 @@ export function createDeploySteps(deps: DeployStepsDeps): DeployStepFunctions {
 
     async default(ctx) {
       const s = spec(ctx);
+      // Already the default (a redeploy of it): another endpoint update would change nothing.
+      if (ctx.outputs.endpoint?.previousDefault === s.deploymentName) return { deploymentName: s.deploymentName, unchanged: 'true' };
       const endpoint = await runOperation(
         ctx,
         deps,
         () => beginSetDefaultDeployment(deps, s.endpointName, s.deploymentName),
         (poller, options) => waitBatchEndpoint(deps, s.endpointName, poller, options),
       );
-      return { deploymentName: endpoint.properties.defaults?.deploymentName ?? s.deploymentName };
+      return { deploymentName: endpoint.properties.defaults?.deploymentName ?? s.deploymentName, unchanged: 'false' };
     },
   };
 }
