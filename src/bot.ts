@@ -10,6 +10,7 @@ import type { Config } from './config';
 import { approvalPolicySchema, type ApprovalPolicy } from './domain/approval-policy';
 import { registerAppHome } from './handlers/app-home';
 import { registerApprovalActions } from './handlers/approval-actions';
+import { registerJobActions } from './handlers/job-actions';
 import type { BotDeps } from './handlers/bot-deps';
 import { registerModalSubmissions } from './handlers/modal-submissions';
 import { registerSlashCommand } from './handlers/slash-command';
@@ -17,9 +18,12 @@ import { createConversationAccess } from './handlers/conversation-access';
 import { createUserGroupResolver } from './handlers/user-groups';
 import { createApprovalStore } from './queue/approval-store';
 import { createAuditTrail } from './queue/audit-trail';
-import { createRedisConnection, type RedisConnection } from './queue/connection';
+import { createRedisErrorLog, type RedisErrorLog } from './queue/redis-error-log';
+import { createRedisConnection, waitForReady, type RedisConnection } from './queue/connection';
 import { createEndpointDirectory } from './queue/endpoint-directory';
 import { createLockStore } from './queue/lock-store';
+import { createLeftoverStore } from './queue/leftover-store';
+import { registerLeftoverActions } from './handlers/leftover-actions';
 import { createNotifyOutbox } from './queue/notify-outbox';
 import { createPendingCaps } from './queue/pending-caps';
 import { createProducers } from './queue/producers';
@@ -57,6 +61,9 @@ function boltLogger(logger: Logger): BoltLogger {
   };
 }
 
+/** How long the bot waits for Redis at start before it listens anyway. */
+const REDIS_READY_AT_START_MS = 10_000;
+
 export interface BotHandle {
   app: App;
   port: number;
@@ -64,14 +71,21 @@ export interface BotHandle {
   stop(): Promise<void>;
 }
 
-export async function startBot(config: Config, opts: { logger: Logger; port?: number; now?: () => number }): Promise<BotHandle> {
+export async function startBot(
+  config: Config,
+  opts: { logger: Logger; port?: number; now?: () => number; /** Shared with the workers when both run in one process. */ redisErrors?: RedisErrorLog },
+): Promise<BotHandle> {
   const logger = opts.logger.child({ process: 'bot' });
   const now = opts.now ?? Date.now;
   const prefix = config.redis.queuePrefix;
-  const connection: RedisConnection = createRedisConnection(config.redis, { name: 'bsb-bot' });
+  // Fail fast: while Redis is unreachable a request is told at once (within Slack's 3 s) that the bot is
+  // temporarily unavailable and nothing was started, instead of waiting on reconnects until Slack gives up.
+  const connection: RedisConnection = createRedisConnection(config.redis, { name: 'bsb-bot', failFast: true });
+  const redisErrors = opts.redisErrors ?? createRedisErrorLog({ logger });
+  redisErrors.watch(connection, 'bot');
   const policy = policyFromConfig(config);
-  const producers = createProducers({ connection, prefix, logger });
-  const outbox = createNotifyOutbox({ connection, prefix, logger });
+  const producers = createProducers({ connection, prefix, logger, redisErrors });
+  const outbox = createNotifyOutbox({ connection, prefix, logger, redisErrors });
   const port = opts.port ?? config.slack.port;
 
   let slackReachableAt = 0;
@@ -161,20 +175,28 @@ export async function startBot(config: Config, opts: { logger: Logger; port?: nu
     producers,
     endpoints: createEndpointDirectory({ connection, prefix }),
     locks: createLockStore({ connection, prefix, now }),
+    leftovers: createLeftoverStore({ connection, prefix }),
     userGroups: createUserGroupResolver({ client: app.client, logger }),
     whereToPost: createConversationAccess({ client: app.client, logger }),
     policy,
     logger,
+    redisErrors,
     commandName: SLASH_COMMAND,
   };
   registerSlashCommand(app, deps);
   registerApprovalActions(app, deps);
+  registerJobActions(app, deps);
+  registerLeftoverActions(app, deps);
   registerModalSubmissions(app, deps);
   registerAppHome(app, deps);
   app.error(async (err) => {
     logger.error({ err }, 'unhandled error in a Slack listener');
   });
 
+  // A fail-fast connection refuses commands until it is connected: wait for it, bounded, and start anyway.
+  if (!(await waitForReady(connection, REDIS_READY_AT_START_MS))) {
+    logger.warn({ event: 'redis-unreachable', waitedMs: REDIS_READY_AT_START_MS }, 'Redis is not reachable yet; requests are refused as temporarily unavailable until it is');
+  }
   await app.start(port);
   logger.info({ port, socketMode }, 'bot listening');
   return {

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { startBot, type BotHandle } from './bot';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
+import { createRedisErrorLog } from './queue/redis-error-log';
 import { startWorkers, type WorkersHandle } from './worker';
 import { checkBotToken, SlackTokenRejectedError } from './slack/bot-token-check';
 import { createSlackClient } from './slack/slack-client';
@@ -73,9 +74,11 @@ export async function startProcess(mode: RunMode, env: NodeJS.ProcessEnv, logger
   );
   if (!tokenCheck.ok) log.warn({ slack: tokenCheck.unreachable }, 'Slack did not answer auth.test at start; starting anyway (/readyz reports 503 until it does)');
   try {
-    if (mode === 'all' || mode === 'bot') bot = await startBot(config, { logger: log });
+    // One Redis error log for the process: while Redis is away, one line per cause, not one per part.
+    const redisErrors = createRedisErrorLog({ logger: log });
+    if (mode === 'all' || mode === 'bot') bot = await startBot(config, { logger: log, redisErrors });
     // Signals are handled here, once, for both halves (the worker host's own handler is off).
-    if (mode === 'all' || mode === 'worker') workers = await startWorkers(config, { logger: log, handleSignals: false });
+    if (mode === 'all' || mode === 'worker') workers = await startWorkers(config, { logger: log, handleSignals: false, redisErrors });
   } catch (err) {
     await stop().catch(() => undefined);
     throw err;

@@ -11,6 +11,8 @@ import { probeCredential } from './azureml/credential-probe';
 import type { Config } from './config';
 import { createApprovalStore } from './queue/approval-store';
 import { createAuditTrail } from './queue/audit-trail';
+import { createLeftoverStore } from './queue/leftover-store';
+import { createRedisErrorLog, type RedisErrorLog } from './queue/redis-error-log';
 import { createRedisConnection } from './queue/connection';
 import { createDeployWorker } from './queue/deploy-worker';
 import { createEndpointDirectory, endpointEntryOf } from './queue/endpoint-directory';
@@ -49,6 +51,8 @@ export interface WorkerOptions {
   poll?: { minIntervalMs?: number; maxIntervalMs?: number };
   /** Handle SIGTERM/SIGINT in this process (default true); tests close explicitly. */
   handleSignals?: boolean;
+  /** The process's Redis error log, shared with the bot when both run in one process. */
+  redisErrors?: RedisErrorLog;
 }
 
 export interface WorkersHandle {
@@ -63,6 +67,10 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
   const prefix = config.redis.queuePrefix;
   const connection = createRedisConnection(config.redis, { forWorker: true, name: 'bsb-worker' });
   const producerConnection = createRedisConnection(config.redis, { name: 'bsb-worker-producer' });
+  // While Redis is away every client reports every reconnect: one bounded line per cause instead.
+  const redisErrors = opts.redisErrors ?? createRedisErrorLog({ logger });
+  redisErrors.watch(connection, 'worker');
+  redisErrors.watch(producerConnection, 'worker producer');
   const cloud = AZURE_CLOUDS[config.azure.cloud];
   const credential =
     opts.credential ??
@@ -73,8 +81,8 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
   void probeCredential(credential, cloud.resourceManagerScope).then((problem) => {
     if (problem) logger.error({ event: 'azure-credential' }, problem);
   });
-  const producers = createProducers({ connection: producerConnection, prefix, logger });
-  const outbox = createNotifyOutbox({ connection: producerConnection, prefix, logger });
+  const producers = createProducers({ connection: producerConnection, prefix, logger, redisErrors });
+  const outbox = createNotifyOutbox({ connection: producerConnection, prefix, logger, redisErrors });
 
   const slack = createSlackClient({ token: config.slack.botToken, ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}), logger });
   const policy = policyFromConfig(config);
@@ -90,6 +98,7 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
     producers,
     endpoints: createEndpointDirectory({ connection: producerConnection, prefix }),
     locks: createLockStore({ connection: producerConnection, prefix, now }),
+    leftovers: createLeftoverStore({ connection: producerConnection, prefix }),
     // The same rule the bot applies, with the worker's own look-up of Slack's user groups.
     cancels: createCancelPermission({ policy, requests, userGroups: createUserGroupResolver({ client: slack, logger }) }),
     watch: { minIntervalMs: config.worker.watchMinIntervalMs, maxIntervalMs: config.worker.watchMaxIntervalMs },
@@ -126,6 +135,7 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
     createOpsWorker(ctx, { ...common, concurrency }),
     createNotifyWorker({
       connection,
+      redisErrors,
       prefix,
       slack,
       logger,
@@ -138,7 +148,7 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
 
   // Expired approvals lose their buttons even if nobody clicks: one scheduler for all worker processes.
   const opsQueue = new Queue(QUEUE_NAMES.ops, { connection: producerConnection, prefix });
-  opsQueue.on('error', (err) => logger.warn({ err, queue: QUEUE_NAMES.ops }, 'queue connection error'));
+  opsQueue.on('error', (err) => redisErrors.report(err, `queue ${QUEUE_NAMES.ops} (scheduler)`));
   await opsQueue.upsertJobScheduler(EXPIRE_APPROVALS_JOB, { every: opts.expirySweepMs ?? 30_000 }, {
     name: EXPIRE_APPROVALS_JOB,
     data: {},
@@ -155,6 +165,7 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
   const host: WorkerHost = startWorkerHost({
     workers,
     logger,
+    redisErrors,
     ...(opts.handleSignals === false ? { signals: [] } : {}),
     onClosed: async () => {
       await Promise.all([producers.close(), outbox.close(), opsQueue.close()]);

@@ -15,7 +15,7 @@ import {
   type EnvironmentVersion,
   type ModelVersion,
 } from './resources';
-import { findOrUndefined } from './resource-lookup';
+import { findOrUndefined, isNotFoundError } from './resource-lookup';
 import { parseResponseBody } from './response-validation';
 import { assetVersionId, assetVersionsPath, type AssetKind } from './workspace';
 
@@ -132,4 +132,15 @@ export async function findLatestVersion(
   if (!response) return undefined;
   const page = parseResponseBody(armListPageSchema(schema), response.body, `${LABEL[kind]} ${name}: versions`, response);
   return page.value[0];
+}
+
+/** DELETE of one asset version (200, or 204 when it was not there); a 404 counts as already gone. */
+export async function deleteAssetVersion(ctx: AzureMlContext, kind: AssetKind, ref: AssetVersionRef): Promise<'removed' | 'already-gone'> {
+  try {
+    const response = await ctx.arm.request({ method: 'DELETE', path: assetVersionId(ctx.workspace, kind, ref.name, ref.version) });
+    return response.status === 204 ? 'already-gone' : 'removed';
+  } catch (err) {
+    if (isNotFoundError(err)) return 'already-gone';
+    throw err;
+  }
 }

@@ -3,7 +3,8 @@
 // reused as-is (Azure refuses to change vmSize of an existing cluster, so we never PUT over one).
 import { z } from 'zod';
 import type { AzureMlContext } from './azureml-context';
-import { beginLongRunning, waitForResource, type BeganOperation, type LongRunningWaitOptions } from './long-running-resource';
+import { beginLongRunning, beginLongRunningAction, waitForOperation, waitForResource, type BeganOperation, type LongRunningWaitOptions } from './long-running-resource';
+import { isNotFoundError } from './resource-lookup';
 import { computeSchema, type Compute } from './resources';
 import { findOrUndefined } from './resource-lookup';
 import { parseResponseBody } from './response-validation';
@@ -68,4 +69,20 @@ export function waitComputeCreated(
   options?: LongRunningWaitOptions,
 ): Promise<Compute> {
   return waitForResource(ctx, poller, computeId(ctx.workspace, name), computeSchema, `compute '${name}'`, options);
+}
+
+/**
+ * Deletes a compute cluster and the VMs under it (`underlyingResourceAction=Delete`, required by the spec;
+ * `Detach` would leave them running): 202 with Azure-AsyncOperation (recordings README), 200 or 204 when
+ * there was nothing to do. Deleting what is already gone is not an error.
+ */
+export async function deleteComputeAndWait(ctx: AzureMlContext, name: string, options?: LongRunningWaitOptions): Promise<void> {
+  let poller;
+  try {
+    poller = await beginLongRunningAction(ctx, { method: 'DELETE', path: computeId(ctx.workspace, name), query: { underlyingResourceAction: 'Delete' } });
+  } catch (err) {
+    if (isNotFoundError(err)) return;
+    throw err;
+  }
+  if (poller) await waitForOperation(ctx, poller, options);
 }

@@ -1,7 +1,11 @@
 // The deploy plan: the recipe's steps as a small dependency graph, run concurrently where independent and
 // resumable from a checkpoint. compute, datastore, environment and endpoint need nothing; code and model
 // uploads need the datastore; the deployment needs all of them; `default` (the endpoint PUT with
-// defaults.deploymentName) needs the deployment. Progress is plain serializable data the caller persists
+// defaults.deploymentName) needs the deployment. As the recipe does, the deployment is created as soon as the
+// service has accepted the cluster and the endpoint (their PUTs answered), without waiting for them to be
+// provisioned; on an endpoint with no default yet (nothing to break), the default is set as soon as the
+// deployment is accepted. The plan is complete only once every operation has succeeded. Progress is plain
+// serializable data the caller persists
 // after every change (a BullMQ job's updateData); given saved progress, finished steps are skipped and a
 // step whose long-running operation was in flight resumes polling its saved state instead of PUTting again.
 import { z } from 'zod';
@@ -24,6 +28,8 @@ export const deployStepStateSchema = z.object({
   error: z.object({ code: z.string(), message: z.string() }).optional(),
   /** How many times the step was started, across resumes. */
   attempts: z.number().int().min(0).default(0),
+  /** What the step could tell once the service accepted its resource, before the operation finished. */
+  accepted: z.record(z.string(), z.string()).optional(),
 });
 export type DeployStepState = z.infer<typeof deployStepStateSchema>;
 
@@ -43,6 +49,15 @@ export interface DeployStepContext {
   poller?: string;
   /** Records (or clears) the in-flight operation; resolves once the caller has persisted it. */
   checkpoint(poller: string | undefined): Promise<void>;
+  /** The service accepted the resource (ids known): steps that need only that may start; persisted first. */
+  accept(outputs: Record<string, string>): Promise<void>;
+  /** What this step recorded in an earlier attempt (kept across failures and resumes). */
+  previous: Record<string, string>;
+  /**
+   * Records outputs before the step finishes, persisted at once: a step says `created: 'true'` before
+   * the PUT that creates its resource, so a failure after it still knows what this request created.
+   */
+  remember(outputs: Record<string, string>): Promise<void>;
   /** Aborted when the run is stopping (another step failed to persist, or the caller gave up). */
   signal: AbortSignal;
 }
@@ -128,8 +143,29 @@ export function createDeployProgress(spec: PlanShape): DeployProgress {
 }
 
 /**
- * Steps that can start now: not done, not already started in this run, and with every dependency done.
- * A step saved as `running` or `failed` by an earlier run is startable again (resume or retry).
+ * Whether `step` may start on `dependency` once the service accepted it rather than once it is done. The
+ * recipe creates the cluster, the endpoint and the deployment one after the other without waiting; the
+ * default may move to a deployment still provisioning only where no default carries traffic yet.
+ */
+export function acceptedIsEnough(step: DeployStepName, dependency: DeployStepName, progress: DeployProgress): boolean {
+  if (step === 'deployment') return dependency === 'compute' || dependency === 'endpoint';
+  if (step === 'default' && dependency === 'deployment') {
+    const endpoint = progress.steps.endpoint;
+    return (endpoint?.status === 'done' ? endpoint.outputs : endpoint?.accepted)?.previousDefault === '';
+  }
+  return false;
+}
+
+function dependencyMet(step: DeployStepName, dependency: DeployStepName, progress: DeployProgress): boolean {
+  const d = progress.steps[dependency];
+  if (d?.status === 'done') return true;
+  return d?.status === 'running' && d.accepted !== undefined && acceptedIsEnough(step, dependency, progress);
+}
+
+/**
+ * Steps that can start now: not done, not already started in this run, and with every dependency done
+ * (or accepted, where that is enough). A step saved as `running` or `failed` by an earlier run is
+ * startable again (resume or retry).
  */
 export function runnableDeploySteps(
   spec: PlanShape,
@@ -141,7 +177,7 @@ export function runnableDeploySteps(
     (step) =>
       progress.steps[step]?.status !== 'done' &&
       !startedInThisRun.has(step) &&
-      (deps[step] ?? []).every((d) => progress.steps[d]?.status === 'done'),
+      (deps[step] ?? []).every((d) => dependencyMet(step, d, progress)),
   );
 }
 
@@ -194,12 +230,18 @@ export async function runDeployPlan(
 
   const outputsSoFar = (): DeployOutputs => {
     const out: DeployOutputs = {};
-    for (const [name, s] of Object.entries(state.steps)) if (s?.status === 'done') out[name as DeployStepName] = { ...s.outputs };
+    for (const [name, s] of Object.entries(state.steps)) {
+      if (s?.status === 'done') out[name as DeployStepName] = { ...s.outputs };
+      else if (s?.status === 'running' && s.accepted) out[name as DeployStepName] = { ...s.accepted };
+    }
     return out;
   };
 
   const started = new Set<DeployStepName>();
   const inFlight = new Map<DeployStepName, Promise<void>>();
+  // A step accepted by the service may let others start before it settles: the loop below wakes on it.
+  let wakeUp: () => void = () => undefined;
+  const wake = (): void => wakeUp();
   let failure: DeployStepError | undefined;
 
   const runStep = async (step: DeployStepName): Promise<void> => {
@@ -208,6 +250,7 @@ export async function runDeployPlan(
     const resumePoller = s.status === 'running' ? s.poller : undefined;
     s.status = 'running';
     s.poller = resumePoller;
+    if (!resumePoller) s.accepted = undefined;
     s.error = undefined;
     s.attempts += 1;
     try {
@@ -217,14 +260,26 @@ export async function runDeployPlan(
         outputs: outputsSoFar(),
         poller: resumePoller,
         signal: stop.signal,
+        previous: { ...s.outputs },
+        remember: async (outputs) => {
+          s.outputs = { ...s.outputs, ...outputs };
+          await persist(step);
+        },
         checkpoint: async (poller) => {
           s.poller = poller;
           await persist(step);
         },
+        accept: async (accepted) => {
+          s.accepted = accepted;
+          await persist(step);
+          wake();
+        },
       });
       s.status = 'done';
-      s.outputs = outputs;
+      // Merged into what the step remembered on the way (e.g. `created`), its own outputs winning.
+      s.outputs = { ...s.outputs, ...outputs };
       s.poller = undefined;
+      s.accepted = undefined;
       await persist(step);
     } catch (err) {
       if (persistFailure !== undefined) return; // the run is stopping; the persist error is what we report
@@ -232,6 +287,7 @@ export async function runDeployPlan(
       s.status = 'failed';
       // A failed operation is finished: a retry must issue its request again, not poll the dead one.
       s.poller = undefined;
+      s.accepted = undefined;
       s.error = errorSummary(error);
       failure ??= new DeployStepError(step, error);
       await persist(step).catch(() => undefined);
@@ -248,7 +304,8 @@ export async function runDeployPlan(
         }
       }
       if (inFlight.size === 0) break;
-      await Promise.race(inFlight.values());
+      const woken = new Promise<void>((resolve) => (wakeUp = resolve));
+      await Promise.race([...inFlight.values(), woken]);
     }
     await persistChain.catch(() => undefined);
   } finally {

@@ -12,7 +12,6 @@ import { describeExistingAsset, type ExistingAsset, type RegistryAssetKind } fro
 import type { DeploySpec } from '../domain/deploy-spec';
 import { ArtifactPathError, resolveInsideRoot } from './artifacts-root';
 import * as assets from './assets';
-import type { AzureMlContext } from './azureml-context';
 import * as computes from './computes';
 import { findRegistryAssetVersion, type RegistryContext } from './registries';
 

@@ -11,12 +11,13 @@ import {
   createModelVersion,
   findCodeVersion,
   findModelVersion,
+  findEnvironmentVersion,
   getCodeVersion,
   getEnvironmentVersion,
   getModelVersion,
 } from './assets';
 import type { AzureMlContext } from './azureml-context';
-import { beginCreateOrUpdateBatchDeployment, waitBatchDeployment } from './batch-deployments';
+import { beginCreateOrUpdateBatchDeployment, findBatchDeployment, waitBatchDeployment } from './batch-deployments';
 import { beginCreateOrUpdateBatchEndpoint, beginSetDefaultDeployment, findBatchEndpoint, waitBatchEndpoint } from './batch-endpoints';
 import { beginCreateAmlCompute, findCompute, getCompute, waitComputeCreated } from './computes';
 import type { DatastoreContainerFactory } from './datastore-container';
@@ -48,19 +49,24 @@ export function uploadPrefix(kind: 'code' | 'model', name: string, version: stri
 /**
  * Runs a long-running operation for a step: resumes the saved poller if there is one, otherwise begins
  * it and checkpoints the new poller before the first poll, so a crash from here on never re-issues it.
+ * `accepted` names what the first answer already tells (the resource id), so steps that need only the
+ * resource to exist can start while the operation runs (deploy-plan.ts acceptedIsEnough).
  */
-async function runOperation<T>(
+async function runOperation<T, B extends { poller: PollerState | undefined }>(
   ctx: DeployStepContext,
   deps: DeployStepsDeps,
-  begin: () => Promise<{ poller: PollerState | undefined }>,
+  begin: () => Promise<B>,
   wait: (poller: PollerState | undefined, options: LongRunningWaitOptions) => Promise<T>,
+  accepted?: (began: B) => Record<string, string>,
 ): Promise<T> {
   let poller: PollerState | undefined;
   if (ctx.poller) {
     poller = restorePollerState(ctx.poller);
   } else {
-    poller = (await begin()).poller;
+    const began = await begin();
+    poller = began.poller;
     if (poller) await ctx.checkpoint(serializePollerState(poller));
+    if (poller && accepted) await ctx.accept(accepted(began));
   }
   return wait(poller, {
     ...deps.poll,
@@ -84,11 +90,14 @@ async function uploadAsset(
   const dir = await resolveInsideRoot(deps.artifactsRoot, source.localPath);
   const files = await hashLocalFiles(await listLocalFiles(dir, deps.artifactsRoot, { allowHardLinks: deps.allowHardLinks ?? false }));
   const version = source.version ?? folderContentVersion(files);
-  if (source.version === undefined) {
+  const ours = ctx.previous.created === 'true' && ctx.previous.version === version;
+  const existing = await find(version);
+  if (source.version === undefined && existing) {
     // A content-derived version that exists already holds exactly these files: nothing to upload.
-    const existing = await find(version);
-    if (existing) return { id: existing.id, name: source.name, version, uploaded: '0', skipped: String(files.length), reused: 'true' };
+    return { id: existing.id, name: source.name, version, uploaded: '0', skipped: String(files.length), reused: 'true', created: ours ? 'true' : 'false' };
   }
+  const created = ours || !existing ? 'true' : 'false';
+  if (created === 'true') await ctx.remember({ name: source.name, version, created });
   const ds = datastoreFrom(ctx);
   const prefix = uploadPrefix(kind, source.name, version);
   const result = await uploadFolder({
@@ -106,6 +115,7 @@ async function uploadAsset(
     id: asset.id,
     name: source.name,
     version,
+    created,
     uploaded: String(result.uploaded),
     skipped: String(result.skipped),
     bytes: String(result.bytes),
@@ -130,14 +140,18 @@ export function createDeploySteps(deps: DeployStepsDeps): DeployStepFunctions {
     async compute(ctx) {
       const c = spec(ctx).compute;
       if (c.kind === 'existing') return { id: (await getCompute(deps, c.name)).id, name: c.name, created: 'false' };
+      // An earlier attempt of this request that created it: still this request's.
+      const ours = ctx.previous.created === 'true';
       // Never PUT over an existing cluster: Azure refuses to change its vmSize, and it is usable as is.
       const existing = ctx.poller ? undefined : await findCompute(deps, c.name);
-      if (existing) return { id: existing.id, name: c.name, created: 'false' };
+      if (existing) return { id: existing.id, name: c.name, created: ours ? 'true' : 'false' };
+      if (!ctx.poller) await ctx.remember({ name: c.name, created: 'true' });
       const compute = await runOperation(
         ctx,
         deps,
         () => beginCreateAmlCompute(deps, { name: c.name, vmSize: c.vmSize, minNodeCount: c.minNodeCount, maxNodeCount: c.maxNodeCount }),
         (poller, options) => waitComputeCreated(deps, c.name, poller, options),
+        ({ initial }) => ({ id: initial.id, name: c.name, created: 'true' }),
       );
       return { id: compute.id, name: c.name, created: 'true' };
     },
@@ -152,7 +166,7 @@ export function createDeploySteps(deps: DeployStepsDeps): DeployStepFunctions {
       if (c === undefined) throw new Error('internal: the code step is not planned for a deploy without code');
       if (c.kind === 'registered') {
         const v = await getCodeVersion(deps, c);
-        return { id: v.id, name: c.name, version: c.version };
+        return { id: v.id, name: c.name, version: c.version, created: 'false' };
       }
       return uploadAsset(
         deps,
@@ -170,12 +184,12 @@ export function createDeploySteps(deps: DeployStepsDeps): DeployStepFunctions {
       if (m.kind === 'registry') {
         // Referenced by its azureml:// id, as Azure expects in a deployment body; the pre-flight found it.
         const version = pinnedVersion('model', m);
-        return { id: registryAssetId('models', m.registry, m.name, version), name: m.name, version, registry: m.registry };
+        return { id: registryAssetId('models', m.registry, m.name, version), name: m.name, version, registry: m.registry, created: 'false' };
       }
       if (m.kind === 'registered') {
         const version = pinnedVersion('model', m);
         const v = await getModelVersion(deps, { name: m.name, version });
-        return { id: v.id, name: m.name, version, ...(typeof v.properties.modelType === 'string' ? { modelType: v.properties.modelType } : {}) };
+        return { id: v.id, name: m.name, version, created: 'false', ...(typeof v.properties.modelType === 'string' ? { modelType: v.properties.modelType } : {}) };
       }
       const outputs = await uploadAsset(
         deps,
@@ -194,24 +208,34 @@ export function createDeploySteps(deps: DeployStepsDeps): DeployStepFunctions {
       if (e === undefined) throw new Error('internal: the environment step is not planned for a deploy without environment');
       if (e.kind === 'registry') {
         const version = pinnedVersion('environment', e);
-        return { id: registryAssetId('environments', e.registry, e.name, version), name: e.name, version, registry: e.registry };
+        return { id: registryAssetId('environments', e.registry, e.name, version), name: e.name, version, registry: e.registry, created: 'false' };
       }
       if (e.kind === 'registered') {
         const version = pinnedVersion('environment', e);
         const v = await getEnvironmentVersion(deps, { name: e.name, version });
-        return { id: v.id, name: e.name, version };
+        return { id: v.id, name: e.name, version, created: 'false' };
       }
       const version = e.version ?? environmentContentVersion(e.image, e.condaFile);
+      const ours = ctx.previous.created === 'true' && ctx.previous.version === version;
+      const created = ours || !(await findEnvironmentVersion(deps, { name: e.name, version })) ? 'true' : 'false';
+      if (created === 'true') await ctx.remember({ name: e.name, version, created });
       const v = await createEnvironmentVersion(deps, { name: e.name, version }, e.image, e.condaFile);
-      return { id: v.id, name: e.name, version };
+      return { id: v.id, name: e.name, version, created };
     },
 
     async endpoint(ctx) {
       const s = spec(ctx);
+      const ours = ctx.previous.created === 'true';
       const existing = ctx.poller ? undefined : await findBatchEndpoint(deps, s.endpointName);
+      // The default before this deploy ('' for none): where nothing carries traffic yet, the plan may set it
+      // early. On a resume the endpoint (creating or updating) still names its default.
+      const current = ctx.poller ? await findBatchEndpoint(deps, s.endpointName) : existing;
+      const previousDefault = current?.properties.defaults?.deploymentName ?? '';
+      const createdHere = ours || (!ctx.poller && !existing) ? 'true' : 'false';
       if (existing?.properties.provisioningState === 'Succeeded' && existing.properties.scoringUri) {
-        return { id: existing.id, name: s.endpointName, scoringUri: existing.properties.scoringUri, created: 'false' };
+        return { id: existing.id, name: s.endpointName, scoringUri: existing.properties.scoringUri, created: ours ? 'true' : 'false', previousDefault };
       }
+      if (!ctx.poller && !existing) await ctx.remember({ name: s.endpointName, created: 'true' });
       const endpoint = await runOperation(
         ctx,
         deps,
@@ -223,12 +247,18 @@ export function createDeploySteps(deps: DeployStepsDeps): DeployStepFunctions {
             defaultDeployment: existing?.properties.defaults?.deploymentName ?? undefined,
           }),
         (poller, options) => waitBatchEndpoint(deps, s.endpointName, poller, options),
+        ({ initial }) => ({ id: initial.id, name: s.endpointName, scoringUri: '', created: createdHere, previousDefault }),
       );
-      return { id: endpoint.id, name: s.endpointName, scoringUri: endpoint.properties.scoringUri ?? '', created: existing ? 'false' : 'true' };
+      return { id: endpoint.id, name: s.endpointName, scoringUri: endpoint.properties.scoringUri ?? '', created: createdHere, previousDefault };
     },
 
     async deployment(ctx) {
       const s = spec(ctx);
+      // Whether this request creates it: a failed deployment stays in Azure, and is then this request's to remove.
+      if (!ctx.poller && ctx.previous.created !== 'true') {
+        const existed = await findBatchDeployment(deps, s.endpointName, s.deploymentName);
+        await ctx.remember({ name: s.deploymentName, created: existed ? 'false' : 'true' });
+      }
       const deployment = await runOperation(
         ctx,
         deps,
@@ -250,19 +280,23 @@ export function createDeploySteps(deps: DeployStepsDeps): DeployStepFunctions {
             loggingLevel: s.loggingLevel,
           }),
         (poller, options) => waitBatchDeployment(deps, s.endpointName, s.deploymentName, poller, options),
+        ({ initial }) => ({ id: initial.id, name: s.deploymentName }),
       );
+      // `created` stays as remembered above (the plan merges a step's outputs into what it remembered).
       return { id: deployment.id, name: s.deploymentName, provisioningState: deployment.properties.provisioningState ?? 'Unknown' };
     },
 
     async default(ctx) {
       const s = spec(ctx);
+      // Already the default (a redeploy of it): another endpoint update would change nothing.
+      if (ctx.outputs.endpoint?.previousDefault === s.deploymentName) return { deploymentName: s.deploymentName, unchanged: 'true' };
       const endpoint = await runOperation(
         ctx,
         deps,
         () => beginSetDefaultDeployment(deps, s.endpointName, s.deploymentName),
         (poller, options) => waitBatchEndpoint(deps, s.endpointName, poller, options),
       );
-      return { deploymentName: endpoint.properties.defaults?.deploymentName ?? s.deploymentName };
+      return { deploymentName: endpoint.properties.defaults?.deploymentName ?? s.deploymentName, unchanged: 'false' };
     },
   };
 }

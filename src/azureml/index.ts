@@ -79,6 +79,7 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
       find: (name: string) => computes.findCompute(ctx, name),
       beginCreate: (s: computes.AmlComputeSettings) => computes.beginCreateAmlCompute(ctx, s),
       createAndWait: (s: computes.AmlComputeSettings, o?: LongRunningWaitOptions) => computes.createAmlComputeAndWait(ctx, s, o),
+      deleteAndWait: (name: string, o?: LongRunningWaitOptions) => computes.deleteComputeAndWait(ctx, name, o),
     },
     datastores: {
       getDefault: () => datastores.getDefaultDatastore(ctx),
@@ -93,6 +94,7 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
       createEnvironmentVersion: (r: assets.AssetVersionRef, image: string, conda?: string, d?: string) =>
         assets.createEnvironmentVersion(ctx, r, image, conda, d),
       getDataVersion: (r: assets.AssetVersionRef) => assets.getDataVersion(ctx, r),
+      deleteVersion: (kind: 'codes' | 'models' | 'environments', r: assets.AssetVersionRef) => assets.deleteAssetVersion(ctx, kind, r),
       createDataVersion: (r: assets.AssetVersionRef, type: 'uri_folder' | 'uri_file', dataUri: string, d?: string) => {
         // Registering data that lives in another workspace would have the service read it with our identity.
         assertInWorkspaceScope(parseDataReference(dataUri), workspaceScope);

@@ -9,6 +9,7 @@ import { buildHomeView } from '../slack/home/home-view';
 import { subjectOfApproval } from '../queue/work-request';
 import type { BotDeps } from './bot-deps';
 import { userGroupIds } from './user-groups';
+import { logRequestFailure } from './request-failure-log';
 
 /** How many of the user's requests the tab lists, and how far back it looks for them. */
 const MY_REQUESTS = 10;
@@ -43,7 +44,7 @@ export function registerAppHome(app: App, deps: BotDeps): void {
     try {
       await publishHome(deps, client, event.user);
     } catch (err) {
-      deps.logger.error({ err, user: event.user }, 'could not publish the home tab');
+      logRequestFailure(deps, deps.logger, err, 'could not publish the home tab', { user: event.user });
     }
   });
 }

@@ -9,6 +9,7 @@ import type { BotDeps } from './bot-deps';
 import { decideApproval, withdrawRequest } from './request-intake';
 import { userGroupFailureReply } from './intake-replies';
 import { UserGroupLookupFailed, userGroupIds } from './user-groups';
+import { logRequestFailure } from './request-failure-log';
 
 export interface ClickReply {
   (text: string): Promise<void>;
@@ -60,7 +61,7 @@ export function registerApprovalActions(app: App, deps: BotDeps): void {
     try {
       await handleWithdrawClick(deps, body, reply);
     } catch (err) {
-      deps.logger.error({ err, user: body.user.id }, 'could not record the withdrawal');
+      logRequestFailure(deps, deps.logger, err, 'could not record the withdrawal', { user: body.user.id });
       await reply(':warning: The withdrawal could not be recorded right now; the request still waits. Please click again in a minute.');
     }
   });
@@ -82,8 +83,8 @@ export function registerApprovalActions(app: App, deps: BotDeps): void {
           await reply(userGroupFailureReply(err.reason, 'decided'));
           return;
         }
-        deps.logger.error({ err, user: body.user.id }, 'could not record the decision');
-        await reply(':warning: The decision could not be recorded right now; nothing was started. Please click again in a minute.');
+        logRequestFailure(deps, deps.logger, err, 'could not record the decision', { user: body.user.id });
+        await reply(':warning: The bot is temporarily unavailable, so the decision was not recorded and nothing was started. Please click again in a minute.');
       }
     });
   }

@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import type { ApprovalPolicy } from '../domain/approval-policy';
 import type { EndpointDirectory } from '../queue/endpoint-directory';
 import type { LockStore } from '../queue/lock-store';
+import type { LeftoverStore } from '../queue/leftover-store';
+import type { RedisErrorLog } from '../queue/redis-error-log';
 import type { Producers } from '../queue/producers';
 import type { IntakeDeps } from './request-intake';
 import type { ConversationAccess } from './conversation-access';
@@ -14,11 +16,15 @@ export interface BotDeps {
   endpoints: EndpointDirectory;
   /** Endpoint locks: checked at intake, set and lifted by `lock` / `unlock`. */
   locks: LockStore;
+  /** What failed deploys left behind, read when someone clicks "Remove what this created". */
+  leftovers?: LeftoverStore;
   userGroups: UserGroupResolver;
   /** Whether the bot can post where a request came from. */
   whereToPost: ConversationAccess;
   policy: ApprovalPolicy;
   logger: Logger;
+  /** Redis failures of requests, logged one line per cause at a bounded rate; unset: each is logged. */
+  redisErrors?: RedisErrorLog;
   /** The slash command as configured in the manifest. */
   commandName: string;
 }

@@ -25,7 +25,7 @@ export function checkingReply(requestId: string): string {
 }
 
 export function unavailableReply(): string {
-  return ':warning: The bot could not take this request right now (its queue is unavailable). Nothing was started; please try again in a minute.';
+  return ':warning: The bot is temporarily unavailable (it cannot reach its queue), so nothing was started. Please try again in a minute.';
 }
 
 /** A user-group look-up failed (see user-groups.ts): say so, and that nothing happened. */

@@ -14,6 +14,7 @@ import { requestIdFrom } from './request-id';
 import { UserGroupLookupFailed, userGroupIds } from './user-groups';
 import { isBlockedBy } from '../domain/endpoint-lock';
 import { lockRefusalPlain } from '../slack/blocks/lock-messages';
+import { logRequestFailure } from './request-failure-log';
 
 export type ViewAnswer = { response_action: 'errors'; errors: Record<string, string> } | undefined;
 
@@ -64,7 +65,7 @@ export async function handleFormSubmission(deps: BotDeps, body: ViewSubmitAction
     return undefined;
   } catch (err) {
     if (err instanceof UserGroupLookupFailed) return { response_action: 'errors', errors: { [firstField]: userGroupFailureReply(err.reason, 'started') } };
-    deps.logger.error({ err, user: userId }, 'could not take the form');
+    logRequestFailure(deps, deps.logger, err, 'could not take the form', { user: userId });
     return { response_action: 'errors', errors: { [firstField]: unavailableReply() } };
   }
 }

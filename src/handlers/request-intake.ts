@@ -104,6 +104,7 @@ export async function submitWork(deps: IntakeDeps, input: { requestId: string; r
     channel: thread.channel,
     summary: plainTitle(work),
     status: gated ? 'awaiting-approval' : 'queued',
+    work,
   });
   await deps.audit.record({ type: 'requested', requestId, actor: requester.userId, action, detail: { work } });
 

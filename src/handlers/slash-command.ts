@@ -18,9 +18,10 @@ import { handleLockCommand } from './lock-commands';
 import { lockRefusalFor } from '../queue/lock-guard';
 import { requestIdFrom } from './request-id';
 import { submitWork } from './request-intake';
-import { createCancelPermission } from './cancel-permission';
+import { askToCancel } from './cancel-request';
 import { earlyRefusal } from './early-refusal';
 import { UserGroupLookupFailed, userGroupIds } from './user-groups';
+import { logRequestFailure } from './request-failure-log';
 
 type Ack = (response?: string | RespondArguments) => Promise<void>;
 
@@ -184,17 +185,9 @@ export async function handleSlashCommand(
         await answer(textReply(check.duplicate ? intakeReply({ kind: 'duplicate', requestId }) : checkingReply(requestId)));
         return;
       }
-      case 'cancel': {
-        const refusal = await createCancelPermission({ policy: deps.policy, requests: deps.intake.requests, userGroups: deps.userGroups }).refusal({ jobName: cmd.jobName, who: requester });
-        if (refusal) {
-          await deps.intake.audit.record({ type: 'denied', requestId, actor: command.user_id, action: cmd.verb, detail: { reason: 'not-a-canceler' } });
-          await answer(textReply(`:no_entry: ${refusal}`));
-          return;
-        }
-        const check = await deps.producers.preflight({ requestId, requester, work: { kind: 'command', command: cmd }, responseUrl: command.response_url });
-        await answer(textReply(check.duplicate ? intakeReply({ kind: 'duplicate', requestId }) : checkingReply(requestId)));
+      case 'cancel':
+        await answer(textReply(await askToCancel(deps, { requestId, requester, jobName: cmd.jobName, responseUrl: command.response_url })));
         return;
-      }
       case 'data-register': {
         const outcome = await submitWork(deps.intake, { requestId, requester, work: { kind: 'command', command: cmd } });
         await answer(textReply(intakeReply(outcome)));
@@ -207,7 +200,7 @@ export async function handleSlashCommand(
       if (!acked) await ack(textReply(userGroupFailureReply(err.reason, 'started')));
       return;
     }
-    log.error({ err }, 'could not take the slash command');
+    logRequestFailure(deps, log, err, 'could not take the slash command');
     if (!acked) await ack(textReply(unavailableReply()));
   }
 }

@@ -12,6 +12,9 @@ import { QUEUE_NAMES } from './queue-names';
 import { createRequestThread } from './request-thread';
 import { workspaceLinks, type WorkerContext } from './worker-context';
 import { threadMessages } from '../slack/thread-messages';
+import { retryDeployButtons, withButtons } from '../slack/blocks/job-buttons';
+import { withLeftovers } from '../slack/blocks/deploy-leftovers-message';
+import { createdResources } from '../azureml/deploy-leftovers';
 
 export function createDeployProcessor(ctx: WorkerContext) {
   return async function processDeploy(job: Job): Promise<{ scoringUri?: string }> {
@@ -57,9 +60,14 @@ export function createDeployProcessor(ctx: WorkerContext) {
       await ctx.requests.update(requestId, { status: 'failed' });
       await ctx.audit.record({ type: 'failed', requestId, action: 'deploy', detail: { ...failure } });
       await parent('failed');
-      await thread.reply('final', threadMessages.failure({ requester, requestId, what: `Deploy of ${spec.deploymentName} to ${spec.endpointName}`, failure, durationMs: ctx.now() - startedAt }), {
-        broadcast: true,
-      });
+      // What this request created before it failed (never what existed), with a button to remove it.
+      const resources = ctx.leftovers ? createdResources(spec, progress) : [];
+      if (resources.length > 0) {
+        await ctx.leftovers!.put({ requestId, requester, endpointName: spec.endpointName, deploymentName: spec.deploymentName, resources, recordedAt: ctx.now() });
+      }
+      const failed = threadMessages.failure({ requester, requestId, what: `Deploy of ${spec.deploymentName} to ${spec.endpointName}`, failure, durationMs: ctx.now() - startedAt });
+      // Retry deploy reopens the form filled in with this request's values (src/handlers/job-actions.ts).
+      await thread.reply('final', withButtons(withLeftovers(failed, { requestId, resources }), retryDeployButtons(requestId)), { broadcast: true });
       throw new UnrecoverableError(failure.message);
     }
 

@@ -26,6 +26,7 @@
 import type { Logger } from 'pino';
 import { Queue } from 'bullmq';
 import type { RedisConnection } from './connection';
+import type { RedisErrorLog } from './redis-error-log';
 import { QUEUE_NAMES } from './queue-names';
 import { isThreadOp, notifyEntrySchema, type NotifyEntry, type NotifyEntryInput } from './payloads';
 import { redisKey } from './redis-keys';
@@ -151,6 +152,8 @@ export interface NotifyOutboxDeps {
   /** An existing notify queue to add jobs to; otherwise the outbox opens (and closes) its own. */
   queue?: Queue;
   logger?: Logger;
+  /** The process's Redis error log (one line per cause, bounded); else each error is logged. */
+  redisErrors?: RedisErrorLog;
 }
 
 // Failures inside the processor itself (Redis hiccups) are retried by BullMQ; Slack's answers are
@@ -167,7 +170,11 @@ export function createNotifyOutbox(deps: NotifyOutboxDeps): NotifyOutbox {
   const ownsQueue = deps.queue === undefined;
   const queue = deps.queue ?? new Queue(QUEUE_NAMES.notify, { connection, prefix });
   // Without a listener, a lost Redis connection is printed to the console instead of the log.
-  if (ownsQueue) queue.on('error', (err) => deps.logger?.warn({ err, queue: QUEUE_NAMES.notify }, 'queue connection error'));
+  if (ownsQueue) {
+    queue.on('error', (err) =>
+      deps.redisErrors ? deps.redisErrors.report(err, `queue ${QUEUE_NAMES.notify}`) : deps.logger?.warn({ err, queue: QUEUE_NAMES.notify }, 'queue connection error'),
+    );
+  }
 
   async function addFlushJob(requestId: string, epoch: number): Promise<void> {
     const data: FlushJobData = { requestId, epoch };

@@ -12,6 +12,7 @@
 // exponential backoff and jitter; an entry that cannot be delivered is dead-lettered, never dropped.
 import { DelayedError, Worker, type Job, type WorkerOptions } from 'bullmq';
 import type { RedisConnection } from './connection';
+import type { RedisErrorLog } from './redis-error-log';
 import type { Logger } from 'pino';
 import axios, { isAxiosError } from 'axios';
 import { ErrorCode, type ChatPostMessageArguments, type WebClient } from '@slack/web-api';
@@ -42,6 +43,8 @@ export interface NotifyRetryPolicy {
 export interface NotifyWorkerDeps {
   /** A worker connection: createRedisConnection(url, { forWorker: true }). */
   connection: RedisConnection;
+  /** When the worker runs under startWorkerHost with a Redis error log, its 'error' events are logged there. */
+  redisErrors?: RedisErrorLog;
   prefix: string;
   /** createSlackClient(): its own retries are off, because they live here. */
   slack: WebClient;
@@ -476,7 +479,8 @@ export function createNotifyWorker(deps: NotifyWorkerDeps): Worker {
     deps.recoverIntervalMs ?? 60_000,
   );
   worker.on('failed', (job, err) => logger.error({ jobId: job?.id, err }, 'notify job failed'));
-  worker.on('error', (err) => logger.error({ err }, 'notify worker error'));
+  // Under a worker host with a Redis error log, the host reports this worker's errors (once, bounded).
+  if (!deps.redisErrors) worker.on('error', (err) => logger.error({ err }, 'notify worker error'));
   return worker;
 }
 

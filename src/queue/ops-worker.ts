@@ -25,6 +25,8 @@ import { buildMissingTargetMessage } from '../slack/blocks/missing-target-messag
 import { lookUp, missingEndpoint, missingJob } from './request-preflight';
 import { RequestTargetGoneError } from './request-target-gone';
 import { PREFLIGHT_JOB, processPreflight } from './request-preflight';
+import { CLEANUP_JOB } from './producers';
+import { processLeftoverRemoval } from './leftover-removal';
 
 export const EXPIRE_APPROVALS_JOB = 'expire-approvals';
 
@@ -137,6 +139,7 @@ export function createOpsProcessor(ctx: WorkerContext) {
   return async function processOps(job: Job): Promise<unknown> {
     if (job.name === EXPIRE_APPROVALS_JOB) return expireApprovals(ctx);
     if (job.name === PREFLIGHT_JOB) return processPreflight(ctx, job);
+    if (job.name === CLEANUP_JOB) return processLeftoverRemoval(ctx, job);
     const data: OpsJob = parsePayload(opsJobSchema, job);
     const parsed = commandSchema.safeParse(data.command);
     if (!parsed.success) throw new UnrecoverableError(`ops job ${job.id} carries an invalid command`);

@@ -3,6 +3,7 @@
 // no longer fits must fail loudly (UnrecoverableError), not half-run.
 import { z } from 'zod';
 import { deploySpecSchema } from '../domain/deploy-spec';
+import { createdResourceSchema } from '../domain/deploy-leftovers';
 import { endpointNameSchema } from '../domain/naming-rules';
 import { runSpecSchema } from '../domain/run-spec';
 
@@ -85,6 +86,17 @@ export const opsJobSchema = z.object({
 });
 export type OpsJob = z.infer<typeof opsJobSchema>;
 export type OpsJobInput = z.input<typeof opsJobSchema>;
+
+/** Removing what a failed deploy created (leftover-store.ts); on the ops queue as a `cleanup` job. */
+export const cleanupJobSchema = z.object({
+  requestId: requestIdSchema,
+  requester: requesterSchema,
+  /** The failed deploy whose leftovers these are; the worker checks each resource against its record. */
+  sourceRequestId: requestIdSchema,
+  resources: z.array(createdResourceSchema).min(1).max(20),
+});
+export type CleanupJob = z.infer<typeof cleanupJobSchema>;
+export type CleanupJobInput = z.input<typeof cleanupJobSchema>;
 
 export const notifyOpSchema = z.enum(['upsert-parent', 'upsert-in-thread', 'reply', 'ephemeral', 'response-url']);
 export type NotifyOp = z.infer<typeof notifyOpSchema>;

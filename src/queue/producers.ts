@@ -3,12 +3,15 @@
 // the job that already exists: BullMQ returns the existing job for a duplicate jobId.
 import { Queue, type JobsOptions } from 'bullmq';
 import type { RedisConnection } from './connection';
+import type { RedisErrorLog } from './redis-error-log';
 import type { Logger } from 'pino';
 import {
+  cleanupJobSchema,
   deployJobSchema,
   opsJobSchema,
   runJobSchema,
   watchJobSchema,
+  type CleanupJobInput,
   type DeployJobInput,
   type OpsJobInput,
   type RunJobInput,
@@ -35,8 +38,13 @@ export interface Producers {
    * `duplicate` when a check for this request id was already enqueued (a Slack retry or a replay).
    */
   preflight(job: PreflightJobInput): Promise<{ jobId: string; duplicate: boolean }>;
+  /** Removing what a failed deploy created; on the ops queue. */
+  cleanup(job: CleanupJobInput): Promise<string>;
   close(): Promise<void>;
 }
+
+/** The ops queue's job name for removing a failed deploy's leftovers. */
+export const CLEANUP_JOB = 'cleanup';
 
 export function deployJobId(requestId: string): string {
   return `deploy-${requestId}`;
@@ -54,11 +62,14 @@ export function watchJobId(jobName: string): string {
   return `watch-${jobName}`;
 }
 
-export function createProducers(deps: { connection: RedisConnection; prefix: string; logger?: Logger }): Producers {
+export function createProducers(deps: { connection: RedisConnection; prefix: string; logger?: Logger; redisErrors?: RedisErrorLog }): Producers {
   const make = (name: string) => {
     const queue = new Queue(name, { connection: deps.connection, prefix: deps.prefix });
-    // Without a listener, a lost Redis connection is printed to the console instead of the log.
-    queue.on('error', (err) => deps.logger?.warn({ err, queue: name }, 'queue connection error'));
+    // Without a listener, a lost Redis connection is printed to the console instead of the log; with the
+    // process's Redis error log, one line per cause for all queues at a bounded rate.
+    queue.on('error', (err) =>
+      deps.redisErrors ? deps.redisErrors.report(err, `queue ${name}`) : deps.logger?.warn({ err, queue: name }, 'queue connection error'),
+    );
     return queue;
   };
   const queues = {
@@ -97,6 +108,11 @@ export function createProducers(deps: { connection: RedisConnection; prefix: str
         jobId: watchJobId(data.jobName),
         ...(opts?.delayMs ? { delay: opts.delayMs } : {}),
       });
+      return job.id!;
+    },
+    async cleanup(input) {
+      const data = cleanupJobSchema.parse(input);
+      const job = await queues.ops.add(CLEANUP_JOB, data, { ...WORK_JOB_OPTIONS, jobId: `cleanup-${data.requestId}` });
       return job.id!;
     },
     async preflight(input) {

@@ -44,11 +44,16 @@ export const requestRecordSchema = z.object({
   updatedAt: z.number(),
   /** The batch scoring job's name once invoked (run requests). */
   jobName: z.string().optional(),
+  /**
+   * What was asked (a WorkRequest, src/queue/work-request.ts), for Re-run and Retry deploy. Kept as data:
+   * whoever reads it parses it with workRequestSchema, so a record from an older bot is refused, not trusted.
+   */
+  work: z.unknown().optional(),
 });
 export type RequestRecord = z.infer<typeof requestRecordSchema>;
 
 export const requestInputSchema = requestRecordSchema
-  .pick({ requestId: true, kind: true, requester: true, channel: true, summary: true })
+  .pick({ requestId: true, kind: true, requester: true, channel: true, summary: true, work: true })
   .extend({ status: requestStatusSchema.default('queued') });
 export type RequestInput = z.input<typeof requestInputSchema>;
 
@@ -106,7 +111,7 @@ redis.call('EXPIRE', KEYS[1], ARGV[5])
 return 1
 `;
 
-const bodySchema = requestRecordSchema.pick({ requestId: true, kind: true, requester: true, channel: true, createdAt: true });
+const bodySchema = requestRecordSchema.pick({ requestId: true, kind: true, requester: true, channel: true, createdAt: true, work: true });
 
 export function createRequestStore(deps: RequestStoreDeps): RequestStore {
   const { connection, prefix } = deps;

@@ -24,6 +24,8 @@ import { jobFailure, jobOutputUri, jobStatusOf, jobStudioUrl, type ScoringJob } 
 import { nextWatchIntervalMs, SNAPSHOT_READS_PER_SECOND, snapshotMaxAgeMs } from '../domain/watch-pacing';
 import { studioJobLink, threadMessages } from '../slack/thread-messages';
 import { withJobOutcome, withProgress } from '../slack/blocks/job-outcome-sections';
+import { cancelJobButtons, rerunButtons, withButtons } from '../slack/blocks/job-buttons';
+import type { SlackMessage } from '../slack/blocks/block-kit';
 import { jobItemCounts, type JobItemCounts } from '../azureml/job-item-counts';
 import { describeFailure } from './failure-report';
 import { readJobOutcomeView } from './job-outcome-report';
@@ -163,7 +165,9 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
     const live = status === 'Running' ? await progress?.changed(jobName, data.endpointName) : undefined;
     if (status !== data.lastStatus || live) {
       const line = threadMessages.jobStatus({ jobName, endpointName: data.endpointName, status, elapsedMs: ctx.now() - data.startedAt });
-      await thread.slot('status', status === 'Running' ? withProgress(line, live ?? progress?.last(jobName)) : line);
+      const shown = status === 'Running' ? withProgress(line, live ?? progress?.last(jobName)) : line;
+      // Cancel while the job the bot started runs; redrawn without it once the job has ended.
+      await thread.slot('status', data.spec && !isTerminalJobStatus(status) ? withButtons(shown, cancelJobButtons(requestId)) : shown);
     }
     if (!isTerminalJobStatus(status)) {
       const delayMs = snapshot
@@ -174,6 +178,8 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
 
     progress?.forget(jobName);
     const durationMs = ctx.now() - data.startedAt;
+    // A job the bot started can be run again from its last word (same endpoint, deployment and input).
+    const final = (reply: SlackMessage): SlackMessage => (data.spec ? withButtons(reply, rerunButtons(requestId)) : reply);
     const outcome = status === 'Completed' ? 'succeeded' : status === 'Canceled' ? 'canceled' : 'failed';
     await ctx.requests.update(requestId, { status: outcome });
     if (data.spec) {
@@ -218,11 +224,11 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
             });
       // The results sections follow; the item counts are said once (by the completed-with-failures headline when it has them).
       const sections = items.failed !== undefined && items.failed > 0 ? { ...findings, progress: undefined } : findings;
-      await thread.reply('final', withJobOutcome(message, sections), { broadcast: true });
+      await thread.reply('final', final(withJobOutcome(message, sections)), { broadcast: true });
       await ctx.audit.record({ type: 'succeeded', requestId, action: 'run', detail: { jobName, ...(items.failed !== undefined ? { itemsFailed: items.failed } : {}) } });
     } else if (status === 'Canceled') {
       // A cancel is what someone asked for: reported as canceled in the job's own thread, not as a failure.
-      await thread.reply('final', threadMessages.jobCanceled({ requester, jobName, endpointName: data.endpointName, durationMs }), { broadcast: true });
+      await thread.reply('final', final(threadMessages.jobCanceled({ requester, jobName, endpointName: data.endpointName, durationMs })), { broadcast: true });
       await ctx.audit.record({ type: 'canceled', requestId, action: 'run', detail: { jobName } });
     } else {
       const service = observed.failure;
@@ -233,7 +239,7 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
       };
       await thread.reply(
         'final',
-        withJobOutcome(threadMessages.failure({ requester, requestId, what: `Scoring job ${jobName}`, failure, durationMs: ctx.now() - data.startedAt }), findings),
+        final(withJobOutcome(threadMessages.failure({ requester, requestId, what: `Scoring job ${jobName}`, failure, durationMs: ctx.now() - data.startedAt }), findings)),
         { broadcast: true },
       );
       await ctx.audit.record({ type: status === 'Canceled' ? 'canceled' : 'failed', requestId, action: 'run', detail: { jobName, ...failure } });

@@ -6,7 +6,8 @@ import { commandSchema } from '../domain/command-grammar';
 import { deploySpecSchema } from '../domain/deploy-spec';
 import { runSpecSchema } from '../domain/run-spec';
 import type { RequestSubject } from '../slack/blocks/request-subject';
-import type { Requester } from './payloads';
+import { requestIdSchema, type Requester } from './payloads';
+import { createdResourceSchema } from '../domain/deploy-leftovers';
 import type { Producers } from './producers';
 import type { RequestKind } from './request-store';
 
@@ -14,6 +15,13 @@ export const workRequestSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('deploy'), spec: deploySpecSchema }),
   z.object({ kind: z.literal('run'), spec: runSpecSchema }),
   z.object({ kind: z.literal('command'), command: commandSchema }),
+  z.object({
+    kind: z.literal('cleanup'),
+    sourceRequestId: requestIdSchema,
+    endpointName: z.string().min(1),
+    deploymentName: z.string().min(1),
+    resources: z.array(createdResourceSchema).min(1).max(20),
+  }),
 ]);
 export type WorkRequest = z.output<typeof workRequestSchema>;
 
@@ -26,7 +34,7 @@ export function subjectOfApproval(stored: unknown): RequestSubject {
 }
 
 export function requestKindOf(work: WorkRequest): RequestKind {
-  return work.kind === 'command' ? 'ops' : work.kind;
+  return work.kind === 'command' || work.kind === 'cleanup' ? 'ops' : work.kind;
 }
 
 /** Hands the work to its queue; the job id is derived from the request id, so doing it twice is a no-op. */
@@ -38,5 +46,7 @@ export async function enqueueWork(producers: Producers, requestId: string, reque
       return producers.run({ requestId, requester, spec: work.spec });
     case 'command':
       return producers.ops({ requestId, requester, command: work.command });
+    case 'cleanup':
+      return producers.cleanup({ requestId, requester, sourceRequestId: work.sourceRequestId, resources: work.resources });
   }
 }

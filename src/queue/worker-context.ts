@@ -11,6 +11,7 @@ import type { RequestStore } from './request-store';
 import type { EndpointDirectory } from './endpoint-directory';
 import type { RequestIntake } from './request-preflight';
 import type { LockStore } from './lock-store';
+import type { LeftoverStore } from './leftover-store';
 import type { Requester } from './payloads';
 
 export interface WatchPacing {
@@ -38,6 +39,8 @@ export interface WorkerContext {
   endpoints: EndpointDirectory;
   /** Read right before a deploy, set-default or delete is applied. */
   locks: LockStore;
+  /** What failed deploys created and left behind (for "Remove what this created"); unset: not offered. */
+  leftovers?: LeftoverStore;
   /** The cancel permission, checked in the worker too: an ops payload may be replayed or enqueued by another path. */
   cancels: CancelCheck;
   watch: WatchPacing;

@@ -4,6 +4,7 @@
 // then are the connections closed. A second signal, or a close that outlasts `forceAfterMs`, closes
 // the workers by force: their active jobs are picked up again once their locks expire (stalled jobs).
 import type { Logger } from 'pino';
+import type { RedisErrorLog } from './redis-error-log';
 
 /** The part of a BullMQ Worker the host uses (so the host is tested without Redis). */
 export interface HostedWorker {
@@ -28,6 +29,8 @@ export interface WorkerHostDeps {
   signalSource?: SignalSource;
   /** Runs after every worker has closed: close Redis connections, the Slack client, etc. */
   onClosed?: () => Promise<void>;
+  /** Workers' 'error' events (mostly Redis going away) go here, bounded; else each is logged. */
+  redisErrors?: RedisErrorLog;
   /** Called after a signal-triggered shutdown finishes; default process.exit. Not called by close(). */
   exit?: (code: number) => void;
   /** A graceful close taking longer than this turns into a forced one; default 60 s. */
@@ -48,7 +51,9 @@ export function startWorkerHost(deps: WorkerHostDeps): WorkerHost {
   let closing: Promise<void> | undefined;
 
   for (const worker of workers) {
-    worker.on('error', (err) => logger.error({ err, worker: worker.name }, 'worker error'));
+    worker.on('error', (err) =>
+      deps.redisErrors ? deps.redisErrors.report(err, `worker ${worker.name}`) : logger.error({ err, worker: worker.name }, 'worker error'),
+    );
     // Workers built with autorun: false are started here; the others already run.
     if (!worker.isRunning()) {
       worker.run().catch((err: unknown) => logger.error({ err, worker: worker.name }, 'worker stopped with an error'));

@@ -13,11 +13,17 @@ import { previewPredictions } from '../../src/domain/predictions-preview';
 import { jobOutcomeBlocks } from '../../src/slack/blocks/job-outcome-sections';
 import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
 import { createQueueInspector, type QueueInspector } from '../support/stack-probes';
+import { signedButtonClick } from '../support/button-click';
+import { JOB_ACTIONS } from '../../src/slack/blocks/job-buttons';
 import { deployFields, openDeployModal } from '../support/user-gestures';
 
 let stack: EmbeddedStack;
 let queues: QueueInspector;
-const figures = { slash: { runs: 0, refused: 0, accepted: 0, slowestMs: 0 }, modal: { runs: 0, refused: 0, accepted: 0, slowestMs: 0 } };
+const figures = {
+  slash: { runs: 0, refused: 0, accepted: 0, slowestMs: 0 },
+  modal: { runs: 0, refused: 0, accepted: 0, slowestMs: 0 },
+  buttons: { runs: 0, slowestMs: 0 },
+};
 
 beforeAll(async () => {
   stack = await startEmbeddedStack({ logger: pino({ level: 'silent' }), workers: false, slackRateLimit: 'off' });
@@ -84,6 +90,33 @@ it('answers every slash command with 200 within 3 s and enqueues nothing for wha
   // Still alive and well after all that.
   const help = await stack.driver.slash('help', { user: STACK_USERS.requester, channel: STACK_CHANNEL });
   expect(help.status).toBe(200);
+}, 120_000);
+
+it('answers random values on the job buttons (Cancel, Re-run, Retry deploy) with 200 within 3 s, a private refusal, and nothing started', async () => {
+  // A button value is network input like any other: a forged click can carry anything at all.
+  const value = fc.oneof(fc.constantFrom(...NASTY, '', 'r', 'rAAAAAAAAAAAAAAAA'), fc.string({ unit: 'binary', maxLength: 300 }), fc.string({ unit: 'binary-ascii', minLength: 2_000, maxLength: 3_000 }));
+  const actionId = fc.constantFrom(JOB_ACTIONS.cancel, JOB_ACTIONS.rerun, JOB_ACTIONS.retryDeploy);
+  const user = STACK_USERS.requester;
+  await fc.assert(
+    fc.asyncProperty(actionId, value, async (action, forged) => {
+      const before = await footprint();
+      const answers = stack.slack.ephemerals(STACK_CHANNEL, user).length;
+      const views = stack.slack.views().length;
+      const click = signedButtonClick(stack.slack, stack.driver, { channel: STACK_CHANNEL, ts: '1700000000.000100', actionId: action, value: forged, user: { id: user, name: 'alice' } });
+      const started = Date.now();
+      const res = await stack.driver.postRaw(click.body, click.headers);
+      figures.buttons.runs++;
+      figures.buttons.slowestMs = Math.max(figures.buttons.slowestMs, Date.now() - started);
+      expect(res.status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(3_000);
+      await stack.driver.waitFor(() => stack.slack.ephemerals(STACK_CHANNEL, user).length > answers, { what: 'the private refusal' });
+      const said = stack.slack.ephemerals(STACK_CHANNEL, user).at(-1)!.text;
+      expect(said).toMatch(/no longer leads anywhere/);
+      expect(await footprint()).toBe(before);
+      expect(stack.slack.views().length).toBe(views);
+    }),
+    { numRuns: 60 },
+  );
 }, 120_000);
 
 const TEXT_FIELDS = [

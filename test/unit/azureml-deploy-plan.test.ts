@@ -91,6 +91,29 @@ describe('deploy plan ordering', () => {
     progress.steps.endpoint!.status = 'done';
     expect(runnableDeploySteps(spec(), progress)).toEqual(['deployment']);
   });
+
+  it('starts the deployment once the cluster and the endpoint are accepted, as the recipe does', () => {
+    const progress = createDeployProgress(spec());
+    for (const s of ['datastore', 'code', 'model', 'environment'] as const) progress.steps[s]!.status = 'done';
+    progress.steps.compute = { status: 'running', outputs: {}, attempts: 1 };
+    progress.steps.endpoint = { status: 'running', outputs: {}, attempts: 1, accepted: { id: 'ep', previousDefault: '' } };
+    expect(runnableDeploySteps(spec(), progress, new Set(['compute', 'endpoint']))).toEqual([]);
+    progress.steps.compute.accepted = { id: 'cluster' };
+    expect(runnableDeploySteps(spec(), progress, new Set(['compute', 'endpoint']))).toEqual(['deployment']);
+  });
+
+  it('moves the default to a deployment still provisioning only where no default carries traffic', () => {
+    const progress = createDeployProgress(spec());
+    for (const s of ['compute', 'datastore', 'code', 'model', 'environment'] as const) progress.steps[s]!.status = 'done';
+    progress.steps.deployment = { status: 'running', outputs: {}, attempts: 1, accepted: { id: 'dp' } };
+    progress.steps.endpoint = { status: 'done', outputs: { id: 'ep', previousDefault: 'blue' }, attempts: 1 };
+    expect(runnableDeploySteps(spec(), progress, new Set(['deployment']))).toEqual([]);
+    progress.steps.endpoint.outputs.previousDefault = '';
+    expect(runnableDeploySteps(spec(), progress, new Set(['deployment']))).toEqual(['default']);
+    // A failed deployment lets nothing start, accepted or not.
+    progress.steps.deployment.status = 'failed';
+    expect(runnableDeploySteps(spec(), progress, new Set(['deployment']))).toEqual([]);
+  });
 });
 
 describe('running the deploy plan', () => {
@@ -120,6 +143,30 @@ describe('running the deploy plan', () => {
     for (const e of rec.events) expect(() => JSON.parse(JSON.stringify(e.progress))).not.toThrow();
     const deploymentEvents = rec.events.filter((e) => e.step === 'deployment').map((e) => e.status);
     expect(deploymentEvents).toEqual(['running', 'done']);
+  });
+
+  it('lets the deployment start while the cluster provisions, and finishes only when every operation has', async () => {
+    const fake = fakeSteps();
+    const rec = recorder();
+    const run = runDeployPlan(spec(), { steps: fake.steps }, createDeployProgress(spec()), rec.onStep);
+    await fake.until(() => fake.waiting().length === 4);
+    await fake.contexts.compute!.accept({ id: 'cluster-id', name: 'batch-cluster', created: 'true' });
+    await fake.contexts.endpoint!.accept({ id: 'ep-id', previousDefault: '' });
+    for (const s of ['datastore', 'environment'] as const) fake.release(s);
+    await fake.until(() => fake.waiting().includes('code') && fake.waiting().includes('model'));
+    fake.release('code');
+    fake.release('model');
+    await fake.until(() => fake.waiting().includes('deployment'));
+    expect(fake.contexts.deployment!.outputs.compute).toEqual({ id: 'cluster-id', name: 'batch-cluster', created: 'true' });
+    await fake.contexts.deployment!.accept({ id: 'dp-id' });
+    // A new endpoint has no default carrying traffic: the default moves while the deployment provisions.
+    await fake.until(() => fake.waiting().includes('default'));
+    for (const s of ['default', 'deployment', 'endpoint'] as const) fake.release(s);
+    await fake.until(() => rec.last().steps.endpoint?.status === 'done');
+    expect(rec.last().steps.compute!.status).toBe('running');
+    fake.release('compute');
+    const final = await run;
+    expect(Object.values(final.steps).every((s) => s!.status === 'done' && s!.accepted === undefined)).toBe(true);
   });
 
   it('skips finished steps and resumes an in-flight operation from its saved poller', async () => {

@@ -94,6 +94,8 @@ describe('job outcome sections', () => {
     expect(text).not.toMatch(/<!channel>|<!here>|<@U0BOB00001>|<https:\/\/evil/);
     expect(text).toContain('&lt;!channel&gt;');
     expect(previewTable([['```', 'a']]).match(/```/g)).toHaveLength(2);
+    // A later, shorter row must not forget how wide an earlier row's columns are (found by fuzzed-input).
+    expect(previewTable([['a', 'bbbbbb', 'c'], ['a']])).toBe('```a  bbbbbb  c\na```');
   });
 
   it('adds nothing to a canceled job without counts', () => {

@@ -33,8 +33,10 @@ export function jobCountsLine(p: JobOutcomeView['progress']): string | undefined
 /** A monospace table; cells escaped, backticks removed so nothing can close the block early. */
 export function previewTable(rows: readonly string[][]): string {
   const clean = rows.map((r) => r.map((c) => escapeMrkdwn(c.replace(/`/g, "'"))));
-  const widths = clean.reduce<number[]>((w, r) => r.map((c, i) => Math.max(w[i] ?? 0, [...c].length)), []);
-  const lines = clean.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat((widths[i] ?? 0) - [...c].length))).join('  '));
+  // Rows may differ in length (a ragged CSV): each column is as wide as its widest cell in any row.
+  const widths: number[] = [];
+  for (const r of clean) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, [...c].length)));
+  const lines = clean.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(Math.max(0, (widths[i] ?? 0) - [...c].length)))).join('  '));
   return `\`\`\`${lines.join('\n')}\`\`\``;
 }
 

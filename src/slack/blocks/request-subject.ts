@@ -11,11 +11,15 @@ import { describeRunSettings } from '../../domain/run-settings';
 import type { RunSpec } from '../../domain/run-spec';
 import { code, escapeMrkdwn, truncate } from '../mrkdwn';
 import { summarizeCondaFile } from '../../domain/conda-file';
+import type { CreatedResource } from '../../domain/deploy-leftovers';
+import { leftoverLines } from './deploy-leftovers-message';
 
 export type RequestSubject =
   | { kind: 'command'; command: Command }
   | { kind: 'deploy'; spec: DeploySpec }
-  | { kind: 'run'; spec: RunSpec };
+  | { kind: 'run'; spec: RunSpec }
+  /** Removing what a failed deploy created (deploy-leftovers-message.ts). */
+  | { kind: 'cleanup'; sourceRequestId: string; endpointName: string; deploymentName: string; resources: CreatedResource[] };
 
 /** A label (our words) and a value (escaped mrkdwn) for a section field. */
 export interface Field {
@@ -24,6 +28,8 @@ export interface Field {
 }
 
 export function subjectAction(subject: RequestSubject): Action {
+  // Removing is deleting: the same approval rules as `delete`.
+  if (subject.kind === 'cleanup') return 'delete';
   if (subject.kind === 'deploy') return 'deploy';
   if (subject.kind === 'run') return 'run';
   return subject.command.verb;
@@ -44,6 +50,9 @@ function runTitle(spec: RunSpec): string {
 
 /** One line of mrkdwn: what is asked, with names in code. */
 export function subjectTitle(subject: RequestSubject): string {
+  if (subject.kind === 'cleanup') {
+    return `*Remove* what the failed deploy of ${code(subject.deploymentName)} to ${code(subject.endpointName)} created`;
+  }
   if (subject.kind === 'deploy') {
     return `*Deploy* ${code(subject.spec.deploymentName)} to batch endpoint ${code(subject.spec.endpointName)}`;
   }
@@ -168,6 +177,12 @@ function condaSummaryText(condaFile: string): string {
 
 /** The full request as fields, so an approver sees exactly what will happen. */
 export function subjectFields(subject: RequestSubject): Field[] {
+  if (subject.kind === 'cleanup') {
+    return [
+      { label: 'Will delete', value: leftoverLines(subject.resources) },
+      { label: 'Created by request', value: code(subject.sourceRequestId) },
+    ];
+  }
   if (subject.kind === 'deploy') return deployFields(subject.spec);
   if (subject.kind === 'run') return runFields(subject.spec);
   const c = subject.command;

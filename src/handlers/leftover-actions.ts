@@ -1,0 +1,49 @@
+// "Remove what this created" under a failed deploy's final reply. The button carries the failed request's
+// id only: the list is read from the worker's record, the clicker must be allowed to delete, and the
+// removal is a request of its own taken like `delete` (an approver is asked when delete needs approval).
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import { mayRequest } from '../domain/approval-policy';
+import { LEFTOVER_ACTIONS } from '../slack/blocks/deploy-leftovers-message';
+import type { BotDeps } from './bot-deps';
+import { intakeReply, unavailableReply, userGroupFailureReply } from './intake-replies';
+import { requestIdFrom } from './request-id';
+import { logRequestFailure } from './request-failure-log';
+import { submitWork } from './request-intake';
+import { UserGroupLookupFailed, userGroupIds } from './user-groups';
+
+export async function handleRemoveLeftoversClick(deps: BotDeps, body: BlockAction<ButtonAction>): Promise<string> {
+  const userId = body.user.id;
+  const teamId = body.team?.id ?? body.user.team_id ?? '';
+  const allowedTeams = deps.policy.allowedTeamIds ?? [];
+  if (allowedTeams.length > 0 && !allowedTeams.includes(teamId)) return ':no_entry: This bot does not serve this Slack workspace.';
+  const sourceRequestId = body.actions[0]?.value;
+  const record = sourceRequestId ? await deps.leftovers?.get(sourceRequestId) : undefined;
+  if (!record) return 'There is nothing left to remove for this request: no record of what it created (records are kept 30 days). Nothing was started.';
+  if (record.removedBy) return `What this request created was already removed (request \`${record.removedBy}\`). Nothing was started.`;
+  const groups = await deps.userGroups.groupsOf(userId, userGroupIds([deps.policy.deployers]));
+  const allowed = mayRequest(deps.policy, { action: 'delete', userId, userGroups: groups, channelId: record.requester.channelId, teamId });
+  if (!allowed.ok) return `:no_entry: ${allowed.message}`;
+  const outcome = await submitWork(deps.intake, {
+    requestId: requestIdFrom('action', body.trigger_id),
+    requester: { userId, teamId, channelId: record.requester.channelId, ...(body.user.name ? { userName: body.user.name } : {}) },
+    work: { kind: 'cleanup', sourceRequestId: record.requestId, endpointName: record.endpointName, deploymentName: record.deploymentName, resources: record.resources },
+  });
+  return intakeReply(outcome);
+}
+
+export function registerLeftoverActions(app: App, deps: BotDeps): void {
+  app.action<BlockAction<ButtonAction>>(LEFTOVER_ACTIONS.remove, async ({ ack, body, respond }) => {
+    await ack();
+    const reply = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text }).then(() => undefined);
+    try {
+      await reply(await handleRemoveLeftoversClick(deps, body));
+    } catch (err) {
+      if (err instanceof UserGroupLookupFailed) {
+        await reply(userGroupFailureReply(err.reason, 'started'));
+        return;
+      }
+      logRequestFailure(deps, deps.logger, err, 'could not take the removal of a failed deploy', { user: body.user.id });
+      await reply(unavailableReply());
+    }
+  });
+}
