@@ -3,13 +3,17 @@
 // one-block-at-a-time upload, as a shell loop of `az storage blob upload` calls amounts to, to the same
 // Azurite in the same run. Two shapes: a model folder of 500 files (4 KB-200 KB, like a tokenizer or a
 // sharded checkpoint's side files) and one 500 MB file (a checkpoint). Files live in a temp dir that is
-// deleted afterwards.
+// deleted afterwards. To tell whether the bot or Azurite is the limit for the small files, Azurite is also
+// measured alone: the same 500 blobs from memory (no disk, no MD5) at 1, 8 and 32 in flight, with the CPU
+// time the Azurite process spent (it is one Node process, so one core is its ceiling).
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import { mapWithConcurrency } from '../src/azureml/bounded-concurrency';
 import { startAzurite } from '../sandbox/stack/azurite';
 import { hashLocalFiles, listLocalFiles } from '../src/azureml/local-folder';
 import { uploadFolder } from '../src/azureml/uploads';
@@ -58,6 +62,20 @@ async function uploadSequentially(container: ContainerClient, dir: string, prefi
   }
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+async function cpuSecondsOf(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  // After the command: state is field 3, utime 14, stime 15 (1-based), in clock ticks (100 per second).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Azurite alone: the same blobs from memory, `inFlight` at a time. Returns wall and Azurite CPU seconds. */
+async function azuriteAlone(container: ContainerClient, pid: number, blobs: Array<{ name: string; data: Buffer }>, inFlight: number, prefix: string): Promise<{ wall: number; cpu: number }> {
+  const cpu0 = await cpuSecondsOf(pid);
+  const wall = await timed(() => mapWithConcurrency(blobs, inFlight, (b) => container.getBlockBlobClient(`${prefix}/${b.name}`).upload(b.data, b.data.length)));
+  return { wall, cpu: (await cpuSecondsOf(pid)) - cpu0 };
+}
+
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const t = performance.now();
   await fn();
@@ -97,6 +115,13 @@ export async function runUploadBench(log: (line: string) => void): Promise<Bench
         seconds.bigSeq.push(await seqBig());
       }
     }
+    log('upload: Azurite alone (500 blobs from memory at 1, 8 and 32 in flight)');
+    const blobs = await Promise.all((await filesUnder(smallDir)).map(async (f) => ({ name: path.relative(smallDir, f).split(path.sep).join('/'), data: await readFile(f) })));
+    const alone: Record<number, { wall: number; cpu: number }> = {};
+    for (const inFlight of [1, 8, 32]) alone[inFlight] = await azuriteAlone(container, azurite.pid, blobs, inFlight, `alone-${inFlight}`);
+    const oursCpu0 = await cpuSecondsOf(azurite.pid);
+    const oursAgain = await timed(() => uploadFolder({ container, localDir: smallDir, prefix: 'ours-cpu/small' }));
+    const oursAzuriteCpu = (await cpuSecondsOf(azurite.pid)) - oursCpu0;
     // uploadFolder reads every file twice (MD5 first, for skipping unchanged blobs, then the upload): the
     // hashing alone, timed on its own, tells how much of its time that first read is.
     const hashSeconds = { small: await timed(async () => hashLocalFiles(await listLocalFiles(smallDir))), big: await timed(async () => hashLocalFiles(await listLocalFiles(bigDir))) };
@@ -108,8 +133,18 @@ export async function runUploadBench(log: (line: string) => void): Promise<Bench
       summary: {
         speedup_vs_sequential: round(seqSeconds / oursSeconds),
         mb_per_s: round((smallBytes + bigBytes) / MB / oursSeconds, 1),
+        azurite_alone_best_s: round(Math.min(...Object.values(alone).map((r) => r.wall))),
+        upload_folder_small_s: round(s.smallOurs),
       },
       tables: [
+        {
+          title: 'Who limits the 500-file upload: Azurite alone (blobs from memory) beside uploadFolder, seconds',
+          columns: ['who', 'in flight', 'wall s', 'Azurite CPU s', 'Azurite CPU share of wall'],
+          rows: [
+            ...[1, 8, 32].map((n) => ['Azurite alone', n, round(alone[n]!.wall), round(alone[n]!.cpu), round(alone[n]!.cpu / alone[n]!.wall)]),
+            ['uploadFolder (disk, MD5)', 8, round(oursAgain), round(oursAzuriteCpu), round(oursAzuriteCpu / oursAgain)],
+          ],
+        },
         {
           title: 'Upload to the datastore (Azurite), best of 2 rounds, seconds',
           columns: ['shape', 'MB', 'uploadFolder', 'of which MD5', 'sequential', 'speedup', 'ours MB/s', 'seq MB/s'],
@@ -123,6 +158,8 @@ export async function runUploadBench(log: (line: string) => void): Promise<Bench
       details: {
         rounds: seconds,
         md5Seconds: { small: round(hashSeconds.small), big: round(hashSeconds.big) },
+        azuriteAlone: Object.fromEntries(Object.entries(alone).map(([n, r]) => [n, { wallS: round(r.wall), azuriteCpuS: round(r.cpu) }])),
+        uploadFolderAzuriteCpuS: round(oursAzuriteCpu),
         smallFolderSpeedup: round(s.smallSeq / s.smallOurs),
         bigFileSpeedup: round(s.bigSeq / s.bigOurs),
         note: 'MB = 10^6 bytes; uploadFolder times include hashing every file (MD5), the baseline hashes nothing',

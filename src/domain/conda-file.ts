@@ -35,7 +35,10 @@ function authorityOf(url: string): { userInfo: string; host: string; rest: strin
 function carriesCredential(url: string): boolean {
   const parts = authorityOf(url);
   if (!parts) return false;
-  if (parts.userInfo !== '') return true;
+  // `ssh://git@host/…` names the SSH user (the key stays on the machine); a user info with a password, or
+  // on any other scheme (`https://<token>@host`), is a credential.
+  const sshUserOnly = /^(git\+)?ssh:\/\//i.test(url) && !parts.userInfo.includes(':');
+  if (parts.userInfo !== '' && !sshUserOnly) return true;
   // anaconda.org's private channels: https://conda.anaconda.org/t/<token>/<channel>
   if (/^\/t\/[^/]+\//.test(parts.rest)) return true;
   const query = parts.rest.split('#')[0]?.split('?')[1];

@@ -3,6 +3,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { BlobServiceClient } from '@azure/storage-blob';
 import { startAzureMlSandbox, type AzureMlSandbox } from '../../sandbox/azureml';
 import { createArmClient } from '../../src/azureml/arm-client';
 import { AZURE_CLOUDS } from '../../src/azureml/clouds';
@@ -263,6 +264,10 @@ describe('uploading a folder to the default datastore', () => {
     expect(first).toEqual({ uploaded: 13, skipped: 0, bytes: 9 * 1024 * 1024 + smallBytes });
     expect(progress[progress.length - 1]).toMatchObject({ filesDone: 13, filesTotal: 13, bytesDone: first.bytes });
     expect((await sandbox.admin.readDatastoreFile('uploads/check/nested/weights.bin'))?.length).toBe(9 * 1024 * 1024);
+    // A small file goes up in one Put Blob (no committed blocks); a large one in staged blocks.
+    const container = BlobServiceClient.fromConnectionString(sandbox.storageConnectionString).getContainerClient(sandbox.datastoreContainer);
+    expect((await container.getBlockBlobClient('uploads/check/part-3.txt').getBlockList('committed')).committedBlocks ?? []).toHaveLength(0);
+    expect(((await container.getBlockBlobClient('uploads/check/nested/weights.bin').getBlockList('committed')).committedBlocks ?? []).length).toBeGreaterThan(1);
 
     await expect(client.uploadFolder({ datastore, localDir: dir, prefix: 'uploads/check' })).resolves.toEqual({ uploaded: 0, skipped: 13, bytes: 0 });
 

@@ -11,7 +11,7 @@ import { redactSecrets } from '../../src/queue/audit-trail';
 import { parseDeploySpecFile } from '../../src/cli/deploy-spec-file';
 import { deployJobSchema } from '../../src/queue/payloads';
 import { exampleDeploySpec } from '../../src/embedded-stack';
-import { summarizeCondaFile } from '../../src/domain/conda-file';
+import { condaCredentials, summarizeCondaFile } from '../../src/domain/conda-file';
 
 const TOKEN = 'pypi-tok3n-sup3r-s3cret';
 const conda = (pipLines: string[], channels = '[conda-forge]'): string =>
@@ -106,6 +106,11 @@ it('summarizes what it can read and never throws', () => {
     pipPackages: ['x'],
     indexUrls: ['https://[redacted]@p.example.com/s'],
   });
+});
+
+it('takes an SSH user name for what it is, not a credential', () => {
+  expect(condaCredentials('dependencies:\n  - pip:\n    - git+ssh://git@github.com/org/repo.git\n')).toEqual([]);
+  expect(condaCredentials('dependencies:\n  - pip:\n    - git+https://x-token:abc@github.com/org/repo.git\n')).toHaveLength(1);
 });
 
 it('redacts user info of any URL in text, keeping where it points', () => {
