@@ -8,6 +8,7 @@
 //   GET    /_admin/counters        DELETE /_admin/counters
 //   GET    /_admin/jobs            GET    /_admin/jobs/{name}/failure   GET /_admin/resources
 //   PUT    /_admin/taken-endpoint-names/{name}    (another workspace in the region holds the name)
+//   PUT    /_admin/registries/{registry}/{models|environments}/{name}/versions/{version}   {properties}  (a registry asset)
 //   POST   /_admin/history {count, seed?, endAt?, spanDays?}   PUT /_admin/list-page-size {size}
 //   PUT    /_admin/public/{path}   PUT    /_admin/datastore/{path}   (raw body = file content)
 //   DELETE /_admin/datastore/{path}   (a file taken away, e.g. a deployment's scoring script after it was deployed)
@@ -65,6 +66,11 @@ export interface SandboxAdmin {
   jobRepeatabilityId(jobName: string): string | undefined;
   /** Another workspace in the region holds this endpoint name: creating it here is refused. */
   takeEndpointName(name: string): void;
+  /**
+   * Adds a model or environment version to a registry (created if new; `azureml` always exists). The
+   * properties are the version's as the registry shows them, e.g. {modelType: 'mlflow_model', modelUri}.
+   */
+  addRegistryAsset(asset: { registry: string; kind: 'models' | 'environments'; name: string; version: string; properties?: Record<string, unknown> }): void;
   /** When each of the sandbox's own jobs was created, started and ended (benchmarks), whatever its ARM view shows. */
   jobTimeline(): Array<{ name: string; status: string; createdAt: string; startTime?: string; endTime?: string }>;
   /** Adds past jobs of several kinds to the workspace (job-history.ts); returns how many the history holds. */
@@ -137,6 +143,7 @@ export function createSandboxAdmin(ctx: SandboxContext, faults: FaultInjector, l
     takeEndpointName: (name) => {
       ctx.takenEndpointNames.add(key(name));
     },
+    addRegistryAsset: (a) => ctx.registries.addVersion(a.registry, a.kind, a.name, a.version, a.properties ?? {}),
     jobTimeline: () =>
       [...ctx.jobs.values()].map((j) => ({
         name: j.name,
@@ -239,6 +246,17 @@ export async function handleAdminRequest(admin: SandboxAdmin, method: string, se
     }
     if (first === 'taken-endpoint-names' && method === 'PUT' && second) {
       admin.takeEndpointName(decodeURIComponent(second));
+      return { status: 204 };
+    }
+    if (first === 'registries' && method === 'PUT' && second && segments.length === 6 && (segments[2] === 'models' || segments[2] === 'environments') && segments[4] === 'versions') {
+      const body = z.object({ properties: z.record(z.string(), z.unknown()).optional() }).parse(json() ?? {});
+      admin.addRegistryAsset({
+        registry: decodeURIComponent(second),
+        kind: segments[2],
+        name: decodeURIComponent(segments[3]!),
+        version: decodeURIComponent(segments[5]!),
+        properties: body.properties ?? {},
+      });
       return { status: 204 };
     }
     if (first === 'history' && method === 'POST') {

@@ -18,7 +18,7 @@ import {
 } from './request-schemas';
 import type { RouteTable, SandboxRequest, SandboxResponse } from './route-table';
 import { apiVersionOf, type SandboxContext } from './sandbox-context';
-import { requireAssetVersion, requireCompute } from './workspace-references';
+import { findAssetVersion, requireAssetVersion, requireCompute } from './workspace-references';
 import {
   key,
   newSystemData,
@@ -54,7 +54,7 @@ function validateDeploymentReferences(ctx: SandboxContext, body: ReturnType<type
   if (body.model) {
     if (body.model.referenceType === 'Id') {
       if (!body.model.assetId) throw userError('properties.model.assetId is required when referenceType is Id', 'properties.model.assetId');
-      requireAssetVersion(ctx.state, ws, 'models', body.model.assetId, 'properties.model.assetId');
+      requireAssetVersion(ctx.state, ws, 'models', body.model.assetId, 'properties.model.assetId', ctx.registries);
     }
   } else {
     throw userError('properties.model is required: the model version to score with', 'properties.model');
@@ -63,10 +63,29 @@ function validateDeploymentReferences(ctx: SandboxContext, body: ReturnType<type
     requireAssetVersion(ctx.state, ws, 'codes', body.codeConfiguration.codeId, 'properties.codeConfiguration.codeId');
   }
   if (body.environmentId) {
-    requireAssetVersion(ctx.state, ws, 'environments', body.environmentId, 'properties.environmentId');
+    requireAssetVersion(ctx.state, ws, 'environments', body.environmentId, 'properties.environmentId', ctx.registries);
+  }
+  // Only an MLflow model deploys without a scoring script and environment ("Use MLflow models in batch
+  // deployments"); a scoring script needs an environment to run in (same page, "Customizing MLflow models
+  // deployments with a scoring script"). The wording of both refusals is a **guess**.
+  if (!body.codeConfiguration && body.model.referenceType === 'Id' && body.model.assetId && !isMlflowModel(ctx, body.model.assetId)) {
+    throw userError(
+      'properties.codeConfiguration is required: only an MLflow model (modelType mlflow_model) can be deployed without a scoring script and environment',
+      'properties.codeConfiguration',
+    );
+  }
+  if (body.codeConfiguration && !body.environmentId) {
+    throw userError('properties.environmentId is required when properties.codeConfiguration gives a scoring script', 'properties.environmentId');
   }
   if (!body.compute) throw userError('properties.compute is required: batch deployments run on a compute cluster', 'properties.compute');
   return requireCompute(ctx.state, ws, ctx.workspacePath, body.compute, 'properties.compute');
+}
+
+/** Whether the model a deployment names is an MLflow model (its version's modelType). */
+export function isMlflowModel(ctx: SandboxContext, assetId: string): boolean {
+  const fromRegistry = ctx.registries.find(assetId, 'models');
+  const properties = fromRegistry?.properties ?? findAssetVersion(ctx.state, ctx.identity, 'models', assetId)?.properties;
+  return typeof properties?.modelType === 'string' && properties.modelType.toLowerCase() === 'mlflow_model';
 }
 
 function setAsyncOperationProperty(props: Record<string, string | null> | null | undefined, url: string): Record<string, string | null> {

@@ -7,6 +7,7 @@ import { BlobAlreadyExistsError, type BlobStore } from './blob-store';
 import { TERMINAL_JOB_STATUSES, type BatchJobRecord, type JobStatus } from './batch-job';
 import { folderPrefix } from './data-uri';
 import { predictionsCsv, scoreFile, type ItemResult } from './digit-model';
+import { scoreMlflowFile } from './mlflow-model';
 import type { SandboxClock } from './durations';
 import { JobInputError, resolveDataLocation, type BlobLocation, type ResolverContext } from './input-resolver';
 import {
@@ -252,7 +253,8 @@ export class BatchJobRunner {
           const results: ItemResult[] = [];
           for (const blob of batch) {
             const name = files.length === 1 && blob === input.path ? path.posix.basename(blob) : blob.slice(prefix.length);
-            results.push(scoreFile(name, await blobs.read(input.container, blob)));
+            const content = await blobs.read(input.container, blob);
+            results.push(job.assets?.mlflowWithoutScript ? scoreMlflowFile(name, content) : scoreFile(name, content));
           }
           if (fileMs > 0) await this.sleep(job, fileMs * batch.length);
           return results;

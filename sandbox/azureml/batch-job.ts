@@ -71,6 +71,8 @@ export interface BatchJobRecord {
   assets?: {
     code?: { asset: string; uri: string; scoringScript: string };
     model?: { asset: string; uri: string };
+    /** An MLflow model deployed without a scoring script: Azure ML scores it with its own driver. */
+    mlflowWithoutScript?: boolean;
   };
   /** Fault injection: the job fails the way this real failure does, with its messages and log files. */
   failureScenario?: JobFailureScenario;

@@ -2,7 +2,8 @@
 // digit = (sum of the file's bytes) mod 10; a file whose content starts with `CORRUPT` cannot be
 // scored and fails its item (as an unreadable image fails in the real scoring script).
 
-export type ItemResult = { file: string; ok: true; digit: number } | { file: string; ok: false; error: string };
+/** `predictions`: one per data row of a tabular file (an MLflow model, mlflow-model.ts); else `digit` is the file's one. */
+export type ItemResult = { file: string; ok: true; digit: number; predictions?: number[] } | { file: string; ok: false; error: string };
 
 const CORRUPT_MARK = Buffer.from('CORRUPT');
 
@@ -19,9 +20,9 @@ export function scoreFile(file: string, content: Buffer): ItemResult {
 export function predictionsCsv(results: readonly ItemResult[]): string {
   return results
     .filter((r): r is Extract<ItemResult, { ok: true }> => r.ok)
-    .map((r) => ({ file: r.file, digit: r.digit }))
+    .map((r) => ({ file: r.file, values: r.predictions ?? [r.digit] }))
     .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))
-    .map((r) => `${csvField(r.file)},${r.digit}\n`)
+    .map((r) => r.values.map((v) => `${csvField(r.file)},${v}\n`).join(''))
     .join('');
 }
 

@@ -22,6 +22,7 @@ import { OperationRegistry } from './long-running-operations';
 import { createManagedIdentityEndpoint } from './managed-identity';
 import { startPublicDataServer } from './public-data-server';
 import { createDispatcher } from './request-dispatcher';
+import { RegistryState, registerRegistryAssetRoutes, registerRegistryDiscoveryRoutes } from './registries';
 import { RequestLog, type RecordedExchange } from './request-log';
 import { RouteTable } from './route-table';
 import { registerRunHistoryRoutes } from './run-history-routes';
@@ -220,6 +221,7 @@ export async function startAzureMlSandbox(opts: StartAzureMlSandboxOptions = {})
       deploymentFailures: new Map(),
       jobFailures: { remaining: 0, message: '' },
       takenEndpointNames: new Set(),
+      registries: new RegistryState(identity.location),
     };
 
     const workspaceRoutes = new RouteTable();
@@ -234,6 +236,10 @@ export async function startAzureMlSandbox(opts: StartAzureMlSandboxOptions = {})
     registerScoringRoutes(scoringRoutes, ctx);
     const historyRoutes = new RouteTable();
     registerRunHistoryRoutes(historyRoutes, ctx);
+    const registryRoutes = new RouteTable();
+    registerRegistryAssetRoutes(registryRoutes, ctx);
+    const registryDiscoveryRoutes = new RouteTable();
+    registerRegistryDiscoveryRoutes(registryDiscoveryRoutes, ctx);
 
     if (opts.history) ctx.history.seed(opts.history);
 
@@ -241,7 +247,7 @@ export async function startAzureMlSandbox(opts: StartAzureMlSandboxOptions = {})
     const log = new RequestLog(opts.requestLogLimit ?? 50_000);
     const admin = createSandboxAdmin(ctx, faults, log, tokens);
     const hanging = new Set<http.ServerResponse>();
-    const dispatch = createDispatcher({ ctx, workspaceRoutes, locationRoutes, scoringRoutes, historyRoutes, tokens, faults, log, admin, logger: opts.logger, hanging });
+    const dispatch = createDispatcher({ ctx, workspaceRoutes, locationRoutes, scoringRoutes, historyRoutes, registryRoutes, registryDiscoveryRoutes, tokens, faults, log, admin, logger: opts.logger, hanging });
     const managedIdentity = createManagedIdentityEndpoint({ baseUrl, tokens });
     server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       if (managedIdentity.serve(req, res)) return;

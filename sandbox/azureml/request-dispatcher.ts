@@ -22,6 +22,10 @@ export interface DispatcherDeps {
   scoringRoutes: RouteTable;
   /** Run history (`/history/v1.0/…`), a data-plane service like scoring: ML audience, no api-version. */
   historyRoutes?: RouteTable;
+  /** Registry assets (`…/providers/Microsoft.MachineLearningServices/registries/…`), in another subscription than the workspace's. */
+  registryRoutes?: RouteTable;
+  /** Registry discovery (`/registrymanagement/v1.0/…`): management token, no api-version. */
+  registryDiscoveryRoutes?: RouteTable;
   tokens: TokenAuthority;
   faults: FaultInjector;
   log: RequestLog;
@@ -60,8 +64,12 @@ export function createDispatcher(deps: DispatcherDeps) {
   const { ctx, tokens, faults, log } = deps;
   const ml = [ctx.cloud.mlAudience];
 
-  const classify = (segments: string[]): { kind: Kind; table?: RouteTable; rest: string[]; template?: string } => {
+  const classify = (segments: string[]): { kind: Kind; table?: RouteTable; rest: string[]; template?: string; outsideWorkspace?: boolean } => {
     if (lower(segments[0]) === 'subscriptions') {
+      if (lower(segments[2]) === 'resourcegroups' && lower(segments[4]) === 'providers' && lower(segments[5]) === PROVIDER && lower(segments[6]) === 'registries' && deps.registryRoutes) {
+        const rest = segments.slice(6);
+        return { kind: 'arm', table: deps.registryRoutes, rest, template: deps.registryRoutes.templateOf(rest), outsideWorkspace: true };
+      }
       if (lower(segments[2]) === 'providers' && lower(segments[3]) === PROVIDER && lower(segments[4]) === 'locations') {
         const rest = segments.slice(6);
         const t = deps.locationRoutes.templateOf(rest);
@@ -73,6 +81,9 @@ export function createDispatcher(deps: DispatcherDeps) {
         return { kind: 'arm', table: deps.workspaceRoutes, rest, template: t !== undefined ? `workspaces/{workspaceName}${t ? `/${t}` : ''}` : undefined };
       }
       return { kind: 'arm', rest: segments };
+    }
+    if (lower(segments[0]) === 'registrymanagement' && deps.registryDiscoveryRoutes) {
+      return { kind: 'arm', table: deps.registryDiscoveryRoutes, rest: segments, template: deps.registryDiscoveryRoutes.templateOf(segments), outsideWorkspace: true };
     }
     if (lower(segments[0]) === 'history' && deps.historyRoutes) {
       return { kind: 'scoring', table: deps.historyRoutes, rest: segments, template: deps.historyRoutes.templateOf(segments) };
@@ -100,10 +111,11 @@ export function createDispatcher(deps: DispatcherDeps) {
     if (c.kind === 'other') throw noRoute(url.pathname);
     const check = tokens.verify(headers.authorization, c.kind === 'scoring' ? ml : ctx.cloud.armAudiences);
     if (!check.ok) throw unauthorized(check, ctx.cloud.authorityHost, tokens.tenantId);
-    if (c.kind !== 'scoring') {
+    if (c.kind !== 'scoring' && !c.outsideWorkspace) {
       if (!url.searchParams.get('api-version')) throw missingApiVersion();
       checkScope(segments);
     }
+    if (c.outsideWorkspace && lower(segments[0]) === 'subscriptions' && !url.searchParams.get('api-version')) throw missingApiVersion();
     if (!c.table) throw noRoute(url.pathname);
     const match = c.table.match(method, c.rest);
     if (match.kind === 'none') throw noRoute(url.pathname);

@@ -7,6 +7,7 @@ import type { SandboxCloud } from './clouds';
 import type { SandboxClock } from './durations';
 import type { JobHistory } from './job-history';
 import type { OperationRegistry } from './long-running-operations';
+import type { RegistryState } from './registries';
 import type { ViewContext } from './resource-views';
 import type { WorkspaceIdentity } from './workspace-references';
 import type { WorkspaceState } from './workspace-state';
@@ -34,6 +35,8 @@ export interface SandboxContext {
   deploymentFailures: Map<string, { code: string; message: string }>;
   /** Endpoint names other workspaces in the region hold (endpoint names are unique per region). */
   takenEndpointNames: Set<string>;
+  /** Azure ML registries (the built-in `azureml` one and any a test adds), read by deploys of registry assets. */
+  registries: RegistryState;
   /** Fault injection: the next `remaining` jobs fail with `message`, or the way `scenario` does. */
   jobFailures: { remaining: number; message: string; scenario?: JobFailureScenario };
 }

@@ -6,6 +6,7 @@
 // {scoringUri}/{jobName} returns the same document. scoringUri = {baseUrl}/inference/batchEndpoints/{name}/jobs.
 // Job names alternate between the two recorded forms, a GUID and `batchjob-<guid>`, so no client can
 // come to depend on either.
+import { isMlflowModel } from './arm-endpoint-routes';
 import crypto from 'node:crypto';
 import { SandboxHttpError, userError } from './arm-errors';
 import { dataPlaneJobView, generatedDisplayName, type BatchJobRecord } from './batch-job';
@@ -103,6 +104,7 @@ export function registerScoringRoutes(routes: RouteTable, ctx: SandboxContext): 
         ? { code: { asset: code.label, uri: code.properties.codeUri, scoringScript: p.codeConfiguration.scoringScript } }
         : {}),
       ...(model && typeof model.properties.modelUri === 'string' ? { model: { asset: model.label, uri: model.properties.modelUri } } : {}),
+      ...(!p.codeConfiguration && p.model?.assetId && isMlflowModel(ctx, p.model.assetId) ? { mlflowWithoutScript: true } : {}),
     };
 
     const job: BatchJobRecord = {

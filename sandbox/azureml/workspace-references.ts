@@ -3,6 +3,7 @@
 // or (compute) by bare name. The service refuses a deployment whose references do not exist; so do we.
 import { userError } from './arm-errors';
 import { parseWorkspaceChildId } from './data-uri';
+import type { RegistryState } from './registries';
 import { key, type AssetKind, type WorkspaceState } from './workspace-state';
 
 export interface WorkspaceIdentity {
@@ -33,9 +34,23 @@ function parseAssetRef(ws: WorkspaceIdentity, kind: AssetKind, ref: string): { n
 }
 
 /** Checks that `ref` names an existing asset version; throws a 400 naming `field` otherwise. */
-export function requireAssetVersion(state: WorkspaceState, ws: WorkspaceIdentity, kind: AssetKind, ref: string, field: string): void {
-  // Curated environments live in the shared `azureml` registry, outside the workspace.
-  if (kind === 'environments' && /^azureml:\/\/registries\//i.test(ref)) return;
+export function requireAssetVersion(
+  state: WorkspaceState,
+  ws: WorkspaceIdentity,
+  kind: AssetKind,
+  ref: string,
+  field: string,
+  registries?: RegistryState,
+): void {
+  // Registry assets (curated environments live in the shared `azureml` registry) are outside the workspace.
+  if ((kind === 'environments' || kind === 'models') && /^azureml:\/\/registries\//i.test(ref)) {
+    if (!registries) return;
+    if (!registries.find(ref, kind)) {
+      // **Guess** at the wording: no recording shows a deployment naming a missing registry asset.
+      throw userError(`${KIND_LABEL[kind]} ${ref} was not found (${field})`, field, 404, 'NotFound');
+    }
+    return;
+  }
   const parsed = parseAssetRef(ws, kind, ref);
   if ('problem' in parsed) {
     if (parsed.problem === 'other-workspace') {

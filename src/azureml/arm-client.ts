@@ -202,9 +202,13 @@ export function createArmClient(deps: ArmClientDeps): ArmClient {
   function assertTokenDestination(url: URL, scope: string, method: string): void {
     const scoringHost =
       url.protocol === 'https:' && url.username === '' && url.password === '' && url.hostname.toLowerCase().endsWith(`.${deps.cloud.scoringHostSuffix}`);
+    // Registry look-ups go to the cloud's regional Azure ML hosts with the management token, as azure-ai-ml's do.
+    const registryHost =
+      url.protocol === 'https:' && url.hostname.toLowerCase().endsWith(`.${deps.cloud.registryHostSuffix}`);
     const ok =
       url.origin === armOrigin ||
-      (scope === deps.cloud.mlScope && scoringHost);
+      (scope === deps.cloud.mlScope && scoringHost) ||
+      (scope === deps.cloud.resourceManagerScope && registryHost);
     if (ok && url.username === '' && url.password === '') return;
     throw new AzureMlError({
       code: 'UntrustedHost',

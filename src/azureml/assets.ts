@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import type { AzureMlContext } from './azureml-context';
 import {
+  armListPageSchema,
   codeVersionSchema,
   dataVersionBaseSchema,
   environmentVersionSchema,
@@ -16,7 +17,7 @@ import {
 } from './resources';
 import { findOrUndefined, isNotFoundError } from './resource-lookup';
 import { parseResponseBody } from './response-validation';
-import { assetVersionId, type AssetKind } from './workspace';
+import { assetVersionId, assetVersionsPath, type AssetKind } from './workspace';
 
 export interface AssetVersionRef {
   name: string;
@@ -28,9 +29,12 @@ export function codeVersionBody(codeUri: string, description?: string) {
   return { properties: { codeUri, ...(description ? { description } : {}) } };
 }
 
-/** ModelVersion body: modelUri in the long datastore form (azureml://subscriptions/…/paths/…). */
-export function modelVersionBody(modelUri: string, description?: string) {
-  return { properties: { modelUri, ...(description ? { description } : {}) } };
+/**
+ * ModelVersion body: modelUri in the long datastore form (azureml://subscriptions/…/paths/…), and modelType
+ * when it is an MLflow model (azure-ai-ml sends `mlflow_model`; without it the service treats the model as custom).
+ */
+export function modelVersionBody(modelUri: string, description?: string, modelType?: string) {
+  return { properties: { modelUri, ...(modelType && modelType !== 'custom_model' ? { modelType } : {}), ...(description ? { description } : {}) } };
 }
 
 /** EnvironmentVersion body: a docker image plus an optional conda file (its text, not a path). */
@@ -74,8 +78,13 @@ export const getModelVersion = (ctx: AzureMlContext, ref: AssetVersionRef): Prom
   getVersion(ctx, 'models', ref, modelVersionSchema);
 export const findModelVersion = (ctx: AzureMlContext, ref: AssetVersionRef): Promise<ModelVersion | undefined> =>
   findOrUndefined(() => getModelVersion(ctx, ref));
-export const createModelVersion = (ctx: AzureMlContext, ref: AssetVersionRef, modelUri: string, description?: string): Promise<ModelVersion> =>
-  putVersion(ctx, 'models', ref, modelVersionBody(modelUri, description), modelVersionSchema);
+export const createModelVersion = (
+  ctx: AzureMlContext,
+  ref: AssetVersionRef,
+  modelUri: string,
+  description?: string,
+  modelType?: string,
+): Promise<ModelVersion> => putVersion(ctx, 'models', ref, modelVersionBody(modelUri, description, modelType), modelVersionSchema);
 
 export const getEnvironmentVersion = (ctx: AzureMlContext, ref: AssetVersionRef): Promise<EnvironmentVersion> =>
   getVersion(ctx, 'environments', ref, environmentVersionSchema);
@@ -101,6 +110,29 @@ export const createDataVersion = (
   dataUri: string,
   description?: string,
 ): Promise<DataVersionBase> => putVersion(ctx, 'data', ref, dataVersionBody(dataType, dataUri, description), dataVersionBaseSchema);
+
+/**
+ * The newest active version of a workspace model or environment: what `name@latest` means to azure-ai-ml
+ * (_get_latest: ModelVersions_List / EnvironmentVersions_List with $orderBy "createdtime desc", $top 1 —
+ * both parameters of those operations in mfe.json 2022-05-01). Undefined when the asset has no version.
+ */
+export async function findLatestVersion(
+  ctx: AzureMlContext,
+  kind: 'models' | 'environments',
+  name: string,
+): Promise<ModelVersion | EnvironmentVersion | undefined> {
+  const schema = kind === 'models' ? modelVersionSchema : environmentVersionSchema;
+  const response = await findOrUndefined(() =>
+    ctx.arm.request({
+      method: 'GET',
+      path: assetVersionsPath(ctx.workspace, kind, name),
+      query: { $orderBy: 'createdtime desc', $top: '1', listViewType: 'ActiveOnly' },
+    }),
+  );
+  if (!response) return undefined;
+  const page = parseResponseBody(armListPageSchema(schema), response.body, `${LABEL[kind]} ${name}: versions`, response);
+  return page.value[0];
+}
 
 /** DELETE of one asset version (200, or 204 when it was not there); a 404 counts as already gone. */
 export async function deleteAssetVersion(ctx: AzureMlContext, kind: AssetKind, ref: AssetVersionRef): Promise<'removed' | 'already-gone'> {

@@ -23,10 +23,12 @@ export const batchDeploymentSettingsSchema = z.object({
   name: z.string().min(1),
   description: z.string().optional(),
   /** ARM ids, as the recipe passes them. */
+  /** ARM ids, or `azureml://registries/…` ids for registry assets (EndpointDeploymentPropertiesBase.environmentId: "ARM resource ID or AssetId"). */
   modelId: z.string().min(1),
-  codeId: z.string().min(1),
-  scoringScript: z.string().min(1),
-  environmentId: z.string().min(1),
+  /** Both or neither: an MLflow model deploys without a scoring script (mfe.json: codeConfiguration is optional). */
+  codeId: z.string().min(1).optional(),
+  scoringScript: z.string().min(1).optional(),
+  environmentId: z.string().min(1).optional(),
   computeId: z.string().min(1),
   instanceCount: z.number().int().min(1),
   maxConcurrencyPerInstance: z.number().int().min(1),
@@ -45,8 +47,8 @@ export function batchDeploymentBody(settings: BatchDeploymentSettings, location:
     properties: {
       ...(s.description ? { description: s.description } : {}),
       model: { referenceType: 'Id' as const, assetId: s.modelId },
-      codeConfiguration: { codeId: s.codeId, scoringScript: s.scoringScript },
-      environmentId: s.environmentId,
+      ...(s.codeId !== undefined && s.scoringScript !== undefined ? { codeConfiguration: { codeId: s.codeId, scoringScript: s.scoringScript } } : {}),
+      ...(s.environmentId !== undefined ? { environmentId: s.environmentId } : {}),
       compute: s.computeId,
       resources: { instanceCount: s.instanceCount },
       maxConcurrencyPerInstance: s.maxConcurrencyPerInstance,

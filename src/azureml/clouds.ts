@@ -29,6 +29,12 @@ export interface AzureCloudDescription {
    * of their ML audience and are a guess, written down in docs/sandbox-fidelity.md.
    */
   scoringHostSuffix: string;
+  /**
+   * Suffix of the regional Azure ML service hosts ({region}.api.azureml.ms) where azure-ai-ml asks where a
+   * registry lives (`/registrymanagement/v1.0/registries/{name}/discovery`) and reads its assets. The China
+   * and US Government suffixes follow their studio hosts and are a guess (docs/sandbox-fidelity.md).
+   */
+  registryHostSuffix: string;
 }
 
 function describe(
@@ -39,6 +45,7 @@ function describe(
   studioUrl: string,
   storageEndpointSuffix: string,
   scoringHostSuffix: string,
+  registryHostSuffix: string,
 ): AzureCloudDescription {
   return {
     name,
@@ -51,6 +58,7 @@ function describe(
     studioUrl,
     storageEndpointSuffix,
     scoringHostSuffix,
+    registryHostSuffix,
   };
 }
 
@@ -63,6 +71,7 @@ export const AZURE_CLOUDS: Readonly<Record<CloudName, AzureCloudDescription>> = 
     'https://ml.azure.com',
     'core.windows.net',
     'inference.ml.azure.com',
+    'api.azureml.ms',
   ),
   AzureChinaCloud: describe(
     'AzureChinaCloud',
@@ -72,6 +81,7 @@ export const AZURE_CLOUDS: Readonly<Record<CloudName, AzureCloudDescription>> = 
     'https://studio.ml.azure.cn',
     'core.chinacloudapi.cn',
     'inference.ml.azure.cn',
+    'api.ml.azure.cn',
   ),
   AzureUSGovernment: describe(
     'AzureUSGovernment',
@@ -81,6 +91,7 @@ export const AZURE_CLOUDS: Readonly<Record<CloudName, AzureCloudDescription>> = 
     'https://ml.azure.us',
     'core.usgovcloudapi.net',
     'inference.ml.azure.us',
+    'api.ml.azure.us',
   ),
 });
 

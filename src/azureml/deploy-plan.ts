@@ -101,23 +101,27 @@ export class DeployStepError extends Error {
 // ---- The plan (pure) -----------------------------------------------------------------------------
 
 /** Each planned step with the steps it waits for. `default` is planned only when spec.makeDefault. */
-export function deployStepDependencies(spec: Pick<DeploySpec, 'makeDefault' | 'code' | 'model'>): Partial<Record<DeployStepName, DeployStepName[]>> {
+export function deployStepDependencies(spec: PlanShape): Partial<Record<DeployStepName, DeployStepName[]>> {
   const plan: Partial<Record<DeployStepName, DeployStepName[]>> = {
     compute: [],
     datastore: [],
-    // A registered asset needs no upload, so it need not wait for the datastore lookup.
-    code: spec.code.kind === 'upload' ? ['datastore'] : [],
-    model: spec.model.kind === 'upload' ? ['datastore'] : [],
-    environment: [],
     endpoint: [],
-    deployment: ['compute', 'code', 'model', 'environment', 'endpoint'],
   };
+  // A registered or registry asset needs no upload, so it need not wait for the datastore lookup.
+  plan.model = spec.model.kind === 'upload' ? ['datastore'] : [];
+  // An MLflow model deploys without scoring code or environment: those steps are not planned at all.
+  if (spec.code !== undefined) plan.code = spec.code.kind === 'upload' ? ['datastore'] : [];
+  if (spec.environment !== undefined) plan.environment = [];
+  plan.deployment = (['compute', 'code', 'model', 'environment', 'endpoint'] as const).filter((s) => plan[s] !== undefined);
   if (spec.makeDefault) plan.default = ['deployment'];
   return plan;
 }
 
+/** What of a spec decides which steps are planned. */
+export type PlanShape = Pick<DeploySpec, 'makeDefault' | 'code' | 'model' | 'environment'>;
+
 /** The planned steps in an order that respects dependencies (the order steps appear in Slack). */
-export function plannedDeploySteps(spec: Pick<DeploySpec, 'makeDefault' | 'code' | 'model'>): DeployStepName[] {
+export function plannedDeploySteps(spec: PlanShape): DeployStepName[] {
   const deps = deployStepDependencies(spec);
   const order: DeployStepName[] = [];
   const placed = new Set<DeployStepName>();
@@ -132,7 +136,7 @@ export function plannedDeploySteps(spec: Pick<DeploySpec, 'makeDefault' | 'code'
 }
 
 /** Fresh progress: every planned step pending. */
-export function createDeployProgress(spec: Pick<DeploySpec, 'makeDefault' | 'code' | 'model'>): DeployProgress {
+export function createDeployProgress(spec: PlanShape): DeployProgress {
   const steps: DeployProgress['steps'] = {};
   for (const step of plannedDeploySteps(spec)) steps[step] = { status: 'pending', outputs: {}, attempts: 0 };
   return { version: 1, steps };
@@ -164,7 +168,7 @@ function dependencyMet(step: DeployStepName, dependency: DeployStepName, progres
  * startable again (resume or retry).
  */
 export function runnableDeploySteps(
-  spec: Pick<DeploySpec, 'makeDefault' | 'code' | 'model'>,
+  spec: PlanShape,
   progress: DeployProgress,
   startedInThisRun: ReadonlySet<DeployStepName> = new Set(),
 ): DeployStepName[] {
@@ -178,7 +182,7 @@ export function runnableDeploySteps(
 }
 
 /** Whether every planned step is done. */
-export function isDeployComplete(spec: Pick<DeploySpec, 'makeDefault' | 'code' | 'model'>, progress: DeployProgress): boolean {
+export function isDeployComplete(spec: PlanShape, progress: DeployProgress): boolean {
   return plannedDeploySteps(spec).every((s) => progress.steps[s]?.status === 'done');
 }
 

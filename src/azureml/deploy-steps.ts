@@ -1,6 +1,7 @@
 // The deploy plan's steps against Azure ML: one function per recipe step, each idempotent, each able to
 // resume a long-running operation from the checkpoint the plan saved. deploy-plan.ts decides the order;
 // this file only knows how to do one step.
+import { registryAssetId } from '../domain/asset-reference';
 import type { DeploySpec } from '../domain/deploy-spec';
 import { resolveInsideRoot } from './artifacts-root';
 import { environmentContentVersion, folderContentVersion } from './asset-version';
@@ -121,6 +122,12 @@ async function uploadAsset(
   };
 }
 
+/** The version a `latest` was pinned to before the plan ran (the client pins any left, see index.ts). */
+function pinnedVersion(what: 'model' | 'environment', a: { name: string; version?: string }): string {
+  if (a.version === undefined) throw new Error(`internal: the ${what} ${a.name} still says "latest"; it is pinned to a version before the deploy runs`);
+  return a.version;
+}
+
 function requireOutput(ctx: DeployStepContext, step: 'compute' | 'code' | 'model' | 'environment' | 'endpoint', key: string): string {
   const value = ctx.outputs[step]?.[key];
   if (value === undefined) throw new Error(`internal: step '${step}' finished without output '${key}'`);
@@ -156,6 +163,7 @@ export function createDeploySteps(deps: DeployStepsDeps): DeployStepFunctions {
 
     async code(ctx) {
       const c = spec(ctx).code;
+      if (c === undefined) throw new Error('internal: the code step is not planned for a deploy without code');
       if (c.kind === 'registered') {
         const v = await getCodeVersion(deps, c);
         return { id: v.id, name: c.name, version: c.version, created: 'false' };
@@ -171,28 +179,41 @@ export function createDeploySteps(deps: DeployStepsDeps): DeployStepFunctions {
       );
     },
 
-    async model(ctx) {
+    async model(ctx): Promise<Record<string, string>> {
       const m = spec(ctx).model;
-      if (m.kind === 'registered') {
-        const v = await getModelVersion(deps, m);
-        return { id: v.id, name: m.name, version: m.version, created: 'false' };
+      if (m.kind === 'registry') {
+        // Referenced by its azureml:// id, as Azure expects in a deployment body; the pre-flight found it.
+        const version = pinnedVersion('model', m);
+        return { id: registryAssetId('models', m.registry, m.name, version), name: m.name, version, registry: m.registry, created: 'false' };
       }
-      return uploadAsset(
+      if (m.kind === 'registered') {
+        const version = pinnedVersion('model', m);
+        const v = await getModelVersion(deps, { name: m.name, version });
+        return { id: v.id, name: m.name, version, created: 'false', ...(typeof v.properties.modelType === 'string' ? { modelType: v.properties.modelType } : {}) };
+      }
+      const outputs = await uploadAsset(
         deps,
         ctx,
         'model',
         m,
         (version) => findModelVersion(deps, { name: m.name, version }),
         // The recipe registers models with the long datastore URI.
-        (version, ds, prefix) => createModelVersion(deps, { name: m.name, version }, datastorePathUri(deps.workspace, ds.name, prefix)),
+        (version, ds, prefix) => createModelVersion(deps, { name: m.name, version }, datastorePathUri(deps.workspace, ds.name, prefix), undefined, m.type),
       );
+      return { ...outputs, modelType: m.type ?? 'custom_model' };
     },
 
-    async environment(ctx) {
+    async environment(ctx): Promise<Record<string, string>> {
       const e = spec(ctx).environment;
+      if (e === undefined) throw new Error('internal: the environment step is not planned for a deploy without environment');
+      if (e.kind === 'registry') {
+        const version = pinnedVersion('environment', e);
+        return { id: registryAssetId('environments', e.registry, e.name, version), name: e.name, version, registry: e.registry, created: 'false' };
+      }
       if (e.kind === 'registered') {
-        const v = await getEnvironmentVersion(deps, e);
-        return { id: v.id, name: e.name, version: e.version, created: 'false' };
+        const version = pinnedVersion('environment', e);
+        const v = await getEnvironmentVersion(deps, { name: e.name, version });
+        return { id: v.id, name: e.name, version, created: 'false' };
       }
       const version = e.version ?? environmentContentVersion(e.image, e.condaFile);
       const ours = ctx.previous.created === 'true' && ctx.previous.version === version;
@@ -247,9 +268,9 @@ export function createDeploySteps(deps: DeployStepsDeps): DeployStepFunctions {
             name: s.deploymentName,
             description: s.description,
             modelId: requireOutput(ctx, 'model', 'id'),
-            codeId: requireOutput(ctx, 'code', 'id'),
-            scoringScript: s.scoringScript,
-            environmentId: requireOutput(ctx, 'environment', 'id'),
+            // Left out for an MLflow model deployed without them (mfe.json: both optional).
+            ...(s.code !== undefined && s.scoringScript !== undefined ? { codeId: requireOutput(ctx, 'code', 'id'), scoringScript: s.scoringScript } : {}),
+            ...(s.environment !== undefined ? { environmentId: requireOutput(ctx, 'environment', 'id') } : {}),
             computeId: requireOutput(ctx, 'compute', 'id'),
             instanceCount: s.instanceCount,
             maxConcurrencyPerInstance: s.maxConcurrencyPerInstance,

@@ -18,7 +18,9 @@ import * as datastores from './datastores';
 import { asError, DeployStepError, runDeployPlan, type DeployProgress, type DeployStepEvent } from './deploy-plan';
 import { resolveInsideRoot } from './artifacts-root';
 import { createDeploySteps, type DeployStepsDeps } from './deploy-steps';
-import { assertScoringScriptInFolder, checkDeploySources } from './deploy-sources-check';
+import { assertScoringScriptInFolder, checkDeploySources, resolveDeploySources } from './deploy-sources-check';
+import { AzureMlError } from './errors';
+import { defaultRegistryDiscoveryUrl, type RegistryContext } from './registries';
 import * as jobs from './jobs';
 import { assertBatchScoringJob, batchEndpointOfJob } from './batch-scoring-job';
 import type { Job } from './resources';
@@ -47,6 +49,8 @@ export interface AzureMlClientDeps {
   allowHardLinks?: boolean;
   /** Workspaces data references may name; default this workspace only (domain/workspace-scope.ts). */
   workspaceScope?: WorkspaceScope;
+  /** Where registry discovery is asked (registries.ts); default the workspace region's Azure ML host. */
+  registryDiscoveryUrl?: string;
 }
 
 export function createAzureMlClient(deps: AzureMlClientDeps) {
@@ -57,6 +61,7 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
       return createArmClient({ cloud: deps.cloud, credential: deps.credential, baseUrl: deps.baseUrl, logger: deps.logger });
     })();
   const ctx: AzureMlContext = { arm, workspace: deps.workspace };
+  const registryCtx: RegistryContext = { ...ctx, registryDiscoveryUrl: deps.registryDiscoveryUrl ?? defaultRegistryDiscoveryUrl(ctx) };
   const containerFor = deps.storage.kind === 'factory' ? deps.storage.containerFor : createDatastoreContainerFactory(deps.storage);
   const workspaceScope: WorkspaceScope = deps.workspaceScope ?? [deps.workspace];
   const scoringDeps: scoring.ScoringDeps = { ...ctx, containerFor, workspaceScope };
@@ -166,16 +171,26 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
       const checkPaths = async (): Promise<void> => {
         for (const step of ['model', 'code'] as const) {
           const source = spec[step];
-          if (source.kind !== 'upload' || progress.steps[step]?.status === 'done') continue;
+          if (source?.kind !== 'upload' || progress.steps[step]?.status === 'done') continue;
           await resolveInsideRoot(artifactsRoot, source.localPath).catch((err: unknown) => {
             throw new DeployStepError(step, asError(err));
           });
         }
-        if (spec.code.kind === 'upload' && progress.steps.code?.status !== 'done') {
+        if (spec.code?.kind === 'upload' && spec.scoringScript !== undefined && progress.steps.code?.status !== 'done') {
           await assertScoringScriptInFolder(artifactsRoot, spec.code.localPath, spec.scoringScript).catch((err: unknown) => {
             throw new DeployStepError('code', err instanceof Error ? err : new Error(String(err)));
           });
         }
+      };
+      // A spec that still says `latest` (the CLI, which has no pre-flight) is pinned to a version first, so
+      // every step and the deployment body name one concrete version.
+      const pinLabels = async (): Promise<DeploySpec> => {
+        const unpinned = [spec.model, spec.environment].some((a) => a !== undefined && a.kind !== 'upload' && a.kind !== 'image' && a.version === undefined);
+        if (!unpinned) return spec;
+        const { spec: pinned, problems } = await resolveDeploySources(registryCtx, undefined, spec);
+        const first = problems[0];
+        if (first) throw new DeployStepError(first.step, new AzureMlError({ code: 'NotFound', message: first.message, retriable: false }));
+        return pinned;
       };
       const steps = createDeploySteps({
         ...ctx,
@@ -186,10 +201,14 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
         poll: deps.poll,
         onUploadProgress: options.onUploadProgress,
       });
-      return checkPaths().then(() => runDeployPlan(spec, { steps, signal: options.signal }, progress, onStep));
+      return checkPaths()
+        .then(pinLabels)
+        .then((pinned) => runDeployPlan(pinned, { steps, signal: options.signal }, progress, onStep));
     },
-    /** What the deploy names that is not there (compute, registered assets, local folders, scoring script). */
-    checkDeploySources: (spec: DeploySpec) => checkDeploySources(ctx, deps.artifactsRoot, spec),
+    /** What the deploy names that is not there (compute, registered/registry assets, local folders, scoring script). */
+    checkDeploySources: (spec: DeploySpec) => checkDeploySources(registryCtx, deps.artifactsRoot, spec),
+    /** The same check, and the spec with every `latest` pinned to the version it names now. */
+    resolveDeploySources: (spec: DeploySpec) => resolveDeploySources(registryCtx, deps.artifactsRoot, spec),
     /** Deletes the endpoint and all its deployments, waiting for the operation. */
     deleteEndpoint: (name: string, o?: LongRunningWaitOptions) => endpoints.deleteBatchEndpointAndWait(ctx, name, o),
   };

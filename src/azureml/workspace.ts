@@ -39,6 +39,11 @@ export function datastoreId(ws: WorkspaceAddress, name: string): string {
 
 export type AssetKind = 'codes' | 'models' | 'environments' | 'data';
 
+/** A workspace asset's versions (…/models/{name}/versions), the path ModelVersions_List and its kin read. */
+export function assetVersionsPath(ws: WorkspaceAddress, kind: AssetKind, name: string): string {
+  return `${workspacePath(ws)}/${kind}/${seg(name)}/versions`;
+}
+
 export function assetVersionId(ws: WorkspaceAddress, kind: AssetKind, name: string, version: string): string {
   return `${workspacePath(ws)}/${kind}/${seg(name)}/versions/${seg(version)}`;
 }

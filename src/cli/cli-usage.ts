@@ -50,6 +50,8 @@ export function terminalText(text: string): string {
 
 /** The example deploy spec shipped with the repository (every field, the recipe's mnist values). */
 export const EXAMPLE_DEPLOY_SPEC = 'examples/deploy-spec.json';
+/** An MLflow model from a registry, deployed without scoring code or environment. */
+export const EXAMPLE_MLFLOW_DEPLOY_SPEC = 'examples/deploy-spec-mlflow.json';
 
 export function cliHelpText(topic?: Verb): string {
   if (topic) {
@@ -60,6 +62,8 @@ export function cliHelpText(topic?: Verb): string {
         'The spec file is a JSON DeploySpecInput (src/domain/deploy-spec.ts); model and code folders to upload are',
         'relative to BATCH_SCORE_ARTIFACTS_ROOT (default ./artifacts). The deploy runs to its end in this process.',
         `A complete example to copy: ${EXAMPLE_DEPLOY_SPEC} in the repository.`,
+        'model and environment may also name what exists: "name:3", "name@latest", "azureml://registries/<r>/models/<name>/labels/latest";',
+        `an MLflow model needs no code, scoringScript or environment (${EXAMPLE_MLFLOW_DEPLOY_SPEC}).`,
       );
     }
     return lines.join('\n');

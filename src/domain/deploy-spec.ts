@@ -12,6 +12,7 @@ import {
   miniBatchSizeSchema,
 } from './batch-settings';
 import { condaCredentialRefusal, condaCredentials } from './conda-file';
+import { parseAssetReference, registeredAssetSchema, registryAssetSchema, type RegistryAssetKind } from './asset-reference';
 import { assetNameSchema, assetVersionSchema, computeNameSchema, deploymentNameSchema, endpointNameSchema } from './naming-rules';
 
 /** BatchLoggingLevel in mfe.json is Info | Warning | Debug; the recipe writes "info", so accept any case. */
@@ -21,10 +22,19 @@ export const loggingLevelSchema = z
   .pipe(z.enum(['info', 'warning', 'debug']))
   .transform((s) => (s.charAt(0).toUpperCase() + s.slice(1)) as 'Info' | 'Warning' | 'Debug');
 
-const registeredAsset = z.object({ kind: z.literal('registered'), name: assetNameSchema, version: assetVersionSchema });
+/**
+ * ModelType as azure-ai-ml writes it (AssetTypes.CUSTOM_MODEL / MLFLOW_MODEL; a registered MLflow model
+ * reads `modelType: "mlflow_model"` in test_mlflow_batch_endpoint_create_and_update.json).
+ */
+export const modelTypeSchema = z.enum(['custom_model', 'mlflow_model']);
+export type ModelType = z.infer<typeof modelTypeSchema>;
+
+/** Code is only ever this workspace's: registered (a version, no label) or uploaded. */
+const registeredCode = z.object({ kind: z.literal('registered'), name: assetNameSchema, version: assetVersionSchema });
 
 export const modelSourceSchema = z.discriminatedUnion('kind', [
-  registeredAsset,
+  registeredAssetSchema,
+  registryAssetSchema,
   z.object({
     kind: z.literal('upload'),
     /** Folder relative to the configured artifacts root. */
@@ -32,11 +42,13 @@ export const modelSourceSchema = z.discriminatedUnion('kind', [
     name: assetNameSchema,
     /** Omitted: derived from the folder's content, so an unchanged folder reuses its version. */
     version: assetVersionSchema.optional(),
+    /** An MLflow model folder (with its MLmodel file) deploys without scoring code or environment; default custom_model. */
+    type: modelTypeSchema.optional(),
   }),
 ]);
 
 export const codeSourceSchema = z.discriminatedUnion('kind', [
-  registeredAsset,
+  registeredCode,
   z.object({
     kind: z.literal('upload'),
     localPath: z.string().min(1),
@@ -46,7 +58,8 @@ export const codeSourceSchema = z.discriminatedUnion('kind', [
 ]);
 
 export const environmentSourceSchema = z.discriminatedUnion('kind', [
-  registeredAsset,
+  registeredAssetSchema,
+  registryAssetSchema,
   z.object({
     kind: z.literal('image'),
     name: assetNameSchema,
@@ -83,14 +96,26 @@ export const computeSourceSchema = z.discriminatedUnion('kind', [
     }),
 ]);
 
-export const deploySpecSchema = z.object({
+/** A reference written as text becomes its object; text that is no reference is left for the schema to refuse. */
+function fromReferenceText(kind: RegistryAssetKind) {
+  return (value: unknown): unknown => {
+    if (typeof value !== 'string') return value;
+    const parsed = parseAssetReference(kind, value);
+    return parsed?.ok ? parsed.asset : value;
+  };
+}
+
+export const deploySpecSchema = z
+  .object({
   endpointName: endpointNameSchema,
   deploymentName: deploymentNameSchema,
   description: z.string().max(1000).optional(),
-  model: modelSourceSchema,
-  code: codeSourceSchema,
-  scoringScript: z.string().min(1).max(255),
-  environment: environmentSourceSchema,
+  /** An object, or (spec files) a reference string: name:version, name@latest, azureml://registries/… */
+  model: z.preprocess(fromReferenceText('models'), modelSourceSchema),
+  /** Code, scoring script and environment come together; an MLflow model may leave all three out. */
+  code: codeSourceSchema.optional(),
+  scoringScript: z.string().min(1).max(255).optional(),
+  environment: z.preprocess(fromReferenceText('environments'), environmentSourceSchema).optional(),
   compute: computeSourceSchema,
   instanceCount: instanceCountSchema.default(1),
   maxConcurrencyPerInstance: maxConcurrencyPerInstanceSchema.default(4),
@@ -105,7 +130,50 @@ export const deploySpecSchema = z.object({
   errorThreshold: errorThresholdSchema.default(10),
   loggingLevel: loggingLevelSchema.default('Info'),
   makeDefault: z.boolean().default(true),
-});
+})
+  .superRefine((spec, ctx) => {
+    for (const issue of scoringCodeIssues(spec)) ctx.addIssue({ code: 'custom', ...issue });
+  });
+
+/**
+ * The rules for code, scoring script and environment (mfe.json makes codeConfiguration and environmentId
+ * optional; Microsoft's "Use MLflow models in batch deployments" says an MLflow model needs neither and
+ * may still be given both to customise scoring, while any other model needs both). Whether a registered or
+ * registry model is MLflow is only known from Azure, so the pre-flight check finishes that rule.
+ */
+export function scoringCodeIssues(spec: {
+  model: { kind: string; type?: ModelType };
+  code?: unknown;
+  scoringScript?: string;
+  environment?: unknown;
+}): Array<{ message: string; path: string[] }> {
+  const issues: Array<{ message: string; path: string[] }> = [];
+  const hasCode = spec.code !== undefined;
+  if (hasCode && spec.scoringScript === undefined) {
+    issues.push({ path: ['scoringScript'], message: 'give the scoring script in the code folder (the file with init() and run(mini_batch))' });
+  }
+  if (!hasCode && spec.scoringScript !== undefined) {
+    issues.push({ path: ['code'], message: 'a scoring script needs its code: give the code folder or registered code it is in' });
+  }
+  if (hasCode && spec.environment === undefined) {
+    issues.push({ path: ['environment'], message: 'a scoring script runs in an environment: give a registered or registry environment, or an image' });
+  }
+  if (!hasCode && spec.scoringScript === undefined) {
+    if (spec.environment !== undefined) {
+      issues.push({
+        path: ['code'],
+        message: 'an environment is only used to run a scoring script: give code and a scoring script too, or leave the environment out (an MLflow model needs neither)',
+      });
+    } else if (spec.model.kind === 'upload' && spec.model.type !== 'mlflow_model') {
+      issues.push({
+        path: ['code'],
+        message:
+          'a custom model needs scoring code, a scoring script and an environment: give all three, or upload an MLflow model folder with model type mlflow_model (it needs none)',
+      });
+    }
+  }
+  return issues;
+}
 
 export type DeploySpecInput = z.input<typeof deploySpecSchema>;
 export type DeploySpec = z.output<typeof deploySpecSchema>;

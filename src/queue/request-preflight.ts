@@ -87,6 +87,23 @@ async function checkEndpoint(az: AzureMlClient, endpointName: string, deployment
   return undefined;
 }
 
+/**
+ * The request as it will be taken: a deploy's `latest` labels pinned to the versions that exist now, so the
+ * approver sees (and the deploy uses) one concrete version; or what is wrong with it.
+ */
+export async function preparePreflight(az: AzureMlClient, work: WorkRequest): Promise<{ work: WorkRequest; problem?: MissingTargetView }> {
+  if (work.kind !== 'deploy') {
+    const problem = await findPreflightProblem(az, work);
+    return problem ? { work, problem } : { work };
+  }
+  const { spec, problems } = await az.resolveDeploySources(work.spec);
+  if (problems.length === 0) return { work: { ...work, spec } };
+  return {
+    work,
+    problem: { sentences: problems.map((p) => `*${p.step}*: ${escapeMrkdwn(p.message)}`), next: { command: 'deploy', why: 'opens the form again.' } },
+  };
+}
+
 /** What is wrong with the request, or undefined when it can go ahead. */
 export async function findPreflightProblem(az: AzureMlClient, work: WorkRequest): Promise<MissingTargetView | undefined> {
   switch (work.kind) {
@@ -138,8 +155,9 @@ export async function processPreflight(ctx: WorkerContext, job: Job): Promise<un
   const data = parsePayload(preflightJobSchema, job);
   if (!ctx.intake) throw new UnrecoverableError('this worker cannot take requests (no intake configured)');
   let problem: MissingTargetView | undefined;
+  let work: WorkRequest = data.work;
   try {
-    problem = await findPreflightProblem(ctx.azureml, data.work);
+    ({ work, problem } = await preparePreflight(ctx.azureml, data.work));
   } catch (err) {
     if (isWorthRetrying(err) && !isLastAttempt(job)) throw err;
     // Could not check: say so and start nothing, rather than ask an approver about something unknown.
@@ -153,7 +171,7 @@ export async function processPreflight(ctx: WorkerContext, job: Job): Promise<un
     await answerPrivately(ctx, data, buildMissingTargetMessage(problem), 'preflight');
     return { refused: 'target-missing' };
   }
-  const reply = await ctx.intake.submit({ requestId: data.requestId, requester: data.requester, work: data.work });
+  const reply = await ctx.intake.submit({ requestId: data.requestId, requester: data.requester, work });
   await answerPrivately(ctx, data, { text: reply, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: reply } }] }, 'preflight');
   return { taken: true };
 }

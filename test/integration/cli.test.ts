@@ -232,3 +232,23 @@ describe('batch-score against the sandbox', () => {
     expect(after.result).toEqual({ endpoints: [] });
   });
 });
+
+describe('batch-score deploy of what already exists', () => {
+  it('deploys a registry MLflow model named by labels/latest with no scoring code or environment, pinned to the newest version', async () => {
+    for (const version of ['4', '5']) {
+      sandbox.admin.addRegistryAsset({ registry: 'cli-reg', kind: 'models', name: 'cli-heart', version, properties: { modelType: 'mlflow_model' } });
+    }
+    await fs.writeFile(
+      path.join(workDir, 'mlflow.json'),
+      JSON.stringify({ endpointName: 'cli-mlflow-ep', deploymentName: 'heart', model: 'azureml://registries/cli-reg/models/cli-heart/labels/latest', compute: { kind: 'create', name: 'cli-cluster' } }),
+    );
+    const run = await cli('deploy', '--spec', 'mlflow.json');
+    expect(run.stderr).not.toContain('deploy code');
+    expect(run.stderr).not.toContain('deploy environment');
+    expect(run.code).toBe(0);
+    const deployment = jsonOf(await cli('show', 'cli-mlflow-ep', '--json'));
+    expect(JSON.stringify(deployment)).toContain('heart');
+    const puts = sandbox.requestLog.filter((x) => x.method === 'PUT' && x.url.includes('/batchEndpoints/cli-mlflow-ep/deployments/heart'));
+    expect(JSON.parse(puts[0]?.body ?? '{}')).toMatchObject({ properties: { model: { assetId: 'azureml://registries/cli-reg/models/cli-heart/versions/5' } } });
+  });
+});

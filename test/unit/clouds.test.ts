@@ -18,6 +18,7 @@ describe('Azure clouds', () => {
       studioUrl: 'https://studio.ml.azure.cn',
       storageEndpointSuffix: 'core.chinacloudapi.cn',
       scoringHostSuffix: 'inference.ml.azure.cn',
+      registryHostSuffix: 'api.ml.azure.cn',
     });
   });
 

@@ -4,7 +4,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { cliHelpText, EXAMPLE_DEPLOY_SPEC } from '../../src/cli/cli-usage';
+import { cliHelpText, EXAMPLE_DEPLOY_SPEC, EXAMPLE_MLFLOW_DEPLOY_SPEC } from '../../src/cli/cli-usage';
 import { parseDeploySpecFile } from '../../src/cli/deploy-spec-file';
 import { loadConfig } from '../../src/config';
 
@@ -37,4 +37,11 @@ it('ships the example deploy spec that `help deploy` points to, and it is valid'
   expect(cliHelpText('deploy')).toContain(EXAMPLE_DEPLOY_SPEC);
   const spec = parseDeploySpecFile(await read(EXAMPLE_DEPLOY_SPEC), EXAMPLE_DEPLOY_SPEC);
   expect(spec.scoringScript).toBe('digit_identification.py');
+});
+
+it('ships the MLflow example deploy spec that `help deploy` points to: a registry model, no scoring code or environment', async () => {
+  expect(cliHelpText('deploy')).toContain(EXAMPLE_MLFLOW_DEPLOY_SPEC);
+  const spec = parseDeploySpecFile(await read(EXAMPLE_MLFLOW_DEPLOY_SPEC), EXAMPLE_MLFLOW_DEPLOY_SPEC);
+  expect(spec.model).toMatchObject({ kind: 'registry', label: 'latest' });
+  expect([spec.code, spec.scoringScript, spec.environment]).toEqual([undefined, undefined, undefined]);
 });

@@ -190,7 +190,7 @@ describe('deploy modal', () => {
     ['a bad model name for an upload', { [DEPLOY_FIELDS.model]: 'models/mnist', [DEPLOY_FIELDS.modelName]: '-x' }, DEPLOY_FIELDS.modelName, /model name/],
     ['a bad registered model version', { [DEPLOY_FIELDS.model]: 'mnist:-1' }, DEPLOY_FIELDS.model, /version/],
     ['a missing code', { [DEPLOY_FIELDS.code]: null }, DEPLOY_FIELDS.code, /registered code/],
-    ['a missing scoring script', { [DEPLOY_FIELDS.scoringScript]: null }, DEPLOY_FIELDS.scoringScript, /at least 1/],
+    ['a missing scoring script', { [DEPLOY_FIELDS.scoringScript]: null }, DEPLOY_FIELDS.scoringScript, /give the scoring script/i],
     ['no environment at all', { [DEPLOY_FIELDS.environment]: null }, DEPLOY_FIELDS.environment, /registered environment .* or a container image/],
     ['both an environment and an image', { [DEPLOY_FIELDS.image]: 'img:1' }, DEPLOY_FIELDS.image, /not both/],
     ['a malformed registered environment', { [DEPLOY_FIELDS.environment]: 'mnist-env' }, DEPLOY_FIELDS.environment, /name:version/],

@@ -5,6 +5,7 @@
 import type { Action } from '../../domain/approval-policy';
 import type { Command } from '../../domain/command-grammar';
 import { describeDataReference, parseDataReference } from '../../domain/data-reference';
+import { describeExistingAsset, type ExistingAsset } from '../../domain/asset-reference';
 import type { DeploySpec } from '../../domain/deploy-spec';
 import { describeRunSettings } from '../../domain/run-settings';
 import type { RunSpec } from '../../domain/run-spec';
@@ -107,19 +108,27 @@ function runSettingsFields(spec: RunSpec): Field[] {
   return [{ label: 'Settings for this job', value: settings.map((s) => `${escapeMrkdwn(s.label)} ${code(s.value)}`).join('\n') }];
 }
 
+/** A registered or registry asset as the approver reads it; a resolved `latest` shows its version and the label. */
+function existingAsset(kind: 'models' | 'environments', a: ExistingAsset): string {
+  return `${a.kind === 'registry' ? `registry ${code(a.registry)}` : 'registered'} ${code(describeExistingAsset(kind, a))}`;
+}
+
 function deployFields(spec: DeploySpec): Field[] {
   const model =
-    spec.model.kind === 'registered'
-      ? `registered ${code(`${spec.model.name}:${spec.model.version}`)}`
-      : `upload folder ${code(spec.model.localPath)} as ${code(spec.model.name)}`;
+    spec.model.kind === 'upload'
+      ? `upload folder ${code(spec.model.localPath)} as ${code(spec.model.name)}${spec.model.type === 'mlflow_model' ? ' (MLflow model)' : ''}`
+      : existingAsset('models', spec.model);
   const codeSource =
-    spec.code.kind === 'registered'
-      ? `registered ${code(`${spec.code.name}:${spec.code.version}`)}`
-      : `upload folder ${code(spec.code.localPath)} as ${code(spec.code.name)}`;
+    spec.code === undefined
+      ? 'none: the MLflow model is scored by Azure ML without a scoring script'
+      : `${spec.code.kind === 'registered' ? `registered ${code(`${spec.code.name}:${spec.code.version}`)}` : `upload folder ${code(spec.code.localPath)} as ${code(spec.code.name)}`}, script ${code(spec.scoringScript ?? '')}`;
+  const env = spec.environment;
   const environment =
-    spec.environment.kind === 'registered'
-      ? `registered ${code(`${spec.environment.name}:${spec.environment.version}`)}`
-      : `image ${code(spec.environment.image)} as ${code(spec.environment.name)}${spec.environment.condaFile ? ' with a conda file' : ''}`;
+    env === undefined
+      ? "none: Azure ML's MLflow environment"
+      : env.kind === 'image'
+        ? `image ${code(env.image)} as ${code(env.name)}${env.condaFile ? ' with a conda file' : ''}`
+        : existingAsset('environments', env);
   const compute =
     spec.compute.kind === 'existing'
       ? `existing ${code(spec.compute.name)}`
@@ -128,7 +137,7 @@ function deployFields(spec: DeploySpec): Field[] {
     { label: 'Endpoint', value: code(spec.endpointName) },
     { label: 'Deployment', value: code(spec.deploymentName) },
     { label: 'Model', value: model },
-    { label: 'Code', value: `${codeSource}, script ${code(spec.scoringScript)}` },
+    { label: 'Code', value: codeSource },
     { label: 'Environment', value: environment },
     { label: 'Compute', value: compute },
     { label: 'Instances', value: String(spec.instanceCount) },
@@ -138,7 +147,7 @@ function deployFields(spec: DeploySpec): Field[] {
     { label: 'Error threshold', value: spec.errorThreshold === -1 ? 'ignore all item failures (-1)' : String(spec.errorThreshold) },
     { label: 'Logging level', value: spec.loggingLevel },
     { label: 'Make default', value: spec.makeDefault ? 'yes' : 'no' },
-    ...(spec.environment.kind === 'image' && spec.environment.condaFile ? [{ label: 'Conda file', value: condaSummaryText(spec.environment.condaFile) }] : []),
+    ...(env?.kind === 'image' && env.condaFile ? [{ label: 'Conda file', value: condaSummaryText(env.condaFile) }] : []),
     ...(spec.description ? [{ label: 'Description', value: escapeMrkdwn(spec.description) }] : []),
   ];
 }

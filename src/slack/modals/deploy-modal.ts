@@ -4,6 +4,7 @@
 // Defaults are the recipe's, read from deploySpecSchema so the form and the schema cannot disagree.
 import type { KnownBlock, ModalView } from '@slack/types';
 import type { z } from 'zod';
+import { describeExistingAsset, parseAssetReference } from '../../domain/asset-reference';
 import { deploySpecSchema, type DeploySpec } from '../../domain/deploy-spec';
 import { assetNameSchema } from '../../domain/naming-rules';
 import { truncate } from '../mrkdwn';
@@ -31,6 +32,7 @@ export const DEPLOY_FIELDS = {
   description: 'description',
   model: 'model',
   modelName: 'model_name',
+  modelType: 'model_type',
   code: 'code',
   codeName: 'code_name',
   scoringScript: 'scoring_script',
@@ -56,6 +58,7 @@ type DeployField = (typeof DEPLOY_FIELDS)[keyof typeof DEPLOY_FIELDS];
 
 const F = DEPLOY_FIELDS;
 const MAKE_DEFAULT_OPTION = 'make-default';
+const MLFLOW_OPTION = 'mlflow_model';
 
 /** The recipe's defaults, as the schema applies them to an absent value. */
 const shape = deploySpecSchema.shape;
@@ -74,10 +77,19 @@ const RECIPE = {
 
 export type DeployModalDefaults = Partial<DeploySpec>;
 
-function assetText(source: { kind: string; name: string; version?: string; localPath?: string } | undefined): string {
+function assetText(source: DeploySpec['model'] | DeploySpec['code'] | undefined): string {
   if (!source) return '';
-  if (source.kind === 'registered') return `${source.name}:${source.version ?? ''}`;
-  return source.localPath ?? '';
+  if (source.kind === 'upload') return source.localPath;
+  if (source.kind === 'registered' && !('label' in source && source.label !== undefined) && source.version !== undefined) return `${source.name}:${source.version}`;
+  // A resolved `latest` is offered as `latest` again: deploying the same form again means the newest version.
+  const asked = { ...source, ...('label' in source && source.label !== undefined ? { version: undefined } : {}) };
+  return describeExistingAsset('models', asked as Exclude<DeploySpec['model'], { kind: 'upload' }>);
+}
+
+function environmentText(env: DeploySpec['environment']): string | undefined {
+  if (env === undefined || env.kind === 'image') return undefined;
+  const asked = env.label !== undefined ? { ...env, version: undefined } : env;
+  return describeExistingAsset('environments', asked);
 }
 
 export function buildDeployModal(opts: {
@@ -109,8 +121,15 @@ export function buildDeployModal(opts: {
       blockId: F.model,
       label: 'Model',
       initial: assetText(d.model),
-      placeholder: 'mnist:1  or  models/mnist',
-      hint: 'A registered model as name:version, or a folder under the artifacts root to upload and register.',
+      placeholder: 'mnist:1  or  mnist@latest  or  models/mnist',
+      hint: 'Registered: name:version or name@latest. Registry: azureml://registries/<registry>/models/<name>/versions/<v> (or /labels/latest). Or a folder to upload.',
+    }),
+    checkboxInput({
+      blockId: F.modelType,
+      label: 'MLflow model',
+      optional: true,
+      option: option('The uploaded folder is an MLflow model (it has an MLmodel file): no scoring code or environment needed', MLFLOW_OPTION),
+      checked: d.model?.kind === 'upload' && d.model.type === 'mlflow_model',
     }),
     textInput({
       blockId: F.modelName,
@@ -122,9 +141,10 @@ export function buildDeployModal(opts: {
     textInput({
       blockId: F.code,
       label: 'Scoring code',
+      optional: true,
       initial: assetText(d.code),
       placeholder: 'score-mnist:1  or  code/mnist',
-      hint: 'Registered code as name:version, or a folder under the artifacts root to upload.',
+      hint: 'Registered code as name:version, or a folder under the artifacts root to upload. Leave empty for an MLflow model.',
     }),
     textInput({
       blockId: F.codeName,
@@ -136,18 +156,20 @@ export function buildDeployModal(opts: {
     textInput({
       blockId: F.scoringScript,
       label: 'Scoring script',
+      optional: true,
       initial: d.scoringScript,
       placeholder: 'batch_driver.py',
-      hint: 'The file in the code folder that defines init() and run(mini_batch).',
+      hint: 'The file in the code folder that defines init() and run(mini_batch). Leave empty for an MLflow model.',
     }),
     divider(),
-    section('*Environment*: give a registered environment, or a container image.'),
+    section('*Environment*: give a registered or registry environment, or a container image (none for an MLflow model without scoring code).'),
     textInput({
       blockId: F.environment,
       label: 'Registered environment',
       optional: true,
-      initial: env?.kind === 'registered' ? `${env.name}:${env.version}` : undefined,
-      placeholder: 'mnist-env:1',
+      initial: environmentText(env),
+      placeholder: 'mnist-env:1  or  azureml://registries/azureml/environments/<name>/labels/latest',
+      hint: 'name:version, name@latest, or a registry (curated) environment as azureml://registries/<registry>/environments/<name>/versions/<v> or /labels/latest.',
     }),
     textInput({
       blockId: F.image,
@@ -271,7 +293,7 @@ const REGISTERED = /^([^/\\:\s]+):([^/\\:\s]+)$/;
 
 type Errors = Partial<Record<DeployField, string>>;
 
-/** A registered asset (name:version) or a folder to upload, from one text field and an optional name. */
+/** A registered asset (name:version), a registry model (model only), or a folder to upload, from one text field and an optional name. */
 function assetSource(
   what: 'model' | 'code',
   text: string,
@@ -281,11 +303,25 @@ function assetSource(
   errors: Errors,
 ): Record<string, unknown> | undefined {
   if (text === '') {
-    errors[field] = `Give a registered ${what} as name:version, or a folder under the artifacts root to upload.`;
+    if (what === 'code') return undefined;
+    errors[field] = `Give a registered ${what} as name:version, or a folder under the artifacts root to upload (also name@latest, or azureml://registries/<registry>/models/<name>/… for a registry model).`;
     return undefined;
   }
-  const registered = REGISTERED.exec(text);
-  if (registered) return { kind: 'registered', name: registered[1], version: registered[2] };
+  if (what === 'model') {
+    const existing = parseAssetReference('models', text);
+    if (existing && !existing.ok) {
+      errors[field] = existing.message;
+      return undefined;
+    }
+    if (existing?.ok) return existing.asset;
+  } else {
+    const registered = REGISTERED.exec(text);
+    if (registered) return { kind: 'registered', name: registered[1], version: registered[2] };
+    if (text.startsWith('azureml:')) {
+      errors[field] = 'Give registered code as name:version (code from a registry is not supported), or a folder to upload.';
+      return undefined;
+    }
+  }
   if (/^([a-zA-Z]:)?[\\/]/.test(text) || text.includes('\\')) {
     errors[field] = `Give the folder relative to the artifacts root with "/" separators, such as ${what}s/mnist.`;
     return undefined;
@@ -328,13 +364,13 @@ function fieldOf(path: readonly PropertyKey[], raw: Record<string, unknown>): De
     case 'description':
       return F.description;
     case 'model':
-      return sub === 'name' && kindOf('model') === 'upload' ? F.modelName : F.model;
+      return sub === 'name' && kindOf('model') === 'upload' ? F.modelName : sub === 'type' ? F.modelType : F.model;
     case 'code':
       return sub === 'name' && kindOf('code') === 'upload' ? F.codeName : F.code;
     case 'scoringScript':
       return F.scoringScript;
     case 'environment':
-      if (kindOf('environment') === 'registered') return F.environment;
+      if (kindOf('environment') === 'registered' || kindOf('environment') === 'registry' || kindOf('environment') === undefined) return F.environment;
       return sub === 'condaFile' ? F.condaFile : sub === 'name' || sub === 'version' ? F.environmentName : F.image;
     case 'compute':
       return sub === 'vmSize' ? F.vmSize : sub === 'minNodeCount' ? F.minNodes : sub === 'maxNodeCount' ? F.maxNodes : F.computeName;
@@ -373,7 +409,12 @@ export function parseDeploySubmission(stateValues: unknown, privateMetadata: str
   const errors: Errors = {};
   const text = (field: DeployField): string => readValue(values, field);
 
-  const model = assetSource('model', text(F.model), text(F.modelName), F.model, F.modelName, errors);
+  const modelSource = assetSource('model', text(F.model), text(F.modelName), F.model, F.modelName, errors);
+  const mlflow = readChecked(values, F.modelType, MLFLOW_OPTION);
+  if (mlflow && modelSource !== undefined && modelSource.kind !== 'upload') {
+    errors[F.modelType] = 'This box is for an uploaded folder; a registered or registry model already says whether it is MLflow. Untick it.';
+  }
+  const model = modelSource?.kind === 'upload' && mlflow ? { ...modelSource, type: 'mlflow_model' } : modelSource;
   const code = assetSource('code', text(F.code), text(F.codeName), F.code, F.codeName, errors);
 
   let environment: Record<string, unknown> | undefined;
@@ -382,16 +423,17 @@ export function parseDeploySubmission(stateValues: unknown, privateMetadata: str
   if (registeredEnv !== '' && image !== '') {
     errors[F.image] = 'Give either a registered environment or an image, not both; clear one of them.';
   } else if (registeredEnv !== '') {
-    const m = REGISTERED.exec(registeredEnv);
-    if (!m) errors[F.environment] = 'Write the registered environment as name:version, such as mnist-env:1.';
+    const m = parseAssetReference('environments', registeredEnv);
+    if (!m) errors[F.environment] = 'Write the environment as name:version or name@latest (such as mnist-env:1), or azureml://registries/<registry>/environments/<name>/labels/latest.';
+    else if (!m.ok) errors[F.environment] = m.message;
     else if (text(F.condaFile) !== '') errors[F.condaFile] = 'A conda file goes with an image; a registered environment already has one.';
-    else environment = { kind: 'registered', name: m[1], version: m[2] };
+    else environment = m.asset;
   } else if (image !== '') {
     const deployment = text(F.deployment);
     const name = text(F.environmentName) || (deployment ? `${deployment}-env` : '');
     environment = { kind: 'image', name, image, ...(text(F.condaFile) ? { condaFile: text(F.condaFile) } : {}) };
-  } else {
-    errors[F.environment] = 'Give a registered environment (name:version) or a container image below.';
+  } else if (code !== undefined) {
+    errors[F.environment] = 'Give a registered environment (name:version) or a container image below: the scoring script runs in it.';
   }
 
   const computeMode = text(F.computeMode) || 'existing';
@@ -419,9 +461,9 @@ export function parseDeploySubmission(stateValues: unknown, privateMetadata: str
     deploymentName: text(F.deployment),
     ...(text(F.description) ? { description: text(F.description) } : {}),
     model,
-    code,
-    scoringScript: text(F.scoringScript),
-    environment,
+    ...(code !== undefined ? { code } : {}),
+    ...(text(F.scoringScript) ? { scoringScript: text(F.scoringScript) } : {}),
+    ...(environment !== undefined ? { environment } : {}),
     compute,
     ...(instanceCount !== undefined ? { instanceCount } : {}),
     ...(maxConcurrencyPerInstance !== undefined ? { maxConcurrencyPerInstance } : {}),
@@ -441,7 +483,9 @@ export function parseDeploySubmission(stateValues: unknown, privateMetadata: str
       // A field already explained by the reading above keeps that (more specific) message.
       const field = fieldOf(issue.path, raw);
       const top = String(issue.path[0] ?? '');
-      if (errors[field] === undefined && raw[top] !== undefined) errors[field] = issueMessage(issue);
+      // Cross-field rules (code, script, environment) name a field that may be empty on purpose.
+      const crossField = issue.code === 'custom' && ['code', 'scoringScript', 'environment'].includes(top);
+      if (errors[field] === undefined && (raw[top] !== undefined || crossField)) errors[field] = issueMessage(issue);
     }
   }
   if (Object.keys(errors).length > 0 || !parsed.success) {
