@@ -21,6 +21,7 @@ import { createAzureMlClient, type AzureMlClient } from './azureml';
 import { AZURE_CLOUDS } from './azureml/clouds';
 import type { TokenCredential } from './azureml/credentials';
 import { startWorkers, type WorkersHandle } from './worker';
+import { DEFAULT_EDITS_PER_MINUTE } from './queue/notify-worker';
 
 export const STACK_USERS = {
   /** Asks for deploys and runs. */
@@ -222,6 +223,10 @@ export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<Em
         ...(opts.lockDurationMs ? { lockDurationMs: opts.lockDurationMs } : {}),
         ...(opts.perChannelIntervalMs !== undefined ? { perChannelIntervalMs: opts.perChannelIntervalMs } : {}),
         ...(opts.slackTokenRecheckMs !== undefined ? { slackTokenRecheckMs: opts.slackTokenRecheckMs } : {}),
+        // Azure's time is compressed here and Slack's edit budget is per real minute: compressed with it, a
+        // status line shows what it would for a job running at full length (the budget itself is held by
+        // notify-outbox.test.ts).
+        slackEditsPerMinute: Math.round(DEFAULT_EDITS_PER_MINUTE / Math.min(1, opts.timeScale ?? 0.002)),
       });
       const w = workers;
       started.push(() => w.close());

@@ -47,6 +47,8 @@ export interface WorkerOptions {
   perChannelIntervalMs?: number;
   /** While Slack refuses the bot token: how often it is checked again and held messages look again (default 60 s / 30 s). */
   slackTokenRecheckMs?: number;
+  /** The workspace's chat.update budget per minute (default 50, Slack's Tier 3). */
+  slackEditsPerMinute?: number;
   /** How often pending approvals are checked for expiry; default 30 s. */
   expirySweepMs?: number;
   /** Poll pacing for long-running operations (sandbox runs use short ones). */
@@ -144,6 +146,7 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
       concurrency: Math.max(10, concurrency * 2),
       perChannelIntervalMs: opts.perChannelIntervalMs ?? config.worker.slackChannelIntervalMs,
       ...(opts.slackTokenRecheckMs !== undefined ? { recoverIntervalMs: opts.slackTokenRecheckMs, tokenHoldMs: opts.slackTokenRecheckMs } : {}),
+      ...(opts.slackEditsPerMinute !== undefined ? { editsPerMinute: opts.slackEditsPerMinute } : {}),
       lockDurationMs,
       stalledIntervalMs: lockDurationMs,
     }),
