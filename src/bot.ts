@@ -22,9 +22,10 @@ import { createRedisErrorLog, type RedisErrorLog } from './queue/redis-error-log
 import { createRedisConnection, waitForReady, type RedisConnection } from './queue/connection';
 import { createEndpointDirectory } from './queue/endpoint-directory';
 import { createLockStore } from './queue/lock-store';
+import { TOKEN_REFUSED_ERRORS } from './slack/bot-token-check';
 import { createLeftoverStore } from './queue/leftover-store';
 import { registerLeftoverActions } from './handlers/leftover-actions';
-import { createNotifyOutbox } from './queue/notify-outbox';
+import { createNotifyOutbox, readSlackTokenRefusal } from './queue/notify-outbox';
 import { createPendingCaps } from './queue/pending-caps';
 import { createProducers } from './queue/producers';
 import { createRequestStore } from './queue/request-store';
@@ -98,6 +99,17 @@ export async function startBot(
     } catch (err) {
       checks.redis = `unreachable: ${(err as Error).message}`;
     }
+    // The notify workers may have met a refused token first; then the cached auth.test success is stale.
+    try {
+      const refusal = await withDeadline(readSlackTokenRefusal(connection, prefix), READINESS_CHECK_MS.redis, 'Redis');
+      // Named only while it matters, so a healthy answer keeps its usual checks.
+      if (refusal) {
+        checks.notifications = `held since ${new Date(refusal.since).toISOString()}: Slack refused the bot token (${refusal.error})`;
+        slackReachableAt = 0;
+      }
+    } catch {
+      // Redis being down is already reported above.
+    }
     try {
       // auth.test is cheap but rate limited; a success is trusted for 30 s.
       if (now() - slackReachableAt > 30_000) {
@@ -106,7 +118,12 @@ export async function startBot(
       }
       checks.slack = 'ok';
     } catch (err) {
-      checks.slack = `unreachable: ${(err as Error).message}`;
+      // A refused token is not an outage: say so, so the operator reinstalls instead of waiting.
+      const slackError = (err as { data?: { error?: unknown } }).data?.error;
+      checks.slack =
+        typeof slackError === 'string' && TOKEN_REFUSED_ERRORS.has(slackError)
+          ? `token refused: ${slackError} (reinstall the app or set SLACK_BOT_TOKEN to its current Bot User OAuth Token)`
+          : `unreachable: ${(err as Error).message}`;
     }
     // Socket Mode: Slack reaches the bot only through this WebSocket (it reconnects by itself after a refresh).
     if (socketReceiver) checks.socket = socketReceiver.client.websocket?.isActive() ? 'ok' : 'not connected';

@@ -46,6 +46,8 @@ export interface EmbeddedStackOptions {
   /** How soon a dead worker's job is taken over (BullMQ lockDuration). */
   lockDurationMs?: number;
   perChannelIntervalMs?: number;
+  /** While Slack refuses the bot token, how often the workers check it again (default 60 s). */
+  slackTokenRecheckMs?: number;
   /** appendOnly: durable across a crash; cluster: a three-master Redis Cluster (always durable), prefix {bsb}. */
   redis?: { appendOnly?: boolean; cluster?: boolean };
   slackRateLimit?: 'enforce' | 'count' | 'off';
@@ -219,6 +221,7 @@ export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<Em
         poll: { minIntervalMs: 20, maxIntervalMs: 1_000 },
         ...(opts.lockDurationMs ? { lockDurationMs: opts.lockDurationMs } : {}),
         ...(opts.perChannelIntervalMs !== undefined ? { perChannelIntervalMs: opts.perChannelIntervalMs } : {}),
+        ...(opts.slackTokenRecheckMs !== undefined ? { slackTokenRecheckMs: opts.slackTokenRecheckMs } : {}),
       });
       const w = workers;
       started.push(() => w.close());

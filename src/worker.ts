@@ -45,6 +45,8 @@ export interface WorkerOptions {
   lockDurationMs?: number;
   /** Pacing of the notify worker per channel; default Slack's 1 message per second. */
   perChannelIntervalMs?: number;
+  /** While Slack refuses the bot token: how often it is checked again and held messages look again (default 60 s / 30 s). */
+  slackTokenRecheckMs?: number;
   /** How often pending approvals are checked for expiry; default 30 s. */
   expirySweepMs?: number;
   /** Poll pacing for long-running operations (sandbox runs use short ones). */
@@ -141,6 +143,7 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
       logger,
       concurrency: Math.max(10, concurrency * 2),
       perChannelIntervalMs: opts.perChannelIntervalMs ?? config.worker.slackChannelIntervalMs,
+      ...(opts.slackTokenRecheckMs !== undefined ? { recoverIntervalMs: opts.slackTokenRecheckMs, tokenHoldMs: opts.slackTokenRecheckMs } : {}),
       lockDurationMs,
       stalledIntervalMs: lockDurationMs,
     }),

@@ -21,9 +21,11 @@ import { fillStateValues, type FieldValue, type StateValues } from './view-state
 import { waitFor } from './wait-for';
 import { createLatency, type LatencyRange } from './latency';
 import { slashChannelName } from './workspace';
+import { formatSlashText } from './slash-text';
 
 export { SlackDriverError, type SlackDriverErrorCode } from './driver-errors';
 export { WaitTimeout } from './wait-for';
+export { escapeSlackText, formatSlashText } from './slash-text';
 export type { FieldValue, StateValues } from './view-state-values';
 
 export interface SlackDriverOptions {
@@ -62,7 +64,11 @@ export interface As {
 }
 
 export interface SlackDriver {
-  slash(text: string, as: { user: string; channel: string; command?: string }): Promise<SlashResponse>;
+  /**
+   * The person types `text` after the command; Slack sends it escaped and with its links wrapped
+   * (slash-text.ts). `raw: true` sends `text` byte for byte instead (a forged or replayed request).
+   */
+  slash(text: string, as: { user: string; channel: string; command?: string; raw?: boolean }): Promise<SlashResponse>;
   clickButton(msg: { channel: string; ts: string }, actionId: string, as: As): Promise<DriverResponse>;
   submitView(viewId: string, values: StateValues, as: As): Promise<ViewSubmissionResponse>;
   /** Fill inputs by block_id, action_id or label (value converted for the element type), then submit. */
@@ -178,7 +184,7 @@ export function createSlackDriver(opts: SlackDriverOptions): SlackDriver {
       const responseUrl = standIn.issueResponseUrl(channel.id, as.user);
       const body = slashCommandBody(actor(as.user), {
         command: as.command ?? '/batch-score',
-        text,
+        text: as.raw ? text : formatSlashText(text),
         channel: { id: channel.id, name: slashChannelName(channel) },
         responseUrl,
         triggerId,

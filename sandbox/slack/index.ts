@@ -10,6 +10,7 @@ import type { StoredMessage } from './conversation-store';
 import { createFaultPlan, type FaultPlan } from './fault-plan';
 import { createLatency, type LatencyRange } from './latency';
 import { createChannelRateLimiter, type RateLimitOptions } from './rate-limiter';
+import { createMethodRateLimiter, type MethodRateLimitOptions } from './method-tiers';
 import { createResponseUrls, type ResponseUrlSource } from './response-urls';
 import { startSocketModeServer, type SocketModeServer } from './socket-mode-server';
 import { createStandInContext, type ResponseUrlPost, type StandInEvent } from './stand-in-context';
@@ -30,6 +31,8 @@ import {
 export type { StoredMessage } from './conversation-store';
 export type { FaultAnswer, FaultPlan } from './fault-plan';
 export type { RateLimitOptions } from './rate-limiter';
+export type { MethodRateLimitOptions } from './method-tiers';
+export { METHOD_TIERS, TIER_PER_MINUTE } from './method-tiers';
 export type { LatencyRange } from './latency';
 export type { ResponseUrlSource } from './response-urls';
 export type { DeliveryResult, EnvelopeRecord, SocketModeConnectionInfo, SocketModeServer } from './socket-mode-server';
@@ -49,6 +52,11 @@ export interface SlackStandInOptions {
   usergroups?: SlackUsergroup[];
   /** chat.postMessage per-channel pacing: 'enforce' answers 429, 'count' only counts breaches. */
   rateLimit?: RateLimitOptions;
+  /**
+   * Every other method's tier limit (method-tiers.ts), answered with 429 + Retry-After. The mode defaults
+   * to rateLimit's, so a stack that only counts chat.postMessage breaches only counts these too.
+   */
+  methodRateLimit?: MethodRateLimitOptions;
   /**
    * 'free': a workspace without user groups (a paid-plan feature): usergroups.* answer
    * plan_upgrade_required (a guess at the exact code, see docs/sandbox-fidelity.md).
@@ -109,6 +117,13 @@ export interface SlackStandIn {
   removeBot(channelId: string): void;
   /** Someone archives the channel. */
   archive(channelId: string): void;
+  /**
+   * The bot token stops working: revoked (auth.revoke, a reinstall that rotates it: `token_revoked`) or
+   * the app or its bot user deactivated (`account_inactive`). Every Web API call with it answers that
+   * error from then on (HTTP 200, ok:false), as Slack's methods document; `restoreToken` undoes it.
+   */
+  revokeToken(error?: 'token_revoked' | 'account_inactive'): void;
+  restoreToken(): void;
   /** Someone changes who is in a user group (an admin removes an approver, say). */
   setUsergroupUsers(groupId: string, users: string[]): void;
   /** A conversation comes to exist: a new channel, a DM between two people, a group DM. */
@@ -120,6 +135,8 @@ export interface SlackStandIn {
   callLog: CallLogEntry[];
   /** chat.postMessage calls beyond the per-channel allowance (counted in 'enforce' and 'count' modes). */
   rateBreaches(): number;
+  /** Calls beyond each other method's tier allowance (counted in 'enforce' and 'count' modes). */
+  methodRateBreaches(): Record<string, number>;
 
   /** A trigger_id as an interaction by `user` would carry (valid 3 s, one views.open/push). */
   issueTriggerId(user?: string): string;
@@ -160,6 +177,8 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
   });
   const ctx = createStandInContext(workspace, now);
   const rateLimiter = createChannelRateLimiter(opts.rateLimit, now);
+  const methodLimiter = createMethodRateLimiter({ mode: opts.rateLimit?.mode ?? 'enforce', ...opts.methodRateLimit }, now);
+  let tokenRefusal: 'token_revoked' | 'account_inactive' | undefined;
   const faults = createFaultPlan();
   const methods = createWebApiMethods(ctx, rateLimiter, { plan: opts.plan ?? 'paid' });
   const callLog: CallLogEntry[] = [];
@@ -203,6 +222,12 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     if (!handler) return fail('unknown_method');
     if (parsed.token === undefined) return fail('not_authed');
     if (parsed.token !== botToken) return fail('invalid_auth');
+    if (tokenRefusal !== undefined) return fail(tokenRefusal);
+    const allowed = methodLimiter.take(method);
+    if (!allowed.allowed) {
+      log(429, 'ratelimited');
+      return sendJson(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(allowed.retryAfterSec) });
+    }
     try {
       const body = handler(args);
       log(200);
@@ -300,6 +325,12 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     archive: (channelId) => {
       conversation(channelId).isArchived = true;
     },
+    revokeToken: (error = 'token_revoked') => {
+      tokenRefusal = error;
+    },
+    restoreToken: () => {
+      tokenRefusal = undefined;
+    },
     setUsergroupUsers: (groupId, users) => {
       const group = workspace.usergroups.get(groupId);
       if (!group) throw new Error(`no user group ${groupId} in the stand-in's workspace`);
@@ -314,6 +345,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     faults,
     callLog,
     rateBreaches: () => rateLimiter.breaches(),
+    methodRateBreaches: () => methodLimiter.breaches(),
     issueTriggerId: (user) => ctx.triggers.issue(user ?? firstHuman),
     issueResponseUrl: (channel, user, source) => responseUrls.issue(channel, user, source),
     deliverAck: (channel, user, body) => responseUrls.deliverAck(channel, user, body),

@@ -123,6 +123,15 @@ function viewOutput(view: SlackViewObject, values: StateValues): ViewOutput {
   return { ...view, blocks: view.blocks as ViewOutput['blocks'], state: { values } } satisfies ViewOutput;
 }
 
+/**
+ * The user of a view payload. Slack sends `username` beside `name` (bolt-python's and java-slack-sdk's
+ * samples, test/fixtures/slack-payloads); @slack/bolt's ViewSubmitAction type leaves it out.
+ */
+function viewUser(actor: Actor): ViewSubmitAction['user'] {
+  const user = { id: actor.user.id, username: actor.user.name, name: actor.user.name, team_id: actor.teamId };
+  return user;
+}
+
 export function viewSubmissionPayload(
   actor: Actor,
   f: { view: SlackViewObject; values: StateValues; triggerId: string },
@@ -130,7 +139,7 @@ export function viewSubmissionPayload(
   return {
     type: 'view_submission',
     team: { id: actor.teamId, domain: actor.teamDomain },
-    user: { id: actor.user.id, name: actor.user.name, team_id: actor.teamId },
+    user: viewUser(actor),
     api_app_id: actor.apiAppId,
     token: actor.verificationToken,
     trigger_id: f.triggerId,
@@ -144,7 +153,7 @@ export function viewClosedPayload(actor: Actor, f: { view: SlackViewObject; valu
   return {
     type: 'view_closed',
     team: { id: actor.teamId, domain: actor.teamDomain },
-    user: { id: actor.user.id, name: actor.user.name, team_id: actor.teamId },
+    user: viewUser(actor),
     api_app_id: actor.apiAppId,
     token: actor.verificationToken,
     view: viewOutput(f.view, f.values),

@@ -1,8 +1,8 @@
 // response_url: each interaction carries one; it accepts up to 5 messages within 30 minutes
 // (Slack, "Handling user interaction" / slash commands: "use the response_url up to 5 times within
 // 30 minutes"). Body fields: text, blocks, response_type (ephemeral by default, or in_channel),
-// replace_original, delete_original, thread_ts. After an interaction on a message, replace/delete act
-// on that message; after a slash command, replace acts on the previous response sent through it.
+// replace_original, delete_original; a thread_ts is accepted and ignored, as Slack does. After an
+// interaction on a message, replace/delete act on that message; after a slash command, replace acts on the previous response sent through it.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { findBlockProblems } from './block-kit-limits';
@@ -83,11 +83,12 @@ export function createResponseUrls(ctx: StandInContext, baseUrl: () => string): 
     // here, unlike chat.update), so absent blocks remove the old ones.
     if (body.replace_original && original) return { outcome: 'replaced', message: ctx.replaceContent(original, { ...content, blocks: body.blocks ?? [] }) };
     const inChannel = body.response_type === 'in_channel';
-    const threadTs = body.thread_ts ?? (entry.source ? ctx.conversations.find(entry.source.channel, entry.source.ts)?.thread_ts : undefined);
+    // A response_url message never goes into a thread: Slack ignores `thread_ts` there and posts a click's
+    // or a shortcut's answer from a threaded message in the channel itself (slackapi/bolt-js#963, #2170;
+    // bolt-python#842: respond() takes no thread_ts). Only chat.postMessage posts into threads.
     const message = ctx.postAsBot({
       channel: entry.channel,
       ...content,
-      ...(threadTs !== undefined ? { thread_ts: threadTs } : {}),
       ...(inChannel ? {} : { ephemeralTo: entry.user }),
       via,
       responseType: inChannel ? 'in_channel' : 'ephemeral',

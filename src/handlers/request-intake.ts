@@ -81,7 +81,7 @@ export async function submitWork(deps: IntakeDeps, input: { requestId: string; r
   const { requestId, requester } = input;
   const work = workRequestSchema.parse(input.work);
   const action = subjectAction(work);
-  const thread = await requestThreadFor(deps, { requestId, channel: requester.channelId, work });
+  const thread = await requestThreadFor(deps, { requestId, channel: requester.channelId, work, requester: requester.userId });
   const gated = (await effectsOf(work, deps.endpoints)).some((effect) => needsApproval(deps.policy, effect));
   const createdAt = deps.now();
 
@@ -191,7 +191,7 @@ export async function decideApproval(
 
   const result = decided.request;
   const subject = subjectOfApproval(result.command);
-  const thread = await requestThreadFor(deps, { requestId, channel: result.requester.channelId, work: result.command });
+  const thread = await requestThreadFor(deps, { requestId, channel: result.requester.channelId, work: result.command, requester: result.requester.userId });
   if (input.approve) {
     await deps.audit.record({ type: 'approved', requestId, actor: input.decider.userId, action: result.action });
     await deps.requests.update(requestId, { status: 'queued' });
@@ -244,7 +244,7 @@ export async function withdrawRequest(deps: IntakeDeps, input: { approvalId: str
   const result = withdrawn.request;
   await deps.audit.record({ type: 'withdrawn', requestId, actor: input.userId, action: result.action });
   await deps.requests.update(requestId, { status: 'withdrawn' });
-  const thread = await requestThreadFor(deps, { requestId, channel: result.requester.channelId, work: result.command });
+  const thread = await requestThreadFor(deps, { requestId, channel: result.requester.channelId, work: result.command, requester: result.requester.userId });
   await thread.parent(threadMessages.approvalDecided({ approval: result, subject: subjectOfApproval(result.command), now }));
   return { ok: true, approval: result };
 }

@@ -20,7 +20,7 @@ export function createDeployProcessor(ctx: WorkerContext) {
   return async function processDeploy(job: Job): Promise<{ scoringUri?: string }> {
     const data: DeployJob = parsePayload(deployJobSchema, job);
     const { requestId, requester, spec } = data;
-    const thread = createRequestThread(ctx.outbox, { requestId, channel: requester.channelId });
+    const thread = createRequestThread(ctx.outbox, { requestId, channel: requester.channelId, requester: requester.userId });
     const log = ctx.logger.child({ requestId, jobId: job.id, queue: QUEUE_NAMES.deploy });
     let progress: DeployProgress = data.progress ? deployProgressSchema.parse(data.progress) : createDeployProgress(spec);
     const startedAt = job.processedOn ?? ctx.now();

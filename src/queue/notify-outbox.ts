@@ -6,7 +6,8 @@
 //   entries    list of entry JSON, head first: the thread's messages still to deliver
 //   queued     set of keys now in `entries` (an entry enqueued twice is kept once)
 //   delivered  hash key → Slack ts (or 'sent' / 'dead'): what was delivered, so nothing goes twice
-//   thread     hash channel, parentTs, epoch, waiting, waitingSince, parentFailed
+//   thread     hash channel, parentTs, epoch, waiting, waitingSince, parentFailed, requester (the first
+//              entry's: where the thread moves if its channel stops taking posts), movedFrom, movedReason
 //   slots      hash slot → ts of the in-place messages updated with chat.update
 //   shown      hash slot (or '@parent') → key of the content the in-place message shows now
 //   latest     hash slot (or '@parent') → key of the newest content enqueued for it
@@ -65,6 +66,35 @@ export function deadLetterKey(prefix: string): string {
   return redisKey(prefix, 'outbox', 'dead');
 }
 
+/** Slack's in-place edits (chat.update) are one Tier 3 budget for the whole workspace: one gate for all requests. */
+export function editGateKey(prefix: string): string {
+  return redisKey(prefix, 'outbox', 'edits');
+}
+
+/**
+ * Set (JSON `{error, since}`) while Slack refuses the bot token (token_revoked, account_inactive…): the
+ * notify workers hold every thread message instead of retrying it, and the bot's /readyz reports it.
+ */
+export function slackTokenRefusedKey(prefix: string): string {
+  return redisKey(prefix, 'outbox', 'slack-token-refused');
+}
+
+export interface SlackTokenRefusal {
+  error: string;
+  since: number;
+}
+
+export async function readSlackTokenRefusal(connection: Pick<RedisConnection, 'get'>, prefix: string): Promise<SlackTokenRefusal | undefined> {
+  const raw = await connection.get(slackTokenRefusedKey(prefix));
+  if (raw === null) return undefined;
+  try {
+    const parsed = JSON.parse(raw) as Partial<SlackTokenRefusal>;
+    return { error: String(parsed.error ?? 'unknown'), since: Number(parsed.since ?? 0) };
+  } catch {
+    return { error: 'unknown', since: 0 };
+  }
+}
+
 // BullMQ refuses custom ids containing ':' (they look like its old repeatable-job ids) and all-digit
 // ids, so the request id and key are URI-encoded and the id starts with a word.
 export function flushJobId(requestId: string, epoch: number): string {
@@ -105,7 +135,7 @@ export class NotifyChannelMismatchError extends Error {
 // this entry is the parent, so the caller promotes it instead of letting it sleep out its delay.
 const ENQUEUE_THREAD_ENTRY = `
 local entries, queued, delivered, thread, pending = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local key, json, channel, requestId, ttl, op, shownField = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local key, json, channel, requestId, ttl, op, shownField, requester = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local threadChannel = redis.call('HGET', thread, 'requestedChannel')
 if threadChannel and threadChannel ~= channel then return {'mismatch', threadChannel, 0} end
 local epoch = tonumber(redis.call('HGET', thread, 'epoch') or '0')
@@ -120,6 +150,7 @@ end
 redis.call('RPUSH', entries, json)
 redis.call('HSETNX', thread, 'requestedChannel', channel)
 redis.call('HSETNX', thread, 'channel', channel)
+if requester ~= '' then redis.call('HSETNX', thread, 'requester', requester) end
 redis.call('SADD', pending, requestId)
 local wake = 0
 if op == 'upsert-parent' and redis.call('HGET', thread, 'waiting') == 'parent' then
@@ -209,6 +240,7 @@ export function createNotifyOutbox(deps: NotifyOutboxDeps): NotifyOutbox {
       OUTBOX_TTL_SECONDS,
       entry.op,
       shownField(entry) ?? '',
+      entry.requester ?? '',
     )) as [string, string | number, number];
     if (status === 'delivered') return;
     if (status === 'mismatch') throw new NotifyChannelMismatchError(entry.requestId, String(epochOrChannel), entry.channel);

@@ -8,8 +8,20 @@
 //   timestamp per channel in Redis; a 429's Retry-After pushes that timestamp. Waiting never holds a
 //   worker: the job is re-scheduled with job.moveToDelayed + DelayedError (BullMQ's "step job"
 //   pattern), so other channels keep flowing while one waits.
+// - Slack's edit budget: chat.update is Tier 3 (~50 per minute for the app in the workspace, Slack's
+//   rate-limits guide and chat.update's reference), shared by every request's in-place edits, so edits
+//   take a token from one workspace-wide bucket in Redis; a chat.update 429 closes that bucket for
+//   Retry-After. Upserts are newest-wins, so an edit that waits costs nothing: it goes out with the
+//   newest content.
 // Retries of Slack failures are counted per entry (a flush job may deliver hundreds of entries), with
 // exponential backoff and jitter; an entry that cannot be delivered is dead-lettered, never dropped.
+// Two failures are not the entry's fault and are not retried per entry:
+// - Slack refuses the bot token (token_revoked, account_inactive…): every call would fail the same way.
+//   One line is logged, a shared flag is set, and thread and ephemeral messages are held, not retried and
+//   not dead-lettered; the sweep asks auth.test once a minute and delivers them when the token works
+//   again. The bot's /readyz reports the flag.
+// - The thread's channel stops taking posts (archived, the bot removed): the thread moves to the bot's
+//   DM with the requester, with a note saying why, so the request's outcome still reaches them.
 import { DelayedError, Worker, type Job, type WorkerOptions } from 'bullmq';
 import type { RedisConnection } from './connection';
 import type { RedisErrorLog } from './redis-error-log';
@@ -17,11 +29,15 @@ import type { Logger } from 'pino';
 import axios, { isAxiosError } from 'axios';
 import { ErrorCode, type ChatPostMessageArguments, type WebClient } from '@slack/web-api';
 import { QUEUE_NAMES } from './queue-names';
+import { TOKEN_REFUSED_ERRORS } from '../slack/bot-token-check';
 import { notifyEntrySchema, type NotifyEntry } from './payloads';
 import {
   channelGateKey,
   createNotifyOutbox,
   deadLetterKey,
+  editGateKey,
+  readSlackTokenRefusal,
+  slackTokenRefusedKey,
   DIRECT_JOB_NAME,
   FLUSH_JOB_NAME,
   OUTBOX_TTL_SECONDS,
@@ -62,9 +78,20 @@ export interface NotifyWorkerDeps {
   stalledIntervalMs?: number;
   /** Timeout of a response_url POST. */
   httpTimeoutMs?: number;
+  /** In-place edits (chat.update) per minute for the whole workspace; default 50 (Slack's Tier 3). */
+  editsPerMinute?: number;
+  /** Edits allowed at once before the per-minute pace applies; default 5. */
+  editBurst?: number;
+  /** While Slack refuses the token, how long a held job sleeps before looking at the flag again (default 30 s). */
+  tokenHoldMs?: number;
 }
 
 export const DEFAULT_RETRY_POLICY: NotifyRetryPolicy = { baseMs: 1_000, maxMs: 5 * 60_000, maxAttempts: 12 };
+/** chat.update is Tier 3: 50+ per minute per app and workspace (Slack's rate-limits guide). */
+export const DEFAULT_EDITS_PER_MINUTE = 50;
+export const DEFAULT_EDIT_BURST = 5;
+/** How long a held message waits before looking at the token flag again (no Slack call while held). */
+const DEFAULT_TOKEN_HOLD_MS = 30_000;
 const DEFAULT_PARENT_WAIT_MAX_MS = 10 * 60_000;
 const PARENT_POLL_MS = 2_000;
 const DEAD_LETTERS_KEPT = 10_000;
@@ -74,6 +101,8 @@ const DEAD_LETTERS_KEPT = 10_000;
 
 export type SlackFailure =
   | { kind: 'rate-limited'; retryAfterMs: number }
+  | { kind: 'token-refused'; reason: string }
+  | { kind: 'conversation-gone'; reason: string }
   | { kind: 'transient'; reason: string }
   | { kind: 'target-gone'; reason: string }
   | { kind: 'permanent'; reason: string };
@@ -83,6 +112,9 @@ export type SlackFailure =
 const TRANSIENT_PLATFORM_ERRORS = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'ratelimited', 'team_added_to_org']);
 // chat.update's errors when the message to update no longer exists or can no longer be edited.
 const TARGET_GONE_ERRORS = new Set(['message_not_found', 'cant_update_message', 'edit_window_closed']);
+// The conversation no longer takes the bot's posts (chat.postMessage's errors): archived, or the bot was
+// removed (not_in_channel for a public channel, channel_not_found for a private one).
+const CONVERSATION_GONE_ERRORS = new Set(['is_archived', 'not_in_channel', 'channel_not_found']);
 
 export function classifySlackFailure(err: unknown): SlackFailure {
   const code = (err as { code?: unknown } | null)?.code;
@@ -100,6 +132,8 @@ export function classifySlackFailure(err: unknown): SlackFailure {
     const error = String((err as { data?: { error?: unknown } }).data?.error ?? 'unknown_error');
     if (TRANSIENT_PLATFORM_ERRORS.has(error)) return { kind: 'transient', reason: error };
     if (TARGET_GONE_ERRORS.has(error)) return { kind: 'target-gone', reason: error };
+    if (TOKEN_REFUSED_ERRORS.has(error)) return { kind: 'token-refused', reason: error };
+    if (CONVERSATION_GONE_ERRORS.has(error)) return { kind: 'conversation-gone', reason: error };
     return { kind: 'permanent', reason: error };
   }
   return { kind: 'transient', reason: err instanceof Error ? err.message : String(err) };
@@ -149,6 +183,36 @@ if wanted > nextAt then redis.call('SET', KEYS[1], wanted, 'PX', tonumber(ARGV[1
 return 0
 `;
 
+// Takes one token from the workspace's edit bucket (KEYS[1], a hash): ARGV[1] edits per minute, ARGV[2]
+// the burst. Returns 0 (go now) or how many ms to wait; a 429 sets blockedUntil (PUSH_EDIT_GATE).
+const TAKE_EDIT_TOKEN = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local perMs = tonumber(ARGV[1]) / 60000
+local burst = tonumber(ARGV[2])
+local s = redis.call('HMGET', KEYS[1], 'tokens', 'at', 'blockedUntil')
+local blocked = tonumber(s[3] or '0')
+if blocked > now then return blocked - now end
+local tokens = tonumber(s[1] or ARGV[2])
+local at = tonumber(s[2] or tostring(now))
+tokens = math.min(burst, tokens + math.max(0, now - at) * perMs)
+local wait = 0
+if tokens >= 1 then tokens = tokens - 1 else wait = math.ceil((1 - tokens) / perMs) end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
+redis.call('PEXPIRE', KEYS[1], 300000)
+return wait
+`;
+
+const PUSH_EDIT_GATE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local wanted = now + tonumber(ARGV[1])
+local blocked = tonumber(redis.call('HGET', KEYS[1], 'blockedUntil') or '0')
+if wanted > blocked then redis.call('HSET', KEYS[1], 'blockedUntil', tostring(wanted)) end
+redis.call('PEXPIRE', KEYS[1], 300000)
+return 0
+`;
+
 // Ends the flush job's epoch if nothing is left to deliver (see notify-outbox.ts for why).
 const CLOSE_EPOCH = `
 if redis.call('LLEN', KEYS[1]) > 0 then return 0 end
@@ -174,6 +238,10 @@ interface ThreadState {
   epoch: number;
   waitingSince?: number;
   parentFailed: boolean;
+  /** Set once the thread moved to the requester's DM: the channel it left. */
+  movedFrom?: string;
+  /** Who asked (the thread's first entry to say so): where the thread moves if its channel refuses posts. */
+  requester?: string;
 }
 
 type Delivered = { ts?: string; channel?: string };
@@ -201,15 +269,20 @@ export function createNotifyWorker(deps: NotifyWorkerDeps): Worker {
   const retry: NotifyRetryPolicy = { ...DEFAULT_RETRY_POLICY, ...deps.retry };
   const parentWaitMaxMs = deps.parentWaitMaxMs ?? DEFAULT_PARENT_WAIT_MAX_MS;
   const httpTimeoutMs = deps.httpTimeoutMs ?? 10_000;
+  const editsPerMinute = deps.editsPerMinute ?? DEFAULT_EDITS_PER_MINUTE;
+  const editBurst = deps.editBurst ?? DEFAULT_EDIT_BURST;
+  const tokenHoldMs = deps.tokenHoldMs ?? DEFAULT_TOKEN_HOLD_MS;
 
   async function readThread(keys: OutboxKeys): Promise<ThreadState> {
-    const [channel, parentTs, epoch, waitingSince, parentFailed] = await connection.hmget(
+    const [channel, parentTs, epoch, waitingSince, parentFailed, movedFrom, requester] = await connection.hmget(
       keys.thread,
       'channel',
       'parentTs',
       'epoch',
       'waitingSince',
       'parentFailed',
+      'movedFrom',
+      'requester',
     );
     return {
       ...(channel ? { channel } : {}),
@@ -217,12 +290,67 @@ export function createNotifyWorker(deps: NotifyWorkerDeps): Worker {
       epoch: Number(epoch ?? '0'),
       ...(waitingSince ? { waitingSince: Number(waitingSince) } : {}),
       parentFailed: parentFailed === '1',
+      ...(movedFrom ? { movedFrom } : {}),
+      ...(requester ? { requester } : {}),
     };
   }
 
   async function waitForChannel(job: Job, token: string | undefined, channel: string): Promise<void> {
     const waitMs = Number(await connection.eval(RESERVE_CHANNEL_SLOT, 1, channelGateKey(prefix, channel), intervalMs));
     if (waitMs > 0) await delayJob(job, token, waitMs);
+  }
+
+  /** Takes a token for one chat.update from the workspace's bucket: 0, or how long until one is free. */
+  async function editSlotWaitMs(): Promise<number> {
+    return Number(await connection.eval(TAKE_EDIT_TOKEN, 1, editGateKey(prefix), editsPerMinute, editBurst));
+  }
+
+  /** While Slack refuses the bot token, nothing is sent with it: the job looks again later. */
+  async function holdWhileTokenRefused(job: Job, token: string | undefined): Promise<void> {
+    if ((await connection.exists(slackTokenRefusedKey(prefix))) === 1) await delayJob(job, token, tokenHoldMs);
+  }
+
+  /** The first worker to see the refusal sets the shared flag and says so, once. */
+  async function noteTokenRefused(reason: string): Promise<void> {
+    const set = await connection.set(slackTokenRefusedKey(prefix), JSON.stringify({ error: reason, since: Date.now() }), 'NX');
+    if (set === 'OK') {
+      const waiting = await connection.scard(outboxKeys(prefix, '_').pending);
+      logger.error(
+        { slackError: reason, requestsWaiting: waiting },
+        `Slack refused the bot token (${reason}): thread and ephemeral messages are held, not retried and not dropped, until Slack accepts the token again (checked with auth.test about once a minute). Reinstall the app or set SLACK_BOT_TOKEN to its current Bot User OAuth Token.`,
+      );
+    }
+  }
+
+  /**
+   * The thread's channel stopped taking posts: the rest of the thread goes to the bot's DM with the
+   * requester (chat.postMessage to a user id posts there), after a new parent and a note saying why.
+   * Returns false when that is not possible (no requester known, or the thread already moved once).
+   */
+  async function moveThreadToRequester(keys: OutboxKeys, entry: NotifyEntry, thread: ThreadState, reason: string): Promise<boolean> {
+    const requester = thread.requester ?? entry.requester;
+    if (!requester || thread.movedFrom !== undefined) return false;
+    const from = thread.channel ?? entry.channel;
+    const why = reason === 'is_archived' ? 'the channel was archived' : 'I was removed from the channel';
+    const note = `:warning: I can no longer post in <#${from}> (${why}), so I will report request \`${entry.requestId}\` here instead.`;
+    const base = { requestId: entry.requestId, channel: entry.channel, requester };
+    const parentEntry: NotifyEntry = { ...base, op: 'upsert-parent', key: 'moved:parent', text: note };
+    const noteEntry: NotifyEntry = { ...base, op: 'reply', key: 'moved:note', text: note };
+    await connection
+      .multi()
+      .hset(keys.thread, 'channel', requester, 'movedFrom', from, 'movedReason', reason)
+      .hdel(keys.thread, 'parentTs', 'waiting', 'waitingSince', 'parentFailed')
+      .del(keys.slots, keys.shown)
+      // LPUSH puts each at the head: the parent first, then the note, then what was waiting.
+      .lpush(keys.entries, JSON.stringify(noteEntry))
+      .lpush(keys.entries, JSON.stringify(parentEntry))
+      .sadd(keys.queued, noteEntry.key)
+      .exec();
+    logger.warn(
+      { requestId: entry.requestId, channel: from, slackError: reason, requester },
+      'the request\'s channel no longer takes the bot\'s posts; its thread continues in a DM with the requester',
+    );
+    return true;
   }
 
   /**
@@ -246,15 +374,32 @@ export function createNotifyWorker(deps: NotifyWorkerDeps): Worker {
   }
 
   /** Turns a failed delivery into a wait (never returns) or, when retrying is pointless, a dead letter. */
-  async function handleFailure(job: Job, token: string | undefined, keys: OutboxKeys, entry: NotifyEntry, raw: string | undefined, failure: SlackFailure): Promise<void> {
+  async function handleFailure(
+    job: Job,
+    token: string | undefined,
+    keys: OutboxKeys,
+    entry: NotifyEntry,
+    raw: string | undefined,
+    failure: SlackFailure,
+    opts: { edit?: boolean; thread?: ThreadState } = {},
+  ): Promise<void> {
     const log = logger.child({ requestId: entry.requestId, key: entry.key, op: entry.op });
     switch (failure.kind) {
       case 'rate-limited':
-        log.warn({ retryAfterMs: failure.retryAfterMs, channel: entry.channel }, 'Slack rate-limited the channel');
-        if (entry.op !== 'response-url') {
+        log.warn({ retryAfterMs: failure.retryAfterMs, channel: entry.channel, edit: opts.edit === true }, 'Slack rate-limited the call');
+        if (opts.edit) {
+          // chat.update's limit is the workspace's, not the channel's.
+          await connection.eval(PUSH_EDIT_GATE, 1, editGateKey(prefix), failure.retryAfterMs);
+        } else if (entry.op !== 'response-url') {
           await connection.eval(PUSH_CHANNEL_GATE, 1, channelGateKey(prefix, entry.channel), failure.retryAfterMs);
         }
         return delayJob(job, token, failure.retryAfterMs);
+      case 'token-refused':
+        await noteTokenRefused(failure.reason);
+        return delayJob(job, token, tokenHoldMs);
+      case 'conversation-gone':
+        if (opts.thread && (await moveThreadToRequester(keys, entry, opts.thread, failure.reason))) return;
+        return deadLetter(keys, entry, raw, failure.reason);
       case 'transient': {
         const counted = await connection.multi().hincrby(keys.failures, entry.key, 1).expire(keys.failures, OUTBOX_TTL_SECONDS).exec();
         const failures = Number(counted?.[0]?.[1] ?? 1);
@@ -348,6 +493,25 @@ export function createNotifyWorker(deps: NotifyWorkerDeps): Worker {
   }
 
 
+  /**
+   * The first entry that posts a new message rather than editing one (a reply, or an in-place message's
+   * first post), when the edit budget is spent: posts go ahead of waiting edits, in their own order, so a
+   * busy workspace's status edits never hold back a thread's replies (an edit is newest-wins, so going
+   * later costs nothing). Undefined when only edits are waiting.
+   */
+  async function firstPostBehindEdits(keys: OutboxKeys, thread: ThreadState): Promise<string | undefined> {
+    if (!thread.parentTs) return undefined;
+    const slots = await connection.hgetall(keys.slots);
+    for (const raw of await connection.lrange(keys.entries, 0, -1)) {
+      const parsed = notifyEntrySchema.safeParse(safeJson(raw));
+      if (!parsed.success) return raw;
+      const e = parsed.data;
+      const isEdit = e.op === 'upsert-parent' || (e.op === 'upsert-in-thread' && e.slot !== undefined && slots[e.slot] !== undefined);
+      if (!isEdit) return raw;
+    }
+    return undefined;
+  }
+
   /** Picks what to deliver next: the head, unless the thread has no parent yet and one is queued behind. */
   async function pickNext(keys: OutboxKeys, thread: ThreadState): Promise<{ raw: string } | { waitForParent: true } | undefined> {
     const head = await connection.lindex(keys.entries, 0);
@@ -365,6 +529,8 @@ export function createNotifyWorker(deps: NotifyWorkerDeps): Worker {
   async function flush(job: Job<FlushJobData>, token: string | undefined): Promise<string> {
     const { requestId, epoch } = job.data;
     const keys = outboxKeys(prefix, requestId);
+    // Set when the head is an edit and the workspace's edit budget is spent: how long until the next edit.
+    let editWaitMs = 0;
     for (;;) {
       const thread = await readThread(keys);
       // A job from an epoch that already ended (its worker died after the end) has nothing to do.
@@ -372,7 +538,15 @@ export function createNotifyWorker(deps: NotifyWorkerDeps): Worker {
       // Hand over instead of holding a closing worker for the rest of the thread.
       if (worker.closing) await delayJob(job, token, 0);
 
-      const next = await pickNext(keys, thread);
+      let next: Awaited<ReturnType<typeof pickNext>>;
+      if (editWaitMs > 0) {
+        const post = await firstPostBehindEdits(keys, thread);
+        if (post === undefined) await delayJob(job, token, editWaitMs);
+        next = post === undefined ? undefined : { raw: post };
+        editWaitMs = 0;
+      } else {
+        next = await pickNext(keys, thread);
+      }
       if (next === undefined) {
         const closed = Number(await connection.eval(CLOSE_EPOCH, 3, keys.entries, keys.thread, keys.pending, epoch, requestId));
         if (closed !== 0) return 'drained';
@@ -398,12 +572,18 @@ export function createNotifyWorker(deps: NotifyWorkerDeps): Worker {
       // Slack's ~1 message/s per channel limits posting (chat.postMessage); edits in place (chat.update,
       // a per-workspace tier) do not take a channel slot, so a status line's updates don't slow replies.
       const edits = (entry.op === 'upsert-parent' && thread.parentTs !== undefined) || (entry.op === 'upsert-in-thread' && slotTs !== null);
-      if (!edits) await waitForChannel(job, token, entry.channel);
+      await holdWhileTokenRefused(job, token);
+      if (edits) {
+        editWaitMs = await editSlotWaitMs();
+        if (editWaitMs > 0) continue;
+      } else {
+        await waitForChannel(job, token, entry.channel);
+      }
       let delivered: Delivered;
       try {
         delivered = await sendThreadEntry(content, thread, slotTs);
       } catch (err) {
-        await handleFailure(job, token, keys, entry, next.raw, classifySlackFailure(err));
+        await handleFailure(job, token, keys, entry, next.raw, classifySlackFailure(err), { edit: edits, thread });
         continue;
       }
       await commitThreadEntry(keys, entry, next.raw, content, delivered);
@@ -433,7 +613,10 @@ export function createNotifyWorker(deps: NotifyWorkerDeps): Worker {
     const entry = parsed.data;
     const keys = outboxKeys(prefix, entry.requestId);
     if ((await connection.hexists(keys.delivered, entry.key)) === 1) return 'already delivered';
-    if (entry.op === 'ephemeral') await waitForChannel(job, token, entry.channel);
+    if (entry.op === 'ephemeral') {
+      await holdWhileTokenRefused(job, token);
+      await waitForChannel(job, token, entry.channel);
+    }
     let ts: string | undefined;
     try {
       if (entry.op === 'ephemeral') {
@@ -460,6 +643,19 @@ export function createNotifyWorker(deps: NotifyWorkerDeps): Worker {
     return 'delivered';
   }
 
+  /** While the token is refused, one auth.test per sweep: when Slack accepts it again, the held messages go. */
+  async function recheckToken(): Promise<void> {
+    const refusal = await readSlackTokenRefusal(connection, prefix);
+    if (!refusal) return;
+    try {
+      await slack.auth.test();
+    } catch {
+      return;
+    }
+    await connection.del(slackTokenRefusedKey(prefix));
+    logger.info({ slackError: refusal.error, heldForMs: Date.now() - refusal.since }, 'Slack accepts the bot token again; delivering the held messages');
+  }
+
   const worker: NotifyWorker = new NotifyWorker(
     async (job: Job, token?: string) => {
       if (job.name === FLUSH_JOB_NAME) return flush(job as Job<FlushJobData>, token);
@@ -477,6 +673,7 @@ export function createNotifyWorker(deps: NotifyWorkerDeps): Worker {
     createNotifyOutbox({ connection, prefix }),
     logger,
     deps.recoverIntervalMs ?? 60_000,
+    recheckToken,
   );
   worker.on('failed', (job, err) => logger.error({ jobId: job?.id, err }, 'notify job failed'));
   // Under a worker host with a Redis error log, the host reports this worker's errors (once, bounded).
@@ -498,6 +695,7 @@ class NotifyWorker extends Worker {
     private readonly outbox: NotifyOutbox,
     private readonly log: Logger,
     recoverIntervalMs: number,
+    private readonly recheckToken: () => Promise<void>,
   ) {
     super(QUEUE_NAMES.notify, processor, opts);
     void this.sweep();
@@ -509,6 +707,7 @@ class NotifyWorker extends Worker {
 
   private async sweep(): Promise<void> {
     try {
+      await this.recheckToken();
       const count = await this.outbox.recoverPending();
       if (count > 0) this.log.debug({ count }, 'notify outbox: requests with entries waiting');
     } catch (err) {

@@ -165,7 +165,7 @@ export function createOpsProcessor(ctx: WorkerContext) {
       throw new UnrecoverableError(`the ops queue does not handle '${command.verb}'`);
     }
 
-    const thread = await requestThreadFor(ctx, { requestId, channel: requester.channelId, work: { kind: 'command', command } });
+    const thread = await requestThreadFor(ctx, { requestId, channel: requester.channelId, work: { kind: 'command', command }, requester: requester.userId });
     const approval = await ctx.approvals.get(requestId);
     const parent = (status: 'running' | 'succeeded' | 'failed', detail?: string) =>
       thread.parent(threadMessages.parent({ requestId, requester, subject: { kind: 'command', command }, status, approval, now: ctx.now(), ...(detail ? { detail } : {}) }));
@@ -226,7 +226,7 @@ async function expireApprovals(ctx: WorkerContext): Promise<{ expired: number }>
     const requestId = approval.requestId ?? approval.id;
     await ctx.requests.update(requestId, { status: 'expired' });
     await ctx.audit.record({ type: 'expired', requestId, action: approval.action });
-    const thread = await requestThreadFor(ctx, { requestId, channel: approval.requester.channelId, work: approval.command });
+    const thread = await requestThreadFor(ctx, { requestId, channel: approval.requester.channelId, work: approval.command, requester: approval.requester.userId });
     await thread.parent(threadMessages.approvalDecided({ approval, subject: subjectOfApproval(approval.command), now: ctx.now() }));
   }
   return { expired: expired.length };

@@ -118,6 +118,11 @@ export const notifyEntrySchema = z
     blocks: z.array(z.unknown()).max(50).optional(),
     /** For ephemeral: the only user who sees it. */
     user: z.string().optional(),
+    /**
+     * The Slack user who asked. When the thread's channel stops taking the bot's posts (archived, the bot
+     * removed), the thread continues in the bot's DM with them instead of being lost.
+     */
+    requester: z.string().min(1).max(50).optional(),
     /** For response-url: the slash command's or interaction's response_url. */
     responseUrl: z.string().url().optional(),
     replyBroadcast: z.boolean().optional(),

@@ -32,13 +32,21 @@ function guestTag(requestId: string): string {
   return `r-${createHash('sha256').update(requestId).digest('hex').slice(0, 16)}`;
 }
 
-export function createRequestThread(outbox: NotifyOutbox, where: { requestId: string; channel: string; within?: { requestId: string } }): RequestThread {
+/**
+ * `requester`: who asked. The thread remembers the first one it hears of (a host's own), and moves to a DM
+ * with them if its channel stops taking the bot's posts (notify-worker.ts).
+ */
+export function createRequestThread(
+  outbox: NotifyOutbox,
+  where: { requestId: string; channel: string; within?: { requestId: string }; requester?: string },
+): RequestThread {
   const { requestId, channel } = where;
+  const requester = where.requester !== undefined ? { requester: where.requester } : {};
   if (where.within && where.within.requestId !== requestId) {
     const host = where.within.requestId;
     const tag = guestTag(requestId);
     const inHost = (slot: string, message: SlackMessage) =>
-      outbox.enqueue({ requestId: host, channel, op: 'upsert-in-thread', slot, key: contentKey(`slot-${slot}`, message), ...message });
+      outbox.enqueue({ requestId: host, channel, ...requester, op: 'upsert-in-thread', slot, key: contentKey(`slot-${slot}`, message), ...message });
     return {
       requestId,
       channel,
@@ -46,20 +54,21 @@ export function createRequestThread(outbox: NotifyOutbox, where: { requestId: st
       parent: (message) => inHost(tag, message),
       slot: (slot, message) => inHost(`${tag}-${slot}`, message),
       reply: (key, message, opts) =>
-        outbox.enqueue({ requestId: host, channel, op: 'reply', key: `reply:${tag}:${key}`, ...message, ...(opts?.broadcast ? { replyBroadcast: true } : {}) }),
+        outbox.enqueue({ requestId: host, channel, ...requester, op: 'reply', key: `reply:${tag}:${key}`, ...message, ...(opts?.broadcast ? { replyBroadcast: true } : {}) }),
     };
   }
   return {
     requestId,
     channel,
     parent: (message) =>
-      outbox.enqueue({ requestId, channel, op: 'upsert-parent', key: contentKey('parent', message), ...message }),
+      outbox.enqueue({ requestId, channel, ...requester, op: 'upsert-parent', key: contentKey('parent', message), ...message }),
     slot: (slot, message) =>
-      outbox.enqueue({ requestId, channel, op: 'upsert-in-thread', slot, key: contentKey(`slot-${slot}`, message), ...message }),
+      outbox.enqueue({ requestId, channel, ...requester, op: 'upsert-in-thread', slot, key: contentKey(`slot-${slot}`, message), ...message }),
     reply: (key, message, opts) =>
       outbox.enqueue({
         requestId,
         channel,
+        ...requester,
         op: 'reply',
         key: `reply:${key}`,
         ...message,

@@ -61,7 +61,7 @@ export function createRunProcessor(ctx: WorkerContext) {
   return async function processRun(job: Job): Promise<{ jobName: string }> {
     const data: RunJob = parsePayload(runJobSchema, job);
     const { requestId, requester, spec } = data;
-    const thread = createRequestThread(ctx.outbox, { requestId, channel: requester.channelId });
+    const thread = createRequestThread(ctx.outbox, { requestId, channel: requester.channelId, requester: requester.userId });
     const log = ctx.logger.child({ requestId, jobId: job.id, queue: QUEUE_NAMES.run });
     const approval = await ctx.approvals.get(requestId);
     const subject = { kind: 'run' as const, spec };

@@ -91,7 +91,7 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
     const data: WatchJob = parsePayload(watchJobSchema, job);
     const state: WatchStepState = watchStepStateSchema.catch({}).parse(job.data);
     const { requestId, requester, jobName } = data;
-    const thread = createRequestThread(ctx.outbox, { requestId, channel: requester.channelId });
+    const thread = createRequestThread(ctx.outbox, { requestId, channel: requester.channelId, requester: requester.userId });
     const reschedule = async (next: Partial<WatchJob>, nextState: WatchStepState, delayMs: number): Promise<never> => {
       const changed =
         Object.entries(next).some(([k, v]) => data[k as keyof WatchJob] !== v) ||

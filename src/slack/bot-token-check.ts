@@ -9,6 +9,12 @@ import type { WebClient } from '@slack/web-api';
 /** auth.test answers that mean "this token will never work", as opposed to "Slack is unreachable". */
 const TOKEN_REJECTED = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired', 'not_allowed_token_type', 'no_permission']);
 
+/**
+ * The errors any Web API method answers when the token itself is refused, mid-flight as at start: revoked
+ * (token_revoked), the app or its bot user deactivated (account_inactive), expired, or not a token at all.
+ */
+export const TOKEN_REFUSED_ERRORS: ReadonlySet<string> = new Set(['token_revoked', 'account_inactive', 'invalid_auth', 'not_authed', 'token_expired']);
+
 export class SlackTokenRejectedError extends Error {
   override readonly name = 'SlackTokenRejectedError';
   constructor(readonly slackError: string) {

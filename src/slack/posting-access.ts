@@ -5,10 +5,11 @@
 // chat.postMessage both answer channel_not_found; slackapi/bolt-js#365, slack-ruby-client#227). An
 // archived channel takes no posts (is_archived). Pure: the look-up itself lives in
 // src/handlers/conversation-access.ts.
+import { TOKEN_REFUSED_ERRORS } from './bot-token-check';
 
 export type PostingAccess =
   | { ok: true; kind: 'channel' | 'im' | 'mpim' }
-  | { ok: false; reason: 'not-member' | 'not-visible' | 'archived' | 'unknown' };
+  | { ok: false; reason: 'not-member' | 'not-visible' | 'archived' | 'token-refused' | 'unknown' };
 
 /** The fields of Slack's conversation object this decision reads. */
 export interface ConversationFacts {
@@ -30,7 +31,10 @@ export function accessFromConversation(channel: ConversationFacts): PostingAcces
 export type PostingRefused = Exclude<PostingAccess, { ok: true }>;
 
 export function accessFromError(code: string | undefined): PostingRefused {
-  return code === 'channel_not_found' ? { ok: false, reason: 'not-visible' } : { ok: false, reason: 'unknown' };
+  if (code === 'channel_not_found') return { ok: false, reason: 'not-visible' };
+  // The bot token was revoked or the app deactivated: nothing could be reported anywhere.
+  if (code !== undefined && TOKEN_REFUSED_ERRORS.has(code)) return { ok: false, reason: 'token-refused' };
+  return { ok: false, reason: 'unknown' };
 }
 
 /** What the requester is told, in the acknowledgement, when the bot cannot report where they asked. */
@@ -43,6 +47,8 @@ export function postingRefusal(access: PostingRefused, botHandle: string): strin
       return `:no_entry_sign: I cannot post in this conversation (a private channel I am not in, or a direct message between people). ${nothing} Add me to the private channel with \`/invite @${botHandle}\`, or send the command from a channel I am in.`;
     case 'archived':
       return `:no_entry_sign: This channel is archived, so I cannot post here. ${nothing} Send the command from a channel I am in.`;
+    case 'token-refused':
+      return `:no_entry_sign: Slack no longer accepts my token (the app was uninstalled or its token revoked), so I could not report anything. ${nothing} Ask a workspace admin to reinstall the app.`;
     case 'unknown':
       return `:warning: I could not check whether I can post in this conversation (Slack did not answer in time). ${nothing} Please try again in a minute.`;
   }

@@ -321,3 +321,135 @@ describe('the Slack client', () => {
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 });
+
+describe('when Slack stops taking what the bot says', () => {
+  /** Log lines as JSON objects, to count what an operator would read. */
+  function capturedLogger() {
+    const lines: Array<{ level: number; msg: string; [k: string]: unknown }> = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) });
+    return { log, lines };
+  }
+
+  it('paces in-place edits across the workspace so chat.update stays within its tier', async () => {
+    // chat.update allows 120 a minute here with bursts of 3 (Tier 3 scaled up so the test is quick), the
+    // bot paces itself a little under it (as at 50 a minute against Slack's "50+"); twelve requests each
+    // edit their parent at the same moment.
+    const tight = await startSlackStandIn({
+      channels: DEFAULT_CHANNELS.map((c) => ({ ...c, botIsMember: true })),
+      users: DEFAULT_USERS,
+      rateLimit: { mode: 'count', perSecond: PER_SECOND, burst: 2 },
+      methodRateLimit: { mode: 'enforce', overrides: { 'chat.update': { perMinute: 120, burst: 3 } } },
+    });
+    closers.push(() => tight.stop());
+    const { outbox, prefix } = bot();
+    const worker = createNotifyWorker({
+      connection: connection(true),
+      prefix,
+      slack: createSlackClient({ token: tight.botToken, slackApiUrl: tight.apiUrl, logger }),
+      logger,
+      perChannelIntervalMs: 1,
+      retry: FAST_RETRY,
+      editsPerMinute: 100,
+      editBurst: 2,
+    });
+    closers.push(() => worker.close());
+    const ids = Array.from({ length: 12 }, (_, i) => `req-edit-${i}`);
+    for (const id of ids) await outbox.enqueue(parent(id, OPS, `${id}: queued`, 'p1'));
+    await waitFor(async () => (await Promise.all(ids.map((id) => outbox.threadOf(id)))).every((t) => t?.parentTs), { timeoutMs: 10_000, what: 'the parents' });
+    await Promise.all(ids.map((id) => outbox.enqueue(parent(id, OPS, `${id}: running`, 'p2'))));
+    await waitFor(
+      async () => {
+        for (const id of ids) {
+          const t = await outbox.threadOf(id);
+          if (tight.message(OPS, t?.parentTs ?? '')?.text !== `${id}: running`) return undefined;
+        }
+        return true;
+      },
+      { timeoutMs: 20_000, intervalMs: 50, what: 'every parent edited' },
+    );
+    const updates = tight.callLog.filter((c) => c.method === 'chat.update');
+    expect(updates.filter((c) => c.status === 429)).toEqual([]);
+    expect(tight.methodRateBreaches()['chat.update'] ?? 0).toBe(0);
+    expect(updates).toHaveLength(ids.length);
+  });
+
+  it('lets a thread\'s replies go ahead of its edits while the workspace\'s edit budget is spent', async () => {
+    // One edit every 5 s: the second parent edit has to wait; the replies behind it do not.
+    const { outbox, startWorker, drained } = bot({ editsPerMinute: 12, editBurst: 1 });
+    startWorker();
+    await outbox.enqueue(parent('req-ahead', GENERAL, 'req-ahead: queued', 'p1'));
+    await waitFor(async () => (await outbox.threadOf('req-ahead'))?.parentTs, { what: 'the parent' });
+    await outbox.enqueue(parent('req-ahead', GENERAL, 'req-ahead: running', 'p2'));
+    await waitFor(async () => (await threadOf(outbox, 'req-ahead', GENERAL))[0]?.text === 'req-ahead: running', { what: 'the first edit' });
+    await outbox.enqueue(parent('req-ahead', GENERAL, 'req-ahead: done', 'p3'));
+    await outbox.enqueue(reply('req-ahead', GENERAL, 1));
+    await outbox.enqueue(reply('req-ahead', GENERAL, 2));
+    const thread = await waitFor(async () => {
+      const t = await threadOf(outbox, 'req-ahead', GENERAL);
+      return t.length === 3 ? t : undefined;
+    }, { timeoutMs: 3_000, what: 'the replies, before the parent\'s next edit is allowed' });
+    expect(texts(thread)).toEqual(['req-ahead: running', 'req-ahead step 1', 'req-ahead step 2']);
+    await waitFor(drained, { timeoutMs: 10_000, what: 'the last edit, once the budget allows it' });
+    expect(texts(await threadOf(outbox, 'req-ahead', GENERAL))[0]).toBe('req-ahead: done');
+  });
+
+  it('holds the thread while Slack refuses the token: one Slack call, one log line, nothing dropped; delivers once it works again', async () => {
+    const { log, lines } = capturedLogger();
+    const { outbox, startWorker, producer, prefix, drained } = bot({ logger: log, recoverIntervalMs: 100, tokenHoldMs: 200 });
+    startWorker();
+    await outbox.enqueue({ ...parent('req-revoked', OPS), requester: ALICE });
+    await waitFor(async () => (await outbox.threadOf('req-revoked'))?.parentTs, { what: 'the parent' });
+    const callsBefore = slack.callLog.length;
+    slack.revokeToken('token_revoked');
+    try {
+      for (let n = 1; n <= 3; n++) await outbox.enqueue({ ...reply('req-revoked', OPS, n), requester: ALICE });
+      await waitFor(async () => (await producer.exists(`${prefix}:outbox:slack-token-refused`)) === 1, { what: 'the refusal flag' });
+      // Several sweeps later (each asks auth.test once), still one refused post: no retries.
+      await waitFor(() => slack.callLog.slice(callsBefore).filter((c) => c.method === 'auth.test').length >= 3 || undefined, { what: 'three token checks' });
+      const calls = slack.callLog.slice(callsBefore);
+      expect(calls.filter((c) => c.method === 'chat.postMessage').map((c) => c.error)).toEqual(['token_revoked']);
+      expect(lines.filter((l) => l.level >= 50 && /refused the bot token/.test(l.msg))).toHaveLength(1);
+      expect(lines.filter((l) => /dead-lettered/.test(l.msg))).toEqual([]);
+      expect(await producer.llen(deadLetterKey(prefix))).toBe(0);
+      expect(await producer.llen(outboxKeys(prefix, 'req-revoked').entries)).toBe(3);
+    } finally {
+      slack.restoreToken();
+    }
+    await waitFor(drained, { timeoutMs: 10_000, what: 'the held replies' });
+    expect(texts(await threadOf(outbox, 'req-revoked', OPS))).toEqual(['req-revoked started', 'req-revoked step 1', 'req-revoked step 2', 'req-revoked step 3']);
+    expect(await producer.exists(`${prefix}:outbox:slack-token-refused`)).toBe(0);
+    expect(lines.some((l) => /accepts the bot token again/.test(l.msg))).toBe(true);
+  });
+
+  it('moves the thread to a DM with the requester when its channel is archived after the request was taken', async () => {
+    const ARCHIVED_LATER = 'C0ARCHLATE1';
+    slack.addConversation({ id: ARCHIVED_LATER, name: 'archived-later', botIsMember: true });
+    const { log, lines } = capturedLogger();
+    const { outbox, startWorker, producer, prefix, drained } = bot({ logger: log });
+    startWorker();
+    const entry = (e: NotifyEntryInput): NotifyEntryInput => ({ ...e, requester: ALICE });
+    await outbox.enqueue(entry(parent('req-archived', ARCHIVED_LATER)));
+    await outbox.enqueue(entry(reply('req-archived', ARCHIVED_LATER, 1)));
+    await waitFor(drained, { timeoutMs: 10_000, what: 'the first messages' });
+    slack.archive(ARCHIVED_LATER);
+    const callsBefore = slack.callLog.length;
+    await outbox.enqueue(entry({ requestId: 'req-archived', channel: ARCHIVED_LATER, key: 'status-1', op: 'upsert-in-thread', slot: 'status', text: 'Running' }));
+    await outbox.enqueue(entry(reply('req-archived', ARCHIVED_LATER, 2)));
+    await outbox.enqueue(entry(parent('req-archived', ARCHIVED_LATER, 'req-archived: done', 'parent-2')));
+    await waitFor(drained, { timeoutMs: 10_000, what: 'the rest of the thread' });
+
+    const moved = await outbox.threadOf('req-archived');
+    expect(moved?.channel).toBe(`D${ALICE}`);
+    const dm = slack.thread(moved?.channel ?? '', moved?.parentTs ?? '');
+    expect(texts(dm)).toEqual([
+      'req-archived: done',
+      expect.stringMatching(/can no longer post in <#C0ARCHLATE1> \(the channel was archived\).*req-archived/),
+      'Running',
+      'req-archived step 2',
+    ]);
+    // One refused post, then no more tries at the archived channel; nothing dead-lettered.
+    expect(slack.callLog.slice(callsBefore).filter((c) => c.args.channel === ARCHIVED_LATER).map((c) => c.error)).toEqual(['is_archived']);
+    expect(await producer.llen(deadLetterKey(prefix))).toBe(0);
+    expect(lines.filter((l) => /continues in a DM with the requester/.test(l.msg))).toHaveLength(1);
+  });
+});

@@ -516,6 +516,14 @@ describe('the signed driver against Bolt HTTPReceiver', () => {
     await expect(driver.clickButton({ channel: OPS, ts: posted.ts ?? '' }, 'nope', { user: BOB })).rejects.toMatchObject({ code: 'action_not_found' });
   });
 
+  test('sends the typed text as Slack does: &, <, > escaped and links wrapped', async () => {
+    await driver.slash('run ep https://acct.example.com/in/data.csv?x=1&y=%2F <b> & www.example.com', { user: ALICE, channel: OPS });
+    const command = seen.commands.at(-1) as Record<string, string>;
+    expect(command.text).toBe('run ep <https://acct.example.com/in/data.csv?x=1&amp;y=%2F> &lt;b&gt; &amp; <http://www.example.com|www.example.com>');
+    await driver.slash('a&amp;b', { user: ALICE, channel: OPS, raw: true });
+    expect((seen.commands.at(-1) as Record<string, string>).text).toBe('a&amp;b');
+  });
+
   test('Bolt refuses requests signed with the wrong secret, stale, or tampered with', async () => {
     const body = 'token=t&team_id=T0SANDBOX01&command=%2Fbatch-score&text=help';
     const before = seen.commands.length;
@@ -527,7 +535,65 @@ describe('the signed driver against Bolt HTTPReceiver', () => {
   });
 });
 
+describe('every method\'s rate tier, and a token Slack stops accepting', () => {
+  let own: SlackStandIn;
+  let ownClient: WebClient;
+  beforeAll(async () => {
+    // A stopped clock: no allowance comes back while the test runs, however slowly the machine runs it.
+    const frozen = Date.now();
+    own = await startSlackStandIn({ channels: [{ id: OPS, name: 'ml-ops', botIsMember: true }], now: () => frozen });
+    ownClient = new WebClient(own.botToken, { slackApiUrl: own.apiUrl, logger: quiet, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
+  });
+  afterAll(() => own.stop());
+
+  test.each([
+    ['usergroups.users.list', 20, () => ownClient.usergroups.users.list({ usergroup: 'S0APPROVER1' }).catch((e: unknown) => e)],
+    ['conversations.info', 50, () => ownClient.conversations.info({ channel: OPS })],
+  ] as const)('%s allows its tier per minute, then answers 429 with Retry-After', async (method, perMinute, call) => {
+    for (let i = 0; i < perMinute; i += 1) await call();
+    const error = (await ownClient.apiCall(method, method === 'conversations.info' ? { channel: OPS } : { usergroup: 'S0APPROVER1' }).catch((e: unknown) => e)) as {
+      code?: string;
+      retryAfter?: number;
+    };
+    expect(error.code).toBe(ErrorCode.RateLimitedError);
+    expect(error.retryAfter).toBeGreaterThanOrEqual(1);
+    expect(error.retryAfter).toBeLessThanOrEqual(Math.ceil(60 / perMinute));
+    expect(own.callLog.filter((c) => c.method === method).map((c) => c.status).slice(-2)).toEqual([200, 429]);
+    expect(own.methodRateBreaches()[method]).toBe(1);
+  });
+
+  test('a revoked token or an inactive account is answered as such by every method, until restored', async () => {
+    own.revokeToken('token_revoked');
+    try {
+      for (const call of [() => ownClient.auth.test(), () => ownClient.chat.postMessage({ channel: OPS, text: 'hi' }), () => ownClient.chat.update({ channel: OPS, ts: '1.0', text: 'x' })]) {
+        await expect(call()).rejects.toMatchObject({ code: ErrorCode.PlatformError, data: { ok: false, error: 'token_revoked' } });
+      }
+      own.revokeToken('account_inactive');
+      await expect(ownClient.auth.test()).rejects.toMatchObject({ data: { error: 'account_inactive' } });
+    } finally {
+      own.restoreToken();
+    }
+    await expect(ownClient.auth.test()).resolves.toMatchObject({ ok: true });
+  });
+});
+
 describe('response_url', () => {
+  test('never posts into a thread: thread_ts is ignored, even for a click on a message in a thread', async () => {
+    const parent = await client.chat.postMessage({ channel: OPS, text: 'request parent' });
+    const inThread = await client.chat.postMessage({ channel: OPS, text: 'status', thread_ts: parent.ts ?? '' });
+    const url = standIn.issueResponseUrl(OPS, ALICE, { channel: OPS, ts: inThread.ts ?? '' });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ response_type: 'in_channel', text: 'answer via response_url', thread_ts: parent.ts }),
+    });
+    expect(res.status).toBe(200);
+    const posted = standIn.messages(OPS).at(-1);
+    expect(posted).toMatchObject({ text: 'answer via response_url', via: 'response_url' });
+    expect(posted?.thread_ts).toBeUndefined();
+    expect(standIn.thread(OPS, parent.ts ?? '').map((m) => m.text)).toEqual(['request parent', 'status']);
+  });
+
   test('accepts five messages in thirty minutes, then refuses; an old one has expired', async () => {
     const url = standIn.issueResponseUrl(OPS, ALICE);
     for (let i = 0; i < 5; i += 1) {

@@ -25,9 +25,21 @@ describe('classifying a Slack failure', () => {
   });
 
   it('gives up on errors retrying cannot fix', () => {
-    expect(classifySlackFailure(platform('channel_not_found'))).toEqual({ kind: 'permanent', reason: 'channel_not_found' });
+    expect(classifySlackFailure(platform('msg_too_long'))).toEqual({ kind: 'permanent', reason: 'msg_too_long' });
     expect(classifySlackFailure(platform('invalid_blocks')).kind).toBe('permanent');
     expect(classifySlackFailure(new WebAPIHTTPError(400, 'Bad Request', {}, '')).kind).toBe('permanent');
+  });
+
+  it('tells a refused token apart from a failed message: no entry is retried for it', () => {
+    for (const code of ['token_revoked', 'account_inactive', 'invalid_auth', 'not_authed', 'token_expired']) {
+      expect(classifySlackFailure(platform(code))).toEqual({ kind: 'token-refused', reason: code });
+    }
+  });
+
+  it('recognises a conversation that no longer takes the bot’s posts', () => {
+    for (const code of ['is_archived', 'not_in_channel', 'channel_not_found']) {
+      expect(classifySlackFailure(platform(code))).toEqual({ kind: 'conversation-gone', reason: code });
+    }
   });
 
   it('recognises an in-place message that no longer exists', () => {
