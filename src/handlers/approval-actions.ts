@@ -15,19 +15,26 @@ export interface ClickReply {
   (text: string): Promise<void>;
 }
 
-export async function handleApprovalClick(deps: BotDeps, body: BlockAction<ButtonAction>, approve: boolean, reply: ClickReply): Promise<void> {
-  const userId = body.user.id;
+/**
+ * The approval a click names, once the click comes from a workspace this bot serves and carries one;
+ * otherwise the clicker has been told why and the answer is undefined.
+ */
+async function clickedApproval(deps: BotDeps, body: BlockAction<ButtonAction>, reply: ClickReply, noRequest: string): Promise<string | undefined> {
   const teamId = body.team?.id ?? body.user.team_id;
   const allowedTeams = deps.policy.allowedTeamIds ?? [];
   if (allowedTeams.length > 0 && (!teamId || !allowedTeams.includes(teamId))) {
     await reply(':no_entry: This bot does not serve this Slack workspace.');
-    return;
+    return undefined;
   }
   const approvalId = body.actions[0]?.value;
-  if (!approvalId) {
-    await reply('This button carries no request; ask again with the same command.');
-    return;
-  }
+  if (!approvalId) await reply(noRequest);
+  return approvalId || undefined;
+}
+
+export async function handleApprovalClick(deps: BotDeps, body: BlockAction<ButtonAction>, approve: boolean, reply: ClickReply): Promise<void> {
+  const userId = body.user.id;
+  const approvalId = await clickedApproval(deps, body, reply, 'This button carries no request; ask again with the same command.');
+  if (!approvalId) return;
   const groups = await deps.userGroups.groupsOf(userId, userGroupIds([deps.policy.approvers]));
   const outcome = await decideApproval(deps.intake, { approvalId, approve, decider: { userId, userGroups: groups } });
   if (!outcome.ok) {
@@ -39,17 +46,8 @@ export async function handleApprovalClick(deps: BotDeps, body: BlockAction<Butto
 
 /** Withdraw: only the requester, checked against the stored request (the button is on everyone's screen). */
 export async function handleWithdrawClick(deps: BotDeps, body: BlockAction<ButtonAction>, reply: ClickReply): Promise<void> {
-  const teamId = body.team?.id ?? body.user.team_id;
-  const allowedTeams = deps.policy.allowedTeamIds ?? [];
-  if (allowedTeams.length > 0 && (!teamId || !allowedTeams.includes(teamId))) {
-    await reply(':no_entry: This bot does not serve this Slack workspace.');
-    return;
-  }
-  const approvalId = body.actions[0]?.value;
-  if (!approvalId) {
-    await reply('This button carries no request.');
-    return;
-  }
+  const approvalId = await clickedApproval(deps, body, reply, 'This button carries no request.');
+  if (!approvalId) return;
   const outcome = await withdrawRequest(deps.intake, { approvalId, userId: body.user.id });
   await reply(outcome.ok ? ':leftwards_arrow_with_hook: Withdrawn; nothing was started and the approvers see it on the message.' : `:no_entry: ${outcome.message}`);
 }

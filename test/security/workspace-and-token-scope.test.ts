@@ -182,4 +182,20 @@ describe('a long-running operation whose poll URL names another host', () => {
       client.request({ method: 'POST', path: 'https://user@ep.eastus.inference.ml.azure.com.evil.example/jobs', scope: cloud.mlScope, apiVersion: false }),
     ).rejects.toMatchObject({ code: 'UntrustedHost' });
   });
+
+  it('sends the management token for registry look-ups only to the cloud regional Azure ML hosts, over https', async () => {
+    const client = createArmClient({ cloud, credential: { getToken: async () => ({ token: 'arm-token', expiresOnTimestamp: Date.now() + 3_600_000 }) }, baseUrl: armUrl, retry: { maxAttempts: 1 } });
+    // A discovery answer naming another host as the registry's resource provider must not take the token along.
+    for (const url of [
+      'https://evil.example.com/registrymanagement/v1.0/registries/r/discovery',
+      `https://eastus.${cloud.registryHostSuffix}.evil.example/subscriptions/s`,
+      `http://eastus.${cloud.registryHostSuffix}/subscriptions/s`,
+    ]) {
+      await expect(client.request({ method: 'GET', path: url, apiVersion: false })).rejects.toMatchObject({ code: 'UntrustedHost' });
+    }
+    // The scoring token never goes to a registry host.
+    await expect(client.request({ method: 'GET', path: `https://eastus.${cloud.registryHostSuffix}/x`, scope: cloud.mlScope, apiVersion: false })).rejects.toMatchObject({
+      code: 'UntrustedHost',
+    });
+  });
 });

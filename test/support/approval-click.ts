@@ -4,6 +4,7 @@
 import type { SlackStandIn } from '../../sandbox/slack';
 import type { SlackDriver } from '../../sandbox/slack/driver';
 import { APPROVAL_ACTIONS } from '../../src/slack/blocks/approval-request-message';
+import { signedButtonClick } from './button-click';
 
 /** The approval id an approval request's Approve button carries (its value). */
 export function approveButtonValue(blocks: readonly unknown[]): string {
@@ -20,29 +21,15 @@ export function signedApprovalClick(
   driver: SlackDriver,
   click: { channel: string; ts: string; approvalId: string; user: { id: string; name: string }; teamId?: string; approve?: boolean },
 ): { body: string; headers: Record<string, string> } {
-  const teamId = click.teamId ?? slack.teamId;
-  const actionId = click.approve === false ? APPROVAL_ACTIONS.reject : APPROVAL_ACTIONS.approve;
-  const payload = {
-    type: 'block_actions',
-    user: { id: click.user.id, username: click.user.name, name: click.user.name, team_id: teamId },
-    api_app_id: slack.appId,
-    token: 'sandbox-verification-token',
-    container: { type: 'message', message_ts: click.ts, channel_id: click.channel, is_ephemeral: false },
-    trigger_id: slack.issueTriggerId(click.user.id),
-    team: { id: teamId, domain: slack.teamDomain },
-    channel: { id: click.channel, name: slack.channel(click.channel)?.name ?? click.channel },
-    response_url: slack.issueResponseUrl(click.channel, click.user.id, { channel: click.channel, ts: click.ts }),
-    actions: [
-      {
-        type: 'button',
-        action_id: actionId,
-        block_id: APPROVAL_ACTIONS.blockId,
-        text: { type: 'plain_text', text: click.approve === false ? 'Reject' : 'Approve' },
-        value: click.approvalId,
-        action_ts: `${Math.floor(Date.now() / 1000)}.000100`,
-      },
-    ],
-  };
-  const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-  return { body, headers: driver.signed(body).headers };
+  const reject = click.approve === false;
+  return signedButtonClick(slack, driver, {
+    channel: click.channel,
+    ts: click.ts,
+    actionId: reject ? APPROVAL_ACTIONS.reject : APPROVAL_ACTIONS.approve,
+    blockId: APPROVAL_ACTIONS.blockId,
+    text: reject ? 'Reject' : 'Approve',
+    value: click.approvalId,
+    user: click.user,
+    ...(click.teamId ? { teamId: click.teamId } : {}),
+  });
 }

@@ -7,9 +7,9 @@ import type { SlackDriver } from '../../sandbox/slack/driver';
 export function signedButtonClick(
   slack: SlackStandIn,
   driver: SlackDriver,
-  click: { channel: string; ts: string; actionId: string; blockId?: string; value: string; user: { id: string; name: string } },
+  click: { channel: string; ts: string; actionId: string; blockId?: string; text?: string; value: string; user: { id: string; name: string }; teamId?: string },
 ): { body: string; headers: Record<string, string> } {
-  const teamId = slack.teamId;
+  const teamId = click.teamId ?? slack.teamId;
   const payload = {
     type: 'block_actions',
     user: { id: click.user.id, username: click.user.name, name: click.user.name, team_id: teamId },
@@ -25,7 +25,7 @@ export function signedButtonClick(
         type: 'button',
         action_id: click.actionId,
         block_id: click.blockId ?? 'job-actions',
-        text: { type: 'plain_text', text: 'button' },
+        text: { type: 'plain_text', text: click.text ?? 'button' },
         value: click.value,
         action_ts: `${Math.floor(Date.now() / 1000)}.000100`,
       },
