@@ -97,7 +97,7 @@ interface SideResult {
 /** Seconds from `startMs` to the first deployment PUT the sandbox logged after it. */
 function deploymentPutAt(stack: EmbeddedStack, startMs: number): number {
   const put = stack.azureml.requestLog.find(
-    (e) => e.route === 'PUT batchEndpoints/{endpointName}/deployments/{deploymentName}' && Date.parse(e.at) >= startMs,
+    (e) => e.route === 'PUT workspaces/{workspaceName}/batchEndpoints/{endpointName}/deployments/{deploymentName}' && Date.parse(e.at) >= startMs,
   );
   return put ? (Date.parse(put.at) - startMs) / 1000 : Number.NaN;
 }
