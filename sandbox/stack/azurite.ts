@@ -30,6 +30,12 @@ export interface StartAzuriteOptions {
   /** Where Azurite keeps blobs and metadata; a temporary dir (removed on stop) when omitted. */
   location?: string;
   startTimeoutMs?: number;
+  /**
+   * Bearer tokens and user delegation keys, as the real service serves them to an Azure identity: Azurite's
+   * `--oauth basic` (issuer, audience and lifetime checked, not the signature), which needs HTTPS, so the
+   * PEM certificate and key files to serve it with.
+   */
+  oauth?: { certFile: string; keyFile: string };
 }
 
 function azuriteBlobEntry(): string {
@@ -39,7 +45,7 @@ function azuriteBlobEntry(): string {
 
 export function azuriteConnectionString(blobEndpoint: string): string {
   return (
-    `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT_NAME};` +
+    `DefaultEndpointsProtocol=${blobEndpoint.startsWith('https:') ? 'https' : 'http'};AccountName=${AZURITE_ACCOUNT_NAME};` +
     `AccountKey=${AZURITE_ACCOUNT_KEY};BlobEndpoint=${blobEndpoint};`
   );
 }
@@ -57,6 +63,7 @@ export async function startAzurite(opts: StartAzuriteOptions = {}): Promise<Azur
     '--skipApiVersionCheck',
     '--loose',
     '--disableTelemetry',
+    ...(opts.oauth ? ['--oauth', 'basic', '--cert', opts.oauth.certFile, '--key', opts.oauth.keyFile] : []),
   ];
   // Its own process group, like redis-server (redis.ts): stopped by us, in order, not by the terminal's Ctrl-C.
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -87,7 +94,7 @@ export async function startAzurite(opts: StartAzuriteOptions = {}): Promise<Azur
   child.stdout?.resume();
   child.stderr?.resume();
 
-  const blobEndpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT_NAME}`;
+  const blobEndpoint = `${opts.oauth ? 'https' : 'http'}://127.0.0.1:${port}/${AZURITE_ACCOUNT_NAME}`;
   return {
     port,
     pid: child.pid ?? -1,

@@ -5,11 +5,13 @@
 // on the account) and signs with it, so no account key is ever held and revoking the identity's role
 // revokes the links. With a connection string (the sandbox's Azurite, or a team that configures one): an
 // account-key (service) SAS. Azurite serves user delegation keys only when it runs with OAuth over HTTPS,
-// which the sandbox does not, so the sandbox shows the account-key form (docs/sandbox-fidelity.md).
+// which the sandbox does not, so the sandbox shows the account-key form (docs/sandbox-fidelity.md);
+// test/integration/blob-read-link.test.ts runs an Azurite with OAuth to hold the user-delegation form.
 import type { TokenCredential } from '@azure/identity';
 import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
 import type { DatastoreAccess } from './datastore-container';
 import { datastoreContainerUrl, type BlobDatastoreLocation } from './datastores';
+import { assertMayReceiveStorageToken, type StorageTokenPolicy } from './storage-token-host';
 
 export interface BlobReadLink {
   url: string;
@@ -24,7 +26,15 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 /** A user delegation key lives at most seven days. */
 export const MAX_LINK_TTL_MS = 7 * 24 * 3600_000;
 
-export function createBlobReadLinkFactory(access: DatastoreAccess, now: () => number = Date.now): BlobReadLinkFactory {
+export interface BlobReadLinkOptions {
+  /**
+   * The storage service version signed into user-delegation links; default the SDK's own. Azurite 3.35
+   * verifies user-delegation SAS only up to 2025-11-05, so its test pins that.
+   */
+  sasVersion?: string;
+}
+
+export function createBlobReadLinkFactory(access: DatastoreAccess, now: () => number = Date.now, options: BlobReadLinkOptions = {}): BlobReadLinkFactory {
   if (access.kind === 'connection-string') {
     const service = BlobServiceClient.fromConnectionString(access.connectionString);
     return async (ds, blobName, ttlMs) => {
@@ -39,19 +49,28 @@ export function createBlobReadLinkFactory(access: DatastoreAccess, now: () => nu
       return { url: `${blob.url}?${sas}`, expiresOn, kind: 'account-key' };
     };
   }
-  return userDelegationLinks(access.credential, access.blobServiceUrl, now);
+  return userDelegationLinks(access.credential, access.blobServiceUrl, access.tokenPolicy, now, options.sasVersion);
 }
 
-function userDelegationLinks(credential: TokenCredential, blobServiceUrl: string | undefined, now: () => number): BlobReadLinkFactory {
+function userDelegationLinks(
+  credential: TokenCredential,
+  blobServiceUrl: string | undefined,
+  tokenPolicy: StorageTokenPolicy,
+  now: () => number,
+  sasVersion: string | undefined,
+): BlobReadLinkFactory {
   return async (ds, blobName, ttlMs) => {
     const containerUrl = datastoreContainerUrl(ds);
+    // The identity's token goes with the key request: only to a blob host of this cloud (an operator's
+    // configured service URL is trusted as configured), as for every other storage call.
+    if (!blobServiceUrl) assertMayReceiveStorageToken(new URL(containerUrl), tokenPolicy);
     const serviceUrl = blobServiceUrl ?? containerUrl.slice(0, containerUrl.lastIndexOf('/'));
     const service = new BlobServiceClient(serviceUrl, credential);
     const startsOn = new Date(now() - CLOCK_SKEW_MS);
     const expiresOn = new Date(now() + Math.min(ttlMs, MAX_LINK_TTL_MS));
     const key = await service.getUserDelegationKey(startsOn, expiresOn);
     const sas = generateBlobSASQueryParameters(
-      { containerName: ds.containerName, blobName, permissions: BlobSASPermissions.parse('r'), startsOn, expiresOn },
+      { containerName: ds.containerName, blobName, permissions: BlobSASPermissions.parse('r'), startsOn, expiresOn, ...(sasVersion ? { version: sasVersion } : {}) },
       key,
       ds.accountName,
     ).toString();
