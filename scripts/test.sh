@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-redis.sh
+# The results-link test serves Azurite over HTTPS with a certificate it makes with openssl.
+bash scripts/ensure-tool.sh openssl openssl
 npx tsc -p tsconfig.json --noEmit
 npx eslint .
 mkdir -p .tmp
