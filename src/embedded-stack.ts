@@ -8,7 +8,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { startAzureMlSandbox, type AzureMlSandbox } from '../sandbox/azureml';
+import { startAzureMlSandbox, type AzureMlSandbox, type SandboxDurations } from '../sandbox/azureml';
 import { startSlackStandIn, type LatencyRange, type SlackStandIn } from '../sandbox/slack';
 import { createSlackDriver, type SlackDriver } from '../sandbox/slack/driver';
 import { getFreePort } from '../sandbox/stack/free-port';
@@ -36,6 +36,8 @@ export const APPROVER_GROUP = 'S0APPROVER1';
 
 export interface EmbeddedStackOptions {
   logger: Logger;
+  /** Sandbox durations other than the realistic ones (before the time scale), e.g. a slower model per file. */
+  azuremlDurations?: Partial<SandboxDurations>;
   /** Sandbox time scale: 1 = realistic durations; tests use ~0.002. */
   timeScale?: number;
   /** The cloud the Azure ML sandbox plays (its token audiences and hosts); the bot is configured to match. */
@@ -176,7 +178,11 @@ export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<Em
     if (redisCluster) started.push(() => redisCluster.stop());
     const redis = redisCluster ? await redisCluster.nodeFor('{bsb}') : await startRedis({ ...(opts.redis?.appendOnly ? { appendOnly: true } : {}) });
     if (!redisCluster) started.push(() => redis.stop());
-    const azureml = await startAzureMlSandbox({ timeScale: opts.timeScale ?? 0.002, ...(opts.cloud ? { cloud: opts.cloud } : {}) });
+    const azureml = await startAzureMlSandbox({
+      timeScale: opts.timeScale ?? 0.002,
+      ...(opts.cloud ? { cloud: opts.cloud } : {}),
+      ...(opts.azuremlDurations ? { durations: opts.azuremlDurations } : {}),
+    });
     started.push(() => azureml.stop());
     const slack = await startSlackStandIn({
       rateLimit: { mode: opts.slackRateLimit ?? 'enforce', perSecond: 1, burst: 3 },

@@ -31,7 +31,14 @@ const jobNameIn = (m: StoredMessage): string => {
 };
 
 beforeAll(async () => {
-  stack = await startEmbeddedStack({ logger: pino({ level: 'silent' }), perChannelIntervalMs: 20, slackRateLimit: 'count' });
+  stack = await startEmbeddedStack({
+    logger: pino({ level: 'silent' }),
+    perChannelIntervalMs: 20,
+    slackRateLimit: 'count',
+    // A slower model (60 s a file, 0.12 s at this time scale), so the progress test's job stays Running for
+    // seconds, long enough for the watch to see it running and edit its status line.
+    azuremlDurations: { perFileMs: 60_000 },
+  });
   await stack.workers!.azureml.runDeployPlan(exampleDeploySpec(ENDPOINT, { miniBatchSize: 2, errorThreshold: -1 }), { version: 1, steps: {} }, async () => undefined);
   for (let i = 0; i < 5; i++) await stack.azureml.admin.putDatastoreFile(`${ENDPOINT}/in/${i}.png`, Buffer.from(`digit-${i}`));
 }, 120_000);
@@ -116,7 +123,7 @@ it.each([
 }, 60_000);
 
 it("shows a running job's progress on its status line, edited in place", async () => {
-  // Enough mini-batches that the job is still Running when the watch looks (a few seconds at this time scale).
+  // Enough mini-batches that the job is still Running when the watch looks (seconds, with the slower model above).
   for (let i = 0; i < 120; i++) await stack.azureml.admin.putDatastoreFile(`${ENDPOINT}/many/${i}.png`, Buffer.from(`d${i}`));
   const parent = await request(`run ${ENDPOINT} azureml://datastores/workspaceblobstore/paths/${ENDPOINT}/many --mini-batch-size 1`);
   await finalReply(parent);
