@@ -53,11 +53,12 @@ describe.each([
       const res = await stack.driver.slash(`run ${ENDPOINT} azureml://datastores/workspaceblobstore/paths/${ENDPOINT}/in`, { user: STACK_USERS.requester, channel: STACK_CHANNEL });
       expect(JSON.stringify(res.body)).toContain('Checking request');
     }
-    // Crash while runs wait in the queue and watches are delayed (a run is active most of the time too).
+    // Crash while runs wait in the queue and jobs are being watched (a run is active most of the time too;
+    // a watch is delayed between looks, or waiting or active for a moment: any of them is work in flight).
     const atCrash = await waitFor(
       async () => {
         const c = await queues.counts();
-        return c.run.waiting! > 0 && c.watch.delayed! > 0 ? c : undefined;
+        return c.run.waiting! > 0 && c.watch.delayed! + c.watch.waiting! + c.watch.active! > 0 ? c : undefined;
       },
       { what: 'queued runs and delayed watches', timeoutMs: 20_000 },
     );
