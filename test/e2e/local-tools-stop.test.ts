@@ -94,25 +94,24 @@ async function expectStoppedQuietly(run: Run, tree: number[], startedAt: number)
   expect(run.err()).not.toMatch(/ECONNREFUSED|SIGINT again/);
 }
 
-it('npm run demo stops within 5 s on one Ctrl-C to its process group, quietly, leaving nothing running', async () => {
-  const run = npmRun('demo', ['--time-scale', '0.05']);
-  await until('the demo to start its stack', () => run.out().includes('Slack workspace:'), 45_000);
+/** Starts `script`, waits for `ready` in its output, then sends one Ctrl-C to its whole process group. */
+async function ctrlCStopsQuietly(script: string, ready: { what: string; text: string }, afterReady?: (run: ReturnType<typeof npmRun>) => void): Promise<void> {
+  const run = npmRun(script, ['--time-scale', '0.05']);
+  await until(ready.what, () => run.out().includes(ready.text), 45_000);
+  afterReady?.(run);
   const tree = descendants(run.pid);
   expect(tree.length).toBeGreaterThanOrEqual(3);
   const startedAt = Date.now();
   process.kill(-run.pid, 'SIGINT');
   await expectStoppedQuietly(run, tree, startedAt);
+}
+
+it('npm run demo stops within 5 s on one Ctrl-C to its process group, quietly, leaving nothing running', async () => {
+  await ctrlCStopsQuietly('demo', { what: 'the demo to start its stack', text: 'Slack workspace:' });
 }, 70_000);
 
 it('npm run sandbox stops within 5 s on one Ctrl-C to its process group, quietly, leaving nothing running', async () => {
-  const run = npmRun('sandbox', ['--time-scale', '0.05']);
-  await until('the console to be ready', () => run.out().includes('Ready.'), 45_000);
-  run.child.stdin?.write('deploy\n');
-  const tree = descendants(run.pid);
-  expect(tree.length).toBeGreaterThanOrEqual(3);
-  const startedAt = Date.now();
-  process.kill(-run.pid, 'SIGINT');
-  await expectStoppedQuietly(run, tree, startedAt);
+  await ctrlCStopsQuietly('sandbox', { what: 'the console to be ready', text: 'Ready.' }, (run) => run.child.stdin?.write('deploy\n'));
 }, 70_000);
 
 it('npm run sandbox:azureml stopped by SIGTERM to the npm process alone leaves neither the sandbox nor Azurite running', async () => {
