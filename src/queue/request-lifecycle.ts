@@ -9,7 +9,7 @@
 // parent follows the store (a run retried after its watch ended must not redraw the parent as running).
 import type { SlackMessage } from '../slack/blocks/block-kit';
 import type { RequestStatus as ParentStatus } from '../slack/blocks/request-parent-message';
-import type { RequestSubject } from '../slack/blocks/request-subject';
+import type { RequestSubject } from '../domain/request-subject';
 import { threadMessages } from '../slack/thread-messages';
 import type { AuditEventType } from './audit-trail';
 import type { Requester } from './payloads';
