@@ -21,7 +21,7 @@ import { createAzureMlClient, type AzureMlClient } from './azureml';
 import { AZURE_CLOUDS } from './azureml/clouds';
 import type { TokenCredential } from './azureml/credentials';
 import { startWorkers, type WorkersHandle } from './worker';
-import { DEFAULT_EDITS_PER_MINUTE } from './queue/notify-worker';
+import { DEFAULT_EDITS_PER_MINUTE } from './queue/notify-pacer';
 
 export const STACK_USERS = {
   /** Asks for deploys and runs. */
