@@ -10,7 +10,7 @@ import { withJobOutcome } from '../slack/blocks/job-outcome-sections';
 import { threadMessages } from '../slack/thread-messages';
 import { readJobOutcomeView } from './job-outcome-report';
 import { endpointEntryOf } from './endpoint-directory';
-import { describeFailure } from './failure-report';
+import { describeFailure } from '../usecases/failure-report';
 import { isLastAttempt, isWorthRetrying, parsePayload } from './job-payload';
 import { lockRefusalFor, refuseLockedChange } from './lock-guard';
 import { refuseCancel } from './cancel-guard';

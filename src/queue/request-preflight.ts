@@ -16,7 +16,7 @@ import { buildMissingTargetMessage, type MissingTargetView } from '../slack/bloc
 import type { SlackMessage } from '../slack/blocks/block-kit';
 import { code, escapeMrkdwn } from '../slack/mrkdwn';
 import { threadMessages } from '../slack/thread-messages';
-import { describeFailure } from './failure-report';
+import { describeFailure } from '../usecases/failure-report';
 import { isLastAttempt, isWorthRetrying, parsePayload } from './job-payload';
 import { requestIdSchema, requesterSchema, type Requester } from './payloads';
 import type { WorkerContext } from './worker-context';

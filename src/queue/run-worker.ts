@@ -12,7 +12,7 @@ import { jobOutputUri, jobStudioUrl } from '../azureml/scoring';
 import { parseDataReference } from '../domain/data-reference';
 import { threadMessages } from '../slack/thread-messages';
 import { recogniseFailure } from '../domain/failure-triage';
-import { describeFailure } from './failure-report';
+import { describeFailure } from '../usecases/failure-report';
 import { isLastAttempt, isWorthRetrying, parsePayload } from './job-payload';
 import { runJobSchema, type RunJob } from './payloads';
 import { QUEUE_NAMES } from './queue-names';

@@ -27,7 +27,7 @@ import { withJobOutcome, withProgress } from '../slack/blocks/job-outcome-sectio
 import { cancelJobButtons, rerunButtons, withButtons } from '../slack/blocks/job-buttons';
 import type { SlackMessage } from '../slack/blocks/block-kit';
 import { jobItemCounts, type JobItemCounts } from '../azureml/job-item-counts';
-import { describeFailure } from './failure-report';
+import { describeFailure } from '../usecases/failure-report';
 import { readJobOutcomeView } from './job-outcome-report';
 import { createJobProgressReader, type JobProgressReader } from './job-progress';
 import { createJobStatusSnapshot, type JobSnapshotEntry, type JobStatusSnapshot } from './job-status-snapshot';
