@@ -2,7 +2,8 @@
 // the ops, run, deploy and watch workers do for the slash command. Everything it touches is injected, so
 // it is tested with fakes; src/cli.ts builds the real client.
 import type { AzureMlClient } from '../azureml';
-import { createDeployProgress, type DeployStepEvent } from '../azureml/deploy-plan';
+import type { DeployStepEvent } from '../azureml/deploy-plan';
+import { createDeployProgress } from '../domain/deploy-plan';
 import { jobStatusOf } from '../azureml/scoring';
 import { AzureMlError } from '../azureml/errors';
 import { isNotFoundError } from '../azureml/resource-lookup';

@@ -1,6 +1,7 @@
 // What a deploy prints: one stderr line per step change while the plan runs (the Slack checklist's
 // terminal twin), then a summary of what now exists.
-import type { DeployProgress, DeployStepEvent } from '../azureml/deploy-plan';
+import type { DeployStepEvent } from '../azureml/deploy-plan';
+import type { DeployProgress } from '../domain/deploy-plan';
 import type { DeploySpec } from '../domain/deploy-spec';
 import { renderFields } from './text-table';
 

@@ -1,8 +1,6 @@
 // The messages the workers post about a request, composed from the Block Kit builders in ./blocks from
 // the workers' own state (deploy progress, Azure resources, typed failures). Pure: state in, message out.
-import type { BatchDeployment, BatchEndpoint, Job } from '../azureml/resources';
-import type { DeployProgress, DeployStepName } from '../azureml/deploy-plan';
-import { plannedDeploySteps } from '../azureml/deploy-plan';
+import { plannedDeploySteps, type DeployProgress, type DeployStepName } from '../domain/deploy-plan';
 import type { DeploySpec } from '../domain/deploy-spec';
 import { buildApprovalDecidedMessage } from './blocks/approval-request-message';
 import { context, message, section, type SlackMessage } from './blocks/block-kit';
@@ -19,6 +17,24 @@ import { code, escapeMrkdwn, link, mention } from './mrkdwn';
 
 export interface Requester {
   userId: string;
+}
+
+// What these messages read of Azure ML's resources, written as structural types: src/slack renders and does
+// not depend on src/azureml (whose resource schemas, resources.ts, satisfy them).
+interface JobResource {
+  name: string;
+  properties: Record<string, unknown>;
+  systemData?: { createdAt?: string };
+}
+
+interface EndpointResource {
+  name: string;
+  properties: { defaults?: { deploymentName?: string | null } | null; provisioningState?: string; scoringUri?: string | null; description?: string | null };
+}
+
+interface DeploymentResource {
+  name: string;
+  properties: { provisioningState?: string; resources?: { instanceCount?: number } | null; compute?: string | null; model?: { assetId?: string } | null };
 }
 
 export interface ApprovalInfo {
@@ -201,7 +217,7 @@ export const threadMessages = {
     });
   },
 
-  jobDetails(view: { job: Job; links: WorkspaceLinks; now: number }): SlackMessage {
+  jobDetails(view: { job: JobResource; links: WorkspaceLinks; now: number }): SlackMessage {
     const p = view.job.properties as Record<string, unknown> & { properties?: Record<string, string | null> | null };
     const bag = p.properties ?? {};
     const tags = (p.tags ?? {}) as Record<string, string | null>;
@@ -223,7 +239,7 @@ export const threadMessages = {
     });
   },
 
-  jobsList(view: { jobs: Job[]; endpointName?: string }): SlackMessage {
+  jobsList(view: { jobs: JobResource[]; endpointName?: string }): SlackMessage {
     const jobs = view.jobs
       .map((j) => {
         const p = j.properties as Record<string, unknown>;
@@ -239,7 +255,7 @@ export const threadMessages = {
     return buildJobsListMessage({ jobs, ...(view.endpointName ? { endpointName: view.endpointName } : {}) });
   },
 
-  endpointsList(view: { endpoints: BatchEndpoint[] }): SlackMessage {
+  endpointsList(view: { endpoints: EndpointResource[] }): SlackMessage {
     return buildEndpointsListMessage({
       endpoints: view.endpoints.map((e) => ({
         name: e.name,
@@ -250,7 +266,7 @@ export const threadMessages = {
     });
   },
 
-  endpointDetails(view: { endpoint: BatchEndpoint; deployments: BatchDeployment[]; links: WorkspaceLinks }): SlackMessage {
+  endpointDetails(view: { endpoint: EndpointResource; deployments: DeploymentResource[]; links: WorkspaceLinks }): SlackMessage {
     const e = view.endpoint;
     return buildEndpointDetailsMessage({
       endpoint: {
