@@ -1,12 +1,12 @@
 // Every error the CLI can meet, turned into what it prints and the exit code. Azure's own code, message
 // and request ids come through unchanged (support asks for the request id); usage and configuration
-// problems exit 2 with what to change. Built from our typed errors only, as queue/failure-report.ts is.
+// problems exit 2 with what to change. Built from our typed errors only, as usecases/failure-report.ts is.
 import { z } from 'zod';
 import { ArtifactPathError } from '../azureml/artifacts-root';
 import { DeployStepError } from '../azureml/deploy-plan';
 import { ConfigError } from '../config';
 import { DataReferenceError } from '../domain/data-reference';
-import { describeFailure } from '../queue/failure-report';
+import { describeFailure } from '../usecases/failure-report';
 import { CLI_NAME, CliUsageError, terminalText } from './cli-usage';
 import { DeploySpecFileError } from './deploy-spec-file';
 import { EXIT_CODES, type ExitCode } from './exit-codes';

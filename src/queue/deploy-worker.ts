@@ -4,7 +4,9 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { RedisConnection } from './connection';
 import { createDeployProgress, deployProgressSchema, type DeployProgress } from '../azureml/deploy-plan';
-import { describeFailure, failureLogFields } from './failure-report';
+import { deploy } from '../usecases/deploy';
+import { deployChecklist, type DeployResult } from '../usecases/deploy-summary';
+import { describeFailure, failureLogFields } from '../usecases/failure-report';
 import { isLastAttempt, isWorthRetrying, parsePayload } from './job-payload';
 import { lockRefusalFor, refuseLockedChange } from './lock-guard';
 import { deployJobSchema, type DeployJob } from './payloads';
@@ -44,14 +46,18 @@ export function createDeployProcessor(ctx: WorkerContext) {
     }
     await ctx.requests.update(requestId, { status: 'running' });
     await parent('running');
-    await thread.slot('checklist', threadMessages.deployChecklist({ spec, progress }));
+    await thread.slot('checklist', threadMessages.deployChecklist({ spec, steps: deployChecklist(spec, progress) }));
 
+    let result: DeployResult;
     try {
-      progress = await ctx.azureml.runDeployPlan(spec, progress, async (event) => {
-        progress = event.progress;
-        await job.updateData({ ...data, progress });
-        await thread.slot('checklist', threadMessages.deployChecklist({ spec, progress }));
-      });
+      ({ progress, result } = await deploy({ azureml: ctx.azureml, links: workspaceLinks(ctx) }, spec, {
+        progress,
+        onStep: async (event) => {
+          progress = event.progress;
+          await job.updateData({ ...data, progress });
+          await thread.slot('checklist', threadMessages.deployChecklist({ spec, steps: deployChecklist(spec, progress) }));
+        },
+      }));
     } catch (err) {
       const retry = isWorthRetrying(err) && !isLastAttempt(job);
       log.warn({ ...failureLogFields(err), retry }, 'deploy failed');
@@ -71,7 +77,7 @@ export function createDeployProcessor(ctx: WorkerContext) {
       throw new UnrecoverableError(failure.message);
     }
 
-    const scoringUri = progress.steps.endpoint?.outputs?.scoringUri;
+    const scoringUri = result.scoringUri;
     const durationMs = ctx.now() - startedAt;
     await ctx.endpoints
       .upsert({ name: spec.endpointName, deployments: [spec.deploymentName], ...(scoringUri ? { scoringUri } : {}), ...(spec.makeDefault ? { defaultDeployment: spec.deploymentName } : {}) })
@@ -81,7 +87,7 @@ export function createDeployProcessor(ctx: WorkerContext) {
     await parent('succeeded');
     await thread.reply(
       'final',
-      threadMessages.deploySucceeded({ requester, spec, scoringUri, durationMs, links: workspaceLinks(ctx) }),
+      threadMessages.deploySucceeded({ requester, result, durationMs, links: workspaceLinks(ctx) }),
       { broadcast: true },
     );
     return scoringUri ? { scoringUri } : {};

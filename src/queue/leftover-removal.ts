@@ -6,7 +6,7 @@ import type { Job } from 'bullmq';
 import { removalOrder, type CreatedResource } from '../domain/deploy-leftovers';
 import { buildLeftoversRemovedMessage } from '../slack/blocks/deploy-leftovers-message';
 import { threadMessages } from '../slack/thread-messages';
-import { describeFailure } from './failure-report';
+import { describeFailure } from '../usecases/failure-report';
 import { parsePayload } from './job-payload';
 import { cleanupJobSchema } from './payloads';
 import { createRequestThread } from './request-thread';

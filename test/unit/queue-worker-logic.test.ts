@@ -3,7 +3,7 @@ import { AzureMlError } from '../../src/azureml/errors';
 import { DeployStepError } from '../../src/azureml/deploy-plan';
 import { nextWatchIntervalMs } from '../../src/domain/watch-pacing';
 import { requestIdFrom } from '../../src/handlers/request-id';
-import { describeFailure } from '../../src/queue/failure-report';
+import { describeFailure } from '../../src/usecases/failure-report';
 import { isWorthRetrying } from '../../src/queue/job-payload';
 import { requestIdSchema } from '../../src/queue/payloads';
 import { subjectOfApproval, workRequestSchema } from '../../src/queue/work-request';
