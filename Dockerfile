@@ -13,7 +13,7 @@ COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-# tsconfig.build.json compiles src/ without the demo and the embedded sandbox stack.
+# tsconfig.build.json compiles src/ only: the sandbox and dev/ (embedded stack, demo) stay out.
 RUN npm run build
 
 # ---- runtime: production dependencies from the lockfile, the compiled output, a non-root user ----

@@ -13,7 +13,7 @@ import pino from 'pino';
 import type { StoredMessage } from '../sandbox/slack';
 import { blockActionsPayload, interactionBody, slashCommandBody, type Actor, type ButtonElement } from '../sandbox/slack/interaction-payloads';
 import { signedHeaders } from '../sandbox/slack/request-signature';
-import { exampleDeployForm, STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../src/embedded-stack';
+import { exampleDeployForm, STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../dev/embedded-stack';
 import { startAckFloorServer } from './ack-floor-server';
 import type { BenchOutcome } from './bench-report';
 import { round, summarizeLatencies, type LatencySummary } from './latency-stats';

@@ -13,7 +13,7 @@ import { startAzureMlSandbox, type AzureMlSandbox, type SandboxDurations } from 
 import { startSlackStandIn, type SlackStandIn } from '../sandbox/slack';
 import { startRedis, type RedisProcess } from '../sandbox/stack/redis';
 import { createDeployProgress, type AzureMlClient } from '../src/azureml';
-import { exampleDeploySpec, sandboxAzureMlClient, sandboxEnvironment, writeExampleArtifacts } from '../src/embedded-stack';
+import { exampleDeploySpec, sandboxAzureMlClient, sandboxEnvironment, writeExampleArtifacts } from '../dev/embedded-stack';
 import { REPO_ROOT, spawnBenchChild, type BenchChild } from './tsx-child';
 
 const execFileAsync = promisify(execFile);

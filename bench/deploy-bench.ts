@@ -13,7 +13,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pino from 'pino';
 import type { StoredMessage } from '../sandbox/slack';
-import { exampleDeployForm, sandboxAzureMlClient, STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../src/embedded-stack';
+import { exampleDeployForm, sandboxAzureMlClient, STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../dev/embedded-stack';
 import type { BenchOutcome } from './bench-report';
 import { deployByRecipe, invokeUntilAccepted, type RecipeTarget } from './deploy-recipe-baseline';
 import { round } from './latency-stats';

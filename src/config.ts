@@ -5,6 +5,7 @@
 // everything (loadConfig), Slack settings included.
 import { z } from 'zod';
 import { cloudNameSchema } from './azureml/clouds';
+import { APPROVABLE_VERBS, type Verb } from './domain/command-verbs';
 
 /** Env vars whose values are secrets: never log them, redact them by these names. */
 export const SECRET_ENV_VARS = [
@@ -30,8 +31,8 @@ export const SECRET_CONFIG_PATHS = [
   'redis.clusterNodes',
 ] as const;
 
-/** Actions that can be put behind an approval (BATCH_SCORE_APPROVAL_REQUIRED_FOR). */
-export const approvalActionSchema = z.enum(['deploy', 'set-default', 'delete', 'run', 'cancel', 'data-register']);
+/** Actions that can be put behind an approval (BATCH_SCORE_APPROVAL_REQUIRED_FOR): the table of verbs says which. */
+export const approvalActionSchema = z.enum(APPROVABLE_VERBS as [Verb, ...Verb[]]);
 export type ApprovalAction = z.infer<typeof approvalActionSchema>;
 
 export const logLevelSchema = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);

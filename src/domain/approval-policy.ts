@@ -2,34 +2,21 @@
 // handlers (ask), the approval buttons (decide) and the tests share one answer. The store that makes a
 // decision atomic lives in src/queue/approval-store.ts; this file only says whether a decision is allowed.
 import { z } from 'zod';
-import type { Command } from './command-grammar';
+import { VERBS, verbsWithAccess, type Command } from './command-verbs';
 
-/** Every action a command can take; the names are the command grammar's verbs. */
-export const ACTIONS = [
-  'deploy',
-  'run',
-  'set-default',
-  'delete',
-  'cancel',
-  'data-register',
-  // Freeze and unfreeze changes to an endpoint; never gated by approval (src/domain/endpoint-lock.ts).
-  'lock',
-  'unlock',
-  'status',
-  'jobs',
-  'endpoints',
-  'show',
-  'help',
-] as const;
+/** Every action a command can take: the grammar's verbs (src/domain/command-verbs.ts says who may ask for each). */
+export const ACTIONS = VERBS;
 export const actionSchema = z.enum(ACTIONS);
 export type Action = z.infer<typeof actionSchema>;
 
 /** Actions that only read; they never need approval, whatever the configuration says. */
-export const READ_ONLY_ACTIONS: readonly Action[] = ['status', 'jobs', 'endpoints', 'show', 'help'];
+export const READ_ONLY_ACTIONS: readonly Action[] = verbsWithAccess('read-anywhere', 'read');
+/** Read-only actions available in every channel, so people can find out where the bot does work. */
+const ANYWHERE_ACTIONS: readonly Action[] = verbsWithAccess('read-anywhere');
 /** Actions that change endpoints and deployments: gated by `deployers`. */
-export const DEPLOYER_ACTIONS: readonly Action[] = ['deploy', 'set-default', 'delete'];
+export const DEPLOYER_ACTIONS: readonly Action[] = verbsWithAccess('deployers');
 /** Actions that start, stop or feed scoring jobs: gated by `runners`. */
-export const RUNNER_ACTIONS: readonly Action[] = ['run', 'cancel', 'data-register'];
+export const RUNNER_ACTIONS: readonly Action[] = verbsWithAccess('runners');
 
 /** Slack user ids (U…, W… on Enterprise Grid) and user-group ids (S…). */
 export const slackPrincipalIdSchema = z
@@ -130,8 +117,7 @@ export function mayRequest(policy: ApprovalPolicy, request: Requester): Decision
   if (allowedTeamIds && allowedTeamIds.length > 0 && !allowedTeamIds.includes(request.teamId)) {
     return { ok: false, reason: 'team-not-allowed', message: 'This bot does not serve this Slack workspace.' };
   }
-  // Help stays available everywhere so people can find out where the bot does work.
-  if (request.action !== 'help' && allowedChannelIds && allowedChannelIds.length > 0 && !allowedChannelIds.includes(request.channelId)) {
+  if (!ANYWHERE_ACTIONS.includes(request.action) && allowedChannelIds && allowedChannelIds.length > 0 && !allowedChannelIds.includes(request.channelId)) {
     return {
       ok: false,
       reason: 'channel-not-allowed',

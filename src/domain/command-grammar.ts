@@ -5,206 +5,31 @@
 // <https://x|x> or <https://x>, and "&", "<", ">" are sent as &amp; &lt; &gt; (Slack's "Formatting text
 // for app surfaces": escaping). Desktop clients also "smart"-replace quotes and "--". All of that is
 // undone here, so the same words typed in Slack and in a terminal parse the same.
-import { z } from 'zod';
-import { assetNameSchema, assetVersionSchema, deploymentNameSchema, endpointNameSchema, jobNameSchema } from './naming-rules';
-import { dataReferenceUriSchema, jobInputKindSchema, runSpecSchema } from './run-spec';
-import { lockReasonSchema } from './endpoint-lock';
-import { parseDataReference } from './data-reference';
+import type { z } from 'zod';
+import {
+  commandSchema,
+  VERB_DECLARATIONS,
+  VERBS,
+  verbSchema,
+  type Command,
+  type ParseError,
+  type VerbDeclaration,
+  type VerbWords,
+  type Verb,
+} from './command-verbs';
 
-export const VERBS = [
-  'help',
-  'deploy',
-  'run',
-  'status',
-  'jobs',
-  'cancel',
-  'endpoints',
-  'show',
-  'set-default',
-  'delete',
-  'data-register',
-  'lock',
-  'unlock',
-] as const;
-export const verbSchema = z.enum(VERBS);
-export type Verb = z.infer<typeof verbSchema>;
+export { commandSchema, parseErrorSchema, VERBS, verbSchema } from './command-verbs';
+export type { Command, CommandInput, CommandOf, ParseError, Verb } from './command-verbs';
 
 /** Longest text accepted; Slack's own slash command text is far shorter, so more is a paste gone wrong. */
 export const MAX_COMMAND_LENGTH = 4000;
 
-const specFileSchema = z
-  .string()
-  .min(1, 'give the path of a deploy spec JSON file')
-  .max(1024, 'the spec file path is longer than 1024 characters')
-  .regex(/^[^\u0000-\u001f\u007f]+$/, 'the spec file path contains control characters');
-
-const dataRegisterUriSchema = dataReferenceUriSchema.refine((uri) => parseDataReference(uri).kind !== 'data-asset', {
-  message: 'register data from a datastore path or a public https URL; this already is a data asset',
-});
-
-export const commandSchema = z.discriminatedUnion('verb', [
-  z.object({ verb: z.literal('help'), topic: verbSchema.optional() }),
-  /** Opens the deploy modal; the CLI passes a spec file instead. */
-  z.object({ verb: z.literal('deploy'), specFile: specFileSchema.optional() }),
-  /** Without a spec, opens the run modal. */
-  z.object({ verb: z.literal('run'), spec: runSpecSchema.optional() }),
-  z.object({ verb: z.literal('status'), jobName: jobNameSchema }),
-  z.object({ verb: z.literal('jobs'), endpointName: endpointNameSchema.optional() }),
-  z.object({ verb: z.literal('cancel'), jobName: jobNameSchema }),
-  z.object({ verb: z.literal('endpoints') }),
-  z.object({ verb: z.literal('show'), endpointName: endpointNameSchema }),
-  z.object({ verb: z.literal('set-default'), endpointName: endpointNameSchema, deploymentName: deploymentNameSchema }),
-  z.object({ verb: z.literal('delete'), endpointName: endpointNameSchema }),
-  z.object({
-    verb: z.literal('data-register'),
-    name: assetNameSchema,
-    /** As DataVersionBase.dataType: uri_folder / uri_file; named like JobInputType for one vocabulary. */
-    kind: jobInputKindSchema,
-    uri: dataRegisterUriSchema,
-    /** Omitted: the worker picks the next version. */
-    version: assetVersionSchema.optional(),
-  }),
-  /** Freezes deploy, set-default and delete on the endpoint until an approver unlocks it. */
-  z.object({ verb: z.literal('lock'), endpointName: endpointNameSchema, reason: lockReasonSchema.optional() }),
-  z.object({ verb: z.literal('unlock'), endpointName: endpointNameSchema }),
-]);
-export type Command = z.output<typeof commandSchema>;
-export type CommandInput = z.input<typeof commandSchema>;
-
-export const parseErrorSchema = z.object({
-  message: z.string(),
-  usage: z.string(),
-  suggestion: z.string().optional(),
-});
-export type ParseError = z.infer<typeof parseErrorSchema>;
 export type ParseResult = { ok: true; command: Command } | { ok: false; error: ParseError };
 
-interface FlagGrammar {
-  /** Placeholder of the flag's value; absent for a switch. */
-  value?: string;
-  /** Which field of the command a bad value belongs to, for error messages. */
-  describes: string;
-}
+/** The table seen row by row without field types: the grammar treats every verb alike. */
+const GRAMMAR: Readonly<Record<Verb, VerbDeclaration<z.ZodRawShape>>> = VERB_DECLARATIONS;
 
-interface VerbGrammar {
-  words: string;
-  /** `rest`: the last argument takes every remaining word (a free-text reason). */
-  args: readonly { name: string; optional?: boolean; rest?: boolean }[];
-  flags: Readonly<Record<string, FlagGrammar>>;
-  /** All arguments may be left out together (run: then the modal opens). */
-  allOrNothing?: boolean;
-  summary: string;
-  example: string;
-}
-
-const GRAMMAR: Readonly<Record<Verb, VerbGrammar>> = {
-  help: {
-    words: 'help',
-    args: [{ name: '<command>', optional: true }],
-    flags: {},
-    summary: 'Show the commands, or how to use one of them.',
-    example: 'help run',
-  },
-  deploy: {
-    words: 'deploy',
-    args: [],
-    flags: { spec: { value: '<file.json>', describes: 'the spec file' } },
-    summary: 'Deploy a model to a batch endpoint (opens a form; the CLI reads --spec).',
-    example: 'deploy',
-  },
-  run: {
-    words: 'run',
-    args: [{ name: '<endpoint>' }, { name: '<input-uri>' }],
-    flags: {
-      file: { describes: 'the input kind' },
-      output: { value: '<datastore-file-uri>', describes: 'the output file' },
-      deployment: { value: '<deployment>', describes: 'the deployment' },
-      // Per-job overrides of the deployment's settings (src/domain/run-settings.ts).
-      'mini-batch-size': { value: '<n>', describes: 'the mini-batch size' },
-      'instance-count': { value: '<n>', describes: 'the instance count' },
-      'error-threshold': { value: '<n>', describes: 'the error threshold' },
-      'max-retries': { value: '<n>', describes: 'the max retries' },
-      'retry-timeout': { value: '<duration>', describes: 'the retry timeout' },
-      'output-file-name': { value: '<name>', describes: 'the output file name' },
-    },
-    allOrNothing: true,
-    summary: 'Run a batch scoring job on a folder (or, with --file, one file); no arguments opens a form.',
-    example:
-      'run mnist-batch azureml://datastores/workspaceblobstore/paths/mnist/ --output azureml://datastores/workspaceblobstore/paths/out/predictions.csv',
-  },
-  status: {
-    words: 'status',
-    args: [{ name: '<job>' }],
-    flags: {},
-    summary: 'Show the status of a batch scoring job.',
-    example: 'status 3d5f1c2e-0b7a-4d4e-9b1f-2f7c9d1e8a00',
-  },
-  jobs: {
-    words: 'jobs',
-    args: [{ name: '<endpoint>', optional: true }],
-    flags: {},
-    summary: 'List recent batch scoring jobs, of one endpoint or all.',
-    example: 'jobs mnist-batch',
-  },
-  cancel: {
-    words: 'cancel',
-    args: [{ name: '<job>' }],
-    flags: {},
-    summary: 'Cancel a running batch scoring job.',
-    example: 'cancel 3d5f1c2e-0b7a-4d4e-9b1f-2f7c9d1e8a00',
-  },
-  endpoints: {
-    words: 'endpoints',
-    args: [],
-    flags: {},
-    summary: 'List the batch endpoints of the workspace.',
-    example: 'endpoints',
-  },
-  show: {
-    words: 'show',
-    args: [{ name: '<endpoint>' }],
-    flags: {},
-    summary: 'Show a batch endpoint: its deployments, the default one and its scoring URI.',
-    example: 'show mnist-batch',
-  },
-  'set-default': {
-    words: 'set-default',
-    args: [{ name: '<endpoint>' }, { name: '<deployment>' }],
-    flags: {},
-    summary: "Make a deployment the endpoint's default.",
-    example: 'set-default mnist-batch mnist-torch',
-  },
-  delete: {
-    words: 'delete',
-    args: [{ name: '<endpoint>' }],
-    flags: {},
-    summary: 'Delete a batch endpoint and its deployments.',
-    example: 'delete mnist-batch',
-  },
-  'data-register': {
-    words: 'data register',
-    args: [{ name: '<name>' }, { name: '<uri>' }],
-    flags: { file: { describes: 'the data kind' }, version: { value: '<version>', describes: 'the version' } },
-    summary: 'Register a folder (or, with --file, a file) as a data asset.',
-    example: 'data register mnist-sample https://pipelinedata.blob.core.windows.net/sampledata/mnist --version 1',
-  },
-  lock: {
-    words: 'lock',
-    args: [{ name: '<endpoint>' }, { name: '<reason…>', optional: true, rest: true }],
-    flags: {},
-    summary: 'Freeze deploys, default changes and deletions of an endpoint, with a reason shown on every refusal.',
-    example: 'lock fraud-ep release freeze until Monday',
-  },
-  unlock: {
-    words: 'unlock',
-    args: [{ name: '<endpoint>' }],
-    flags: {},
-    summary: 'Lift the lock on an endpoint (approvers only).',
-    example: 'unlock fraud-ep',
-  },
-};
-
-function renderUsage(g: VerbGrammar): string {
+function renderUsage(g: VerbDeclaration<z.ZodRawShape>): string {
   const args = g.args.map((a) => (a.optional ? `[${a.name}]` : a.name));
   const flags = Object.entries(g.flags).map(([name, f]) => `[--${name}${f.value ? ` ${f.value}` : ''}]`);
   const tail = [...args, ...flags].join(' ');
@@ -463,104 +288,41 @@ function checkArity(verb: Verb, { positionals, flags }: SplitArgs): ParseError |
   return undefined;
 }
 
-function rawCommand(verb: Verb, { positionals: p, flags }: SplitArgs): Record<string, unknown> | ParseError {
-  const flag = (name: string): string | undefined => {
-    const v = flags.get(name);
-    return typeof v === 'string' ? v : undefined;
+/** The verb's words → its raw fields (validated by commandSchema next), through the verb's own reader. */
+function rawCommand(verb: Verb, { positionals, flags }: SplitArgs): Record<string, unknown> | ParseError {
+  const words: VerbWords = {
+    positionals,
+    flag: (name) => {
+      const v = flags.get(name);
+      return typeof v === 'string' ? v : undefined;
+    },
+    has: (name) => flags.has(name),
+    anyFlag: flags.size > 0,
+    topic: helpTopic,
   };
-  switch (verb) {
-    case 'help': {
-      if (p[0] === undefined) return { verb };
-      const topic = p.join(' ').toLowerCase();
-      const known = VERBS.find((v) => v === topic || GRAMMAR[v].words === topic);
-      if (known) return { verb, topic: known };
-      const suggestion = suggestVerb(topic);
-      return {
-        message: `There is no command \`${shown(topic)}\` to explain.`,
-        usage: USAGE.help,
-        ...(suggestion ? { suggestion: `Did you mean \`help ${suggestion}\`?` } : {}),
-      };
-    }
-    case 'deploy':
-      return { verb, ...(flag('spec') !== undefined ? { specFile: flag('spec') } : {}) };
-    case 'run': {
-      if (p.length === 0 && flags.size === 0) return { verb };
-      return {
-        verb,
-        spec: {
-          endpointName: p[0],
-          ...(flag('deployment') !== undefined ? { deploymentName: flag('deployment') } : {}),
-          input: { kind: flags.has('file') ? 'UriFile' : 'UriFolder', uri: p[1] },
-          ...(flag('output') !== undefined ? { output: { uri: flag('output') } } : {}),
-          ...runSettingsOf(flag),
-        },
-      };
-    }
-    case 'status':
-    case 'cancel':
-      return { verb, jobName: p[0] };
-    case 'jobs':
-      return { verb, ...(p[0] !== undefined ? { endpointName: p[0] } : {}) };
-    case 'endpoints':
-      return { verb };
-    case 'show':
-    case 'delete':
-      return { verb, endpointName: p[0] };
-    case 'set-default':
-      return { verb, endpointName: p[0], deploymentName: p[1] };
-    case 'lock':
-      return { verb, endpointName: p[0], ...(p.length > 1 ? { reason: p.slice(1).join(' ') } : {}) };
-    case 'unlock':
-      return { verb, endpointName: p[0] };
-    case 'data-register':
-      return {
-        verb,
-        name: p[0],
-        uri: p[1],
-        kind: flags.has('file') ? 'UriFile' : 'UriFolder',
-        ...(flag('version') !== undefined ? { version: flag('version') } : {}),
-      };
-  }
+  const fields = GRAMMAR[verb].read(words);
+  return isParseError(fields) ? fields : { verb, ...fields };
 }
 
-/** The run flags that override the deployment's settings, as RunSpec.settings (absent when none is given). */
-function runSettingsOf(flag: (name: string) => string | undefined): { settings?: Record<string, unknown> } {
-  const retrySettings = {
-    ...(flag('max-retries') !== undefined ? { maxRetries: flag('max-retries') } : {}),
-    ...(flag('retry-timeout') !== undefined ? { timeout: flag('retry-timeout') } : {}),
+function helpTopic(words: string): { topic: Verb } | ParseError {
+  const topic = words.toLowerCase();
+  const known = VERBS.find((v) => v === topic || GRAMMAR[v].words === topic);
+  if (known) return { topic: known };
+  const suggestion = suggestVerb(topic);
+  return {
+    message: `There is no command \`${shown(topic)}\` to explain.`,
+    usage: USAGE.help,
+    ...(suggestion ? { suggestion: `Did you mean \`help ${suggestion}\`?` } : {}),
   };
-  const settings = {
-    ...(flag('instance-count') !== undefined ? { instanceCount: flag('instance-count') } : {}),
-    ...(flag('mini-batch-size') !== undefined ? { miniBatchSize: flag('mini-batch-size') } : {}),
-    ...(flag('error-threshold') !== undefined ? { errorThreshold: flag('error-threshold') } : {}),
-    ...(flag('output-file-name') !== undefined ? { outputFileName: flag('output-file-name') } : {}),
-    ...(Object.keys(retrySettings).length > 0 ? { retrySettings } : {}),
-  };
-  return Object.keys(settings).length > 0 ? { settings } : {};
 }
 
-/** Which part of the typed command a schema path refers to, in the words of the usage line. */
-const FIELD_LABELS: Readonly<Record<string, string>> = {
-  'spec.endpointName': '<endpoint>',
-  'spec.deploymentName': '--deployment',
-  'spec.input.uri': '<input-uri>',
-  'spec.input.kind': '--file',
-  'spec.output.uri': '--output',
-  'spec.settings.instanceCount': '--instance-count',
-  'spec.settings.miniBatchSize': '--mini-batch-size',
-  'spec.settings.errorThreshold': '--error-threshold',
-  'spec.settings.outputFileName': '--output-file-name',
-  'spec.settings.retrySettings.maxRetries': '--max-retries',
-  'spec.settings.retrySettings.timeout': '--retry-timeout',
-  endpointName: '<endpoint>',
-  deploymentName: '<deployment>',
-  jobName: '<job>',
-  specFile: '--spec',
-  name: '<name>',
-  uri: '<uri>',
-  version: '--version',
-  reason: '<reason…>',
-};
+/** Which argument or flag a schema path refers to, in the words of the usage line (from the declarations). */
+function fieldLabels(g: VerbDeclaration<z.ZodRawShape>): ReadonlyMap<string, string> {
+  const labels = new Map<string, string>();
+  for (const arg of g.args) if (arg.field) labels.set(arg.field, arg.name);
+  for (const [name, flag] of Object.entries(g.flags)) if (flag.field) labels.set(flag.field, `--${name}`);
+  return labels;
+}
 
 function isParseError(value: unknown): value is ParseError {
   return typeof value === 'object' && value !== null && 'message' in value && 'usage' in value;
@@ -584,8 +346,9 @@ export function parseCommand(text: string): ParseResult {
   const head = verbOf(tokens);
   if (isParseError(head)) return fail(head);
   // "help data register" names a two-word verb: read it as one topic.
-  if (head.verb === 'help' && head.rest.length === 2 && head.rest.every((t, i) => t.text.toLowerCase() === ['data', 'register'][i])) {
-    head.rest = [{ text: 'data register', quoted: true }];
+  const spoken = head.rest.map((t) => t.text.toLowerCase()).join(' ');
+  if (head.verb === 'help' && head.rest.length > 1 && VERBS.some((v) => GRAMMAR[v].words === spoken)) {
+    head.rest = [{ text: spoken, quoted: true }];
   }
   const args = splitArgs(head.verb, head.rest);
   if (isParseError(args)) return fail(args);
@@ -598,7 +361,7 @@ export function parseCommand(text: string): ParseResult {
   if (parsed.success) return { ok: true, command: parsed.data };
   const issue = parsed.error.issues[0];
   const path = issue?.path.map(String).join('.') ?? '';
-  const label = Object.hasOwn(FIELD_LABELS, path) ? FIELD_LABELS[path] : undefined;
+  const label = fieldLabels(GRAMMAR[head.verb]).get(path);
   return fail({
     message: `${label ? `${label}: ` : ''}${issue?.message ?? 'the command is not valid'}`,
     usage: USAGE[head.verb],
@@ -620,65 +383,13 @@ function quoteToken(token: string): string {
 /** The canonical text of a command (for audit lines and the CLI); parseCommand(formatCommand(c)) gives c. */
 export function formatCommand(command: Command): string {
   const words: string[] = [GRAMMAR[command.verb].words];
-  const push = (...tokens: string[]): void => {
-    words.push(...tokens.map(quoteToken));
-  };
-  /** A flag's name goes out as is; its value is quoted like any other token. */
-  const pushFlag = (name: string, value?: string): void => {
-    words.push(name);
-    if (value !== undefined) push(value);
-  };
-  switch (command.verb) {
-    case 'help':
-      if (command.topic) words.push(GRAMMAR[command.topic].words);
-      break;
-    case 'deploy':
-      if (command.specFile !== undefined) pushFlag('--spec', command.specFile);
-      break;
-    case 'run': {
-      const spec = command.spec;
-      if (!spec) break;
-      push(spec.endpointName, spec.input.uri);
-      if (spec.input.kind === 'UriFile') pushFlag('--file');
-      if (spec.output) pushFlag('--output', spec.output.uri);
-      if (spec.deploymentName !== undefined) pushFlag('--deployment', spec.deploymentName);
-      const settings = spec.settings;
-      if (settings?.miniBatchSize !== undefined) pushFlag('--mini-batch-size', String(settings.miniBatchSize));
-      if (settings?.instanceCount !== undefined) pushFlag('--instance-count', String(settings.instanceCount));
-      if (settings?.errorThreshold !== undefined) pushFlag('--error-threshold', String(settings.errorThreshold));
-      if (settings?.retrySettings?.maxRetries !== undefined) pushFlag('--max-retries', String(settings.retrySettings.maxRetries));
-      if (settings?.retrySettings?.timeout !== undefined) pushFlag('--retry-timeout', settings.retrySettings.timeout);
-      if (settings?.outputFileName !== undefined) pushFlag('--output-file-name', settings.outputFileName);
-      break;
-    }
-    case 'status':
-    case 'cancel':
-      push(command.jobName);
-      break;
-    case 'jobs':
-      if (command.endpointName !== undefined) push(command.endpointName);
-      break;
-    case 'endpoints':
-      break;
-    case 'show':
-    case 'delete':
-      push(command.endpointName);
-      break;
-    case 'set-default':
-      push(command.endpointName, command.deploymentName);
-      break;
-    case 'lock':
-      push(command.endpointName);
-      if (command.reason !== undefined) push(command.reason);
-      break;
-    case 'unlock':
-      push(command.endpointName);
-      break;
-    case 'data-register':
-      push(command.name, command.uri);
-      if (command.kind === 'UriFile') pushFlag('--file');
-      if (command.version !== undefined) pushFlag('--version', command.version);
-      break;
-  }
+  GRAMMAR[command.verb].write(command, {
+    words: (...values) => words.push(...values.map(quoteToken)),
+    flag: (name, value) => {
+      words.push(name);
+      if (value !== undefined) words.push(quoteToken(value));
+    },
+    verb: (verb) => words.push(GRAMMAR[verb].words),
+  });
   return words.join(' ');
 }

@@ -66,7 +66,7 @@ export async function handleCancelClick(deps: BotDeps, body: Click, reply: Reply
   const { record, requester } = found;
   if (!record.jobName) return reply(':hourglass_flowing_sand: This run has no scoring job yet; nothing to cancel.');
   const requestId = requestIdFrom('action', body.trigger_id);
-  const early = await earlyRefusal(deps, { verb: 'cancel', jobName: record.jobName }, requester);
+  const early = await earlyRefusal(deps, { kind: 'command', command: { verb: 'cancel', jobName: record.jobName } }, requester);
   if (early) return reply(`:no_entry: ${early.message} Nothing was started.`);
   await reply(await askToCancel(deps, { requestId, requester, jobName: record.jobName, ...(body.response_url ? { responseUrl: body.response_url } : {}) }));
 }
@@ -84,7 +84,7 @@ export async function handleRerunClick(deps: BotDeps, body: Click, reply: Reply)
   }
   // A new output for the new job: the old one exists, and batch scoring never overwrites.
   const spec = rerunSpec(stored.data.spec, requestId.slice(1, 13));
-  const early = await earlyRefusal(deps, { verb: 'run', spec }, requester);
+  const early = await earlyRefusal(deps, { kind: 'run', spec }, requester);
   if (early) return reply(`:no_entry: ${early.message} Nothing was started.`);
   const check = await deps.producers.preflight({ requestId, requester, work: { kind: 'run', spec }, ...(body.response_url ? { responseUrl: body.response_url } : {}) });
   await reply(check.duplicate ? intakeReply({ kind: 'duplicate', requestId }) : checkingReply(requestId));

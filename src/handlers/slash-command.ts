@@ -4,13 +4,14 @@
 // thread). Modals are opened right after the acknowledgement, while the trigger_id is still valid.
 import type { App, RespondArguments, SlashCommand } from '@slack/bolt';
 import { actionOf, mayRequest } from '../domain/approval-policy';
-import { parseCommand, type Command } from '../domain/command-grammar';
+import { parseCommand, type Command, type CommandOf, type Verb } from '../domain/command-grammar';
 import { message, section, type SlackMessage } from '../slack/blocks/block-kit';
 import { buildHelpMessage } from '../slack/blocks/help-message';
 import { buildParseErrorMessage } from '../slack/blocks/parse-error-message';
 import { buildDeployModal } from '../slack/modals/deploy-modal';
 import { buildRunModal } from '../slack/modals/run-modal';
 import type { Requester } from '../queue/payloads';
+import type { WorkRequest } from '../queue/work-request';
 import type { BotDeps } from './bot-deps';
 import { refusalToReport } from './conversation-access';
 import { checkingReply, intakeReply, unavailableReply, userGroupFailureReply } from './intake-replies';
@@ -24,6 +25,7 @@ import { UserGroupLookupFailed, userGroupIds } from './user-groups';
 import { logRequestFailure } from './request-failure-log';
 
 type Ack = (response?: string | RespondArguments) => Promise<void>;
+type OpenView = (view: Parameters<App['client']['views']['open']>[0]['view']) => Promise<void>;
 
 function ephemeral(msg: SlackMessage): RespondArguments {
   return { response_type: 'ephemeral', text: msg.text, blocks: msg.blocks };
@@ -37,24 +39,6 @@ export function requesterOf(command: SlashCommand): Requester {
   return { userId: command.user_id, teamId: command.team_id, channelId: command.channel_id, userName: command.user_name };
 }
 
-/** Look-ups answer through the response_url, help and locks in the acknowledgement: both work in any conversation. */
-function reportsInConversation(cmd: Command): boolean {
-  switch (cmd.verb) {
-    case 'help':
-    case 'status':
-    case 'jobs':
-    case 'endpoints':
-    case 'show':
-    case 'lock':
-    case 'unlock':
-      return false;
-    case 'deploy':
-      return !cmd.specFile;
-    default:
-      return true;
-  }
-}
-
 export function registerSlashCommand(app: App, deps: BotDeps): void {
   app.command(deps.commandName, async ({ command, ack, client }) => {
     await handleSlashCommand(deps, command, ack as Ack, (view) => client.views.open({ trigger_id: command.trigger_id, view }).then(() => undefined));
@@ -65,7 +49,7 @@ export async function handleSlashCommand(
   deps: BotDeps,
   command: SlashCommand,
   ack: Ack,
-  openView: (view: Parameters<App['client']['views']['open']>[0]['view']) => Promise<void>,
+  openView: OpenView,
 ): Promise<void> {
   const log = deps.logger.child({ user: command.user_id, channel: command.channel_id, trigger: command.trigger_id.slice(0, 12) });
   const parsed = parseCommand(command.text ?? '');
@@ -83,7 +67,7 @@ export async function handleSlashCommand(
   };
 
   // Started now, alongside the user-group look-up: both are Slack round trips inside the 3-second ack.
-  const refusalHere = reportsInConversation(cmd) ? refusalToReport(deps, command.channel_id, actionOf(cmd)) : Promise.resolve(undefined);
+  const refusalHere = slashVerb(cmd).reportsInConversation(cmd) ? refusalToReport(deps, command.channel_id, actionOf(cmd)) : Promise.resolve(undefined);
   refusalHere.catch(() => undefined);
   try {
     const groups = await deps.userGroups.groupsOf(command.user_id, userGroupIds([deps.policy.deployers, deps.policy.runners]));
@@ -112,88 +96,14 @@ export async function handleSlashCommand(
     }
 
     // Refusals that need no Azure (another workspace, too many open requests) come at once, before any check.
-    const early = await earlyRefusal(deps, cmd, requester);
+    const early = await earlyRefusal(deps, slashVerb(cmd).work(cmd), requester);
     if (early) {
       await deps.intake.audit.record({ type: 'denied', requestId, actor: command.user_id, action: cmd.verb, detail: { reason: early.reason } });
       await answer(textReply(`:no_entry: ${early.message} Nothing was started.`));
       return;
     }
 
-    switch (cmd.verb) {
-      case 'help':
-        await answer(ephemeral(buildHelpMessage({ ...(cmd.topic ? { topic: cmd.topic } : {}), commandName: deps.commandName })));
-        return;
-      case 'deploy': {
-        if (cmd.specFile) {
-          await answer(textReply('In Slack, `deploy` opens a form; `--spec <file>` is for the `batch-score` command line.'));
-          return;
-        }
-        const endpoints = await deps.endpoints.list();
-        await answer();
-        await openView(
-          buildDeployModal({
-            endpoints: endpoints.map((e) => e.name),
-            privateMetadata: { channelId: command.channel_id, requesterId: command.user_id, teamId: command.team_id },
-          }),
-        );
-        return;
-      }
-      case 'run': {
-        if (!cmd.spec) {
-          const endpoints = await deps.endpoints.list();
-          await answer();
-          await openView(
-            buildRunModal({
-              endpoints: endpoints.map((e) => e.name),
-              deploymentsByEndpoint: Object.fromEntries(endpoints.map((e) => [e.name, e.deployments])),
-              privateMetadata: { channelId: command.channel_id, requesterId: command.user_id, teamId: command.team_id },
-            }),
-          );
-          return;
-        }
-        // Checked with Azure (the endpoint and deployment exist) before it is queued or an approver asked.
-        const check = await deps.producers.preflight({ requestId, requester, work: { kind: 'run', spec: cmd.spec }, responseUrl: command.response_url });
-        await answer(textReply(check.duplicate ? intakeReply({ kind: 'duplicate', requestId }) : checkingReply(requestId)));
-        return;
-      }
-      case 'status':
-      case 'jobs':
-      case 'endpoints':
-      case 'show':
-        await deps.producers.ops({ requestId, requester, command: cmd, responseUrl: command.response_url });
-        await answer(textReply(':mag: Looking that up in Azure ML…'));
-        return;
-      case 'lock':
-      case 'unlock': {
-        const answerOf = await handleLockCommand(
-          { policy: deps.policy, locks: deps.locks, audit: deps.intake.audit },
-          { command: cmd, requestId, userId: command.user_id, userGroups: await deps.userGroups.groupsOf(command.user_id, userGroupIds([deps.policy.approvers, deps.policy.deployers])) },
-        );
-        await answer({ response_type: answerOf.visibility, text: answerOf.message.text, blocks: answerOf.message.blocks });
-        return;
-      }
-      case 'set-default':
-      case 'delete': {
-        // A locked endpoint refuses at once and privately; nothing is recorded as a request.
-        const refusal = await lockRefusalFor(deps.locks, cmd.verb, cmd.endpointName);
-        if (refusal) {
-          await deps.intake.audit.record({ type: 'denied', requestId, actor: command.user_id, action: cmd.verb, detail: { reason: 'endpoint-locked', endpoint: cmd.endpointName } });
-          await answer(ephemeral(refusal));
-          return;
-        }
-        const check = await deps.producers.preflight({ requestId, requester, work: { kind: 'command', command: cmd }, responseUrl: command.response_url });
-        await answer(textReply(check.duplicate ? intakeReply({ kind: 'duplicate', requestId }) : checkingReply(requestId)));
-        return;
-      }
-      case 'cancel':
-        await answer(textReply(await askToCancel(deps, { requestId, requester, jobName: cmd.jobName, responseUrl: command.response_url })));
-        return;
-      case 'data-register': {
-        const outcome = await submitWork(deps.intake, { requestId, requester, work: { kind: 'command', command: cmd } });
-        await answer(textReply(intakeReply(outcome)));
-        return;
-      }
-    }
+    await slashVerb(cmd).answer({ deps, command, requester, requestId, answer, openView }, cmd);
   } catch (err) {
     // After the acknowledgement (a modal that would not open) Slack takes no second answer.
     if (err instanceof UserGroupLookupFailed) {
@@ -203,4 +113,151 @@ export async function handleSlashCommand(
     logRequestFailure(deps, log, err, 'could not take the slash command');
     if (!acked) await ack(textReply(unavailableReply()));
   }
+}
+
+interface SlashContext {
+  deps: BotDeps;
+  command: SlashCommand;
+  requester: Requester;
+  requestId: string;
+  answer: Ack;
+  openView: OpenView;
+}
+
+/** What the slash command does with one verb, once the asker is allowed and nothing refused it early. */
+interface SlashVerb<V extends Verb> {
+  /**
+   * Whether the request reports in this conversation (a thread here, approvers asked here), so it is refused
+   * at once where the bot cannot post. Look-ups answer through the response_url, help and locks in the
+   * acknowledgement: both work in any conversation.
+   */
+  reportsInConversation(cmd: CommandOf<V>): boolean;
+  /** The request the command starts, if it starts one: it is refused at once past the caps or outside the workspace. */
+  work(cmd: CommandOf<V>): WorkRequest | undefined;
+  answer(ctx: SlashContext, cmd: CommandOf<V>): Promise<void>;
+}
+
+const always = (): boolean => true;
+const never = (): boolean => false;
+const noWork = (): undefined => undefined;
+/** A change the ops worker applies, carried as the command itself. */
+const commandWork = (command: Command): WorkRequest => ({ kind: 'command', command });
+
+/** A look-up: the ops worker asks Azure and answers through the response_url. */
+const lookUp: SlashVerb<'status' | 'jobs' | 'endpoints' | 'show'> = {
+  reportsInConversation: never,
+  work: noWork,
+  answer: async ({ deps, requestId, requester, command, answer }, cmd) => {
+    await deps.producers.ops({ requestId, requester, command: cmd, responseUrl: command.response_url });
+    await answer(textReply(':mag: Looking that up in Azure ML…'));
+  },
+};
+
+const lockOrUnlock: SlashVerb<'lock' | 'unlock'> = {
+  reportsInConversation: never,
+  work: noWork,
+  answer: async ({ deps, command, requestId, answer }, cmd) => {
+    const answerOf = await handleLockCommand(
+      { policy: deps.policy, locks: deps.locks, audit: deps.intake.audit },
+      { command: cmd, requestId, userId: command.user_id, userGroups: await deps.userGroups.groupsOf(command.user_id, userGroupIds([deps.policy.approvers, deps.policy.deployers])) },
+    );
+    await answer({ response_type: answerOf.visibility, text: answerOf.message.text, blocks: answerOf.message.blocks });
+  },
+};
+
+/** set-default and delete: refused at once on a locked endpoint, else checked with Azure before queueing. */
+const endpointChange: SlashVerb<'set-default' | 'delete'> = {
+  reportsInConversation: always,
+  work: commandWork,
+  answer: async ({ deps, command, requestId, requester, answer }, cmd) => {
+    // A locked endpoint refuses at once and privately; nothing is recorded as a request.
+    const refusal = await lockRefusalFor(deps.locks, cmd.verb, cmd.endpointName);
+    if (refusal) {
+      await deps.intake.audit.record({ type: 'denied', requestId, actor: command.user_id, action: cmd.verb, detail: { reason: 'endpoint-locked', endpoint: cmd.endpointName } });
+      await answer(ephemeral(refusal));
+      return;
+    }
+    const check = await deps.producers.preflight({ requestId, requester, work: commandWork(cmd), responseUrl: command.response_url });
+    await answer(textReply(check.duplicate ? intakeReply({ kind: 'duplicate', requestId }) : checkingReply(requestId)));
+  },
+};
+
+/** One entry per verb: a verb without one does not compile. */
+const SLASH_VERBS: { readonly [V in Verb]: SlashVerb<V> } = {
+  help: {
+    reportsInConversation: never,
+    work: noWork,
+    answer: async ({ deps, answer }, cmd) => {
+      await answer(ephemeral(buildHelpMessage({ ...(cmd.topic ? { topic: cmd.topic } : {}), commandName: deps.commandName })));
+    },
+  },
+  deploy: {
+    reportsInConversation: (cmd) => !cmd.specFile,
+    // The form's submission starts the request (src/handlers/modal-submissions.ts).
+    work: noWork,
+    answer: async ({ deps, command, answer, openView }, cmd) => {
+      if (cmd.specFile) {
+        await answer(textReply('In Slack, `deploy` opens a form; `--spec <file>` is for the `batch-score` command line.'));
+        return;
+      }
+      const endpoints = await deps.endpoints.list();
+      await answer();
+      await openView(
+        buildDeployModal({
+          endpoints: endpoints.map((e) => e.name),
+          privateMetadata: { channelId: command.channel_id, requesterId: command.user_id, teamId: command.team_id },
+        }),
+      );
+    },
+  },
+  run: {
+    reportsInConversation: always,
+    work: (cmd) => (cmd.spec ? { kind: 'run', spec: cmd.spec } : undefined),
+    answer: async ({ deps, command, requestId, requester, answer, openView }, cmd) => {
+      if (!cmd.spec) {
+        const endpoints = await deps.endpoints.list();
+        await answer();
+        await openView(
+          buildRunModal({
+            endpoints: endpoints.map((e) => e.name),
+            deploymentsByEndpoint: Object.fromEntries(endpoints.map((e) => [e.name, e.deployments])),
+            privateMetadata: { channelId: command.channel_id, requesterId: command.user_id, teamId: command.team_id },
+          }),
+        );
+        return;
+      }
+      // Checked with Azure (the endpoint and deployment exist) before it is queued or an approver asked.
+      const check = await deps.producers.preflight({ requestId, requester, work: { kind: 'run', spec: cmd.spec }, responseUrl: command.response_url });
+      await answer(textReply(check.duplicate ? intakeReply({ kind: 'duplicate', requestId }) : checkingReply(requestId)));
+    },
+  },
+  status: lookUp,
+  jobs: lookUp,
+  endpoints: lookUp,
+  show: lookUp,
+  lock: lockOrUnlock,
+  unlock: lockOrUnlock,
+  'set-default': endpointChange,
+  delete: endpointChange,
+  cancel: {
+    reportsInConversation: always,
+    work: commandWork,
+    answer: async (ctx, cmd) => {
+      const { requestId, requester, command } = ctx;
+      await ctx.answer(textReply(await askToCancel(ctx.deps, { requestId, requester, jobName: cmd.jobName, responseUrl: command.response_url })));
+    },
+  },
+  'data-register': {
+    reportsInConversation: always,
+    work: commandWork,
+    answer: async ({ deps, requestId, requester, answer }, cmd) => {
+      const outcome = await submitWork(deps.intake, { requestId, requester, work: commandWork(cmd) });
+      await answer(textReply(intakeReply(outcome)));
+    },
+  },
+};
+
+/** The entry for a command's verb, typed for any command (the table pairs each verb with its own command). */
+function slashVerb(cmd: Command): SlashVerb<Verb> {
+  return SLASH_VERBS[cmd.verb] as SlashVerb<Verb>;
 }

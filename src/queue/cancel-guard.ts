@@ -6,16 +6,13 @@
 import { message, section } from '../slack/blocks/block-kit';
 import { code, escapeMrkdwn, mention } from '../slack/mrkdwn';
 import type { Requester } from './payloads';
-import type { RequestThread } from './request-thread';
-import type { WorkerContext } from './worker-context';
+import type { RequestLifecycle } from './request-lifecycle';
 
-export async function refuseCancel(
-  ctx: Pick<WorkerContext, 'requests' | 'audit'>,
-  input: { requestId: string; requester: Requester; jobName: string; refusal: string; thread: RequestThread; parentFailed: (detail: string) => Promise<void> },
-): Promise<void> {
-  await ctx.requests.update(input.requestId, { status: 'denied' });
-  await ctx.audit.record({ type: 'denied', requestId: input.requestId, actor: input.requester.userId, action: 'cancel', detail: { reason: 'not-a-canceler', jobName: input.jobName } });
-  await input.parentFailed('refused: not allowed to cancel this job');
+export async function refuseCancel(lifecycle: RequestLifecycle, input: { requester: Requester; jobName: string; refusal: string }): Promise<void> {
   const text = `:no_entry: ${mention(input.requester.userId)} ${escapeMrkdwn(input.refusal)} Nothing was canceled: job ${code(input.jobName)} goes on.`;
-  await input.thread.reply('final', message(text, [section(text)]), { broadcast: true });
+  await lifecycle.refused(message(text, [section(text)]), {
+    actor: input.requester.userId,
+    audit: { reason: 'not-a-canceler', jobName: input.jobName },
+    parentDetail: 'refused: not allowed to cancel this job',
+  });
 }

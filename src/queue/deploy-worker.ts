@@ -11,7 +11,7 @@ import { isLastAttempt, isWorthRetrying, parsePayload } from './job-payload';
 import { lockRefusalFor, refuseLockedChange } from './lock-guard';
 import { deployJobSchema, type DeployJob } from './payloads';
 import { QUEUE_NAMES } from './queue-names';
-import { createRequestThread } from './request-thread';
+import { createRequestLifecycle } from './request-lifecycle';
 import { workspaceLinks, type WorkerContext } from './worker-context';
 import { threadMessages } from '../slack/thread-messages';
 import { retryDeployButtons, withButtons } from '../slack/blocks/job-buttons';
@@ -22,31 +22,23 @@ export function createDeployProcessor(ctx: WorkerContext) {
   return async function processDeploy(job: Job): Promise<{ scoringUri?: string }> {
     const data: DeployJob = parsePayload(deployJobSchema, job);
     const { requestId, requester, spec } = data;
-    const thread = createRequestThread(ctx.outbox, { requestId, channel: requester.channelId, requester: requester.userId });
+    const lifecycle = createRequestLifecycle(ctx, { requestId, requester, action: 'deploy', subject: { kind: 'deploy', spec } });
     const log = ctx.logger.child({ requestId, jobId: job.id, queue: QUEUE_NAMES.deploy });
     let progress: DeployProgress = data.progress ? deployProgressSchema.parse(data.progress) : createDeployProgress(spec);
     const startedAt = job.processedOn ?? ctx.now();
-
-    const approval = await ctx.approvals.get(requestId);
-    const subject = { kind: 'deploy' as const, spec };
-    const parent = (status: 'running' | 'succeeded' | 'failed', detail?: string) =>
-      thread.parent(threadMessages.parent({ requestId, requester, subject, status, approval, now: ctx.now(), ...(detail ? { detail } : {}) }));
 
     if (!data.progress) {
       // Right before the first change: a lock set while this request waited must still stop it. A deploy
       // already under way (saved progress) finishes; a half-done deploy would be worse than a late one.
       const refusal = await lockRefusalFor(ctx.locks, 'deploy', spec.endpointName);
       if (refusal) {
-        await refuseLockedChange(ctx, { requestId, requester, action: 'deploy', endpointName: spec.endpointName, refusal, thread, parentFailed: (detail) => parent('failed', detail) });
+        await refuseLockedChange(lifecycle, { requester, endpointName: spec.endpointName, refusal });
         return {};
       }
     }
-    if (job.attemptsStarted <= 1 && !data.progress) {
-      await ctx.audit.record({ type: 'started', requestId, action: 'deploy' });
-    }
-    await ctx.requests.update(requestId, { status: 'running' });
-    await parent('running');
-    await thread.slot('checklist', threadMessages.deployChecklist({ spec, steps: deployChecklist(spec, progress) }));
+    await lifecycle.started({ firstAttempt: job.attemptsStarted <= 1 && !data.progress });
+    await lifecycle.running();
+    await lifecycle.progress('checklist', threadMessages.deployChecklist({ spec, steps: deployChecklist(spec, progress) }));
 
     let result: DeployResult;
     try {
@@ -55,7 +47,7 @@ export function createDeployProcessor(ctx: WorkerContext) {
         onStep: async (event) => {
           progress = event.progress;
           await job.updateData({ ...data, progress });
-          await thread.slot('checklist', threadMessages.deployChecklist({ spec, steps: deployChecklist(spec, progress) }));
+          await lifecycle.progress('checklist', threadMessages.deployChecklist({ spec, steps: deployChecklist(spec, progress) }));
         },
       }));
     } catch (err) {
@@ -63,9 +55,6 @@ export function createDeployProcessor(ctx: WorkerContext) {
       log.warn({ ...failureLogFields(err), retry }, 'deploy failed');
       if (retry) throw err;
       const failure = describeFailure(err);
-      await ctx.requests.update(requestId, { status: 'failed' });
-      await ctx.audit.record({ type: 'failed', requestId, action: 'deploy', detail: { ...failure } });
-      await parent('failed');
       // What this request created before it failed (never what existed), with a button to remove it.
       const resources = ctx.leftovers ? createdResources(spec, progress) : [];
       if (resources.length > 0) {
@@ -73,7 +62,7 @@ export function createDeployProcessor(ctx: WorkerContext) {
       }
       const failed = threadMessages.failure({ requester, requestId, what: `Deploy of ${spec.deploymentName} to ${spec.endpointName}`, failure, durationMs: ctx.now() - startedAt });
       // Retry deploy reopens the form filled in with this request's values (src/handlers/job-actions.ts).
-      await thread.reply('final', withButtons(withLeftovers(failed, { requestId, resources }), retryDeployButtons(requestId)), { broadcast: true });
+      await lifecycle.failed(withButtons(withLeftovers(failed, { requestId, resources }), retryDeployButtons(requestId)), { audit: { ...failure } });
       throw new UnrecoverableError(failure.message);
     }
 
@@ -82,14 +71,9 @@ export function createDeployProcessor(ctx: WorkerContext) {
     await ctx.endpoints
       .upsert({ name: spec.endpointName, deployments: [spec.deploymentName], ...(scoringUri ? { scoringUri } : {}), ...(spec.makeDefault ? { defaultDeployment: spec.deploymentName } : {}) })
       .catch((err: unknown) => log.warn({ err }, 'could not refresh the endpoint directory'));
-    await ctx.requests.update(requestId, { status: 'succeeded' });
-    await ctx.audit.record({ type: 'succeeded', requestId, action: 'deploy', detail: { endpoint: spec.endpointName, deployment: spec.deploymentName } });
-    await parent('succeeded');
-    await thread.reply(
-      'final',
-      threadMessages.deploySucceeded({ requester, result, durationMs, links: workspaceLinks(ctx) }),
-      { broadcast: true },
-    );
+    await lifecycle.succeeded(threadMessages.deploySucceeded({ requester, result, durationMs, links: workspaceLinks(ctx) }), {
+      audit: { endpoint: spec.endpointName, deployment: spec.deploymentName },
+    });
     return scoringUri ? { scoringUri } : {};
   };
 }

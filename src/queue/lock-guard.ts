@@ -7,8 +7,7 @@ import { message, section, type SlackMessage } from '../slack/blocks/block-kit';
 import { lockRefusal } from '../slack/blocks/lock-messages';
 import type { LockStore } from './lock-store';
 import type { Requester } from './payloads';
-import type { RequestThread } from './request-thread';
-import type { WorkerContext } from './worker-context';
+import type { RequestLifecycle } from './request-lifecycle';
 
 /** The refusal to show when `action` would change a locked endpoint; undefined when it may go ahead. */
 export async function lockRefusalFor(locks: LockStore, action: Action, endpointName: string | undefined): Promise<SlackMessage | undefined> {
@@ -22,21 +21,13 @@ export async function lockRefusalFor(locks: LockStore, action: Action, endpointN
  * why, the parent shows it and the thread gets the refusal (broadcast, like any final reply).
  */
 export async function refuseLockedChange(
-  ctx: Pick<WorkerContext, 'requests' | 'audit'>,
-  input: {
-    requestId: string;
-    requester: Requester;
-    action: Action;
-    endpointName: string;
-    refusal: SlackMessage;
-    thread: RequestThread;
-    parentFailed: (detail: string) => Promise<void>;
-  },
+  lifecycle: RequestLifecycle,
+  input: { requester: Requester; endpointName: string; refusal: SlackMessage },
 ): Promise<void> {
-  await ctx.requests.update(input.requestId, { status: 'denied' });
-  await ctx.audit.record({ type: 'denied', requestId: input.requestId, action: input.action, detail: { reason: 'endpoint-locked', endpoint: input.endpointName } });
-  await input.parentFailed('refused: the endpoint is locked');
   // Shaped like every final reply (":x: @who …"), so readers and tools see how the request ended.
   const text = `:x: <@${input.requester.userId}> ${input.refusal.text}`;
-  await input.thread.reply('final', message(text, [section(text)]), { broadcast: true });
+  await lifecycle.refused(message(text, [section(text)]), {
+    audit: { reason: 'endpoint-locked', endpoint: input.endpointName },
+    parentDetail: 'refused: the endpoint is locked',
+  });
 }

@@ -15,6 +15,7 @@ import { refuseCancel } from './cancel-guard';
 import { opsJobSchema, type OpsJob } from './payloads';
 import { QUEUE_NAMES } from './queue-names';
 import { requestThreadFor } from './request-home';
+import { createRequestLifecycle } from './request-lifecycle';
 import type { SlackMessage } from '../slack/blocks/block-kit';
 import { workspaceLinks, type WorkerContext } from './worker-context';
 import { subjectOfApproval } from './work-request';
@@ -138,14 +139,12 @@ export function createOpsProcessor(ctx: WorkerContext) {
     }
 
     const thread = await requestThreadFor(ctx, { requestId, channel: requester.channelId, work: { kind: 'command', command }, requester: requester.userId });
-    const approval = await ctx.approvals.get(requestId);
-    const parent = (status: 'running' | 'succeeded' | 'failed', detail?: string) =>
-      thread.parent(threadMessages.parent({ requestId, requester, subject: { kind: 'command', command }, status, approval, now: ctx.now(), ...(detail ? { detail } : {}) }));
+    const lifecycle = createRequestLifecycle(ctx, { requestId, requester, action: command.verb, subject: { kind: 'command', command }, thread });
     if (command.verb === 'set-default' || command.verb === 'delete') {
       // Right before applying: a lock set while this request waited for approval must still stop it.
       const refusal = await lockRefusalFor(ctx.locks, command.verb, command.endpointName);
       if (refusal) {
-        await refuseLockedChange(ctx, { requestId, requester, action: command.verb, endpointName: command.endpointName, refusal, thread, parentFailed: (detail) => parent('failed', detail) });
+        await refuseLockedChange(lifecycle, { requester, endpointName: command.endpointName, refusal });
         return { refused: 'endpoint-locked' };
       }
     }
@@ -161,34 +160,27 @@ export function createOpsProcessor(ctx: WorkerContext) {
         refusal = 'Who may cancel this job could not be checked with Slack just now.';
       }
       if (refusal) {
-        await refuseCancel(ctx, { requestId, requester, jobName: command.jobName, refusal, thread, parentFailed: (detail) => parent('failed', detail) });
+        await refuseCancel(lifecycle, { requester, jobName: command.jobName, refusal });
         return { refused: 'not-a-canceler' };
       }
     }
-    if (job.attemptsStarted <= 1) await ctx.audit.record({ type: 'started', requestId, action: command.verb });
-    await ctx.requests.update(requestId, { status: 'running' });
-    await parent('running');
+    await lifecycle.started({ firstAttempt: job.attemptsStarted <= 1 });
+    await lifecycle.running();
+    let summary: string;
     try {
-      const summary = await applyChange(ctx, command, { inJobThread: thread.within !== undefined });
-      await ctx.requests.update(requestId, { status: 'succeeded' });
-      await ctx.audit.record({ type: 'succeeded', requestId, action: command.verb });
-      await parent('succeeded');
-      if (thread.within) {
-        // In the job's own thread, beside the run's own last word: said as a cancel, not as the thread's outcome.
-        await thread.reply('final', threadMessages.cancelRequested({ requester, summary }));
-      } else {
-        await thread.reply('final', threadMessages.changeSucceeded({ requester, summary }), { broadcast: true });
-      }
-      return { summary };
+      summary = await applyChange(ctx, command, { inJobThread: thread.within !== undefined });
     } catch (err) {
       if (isWorthRetrying(err) && !isLastAttempt(job)) throw err;
       const failure = describeFailure(err, command.verb);
-      await ctx.requests.update(requestId, { status: 'failed' });
-      await ctx.audit.record({ type: 'failed', requestId, action: command.verb, detail: { ...failure } });
-      await parent('failed');
-      await thread.reply('final', threadMessages.failure({ requester, requestId, what: `\`${command.verb}\``, failure }), { broadcast: true });
+      await lifecycle.failed(threadMessages.failure({ requester, requestId, what: `\`${command.verb}\``, failure }), { audit: { ...failure } });
       throw new UnrecoverableError(failure.message);
     }
+    // In the job's own thread, beside the run's own last word: said as a cancel, not as the thread's outcome.
+    await lifecycle.succeeded(
+      thread.within ? threadMessages.cancelRequested({ requester, summary }) : threadMessages.changeSucceeded({ requester, summary }),
+      { broadcast: !thread.within },
+    );
+    return { summary };
   };
 }
 

@@ -1,11 +1,11 @@
 // What a request asks the workers to do, as carried by an approval until it is decided: a deploy (the
-// modal's DeploySpec), a run (RunSpec) or another changing command. The shape is the Block Kit
-// builders' RequestSubject, so the approval message, the parent message and the queue agree on it.
+// modal's DeploySpec), a run (RunSpec) or another changing command. The shape is the domain's
+// RequestSubject, so the approval message, the parent message and the queue agree on it.
 import { z } from 'zod';
 import { commandSchema } from '../domain/command-grammar';
 import { deploySpecSchema } from '../domain/deploy-spec';
 import { runSpecSchema } from '../domain/run-spec';
-import type { RequestSubject } from '../slack/blocks/request-subject';
+import type { RequestSubject } from '../domain/request-subject';
 import { requestIdSchema, type Requester } from './payloads';
 import { createdResourceSchema } from '../domain/deploy-leftovers';
 import type { Producers } from './producers';

@@ -15,7 +15,7 @@ import { buildJobStatusLineMessage, buildJobStatusMessage } from './blocks/job-s
 import { buildJobCanceledMessage, buildJobCompletedWithFailuresMessage } from './blocks/job-outcome-messages';
 import { buildJobsListMessage } from './blocks/jobs-list-message';
 import { buildRequestParentMessage, type RequestStatus } from './blocks/request-parent-message';
-import type { RequestSubject } from './blocks/request-subject';
+import type { RequestSubject } from '../domain/request-subject';
 import { slackDate } from './blocks/time-text';
 import { code, escapeMrkdwn, link, mention } from './mrkdwn';
 

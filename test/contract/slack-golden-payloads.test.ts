@@ -9,7 +9,7 @@ import pino from 'pino';
 import { WebClient } from '@slack/web-api';
 import { createSlackDriver, type SlackDriver } from '../../sandbox/slack/driver';
 import { toViewObject } from '../../sandbox/slack/view-store';
-import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { APPROVAL_ACTIONS } from '../../src/slack/blocks/approval-request-message';
 import { openDeployModal } from '../support/user-gestures';
 

@@ -4,7 +4,7 @@
 // acknowledgements of the gestures people make stay within that budget. Each gesture's worst case is
 // reported; the budget is checked on the slowest.
 import pino from 'pino';
-import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { createThreadReader } from '../support/stack-probes';
 import { deployFields } from '../support/user-gestures';
 

@@ -3,7 +3,7 @@
 // viewer's jobs, the approvals they may decide (with working buttons) and the locks.
 import pino from 'pino';
 import { waitFor } from '../../sandbox/slack/wait-for';
-import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { createDeployProgress } from '../../src/azureml/deploy-plan';
 import { deploySpecSchema } from '../../src/domain/deploy-spec';
 import { createThreadReader } from '../support/stack-probes';

@@ -1,7 +1,7 @@
 // Every input form of the recipe, explicit outputs, failures, look-ups and the approval-gated changes,
 // through Slack on the real stack.
 import pino from 'pino';
-import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import type { StoredMessage } from '../../sandbox/slack';
 import { isTopLevel } from '../support/stack-probes';
 

@@ -2,9 +2,9 @@
 // time scale: every step of the recipe through Slack succeeds, and the live transcript a person would
 // read shows the request threads with their final replies.
 import pino from 'pino';
-import { startChannelTranscript, type ChannelTranscript } from '../../src/demo/channel-transcript';
-import { DEMO_STEPS, DemoStepError, runDemoScenario } from '../../src/demo/demo-scenario';
-import { STACK_CHANNEL, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { startChannelTranscript, type ChannelTranscript } from '../../dev/demo/channel-transcript';
+import { DEMO_STEPS, DemoStepError, runDemoScenario } from '../../dev/demo/demo-scenario';
+import { STACK_CHANNEL, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 
 let stack: EmbeddedStack;
 let transcript: ChannelTranscript;

@@ -3,7 +3,7 @@
 // HTTP, and over Socket Mode (Bolt's SocketModeReceiver on the stand-in's WebSocket, every request an
 // envelope acknowledged on the socket).
 import pino from 'pino';
-import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import type { StoredMessage } from '../../sandbox/slack';
 import { deployApproved as approvedDeploy, requestDeploy } from '../support/user-gestures';
 

@@ -5,7 +5,7 @@
 import pino from 'pino';
 import type { StoredMessage } from '../../sandbox/slack';
 import { waitFor } from '../../sandbox/slack/wait-for';
-import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { deployFields, openDeployModal } from '../support/user-gestures';
 import { createThreadReader, textOf } from '../support/stack-probes';
 

@@ -6,7 +6,7 @@
 import pino from 'pino';
 import type { StoredMessage } from '../../sandbox/slack';
 import { waitFor } from '../../sandbox/slack/wait-for';
-import { exampleDeploySpec, STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { exampleDeploySpec, STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { LEFTOVER_ACTIONS } from '../../src/slack/blocks/deploy-leftovers-message';
 import { createThreadReader, FINAL_REPLY, textOf, type ThreadReader } from '../support/stack-probes';
 import { deployApproved } from '../support/user-gestures';

@@ -5,7 +5,7 @@
 // or fetches the code and model (docs/sandbox-fidelity.md). The run's final reply must say so, with the fix.
 import { BlobServiceClient } from '@azure/storage-blob';
 import pino from 'pino';
-import { STACK_CHANNEL, STACK_USERS, exampleDeploySpec, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { STACK_CHANNEL, STACK_USERS, exampleDeploySpec, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import type { StoredMessage } from '../../sandbox/slack';
 
 const { requester } = STACK_USERS;

@@ -4,7 +4,7 @@
 import pino from 'pino';
 import { waitFor } from '../../sandbox/slack/wait-for';
 import type { StoredMessage } from '../../sandbox/slack';
-import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import type { DeploySpecInput } from '../../src/domain/deploy-spec';
 import { deploySpecSchema } from '../../src/domain/deploy-spec';
 import { createDeployProgress } from '../../src/azureml/deploy-plan';

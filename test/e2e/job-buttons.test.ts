@@ -6,7 +6,7 @@
 import pino from 'pino';
 import type { StoredMessage } from '../../sandbox/slack';
 import { waitFor } from '../../sandbox/slack/wait-for';
-import { exampleDeploySpec, STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { exampleDeploySpec, STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { EXPIRE_APPROVALS_JOB } from '../../src/queue/ops-worker';
 import { JOB_ACTIONS } from '../../src/slack/blocks/job-buttons';
 import { signedButtonClick } from '../support/button-click';

@@ -3,7 +3,7 @@
 // what was scored, the first rows of the predictions and a link that downloads them; `status <job>`
 // shows the same.
 import pino from 'pino';
-import { STACK_CHANNEL, STACK_USERS, exampleDeploySpec, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { STACK_CHANNEL, STACK_USERS, exampleDeploySpec, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import type { StoredMessage } from '../../sandbox/slack';
 
 const { requester } = STACK_USERS;

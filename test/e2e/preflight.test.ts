@@ -5,7 +5,7 @@
 import pino from 'pino';
 import type { StoredMessage } from '../../sandbox/slack';
 import { waitFor } from '../../sandbox/slack/wait-for';
-import { exampleDeploySpec, STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { exampleDeploySpec, STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { EXPIRE_APPROVALS_JOB } from '../../src/queue/ops-worker';
 import { PREFLIGHT_JOB } from '../../src/queue/request-preflight';
 import { deployFields, openDeployModal } from '../support/user-gestures';

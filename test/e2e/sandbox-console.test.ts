@@ -1,9 +1,10 @@
 // `npm run sandbox` with its input piped: the console starts the stack, runs the lines in order as a
 // person would type them (a slash command, a look-up, a refusal, a console mistake), prints what the
 // bot answers, and on `exit` stops everything it started.
-import { MAIN_ENTRY, spawnTsx } from '../support/worker-process';
+import path from 'node:path';
+import { REPO_ROOT, spawnTsx } from '../support/worker-process';
 
-const CONSOLE_ENTRY = MAIN_ENTRY.replace(/main\.ts$/, 'demo/console-main.ts');
+const CONSOLE_ENTRY = path.join(REPO_ROOT, 'dev', 'demo', 'console-main.ts');
 
 it('runs piped commands in order, shows the answers, and stops its stack on exit', async () => {
   const script = ['help', '/batch-score help run', 'endpoints', 'wait No batch endpoints', 'as dave', 'press Approve', '/other-command', 'exit', 'endpoints'].join('\n');

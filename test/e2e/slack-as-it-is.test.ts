@@ -3,7 +3,7 @@
 // links wrapped and still reaches Azure byte for byte; a channel archived after the request was taken
 // and a bot token revoked mid-flight each end with the requester told, never a silent dead letter.
 import pino from 'pino';
-import { STACK_USERS, exampleDeploySpec, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { STACK_USERS, exampleDeploySpec, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import type { StoredMessage } from '../../sandbox/slack';
 
 const { requester } = STACK_USERS;

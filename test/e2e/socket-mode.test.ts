@@ -3,7 +3,7 @@
 // middle of a deploy — the approval and later commands arrive on the new connection, the deploy finishes
 // once, and nothing is lost or posted twice.
 import pino from 'pino';
-import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { duplicatePosts } from '../support/slack-deliveries';
 import { createThreadReader, textOf, type ThreadReader } from '../support/stack-probes';
 import { requestDeploy } from '../support/user-gestures';

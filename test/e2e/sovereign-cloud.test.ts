@@ -4,7 +4,7 @@
 // and the thread links to China's studio.
 import pino from 'pino';
 import { createDeployProgress } from '../../src/azureml/deploy-plan';
-import { exampleDeploySpec, STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { exampleDeploySpec, STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { createThreadReader } from '../support/stack-probes';
 
 let stack: EmbeddedStack;

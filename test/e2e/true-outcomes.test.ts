@@ -5,7 +5,7 @@
 import pino from 'pino';
 import type { StoredMessage } from '../../sandbox/slack';
 import { waitFor } from '../../sandbox/slack/wait-for';
-import { exampleDeploySpec, STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { exampleDeploySpec, STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { createThreadReader, FINAL_REPLY, isTopLevel, textOf, type ThreadReader } from '../support/stack-probes';
 
 const { requester, approver } = STACK_USERS;

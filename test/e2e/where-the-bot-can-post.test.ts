@@ -4,7 +4,7 @@
 // A run or deploy from such a place is answered at once, in the acknowledgement, and nothing is queued,
 // posted or asked of Azure. Real Bolt receiver, real queues, the stand-ins over HTTP.
 import pino from 'pino';
-import { STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { QUEUE_NAMES } from '../../src/queue/queue-names';
 import { createQueueInspector, textOf, type QueueInspector } from '../support/stack-probes';
 

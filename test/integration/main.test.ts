@@ -9,7 +9,7 @@ import { getFreePort } from '../../sandbox/stack/free-port';
 import { startRedis, type RedisProcess } from '../../sandbox/stack/redis';
 import { waitFor } from '../../sandbox/slack/wait-for';
 import { MAIN_ENTRY, managedIdentityEnv, spawnTsx, type TsxChild } from '../support/worker-process';
-import { sandboxEnvironment } from '../../src/embedded-stack';
+import { sandboxEnvironment } from '../../dev/embedded-stack';
 
 let redis: RedisProcess;
 let slack: SlackStandIn;

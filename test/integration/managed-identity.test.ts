@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { startAzureMlSandbox, type AzureMlSandbox } from '../../sandbox/azureml';
 import { managedIdentityEnv, REPO_ROOT, spawnTsx } from '../support/worker-process';
-import { sandboxAzureMlClient } from '../../src/embedded-stack';
+import { sandboxAzureMlClient } from '../../dev/embedded-stack';
 
 const PROBE = path.join(REPO_ROOT, 'test', 'support', 'azure-credential-probe.ts');
 let sandbox: AzureMlSandbox;

@@ -4,7 +4,7 @@
 // in. From that folder alone the bot, a worker and the CLI start on plain node against the local stack
 // (redis-server, the Slack stand-in, the Azure ML sandbox), a slash command goes through both, and the
 // image's HEALTHCHECK command passes against the bot. It also proves the production build ships neither the
-// sandbox nor the demo stack and that nothing in it needs a dev dependency.
+// sandbox nor the development folder (the embedded stack, the demo) and that nothing in it needs a dev dependency.
 //
 // It needs the npm registry (about 15 s with a warm cache), so it runs only when
 // BATCH_SCORE_TEST_PRODUCTION_INSTALL=1, which scripts/test.sh (CI) sets.
@@ -22,7 +22,7 @@ import { waitFor } from '../../sandbox/slack/wait-for';
 import { getFreePort } from '../../sandbox/stack/free-port';
 import { stopChild, trackChild } from '../../sandbox/stack/processes';
 import { startRedis, type RedisProcess } from '../../sandbox/stack/redis';
-import { STACK_CHANNEL, STACK_USERS, sandboxEnvironment } from '../../src/embedded-stack';
+import { STACK_CHANNEL, STACK_USERS, sandboxEnvironment } from '../../dev/embedded-stack';
 import { commandOf, parseDockerfile, splitFlags, type DockerStage } from '../support/dockerfile-stage';
 import { managedIdentityEnv } from '../support/worker-process';
 
@@ -172,18 +172,17 @@ describeIfEnabled('the container image, performed without Docker', () => {
     expect(image.env.NODE_ENV).toBe('production');
   });
 
-  it('ships neither the sandbox nor the demo stack, and no dev dependency', async () => {
+  it('ships neither the sandbox nor the development folder, and no dev dependency', async () => {
     const dist = path.join(image.dir, 'dist');
     expect(existsSync(path.join(dist, 'src', 'main.js'))).toBe(true);
     expect(existsSync(path.join(dist, 'src', 'cli.js'))).toBe(true);
-    expect(existsSync(path.join(dist, 'sandbox'))).toBe(false);
-    expect(existsSync(path.join(dist, 'src', 'demo'))).toBe(false);
-    expect(existsSync(path.join(dist, 'src', 'embedded-stack.js'))).toBe(false);
+    // Only src/ is compiled: the sandbox and the development folder (embedded stack, demo, console) stay out.
+    expect((await fs.readdir(dist)).sort()).toEqual(['src']);
     for (const dev of ['typescript', 'tsx', 'jest', 'azurite']) expect(existsSync(path.join(image.dir, 'node_modules', dev))).toBe(false);
     const files = (await fs.readdir(dist, { recursive: true })).filter((f) => f.endsWith('.js'));
     const importsSandbox: string[] = [];
     for (const f of files) {
-      if (/require\("[^"]*\/(sandbox|demo)\//.test(await fs.readFile(path.join(dist, f), 'utf8'))) importsSandbox.push(f);
+      if (/require\("[^"]*\/(sandbox|dev)\//.test(await fs.readFile(path.join(dist, f), 'utf8'))) importsSandbox.push(f);
     }
     expect(importsSandbox).toEqual([]);
   });

@@ -19,7 +19,7 @@ import { startRedisCluster, type RedisClusterProcess } from '../../sandbox/stack
 import { createDeployProgress } from '../../src/azureml';
 import { startBot, type BotHandle } from '../../src/bot';
 import { loadConfig } from '../../src/config';
-import { exampleDeploySpec, sandboxAzureMlClient, sandboxEnvironment, writeExampleArtifacts } from '../../src/embedded-stack';
+import { exampleDeploySpec, sandboxAzureMlClient, sandboxEnvironment, writeExampleArtifacts } from '../../dev/embedded-stack';
 import { startWorkerProcess, type TsxChild } from '../support/worker-process';
 
 const RUNS = 20;

@@ -7,7 +7,7 @@
 import pino from 'pino';
 import { createDeployProgress } from '../../src/azureml/deploy-plan';
 import { runSpecSchema } from '../../src/domain/run-spec';
-import { exampleDeploySpec, STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { exampleDeploySpec, STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 
 const ENDPOINT = 'history-watch';
 const RUNS = 5;

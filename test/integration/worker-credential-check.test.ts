@@ -2,7 +2,7 @@
 // no developer login) says so at start in one JSON log line: which credentials DefaultAzureCredential
 // tried and how to give the worker one. Real worker process, real redis-server and Azure ML sandbox.
 import pino from 'pino';
-import { startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { MAIN_ENTRY, spawnTsx, type TsxChild } from '../support/worker-process';
 
 let stack: EmbeddedStack;

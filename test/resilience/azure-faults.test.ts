@@ -8,7 +8,7 @@ import { AZURE_CLOUDS } from '../../src/azureml/clouds';
 import { createArmClient } from '../../src/azureml/arm-client';
 import { createAzureMlClient } from '../../src/azureml';
 import { isAzureMlError } from '../../src/azureml/errors';
-import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { waitForQuiet } from '../support/quiet-queues';
 import { createQueueInspector, createThreadReader, type QueueInspector, type ThreadReader } from '../support/stack-probes';
 import { deployApproved } from '../support/user-gestures';

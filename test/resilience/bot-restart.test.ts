@@ -3,7 +3,7 @@
 // and works once: a second click is refused and nothing is deployed twice.
 import { waitFor } from '../../sandbox/slack/wait-for';
 import pino from 'pino';
-import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { approveButtonValue, signedApprovalClick } from '../support/approval-click';
 import { waitForQuiet } from '../support/quiet-queues';
 import { createQueueInspector, createThreadReader, type QueueInspector, type ThreadReader } from '../support/stack-probes';

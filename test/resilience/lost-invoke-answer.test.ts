@@ -4,7 +4,7 @@
 import pino from 'pino';
 import { createDeployProgress } from '../../src/azureml/deploy-plan';
 import { parseDataReference } from '../../src/domain/data-reference';
-import { exampleDeploySpec, STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { exampleDeploySpec, STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { runSpecSchema } from '../../src/domain/run-spec';
 
 const ENDPOINT = 'lost-answer';

@@ -5,7 +5,7 @@
 // so every queue, approval and outbox key) is killed and restarted.
 import { waitFor } from '../../sandbox/slack/wait-for';
 import pino from 'pino';
-import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { waitForQuiet } from '../support/quiet-queues';
 import { duplicatePosts } from '../support/slack-deliveries';
 import { createQueueInspector, createThreadReader, isTopLevel, type QueueInspector, type ThreadReader } from '../support/stack-probes';

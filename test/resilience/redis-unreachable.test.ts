@@ -11,7 +11,7 @@ import { createSlackDriver, type SlackDriver } from '../../sandbox/slack/driver'
 import { getFreePort } from '../../sandbox/stack/free-port';
 import { startRedis, type RedisProcess } from '../../sandbox/stack/redis';
 import { waitFor } from '../../sandbox/slack/wait-for';
-import { sandboxEnvironment, STACK_CHANNEL, STACK_USERS } from '../../src/embedded-stack';
+import { sandboxEnvironment, STACK_CHANNEL, STACK_USERS } from '../../dev/embedded-stack';
 import { MAIN_ENTRY, managedIdentityEnv, spawnTsx, type TsxChild } from '../support/worker-process';
 
 /** How long the log is watched while Redis is down: long enough for the old reconnect backoff to pass 3 s. */

@@ -3,7 +3,7 @@
 // none twice.
 import { waitFor } from '../../sandbox/slack/wait-for';
 import pino from 'pino';
-import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { waitForQuiet } from '../support/quiet-queues';
 import { duplicatePosts, statusesOf } from '../support/slack-deliveries';
 import { createQueueInspector, createThreadReader, isTopLevel, type QueueInspector, type ThreadReader } from '../support/stack-probes';

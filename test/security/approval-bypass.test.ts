@@ -4,7 +4,7 @@
 // default and so waits for an approver. Real Bolt receiver, BullMQ on redis, the sandboxes over HTTP.
 import pino from 'pino';
 import { waitFor } from '../../sandbox/slack/wait-for';
-import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { waitForQuiet } from '../support/quiet-queues';
 import { createQueueInspector, createThreadReader, textOf, type QueueInspector, type ThreadReader } from '../support/stack-probes';
 import { deployFields, openDeployModal, requestDeploy } from '../support/user-gestures';

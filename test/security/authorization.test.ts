@@ -5,7 +5,7 @@
 import { waitFor } from '../../sandbox/slack/wait-for';
 import pino from 'pino';
 import { createSlackDriver, type SlackDriver } from '../../sandbox/slack/driver';
-import { APPROVER_GROUP, STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { APPROVER_GROUP, STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { EXPIRE_APPROVALS_JOB } from '../../src/queue/ops-worker';
 import { approveButtonValue, signedApprovalClick } from '../support/approval-click';
 import { createQueueInspector, createThreadReader, textOf, type QueueInspector, type ThreadReader } from '../support/stack-probes';

@@ -4,7 +4,7 @@
 import pino from 'pino';
 import { waitFor } from '../../sandbox/slack/wait-for';
 import { batchEndpointOfJob } from '../../src/azureml/batch-scoring-job';
-import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { EXPIRE_APPROVALS_JOB } from '../../src/queue/ops-worker';
 import { createQueueInspector, createThreadReader, type QueueInspector, type ThreadReader } from '../support/stack-probes';
 import { deployApproved } from '../support/user-gestures';

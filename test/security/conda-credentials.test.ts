@@ -4,13 +4,13 @@
 // the environment installs: channels, packages, index URLs, escaped. Real Bolt receiver, real redis.
 import pino from 'pino';
 import { waitFor } from '../../sandbox/slack/wait-for';
-import { STACK_CHANNEL, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { STACK_CHANNEL, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { createQueueInspector, createThreadReader, textOf, type QueueInspector } from '../support/stack-probes';
 import { deployFields, openDeployModal, requestDeploy } from '../support/user-gestures';
 import { redactSecrets } from '../../src/queue/audit-trail';
 import { parseDeploySpecFile } from '../../src/cli/deploy-spec-file';
 import { deployJobSchema } from '../../src/queue/payloads';
-import { exampleDeploySpec } from '../../src/embedded-stack';
+import { exampleDeploySpec } from '../../dev/embedded-stack';
 import { condaCredentials, summarizeCondaFile } from '../../src/domain/conda-file';
 
 const TOKEN = 'pypi-tok3n-sup3r-s3cret';

@@ -4,7 +4,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { waitFor } from '../../sandbox/slack/wait-for';
-import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { everythingTheBotSaid } from '../support/stack-probes';
 import { deployFields, openDeployModal } from '../support/user-gestures';
 

@@ -11,7 +11,7 @@ import { parseCommand } from '../../src/domain/command-grammar';
 import { triageFailure } from '../../src/domain/failure-triage';
 import { previewPredictions } from '../../src/domain/predictions-preview';
 import { jobOutcomeBlocks } from '../../src/slack/blocks/job-outcome-sections';
-import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { createQueueInspector, type QueueInspector } from '../support/stack-probes';
 import { signedButtonClick } from '../support/button-click';
 import { JOB_ACTIONS } from '../../src/slack/blocks/job-buttons';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { waitFor } from '../../sandbox/slack/wait-for';
 import { hashLocalFiles, listLocalFiles } from '../../src/azureml/local-folder';
-import { STACK_CHANNEL, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { STACK_CHANNEL, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { createThreadReader, textOf } from '../support/stack-probes';
 import { deployApproved } from '../support/user-gestures';
 

@@ -4,7 +4,7 @@
 // it is carried out: no call to Azure ML, nothing said in Slack. A broken notification is dead-lettered.
 import { waitFor } from '../../sandbox/slack/wait-for';
 import pino from 'pino';
-import { startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { deadLetterKey } from '../../src/queue/notify-outbox';
 import type { QueueName } from '../../src/queue/queue-names';
 import { createQueueInspector, type QueueInspector } from '../support/stack-probes';

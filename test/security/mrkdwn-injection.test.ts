@@ -5,7 +5,7 @@
 // (slack-facts.md: & < > escaped), and the bot never asks Slack to turn plain "@channel" into a mention.
 import { waitFor } from '../../sandbox/slack/wait-for';
 import pino from 'pino';
-import { STACK_CHANNEL, STACK_USERS, exampleDeploySpec, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { STACK_CHANNEL, STACK_USERS, exampleDeploySpec, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { waitForQuiet } from '../support/quiet-queues';
 import { createQueueInspector, createThreadReader, everythingTheBotSaid, type QueueInspector, type ThreadReader } from '../support/stack-probes';
 import { deployApproved } from '../support/user-gestures';

@@ -8,7 +8,7 @@ import { mkdir, symlink, writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { exampleDeploySpec, STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { exampleDeploySpec, STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { waitForQuiet } from '../support/quiet-queues';
 import { createQueueInspector, textOf, type QueueInspector } from '../support/stack-probes';
 import { deployFields, openDeployModal } from '../support/user-gestures';

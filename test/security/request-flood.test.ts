@@ -4,7 +4,7 @@
 // in the same channel still gets its thread. Real Bolt receiver, BullMQ on redis, the sandboxes over HTTP.
 import pino from 'pino';
 import { waitFor } from '../../sandbox/slack/wait-for';
-import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { createQueueInspector, createThreadReader, textOf, type QueueInspector, type ThreadReader } from '../support/stack-probes';
 import { deployApproved } from '../support/user-gestures';
 

@@ -5,7 +5,7 @@
 // maps to the same request (same trigger_id → same request id) and so starts nothing new.
 import pino from 'pino';
 import { slashCommandBody } from '../../sandbox/slack/interaction-payloads';
-import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { createQueueInspector, type QueueInspector } from '../support/stack-probes';
 
 let stack: EmbeddedStack;

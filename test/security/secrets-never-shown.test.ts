@@ -6,7 +6,7 @@
 // stdout). Then the logs, every message the stand-in holds and its whole call log are searched.
 import { waitFor } from '../../sandbox/slack/wait-for';
 import { Writable } from 'node:stream';
-import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { createLogger } from '../../src/logger';
 import { waitForQuiet } from '../support/quiet-queues';
 import { createQueueInspector, createThreadReader, everythingTheBotSaid, type QueueInspector, type ThreadReader } from '../support/stack-probes';

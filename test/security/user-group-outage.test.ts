@@ -8,7 +8,7 @@ import { WebClient } from '@slack/web-api';
 import { startSlackStandIn, type SlackStandIn } from '../../sandbox/slack';
 import { createUserGroupResolver, UserGroupLookupFailed } from '../../src/handlers/user-groups';
 import { botClientOptions } from '../../src/slack/slack-client';
-import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { requestDeploy } from '../support/user-gestures';
 import { textOf } from '../support/stack-probes';
 

@@ -6,7 +6,7 @@
 // Real Bolt HTTP receiver, real redis, the Slack stand-in's signed driver.
 import pino from 'pino';
 import { waitFor } from '../../sandbox/slack/wait-for';
-import { APPROVER_GROUP, STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { APPROVER_GROUP, STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { EXPIRE_APPROVALS_JOB } from '../../src/queue/ops-worker';
 import { PREFLIGHT_JOB } from '../../src/queue/request-preflight';
 import { APPROVAL_ACTIONS } from '../../src/slack/blocks/approval-request-message';

@@ -13,7 +13,7 @@ import { AZURE_CLOUDS } from '../../src/azureml/clouds';
 import { beginLongRunning, waitForResource } from '../../src/azureml/long-running-resource';
 import { datastoreId } from '../../src/azureml/workspace';
 import { z } from 'zod';
-import { STACK_CHANNEL, STACK_USERS, sandboxAzureMlClient, startEmbeddedStack, type EmbeddedStack } from '../../src/embedded-stack';
+import { STACK_CHANNEL, STACK_USERS, sandboxAzureMlClient, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { waitForQuiet } from '../support/quiet-queues';
 import { createQueueInspector, everythingTheBotSaid, type QueueInspector } from '../support/stack-probes';
 

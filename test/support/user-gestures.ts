@@ -4,7 +4,7 @@
 import { waitFor } from '../../sandbox/slack/wait-for';
 import type { StoredMessage } from '../../sandbox/slack';
 import type { FieldValue } from '../../sandbox/slack/driver';
-import { exampleDeployForm, STACK_CHANNEL, STACK_USERS, type EmbeddedStack } from '../../src/embedded-stack';
+import { exampleDeployForm, STACK_CHANNEL, STACK_USERS, type EmbeddedStack } from '../../dev/embedded-stack';
 import { createThreadReader } from './stack-probes';
 
 /** The deploy form filled like the recipe's mnist example; `overrides` replace single fields. */

@@ -1,5 +1,5 @@
-import { changedLines } from '../../src/demo/channel-transcript';
-import { CONSOLE_HELP, parseConsoleLine } from '../../src/demo/console-commands';
+import { changedLines } from '../../dev/demo/channel-transcript';
+import { CONSOLE_HELP, parseConsoleLine } from '../../dev/demo/console-commands';
 
 describe('the sandbox console language', () => {
   it('treats anything that is not a console word as a slash command, with or without /batch-score', () => {

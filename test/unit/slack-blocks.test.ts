@@ -12,7 +12,7 @@ import { buildJobStatusLineMessage, buildJobStatusMessage, jobStatusLine } from 
 import { buildJobsListMessage } from '../../src/slack/blocks/jobs-list-message';
 import { buildParseErrorMessage } from '../../src/slack/blocks/parse-error-message';
 import { buildRequestParentMessage, REQUEST_STATUSES } from '../../src/slack/blocks/request-parent-message';
-import type { RequestSubject } from '../../src/slack/blocks/request-subject';
+import type { RequestSubject } from '../../src/domain/request-subject';
 import { formatDuration, slackDate } from '../../src/slack/blocks/time-text';
 
 const NOW = Date.UTC(2024, 4, 1, 12, 0, 0);

@@ -5,7 +5,8 @@
 // replaced by the decided message.
 import { code, escapeMrkdwn, mention } from '../mrkdwn';
 import { actions, button, context, fieldSections, message, section, type SlackMessage } from './block-kit';
-import { subjectAction, subjectFields, subjectTitle, type RequestSubject } from './request-subject';
+import type { RequestSubject } from '../../domain/request-subject';
+import { subjectAction, subjectFields, subjectTitle } from './request-subject';
 import { slackDate } from './time-text';
 
 /** The ids the actions handler listens for. */

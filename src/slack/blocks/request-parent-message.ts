@@ -2,7 +2,8 @@
 // status line that is updated in place (chat.update) as the request moves on.
 import { code, escapeMrkdwn, mention } from '../mrkdwn';
 import { context, message, section, type SlackMessage } from './block-kit';
-import { subjectTitle, type RequestSubject } from './request-subject';
+import type { RequestSubject } from '../../domain/request-subject';
+import { subjectTitle } from './request-subject';
 import { formatDuration, slackDate } from './time-text';
 
 export const REQUEST_STATUSES = [

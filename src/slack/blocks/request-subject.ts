@@ -3,7 +3,6 @@
 // A request comes from a parsed command, from the deploy modal (a DeploySpec) or from the run modal
 // (a RunSpec). Every value is escaped here, because all of it is user input.
 import type { Action } from '../../domain/approval-policy';
-import type { Command } from '../../domain/command-grammar';
 import { describeDataReference, parseDataReference } from '../../domain/data-reference';
 import { describeExistingAsset, type ExistingAsset } from '../../domain/asset-reference';
 import type { DeploySpec } from '../../domain/deploy-spec';
@@ -11,15 +10,8 @@ import { describeRunSettings } from '../../domain/run-settings';
 import type { RunSpec } from '../../domain/run-spec';
 import { code, escapeMrkdwn, truncate } from '../mrkdwn';
 import { summarizeCondaFile } from '../../domain/conda-file';
-import type { CreatedResource } from '../../domain/deploy-leftovers';
+import type { RequestSubject } from '../../domain/request-subject';
 import { leftoverLines } from './deploy-leftovers-message';
-
-export type RequestSubject =
-  | { kind: 'command'; command: Command }
-  | { kind: 'deploy'; spec: DeploySpec }
-  | { kind: 'run'; spec: RunSpec }
-  /** Removing what a failed deploy created (deploy-leftovers-message.ts). */
-  | { kind: 'cleanup'; sourceRequestId: string; endpointName: string; deploymentName: string; resources: CreatedResource[] };
 
 /** A label (our words) and a value (escaped mrkdwn) for a section field. */
 export interface Field {

@@ -7,7 +7,8 @@ import type { EndpointLock } from '../../domain/endpoint-lock';
 import { APPROVAL_ACTIONS } from '../blocks/approval-request-message';
 import { actions, button, context, divider, header, linesToSections, section, SLACK_LIMITS } from '../blocks/block-kit';
 import { lockedByText } from '../blocks/lock-messages';
-import { subjectTitle, type RequestSubject } from '../blocks/request-subject';
+import type { RequestSubject } from '../../domain/request-subject';
+import { subjectTitle } from '../blocks/request-subject';
 import { slackDate } from '../blocks/time-text';
 import { code, escapeMrkdwn } from '../mrkdwn';
 

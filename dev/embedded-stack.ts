@@ -14,14 +14,14 @@ import { createSlackDriver, type SlackDriver } from '../sandbox/slack/driver';
 import { getFreePort } from '../sandbox/stack/free-port';
 import { startRedis, type RedisProcess } from '../sandbox/stack/redis';
 import { startRedisCluster, type RedisClusterProcess } from '../sandbox/stack/redis-cluster';
-import { startBot, type BotHandle } from './bot';
-import { loadConfig, type Config } from './config';
-import { deploySpecSchema, type DeploySpec, type DeploySpecInput } from './domain/deploy-spec';
-import { createAzureMlClient, type AzureMlClient } from './azureml';
-import { AZURE_CLOUDS } from './azureml/clouds';
-import type { TokenCredential } from './azureml/credentials';
-import { startWorkers, type WorkersHandle } from './worker';
-import { DEFAULT_EDITS_PER_MINUTE } from './queue/notify-worker';
+import { startBot, type BotHandle } from '../src/bot';
+import { loadConfig, type Config } from '../src/config';
+import { deploySpecSchema, type DeploySpec, type DeploySpecInput } from '../src/domain/deploy-spec';
+import { createAzureMlClient, type AzureMlClient } from '../src/azureml';
+import { AZURE_CLOUDS } from '../src/azureml/clouds';
+import type { TokenCredential } from '../src/azureml/credentials';
+import { startWorkers, type WorkersHandle } from '../src/worker';
+import { DEFAULT_EDITS_PER_MINUTE } from '../src/queue/notify-worker';
 
 export const STACK_USERS = {
   /** Asks for deploys and runs. */

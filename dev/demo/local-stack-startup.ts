@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { stopOnSignals } from '../../sandbox/stack/processes';
 import { startEmbeddedStack, type EmbeddedStack } from '../embedded-stack';
-import { createLogger } from '../logger';
+import { createLogger } from '../../src/logger';
 import { DEMO_TIME_SCALE } from './demo-scenario';
 import { exitOnSecondSignal } from './second-signal';
 
