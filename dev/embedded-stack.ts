@@ -21,7 +21,7 @@ import { createAzureMlClient, type AzureMlClient } from '../src/azureml';
 import { AZURE_CLOUDS } from '../src/azureml/clouds';
 import type { TokenCredential } from '../src/azureml/credentials';
 import { startWorkers, type WorkersHandle } from '../src/worker';
-import { DEFAULT_EDITS_PER_MINUTE } from '../src/queue/notify-worker';
+import { DEFAULT_EDITS_PER_MINUTE } from '../src/queue/notify-pacer';
 
 export const STACK_USERS = {
   /** Asks for deploys and runs. */

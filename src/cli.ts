@@ -5,7 +5,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { createAzureMlFromConfig } from './azureml/client-from-config';
+import { createAzureMlFromConfig } from './azureml-from-config';
 import { AZURE_CLOUDS } from './azureml/clouds';
 import type { TokenCredential } from './azureml/credentials';
 import { loadAzureConfig, type AzureConfig } from './config';

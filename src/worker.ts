@@ -4,7 +4,7 @@
 import type { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { AzureMlClient } from './azureml';
-import { createAzureMlFromConfig } from './azureml/client-from-config';
+import { createAzureMlFromConfig } from './azureml-from-config';
 import { AZURE_CLOUDS } from './azureml/clouds';
 import { createAzureCredential, type TokenCredential } from './azureml/credentials';
 import { probeCredential } from './azureml/credential-probe';

@@ -3,7 +3,7 @@
 // still says so), and `created: 'false'` when it found the resource already there.
 import type { DeploySpec } from '../domain/deploy-spec';
 import { removalOrder, type CreatedResource } from '../domain/deploy-leftovers';
-import type { DeployProgress } from './deploy-plan';
+import type { DeployProgress } from '../domain/deploy-plan';
 
 export function createdResources(spec: DeploySpec, progress: DeployProgress): CreatedResource[] {
   const out: CreatedResource[] = [];

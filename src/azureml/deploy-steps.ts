@@ -50,7 +50,7 @@ export function uploadPrefix(kind: 'code' | 'model', name: string, version: stri
  * Runs a long-running operation for a step: resumes the saved poller if there is one, otherwise begins
  * it and checkpoints the new poller before the first poll, so a crash from here on never re-issues it.
  * `accepted` names what the first answer already tells (the resource id), so steps that need only the
- * resource to exist can start while the operation runs (deploy-plan.ts acceptedIsEnough).
+ * resource to exist can start while the operation runs (src/domain/deploy-plan.ts acceptedIsEnough).
  */
 async function runOperation<T, B extends { poller: PollerState | undefined }>(
   ctx: DeployStepContext,

@@ -15,7 +15,8 @@ import * as computes from './computes';
 import type { TokenCredential } from './credentials';
 import { createDatastoreContainerFactory, type DatastoreAccess, type DatastoreContainerFactory } from './datastore-container';
 import * as datastores from './datastores';
-import { asError, DeployStepError, runDeployPlan, type DeployProgress, type DeployStepEvent } from './deploy-plan';
+import type { DeployProgress } from '../domain/deploy-plan';
+import { asError, DeployStepError, runDeployPlan, type DeployStepEvent } from './deploy-plan';
 import { resolveInsideRoot } from './artifacts-root';
 import { createDeploySteps, type DeployStepsDeps } from './deploy-steps';
 import { assertScoringScriptInFolder, checkDeploySources, resolveDeploySources } from './deploy-sources-check';
@@ -219,15 +220,8 @@ export type AzureMlClient = ReturnType<typeof createAzureMlClient>;
 export { AzureMlError } from './errors';
 export { ArtifactPathError, resolveInsideRoot } from './artifacts-root';
 export { folderContentVersion, environmentContentVersion } from './asset-version';
-export {
-  createDeployProgress,
-  deployProgressSchema,
-  DeployStepError,
-  plannedDeploySteps,
-  type DeployProgress,
-  type DeployStepEvent,
-  type DeployStepName,
-} from './deploy-plan';
+export { DeployStepError, type DeployStepEvent } from './deploy-plan';
+export { createDeployProgress, deployProgressSchema, plannedDeploySteps, type DeployProgress, type DeployStepName } from '../domain/deploy-plan';
 export { isTerminalJobStatus } from './jobs';
 export { jobStatusSchema, type JobStatus } from './resources';
 export { ScoringRequestError, buildInvokeBody, type InvokeRequest, type ScoringJob } from './scoring';

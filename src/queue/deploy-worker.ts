@@ -3,7 +3,7 @@
 // skips finished steps and resumes an in-flight long-running operation from its saved poller.
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { RedisConnection } from './connection';
-import { createDeployProgress, deployProgressSchema, type DeployProgress } from '../azureml/deploy-plan';
+import { createDeployProgress, deployProgressSchema, type DeployProgress } from '../domain/deploy-plan';
 import { deploy } from '../usecases/deploy';
 import { deployChecklist, type DeployResult } from '../usecases/deploy-summary';
 import { describeFailure, failureLogFields } from '../usecases/failure-report';

@@ -145,6 +145,13 @@ export const notifyEntrySchema = z
 export type NotifyEntry = z.infer<typeof notifyEntrySchema>;
 export type NotifyEntryInput = z.input<typeof notifyEntrySchema>;
 
+/** The notify queue's `flush` job: drain one request's outbox list, for one epoch (notify-outbox-store.ts). */
+export const flushJobSchema = z.object({
+  requestId: requestIdSchema,
+  epoch: z.number().int().min(0),
+});
+export type FlushJob = z.infer<typeof flushJobSchema>;
+
 export function isThreadOp(op: NotifyOp): boolean {
   return THREAD_OPS.includes(op);
 }

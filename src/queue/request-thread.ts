@@ -34,7 +34,7 @@ function guestTag(requestId: string): string {
 
 /**
  * `requester`: who asked. The thread remembers the first one it hears of (a host's own), and moves to a DM
- * with them if its channel stops taking the bot's posts (notify-worker.ts).
+ * with them if its channel stops taking the bot's posts (notify-drain.ts).
  */
 export function createRequestThread(
   outbox: NotifyOutbox,

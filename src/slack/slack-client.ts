@@ -1,5 +1,5 @@
 // The one place that builds a Slack WebClient. @slack/web-api retries failed calls and waits out 429s
-// by itself unless told not to; our retries live in the notify queue (src/queue/notify-worker.ts),
+// by itself unless told not to; our retries live in the notify queue (src/queue/notify-drain.ts),
 // which re-schedules the job instead of holding a worker, so the client's own are turned off — a
 // call is tried once here, and a 429 comes back as WebAPIRateLimitedError carrying Retry-After.
 import { LogLevel, WebClient, type Logger as SlackLogger, type WebClientOptions } from '@slack/web-api';

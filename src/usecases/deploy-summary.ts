@@ -1,7 +1,7 @@
 // What is said about a deploy, everywhere: the checklist of its steps while the plan runs (Slack's
 // in-place message, the CLI's stderr lines) and, once done, what now exists (Slack's final reply, the CLI's
 // summary and JSON). Assets are named `name:version`, as in the endpoint summaries. Pure: no I/O.
-import { plannedDeploySteps, type DeployProgress } from '../azureml/deploy-plan';
+import { plannedDeploySteps, type DeployProgress } from '../domain/deploy-plan';
 import type { DeploySpec } from '../domain/deploy-spec';
 import { studioEndpointLink, type WorkspaceLinks } from './studio-links';
 

@@ -1,7 +1,8 @@
 // `deploy`: runs (or resumes) the deploy plan for a spec, for the deploy worker and the CLI alike, and
 // says what now exists. The plan itself (steps, resumable long-running operations) is src/azureml/deploy-plan.ts.
 import type { AzureMlClient } from '../azureml';
-import { createDeployProgress, type DeployProgress, type DeployStepEvent } from '../azureml/deploy-plan';
+import type { DeployStepEvent } from '../azureml/deploy-plan';
+import { createDeployProgress, type DeployProgress } from '../domain/deploy-plan';
 import type { DeploySpec } from '../domain/deploy-spec';
 import { deployResult, type DeployResult } from './deploy-summary';
 import type { WorkspaceLinks } from './studio-links';

@@ -4,7 +4,7 @@
 import pino from 'pino';
 import { waitFor } from '../../sandbox/slack/wait-for';
 import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
-import { createDeployProgress } from '../../src/azureml/deploy-plan';
+import { createDeployProgress } from '../../src/domain/deploy-plan';
 import { deploySpecSchema } from '../../src/domain/deploy-spec';
 import { createThreadReader } from '../support/stack-probes';
 

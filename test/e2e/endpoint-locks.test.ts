@@ -7,7 +7,7 @@ import type { StoredMessage } from '../../sandbox/slack';
 import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import type { DeploySpecInput } from '../../src/domain/deploy-spec';
 import { deploySpecSchema } from '../../src/domain/deploy-spec';
-import { createDeployProgress } from '../../src/azureml/deploy-plan';
+import { createDeployProgress } from '../../src/domain/deploy-plan';
 import { createThreadReader, type ThreadReader } from '../support/stack-probes';
 import { deployFields, openDeployModal, requestDeploy } from '../support/user-gestures';
 

@@ -3,7 +3,7 @@
 // https://studio.ml.azure.cn), so a deploy and a run through Slack prove the bot asks for the right ones,
 // and the thread links to China's studio.
 import pino from 'pino';
-import { createDeployProgress } from '../../src/azureml/deploy-plan';
+import { createDeployProgress } from '../../src/domain/deploy-plan';
 import { exampleDeploySpec, STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { createThreadReader } from '../support/stack-probes';
 

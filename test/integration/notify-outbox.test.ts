@@ -7,7 +7,8 @@ import { startRedis, type RedisProcess } from '../../sandbox/stack';
 import { DEFAULT_CHANNELS, DEFAULT_USERS, startSlackStandIn, type SlackStandIn, type StoredMessage } from '../../sandbox/slack';
 import { waitFor } from '../../sandbox/slack/wait-for';
 import { createRedisConnection } from '../../src/queue/connection';
-import { createNotifyOutbox, deadLetterKey, outboxKeys, pendingRequestsKey, type NotifyOutbox } from '../../src/queue/notify-outbox';
+import { createNotifyOutbox, flushJobId, type NotifyOutbox } from '../../src/queue/notify-outbox';
+import { deadLetterKey, outboxKeys, pendingRequestsKey } from '../../src/queue/notify-outbox-store';
 import { createNotifyWorker, type NotifyWorkerDeps } from '../../src/queue/notify-worker';
 import type { NotifyEntryInput } from '../../src/queue/payloads';
 import { QUEUE_NAMES } from '../../src/queue/queue-names';
@@ -307,6 +308,26 @@ describe('notify outbox', () => {
     const { outbox } = bot();
     await outbox.enqueue(parent('req-channel', OPS));
     await expect(outbox.enqueue(reply('req-channel', GENERAL, 1))).rejects.toMatchObject({ code: 'notify_channel_mismatch' });
+  });
+
+  it('fails a flush job whose payload does not fit at once, and the sweep still delivers the request\'s thread', async () => {
+    const { outbox, queue, startWorker, drained } = bot({ recoverIntervalMs: 100 });
+    await outbox.enqueue(parent('req-badflush', OPS));
+    await outbox.enqueue(reply('req-badflush', OPS, 1));
+    // The request's only flush job is one an older version wrote, in a shape this one does not read.
+    await queue.remove(flushJobId('req-badflush', 0));
+    await queue.add('flush', { requestId: 'req-badflush', epochs: 0 }, { jobId: flushJobId('req-badflush', 0), attempts: 5, removeOnFail: true });
+    const failures: { reason: string; attemptsMade: number }[] = [];
+    const worker = startWorker();
+    worker.on('failed', (job, err) => failures.push({ reason: err.message, attemptsMade: job?.attemptsMade ?? -1 }));
+
+    const thread = await waitFor(async () => {
+      const t = await threadOf(outbox, 'req-badflush', OPS);
+      return t.length === 2 ? t : undefined;
+    }, { timeoutMs: 10_000, what: 'the thread, delivered by a flush job the sweep added' });
+    expect(texts(thread)).toEqual(['req-badflush started', 'req-badflush step 1']);
+    expect(failures).toEqual([{ reason: expect.stringMatching(/invalid payload: epoch/), attemptsMade: 1 }]);
+    await waitFor(drained, { timeoutMs: 5_000, what: 'the outbox to drain' });
   });
 });
 

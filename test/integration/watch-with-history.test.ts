@@ -5,7 +5,7 @@
 // per-job reads stay per watched job, every run still gets its final reply, and `jobs <endpoint>` reads
 // only the head of the list.
 import pino from 'pino';
-import { createDeployProgress } from '../../src/azureml/deploy-plan';
+import { createDeployProgress } from '../../src/domain/deploy-plan';
 import { runSpecSchema } from '../../src/domain/run-spec';
 import { exampleDeploySpec, STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 

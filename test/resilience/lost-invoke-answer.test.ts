@@ -2,7 +2,7 @@
 // answer was lost (a timeout, a worker killed before it saved the job name), the retry adopts the job the
 // service started instead of starting a second one.
 import pino from 'pino';
-import { createDeployProgress } from '../../src/azureml/deploy-plan';
+import { createDeployProgress } from '../../src/domain/deploy-plan';
 import { parseDataReference } from '../../src/domain/data-reference';
 import { exampleDeploySpec, STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { runSpecSchema } from '../../src/domain/run-spec';

@@ -5,7 +5,7 @@
 import { waitFor } from '../../sandbox/slack/wait-for';
 import pino from 'pino';
 import { startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
-import { deadLetterKey } from '../../src/queue/notify-outbox';
+import { deadLetterKey } from '../../src/queue/notify-outbox-store';
 import type { QueueName } from '../../src/queue/queue-names';
 import { createQueueInspector, type QueueInspector } from '../support/stack-probes';
 
@@ -34,6 +34,7 @@ const BROKEN: Array<[string, QueueName, string, unknown, RegExp]> = [
   ['a watch job with a scoring URI that is not a URL', 'watch', 'watch', { requestId: 'rbroken05', requester, endpointName: 'e1', jobName: 'j1', scoringUri: 'not a url', startedAt: 0 }, /invalid payload.*scoringUri/],
   ['an ops job with a command that is not one', 'ops', 'ops', { requestId: 'rbroken06', requester, command: { verb: 'format-disk', target: '/' } }, /invalid command/],
   ['a job that is not an object at all', 'run', 'run', 'just a string', /invalid payload/],
+  ['a notify flush job without its epoch', 'notify', 'flush', { requestId: 'rbroken08' }, /invalid payload.*epoch/],
 ];
 
 it.each(BROKEN)('refuses %s at the first attempt and does nothing', async (_what, queue, name, data, reason) => {

@@ -6,7 +6,7 @@ import { AZURE_CLOUDS } from '../../src/azureml/clouds';
 import { createAzureCredential } from '../../src/azureml/credentials';
 import { loadAzureConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
-import { createAzureMlFromConfig } from '../../src/azureml/client-from-config';
+import { createAzureMlFromConfig } from '../../src/azureml-from-config';
 
 const audienceOf = (token: string): string => {
   const payload = token.split('.')[1] ?? '';

@@ -3,7 +3,7 @@
 // counts replies, so "exactly one" cannot pass only because a duplicate had not been sent yet.
 // (The ops queue is left out: its approval-expiry scheduler always has its next run delayed.)
 import { waitFor } from '../../sandbox/slack/wait-for';
-import { pendingRequestsKey } from '../../src/queue/notify-outbox';
+import { pendingRequestsKey } from '../../src/queue/notify-outbox-store';
 import type { QueueName } from '../../src/queue/queue-names';
 import type { QueueInspector } from './stack-probes';
 

@@ -1,18 +1,14 @@
 import { deploySpecSchema, type DeploySpec } from '../../src/domain/deploy-spec';
+import { DeployStepError, runDeployPlan, type DeployStepContext, type DeployStepEvent, type DeployStepFunctions } from '../../src/azureml/deploy-plan';
 import {
   createDeployProgress,
   deployProgressSchema,
-  DeployStepError,
   deployStepNameSchema,
   plannedDeploySteps,
-  runDeployPlan,
   runnableDeploySteps,
   type DeployProgress,
-  type DeployStepContext,
-  type DeployStepEvent,
-  type DeployStepFunctions,
   type DeployStepName,
-} from '../../src/azureml/deploy-plan';
+} from '../../src/domain/deploy-plan';
 import { AzureMlError } from '../../src/azureml/errors';
 
 function spec(overrides: Partial<Parameters<typeof deploySpecSchema.parse>[0]> = {}): DeploySpec {

@@ -1,6 +1,6 @@
 // Each command against a fake Azure ML client: what is called, what is printed, and the exit code.
 import { AzureMlError } from '../../src/azureml/errors';
-import type { DeployProgress } from '../../src/azureml/deploy-plan';
+import type { DeployProgress } from '../../src/domain/deploy-plan';
 import type { Job } from '../../src/azureml/resources';
 import type { ScoringJob } from '../../src/azureml/scoring';
 import { CliUsageError } from '../../src/cli/cli-usage';

@@ -1,6 +1,6 @@
 // What the CLI prints about endpoints, deployments, jobs and deploys: the use cases' summaries built from
 // ARM resources as the sandbox and Azure return them, and the human text made from those summaries.
-import { createDeployProgress } from '../../src/azureml/deploy-plan';
+import { createDeployProgress } from '../../src/domain/deploy-plan';
 import type { BatchDeployment, BatchEndpoint, Job } from '../../src/azureml/resources';
 import { deployStepLine, deploySummary } from '../../src/cli/deploy-output';
 import { endpointDetails, endpointsTable } from '../../src/cli/endpoint-output';

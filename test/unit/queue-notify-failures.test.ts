@@ -1,7 +1,8 @@
 // What the notify worker makes of Slack's answers: wait, retry, repost or give up.
 import { AxiosError, AxiosHeaders } from 'axios';
 import { WebAPIHTTPError, WebAPIPlatformError, WebAPIRateLimitedError, WebAPIRequestError } from '@slack/web-api';
-import { backoffDelayMs, classifyResponseUrlFailure, classifySlackFailure, DEFAULT_RETRY_POLICY } from '../../src/queue/notify-worker';
+import { classifyResponseUrlFailure, classifySlackFailure } from '../../src/slack/slack-delivery';
+import { backoffDelayMs, DEFAULT_RETRY_POLICY } from '../../src/queue/notify-drain';
 
 const platform = (error: string) => new WebAPIPlatformError({ ok: false, error });
 

@@ -1,5 +1,5 @@
 // The shapes the queues carry.
-import { notifyEntrySchema, opsJobSchema, watchJobSchema } from '../../src/queue/payloads';
+import { flushJobSchema, notifyEntrySchema, opsJobSchema, watchJobSchema } from '../../src/queue/payloads';
 
 const requester = { userId: 'U0ALICE001', teamId: 'T0SANDBOX01', channelId: 'C0MLOPS0001' };
 const entry = { requestId: 'req-1', channel: 'C0MLOPS0001', key: 'k', text: 'hello' };
@@ -42,6 +42,18 @@ describe('job payloads', () => {
 
   it('refuses an ops job whose response_url is not a URL', () => {
     expect(opsJobSchema.safeParse({ requestId: 'req-1', requester, command: {}, responseUrl: 'not a url' }).success).toBe(false);
+  });
+});
+
+describe('notify flush jobs', () => {
+  it('carries the request and the epoch it drains', () => {
+    expect(flushJobSchema.parse({ requestId: 'req-1', epoch: 3 })).toEqual({ requestId: 'req-1', epoch: 3 });
+  });
+
+  it('refuses a flush job without a whole epoch or with a request id BullMQ could not use', () => {
+    expect(flushJobSchema.safeParse({ requestId: 'req-1' }).success).toBe(false);
+    expect(flushJobSchema.safeParse({ requestId: 'req-1', epoch: 1.5 }).success).toBe(false);
+    expect(flushJobSchema.safeParse({ requestId: 'req:1', epoch: 0 }).success).toBe(false);
   });
 });
 

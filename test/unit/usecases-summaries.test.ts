@@ -1,7 +1,7 @@
 // The view models every front end shows, built once in src/usecases from Azure's resources: studio links,
 // job, endpoint and deploy summaries, a job's outcome. Slack and the CLI only render them, so a model is
 // named the same way in both.
-import { createDeployProgress } from '../../src/azureml/deploy-plan';
+import { createDeployProgress } from '../../src/domain/deploy-plan';
 import type { JobOutcomeDetails } from '../../src/azureml/job-outcome';
 import type { BatchDeployment, BatchEndpoint, Job } from '../../src/azureml/resources';
 import { endpointDetails } from '../../src/cli/endpoint-output';

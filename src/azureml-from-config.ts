@@ -1,15 +1,16 @@
 // The Azure ML client as an entry point builds it from validated configuration: the cloud's
 // DefaultAzureCredential (or an injected credential, e.g. the sandbox's), the ARM endpoint (or its
 // override), and blob access through a connection string or the same credential. Shared by the worker
-// process and the CLI so both talk to Azure the same way.
+// process and the CLI so both talk to Azure the same way. Wiring for the entry points, beside them: src/azureml/
+// does not read the configuration.
 import type { Logger } from 'pino';
-import type { AzureConfig } from '../config';
-import { createArmClient } from './arm-client';
-import { AZURE_CLOUDS } from './clouds';
-import { createAzureCredential, type TokenCredential } from './credentials';
-import type { DatastoreAccess } from './datastore-container';
-import type { LongRunningWaitOptions } from './long-running-resource';
-import { createAzureMlClient, type AzureMlClient } from './index';
+import type { AzureConfig } from './config';
+import { createArmClient } from './azureml/arm-client';
+import { AZURE_CLOUDS } from './azureml/clouds';
+import { createAzureCredential, type TokenCredential } from './azureml/credentials';
+import type { DatastoreAccess } from './azureml/datastore-container';
+import type { LongRunningWaitOptions } from './azureml/long-running-resource';
+import { createAzureMlClient, type AzureMlClient } from './azureml';
 
 export function storageAccessOf(config: AzureConfig, credential: TokenCredential): DatastoreAccess {
   if (config.storageConnectionString) return { kind: 'connection-string', connectionString: config.storageConnectionString };

@@ -1,0 +1,117 @@
+// Slack's pace, shared by every notify worker through Redis (Redis' clock, not the workers', so
+// workers on several hosts agree):
+// - Posts: about 1 message per second per channel (slack-facts.md), kept with a next-allowed timestamp
+//   per channel; a 429's Retry-After pushes that timestamp.
+// - Edits: chat.update is Tier 3 (~50 per minute for the app in the workspace, Slack's rate-limits guide
+//   and chat.update's reference), shared by every request's in-place edits, so edits take a token from
+//   one workspace-wide bucket; a chat.update 429 closes that bucket for Retry-After.
+// Each gate answers how long to wait (0: go now); the caller decides how to wait.
+import type { RedisConnection } from './connection';
+import { redisKey } from './redis-keys';
+
+/** chat.update is Tier 3: 50+ per minute per app and workspace (Slack's rate-limits guide). */
+export const DEFAULT_EDITS_PER_MINUTE = 50;
+export const DEFAULT_EDIT_BURST = 5;
+/** Slack's ~1 message/s per channel. */
+const DEFAULT_PER_CHANNEL_INTERVAL_MS = 1_000;
+
+function channelGateKey(prefix: string, channel: string): string {
+  return redisKey(prefix, 'outbox', 'channel', channel, 'next-at');
+}
+
+/** Slack's in-place edits (chat.update) are one Tier 3 budget for the whole workspace: one gate for all requests. */
+function editGateKey(prefix: string): string {
+  return redisKey(prefix, 'outbox', 'edits');
+}
+
+// Reserves the channel's next send slot. Returns 0 (go now) or how many ms to wait.
+const RESERVE_CHANNEL_SLOT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local nextAt = tonumber(redis.call('GET', KEYS[1]) or '0')
+if nextAt > now then return nextAt - now end
+local interval = tonumber(ARGV[1])
+redis.call('SET', KEYS[1], now + interval, 'PX', interval + 60000)
+return 0
+`;
+
+// A 429 closes the channel for Retry-After (never shortens an existing wait).
+const PUSH_CHANNEL_GATE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local nextAt = tonumber(redis.call('GET', KEYS[1]) or '0')
+local wanted = now + tonumber(ARGV[1])
+if wanted > nextAt then redis.call('SET', KEYS[1], wanted, 'PX', tonumber(ARGV[1]) + 60000) end
+return 0
+`;
+
+// Takes one token from the workspace's edit bucket (KEYS[1], a hash): ARGV[1] edits per minute, ARGV[2]
+// the burst. Returns 0 (go now) or how many ms to wait; a 429 sets blockedUntil (PUSH_EDIT_GATE).
+const TAKE_EDIT_TOKEN = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local perMs = tonumber(ARGV[1]) / 60000
+local burst = tonumber(ARGV[2])
+local s = redis.call('HMGET', KEYS[1], 'tokens', 'at', 'blockedUntil')
+local blocked = tonumber(s[3] or '0')
+if blocked > now then return blocked - now end
+local tokens = tonumber(s[1] or ARGV[2])
+local at = tonumber(s[2] or tostring(now))
+tokens = math.min(burst, tokens + math.max(0, now - at) * perMs)
+local wait = 0
+if tokens >= 1 then tokens = tokens - 1 else wait = math.ceil((1 - tokens) / perMs) end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
+redis.call('PEXPIRE', KEYS[1], 300000)
+return wait
+`;
+
+const PUSH_EDIT_GATE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local wanted = now + tonumber(ARGV[1])
+local blocked = tonumber(redis.call('HGET', KEYS[1], 'blockedUntil') or '0')
+if wanted > blocked then redis.call('HSET', KEYS[1], 'blockedUntil', tostring(wanted)) end
+redis.call('PEXPIRE', KEYS[1], 300000)
+return 0
+`;
+
+export interface NotifyPacerOptions {
+  /** Minimum gap between two messages to one channel; default 1000 (Slack's ~1 message/s per channel). */
+  perChannelIntervalMs?: number;
+  /** In-place edits (chat.update) per minute for the whole workspace; default 50 (Slack's Tier 3). */
+  editsPerMinute?: number;
+  /** Edits allowed at once before the per-minute pace applies; default 5. */
+  editBurst?: number;
+}
+
+export interface NotifyPacer {
+  /** Takes the channel's next post slot: 0, or how long until it is free (nothing taken then). */
+  reservePost(channel: string): Promise<number>;
+  /** Takes a token for one chat.update from the workspace's bucket: 0, or how long until one is free. */
+  reserveEdit(): Promise<number>;
+  /** Slack answered a post with 429: the channel stays closed for Retry-After. */
+  holdPosts(channel: string, retryAfterMs: number): Promise<void>;
+  /** Slack answered an edit with 429: chat.update's limit is the workspace's, not the channel's. */
+  holdEdits(retryAfterMs: number): Promise<void>;
+}
+
+export function createNotifyPacer(deps: { connection: RedisConnection; prefix: string } & NotifyPacerOptions): NotifyPacer {
+  const { connection, prefix } = deps;
+  const intervalMs = deps.perChannelIntervalMs ?? DEFAULT_PER_CHANNEL_INTERVAL_MS;
+  const editsPerMinute = deps.editsPerMinute ?? DEFAULT_EDITS_PER_MINUTE;
+  const editBurst = deps.editBurst ?? DEFAULT_EDIT_BURST;
+  return {
+    async reservePost(channel) {
+      return Number(await connection.eval(RESERVE_CHANNEL_SLOT, 1, channelGateKey(prefix, channel), intervalMs));
+    },
+    async reserveEdit() {
+      return Number(await connection.eval(TAKE_EDIT_TOKEN, 1, editGateKey(prefix), editsPerMinute, editBurst));
+    },
+    async holdPosts(channel, retryAfterMs) {
+      await connection.eval(PUSH_CHANNEL_GATE, 1, channelGateKey(prefix, channel), retryAfterMs);
+    },
+    async holdEdits(retryAfterMs) {
+      await connection.eval(PUSH_EDIT_GATE, 1, editGateKey(prefix), retryAfterMs);
+    },
+  };
+}
