@@ -5,10 +5,10 @@
 import type { Job } from 'bullmq';
 import { removalOrder, type CreatedResource } from '../domain/deploy-leftovers';
 import { buildLeftoversRemovedMessage } from '../slack/blocks/deploy-leftovers-message';
-import { threadMessages } from '../slack/thread-messages';
 import { describeFailure } from '../usecases/failure-report';
 import { parsePayload } from './job-payload';
 import { cleanupJobSchema } from './payloads';
+import { createRequestLifecycle } from './request-lifecycle';
 import { createRequestThread } from './request-thread';
 import type { WorkerContext } from './worker-context';
 
@@ -43,7 +43,6 @@ const sameResource = (a: CreatedResource, b: CreatedResource): boolean => JSON.s
 
 export async function processLeftoverRemoval(ctx: WorkerContext, job: Job): Promise<{ removed: number; failed: number }> {
   const { requestId, requester, sourceRequestId, resources } = parsePayload(cleanupJobSchema, job);
-  const thread = createRequestThread(ctx.outbox, { requestId, channel: requester.channelId });
   const record = await ctx.leftovers?.get(sourceRequestId);
   const subject = {
     kind: 'cleanup' as const,
@@ -52,12 +51,9 @@ export async function processLeftoverRemoval(ctx: WorkerContext, job: Job): Prom
     deploymentName: record?.deploymentName ?? 'unknown',
     resources,
   };
-  const approval = await ctx.approvals.get(requestId);
-  const parent = (status: 'running' | 'succeeded' | 'failed') =>
-    thread.parent(threadMessages.parent({ requestId, requester, subject, status, approval, now: ctx.now() }));
-  if (job.attemptsStarted <= 1) await ctx.audit.record({ type: 'started', requestId, action: 'delete', detail: { sourceRequestId } });
-  await ctx.requests.update(requestId, { status: 'running' });
-  await parent('running');
+  const lifecycle = createRequestLifecycle(ctx, { requestId, requester, action: 'delete', subject });
+  await lifecycle.started({ firstAttempt: job.attemptsStarted <= 1, audit: { sourceRequestId } });
+  await lifecycle.running();
 
   const outcomes: Array<{ resource: CreatedResource; outcome: Outcome; error?: string }> = [];
   for (const resource of removalOrder(resources)) {
@@ -76,13 +72,10 @@ export async function processLeftoverRemoval(ctx: WorkerContext, job: Job): Prom
   }
 
   const failed = outcomes.filter((o) => o.outcome === 'failed').length;
-  const status = failed === 0 ? 'succeeded' : 'failed';
-  await ctx.requests.update(requestId, { status });
-  await ctx.audit.record({ type: status, requestId, action: 'delete', detail: { sourceRequestId, outcomes: outcomes.map((o) => ({ ...o.resource, outcome: o.outcome })) } });
   if (failed === 0) await ctx.leftovers?.markRemoved(sourceRequestId, requestId);
-  await parent(status);
   const report = buildLeftoversRemovedMessage({ requesterId: requester.userId, sourceRequestId, outcomes });
-  await thread.reply('final', report, { broadcast: true });
+  const said = { audit: { sourceRequestId, outcomes: outcomes.map((o) => ({ ...o.resource, outcome: o.outcome })) } };
+  await (failed === 0 ? lifecycle.succeeded(report, said) : lifecycle.failed(report, said));
   if (record) {
     // The failed deploy's thread learns it too, where the button was.
     await createRequestThread(ctx.outbox, { requestId: sourceRequestId, channel: record.requester.channelId }).reply(`removed-by-${requestId}`, report);

@@ -14,7 +14,7 @@ import { describeFailure } from '../usecases/failure-report';
 import { isLastAttempt, isWorthRetrying, parsePayload } from './job-payload';
 import { runJobSchema, type RunJob } from './payloads';
 import { QUEUE_NAMES } from './queue-names';
-import { createRequestThread } from './request-thread';
+import { createRequestLifecycle } from './request-lifecycle';
 import { workspaceLinks, type WorkerContext } from './worker-context';
 
 /** A failure after which the invoke may have reached the service and started a job. */
@@ -28,12 +28,8 @@ export function createRunProcessor(ctx: WorkerContext) {
   return async function processRun(job: Job): Promise<{ jobName: string }> {
     const data: RunJob = parsePayload(runJobSchema, job);
     const { requestId, requester, spec } = data;
-    const thread = createRequestThread(ctx.outbox, { requestId, channel: requester.channelId, requester: requester.userId });
+    const lifecycle = createRequestLifecycle(ctx, { requestId, requester, action: 'run', subject: { kind: 'run', spec } });
     const log = ctx.logger.child({ requestId, jobId: job.id, queue: QUEUE_NAMES.run });
-    const approval = await ctx.approvals.get(requestId);
-    const subject = { kind: 'run' as const, spec };
-    const parent = (status: 'running' | 'failed', detail?: string) =>
-      thread.parent(threadMessages.parent({ requestId, requester, subject, status, approval, now: ctx.now(), ...(detail ? { detail } : {}) }));
     let jobName = data.jobName;
     let scoringUri: string;
     let outputUri = data.outputUri ?? spec.output?.uri;
@@ -60,7 +56,7 @@ export function createRunProcessor(ctx: WorkerContext) {
       await adopt(data.invokeStartedAt);
     }
     if (!jobName) {
-      if (job.attemptsStarted <= 1) await ctx.audit.record({ type: 'started', requestId, action: 'run' });
+      await lifecycle.started({ firstAttempt: job.attemptsStarted <= 1 });
       const invokeStartedAt = data.invokeStartedAt ?? ctx.now();
       const repeatabilityId = data.repeatabilityId ?? randomUUID();
       if (data.invokeStartedAt === undefined || data.repeatabilityId === undefined) {
@@ -81,15 +77,11 @@ export function createRunProcessor(ctx: WorkerContext) {
           log.warn({ err: describeFailure(err), retry }, 'invoke failed');
           if (retry) throw err;
           const failure = describeFailure(err, 'invoke');
-          await ctx.requests.update(requestId, { status: 'failed' });
-          await ctx.audit.record({ type: 'failed', requestId, action: 'run', detail: { ...failure } });
-          await parent('failed');
           // A refusal users hit often (wrong token audience, an output that exists) comes with its fix.
           const recognised = recogniseFailure([failure.code, failure.message]);
-          await thread.reply(
-            'final',
+          await lifecycle.failed(
             threadMessages.failure({ requester, requestId, what: `Scoring run on ${spec.endpointName}`, failure, ...(recognised ? { hint: recognised.fix } : {}) }),
-            { broadcast: true },
+            { audit: { ...failure } },
           );
           throw new UnrecoverableError(failure.message);
         }
@@ -102,9 +94,8 @@ export function createRunProcessor(ctx: WorkerContext) {
     }
     const name = jobName!;
 
-    await ctx.requests.update(requestId, { status: 'running' });
-    await parent('running', `job ${name}`);
-    await thread.reply(
+    await lifecycle.running(`job ${name}`);
+    await lifecycle.note(
       'job-started',
       threadMessages.jobStarted({ jobName: name, endpointName: spec.endpointName, ...(spec.deploymentName ? { deploymentName: spec.deploymentName } : {}), links: workspaceLinks(ctx) }),
     );

@@ -31,11 +31,12 @@ import type { SlackMessage } from '../slack/blocks/block-kit';
 import { jobItemCounts, type JobItemCounts } from '../azureml/job-item-counts';
 import { describeFailure } from '../usecases/failure-report';
 import { createJobProgressReader, type JobProgressReader } from './job-progress';
+import type { JobProgress } from '../domain/failure-triage';
 import { createJobStatusSnapshot, type JobSnapshotEntry, type JobStatusSnapshot } from './job-status-snapshot';
 import { parsePayload } from './job-payload';
 import { watchJobSchema, type WatchJob } from './payloads';
 import { QUEUE_NAMES } from './queue-names';
-import { createRequestThread } from './request-thread';
+import { createRequestLifecycle } from './request-lifecycle';
 import { workspaceLinks, type WorkerContext } from './worker-context';
 
 /**
@@ -92,7 +93,15 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
     const data: WatchJob = parsePayload(watchJobSchema, job);
     const state: WatchStepState = watchStepStateSchema.catch({}).parse(job.data);
     const { requestId, requester, jobName } = data;
-    const thread = createRequestThread(ctx.outbox, { requestId, channel: requester.channelId, requester: requester.userId });
+    // A job the bot did not start has no run request to show on a parent.
+    const lifecycle = createRequestLifecycle(ctx, { requestId, requester, action: 'run', ...(data.spec ? { subject: { kind: 'run', spec: data.spec } } : {}) });
+    const parentDetail = `job ${jobName}`;
+    const statusLine = (status: string, live?: JobProgress): SlackMessage => {
+      const line = threadMessages.jobStatus({ jobName, endpointName: data.endpointName, status, elapsedMs: ctx.now() - data.startedAt });
+      const shown = status === 'Running' ? withProgress(line, live) : line;
+      // Cancel while the job the bot started may run; redrawn without it once the job has ended.
+      return data.spec && !isTerminalJobStatus(status) ? withButtons(shown, cancelJobButtons(requestId)) : shown;
+    };
     const reschedule = async (next: Partial<WatchJob>, nextState: WatchStepState, delayMs: number): Promise<never> => {
       const changed =
         Object.entries(next).some(([k, v]) => data[k as keyof WatchJob] !== v) ||
@@ -143,14 +152,14 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
           return reschedule({ polls: polls + 1 }, { ...nextState, directDueAt: ctx.now() + delayMs }, delayMs);
         }
         const failure = describeFailure(err, 'watch');
-        // The parent must not keep saying "running" when the watch gives up.
-        if (data.spec) {
-          const approval = await ctx.approvals.get(requestId);
-          await thread.parent(threadMessages.parent({ requestId, requester, subject: { kind: 'run', spec: data.spec }, status: 'failed', approval, detail: `job ${jobName}`, now: ctx.now() }));
-        }
-        await thread.reply('final', threadMessages.failure({ requester, requestId, what: `Scoring job ${jobName}`, failure, durationMs: ctx.now() - data.startedAt }), { broadcast: true });
-        await ctx.requests.update(requestId, { status: 'failed' });
-        await ctx.audit.record({ type: 'failed', requestId, action: 'run', detail: { ...failure, jobName } });
+        // The watch gives up: nothing may go on saying the job runs. How it stands is no longer known (it
+        // may still run, so Cancel stays), and the request ends failed like any other.
+        progress?.forget(jobName);
+        if (data.lastStatus !== undefined) await lifecycle.progress('status', statusLine('Unknown'));
+        await lifecycle.failed(threadMessages.failure({ requester, requestId, what: `Scoring job ${jobName}`, failure, durationMs: ctx.now() - data.startedAt }), {
+          parentDetail,
+          audit: { ...failure, jobName },
+        });
         await snapshot?.unwatch(jobName);
         throw new UnrecoverableError(failure.message);
       }
@@ -164,12 +173,7 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
     const { status } = observed;
     // While it runs, the status line also shows how far the job is (job-progress.ts paces the looks).
     const live = status === 'Running' ? await progress?.changed(jobName, data.endpointName) : undefined;
-    if (status !== data.lastStatus || live) {
-      const line = threadMessages.jobStatus({ jobName, endpointName: data.endpointName, status, elapsedMs: ctx.now() - data.startedAt });
-      const shown = status === 'Running' ? withProgress(line, live ?? progress?.last(jobName)) : line;
-      // Cancel while the job the bot started runs; redrawn without it once the job has ended.
-      await thread.slot('status', data.spec && !isTerminalJobStatus(status) ? withButtons(shown, cancelJobButtons(requestId)) : shown);
-    }
+    if (status !== data.lastStatus || live) await lifecycle.progress('status', statusLine(status, live ?? progress?.last(jobName)));
     if (!isTerminalJobStatus(status)) {
       const delayMs = snapshot
         ? Math.max(snapshot.maxAgeMs, Math.min(ctx.watch.maxIntervalMs, (snapshotDueAt ?? 0) - ctx.now()))
@@ -181,14 +185,6 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
     const durationMs = ctx.now() - data.startedAt;
     // A job the bot started can be run again from its last word (same endpoint, deployment and input).
     const final = (reply: SlackMessage): SlackMessage => (data.spec ? withButtons(reply, rerunButtons(requestId)) : reply);
-    const outcome = status === 'Completed' ? 'succeeded' : status === 'Canceled' ? 'canceled' : 'failed';
-    await ctx.requests.update(requestId, { status: outcome });
-    if (data.spec) {
-      const approval = await ctx.approvals.get(requestId);
-      await thread.parent(
-        threadMessages.parent({ requestId, requester, subject: { kind: 'run', spec: data.spec }, status: outcome, approval, detail: `job ${jobName}`, now: ctx.now() }),
-      );
-    }
     // The request's own (or the service's confirmed) output first: the ARM job cannot say where it wrote.
     const outputUri = data.outputUri ?? observed.outputUri;
     const studioUrl = data.studioUrl ?? observed.studioUrl ?? studioJobLink(workspaceLinks(ctx), jobName);
@@ -225,25 +221,24 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
             });
       // The results sections follow; the item counts are said once (by the completed-with-failures headline when it has them).
       const sections = items.failed !== undefined && items.failed > 0 ? { ...findings, progress: undefined } : findings;
-      await thread.reply('final', final(withJobOutcome(message, sections)), { broadcast: true });
-      await ctx.audit.record({ type: 'succeeded', requestId, action: 'run', detail: { jobName, ...(items.failed !== undefined ? { itemsFailed: items.failed } : {}) } });
+      await lifecycle.succeeded(final(withJobOutcome(message, sections)), {
+        parentDetail,
+        audit: { jobName, ...(items.failed !== undefined ? { itemsFailed: items.failed } : {}) },
+      });
     } else if (status === 'Canceled') {
       // A cancel is what someone asked for: reported as canceled in the job's own thread, not as a failure.
-      await thread.reply('final', final(threadMessages.jobCanceled({ requester, jobName, endpointName: data.endpointName, durationMs })), { broadcast: true });
-      await ctx.audit.record({ type: 'canceled', requestId, action: 'run', detail: { jobName } });
+      await lifecycle.canceled(final(threadMessages.jobCanceled({ requester, jobName, endpointName: data.endpointName, durationMs })), { parentDetail, audit: { jobName } });
     } else {
       const service = observed.failure;
       const failure = {
         step: 'scoring job',
-        code: service.code ?? (status === 'Canceled' ? 'JobCanceled' : 'JobFailed'),
+        code: service.code ?? 'JobFailed',
         message: `${service.message ?? `the job ended ${status}`}. Azure ML shows the reason and the logs on the job's page: ${studioUrl}`,
       };
-      await thread.reply(
-        'final',
-        final(withJobOutcome(threadMessages.failure({ requester, requestId, what: `Scoring job ${jobName}`, failure, durationMs: ctx.now() - data.startedAt }), findings)),
-        { broadcast: true },
-      );
-      await ctx.audit.record({ type: status === 'Canceled' ? 'canceled' : 'failed', requestId, action: 'run', detail: { jobName, ...failure } });
+      await lifecycle.failed(final(withJobOutcome(threadMessages.failure({ requester, requestId, what: `Scoring job ${jobName}`, failure, durationMs }), findings)), {
+        parentDetail,
+        audit: { jobName, ...failure },
+      });
     }
     await snapshot?.unwatch(jobName);
     return { status };

@@ -2,61 +2,19 @@
 // endpoint, batch deployment, default) as modal fields, and the parser of its submission into a
 // DeploySpec, or per-field errors for `response_action: "errors"` that say how to fix each field.
 // Defaults are the recipe's, read from deploySpecSchema so the form and the schema cannot disagree.
-import type { KnownBlock, ModalView } from '@slack/types';
+import type { ModalView } from '@slack/types';
 import type { z } from 'zod';
 import { describeExistingAsset, parseAssetReference } from '../../domain/asset-reference';
 import { deploySpecSchema, type DeploySpec } from '../../domain/deploy-spec';
 import { assetNameSchema } from '../../domain/naming-rules';
 import { truncate } from '../mrkdwn';
-import { divider, section, SLACK_LIMITS } from '../blocks/block-kit';
+import { SLACK_LIMITS } from '../blocks/block-kit';
 import { decodeModalMetadata, encodeModalMetadata, type ModalMetadata } from './modal-metadata';
-import {
-  checkboxInput,
-  integerInput,
-  option,
-  radioInput,
-  readChecked,
-  readValue,
-  selectInput,
-  textInput,
-  viewStateValuesSchema,
-  type ViewStateValues,
-} from './modal-inputs';
+import { checkboxInput, integerInput, option, radioInput, readChecked, readValue, selectInput, textInput, viewStateValuesSchema } from './modal-inputs';
+import { addFormError, blockIdsOf, formBlocks, owningField, pathText, readFieldValues, readInteger, type FormErrors, type FormField } from './form-fields';
 
 export const DEPLOY_MODAL_CALLBACK_ID = 'deploy-modal';
 
-/** Block ids of the deploy form's fields; also the keys of the errors returned to Slack. */
-export const DEPLOY_FIELDS = {
-  endpoint: 'endpoint',
-  deployment: 'deployment',
-  description: 'description',
-  model: 'model',
-  modelName: 'model_name',
-  modelType: 'model_type',
-  code: 'code',
-  codeName: 'code_name',
-  scoringScript: 'scoring_script',
-  environment: 'environment',
-  image: 'image',
-  environmentName: 'environment_name',
-  condaFile: 'conda_file',
-  computeMode: 'compute_mode',
-  computeName: 'compute_name',
-  vmSize: 'vm_size',
-  minNodes: 'min_nodes',
-  maxNodes: 'max_nodes',
-  instanceCount: 'instance_count',
-  maxConcurrency: 'max_concurrency',
-  miniBatchSize: 'mini_batch_size',
-  maxRetries: 'max_retries',
-  timeout: 'timeout',
-  errorThreshold: 'error_threshold',
-  loggingLevel: 'logging_level',
-  makeDefault: 'make_default',
-} as const;
-type DeployField = (typeof DEPLOY_FIELDS)[keyof typeof DEPLOY_FIELDS];
-
-const F = DEPLOY_FIELDS;
 const MAKE_DEFAULT_OPTION = 'make-default';
 const MLFLOW_OPTION = 'mlflow_model';
 
@@ -92,6 +50,333 @@ function environmentText(env: DeploySpec['environment']): string | undefined {
   return describeExistingAsset('environments', asked);
 }
 
+/** What the form's inputs are built from. */
+interface DeployFormContext {
+  d: DeployModalDefaults;
+  env: DeploySpec['environment'];
+  compute: DeploySpec['compute'] | undefined;
+  /** Existing endpoint names, for the endpoint field's hint. */
+  existing: string;
+}
+
+type Raw = Readonly<Record<string, unknown>>;
+const kindOf = (raw: Raw, key: string): unknown => (raw[key] as { kind?: unknown } | undefined)?.kind;
+const isImage = (raw: Raw): boolean => kindOf(raw, 'environment') === 'image';
+
+/**
+ * The deploy form's fields, in the order shown: each says its block id (also the key of its errors), its
+ * input, how its value enters the DeploySpec and which spec paths' errors it shows. Fields without
+ * `value` are read together by parseDeploySubmission: an asset and its name, the environment, the compute.
+ */
+const DEPLOY_FORM = {
+  endpoint: {
+    blockId: 'endpoint',
+    input: ({ d, existing }, blockId) =>
+      textInput({
+        blockId,
+        label: 'Batch endpoint',
+        initial: d.endpointName,
+        placeholder: 'mnist-batch',
+        hint: existing
+          ? truncate(`Existing: ${existing}. A new name creates the endpoint (3-32 letters, digits, "-"; unique in the region).`, SLACK_LIMITS.hint)
+          : 'A new name creates the endpoint: 3-32 letters, digits and "-", starting with a letter, unique in the region.',
+      }),
+    value: { path: ['endpointName'], as: 'text', keepEmpty: true },
+    shows: ['endpointName'],
+  },
+  deployment: {
+    blockId: 'deployment',
+    input: ({ d }, blockId) => textInput({ blockId, label: 'Deployment', initial: d.deploymentName, placeholder: 'mnist-torch' }),
+    value: { path: ['deploymentName'], as: 'text', keepEmpty: true },
+    shows: ['deploymentName'],
+  },
+  description: {
+    blockId: 'description',
+    input: ({ d }, blockId) => textInput({ blockId, label: 'Description', optional: true, initial: d.description, maxLength: 1000 }),
+    value: { path: ['description'], as: 'text' },
+    shows: ['description'],
+  },
+  model: {
+    blockId: 'model',
+    heading: '*Model and scoring code*',
+    input: ({ d }, blockId) =>
+      textInput({
+        blockId,
+        label: 'Model',
+        initial: assetText(d.model),
+        placeholder: 'mnist:1  or  mnist@latest  or  models/mnist',
+        hint: 'Registered: name:version or name@latest. Registry: azureml://registries/<registry>/models/<name>/versions/<v> (or /labels/latest). Or a folder to upload.',
+      }),
+    shows: ['model'],
+  },
+  modelType: {
+    blockId: 'model_type',
+    input: ({ d }, blockId) =>
+      checkboxInput({
+        blockId,
+        label: 'MLflow model',
+        optional: true,
+        option: option('The uploaded folder is an MLflow model (it has an MLmodel file): no scoring code or environment needed', MLFLOW_OPTION),
+        checked: d.model?.kind === 'upload' && d.model.type === 'mlflow_model',
+      }),
+    shows: ['model.type'],
+  },
+  modelName: {
+    blockId: 'model_name',
+    input: ({ d }, blockId) =>
+      textInput({
+        blockId,
+        label: 'Model name (for an uploaded folder)',
+        optional: true,
+        initial: d.model?.kind === 'upload' ? d.model.name : undefined,
+        hint: "Defaults to the folder's name.",
+      }),
+    shows: ['model.name'],
+    showsWhen: (raw) => kindOf(raw, 'model') === 'upload',
+  },
+  code: {
+    blockId: 'code',
+    input: ({ d }, blockId) =>
+      textInput({
+        blockId,
+        label: 'Scoring code',
+        optional: true,
+        initial: assetText(d.code),
+        placeholder: 'score-mnist:1  or  code/mnist',
+        hint: 'Registered code as name:version, or a folder under the artifacts root to upload. Leave empty for an MLflow model.',
+      }),
+    shows: ['code'],
+  },
+  codeName: {
+    blockId: 'code_name',
+    input: ({ d }, blockId) =>
+      textInput({
+        blockId,
+        label: 'Code name (for an uploaded folder)',
+        optional: true,
+        initial: d.code?.kind === 'upload' ? d.code.name : undefined,
+        hint: "Defaults to the folder's name.",
+      }),
+    shows: ['code.name'],
+    showsWhen: (raw) => kindOf(raw, 'code') === 'upload',
+  },
+  scoringScript: {
+    blockId: 'scoring_script',
+    input: ({ d }, blockId) =>
+      textInput({
+        blockId,
+        label: 'Scoring script',
+        optional: true,
+        initial: d.scoringScript,
+        placeholder: 'batch_driver.py',
+        hint: 'The file in the code folder that defines init() and run(mini_batch). Leave empty for an MLflow model.',
+      }),
+    value: { path: ['scoringScript'], as: 'text' },
+    shows: ['scoringScript'],
+  },
+  environment: {
+    blockId: 'environment',
+    heading: '*Environment*: give a registered or registry environment, or a container image (none for an MLflow model without scoring code).',
+    input: ({ env }, blockId) =>
+      textInput({
+        blockId,
+        label: 'Registered environment',
+        optional: true,
+        initial: environmentText(env),
+        placeholder: 'mnist-env:1  or  azureml://registries/azureml/environments/<name>/labels/latest',
+        hint: 'name:version, name@latest, or a registry (curated) environment as azureml://registries/<registry>/environments/<name>/versions/<v> or /labels/latest.',
+      }),
+    shows: ['environment'],
+    showsWhen: (raw) => !isImage(raw),
+  },
+  image: {
+    blockId: 'image',
+    input: ({ env }, blockId) =>
+      textInput({
+        blockId,
+        label: 'Or: container image',
+        optional: true,
+        initial: env?.kind === 'image' ? env.image : undefined,
+        placeholder: 'mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest',
+      }),
+    shows: ['environment'],
+    showsWhen: isImage,
+  },
+  environmentName: {
+    blockId: 'environment_name',
+    input: ({ env }, blockId) =>
+      textInput({
+        blockId,
+        label: 'Environment name (for an image)',
+        optional: true,
+        initial: env?.kind === 'image' ? env.name : undefined,
+        hint: 'Defaults to <deployment>-env.',
+      }),
+    shows: ['environment.name', 'environment.version'],
+    showsWhen: isImage,
+  },
+  condaFile: {
+    blockId: 'conda_file',
+    input: ({ env }, blockId) =>
+      textInput({
+        blockId,
+        label: 'Conda file (for an image)',
+        optional: true,
+        multiline: true,
+        initial: env?.kind === 'image' ? env.condaFile : undefined,
+        maxLength: 3000,
+        hint: 'The conda.yaml content, pasted.',
+      }),
+    shows: ['environment.condaFile'],
+    showsWhen: isImage,
+  },
+  computeMode: {
+    blockId: 'compute_mode',
+    heading: '*Compute*',
+    input: ({ compute }, blockId) =>
+      radioInput({
+        blockId,
+        label: 'Compute cluster',
+        options: [option('Use an existing cluster', 'existing'), option('Create a new cluster', 'create')],
+        initial: compute?.kind ?? 'existing',
+      }),
+    shows: [],
+  },
+  computeName: {
+    blockId: 'compute_name',
+    input: ({ compute }, blockId) => textInput({ blockId, label: 'Cluster name', initial: compute?.name, placeholder: 'batch-cluster' }),
+    shows: ['compute'],
+  },
+  vmSize: {
+    blockId: 'vm_size',
+    input: ({ compute }, blockId) =>
+      textInput({ blockId, label: 'VM size (new cluster)', optional: true, initial: compute?.kind === 'create' ? compute.vmSize : RECIPE.vmSize }),
+    shows: ['compute.vmSize'],
+  },
+  minNodes: {
+    blockId: 'min_nodes',
+    input: ({ compute }, blockId) =>
+      integerInput({
+        blockId,
+        label: 'Min nodes (new cluster)',
+        optional: true,
+        min: 0,
+        initial: compute?.kind === 'create' ? compute.minNodeCount : RECIPE.minNodeCount,
+      }),
+    shows: ['compute.minNodeCount'],
+  },
+  maxNodes: {
+    blockId: 'max_nodes',
+    input: ({ compute }, blockId) =>
+      integerInput({
+        blockId,
+        label: 'Max nodes (new cluster)',
+        optional: true,
+        min: 1,
+        initial: compute?.kind === 'create' ? compute.maxNodeCount : RECIPE.maxNodeCount,
+      }),
+    shows: ['compute.maxNodeCount'],
+  },
+  instanceCount: {
+    blockId: 'instance_count',
+    heading: '*Batch settings*',
+    input: ({ d }, blockId) =>
+      integerInput({ blockId, label: 'Instance count', min: 1, max: 1000, initial: d.instanceCount ?? RECIPE.instanceCount }),
+    value: { path: ['instanceCount'], as: 'integer', named: 'Instance count' },
+    shows: ['instanceCount'],
+  },
+  maxConcurrency: {
+    blockId: 'max_concurrency',
+    input: ({ d }, blockId) =>
+      integerInput({
+        blockId,
+        label: 'Max concurrency per instance',
+        min: 1,
+        max: 1000,
+        initial: d.maxConcurrencyPerInstance ?? RECIPE.maxConcurrencyPerInstance,
+      }),
+    value: { path: ['maxConcurrencyPerInstance'], as: 'integer', named: 'Max concurrency' },
+    shows: ['maxConcurrencyPerInstance'],
+  },
+  miniBatchSize: {
+    blockId: 'mini_batch_size',
+    input: ({ d }, blockId) =>
+      integerInput({ blockId, label: 'Mini-batch size', min: 1, initial: d.miniBatchSize ?? RECIPE.miniBatchSize, hint: 'Files per call to run().' }),
+    value: { path: ['miniBatchSize'], as: 'integer', named: 'Mini-batch size' },
+    shows: ['miniBatchSize'],
+  },
+  maxRetries: {
+    blockId: 'max_retries',
+    input: ({ d }, blockId) =>
+      integerInput({
+        blockId,
+        label: 'Max retries per mini-batch',
+        min: 0,
+        max: 100,
+        initial: d.retrySettings?.maxRetries ?? RECIPE.retrySettings.maxRetries,
+      }),
+    value: { path: ['retrySettings', 'maxRetries'], as: 'integer', named: 'Max retries' },
+    shows: ['retrySettings'],
+  },
+  timeout: {
+    blockId: 'timeout',
+    input: ({ d }, blockId) =>
+      textInput({
+        blockId,
+        label: 'Mini-batch timeout',
+        initial: d.retrySettings?.timeout ?? RECIPE.retrySettings.timeout,
+        hint: 'An ISO 8601 duration: PT30S, PT5M.',
+      }),
+    value: { path: ['retrySettings', 'timeout'], as: 'text' },
+    shows: ['retrySettings.timeout'],
+  },
+  errorThreshold: {
+    blockId: 'error_threshold',
+    input: ({ d }, blockId) =>
+      integerInput({
+        blockId,
+        label: 'Error threshold',
+        min: -1,
+        initial: d.errorThreshold ?? RECIPE.errorThreshold,
+        hint: 'Failed items tolerated before the job fails; -1 ignores all failures.',
+      }),
+    value: { path: ['errorThreshold'], as: 'integer', named: 'Error threshold' },
+    shows: ['errorThreshold'],
+  },
+  loggingLevel: {
+    blockId: 'logging_level',
+    input: ({ d }, blockId) =>
+      selectInput({
+        blockId,
+        label: 'Logging level',
+        options: [option('Info', 'Info'), option('Warning', 'Warning'), option('Debug', 'Debug')],
+        initial: d.loggingLevel ?? RECIPE.loggingLevel,
+      }),
+    value: { path: ['loggingLevel'], as: 'text' },
+    shows: ['loggingLevel'],
+  },
+  makeDefault: {
+    blockId: 'make_default',
+    input: ({ d }, blockId) =>
+      checkboxInput({
+        blockId,
+        label: 'Default deployment',
+        optional: true,
+        option: option("Make this the endpoint's default deployment", MAKE_DEFAULT_OPTION),
+        checked: d.makeDefault ?? RECIPE.makeDefault,
+      }),
+    value: { path: ['makeDefault'], as: 'checked', option: MAKE_DEFAULT_OPTION },
+    shows: ['makeDefault'],
+  },
+} satisfies Record<string, FormField<DeployFormContext>>;
+
+const FIELDS: readonly FormField<DeployFormContext>[] = Object.values(DEPLOY_FORM);
+
+/** Block ids of the deploy form's fields; also the keys of the errors returned to Slack. */
+export const DEPLOY_FIELDS = blockIdsOf(DEPLOY_FORM);
+type DeployField = (typeof DEPLOY_FIELDS)[keyof typeof DEPLOY_FIELDS];
+const F = DEPLOY_FIELDS;
+
 export function buildDeployModal(opts: {
   defaults?: DeployModalDefaults;
   /** Existing batch endpoints, named in the endpoint field's hint. */
@@ -99,181 +384,8 @@ export function buildDeployModal(opts: {
   privateMetadata: ModalMetadata;
 }): ModalView {
   const d = opts.defaults ?? {};
-  const env = d.environment;
-  const compute = d.compute;
-  const existing = (opts.endpoints ?? []).slice(0, 30).join(', ');
-  const blocks: KnownBlock[] = [
-    section('Deploy a model to an Azure ML batch endpoint. Values not given here take the documented defaults.'),
-    textInput({
-      blockId: F.endpoint,
-      label: 'Batch endpoint',
-      initial: d.endpointName,
-      placeholder: 'mnist-batch',
-      hint: existing
-        ? truncate(`Existing: ${existing}. A new name creates the endpoint (3-32 letters, digits, "-"; unique in the region).`, SLACK_LIMITS.hint)
-        : 'A new name creates the endpoint: 3-32 letters, digits and "-", starting with a letter, unique in the region.',
-    }),
-    textInput({ blockId: F.deployment, label: 'Deployment', initial: d.deploymentName, placeholder: 'mnist-torch' }),
-    textInput({ blockId: F.description, label: 'Description', optional: true, initial: d.description, maxLength: 1000 }),
-    divider(),
-    section('*Model and scoring code*'),
-    textInput({
-      blockId: F.model,
-      label: 'Model',
-      initial: assetText(d.model),
-      placeholder: 'mnist:1  or  mnist@latest  or  models/mnist',
-      hint: 'Registered: name:version or name@latest. Registry: azureml://registries/<registry>/models/<name>/versions/<v> (or /labels/latest). Or a folder to upload.',
-    }),
-    checkboxInput({
-      blockId: F.modelType,
-      label: 'MLflow model',
-      optional: true,
-      option: option('The uploaded folder is an MLflow model (it has an MLmodel file): no scoring code or environment needed', MLFLOW_OPTION),
-      checked: d.model?.kind === 'upload' && d.model.type === 'mlflow_model',
-    }),
-    textInput({
-      blockId: F.modelName,
-      label: 'Model name (for an uploaded folder)',
-      optional: true,
-      initial: d.model?.kind === 'upload' ? d.model.name : undefined,
-      hint: "Defaults to the folder's name.",
-    }),
-    textInput({
-      blockId: F.code,
-      label: 'Scoring code',
-      optional: true,
-      initial: assetText(d.code),
-      placeholder: 'score-mnist:1  or  code/mnist',
-      hint: 'Registered code as name:version, or a folder under the artifacts root to upload. Leave empty for an MLflow model.',
-    }),
-    textInput({
-      blockId: F.codeName,
-      label: 'Code name (for an uploaded folder)',
-      optional: true,
-      initial: d.code?.kind === 'upload' ? d.code.name : undefined,
-      hint: "Defaults to the folder's name.",
-    }),
-    textInput({
-      blockId: F.scoringScript,
-      label: 'Scoring script',
-      optional: true,
-      initial: d.scoringScript,
-      placeholder: 'batch_driver.py',
-      hint: 'The file in the code folder that defines init() and run(mini_batch). Leave empty for an MLflow model.',
-    }),
-    divider(),
-    section('*Environment*: give a registered or registry environment, or a container image (none for an MLflow model without scoring code).'),
-    textInput({
-      blockId: F.environment,
-      label: 'Registered environment',
-      optional: true,
-      initial: environmentText(env),
-      placeholder: 'mnist-env:1  or  azureml://registries/azureml/environments/<name>/labels/latest',
-      hint: 'name:version, name@latest, or a registry (curated) environment as azureml://registries/<registry>/environments/<name>/versions/<v> or /labels/latest.',
-    }),
-    textInput({
-      blockId: F.image,
-      label: 'Or: container image',
-      optional: true,
-      initial: env?.kind === 'image' ? env.image : undefined,
-      placeholder: 'mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest',
-    }),
-    textInput({
-      blockId: F.environmentName,
-      label: 'Environment name (for an image)',
-      optional: true,
-      initial: env?.kind === 'image' ? env.name : undefined,
-      hint: 'Defaults to <deployment>-env.',
-    }),
-    textInput({
-      blockId: F.condaFile,
-      label: 'Conda file (for an image)',
-      optional: true,
-      multiline: true,
-      initial: env?.kind === 'image' ? env.condaFile : undefined,
-      maxLength: 3000,
-      hint: 'The conda.yaml content, pasted.',
-    }),
-    divider(),
-    section('*Compute*'),
-    radioInput({
-      blockId: F.computeMode,
-      label: 'Compute cluster',
-      options: [option('Use an existing cluster', 'existing'), option('Create a new cluster', 'create')],
-      initial: compute?.kind ?? 'existing',
-    }),
-    textInput({ blockId: F.computeName, label: 'Cluster name', initial: compute?.name, placeholder: 'batch-cluster' }),
-    textInput({
-      blockId: F.vmSize,
-      label: 'VM size (new cluster)',
-      optional: true,
-      initial: compute?.kind === 'create' ? compute.vmSize : RECIPE.vmSize,
-    }),
-    integerInput({
-      blockId: F.minNodes,
-      label: 'Min nodes (new cluster)',
-      optional: true,
-      min: 0,
-      initial: compute?.kind === 'create' ? compute.minNodeCount : RECIPE.minNodeCount,
-    }),
-    integerInput({
-      blockId: F.maxNodes,
-      label: 'Max nodes (new cluster)',
-      optional: true,
-      min: 1,
-      initial: compute?.kind === 'create' ? compute.maxNodeCount : RECIPE.maxNodeCount,
-    }),
-    divider(),
-    section('*Batch settings*'),
-    integerInput({ blockId: F.instanceCount, label: 'Instance count', min: 1, max: 1000, initial: d.instanceCount ?? RECIPE.instanceCount }),
-    integerInput({
-      blockId: F.maxConcurrency,
-      label: 'Max concurrency per instance',
-      min: 1,
-      max: 1000,
-      initial: d.maxConcurrencyPerInstance ?? RECIPE.maxConcurrencyPerInstance,
-    }),
-    integerInput({
-      blockId: F.miniBatchSize,
-      label: 'Mini-batch size',
-      min: 1,
-      initial: d.miniBatchSize ?? RECIPE.miniBatchSize,
-      hint: 'Files per call to run().',
-    }),
-    integerInput({
-      blockId: F.maxRetries,
-      label: 'Max retries per mini-batch',
-      min: 0,
-      max: 100,
-      initial: d.retrySettings?.maxRetries ?? RECIPE.retrySettings.maxRetries,
-    }),
-    textInput({
-      blockId: F.timeout,
-      label: 'Mini-batch timeout',
-      initial: d.retrySettings?.timeout ?? RECIPE.retrySettings.timeout,
-      hint: 'An ISO 8601 duration: PT30S, PT5M.',
-    }),
-    integerInput({
-      blockId: F.errorThreshold,
-      label: 'Error threshold',
-      min: -1,
-      initial: d.errorThreshold ?? RECIPE.errorThreshold,
-      hint: 'Failed items tolerated before the job fails; -1 ignores all failures.',
-    }),
-    selectInput({
-      blockId: F.loggingLevel,
-      label: 'Logging level',
-      options: [option('Info', 'Info'), option('Warning', 'Warning'), option('Debug', 'Debug')],
-      initial: d.loggingLevel ?? RECIPE.loggingLevel,
-    }),
-    checkboxInput({
-      blockId: F.makeDefault,
-      label: 'Default deployment',
-      optional: true,
-      option: option("Make this the endpoint's default deployment", MAKE_DEFAULT_OPTION),
-      checked: d.makeDefault ?? RECIPE.makeDefault,
-    }),
-  ];
+  const context: DeployFormContext = { d, env: d.environment, compute: d.compute, existing: (opts.endpoints ?? []).slice(0, 30).join(', ') };
+  const blocks = formBlocks('Deploy a model to an Azure ML batch endpoint. Values not given here take the documented defaults.', FIELDS, context);
   return {
     type: 'modal',
     callback_id: DEPLOY_MODAL_CALLBACK_ID,
@@ -291,7 +403,7 @@ export type DeploySubmission =
 
 const REGISTERED = /^([^/\\:\s]+):([^/\\:\s]+)$/;
 
-type Errors = Partial<Record<DeployField, string>>;
+type Errors = FormErrors;
 
 /** A registered asset (name:version), a registry model (model only), or a folder to upload, from one text field and an optional name. */
 function assetSource(
@@ -342,55 +454,6 @@ function assetSource(
   return { kind: 'upload', localPath: segments.join('/'), name };
 }
 
-function integer(values: ViewStateValues, field: DeployField, label: string, errors: Errors): number | undefined {
-  const text = readValue(values, field);
-  if (text === '') return undefined;
-  if (!/^-?\d{1,9}$/.test(text)) {
-    errors[field] = `${label} must be a whole number.`;
-    return undefined;
-  }
-  return Number(text);
-}
-
-/** Which field a schema issue belongs to. */
-function fieldOf(path: readonly PropertyKey[], raw: Record<string, unknown>): DeployField {
-  const [top, sub] = path.map(String);
-  const kindOf = (key: string): unknown => (raw[key] as { kind?: unknown } | undefined)?.kind;
-  switch (top) {
-    case 'endpointName':
-      return F.endpoint;
-    case 'deploymentName':
-      return F.deployment;
-    case 'description':
-      return F.description;
-    case 'model':
-      return sub === 'name' && kindOf('model') === 'upload' ? F.modelName : sub === 'type' ? F.modelType : F.model;
-    case 'code':
-      return sub === 'name' && kindOf('code') === 'upload' ? F.codeName : F.code;
-    case 'scoringScript':
-      return F.scoringScript;
-    case 'environment':
-      if (kindOf('environment') === 'registered' || kindOf('environment') === 'registry' || kindOf('environment') === undefined) return F.environment;
-      return sub === 'condaFile' ? F.condaFile : sub === 'name' || sub === 'version' ? F.environmentName : F.image;
-    case 'compute':
-      return sub === 'vmSize' ? F.vmSize : sub === 'minNodeCount' ? F.minNodes : sub === 'maxNodeCount' ? F.maxNodes : F.computeName;
-    case 'instanceCount':
-      return F.instanceCount;
-    case 'maxConcurrencyPerInstance':
-      return F.maxConcurrency;
-    case 'miniBatchSize':
-      return F.miniBatchSize;
-    case 'retrySettings':
-      return sub === 'timeout' ? F.timeout : F.maxRetries;
-    case 'errorThreshold':
-      return F.errorThreshold;
-    case 'loggingLevel':
-      return F.loggingLevel;
-    default:
-      return F.endpoint;
-  }
-}
-
 function issueMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === 'too_small') return `Must be at least ${String(issue.minimum)}.`;
   if (issue.code === 'too_big') return `Must be at most ${String(issue.maximum)}.`;
@@ -437,8 +500,8 @@ export function parseDeploySubmission(stateValues: unknown, privateMetadata: str
   }
 
   const computeMode = text(F.computeMode) || 'existing';
-  const minNodeCount = integer(values, F.minNodes, 'Min nodes', errors);
-  const maxNodeCount = integer(values, F.maxNodes, 'Max nodes', errors);
+  const minNodeCount = readInteger(values, F.minNodes, 'Min nodes', errors);
+  const maxNodeCount = readInteger(values, F.maxNodes, 'Max nodes', errors);
   const compute =
     computeMode === 'create'
       ? {
@@ -450,38 +513,26 @@ export function parseDeploySubmission(stateValues: unknown, privateMetadata: str
         }
       : { kind: 'existing', name: text(F.computeName) };
 
-  const instanceCount = integer(values, F.instanceCount, 'Instance count', errors);
-  const maxConcurrencyPerInstance = integer(values, F.maxConcurrency, 'Max concurrency', errors);
-  const miniBatchSize = integer(values, F.miniBatchSize, 'Mini-batch size', errors);
-  const maxRetries = integer(values, F.maxRetries, 'Max retries', errors);
-  const errorThreshold = integer(values, F.errorThreshold, 'Error threshold', errors);
-
+  // The fields that map one-to-one are read from their declarations; retrySettings is always there so
+  // its defaults come from the schema.
   const raw: Record<string, unknown> = {
-    endpointName: text(F.endpoint),
-    deploymentName: text(F.deployment),
-    ...(text(F.description) ? { description: text(F.description) } : {}),
     model,
     ...(code !== undefined ? { code } : {}),
-    ...(text(F.scoringScript) ? { scoringScript: text(F.scoringScript) } : {}),
     ...(environment !== undefined ? { environment } : {}),
     compute,
-    ...(instanceCount !== undefined ? { instanceCount } : {}),
-    ...(maxConcurrencyPerInstance !== undefined ? { maxConcurrencyPerInstance } : {}),
-    ...(miniBatchSize !== undefined ? { miniBatchSize } : {}),
-    retrySettings: {
-      ...(maxRetries !== undefined ? { maxRetries } : {}),
-      ...(text(F.timeout) ? { timeout: text(F.timeout) } : {}),
-    },
-    ...(errorThreshold !== undefined ? { errorThreshold } : {}),
-    ...(text(F.loggingLevel) ? { loggingLevel: text(F.loggingLevel) } : {}),
-    makeDefault: readChecked(values, F.makeDefault, MAKE_DEFAULT_OPTION),
+    retrySettings: {},
   };
+  readFieldValues(FIELDS, values, raw, errors);
 
   const parsed = deploySpecSchema.safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
+      const field = owningField(FIELDS, issue.path, raw);
+      if (field === undefined) {
+        addFormError(errors, F.endpoint, `${pathText(issue.path)}: ${issueMessage(issue)}`);
+        continue;
+      }
       // A field already explained by the reading above keeps that (more specific) message.
-      const field = fieldOf(issue.path, raw);
       const top = String(issue.path[0] ?? '');
       // Cross-field rules (code, script, environment) name a field that may be empty on purpose.
       const crossField = issue.code === 'custom' && ['code', 'scoringScript', 'environment'].includes(top);
