@@ -22,13 +22,14 @@ import { isAzureMlError } from '../azureml/errors';
 import { isTerminalJobStatus } from '../azureml/jobs';
 import { jobFailure, jobOutputUri, jobStatusOf, jobStudioUrl, type ScoringJob } from '../azureml/scoring';
 import { nextWatchIntervalMs, SNAPSHOT_READS_PER_SECOND, snapshotMaxAgeMs } from '../domain/watch-pacing';
-import { studioJobLink, threadMessages } from '../slack/thread-messages';
+import { threadMessages } from '../slack/thread-messages';
+import { studioJobLink } from '../usecases/studio-links';
+import { readJobOutcome } from '../usecases/job-outcome';
 import { withJobOutcome, withProgress } from '../slack/blocks/job-outcome-sections';
 import { cancelJobButtons, rerunButtons, withButtons } from '../slack/blocks/job-buttons';
 import type { SlackMessage } from '../slack/blocks/block-kit';
 import { jobItemCounts, type JobItemCounts } from '../azureml/job-item-counts';
 import { describeFailure } from '../usecases/failure-report';
-import { readJobOutcomeView } from './job-outcome-report';
 import { createJobProgressReader, type JobProgressReader } from './job-progress';
 import type { JobProgress } from '../domain/failure-triage';
 import { createJobStatusSnapshot, type JobSnapshotEntry, type JobStatusSnapshot } from './job-status-snapshot';
@@ -222,7 +223,7 @@ function createWatchStep(ctx: WorkerContext, deps: WatchDeps) {
     const outputUri = data.outputUri ?? observed.outputUri;
     const studioUrl = data.studioUrl ?? observed.studioUrl ?? studioJobLink(workspaceLinks(ctx), jobName);
     // Triage or results, from the job's logs and outputs (best-effort: the reply goes out regardless).
-    const findings = await readJobOutcomeView(ctx, {
+    const findings = await readJobOutcome({ azureml: ctx.azureml, links: workspaceLinks(ctx), logger: ctx.logger }, {
       jobName,
       endpointName: data.endpointName,
       status,
