@@ -18,6 +18,8 @@ import * as datastores from './datastores';
 import type { DeployProgress } from '../domain/deploy-plan';
 import { asError, DeployStepError, runDeployPlan, type DeployStepEvent } from './deploy-plan';
 import { resolveInsideRoot } from './artifacts-root';
+import { folderContentVersion } from './asset-version';
+import { hashLocalFiles, listLocalFiles } from './local-folder';
 import { createDeploySteps, type DeployStepsDeps } from './deploy-steps';
 import { assertScoringScriptInFolder, checkDeploySources, resolveDeploySources } from './deploy-sources-check';
 import { AzureMlError } from './errors';
@@ -95,6 +97,9 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
       createEnvironmentVersion: (r: assets.AssetVersionRef, image: string, conda?: string, d?: string) =>
         assets.createEnvironmentVersion(ctx, r, image, conda, d),
       getDataVersion: (r: assets.AssetVersionRef) => assets.getDataVersion(ctx, r),
+      findCodeVersion: (r: assets.AssetVersionRef) => assets.findCodeVersion(ctx, r),
+      findModelVersion: (r: assets.AssetVersionRef) => assets.findModelVersion(ctx, r),
+      findEnvironmentVersion: (r: assets.AssetVersionRef) => assets.findEnvironmentVersion(ctx, r),
       deleteVersion: (kind: 'codes' | 'models' | 'environments', r: assets.AssetVersionRef) => assets.deleteAssetVersion(ctx, kind, r),
       createDataVersion: (r: assets.AssetVersionRef, type: 'uri_folder' | 'uri_file', dataUri: string, d?: string) => {
         // Registering data that lives in another workspace would have the service read it with our identity.
@@ -210,6 +215,13 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
     checkDeploySources: (spec: DeploySpec) => checkDeploySources(registryCtx, deps.artifactsRoot, spec),
     /** The same check, and the spec with every `latest` pinned to the version it names now. */
     resolveDeploySources: (spec: DeploySpec) => resolveDeploySources(registryCtx, deps.artifactsRoot, spec),
+    /** The version a deploy gives a local folder it uploads (its content hash), as the deploy step computes it. */
+    localFolderVersion: async (localPath: string): Promise<string> => {
+      if (!deps.artifactsRoot) throw new Error('createAzureMlClient needs artifactsRoot to hash a local folder');
+      const dir = await resolveInsideRoot(deps.artifactsRoot, localPath);
+      const files = await listLocalFiles(dir, deps.artifactsRoot, { allowHardLinks: deps.allowHardLinks ?? false });
+      return folderContentVersion(await hashLocalFiles(files));
+    },
     /** Deletes the endpoint and all its deployments, waiting for the operation. */
     deleteEndpoint: (name: string, o?: LongRunningWaitOptions) => endpoints.deleteBatchEndpointAndWait(ctx, name, o),
   };

@@ -29,6 +29,7 @@ import type { PendingCaps } from '../queue/pending-caps';
 import type { EndpointDirectory } from '../queue/endpoint-directory';
 import type { Action } from '../domain/approval-policy';
 import { outsideWorkspaceRefusal } from './work-references';
+import { planLines, type ChangePlan } from '../usecases/change-plan';
 import { enqueueWork, requestKindOf, subjectOfApproval, workRequestSchema, type WorkRequest } from '../queue/work-request';
 
 export interface IntakeDeps {
@@ -77,8 +78,11 @@ function plainTitle(work: WorkRequest): string {
   return subjectTitle(work).replace(/[*`]/g, '').slice(0, 500);
 }
 
-export async function submitWork(deps: IntakeDeps, input: { requestId: string; requester: Requester; work: WorkRequest }): Promise<IntakeOutcome> {
-  const { requestId, requester } = input;
+export async function submitWork(
+  deps: IntakeDeps,
+  input: { requestId: string; requester: Requester; work: WorkRequest; plan?: ChangePlan },
+): Promise<IntakeOutcome> {
+  const { requestId, requester, plan } = input;
   const work = workRequestSchema.parse(input.work);
   const action = subjectAction(work);
   const thread = await requestThreadFor(deps, { requestId, channel: requester.channelId, work, requester: requester.userId });
@@ -117,6 +121,7 @@ export async function submitWork(deps: IntakeDeps, input: { requestId: string; r
         action,
         requester,
         command: work,
+        ...(plan ? { plan } : {}),
         expiresAt: approvalExpiresAt(deps.policy, createdAt),
       });
     } catch (err) {
@@ -131,12 +136,15 @@ export async function submitWork(deps: IntakeDeps, input: { requestId: string; r
         createdAt: approval.createdAt,
         expiresAt: approval.expiresAt,
         approvers: deps.policy.approvers,
+        ...(approval.plan ? { plan: approval.plan } : {}),
       }),
     );
     await deps.audit.record({ type: 'approval-requested', requestId, actor: requester.userId, action });
     return { kind: 'awaiting-approval', requestId, expiresAt: approval.expiresAt, ...(thread.within ? { inJobThread: true } : {}) };
   }
 
+  // Nobody approves an ungated change, so its plan is only logged.
+  if (plan) deps.logger.info({ requestId, plan: planLines(plan) }, 'change plan');
   await thread.parent(threadMessages.parent({ requestId, requester, subject: work, status: 'queued', now: createdAt }));
   await enqueueWork(deps.producers, requestId, requester, work);
   return { kind: 'queued', requestId, ...(thread.within ? { inJobThread: true } : {}) };
@@ -196,7 +204,7 @@ export async function decideApproval(
     await deps.audit.record({ type: 'approved', requestId, actor: input.decider.userId, action: result.action });
     await deps.requests.update(requestId, { status: 'queued' });
     await thread.parent(threadMessages.parent({ requestId, requester: result.requester, subject, status: 'approved', approval: result, now }));
-    await enqueueWork(deps.producers, requestId, result.requester, workRequestSchema.parse(result.command));
+    await enqueueWork(deps.producers, requestId, result.requester, workRequestSchema.parse(result.command), result.plan?.fingerprint);
   } else {
     await deps.audit.record({ type: 'rejected', requestId, actor: input.decider.userId, action: result.action });
     await deps.requests.update(requestId, { status: 'rejected' });

@@ -11,6 +11,7 @@ import type { RedisConnection } from './connection';
 import { z } from 'zod';
 import { requesterSchema } from './payloads';
 import { redisKey } from './redis-keys';
+import { changePlanSchema } from '../usecases/change-plan';
 
 /** `withdrawn`: the requester took the request back before anyone decided. */
 export const approvalStatusSchema = z.enum(['pending', 'approved', 'rejected', 'expired', 'withdrawn']);
@@ -25,6 +26,8 @@ export const approvalRequestSchema = z.object({
   command: z.unknown(),
   /** The request this approval belongs to, when it has one (ties the approval to its thread and audit). */
   requestId: z.string().optional(),
+  /** What the change will do as the approver was shown it; its fingerprint is checked again before applying. */
+  plan: changePlanSchema.optional(),
   createdAt: z.number(),
   expiresAt: z.number(),
   status: approvalStatusSchema,
@@ -41,6 +44,7 @@ export const approvalInputSchema = z.object({
   requester: requesterSchema,
   command: z.unknown(),
   requestId: z.string().optional(),
+  plan: changePlanSchema.optional(),
   /** How long approvers have; default one hour. Ignored when expiresAt is given. */
   ttlMs: z.number().int().positive().optional(),
   expiresAt: z.number().optional(),
@@ -141,6 +145,7 @@ const bodySchema = approvalRequestSchema.pick({
   requester: true,
   command: true,
   requestId: true,
+  plan: true,
   createdAt: true,
   expiresAt: true,
 });
@@ -192,6 +197,7 @@ export function createApprovalStore(deps: ApprovalStoreDeps): ApprovalStore {
         requester: input.requester,
         command: input.command,
         ...(input.requestId ? { requestId: input.requestId } : {}),
+        ...(input.plan ? { plan: input.plan } : {}),
         createdAt,
         expiresAt: input.expiresAt ?? createdAt + (input.ttlMs ?? DEFAULT_TTL_MS),
       });

@@ -9,6 +9,7 @@ import { deployChecklist, type DeployResult } from '../usecases/deploy-summary';
 import { describeFailure, failureLogFields } from '../usecases/failure-report';
 import { isLastAttempt, isWorthRetrying, parsePayload } from './job-payload';
 import { lockRefusalFor, refuseLockedChange } from './lock-guard';
+import { stopIfPlanChanged } from './plan-guard';
 import { deployJobSchema, type DeployJob } from './payloads';
 import { QUEUE_NAMES } from './queue-names';
 import { createRequestLifecycle } from './request-lifecycle';
@@ -35,6 +36,7 @@ export function createDeployProcessor(ctx: WorkerContext) {
         await refuseLockedChange(lifecycle, { requester, endpointName: spec.endpointName, refusal });
         return {};
       }
+      if (await stopIfPlanChanged(ctx, lifecycle, { requestId, requester, work: { kind: 'deploy', spec }, planFingerprint: data.planFingerprint })) return {};
     }
     await lifecycle.started({ firstAttempt: job.attemptsStarted <= 1 && !data.progress });
     await lifecycle.running();

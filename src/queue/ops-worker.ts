@@ -11,6 +11,7 @@ import { endpointEntryOf } from './endpoint-directory';
 import { describeFailure } from '../usecases/failure-report';
 import { isLastAttempt, isWorthRetrying, parsePayload } from './job-payload';
 import { lockRefusalFor, refuseLockedChange } from './lock-guard';
+import { stopIfPlanChanged } from './plan-guard';
 import { refuseCancel } from './cancel-guard';
 import { opsJobSchema, type OpsJob } from './payloads';
 import { QUEUE_NAMES } from './queue-names';
@@ -146,6 +147,10 @@ export function createOpsProcessor(ctx: WorkerContext) {
       if (refusal) {
         await refuseLockedChange(lifecycle, { requester, endpointName: command.endpointName, refusal });
         return { refused: 'endpoint-locked' };
+      }
+      // Right before applying, too: the approved plan must still be what would happen.
+      if (await stopIfPlanChanged(ctx, lifecycle, { requestId, requester, work: { kind: 'command', command }, planFingerprint: data.planFingerprint })) {
+        return { refused: 'plan-changed' };
       }
     }
     if (command.verb === 'cancel') {

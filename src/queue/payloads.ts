@@ -28,12 +28,16 @@ export const requesterSchema = z.object({
 });
 export type Requester = z.infer<typeof requesterSchema>;
 
+const planFingerprintSchema = z.string().min(1).max(64);
+
 export const deployJobSchema = z.object({
   requestId: requestIdSchema,
   requester: requesterSchema,
   spec: deploySpecSchema,
   /** The deploy plan's saved progress, checkpointed with job.updateData so a replacement worker resumes. */
   progress: z.unknown().optional(),
+  /** The fingerprint of the plan the approver was shown; the worker computes it again before changing anything. */
+  planFingerprint: planFingerprintSchema.optional(),
 });
 export type DeployJob = z.infer<typeof deployJobSchema>;
 export type DeployJobInput = z.input<typeof deployJobSchema>;
@@ -83,6 +87,8 @@ export const opsJobSchema = z.object({
   /** A parsed Command from src/domain/command-grammar.ts; the ops worker parses it with that schema. */
   command: z.unknown(),
   responseUrl: z.string().url().optional(),
+  /** As on a deploy: the approved plan's fingerprint, checked again before the change. */
+  planFingerprint: planFingerprintSchema.optional(),
 });
 export type OpsJob = z.infer<typeof opsJobSchema>;
 export type OpsJobInput = z.input<typeof opsJobSchema>;

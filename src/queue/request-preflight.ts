@@ -17,6 +17,8 @@ import type { SlackMessage } from '../slack/blocks/block-kit';
 import { code, escapeMrkdwn } from '../slack/mrkdwn';
 import { threadMessages } from '../slack/thread-messages';
 import { describeFailure } from '../usecases/failure-report';
+import type { ChangePlan } from '../usecases/change-plan';
+import { planChange } from '../usecases/change-facts';
 import { isLastAttempt, isWorthRetrying, parsePayload } from './job-payload';
 import { requestIdSchema, requesterSchema, type Requester } from './payloads';
 import type { WorkerContext } from './worker-context';
@@ -37,7 +39,8 @@ export type PreflightJobInput = z.input<typeof preflightJobSchema>;
 
 /** Takes a checked request (approval or queue) and returns what the requester is told (mrkdwn). */
 export interface RequestIntake {
-  submit(input: { requestId: string; requester: Requester; work: WorkRequest }): Promise<string>;
+  /** `plan`: what the change will do against what exists now, shown to the approver. */
+  submit(input: { requestId: string; requester: Requester; work: WorkRequest; plan?: ChangePlan }): Promise<string>;
 }
 
 type Found<T> = { found: T } | { missing: AzureMlError };
@@ -129,8 +132,11 @@ export async function processPreflight(ctx: WorkerContext, job: Job): Promise<un
   if (!ctx.intake) throw new UnrecoverableError('this worker cannot take requests (no intake configured)');
   let problem: MissingTargetView | undefined;
   let work: WorkRequest = data.work;
+  let plan: ChangePlan | undefined;
   try {
     ({ work, problem } = await preparePreflight(ctx.azureml, data.work));
+    // The plan is read after the check, so it describes the request as it will be taken (labels pinned).
+    if (!problem) plan = await planChange(ctx, work);
   } catch (err) {
     if (isWorthRetrying(err) && !isLastAttempt(job)) throw err;
     // Could not check: say so and start nothing, rather than ask an approver about something unknown.
@@ -144,7 +150,7 @@ export async function processPreflight(ctx: WorkerContext, job: Job): Promise<un
     await answerPrivately(ctx, data, buildMissingTargetMessage(problem), 'preflight');
     return { refused: 'target-missing' };
   }
-  const reply = await ctx.intake.submit({ requestId: data.requestId, requester: data.requester, work });
+  const reply = await ctx.intake.submit({ requestId: data.requestId, requester: data.requester, work, ...(plan ? { plan } : {}) });
   await answerPrivately(ctx, data, { text: reply, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: reply } }] }, 'preflight');
   return { taken: true };
 }

@@ -37,15 +37,19 @@ export function requestKindOf(work: WorkRequest): RequestKind {
   return work.kind === 'command' || work.kind === 'cleanup' ? 'ops' : work.kind;
 }
 
-/** Hands the work to its queue; the job id is derived from the request id, so doing it twice is a no-op. */
-export async function enqueueWork(producers: Producers, requestId: string, requester: Requester, work: WorkRequest): Promise<string> {
+/**
+ * Hands the work to its queue; the job id is derived from the request id, so doing it twice is a no-op.
+ * `planFingerprint`: of the plan an approver approved, for the worker to check again before applying.
+ */
+export async function enqueueWork(producers: Producers, requestId: string, requester: Requester, work: WorkRequest, planFingerprint?: string): Promise<string> {
+  const planned = planFingerprint ? { planFingerprint } : {};
   switch (work.kind) {
     case 'deploy':
-      return producers.deploy({ requestId, requester, spec: work.spec });
+      return producers.deploy({ requestId, requester, spec: work.spec, ...planned });
     case 'run':
       return producers.run({ requestId, requester, spec: work.spec });
     case 'command':
-      return producers.ops({ requestId, requester, command: work.command });
+      return producers.ops({ requestId, requester, command: work.command, ...planned });
     case 'cleanup':
       return producers.cleanup({ requestId, requester, sourceRequestId: work.sourceRequestId, resources: work.resources });
   }

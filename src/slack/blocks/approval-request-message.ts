@@ -8,6 +8,8 @@ import { actions, button, context, fieldSections, message, section, type SlackMe
 import type { RequestSubject } from '../../domain/request-subject';
 import { subjectAction, subjectFields, subjectTitle } from './request-subject';
 import { slackDate } from './time-text';
+import type { ChangePlan } from '../../usecases/change-plan';
+import { changePlanBlocks } from './change-plan-blocks';
 
 /** The ids the actions handler listens for. */
 export const APPROVAL_ACTIONS = {
@@ -25,6 +27,8 @@ export interface ApprovalRequestView {
   expiresAt: number;
   /** Approver user ids (U…) or user-group ids (S…), mentioned so they are notified. */
   approvers?: readonly string[];
+  /** What the change will do against what exists now (deploy, set-default, delete). */
+  plan?: ChangePlan;
 }
 
 function mentionPrincipal(id: string): string {
@@ -56,6 +60,7 @@ export function buildApprovalRequestMessage(view: ApprovalRequestView): SlackMes
   return message(`Approval needed: ${mention(view.requesterId)} asks to ${title}`, [
     section(asks),
     ...fieldSections(subjectFields(view.subject)),
+    ...(view.plan ? changePlanBlocks(view.plan) : []),
     context([
       `Requested ${slackDate(view.createdAt)} · expires ${slackDate(view.expiresAt)} · approval ${code(view.approvalId)}`,
       ...(approvers ? [`Approvers: ${approvers}`] : []),
