@@ -123,6 +123,7 @@ async function outcomeOf(argv: readonly string[], io: CliIo): Promise<{ outcome:
       sleep: (ms, signal) => delay(ms, undefined, signal ? { signal } : undefined),
       now: Date.now,
       ...(io.signal ? { signal: io.signal } : {}),
+      ...(flags.plan ? { planOnly: azureml } : {}),
     });
     return { outcome, json };
   } catch (err) {

@@ -38,6 +38,7 @@ const GLOBAL_FLAGS: readonly [string, string][] = [
   ['--json', 'print one JSON document on stdout (errors included) instead of tables'],
   ['--wait', 'follow a job (run, status, cancel) to its end, printing status changes on stderr'],
   ['--quiet', 'no progress lines on stderr (errors are still printed)'],
+  ['--plan', 'deploy, set-default and delete: show what would be created, changed, moved or removed against what exists now, and change nothing'],
   ['--sandbox [<file>]', 'use a local sandbox: <file> holds the JSON line `npm run sandbox:azureml` prints (BATCH_SCORE_SANDBOX_FILE names it too, and alone selects the sandbox)'],
   ['--poll-interval <duration>', 'first wait between status checks while following a job, e.g. 2s or 500ms (default 5s, growing to 1m)'],
   ['--help', 'this text; `batch-score help <command>` explains one command'],
@@ -70,7 +71,7 @@ export function cliHelpText(topic?: Verb): string {
   }
   const flagWidth = Math.max(...GLOBAL_FLAGS.map(([f]) => f.length));
   return [
-    `usage: ${CLI_NAME} [--json] [--wait] [--quiet] [--sandbox [<file>]] <command> [arguments]`,
+    `usage: ${CLI_NAME} [--json] [--wait] [--quiet] [--plan] [--sandbox [<file>]] <command> [arguments]`,
     '',
     'Commands:',
     // Usage on one line, what it does indented below: the run usage alone is wider than most terminals' half.

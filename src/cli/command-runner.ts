@@ -9,6 +9,9 @@ import type { Command } from '../domain/command-grammar';
 import type { WatchPacingPolicy } from '../domain/watch-pacing';
 import { cancelJob } from '../usecases/cancel-job';
 import { deleteEndpoint } from '../usecases/delete-endpoint';
+import { planChange, type ChangeFactsDeps } from '../usecases/change-facts';
+import { planLines } from '../usecases/change-plan';
+import type { RequestSubject } from '../domain/request-subject';
 import { deploy } from '../usecases/deploy';
 import { listEndpoints, showEndpoint } from '../usecases/endpoint-lookup';
 import { invokeJob, summarizeInvokedJob } from '../usecases/invoke-job';
@@ -58,6 +61,15 @@ export interface CommandRunnerDeps {
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   now: () => number;
   signal?: AbortSignal;
+  /** --plan: the reads a plan needs; deploy, set-default and delete then only show their plan. */
+  planOnly?: ChangeFactsDeps['azureml'];
+}
+
+/** What a change would do against what exists now, changing nothing (the plan an approver sees in Slack). */
+async function planOutcome(deps: CommandRunnerDeps, verb: string, subject: RequestSubject): Promise<CliOutcome> {
+  const plan = await inOurWords(planChange({ azureml: deps.planOnly! }, subject), deps.workspace);
+  const text = plan ? ['Plan (against what exists now; nothing was changed):', ...planLines(plan).map((l) => `  ${l}`)].join('\n') : 'Nothing to plan.';
+  return { command: verb, exitCode: EXIT_CODES.ok, result: { plan: plan ?? null }, text };
 }
 
 /** The outcome of a job that may have ended badly: exit 1 and the service's reason when it did. */
@@ -128,6 +140,9 @@ export async function runCommand(command: Command, deps: CommandRunnerDeps): Pro
     });
   const ok = (result: Record<string, unknown>, text: string): CliOutcome => ({ command: command.verb, exitCode: EXIT_CODES.ok, result, text });
 
+  if (deps.planOnly && command.verb !== 'deploy' && command.verb !== 'set-default' && command.verb !== 'delete') {
+    throw new CliUsageError(`--plan shows what deploy, set-default and delete would change; \`${command.verb}\` has no plan.`, cliUsage(command.verb));
+  }
   switch (command.verb) {
     case 'help': {
       const text = cliHelpText(command.topic);
@@ -186,10 +201,12 @@ export async function runCommand(command: Command, deps: CommandRunnerDeps): Pro
       return jobOutcome(command.verb, job, jobDetails(job), { scoringUri: invoked.scoringUri });
     }
     case 'set-default': {
+      if (deps.planOnly) return planOutcome(deps, command.verb, { kind: 'command', command });
       const changed = await inOurWords(setDefaultDeployment(lookups, command.endpointName, command.deploymentName), deps.workspace);
       return ok({ endpointName: changed.endpointName, defaultDeployment: changed.defaultDeployment }, changed.summary);
     }
     case 'delete': {
+      if (deps.planOnly) return planOutcome(deps, command.verb, { kind: 'command', command });
       const deleted = await inOurWords(deleteEndpoint(lookups, command.endpointName), deps.workspace, ' Nothing was deleted.');
       return ok({ endpointName: deleted.endpointName, deleted: deleted.deleted }, deleted.summary);
     }
@@ -202,6 +219,7 @@ export async function runCommand(command: Command, deps: CommandRunnerDeps): Pro
         throw new CliUsageError('`deploy` needs a spec file in the CLI: --spec <file.json> (the deploy form is only in Slack).', cliUsage('deploy'));
       }
       const spec = parseDeploySpecFile(await deps.readSpecFile(command.specFile), command.specFile);
+      if (deps.planOnly) return planOutcome(deps, command.verb, { kind: 'deploy', spec });
       deps.progress(`deploying ${spec.deploymentName} to ${spec.endpointName}`);
       // The plan reports every checkpoint (each poll of a long-running operation); print status changes only.
       const shown = new Map<string, string>();

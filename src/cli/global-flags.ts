@@ -10,6 +10,8 @@ export interface GlobalFlags {
   wait: boolean;
   quiet: boolean;
   help: boolean;
+  /** --plan: deploy, set-default and delete show what they would do against what exists now, and change nothing. */
+  plan: boolean;
   /** Present when --sandbox was given; `file` when it named one (else BATCH_SCORE_SANDBOX_FILE is used). */
   sandbox?: { file?: string };
   /** --poll-interval, in milliseconds. */
@@ -22,7 +24,7 @@ export interface SplitArguments {
   words: string[];
 }
 
-const GLOBAL_USAGE = `${CLI_NAME} [--json] [--wait] [--quiet] [--sandbox [<file>]] [--poll-interval <duration>] <command>`;
+const GLOBAL_USAGE = `${CLI_NAME} [--json] [--wait] [--quiet] [--plan] [--sandbox [<file>]] [--poll-interval <duration>] <command>`;
 
 /** Words that start a command: `--sandbox endpoints` means the sandbox from the environment, then `endpoints`. */
 const COMMAND_WORDS: ReadonlySet<string> = new Set([...VERBS, 'data']);
@@ -40,7 +42,7 @@ function pollInterval(value: string | undefined): number {
 }
 
 export function splitGlobalFlags(argv: readonly string[]): SplitArguments {
-  const flags: GlobalFlags = { json: false, wait: false, quiet: false, help: false };
+  const flags: GlobalFlags = { json: false, wait: false, quiet: false, help: false, plan: false };
   const words: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
@@ -56,8 +58,9 @@ export function splitGlobalFlags(argv: readonly string[]): SplitArguments {
       case '--json':
       case '--wait':
       case '--quiet':
+      case '--plan':
         if (inline !== undefined) throw new CliUsageError(`${name} is a switch and takes no value.`, GLOBAL_USAGE);
-        flags[name.slice(2) as 'json' | 'wait' | 'quiet'] = true;
+        flags[name.slice(2) as 'json' | 'wait' | 'quiet' | 'plan'] = true;
         break;
       case '-q':
         flags.quiet = true;

@@ -94,6 +94,19 @@ describe('batch-score against the sandbox', () => {
     expect(run.stdout).toContain(sandbox.scoringUri(ENDPOINT));
   });
 
+  it('with --plan shows what a change would do against what exists now, and changes nothing', async () => {
+    const redeploy = await cli('--plan', 'deploy', '--spec', 'deploy.json');
+    expect(redeploy.code).toBe(0);
+    expect(redeploy.stdout).toContain('Plan (against what exists now; nothing was changed):');
+    expect(redeploy.stdout).toMatch(/reuse\s+model cli-digits-model:[0-9a-f]{16} \(the same content is registered\)/);
+    expect(redeploy.stdout).toMatch(new RegExp(`unchanged\\s+deployment ${DEPLOYMENT}`));
+    const removal = jsonOf(await cli('--plan', '--json', 'delete', ENDPOINT));
+    expect(JSON.stringify(removal.result)).toContain(`"what":"deployment","name":"${DEPLOYMENT}","change":"remove"`);
+    const refused = await cli('--plan', 'endpoints');
+    expect(refused.code).toBe(2);
+    expect((await cli('endpoints')).stdout).toContain(ENDPOINT);
+  });
+
   it('shows the endpoint with its default deployment in a table', async () => {
     const run = await cli('show', ENDPOINT);
     expect(run.code).toBe(0);
