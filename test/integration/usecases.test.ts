@@ -18,6 +18,7 @@ import { deploy } from '../../src/usecases/deploy';
 import { listEndpoints, showEndpoint } from '../../src/usecases/endpoint-lookup';
 import { findEarlierInvoke, invokeJob } from '../../src/usecases/invoke-job';
 import { findBatchJob, jobStatus, listJobs, type JobLookupDeps } from '../../src/usecases/job-lookup';
+import { findJobPredictions } from '../../src/usecases/job-predictions';
 import { registerData } from '../../src/usecases/register-data';
 import { setDefaultDeployment } from '../../src/usecases/set-default-deployment';
 import { studioEndpointLink, studioJobLink, workspaceLinksOf, type WorkspaceLinks } from '../../src/usecases/studio-links';
@@ -111,6 +112,7 @@ describe('use cases against the sandbox', () => {
       [showEndpoint(deps, 'nope'), { kind: 'endpoint', endpointName: 'nope' }],
       [listJobs(deps, 'nope'), { kind: 'endpoint', endpointName: 'nope' }],
       [jobStatus(deps, 'no-such-job'), { kind: 'job', jobName: 'no-such-job' }],
+      [findJobPredictions(deps, 'no-such-job'), { kind: 'job', jobName: 'no-such-job' }],
       [setDefaultDeployment(deps, ENDPOINT, 'nope'), { kind: 'deployment', endpointName: ENDPOINT, deploymentName: 'nope' }],
       [deleteEndpoint(deps, 'nope'), { kind: 'endpoint', endpointName: 'nope' }],
     ] as const) {
@@ -128,6 +130,7 @@ describe('use cases against the sandbox', () => {
     const { job, outcome } = await jobStatus(deps, invoked.jobName);
     expect(job).toMatchObject({ name: invoked.jobName, status: 'Completed', endpointName: ENDPOINT, studioUrl: studioJobLink(links, invoked.jobName) });
     expect(outcome).toMatchObject({ status: 'Completed', preview: { rows: expect.arrayContaining([expect.arrayContaining([expect.stringContaining('0.png')])]) } });
+    expect(await findJobPredictions(deps, invoked.jobName)).toMatchObject({ found: true, location: { blobName: expect.stringMatching(/predictions\.csv$/) } });
   });
 
   it('finds the job an earlier invoke of the same request started, unless another request claims it', async () => {
@@ -147,6 +150,7 @@ describe('use cases against the sandbox', () => {
     expect(await cancelJob(deps, invoked.jobName)).toMatchObject({ outcome: 'cancel-requested', jobName: invoked.jobName, before: { name: invoked.jobName } });
     expect(await ended(invoked.jobName)).toBe('Canceled');
     expect(await cancelJob(deps, invoked.jobName)).toMatchObject({ outcome: 'already-finished', status: 'Canceled' });
+    expect(await findJobPredictions(deps, invoked.jobName)).toEqual({ found: false, code: 'JobNotCompleted', status: 'Canceled' });
     expect(await findBatchJob(deps, invoked.jobName)).toMatchObject({ name: invoked.jobName });
   });
 
