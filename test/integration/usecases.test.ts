@@ -20,6 +20,8 @@ import { findEarlierInvoke, invokeJob } from '../../src/usecases/invoke-job';
 import { findBatchJob, jobStatus, listJobs, type JobLookupDeps } from '../../src/usecases/job-lookup';
 import { findJobPredictions } from '../../src/usecases/job-predictions';
 import { registerData } from '../../src/usecases/register-data';
+import { checkRequest } from '../../src/usecases/request-check';
+import { parseCommand, type Command } from '../../src/domain/command-grammar';
 import { setDefaultDeployment } from '../../src/usecases/set-default-deployment';
 import { studioEndpointLink, studioJobLink, workspaceLinksOf, type WorkspaceLinks } from '../../src/usecases/studio-links';
 import { TargetNotFoundError } from '../../src/usecases/target-not-found';
@@ -58,6 +60,12 @@ async function ended(jobName: string, deadlineMs = 30_000): Promise<string> {
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+const command = (text: string): { kind: 'command'; command: Command } => {
+  const parsed = parseCommand(text);
+  if (!parsed.ok) throw new Error(parsed.error.message);
+  return { kind: 'command', command: parsed.command };
+};
 
 /** What a use case threw, for matching. */
 const thrown = (p: Promise<unknown>): Promise<unknown> => p.then(() => undefined, (err: unknown) => err);
@@ -152,6 +160,20 @@ describe('use cases against the sandbox', () => {
     expect(await cancelJob(deps, invoked.jobName)).toMatchObject({ outcome: 'already-finished', status: 'Canceled' });
     expect(await findJobPredictions(deps, invoked.jobName)).toEqual({ found: false, code: 'JobNotCompleted', status: 'Canceled' });
     expect(await findBatchJob(deps, invoked.jobName)).toMatchObject({ name: invoked.jobName });
+  });
+
+  it('checks a request before it is taken: what it names is there, the job still runs, the deploy sources exist', async () => {
+    expect((await checkRequest(deps, { kind: 'run', spec: runSpec('uc/one/') })).problem).toBeUndefined();
+    expect((await checkRequest(deps, { kind: 'run', spec: runSpec('uc/one/', { deploymentName: 'nope' }) })).problem).toMatchObject({
+      kind: 'target-missing',
+      missing: { kind: 'deployment', endpointName: ENDPOINT, deploymentName: 'nope' },
+      azure: { code: expect.any(String) },
+    });
+    expect((await checkRequest(deps, command('delete nope'))).problem).toMatchObject({ kind: 'target-missing', missing: { kind: 'endpoint', endpointName: 'nope' }, verb: 'delete' });
+    const [ended_] = (await listJobs(deps, ENDPOINT)).filter((j) => isTerminalJobStatus(j.status));
+    expect((await checkRequest(deps, command(`cancel ${ended_!.name}`))).problem).toEqual({ kind: 'job-already-finished', jobName: ended_!.name, status: ended_!.status });
+    const missingModel = { ...deploySpec('uc-v3'), model: { kind: 'registered' as const, name: 'no-such-model', version: '1' } };
+    expect((await checkRequest(deps, { kind: 'deploy', spec: missingModel })).problem).toMatchObject({ kind: 'deploy-sources', problems: [expect.objectContaining({ step: 'model' })] });
   });
 
   it('makes another deployment the default, and registers data with the next version', async () => {
