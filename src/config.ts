@@ -5,7 +5,7 @@
 // everything (loadConfig), Slack settings included.
 import { z } from 'zod';
 import { cloudNameSchema } from './azureml/clouds';
-import { APPROVABLE_VERBS, type Verb } from './domain/command-verbs';
+import { APPROVABLE_VERBS, VERB_DECLARATIONS, verbsWithAccess, type Verb } from './domain/command-verbs';
 
 /** Env vars whose values are secrets: never log them, redact them by these names. */
 export const SECRET_ENV_VARS = [
@@ -37,7 +37,7 @@ export type ApprovalAction = z.infer<typeof approvalActionSchema>;
 
 export const logLevelSchema = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
-// ---- value parsers: each issue message says what is wrong; HINTS below say how to set it ----
+// ---- value parsers: each issue message says what is wrong; each variable's hint says how to set it ----
 
 /** Empty and whitespace-only variables count as unset (a blank line in a .env file is not a value). */
 const unsetIfBlank = (v: unknown): unknown => (typeof v === 'string' && v.trim() === '' ? undefined : typeof v === 'string' ? v.trim() : v);
@@ -101,242 +101,452 @@ const duration = text()
     return ms;
   });
 
-// ---- per-variable schemas, grouped by the section they feed ----
+// ---- one row per variable, grouped by the section it feeds ----
 
-const azureEnv = {
-  AZURE_CLOUD: withDefault(z.enum(cloudNameSchema.options, { error: (i) => `'${String(i.input)}' is not a known Azure cloud` }), 'AzureCloud'),
-  AZURE_SUBSCRIPTION_ID: required(text(GUID, 'is not a subscription id (a GUID)')),
-  AZURE_RESOURCE_GROUP: required(text(/^[-\w.()]{0,89}[-\w()]$/, 'is not a valid resource group name')),
-  AZUREML_WORKSPACE: required(text(/^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$/, 'is not a valid workspace name')),
-  // ARM spells regions without spaces in lower case ("chinaeast2"); accept the display form too.
-  AZURE_LOCATION: required(text(/^[a-zA-Z0-9 ]+$/, 'is not an Azure region name').transform((v) => v.replace(/\s+/g, '').toLowerCase())),
-  AZUREML_API_VERSION: withDefault(text(/^\d{4}-\d{2}-\d{2}(-preview)?$/, 'is not an api-version (YYYY-MM-DD)'), '2022-05-01'),
-  AZURE_TENANT_ID: optional(text(/^([0-9a-fA-F-]{36}|[a-zA-Z0-9.-]+)$/, 'is not a tenant id or domain')),
-  AZURE_CLIENT_ID: optional(text(GUID, 'is not a client id (a GUID)')),
-  BATCH_SCORE_ARM_ENDPOINT: optional(httpUrl),
-  BATCH_SCORE_STORAGE_BLOB_URL: optional(httpUrl),
-  BATCH_SCORE_STORAGE_CONNECTION_STRING: optional(
-    text(/(^|;)\s*(AccountName|BlobEndpoint|UseDevelopmentStorage)\s*=/i, 'is not a storage connection string'),
-  ),
-  BATCH_SCORE_ALLOWED_WORKSPACES: commaList(
-    text(WORKSPACE_ENTRY, 'lists something that is not <subscription-id>/<resource-group>/<workspace>').transform((v) => {
-      const [subscriptionId, resourceGroup, workspace] = v.split('/') as [string, string, string];
-      return { subscriptionId, resourceGroup, workspace };
-    }),
-  ),
-  BATCH_SCORE_ALLOW_HARD_LINKS: withDefault(z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true'), 'false'),
-  BATCH_SCORE_STORAGE_TOKEN_HOSTS: commaList(text(STORAGE_HOST, 'lists something that is not a host name or host:port').transform((v) => v.toLowerCase())),
-};
+/**
+ * One environment variable: how a set value is read, what leaving it unset means, and how to explain it.
+ * The schema, the problem lines' hints and the README's configuration table (`npm run docs:config`) all
+ * come from these rows.
+ */
+interface EnvVariable<T extends z.ZodType = z.ZodType> {
+  /** Its name in its section of Config (`BATCH_SCORE_APPROVAL_TTL` → `approvals.ttlMs`). */
+  key: string;
+  /** How a set value is read; each issue message says what is wrong with it. */
+  value: T;
+  /**
+   * Unset (or blank): `required` is a problem; `optional` leaves it absent; `empty-list` reads as an
+   * empty list; a default is read as if the variable were set to that text.
+   */
+  unset: 'required' | 'optional' | 'empty-list' | { default: string };
+  /** How to set it: the second half of every problem line (the default, if any, is added). */
+  hint: string;
+  /** What it is for: the README table's "meaning" column. */
+  doc: string;
+  /** The README's "default" column when there is no default text to show ("any", "the cloud's"). */
+  docDefault?: string;
+  /** The README's "required" column when a plain yes or no says too little. */
+  docRequired?: string;
+}
 
-const slackEnv = {
-  SLACK_BOT_TOKEN: required(text(/^xoxb-/, 'is not a bot token (it starts with xoxb-)')),
-  // Slack issues 32 hex digits, but stand-ins and tests pick their own: only refuse what cannot be one.
-  SLACK_SIGNING_SECRET: required(text(/^\S+$/, 'must not contain spaces')),
-  SLACK_APP_TOKEN: optional(text(/^xapp-/, 'is not an app-level token (it starts with xapp-)')),
-  BATCH_SCORE_SLACK_API_URL: optional(httpUrl),
-  BATCH_SCORE_ALLOWED_TEAM_IDS: commaList(text(/^[TE][A-Z0-9]{2,}$/, 'lists something that is not a team id (T…)')),
-  BATCH_SCORE_ALLOWED_CHANNEL_IDS: commaList(text(/^[CGD][A-Z0-9]{2,}$/, 'lists something that is not a channel id (C…, G…, D…)')),
-  PORT: withDefault(integer(1, 65535), '3000'),
-};
+type EnvVariables = Readonly<Record<string, EnvVariable>>;
+/** What one variable reads as: its value's output, or undefined when it may be left unset. */
+type EnvValue<V extends EnvVariable> = V['unset'] extends 'optional' ? z.output<V['value']> | undefined : z.output<V['value']>;
 
-const redisEnv = {
-  REDIS_URL: withDefault(text(/^rediss?:\/\/\S+$/, 'is not a redis:// or rediss:// URL'), 'redis://127.0.0.1:6379'),
-  REDIS_CLUSTER_NODES: commaList(text(/^rediss?:\/\/[^\s/]+:\d+\/?$/, 'lists something that is not a redis://host:port or rediss://host:port URL')),
-  // Braces make the prefix a Redis Cluster hash tag (src/queue/redis-keys.ts), as BullMQ asks on a cluster.
-  BATCH_SCORE_QUEUE_PREFIX: withDefault(
-    text(/^(?:[a-zA-Z0-9_-]{1,32}|\{[a-zA-Z0-9_-]{1,32}\})$/, 'must be 1-32 letters, digits, "_" or "-", optionally in braces ({bsb})'),
-    'bsb',
-  ),
-};
+/** The zod shape of a group of variables: one schema per variable, unset handled as its row says. */
+function envShape<R extends EnvVariables>(rows: R): { [K in keyof R]: z.ZodType<EnvValue<R[K]>> } {
+  const schemaOf = (row: EnvVariable): z.ZodType => {
+    if (row.unset === 'required') return required(row.value);
+    if (row.unset === 'optional') return optional(row.value);
+    if (row.unset === 'empty-list') return row.value;
+    return withDefault(row.value, row.unset.default);
+  };
+  return Object.fromEntries(Object.entries(rows).map(([name, row]) => [name, schemaOf(row)])) as { [K in keyof R]: z.ZodType<EnvValue<R[K]>> };
+}
+
+/** Keeps each row's own value type and key, so the sections below are typed. */
+const variables = <const R extends Record<string, EnvVariable>>(rows: R): R => rows;
+
+/** The env of one section, by variable name, as read. */
+type SectionEnv<R extends EnvVariables> = { [K in keyof R]: EnvValue<R[K]> };
+/** A section of Config: each variable's value under its key. */
+type SectionOf<R extends EnvVariables> = { -readonly [K in keyof R as R[K]['key']]: EnvValue<R[K]> };
+/** A rule across variables of a section: the variable to blame and what is wrong with it. */
+type CrossCheck<R extends EnvVariables> = (env: SectionEnv<R>) => { variable: keyof R & string; message: string } | undefined;
+
+/** The env schema of a section: its variables read as their rows say, checked across, then named by key. */
+function section<R extends EnvVariables>(rows: R, crossCheck?: CrossCheck<R>) {
+  return z
+    .object(envShape(rows))
+    .superRefine((env, ctx) => {
+      const problem = crossCheck?.(env as SectionEnv<R>);
+      if (problem) ctx.addIssue({ code: 'custom', path: [problem.variable], message: problem.message });
+    })
+    .transform((env) => {
+      const read = env as Record<string, unknown>;
+      return Object.fromEntries(Object.entries(rows).map(([name, row]) => [row.key, read[name]])) as SectionOf<R>;
+    });
+}
+
+const OPTIONAL = 'optional' as const;
+const REQUIRED = 'required' as const;
+const EMPTY_LIST = 'empty-list' as const;
+const byDefault = (text: string) => ({ default: text });
+
+const azureVariables = variables({
+  AZURE_CLOUD: {
+    key: 'cloud',
+    value: z.enum(cloudNameSchema.options, { error: (i) => `'${String(i.input)}' is not a known Azure cloud` }),
+    unset: byDefault('AzureCloud'),
+    hint: 'set it to AzureCloud, AzureChinaCloud or AzureUSGovernment',
+    doc: '`AzureCloud`, `AzureChinaCloud` or `AzureUSGovernment`',
+  },
+  AZURE_SUBSCRIPTION_ID: {
+    key: 'subscriptionId',
+    value: text(GUID, 'is not a subscription id (a GUID)'),
+    unset: REQUIRED,
+    hint: 'set it to the id of the subscription that holds the workspace (`az account show --query id -o tsv`)',
+    doc: 'subscription of the workspace (a GUID)',
+  },
+  AZURE_RESOURCE_GROUP: {
+    key: 'resourceGroup',
+    value: text(/^[-\w.()]{0,89}[-\w()]$/, 'is not a valid resource group name'),
+    unset: REQUIRED,
+    hint: "set it to the workspace's resource group (up to 90 letters, digits, '-', '_', '.', '(', ')')",
+    doc: 'resource group of the workspace',
+  },
+  AZUREML_WORKSPACE: {
+    key: 'workspace',
+    value: text(/^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$/, 'is not a valid workspace name'),
+    unset: REQUIRED,
+    hint: 'set it to the Azure ML workspace name (3-33 letters, digits, "-" or "_")',
+    doc: 'Azure ML workspace name',
+  },
+  AZURE_LOCATION: {
+    key: 'location',
+    // ARM spells regions without spaces in lower case ("chinaeast2"); accept the display form too.
+    value: text(/^[a-zA-Z0-9 ]+$/, 'is not an Azure region name').transform((v) => v.replace(/\s+/g, '').toLowerCase()),
+    unset: REQUIRED,
+    hint: "set it to the workspace's region, e.g. eastus or chinaeast2 (`az ml workspace show --query location`)",
+    doc: "the workspace's region, e.g. `eastus`, `chinaeast2`",
+  },
+  AZUREML_API_VERSION: {
+    key: 'apiVersion',
+    value: text(/^\d{4}-\d{2}-\d{2}(-preview)?$/, 'is not an api-version (YYYY-MM-DD)'),
+    unset: byDefault('2022-05-01'),
+    hint: 'set it to an Azure ML api-version such as 2022-05-01, or leave it unset',
+    doc: 'Azure ML resource-manager api-version',
+  },
+  AZURE_TENANT_ID: {
+    key: 'tenantId',
+    value: text(/^([0-9a-fA-F-]{36}|[a-zA-Z0-9.-]+)$/, 'is not a tenant id or domain'),
+    unset: OPTIONAL,
+    hint: 'set it to your Entra tenant id (a GUID) or leave it unset',
+    doc: 'Entra tenant id or domain, for the credential',
+  },
+  AZURE_CLIENT_ID: {
+    key: 'clientId',
+    value: text(GUID, 'is not a client id (a GUID)'),
+    unset: OPTIONAL,
+    hint: "set it to the service principal's or managed identity's client id (a GUID) or leave it unset",
+    doc: 'client id of the service principal or user-assigned managed identity (a GUID)',
+  },
+  BATCH_SCORE_ARM_ENDPOINT: {
+    key: 'armEndpoint',
+    value: httpUrl,
+    unset: OPTIONAL,
+    hint: 'set it to the full URL of a resource-manager stand-in (the sandbox), or leave it unset for Azure',
+    doc: 'resource-manager base URL override (the local sandbox)',
+    docDefault: "the cloud's",
+  },
+  BATCH_SCORE_STORAGE_BLOB_URL: {
+    key: 'storageBlobUrl',
+    value: httpUrl,
+    unset: OPTIONAL,
+    hint: "set it to the default datastore's blob endpoint URL, or leave it unset",
+    doc: 'blob endpoint override of the default datastore',
+    docDefault: 'from the datastore',
+  },
+  BATCH_SCORE_STORAGE_CONNECTION_STRING: {
+    key: 'storageConnectionString',
+    value: text(/(^|;)\s*(AccountName|BlobEndpoint|UseDevelopmentStorage)\s*=/i, 'is not a storage connection string'),
+    unset: OPTIONAL,
+    hint: 'set it to the storage account connection string (Azure portal > Access keys), or leave it unset',
+    doc: 'storage connection string instead of the Azure identity for blob access',
+  },
+  BATCH_SCORE_ALLOWED_WORKSPACES: {
+    key: 'allowedWorkspaces',
+    value: commaList(
+      text(WORKSPACE_ENTRY, 'lists something that is not <subscription-id>/<resource-group>/<workspace>').transform((v) => {
+        const [subscriptionId, resourceGroup, workspace] = v.split('/') as [string, string, string];
+        return { subscriptionId, resourceGroup, workspace };
+      }),
+    ),
+    unset: EMPTY_LIST,
+    hint: 'set it to a comma-separated list of <subscription-id>/<resource-group>/<workspace> that data references may name besides the configured workspace, or leave it unset',
+    doc: 'comma-separated `<subscription-id>/<resource-group>/<workspace>` that long-form data references may name besides the configured workspace; any other is refused',
+    docDefault: 'the configured workspace only',
+  },
+  BATCH_SCORE_ALLOW_HARD_LINKS: {
+    key: 'allowHardLinks',
+    value: z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true'),
+    unset: byDefault('false'),
+    hint: 'set it to true to upload files that have more than one hard link; they are refused by default, as they may come from outside the artifacts folder',
+    doc: '`true` uploads files with more than one hard link; by default they are refused (a hard link can bring in a file from outside the artifacts folder)',
+  },
+  BATCH_SCORE_STORAGE_TOKEN_HOSTS: {
+    key: 'storageTokenHosts',
+    value: commaList(text(STORAGE_HOST, 'lists something that is not a host name or host:port').transform((v) => v.toLowerCase())),
+    unset: EMPTY_LIST,
+    hint: "set it to a comma-separated list of host or host:port that may receive the storage token besides the cloud's *.blob.<storage suffix> hosts (private endpoints, a local stand-in), or leave it unset",
+    doc: 'comma-separated `host` or `host:port` that may also receive the storage token (private endpoints, a local stand-in)',
+    docDefault: "the cloud's `*.blob.<storage suffix>` only",
+  },
+});
+
+const slackVariables = variables({
+  SLACK_BOT_TOKEN: {
+    key: 'botToken',
+    value: text(/^xoxb-/, 'is not a bot token (it starts with xoxb-)'),
+    unset: REQUIRED,
+    hint: "set it to the app's Bot User OAuth Token (api.slack.com/apps > OAuth & Permissions, xoxb-…)",
+    doc: 'Bot User OAuth Token, `xoxb-…`',
+    docRequired: 'yes (bot, worker)',
+  },
+  SLACK_SIGNING_SECRET: {
+    key: 'signingSecret',
+    // Slack issues 32 hex digits, but stand-ins and tests pick their own: only refuse what cannot be one.
+    value: text(/^\S+$/, 'must not contain spaces'),
+    unset: REQUIRED,
+    hint: "set it to the app's Signing Secret (api.slack.com/apps > Basic Information)",
+    doc: "the app's Signing Secret",
+    docRequired: 'yes (bot, worker)',
+  },
+  SLACK_APP_TOKEN: {
+    key: 'appToken',
+    value: text(/^xapp-/, 'is not an app-level token (it starts with xapp-)'),
+    unset: OPTIONAL,
+    hint: 'set it to an app-level token with connections:write (xapp-…) for Socket Mode, or leave it unset for HTTP',
+    doc: 'app-level token `xapp-…`: turns on Socket Mode',
+  },
+  BATCH_SCORE_SLACK_API_URL: {
+    key: 'apiUrl',
+    value: httpUrl,
+    unset: OPTIONAL,
+    hint: 'set it to the full URL of a Slack Web API stand-in, or leave it unset for slack.com',
+    doc: 'Slack Web API URL override (the local stand-in)',
+    docDefault: '`https://slack.com/api/`',
+  },
+  BATCH_SCORE_ALLOWED_TEAM_IDS: {
+    key: 'allowedTeamIds',
+    value: commaList(text(/^[TE][A-Z0-9]{2,}$/, 'lists something that is not a team id (T…)')),
+    unset: EMPTY_LIST,
+    hint: 'set it to a comma-separated list of workspace ids such as T0123ABCD, or leave it unset',
+    doc: 'comma-separated Slack workspace ids (`T…`) the bot serves',
+    docDefault: 'any',
+  },
+  BATCH_SCORE_ALLOWED_CHANNEL_IDS: {
+    key: 'allowedChannelIds',
+    value: commaList(text(/^[CGD][A-Z0-9]{2,}$/, 'lists something that is not a channel id (C…, G…, D…)')),
+    unset: EMPTY_LIST,
+    hint: 'set it to a comma-separated list of channel ids such as C0123ABCD, or leave it unset',
+    doc: 'comma-separated channel ids (`C…`, `G…`, `D…`) where commands work (`help` works everywhere)',
+    docDefault: 'any',
+  },
+  PORT: {
+    key: 'port',
+    value: integer(1, 65535),
+    unset: byDefault('3000'),
+    hint: 'set it to the HTTP port for Slack requests, 1-65535',
+    doc: 'HTTP port for Slack requests and health checks',
+  },
+});
+
+const redisVariables = variables({
+  REDIS_URL: {
+    key: 'url',
+    value: text(/^rediss?:\/\/\S+$/, 'is not a redis:// or rediss:// URL'),
+    unset: byDefault('redis://127.0.0.1:6379'),
+    hint: 'set it to redis://[:password@]host:port[/db]',
+    doc: '`redis://[:password@]host:port[/db]` or `rediss://…`',
+  },
+  REDIS_CLUSTER_NODES: {
+    key: 'clusterNodes',
+    value: commaList(text(/^rediss?:\/\/[^\s/]+:\d+\/?$/, 'lists something that is not a redis://host:port or rediss://host:port URL')),
+    unset: EMPTY_LIST,
+    hint: 'set it to a comma-separated list of cluster nodes such as rediss://:password@host:10000, or leave it unset for a single Redis',
+    doc: 'Redis Cluster: comma-separated seed nodes, `redis://host:port` or `rediss://:password@host:port`; replaces `REDIS_URL`',
+  },
+  BATCH_SCORE_QUEUE_PREFIX: {
+    key: 'queuePrefix',
+    // Braces make the prefix a Redis Cluster hash tag (src/queue/redis-keys.ts), as BullMQ asks on a cluster.
+    value: text(/^(?:[a-zA-Z0-9_-]{1,32}|\{[a-zA-Z0-9_-]{1,32}\})$/, 'must be 1-32 letters, digits, "_" or "-", optionally in braces ({bsb})'),
+    unset: byDefault('bsb'),
+    hint: 'set it to a short key prefix for the queues, in braces on a Redis Cluster ({bsb})',
+    doc: 'key prefix of the queues and stores; the same for every replica of one installation; on a Redis Cluster a hash tag in braces, e.g. `{bsb}`',
+  },
+});
 
 const userId = text(/^[UW][A-Z0-9]{2,}$/, 'lists something that is not a Slack user id (U…, W…)');
-const approvalEnv = {
-  BATCH_SCORE_APPROVAL_REQUIRED_FOR: withDefault(
+/** How verbs are typed, for prose that lists them ("data register"). */
+const spoken = (verbs: readonly Verb[]): string => verbs.map((v) => VERB_DECLARATIONS[v].words).join(', ');
+const approvalVariables = variables({
+  BATCH_SCORE_APPROVAL_REQUIRED_FOR: {
+    key: 'requiredFor',
     // 'none' is the explicit way to turn approvals off (an empty variable means "use the default").
-    z.preprocess(
+    value: z.preprocess(
       (v) => (typeof v === 'string' && v.trim().toLowerCase() === 'none' ? '' : v),
       commaList(z.enum(approvalActionSchema.options, { error: (i) => `lists '${String(i.input)}', which is not an action` })),
-    ),
-    'deploy,set-default,delete',
-  ),
-  BATCH_SCORE_APPROVERS: commaList(text(/^[UWS][A-Z0-9]{2,}$/, 'lists something that is not a Slack user id (U…, W…) or user group id (S…)')),
-  BATCH_SCORE_APPROVAL_TTL: withDefault(duration, '1h'),
-  BATCH_SCORE_DEPLOYERS: commaList(userId),
-  BATCH_SCORE_RUNNERS: commaList(userId),
-  BATCH_SCORE_CANCELERS: withDefault(
-    commaList(text(/^(requester|approvers|[UWS][A-Z0-9]{2,})$/, 'lists something that is not requester, approvers, a Slack user id (U…, W…) or a user group id (S…)')),
-    'requester,approvers',
-  ),
-  BATCH_SCORE_MAX_PENDING_PER_USER: withDefault(integer(1, 10_000), '10'),
-  BATCH_SCORE_MAX_PENDING_PER_CHANNEL: withDefault(integer(1, 100_000), '50'),
-};
+    ).transform((actions) => [...new Set(actions)]),
+    unset: byDefault('deploy,set-default,delete'),
+    hint: `set it to a comma-separated list of ${approvalActionSchema.options.join(', ')}, or none`,
+    doc: `actions that need an approval: any of ${approvalActionSchema.options.map((a) => `\`${a}\``).join(', ')}, or \`none\``,
+  },
+  BATCH_SCORE_APPROVERS: {
+    key: 'approvers',
+    value: commaList(text(/^[UWS][A-Z0-9]{2,}$/, 'lists something that is not a Slack user id (U…, W…) or user group id (S…)')),
+    unset: EMPTY_LIST,
+    hint: 'set it to a comma-separated list of Slack user ids (U…/W…) and user group ids (S…), or set BATCH_SCORE_APPROVAL_REQUIRED_FOR=none',
+    doc: 'comma-separated Slack user ids (`U…`, `W…`) and user group ids (`S…`) who may approve',
+    docRequired: 'yes, unless approvals are `none`',
+  },
+  BATCH_SCORE_APPROVAL_TTL: {
+    key: 'ttlMs',
+    value: duration,
+    unset: byDefault('1h'),
+    hint: 'set it to a duration such as 30m, 2h or 1h30m',
+    doc: 'how long a request waits for a decision (`30m`, `2h`, `1h30m`)',
+  },
+  BATCH_SCORE_DEPLOYERS: {
+    key: 'deployers',
+    value: commaList(userId),
+    unset: EMPTY_LIST,
+    hint: 'set it to a comma-separated list of Slack user ids, or leave it unset to let everyone in the allowed channels deploy',
+    doc: `comma-separated user ids who may ask for ${spoken(verbsWithAccess('deployers'))}`,
+    docDefault: 'everyone',
+  },
+  BATCH_SCORE_RUNNERS: {
+    key: 'runners',
+    value: commaList(userId),
+    unset: EMPTY_LIST,
+    hint: 'set it to a comma-separated list of Slack user ids, or leave it unset to let everyone in the allowed channels run jobs',
+    doc: `comma-separated user ids who may ask for ${spoken(verbsWithAccess('runners'))}`,
+    docDefault: 'everyone',
+  },
+  BATCH_SCORE_CANCELERS: {
+    key: 'cancelers',
+    value: commaList(text(/^(requester|approvers|[UWS][A-Z0-9]{2,})$/, 'lists something that is not requester, approvers, a Slack user id (U…, W…) or a user group id (S…)')),
+    unset: byDefault('requester,approvers'),
+    hint: 'set it to a comma-separated list of who may cancel a job: requester (who started the run), approvers, Slack user ids and user group ids',
+    doc: 'who may cancel a job: `requester` (who started the run), `approvers`, Slack user ids and user group ids',
+  },
+  BATCH_SCORE_MAX_PENDING_PER_USER: {
+    key: 'maxPendingPerUser',
+    value: integer(1, 10_000),
+    unset: byDefault('10'),
+    hint: 'set it to how many open requests (awaiting approval, queued or running) one user may have at once',
+    doc: 'open requests (awaiting approval, queued or running) one user may have at once; more are refused with a message',
+  },
+  BATCH_SCORE_MAX_PENDING_PER_CHANNEL: {
+    key: 'maxPendingPerChannel',
+    value: integer(1, 100_000),
+    unset: byDefault('50'),
+    hint: 'set it to how many open requests one channel may have at once',
+    doc: 'open requests one channel may have at once',
+  },
+});
 
-const workerEnv = {
-  BATCH_SCORE_WORKER_CONCURRENCY: withDefault(integer(1, 256), '4'),
-  BATCH_SCORE_ARTIFACTS_ROOT: withDefault(text(), './artifacts'),
-  BATCH_SCORE_WATCH_MIN_INTERVAL: withDefault(duration, '10s'),
-  BATCH_SCORE_WATCH_MAX_INTERVAL: withDefault(duration, '2m'),
-  BATCH_SCORE_JOB_LOCK_DURATION: withDefault(duration, '30s'),
-  BATCH_SCORE_SLACK_CHANNEL_INTERVAL: withDefault(duration, '1s'),
-  LOG_LEVEL: withDefault(z.enum(logLevelSchema.options, { error: `is not a log level; use one of ${logLevelSchema.options.join(', ')}` }), 'info'),
-};
+const workerVariables = variables({
+  BATCH_SCORE_WORKER_CONCURRENCY: {
+    key: 'concurrency',
+    value: integer(1, 256),
+    unset: byDefault('4'),
+    hint: 'set it to the number of jobs a worker runs at once, 1-256',
+    doc: 'jobs a worker process runs at once per queue (1-256)',
+  },
+  BATCH_SCORE_ARTIFACTS_ROOT: {
+    key: 'artifactsRoot',
+    value: text(),
+    unset: byDefault('./artifacts'),
+    hint: 'set it to the folder local model and code uploads are read from',
+    doc: "folder the deploy modal's model and code paths are relative to (nothing outside it is read)",
+  },
+  BATCH_SCORE_WATCH_MIN_INTERVAL: {
+    key: 'watchMinIntervalMs',
+    value: duration,
+    unset: byDefault('10s'),
+    hint: 'set it to a duration such as 10s',
+    doc: 'first wait between status checks of a running job',
+  },
+  BATCH_SCORE_WATCH_MAX_INTERVAL: {
+    key: 'watchMaxIntervalMs',
+    value: duration,
+    unset: byDefault('2m'),
+    hint: 'set it to a duration such as 2m, not shorter than BATCH_SCORE_WATCH_MIN_INTERVAL',
+    doc: 'longest wait between status checks (not shorter than the minimum)',
+  },
+  BATCH_SCORE_JOB_LOCK_DURATION: {
+    key: 'lockDurationMs',
+    value: duration,
+    unset: byDefault('30s'),
+    hint: 'set it to a duration such as 30s: how soon a job whose worker died is taken over by another worker',
+    doc: 'how soon a job whose worker died is taken over by another worker (BullMQ lock duration)',
+  },
+  BATCH_SCORE_SLACK_CHANNEL_INTERVAL: {
+    key: 'slackChannelIntervalMs',
+    value: duration,
+    unset: byDefault('1s'),
+    hint: "set it to a duration such as 1s: the least gap between two messages to one channel (Slack's rate)",
+    doc: 'least gap between two bot messages in one channel (Slack allows about one per second)',
+  },
+  LOG_LEVEL: {
+    key: 'logLevel',
+    value: z.enum(logLevelSchema.options, { error: `is not a log level; use one of ${logLevelSchema.options.join(', ')}` }),
+    unset: byDefault('info'),
+    hint: `set it to ${logLevelSchema.options.slice(0, -1).join(', ')} or ${logLevelSchema.options[logLevelSchema.options.length - 1]}`,
+    doc: `${logLevelSchema.options.slice(0, -1).map((l) => `\`${l}\``).join(', ')} or \`${logLevelSchema.options[logLevelSchema.options.length - 1]}\` (JSON logs on stdout)`,
+  },
+});
+
+/** Every variable the configuration reads, by name, in declaration order. */
+const ENV_VARIABLES: EnvVariables = { ...azureVariables, ...slackVariables, ...redisVariables, ...approvalVariables, ...workerVariables };
 
 /** Every environment variable the configuration reads, in declaration order (.env.example and the README list them all). */
-export const CONFIG_VARIABLES: readonly string[] = Object.keys({ ...azureEnv, ...slackEnv, ...redisEnv, ...approvalEnv, ...workerEnv });
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(ENV_VARIABLES);
 
-/** How to set each variable: the second half of every problem line. */
-const HINTS: Record<string, string> = {
-  AZURE_CLOUD: 'set it to AzureCloud, AzureChinaCloud or AzureUSGovernment (default AzureCloud)',
-  AZURE_SUBSCRIPTION_ID: 'set it to the id of the subscription that holds the workspace (`az account show --query id -o tsv`)',
-  AZURE_RESOURCE_GROUP: "set it to the workspace's resource group (up to 90 letters, digits, '-', '_', '.', '(', ')')",
-  AZUREML_WORKSPACE: 'set it to the Azure ML workspace name (3-33 letters, digits, "-" or "_")',
-  AZURE_LOCATION: "set it to the workspace's region, e.g. eastus or chinaeast2 (`az ml workspace show --query location`)",
-  AZUREML_API_VERSION: 'set it to an Azure ML api-version such as 2022-05-01, or leave it unset',
-  AZURE_TENANT_ID: 'set it to your Entra tenant id (a GUID) or leave it unset',
-  AZURE_CLIENT_ID: "set it to the service principal's or managed identity's client id (a GUID) or leave it unset",
-  BATCH_SCORE_ARM_ENDPOINT: 'set it to the full URL of a resource-manager stand-in (the sandbox), or leave it unset for Azure',
-  BATCH_SCORE_STORAGE_BLOB_URL: "set it to the default datastore's blob endpoint URL, or leave it unset",
-  BATCH_SCORE_STORAGE_CONNECTION_STRING: 'set it to the storage account connection string (Azure portal > Access keys), or leave it unset',
-  BATCH_SCORE_ALLOWED_WORKSPACES:
-    'set it to a comma-separated list of <subscription-id>/<resource-group>/<workspace> that data references may name besides the configured workspace, or leave it unset',
-  BATCH_SCORE_ALLOW_HARD_LINKS: 'set it to true to upload files that have more than one hard link (default false: refused, they may come from outside the artifacts folder)',
-  BATCH_SCORE_STORAGE_TOKEN_HOSTS:
-    "set it to a comma-separated list of host or host:port that may receive the storage token besides the cloud's *.blob.<storage suffix> hosts (private endpoints, a local stand-in), or leave it unset",
-  SLACK_BOT_TOKEN: "set it to the app's Bot User OAuth Token (api.slack.com/apps > OAuth & Permissions, xoxb-…)",
-  SLACK_SIGNING_SECRET: "set it to the app's Signing Secret (api.slack.com/apps > Basic Information)",
-  SLACK_APP_TOKEN: 'set it to an app-level token with connections:write (xapp-…) for Socket Mode, or leave it unset for HTTP',
-  BATCH_SCORE_SLACK_API_URL: 'set it to the full URL of a Slack Web API stand-in, or leave it unset for slack.com',
-  BATCH_SCORE_ALLOWED_TEAM_IDS: 'set it to a comma-separated list of workspace ids such as T0123ABCD, or leave it unset',
-  BATCH_SCORE_ALLOWED_CHANNEL_IDS: 'set it to a comma-separated list of channel ids such as C0123ABCD, or leave it unset',
-  PORT: 'set it to the HTTP port for Slack requests, 1-65535 (default 3000)',
-  REDIS_URL: 'set it to redis://[:password@]host:port[/db] (default redis://127.0.0.1:6379)',
-  REDIS_CLUSTER_NODES: 'set it to a comma-separated list of cluster nodes such as rediss://:password@host:10000, or leave it unset for a single Redis',
-  BATCH_SCORE_QUEUE_PREFIX: 'set it to a short key prefix for the queues, in braces on a Redis Cluster (default bsb; {bsb} on a cluster)',
-  BATCH_SCORE_APPROVAL_REQUIRED_FOR: `set it to a comma-separated list of ${approvalActionSchema.options.join(', ')}, or none (default deploy,set-default,delete)`,
-  BATCH_SCORE_APPROVERS:
-    'set it to a comma-separated list of Slack user ids (U…/W…) and user group ids (S…), or set BATCH_SCORE_APPROVAL_REQUIRED_FOR=none',
-  BATCH_SCORE_APPROVAL_TTL: 'set it to a duration such as 30m, 2h or 1h30m (default 1h)',
-  BATCH_SCORE_DEPLOYERS: 'set it to a comma-separated list of Slack user ids, or leave it unset to let everyone in the allowed channels deploy',
-  BATCH_SCORE_RUNNERS: 'set it to a comma-separated list of Slack user ids, or leave it unset to let everyone in the allowed channels run jobs',
-  BATCH_SCORE_CANCELERS:
-    'set it to a comma-separated list of who may cancel a job: requester (who started the run), approvers, Slack user ids and user group ids (default requester,approvers)',
-  BATCH_SCORE_MAX_PENDING_PER_USER: 'set it to how many open requests (awaiting approval, queued or running) one user may have at once (default 10)',
-  BATCH_SCORE_MAX_PENDING_PER_CHANNEL: 'set it to how many open requests one channel may have at once (default 50)',
-  BATCH_SCORE_WORKER_CONCURRENCY: 'set it to the number of jobs a worker runs at once, 1-256 (default 4)',
-  BATCH_SCORE_ARTIFACTS_ROOT: 'set it to the folder local model and code uploads are read from (default ./artifacts)',
-  BATCH_SCORE_WATCH_MIN_INTERVAL: 'set it to a duration such as 10s (default 10s)',
-  BATCH_SCORE_WATCH_MAX_INTERVAL: 'set it to a duration such as 2m, not shorter than BATCH_SCORE_WATCH_MIN_INTERVAL (default 2m)',
-  BATCH_SCORE_JOB_LOCK_DURATION: 'set it to a duration such as 30s: how soon a job whose worker died is taken over by another worker (default 30s)',
-  BATCH_SCORE_SLACK_CHANNEL_INTERVAL: "set it to a duration such as 1s: the least gap between two messages to one channel (default 1s, Slack's rate)",
-  LOG_LEVEL: 'set it to fatal, error, warn, info, debug, trace or silent (default info)',
-};
+/** How to set a variable: the second half of its problem line, ending with its default when it has one. */
+function hintOf(row: EnvVariable): string {
+  return typeof row.unset === 'object' ? `${row.hint} (default ${row.unset.default})` : row.hint;
+}
 
-// ---- sections: env object schema → typed config section ----
+/** One row of the README's configuration table, as the operator reads it. */
+export interface ConfigDocRow {
+  variable: string;
+  required: string;
+  default: string;
+  meaning: string;
+}
 
-const azureSection = z.object(azureEnv).transform((e) => ({
-  cloud: e.AZURE_CLOUD,
-  subscriptionId: e.AZURE_SUBSCRIPTION_ID,
-  resourceGroup: e.AZURE_RESOURCE_GROUP,
-  workspace: e.AZUREML_WORKSPACE,
-  location: e.AZURE_LOCATION,
-  apiVersion: e.AZUREML_API_VERSION,
-  tenantId: e.AZURE_TENANT_ID,
-  clientId: e.AZURE_CLIENT_ID,
-  /** Overrides the cloud's resource-manager endpoint (the sandbox). */
-  armEndpoint: e.BATCH_SCORE_ARM_ENDPOINT,
-  /** Overrides the default datastore's blob endpoint. */
-  storageBlobUrl: e.BATCH_SCORE_STORAGE_BLOB_URL,
-  /** Secret. */
-  storageConnectionString: e.BATCH_SCORE_STORAGE_CONNECTION_STRING,
+/** The README's configuration table, row by row, from the variables' declarations. */
+export function configDocRows(): ConfigDocRow[] {
+  const secrets: readonly string[] = SECRET_ENV_VARS;
+  return Object.entries(ENV_VARIABLES).map(([variable, row]) => ({
+    variable,
+    required: row.docRequired ?? (row.unset === 'required' ? 'yes' : 'no'),
+    default: typeof row.unset === 'object' ? `\`${row.unset.default}\`` : (row.docDefault ?? ''),
+    meaning: `${row.doc}${secrets.includes(variable) ? ' (secret)' : ''}`,
+  }));
+}
+
+const azureSection = section(azureVariables).transform((azure) => ({
+  ...azure,
   /** Workspaces data references may name: the configured one first, then the operator's additions. */
-  allowedWorkspaces: [
-    { subscriptionId: e.AZURE_SUBSCRIPTION_ID, resourceGroup: e.AZURE_RESOURCE_GROUP, workspace: e.AZUREML_WORKSPACE },
-    ...e.BATCH_SCORE_ALLOWED_WORKSPACES,
-  ],
-  /** Upload files with more than one hard link (default false). */
-  allowHardLinks: e.BATCH_SCORE_ALLOW_HARD_LINKS,
-  /** Hosts (host or host:port) besides the cloud's blob hosts that may receive a storage token. */
-  storageTokenHosts: e.BATCH_SCORE_STORAGE_TOKEN_HOSTS,
+  allowedWorkspaces: [{ subscriptionId: azure.subscriptionId, resourceGroup: azure.resourceGroup, workspace: azure.workspace }, ...azure.allowedWorkspaces],
 }));
 
-const slackSection = z.object(slackEnv).transform((e) => ({
-  /** Secret. */
-  botToken: e.SLACK_BOT_TOKEN,
-  /** Secret. */
-  signingSecret: e.SLACK_SIGNING_SECRET,
-  /** Secret; present → Socket Mode. */
-  appToken: e.SLACK_APP_TOKEN,
-  apiUrl: e.BATCH_SCORE_SLACK_API_URL,
-  /** Empty = any team. */
-  allowedTeamIds: e.BATCH_SCORE_ALLOWED_TEAM_IDS,
-  /** Empty = any channel. */
-  allowedChannelIds: e.BATCH_SCORE_ALLOWED_CHANNEL_IDS,
-  port: e.PORT,
-}));
+const slackSection = section(slackVariables);
 
-const redisSection = z
-  .object(redisEnv)
-  .superRefine((e, ctx) => {
-    // Without a hash tag our multi-key scripts (and BullMQ's) would meet CROSSSLOT errors on a cluster.
-    if (e.REDIS_CLUSTER_NODES.length > 0 && !/^\{.+\}$/.test(e.BATCH_SCORE_QUEUE_PREFIX)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['BATCH_SCORE_QUEUE_PREFIX'],
+// Without a hash tag our multi-key scripts (and BullMQ's) would meet CROSSSLOT errors on a cluster.
+const redisSection = section(redisVariables, (e) =>
+  e.REDIS_CLUSTER_NODES.length > 0 && !/^\{.+\}$/.test(e.BATCH_SCORE_QUEUE_PREFIX)
+    ? {
+        variable: 'BATCH_SCORE_QUEUE_PREFIX',
         message: `is '${e.BATCH_SCORE_QUEUE_PREFIX}', but on a Redis Cluster (REDIS_CLUSTER_NODES) it must be in braces, e.g. {${e.BATCH_SCORE_QUEUE_PREFIX}}`,
-      });
-    }
-  })
-  .transform((e) => ({
-    /** Secret: may carry a password. Unused when clusterNodes is set. */
-    url: e.REDIS_URL,
-    /** Secret (may carry a password). Non-empty: Redis Cluster, these are the seed nodes. */
-    clusterNodes: e.REDIS_CLUSTER_NODES,
-    queuePrefix: e.BATCH_SCORE_QUEUE_PREFIX,
-  }));
+      }
+    : undefined,
+);
 
-const approvalsSection = z
-  .object(approvalEnv)
-  .superRefine((e, ctx) => {
-    // Without approvers every gated request would wait until it expires: refuse to start instead.
-    if (e.BATCH_SCORE_APPROVAL_REQUIRED_FOR.length > 0 && e.BATCH_SCORE_APPROVERS.length === 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['BATCH_SCORE_APPROVERS'],
-        message: `is empty, yet ${e.BATCH_SCORE_APPROVAL_REQUIRED_FOR.join(', ')} need an approval`,
-      });
-    }
-  })
-  .transform((e) => ({
-  requiredFor: [...new Set(e.BATCH_SCORE_APPROVAL_REQUIRED_FOR)],
-  approvers: e.BATCH_SCORE_APPROVERS,
-  ttlMs: e.BATCH_SCORE_APPROVAL_TTL,
-  /** Empty = everyone in the allowed channels. */
-  deployers: e.BATCH_SCORE_DEPLOYERS,
-  /** Empty = everyone in the allowed channels. */
-  runners: e.BATCH_SCORE_RUNNERS,
-  /** Who may cancel a job (domain/approval-policy.ts mayCancel). */
-  cancelers: e.BATCH_SCORE_CANCELERS,
-  /** Open requests one user / one channel may have at once (src/queue/pending-caps.ts). */
-  maxPendingPerUser: e.BATCH_SCORE_MAX_PENDING_PER_USER,
-  maxPendingPerChannel: e.BATCH_SCORE_MAX_PENDING_PER_CHANNEL,
-}));
+// Without approvers every gated request would wait until it expires: refuse to start instead.
+const approvalsSection = section(approvalVariables, (e) =>
+  e.BATCH_SCORE_APPROVAL_REQUIRED_FOR.length > 0 && e.BATCH_SCORE_APPROVERS.length === 0
+    ? { variable: 'BATCH_SCORE_APPROVERS', message: `is empty, yet ${e.BATCH_SCORE_APPROVAL_REQUIRED_FOR.join(', ')} need an approval` }
+    : undefined,
+);
 
-const workerSection = z
-  .object(workerEnv)
-  .superRefine((e, ctx) => {
-    if (e.BATCH_SCORE_WATCH_MAX_INTERVAL < e.BATCH_SCORE_WATCH_MIN_INTERVAL) {
-      ctx.addIssue({ code: 'custom', path: ['BATCH_SCORE_WATCH_MAX_INTERVAL'], message: 'is shorter than BATCH_SCORE_WATCH_MIN_INTERVAL' });
-    }
-  })
-  .transform((e) => ({
-    concurrency: e.BATCH_SCORE_WORKER_CONCURRENCY,
-    artifactsRoot: e.BATCH_SCORE_ARTIFACTS_ROOT,
-    watchMinIntervalMs: e.BATCH_SCORE_WATCH_MIN_INTERVAL,
-    watchMaxIntervalMs: e.BATCH_SCORE_WATCH_MAX_INTERVAL,
-    lockDurationMs: e.BATCH_SCORE_JOB_LOCK_DURATION,
-    slackChannelIntervalMs: e.BATCH_SCORE_SLACK_CHANNEL_INTERVAL,
-    logLevel: e.LOG_LEVEL,
-  }));
+const workerSection = section(workerVariables, (e) =>
+  e.BATCH_SCORE_WATCH_MAX_INTERVAL < e.BATCH_SCORE_WATCH_MIN_INTERVAL
+    ? { variable: 'BATCH_SCORE_WATCH_MAX_INTERVAL', message: 'is shorter than BATCH_SCORE_WATCH_MIN_INTERVAL' }
+    : undefined,
+);
 
 export const configSchema = z.object({
   azure: azureSection,
@@ -384,12 +594,12 @@ function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.infer<S
   // One line per variable (the first thing wrong with it), in the order the variables are declared.
   const byVariable = new Map<string, string>();
   for (const issue of parsed.error.issues) {
-    const variable = issue.path.map(String).find((p) => p in HINTS) ?? issue.path.map(String).join('.');
+    const variable = issue.path.map(String).find((p) => Object.hasOwn(ENV_VARIABLES, p)) ?? issue.path.map(String).join('.');
     if (byVariable.has(variable)) continue;
-    const hint = HINTS[variable];
-    byVariable.set(variable, `${variable}: ${issue.message}${hint ? `; ${hint}` : ''}`);
+    const row = Object.hasOwn(ENV_VARIABLES, variable) ? ENV_VARIABLES[variable] : undefined;
+    byVariable.set(variable, `${variable}: ${issue.message}${row ? `; ${hintOf(row)}` : ''}`);
   }
-  const order = Object.keys(HINTS);
+  const order = CONFIG_VARIABLES;
   const problems = [...byVariable.entries()]
     .sort(([a], [b]) => order.indexOf(a) - order.indexOf(b))
     .map(([variable, message]) => ({ variable, message }));

@@ -3,7 +3,8 @@
 // service's own error.code (common-types v3 ErrorResponse: {error: {code, message, target, details}})
 // and the request ids support needs (x-ms-request-id, x-ms-correlation-request-id).
 import { z } from 'zod';
-import { isRetriable, retryAfterMsFromHeaders } from './retry-policy';
+import { retryAfterMs } from '../domain/retry-after';
+import { isRetriable } from './retry-policy';
 
 /** Codes the client itself assigns (the service's ARM codes pass through unchanged). */
 export const CLIENT_ERROR_CODES = [
@@ -185,7 +186,7 @@ export function azureMlErrorFromResponse(res: FailedResponse): AzureMlError {
     details: detail?.details,
     target: detail?.target,
     retriable: isRetriable(res.status),
-    retryAfterMs: retryAfterMsFromHeaders(res.headers),
+    retryAfterMs: retryAfterMs(res.headers),
     method: res.method,
     url: res.url,
   });

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import type { ArmClient, ArmMethod, ArmResponse } from './arm-client';
 import { defaultSleep } from './arm-client';
 import { AzureMlError, isAzureMlError, parseArmErrorDetail, redactUrl } from './errors';
-import { retryAfterMsFromHeaders } from './retry-policy';
+import { retryAfterMs } from '../domain/retry-after';
 
 const armMethodSchema = z.enum(['GET', 'PUT', 'PATCH', 'POST', 'DELETE']);
 
@@ -107,7 +107,7 @@ export function createPollerState(
     deadlineAt: new Date(now + (opts.deadlineMs ?? DEFAULT_OPERATION_DEADLINE_MS)).toISOString(),
     // A body-polled PUT may already say Failed; pollUntilDone reports it without another request.
     status: kind === 'body' ? (provisioningState as string) : 'InProgress',
-    lastRetryAfterMs: retryAfterMsFromHeaders(headers, now),
+    lastRetryAfterMs: retryAfterMs(headers, now),
     polls: 0,
   });
 }
@@ -226,7 +226,7 @@ async function pollOnce(client: ArmClient, state: PollerState, signal?: AbortSig
     }
     throw err;
   }
-  const lastRetryAfterMs = retryAfterMsFromHeaders(response.headers);
+  const lastRetryAfterMs = retryAfterMs(response.headers);
   const next = (status: string, error?: PollerState['error']): PollerState => ({
     ...state,
     polls,

@@ -1,8 +1,9 @@
 // When to retry an Azure call and how long to wait, as pure functions. Follows the Azure SDK's
-// core-rest-pipeline: exponential backoff capped at maxDelayMs with "equal jitter" (half fixed, half
-// random, so a burst of clients spreads out but none retries immediately), and the throttling policy's
-// rule that a server's hint wins, preferring retry-after-ms / x-ms-retry-after-ms over Retry-After
-// (seconds or an HTTP date, RFC 9110 §10.2.3).
+// core-rest-pipeline: exponential backoff capped at maxDelayMs with "equal jitter" (domain/backoff.ts),
+// and the throttling policy's rule that a server's hint (domain/retry-after.ts) wins.
+import { backoffDelayMs } from '../domain/backoff';
+import { isTransientNetworkError } from '../domain/network-errors';
+import { retryAfterMs } from '../domain/retry-after';
 
 export interface RetryOptions {
   /** Attempts in total, the first one included. */
@@ -28,22 +29,6 @@ export const DEFAULT_RETRY_OPTIONS: Readonly<RetryOptions> = Object.freeze({
 /** 408 Request Timeout, 429 Too Many Requests, and the 5xx answers a gateway or a busy RP gives. */
 const RETRIABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 
-/** Node/axios error codes for a connection that failed or timed out before an answer came. */
-const NETWORK_ERROR_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ENETUNREACH',
-  'EHOSTUNREACH',
-  'ENETDOWN',
-  'UND_ERR_SOCKET',
-  'ERR_NETWORK',
-]);
-
 /**
  * Whether a failure is worth retrying: an HTTP status, an error carrying `retriable` (AzureMlError), or a
  * network error (by its `code`). Never other 4xx: a bad request stays bad.
@@ -54,24 +39,7 @@ export function isRetriable(statusOrError: unknown): boolean {
   const e = statusOrError as { retriable?: unknown; code?: unknown; name?: unknown };
   if (typeof e.retriable === 'boolean') return e.retriable;
   if (e.name === 'AbortError' || e.code === 'ERR_CANCELED') return false;
-  return typeof e.code === 'string' && NETWORK_ERROR_CODES.has(e.code);
-}
-
-/**
- * The server's requested wait in milliseconds, from lower-case headers, or undefined without a usable
- * one. `now` only matters for an HTTP-date Retry-After.
- */
-export function retryAfterMsFromHeaders(headers: Record<string, string> | undefined, now: number = Date.now()): number | undefined {
-  if (!headers) return undefined;
-  for (const name of ['retry-after-ms', 'x-ms-retry-after-ms']) {
-    const value = headers[name];
-    if (value !== undefined && /^\s*\d+(\.\d+)?\s*$/.test(value)) return Math.round(Number(value));
-  }
-  const retryAfter = headers['retry-after']?.trim();
-  if (!retryAfter) return undefined;
-  if (/^\d+(\.\d+)?$/.test(retryAfter)) return Math.round(Number(retryAfter) * 1000);
-  const date = Date.parse(retryAfter);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  return isTransientNetworkError(e);
 }
 
 /**
@@ -86,10 +54,5 @@ export function retryDelayMs(
   random: () => number = Math.random,
   now: number = Date.now(),
 ): number {
-  const hinted = retryAfterMsFromHeaders(retryAfterHeaders, now);
-  if (hinted !== undefined) return hinted;
-  const exponent = Math.max(0, attempt - 1);
-  const capped = Math.min(opts.maxDelayMs, opts.baseDelayMs * 2 ** exponent);
-  const half = capped / 2;
-  return Math.round(half + random() * half);
+  return retryAfterMs(retryAfterHeaders, now) ?? backoffDelayMs(attempt, { baseMs: opts.baseDelayMs, maxMs: opts.maxDelayMs, jitter: 'equal' }, random);
 }

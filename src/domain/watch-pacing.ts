@@ -2,6 +2,7 @@
 // first checks come soon; a job that runs long is checked less and less often, up to a ceiling, so a
 // team's hundreds of long jobs do not spend the workspace's ARM read budget. A server's Retry-After
 // always wins over our own pacing.
+import { backoffDelayMs } from './backoff';
 
 export interface WatchPacingPolicy {
   minIntervalMs: number;
@@ -11,10 +12,10 @@ export interface WatchPacingPolicy {
 }
 
 export function nextWatchIntervalMs(polls: number, policy: WatchPacingPolicy, retryAfterMs?: number): number {
-  const factor = policy.factor ?? 1.5;
-  const grown = policy.minIntervalMs * Math.pow(factor, Math.max(0, polls));
-  const paced = Math.min(policy.maxIntervalMs, Math.max(policy.minIntervalMs, grown));
-  return retryAfterMs !== undefined && retryAfterMs > paced ? retryAfterMs : Math.round(paced);
+  // A steady schedule (no jitter): the watch of one job is one caller.
+  const grown = backoffDelayMs(polls + 1, { baseMs: policy.minIntervalMs, maxMs: policy.maxIntervalMs, factor: policy.factor ?? 1.5, jitter: 'none' });
+  const paced = Math.max(policy.minIntervalMs, grown);
+  return retryAfterMs !== undefined && retryAfterMs > paced ? retryAfterMs : paced;
 }
 
 /**

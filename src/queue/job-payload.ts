@@ -5,6 +5,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { z } from 'zod';
 import { isAzureMlError } from '../azureml/errors';
+import { isTransientNetworkError } from '../domain/network-errors';
 
 export function parsePayload<S extends z.ZodType>(schema: S, job: Job): z.output<S> {
   const parsed = schema.safeParse(job.data);
@@ -20,9 +21,6 @@ export function isLastAttempt(job: Job): boolean {
   return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }
 
-/** Network failures of our own connections (Redis, sockets): transient by nature. */
-const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
-
 /**
  * Whether another attempt could succeed: transient Azure failures (throttling, 5xx, network) and lost
  * connections. Everything else (validation, an output that exists, a path outside the artifacts root,
@@ -33,7 +31,8 @@ export function isWorthRetrying(err: unknown): boolean {
   const cause = (err as { cause?: unknown }).cause;
   if (isAzureMlError(err)) return err.retriable;
   if (isAzureMlError(cause)) return cause.retriable;
-  const e = err as { code?: unknown; name?: unknown; message?: unknown };
-  if (typeof e.code === 'string' && TRANSIENT_CODES.has(e.code)) return true;
+  // Network failures of our own connections (Redis, sockets) are transient by nature.
+  if (isTransientNetworkError(err)) return true;
+  const e = err as { name?: unknown };
   return typeof e.name === 'string' && /MaxRetriesPerRequest|Redis/.test(e.name);
 }

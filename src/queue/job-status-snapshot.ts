@@ -30,6 +30,7 @@ import type { Job as ArmJob } from '../azureml/resources';
 import { DEFAULT_RETRY_OPTIONS } from '../azureml/retry-policy';
 import { isAzureMlError } from '../azureml/errors';
 import { redisKey } from './redis-keys';
+import { backoffDelayMs } from '../domain/backoff';
 
 export const jobSnapshotEntrySchema = z.object({
   /** Kept as text: newer api-versions add status values (extensible enum), shown as they come. */
@@ -198,7 +199,8 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
       // The client already waited out the Retry-After hints of its own attempts; from here the snapshot
       // backs off exponentially, so a throttled or failing ARM gets fewer calls, not more, and never sooner
       // than the last answer's own Retry-After.
-      const backoffMs = Math.min(maxBackoffMs, minBackoffMs * 2 ** Math.min(failures - 1, 10));
+      // No jitter: the wait is shared by every worker through Redis, so it is one schedule already.
+      const backoffMs = backoffDelayMs(failures, { baseMs: minBackoffMs, maxMs: maxBackoffMs, jitter: 'none' });
       const retryInMs = Math.max(backoffMs, isAzureMlError(err) ? (err.retryAfterMs ?? 0) : 0);
       await connection.set(keys.notBefore, String(now() + retryInMs));
       deps.onRefreshError?.(err, failures, retryInMs);

@@ -19,6 +19,7 @@
 //   DM with the requester, with a note saying why, so the request's outcome still reaches them.
 import { DelayedError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
+import { backoffDelayMs, type BackoffPolicy } from '../domain/backoff';
 import { SlackDeliveryError, type SlackDelivery, type SlackFailure } from '../slack/slack-delivery';
 import { parsePayload } from './job-payload';
 import type { NotifyOutboxStore, RequestOutbox, ThreadState, Delivered, ListedEntry } from './notify-outbox-store';
@@ -26,10 +27,8 @@ import { shownField } from './notify-outbox-store';
 import type { NotifyPacer } from './notify-pacer';
 import { flushJobSchema, notifyEntrySchema, type NotifyEntry } from './payloads';
 
-export interface NotifyRetryPolicy {
-  /** First backoff after a failure; doubled each further failure of the same entry. */
-  baseMs: number;
-  maxMs: number;
+/** Backoff between one entry's attempts (equal jitter: half fixed, half random, so many entries' retries spread out). */
+export interface NotifyRetryPolicy extends BackoffPolicy {
   /** Failures of one entry before it is dead-lettered. */
   maxAttempts: number;
 }
@@ -39,12 +38,6 @@ export const DEFAULT_RETRY_POLICY: NotifyRetryPolicy = { baseMs: 1_000, maxMs: 5
 const DEFAULT_TOKEN_HOLD_MS = 30_000;
 const DEFAULT_PARENT_WAIT_MAX_MS = 10 * 60_000;
 const PARENT_POLL_MS = 2_000;
-
-/** Exponential backoff with "equal jitter": half fixed, half random, so retries of many entries spread out. */
-export function backoffDelayMs(failures: number, policy: NotifyRetryPolicy, random: () => number = Math.random): number {
-  const exp = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, failures - 1));
-  return Math.round(exp / 2 + (exp / 2) * random());
-}
 
 export interface NotifyDrainDeps {
   store: NotifyOutboxStore;

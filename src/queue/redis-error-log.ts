@@ -5,6 +5,7 @@
 // were held back, and one line when Redis is reachable again.
 import type { Logger } from 'pino';
 import type { RedisConnection } from './connection';
+import { TRANSIENT_NETWORK_ERROR_CODES } from '../domain/network-errors';
 
 export interface RedisErrorLog {
   /** An error from a Redis client, a BullMQ Queue or Worker, or a request that failed on Redis. */
@@ -20,8 +21,7 @@ export interface RedisErrorLogOptions {
   now?: () => number;
 }
 
-/** Node's socket error codes and ioredis' own messages for "Redis is not there". */
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+/** ioredis' own messages for "Redis is not there" (the socket's codes are the transient network errors). */
 const UNREACHABLE_MESSAGES = [/Stream isn't writeable/i, /Connection is closed/i, /Command timed out/i, /Reached the max retries per request/i, /ClusterAllFailedError|Failed to refresh slots cache/i];
 
 function codeOf(err: unknown): string | undefined {
@@ -36,7 +36,7 @@ function messageOf(err: unknown): string {
 /** True when the error means Redis could not be reached (as opposed to a command Redis refused). */
 export function isRedisUnreachable(err: unknown): boolean {
   const code = codeOf(err);
-  if (code && UNREACHABLE_CODES.has(code)) return true;
+  if (code && TRANSIENT_NETWORK_ERROR_CODES.has(code)) return true;
   const message = messageOf(err);
   return UNREACHABLE_MESSAGES.some((re) => re.test(message));
 }
@@ -44,7 +44,7 @@ export function isRedisUnreachable(err: unknown): boolean {
 /** A stable name for what went wrong: the code, else the message without addresses and numbers. */
 function causeOf(err: unknown): string {
   const code = codeOf(err);
-  if (code && UNREACHABLE_CODES.has(code)) return code;
+  if (code && TRANSIENT_NETWORK_ERROR_CODES.has(code)) return code;
   return messageOf(err)
     .replace(/\d+(\.\d+)*(:\d+)?/g, 'N')
     .slice(0, 120);

@@ -5,6 +5,7 @@
 // caller's, which re-schedules a job instead of holding a worker.
 import axios, { isAxiosError } from 'axios';
 import { ErrorCode, type ChatPostMessageArguments, type WebClient } from '@slack/web-api';
+import { retryAfterMs } from '../domain/retry-after';
 import { TOKEN_REFUSED_ERRORS } from './bot-token-check';
 
 export type SlackFailure =
@@ -34,12 +35,15 @@ const TARGET_GONE_ERRORS = new Set(['message_not_found', 'cant_update_message', 
 // removed (not_in_channel for a public channel, channel_not_found for a private one).
 const CONVERSATION_GONE_ERRORS = new Set(['is_archived', 'not_in_channel', 'channel_not_found']);
 
+/** A 429's wait: the answer's Retry-After, else a second (Slack's own pace per channel). */
+function rateLimited(hintMs: number | undefined): SlackFailure {
+  return { kind: 'rate-limited', retryAfterMs: hintMs !== undefined && hintMs > 0 ? hintMs : 1000 };
+}
+
 export function classifySlackFailure(err: unknown): SlackFailure {
   const code = (err as { code?: unknown } | null)?.code;
-  if (code === ErrorCode.RateLimitedError) {
-    const seconds = Number((err as { retryAfter?: unknown }).retryAfter);
-    return { kind: 'rate-limited', retryAfterMs: Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 1000 };
-  }
+  // @slack/web-api hands over the answer's Retry-After as a number of seconds.
+  if (code === ErrorCode.RateLimitedError) return rateLimited(retryAfterMs({ 'retry-after': (err as { retryAfter?: unknown }).retryAfter }));
   if (code === ErrorCode.HTTPError) {
     const status = Number((err as { statusCode?: unknown }).statusCode);
     if (status === 408 || status === 409 || status >= 500) return { kind: 'transient', reason: `http ${status}` };
@@ -62,10 +66,7 @@ export function classifyResponseUrlFailure(err: unknown): SlackFailure {
   if (!isAxiosError(err)) return { kind: 'transient', reason: err instanceof Error ? err.message : String(err) };
   const status = err.response?.status;
   if (status === undefined) return { kind: 'transient', reason: err.code ?? 'request failed' };
-  if (status === 429) {
-    const seconds = Number(err.response?.headers['retry-after']);
-    return { kind: 'rate-limited', retryAfterMs: Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 1000 };
-  }
+  if (status === 429) return rateLimited(retryAfterMs(err.response?.headers));
   if (status === 408 || status === 409 || status >= 500) return { kind: 'transient', reason: `http ${status}` };
   return { kind: 'permanent', reason: `http ${status}` };
 }

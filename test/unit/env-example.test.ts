@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CONFIG_VARIABLES, loadConfig } from '../../src/config';
+import { renderConfigTable, tableInReadme, withConfigTable } from '../../scripts/config-table';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -54,5 +55,19 @@ describe("the README's configuration table", () => {
   it('lists every configuration variable once, and nothing else', () => {
     const listed = readmeTableVariables(readFileSync(path.join(ROOT, 'README.md'), 'utf8'));
     expect([...listed].sort()).toEqual([...CONFIG_VARIABLES].sort());
+  });
+
+  it("is exactly the table rendered from src/config.ts's variables (`npm run docs:config` writes it)", () => {
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    expect(tableInReadme(readme)).toBe(renderConfigTable());
+  });
+
+  it('is rewritten between its markers and nowhere else', () => {
+    const readme = 'before\n<!-- config-table:start -->\n| stale |\n<!-- config-table:end -->\nafter\n';
+    const written = withConfigTable(readme);
+    expect(written.startsWith('before\n<!-- config-table:start -->\n| variable | required | default | meaning |\n')).toBe(true);
+    expect(written.endsWith('\n<!-- config-table:end -->\nafter\n')).toBe(true);
+    expect(tableInReadme(written)).toBe(renderConfigTable());
+    expect(() => withConfigTable('no markers')).toThrow(/markers/);
   });
 });

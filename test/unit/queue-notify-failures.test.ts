@@ -2,7 +2,6 @@
 import { AxiosError, AxiosHeaders } from 'axios';
 import { WebAPIHTTPError, WebAPIPlatformError, WebAPIRateLimitedError, WebAPIRequestError } from '@slack/web-api';
 import { classifyResponseUrlFailure, classifySlackFailure } from '../../src/slack/slack-delivery';
-import { backoffDelayMs, DEFAULT_RETRY_POLICY } from '../../src/queue/notify-drain';
 
 const platform = (error: string) => new WebAPIPlatformError({ ok: false, error });
 
@@ -59,21 +58,6 @@ describe('classifying a response_url failure', () => {
     expect(classifyResponseUrlFailure(axiosFailure(502)).kind).toBe('transient');
     expect(classifyResponseUrlFailure(axiosFailure(undefined)).kind).toBe('transient');
     expect(classifyResponseUrlFailure(axiosFailure(429, { 'retry-after': '3' }))).toEqual({ kind: 'rate-limited', retryAfterMs: 3_000 });
-  });
-});
-
-describe('backoff between attempts', () => {
-  const policy = { baseMs: 1_000, maxMs: 8_000, maxAttempts: 10 };
-
-  it('doubles each failure, with up to half of it random', () => {
-    expect(backoffDelayMs(1, policy, () => 0)).toBe(500);
-    expect(backoffDelayMs(1, policy, () => 1)).toBe(1_000);
-    expect(backoffDelayMs(3, policy, () => 0)).toBe(2_000);
-    expect(backoffDelayMs(3, policy, () => 1)).toBe(4_000);
-  });
-
-  it('never waits longer than the cap', () => {
-    expect(backoffDelayMs(30, policy, () => 1)).toBe(8_000);
-    expect(backoffDelayMs(30, DEFAULT_RETRY_POLICY, () => 1)).toBe(DEFAULT_RETRY_POLICY.maxMs);
+    expect(classifyResponseUrlFailure(axiosFailure(429))).toEqual({ kind: 'rate-limited', retryAfterMs: 1_000 });
   });
 });

@@ -1,4 +1,4 @@
-import { DEFAULT_RETRY_OPTIONS, isRetriable, retryAfterMsFromHeaders, retryDelayMs } from '../../src/azureml/retry-policy';
+import { DEFAULT_RETRY_OPTIONS, isRetriable, retryDelayMs } from '../../src/azureml/retry-policy';
 
 const opts = { ...DEFAULT_RETRY_OPTIONS };
 
@@ -45,14 +45,7 @@ describe('how long to wait', () => {
     expect(retryDelayMs(1, opts, { 'retry-after': '9' })).toBe(9000);
   });
 
-  it('reads Retry-After given as an HTTP date', () => {
-    const now = Date.parse('2026-11-27T10:00:00Z');
-    expect(retryAfterMsFromHeaders({ 'retry-after': 'Fri, 27 Nov 2026 10:00:30 GMT' }, now)).toBe(30_000);
-    expect(retryAfterMsFromHeaders({ 'retry-after': 'Fri, 27 Nov 2026 09:00:00 GMT' }, now)).toBe(0);
-  });
-
   it('ignores a hint it cannot read and falls back to backoff', () => {
-    expect(retryAfterMsFromHeaders({ 'retry-after': 'soon' })).toBeUndefined();
     expect(retryDelayMs(1, opts, { 'retry-after-ms': '-5' }, () => 1)).toBe(800);
   });
 });

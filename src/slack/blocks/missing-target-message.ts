@@ -3,7 +3,9 @@
 // sentence in our words, the next useful command, and Azure's own code and request id kept as details
 // for support (never Azure's raw message, which names ARM paths and links the user cannot act on).
 import type { KnownBlock } from '@slack/types';
-import { code } from '../mrkdwn';
+import type { RequestProblem } from '../../usecases/request-check';
+import type { MissingTarget } from '../../usecases/target-not-found';
+import { code, escapeMrkdwn } from '../mrkdwn';
 import { context, message, section, type SlackMessage } from './block-kit';
 
 export interface MissingTargetView {
@@ -27,4 +29,45 @@ export function buildMissingTargetMessage(view: MissingTargetView): SlackMessage
     blocks.push(context([`Azure: ${code(view.azure.code)}${view.azure.requestId ? ` · request id ${code(view.azure.requestId)}` : ''}`]));
   }
   return message(`${view.sentences[0] ?? ''} ${outcome}`, blocks);
+}
+
+/** What is missing, in one sentence, and the command that shows what is there. */
+function missingWords(m: MissingTarget): { sentence: string; next: { command: string; why: string } } {
+  switch (m.kind) {
+    case 'endpoint':
+      return { sentence: `There is no batch endpoint ${code(m.endpointName)} in this workspace.`, next: { command: 'endpoints', why: "lists this workspace's batch endpoints." } };
+    case 'deployment':
+      return { sentence: `Endpoint ${code(m.endpointName)} has no deployment ${code(m.deploymentName)}.`, next: { command: `show ${m.endpointName}`, why: 'lists its deployments.' } };
+    case 'job':
+      return { sentence: `There is no job ${code(m.jobName)} in this workspace.`, next: { command: 'jobs <endpoint>', why: "lists an endpoint's jobs." } };
+  }
+}
+
+/** "There is no batch endpoint X", with the next useful command and Azure's code and request id. */
+export function missingTargetView(missing: MissingTarget, azure: { code: string; requestId?: string | undefined }, outcome?: string): MissingTargetView {
+  const { sentence, next } = missingWords(missing);
+  return {
+    sentences: [sentence],
+    next,
+    azure: { code: azure.code, ...(azure.requestId ? { requestId: azure.requestId } : {}) },
+    ...(outcome ? { outcome } : {}),
+  };
+}
+
+/** What the pre-flight check found wrong with a request (src/usecases/request-check.ts), in our words. */
+export function requestProblemView(problem: RequestProblem): MissingTargetView {
+  switch (problem.kind) {
+    case 'target-missing': {
+      const view = missingTargetView(problem.missing, problem.azure);
+      if (problem.verb !== 'delete' || problem.missing.kind !== 'endpoint') return view;
+      return { ...view, sentences: [`There is no batch endpoint ${code(problem.missing.endpointName)} in this workspace, so there is nothing to delete.`] };
+    }
+    case 'job-already-finished':
+      return {
+        sentences: [`Job ${code(problem.jobName)} already finished (${escapeMrkdwn(problem.status)}); there is nothing to cancel.`],
+        next: { command: `status ${problem.jobName}`, why: 'shows how it ended.' },
+      };
+    case 'deploy-sources':
+      return { sentences: problem.problems.map((p) => `*${p.step}*: ${escapeMrkdwn(p.message)}`), next: { command: 'deploy', why: 'opens the form again.' } };
+  }
 }
