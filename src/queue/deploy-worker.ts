@@ -36,6 +36,7 @@ export function createDeployProcessor(ctx: WorkerContext) {
         await refuseLockedChange(lifecycle, { requester, endpointName: spec.endpointName, refusal });
         return {};
       }
+      // Once the first step has saved progress this block is skipped: the deploy's own changes are no change of plan.
       if (await stopIfPlanChanged(ctx, lifecycle, { requestId, requester, work: { kind: 'deploy', spec }, planFingerprint: data.planFingerprint })) return {};
     }
     await lifecycle.started({ firstAttempt: job.attemptsStarted <= 1 && !data.progress });

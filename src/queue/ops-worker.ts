@@ -152,6 +152,8 @@ export function createOpsProcessor(ctx: WorkerContext) {
       if (await stopIfPlanChanged(ctx, lifecycle, { requestId, requester, work: { kind: 'command', command }, planFingerprint: data.planFingerprint })) {
         return { refused: 'plan-changed' };
       }
+      // Checked once: a retry after a half-applied change would see its own work as a change of plan.
+      if (data.planFingerprint !== undefined) await job.updateData({ ...data, planFingerprint: undefined });
     }
     if (command.verb === 'cancel') {
       // Asked again here, not only in the bot: this payload may be a replay, or enqueued by another path.
