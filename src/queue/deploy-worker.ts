@@ -37,7 +37,7 @@ export function createDeployProcessor(ctx: WorkerContext) {
         return {};
       }
       // Once the first step has saved progress this block is skipped: the deploy's own changes are no change of plan.
-      if (await stopIfPlanChanged(ctx, lifecycle, { requestId, requester, work: { kind: 'deploy', spec }, planFingerprint: data.planFingerprint })) return {};
+      if (await stopIfPlanChanged(ctx, lifecycle, { requestId, requester, work: { kind: 'deploy', spec }, planFingerprint: data.planFingerprint, lastAttempt: isLastAttempt(job) })) return {};
     }
     await lifecycle.started({ firstAttempt: job.attemptsStarted <= 1 && !data.progress });
     await lifecycle.running();

@@ -149,7 +149,7 @@ export function createOpsProcessor(ctx: WorkerContext) {
         return { refused: 'endpoint-locked' };
       }
       // Right before applying, too: the approved plan must still be what would happen.
-      if (await stopIfPlanChanged(ctx, lifecycle, { requestId, requester, work: { kind: 'command', command }, planFingerprint: data.planFingerprint })) {
+      if (await stopIfPlanChanged(ctx, lifecycle, { requestId, requester, work: { kind: 'command', command }, planFingerprint: data.planFingerprint, lastAttempt: isLastAttempt(job) })) {
         return { refused: 'plan-changed' };
       }
       // Checked once: a retry after a half-applied change would see its own work as a change of plan.

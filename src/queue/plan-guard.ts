@@ -6,6 +6,10 @@
 import { message, section } from '../slack/blocks/block-kit';
 import { code, mention } from '../slack/mrkdwn';
 import { planChange } from '../usecases/change-facts';
+import type { ChangePlan } from '../usecases/change-plan';
+import { failureLogFields } from '../usecases/failure-report';
+import { checkRequest } from '../usecases/request-check';
+import { isWorthRetrying } from './job-payload';
 import type { Requester } from './payloads';
 import type { RequestLifecycle } from './request-lifecycle';
 import type { WorkerContext } from './worker-context';
@@ -27,10 +31,21 @@ export function replanRequestId(requestId: string): string {
 export async function stopIfPlanChanged(
   ctx: WorkerContext,
   lifecycle: RequestLifecycle,
-  input: { requestId: string; requester: Requester; work: WorkRequest; planFingerprint: string | undefined },
+  input: { requestId: string; requester: Requester; work: WorkRequest; planFingerprint: string | undefined; lastAttempt: boolean },
 ): Promise<boolean> {
   if (input.planFingerprint === undefined) return false;
-  const plan = await planChange(ctx, input.work);
+  let plan: ChangePlan | undefined;
+  try {
+    // What the request names is gone (an endpoint deleted meanwhile, a folder removed): no new plan to ask
+    // about; the change's own path says so in its words, as it did before plans.
+    if ((await checkRequest(ctx, input.work)).problem) return false;
+    plan = await planChange(ctx, input.work);
+  } catch (err) {
+    if (isWorthRetrying(err) && !input.lastAttempt) throw err;
+    // Unreadable for good: the change's own path meets the same error and reports it.
+    ctx.logger.warn({ requestId: input.requestId, ...failureLogFields(err) }, 'could not compute the plan again; the change reports what it meets');
+    return false;
+  }
   if (!plan || plan.fingerprint === input.planFingerprint) return false;
   const next = replanRequestId(input.requestId);
   const asked = ctx.intake ? ` The plan was computed again and goes to the approvers as a new request ${code(next)}.` : ' Ask again to see the new plan.';
