@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createAzureMlFromConfig } from './azureml-from-config';
-import { AZURE_CLOUDS, studioJobUrl } from './azureml/clouds';
+import { AZURE_CLOUDS } from './azureml/clouds';
 import type { TokenCredential } from './azureml/credentials';
 import { loadAzureConfig, type AzureConfig } from './config';
 import { parseCommand, verbSchema, type Command } from './domain/command-grammar';
@@ -18,6 +18,7 @@ import { reportError } from './cli/error-report';
 import { parseDownloadArgs, runDownload } from './cli/download-command';
 import { EXIT_CODES } from './cli/exit-codes';
 import { splitGlobalFlags, type GlobalFlags } from './cli/global-flags';
+import { workspaceLinksOf } from './usecases/studio-links';
 import { createSandboxCredential, parseSandboxConnection, SandboxConnectionError, sandboxEnvironment } from './cli/sandbox-connection';
 
 /** Following a job: first look after this, growing to the ceiling (src/domain/watch-pacing.ts). */
@@ -75,7 +76,7 @@ function createClients(config: AzureConfig, credentialOverride: TokenCredential 
   // loadAzureConfig has no worker section; the artifacts root is read here with the worker's default.
   const artifactsRoot = path.resolve(env.BATCH_SCORE_ARTIFACTS_ROOT?.trim() || './artifacts');
   const azureml = createAzureMlFromConfig(config, { ...(credentialOverride ? { credential: credentialOverride } : {}), artifactsRoot });
-  return { azureml, studio: (jobName: string) => studioJobUrl(cloud, azureml.workspace, jobName) };
+  return { azureml, links: workspaceLinksOf(cloud, azureml.workspace) };
 }
 
 async function outcomeOf(argv: readonly string[], io: CliIo): Promise<{ outcome: CliOutcome; json: boolean }> {
@@ -107,7 +108,7 @@ async function outcomeOf(argv: readonly string[], io: CliIo): Promise<{ outcome:
       return { outcome: { command, exitCode: EXIT_CODES.ok, result: { help: text }, text }, json };
     }
     const { config, credential } = await settingsFor(flags, io);
-    const { azureml, studio } = createClients(config, credential, io.env);
+    const { azureml, links } = createClients(config, credential, io.env);
     const minIntervalMs = flags.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     const outcome = await runCommand(parsed, {
       azureml,
@@ -117,7 +118,7 @@ async function outcomeOf(argv: readonly string[], io: CliIo): Promise<{ outcome:
         if (!flags.quiet) io.stderr(`${line}\n`);
       },
       readSpecFile: (file) => io.readFile(file),
-      studioJobUrl: studio,
+      links,
       pacing: { minIntervalMs, maxIntervalMs: Math.max(minIntervalMs, MAX_POLL_INTERVAL_MS) },
       sleep: (ms, signal) => delay(ms, undefined, signal ? { signal } : undefined),
       now: Date.now,

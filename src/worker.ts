@@ -16,6 +16,7 @@ import { createRedisErrorLog, type RedisErrorLog } from './queue/redis-error-log
 import { createRedisConnection } from './queue/connection';
 import { createDeployWorker } from './queue/deploy-worker';
 import { createEndpointDirectory, endpointEntryOf } from './queue/endpoint-directory';
+import { listEndpoints } from './usecases/endpoint-lookup';
 import { createLockStore } from './queue/lock-store';
 import { createNotifyOutbox } from './queue/notify-outbox';
 import { createNotifyWorker } from './queue/notify-worker';
@@ -163,8 +164,7 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
   });
   await outbox.recoverPending();
   // The run modal offers the workspace's endpoints from this directory; fill it once at start.
-  void azureml.endpoints
-    .list()
+  void listEndpoints({ azureml })
     .then((list) => ctx.endpoints.replace(list.map((e) => endpointEntryOf(e))))
     .catch((err: unknown) => logger.warn({ err }, 'could not list the workspace endpoints at start'));
 

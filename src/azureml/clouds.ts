@@ -99,18 +99,3 @@ export const AZURE_CLOUDS: Readonly<Record<CloudName, AzureCloudDescription>> = 
 export function cloudByName(name: string): AzureCloudDescription {
   return AZURE_CLOUDS[cloudNameSchema.parse(name)];
 }
-
-/**
- * Studio's page for a job (`/runs/{name}?wsid=<workspace ARM id>`), the link `az ml job show` prints as
- * services.Studio.endpoint; the wsid lets studio open the right workspace without a picker.
- */
-export function studioJobUrl(
-  cloud: AzureCloudDescription,
-  ws: { subscriptionId: string; resourceGroup: string; workspace: string },
-  jobName: string,
-): string {
-  const wsid =
-    `/subscriptions/${encodeURIComponent(ws.subscriptionId)}/resourcegroups/${encodeURIComponent(ws.resourceGroup)}` +
-    `/workspaces/${encodeURIComponent(ws.workspace)}`;
-  return `${cloud.studioUrl}/runs/${encodeURIComponent(jobName)}?wsid=${wsid}`;
-}

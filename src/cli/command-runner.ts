@@ -3,29 +3,36 @@
 // it is tested with fakes; src/cli.ts builds the real client.
 import type { AzureMlClient } from '../azureml';
 import type { DeployStepEvent } from '../azureml/deploy-plan';
-import { createDeployProgress } from '../domain/deploy-plan';
 import { jobStatusOf } from '../azureml/scoring';
 import { AzureMlError } from '../azureml/errors';
-import { isNotFoundError } from '../azureml/resource-lookup';
 import type { Command } from '../domain/command-grammar';
-import { parseDataReference } from '../domain/data-reference';
 import type { WatchPacingPolicy } from '../domain/watch-pacing';
+import { cancelJob } from '../usecases/cancel-job';
+import { deleteEndpoint } from '../usecases/delete-endpoint';
+import { deploy } from '../usecases/deploy';
+import { listEndpoints, showEndpoint } from '../usecases/endpoint-lookup';
+import { invokeJob, summarizeInvokedJob } from '../usecases/invoke-job';
+import { describeJob, findBatchJob, listJobs, type JobLookupDeps } from '../usecases/job-lookup';
+import { summarizeJob, type JobSummary } from '../usecases/job-summary';
+import { registerData } from '../usecases/register-data';
+import { setDefaultDeployment } from '../usecases/set-default-deployment';
+import type { WorkspaceLinks } from '../usecases/studio-links';
+import { isTargetNotFound, type MissingTarget } from '../usecases/target-not-found';
 import { cliHelpText, cliUsage, CliUsageError } from './cli-usage';
 import type { CliOutcome } from './cli-outcome';
-import { deployResult, deployStepLine, deploySummary } from './deploy-output';
+import { deployStepLine, deploySummary } from './deploy-output';
 import { parseDeploySpecFile } from './deploy-spec-file';
-import { endpointDetails, endpointsTable, summarizeDeployment, summarizeEndpoint } from './endpoint-output';
+import { endpointDetails, endpointsTable } from './endpoint-output';
 import { EXIT_CODES, exitCodeForJobStatus } from './exit-codes';
-import type { JobOutcomeDetails } from '../azureml/job-outcome';
 import { followJob } from './job-follow';
 import { jobOutcomeText } from './job-outcome-text';
-import { jobDetails, jobsTable, jobStatusLine, summarizeJob, type JobSummary } from './job-output';
+import { jobDetails, jobsTable, jobStatusLine } from './job-output';
 
 /** The parts of the Azure ML client the CLI uses (a fake in tests). */
 export interface CliAzureMl {
   endpoints: Pick<AzureMlClient['endpoints'], 'list' | 'get' | 'setDefaultDeploymentAndWait'>;
   deployments: Pick<AzureMlClient['deployments'], 'list' | 'get'>;
-  jobs: Pick<AzureMlClient['jobs'], 'get' | 'list' | 'listForEndpoint' | 'cancelAndWait'>;
+  jobs: Pick<AzureMlClient['jobs'], 'get' | 'list' | 'listForEndpoint' | 'cancelAndWait' | 'assertBatchScoring' | 'isBatchScoringShape'>;
   scoring: Pick<AzureMlClient['scoring'], 'invoke' | 'getJob'>;
   /** Logs and outputs of finished jobs (status shows triage or results); absent, status shows the job only. */
   artifacts?: Pick<AzureMlClient['artifacts'], 'readOutcome' | 'findOutputUri'>;
@@ -44,8 +51,8 @@ export interface CommandRunnerDeps {
   progress: (line: string) => void;
   /** Reads the deploy spec file (relative paths from the current directory). */
   readSpecFile: (path: string) => Promise<string>;
-  /** Azure ML studio's page for a job. */
-  studioJobUrl?: (jobName: string) => string;
+  /** The cloud's studio and the workspace, for studio links. */
+  links: WorkspaceLinks;
   /** Pacing of status checks while following a job. */
   pacing: WatchPacingPolicy;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -74,36 +81,19 @@ function jobOutcome(command: string, job: JobSummary, text: string, extra: Recor
   return outcome;
 }
 
-/** Triage or results of an ended job, as the Slack reply shows them; undefined when not ended or unreadable. */
-async function finishedJobDetails(az: CliAzureMl, job: JobSummary): Promise<JobOutcomeDetails | undefined> {
-  if (!az.artifacts || (job.status !== 'Completed' && job.status !== 'Failed') || !job.endpointName) return undefined;
-  const endpointName = job.endpointName;
-  const outputUri = job.status === 'Completed' ? (job.output ?? (await az.artifacts.findOutputUri(job.name, endpointName).catch(() => undefined))) : undefined;
-  return az.artifacts
-    .readOutcome({
-      jobName: job.name,
-      endpointName,
-      status: job.status,
-      ...(job.error?.message ? { serviceMessage: job.error.message } : {}),
-      ...(outputUri ? { outputUri } : {}),
-      wantResults: job.status === 'Completed',
-    })
-    .catch(() => undefined);
-}
-
 /**
- * A 404 from Azure in our words: what is missing and the next useful command. Azure's code, status and
+ * A missing target in our words: what is missing and the next useful command. Azure's code, status and
  * request ids are kept (the CLI prints them in the error's details), its raw message is not.
  */
-async function orMissing<T>(get: Promise<T>, sentence: string): Promise<T> {
+async function inOurWords<T>(run: Promise<T>, workspace: string, after = ''): Promise<T> {
   try {
-    return await get;
+    return await run;
   } catch (err) {
-    if (!isNotFoundError(err)) throw err;
+    if (!isTargetNotFound(err)) throw err;
     throw new AzureMlError({
       code: err.code,
-      statusCode: err.statusCode,
-      message: sentence,
+      ...(err.statusCode !== undefined ? { statusCode: err.statusCode } : {}),
+      message: `${missingSentence(err.missing, workspace)}${after}`,
       ...(err.requestId ? { requestId: err.requestId } : {}),
       ...(err.correlationId ? { correlationId: err.correlationId } : {}),
       retriable: false,
@@ -111,14 +101,21 @@ async function orMissing<T>(get: Promise<T>, sentence: string): Promise<T> {
   }
 }
 
-const noEndpoint = (name: string, ws: string): string => `There is no batch endpoint ${name} in workspace ${ws}; \`batch-score endpoints\` lists them.`;
-const noJob = (name: string, ws: string): string => `There is no job ${name} in workspace ${ws}; \`batch-score jobs <endpoint>\` lists an endpoint's jobs.`;
-
-const newestFirst = (a: JobSummary, b: JobSummary): number => (b.createdAt ?? '').localeCompare(a.createdAt ?? '');
+function missingSentence(missing: MissingTarget, ws: string): string {
+  switch (missing.kind) {
+    case 'endpoint':
+      return `There is no batch endpoint ${missing.endpointName} in workspace ${ws}; \`batch-score endpoints\` lists them.`;
+    case 'deployment':
+      return `Endpoint ${missing.endpointName} has no deployment ${missing.deploymentName}; \`batch-score show ${missing.endpointName}\` lists its deployments.`;
+    case 'job':
+      return `There is no job ${missing.jobName} in workspace ${ws}; \`batch-score jobs <endpoint>\` lists an endpoint's jobs.`;
+  }
+}
 
 export async function runCommand(command: Command, deps: CommandRunnerDeps): Promise<CliOutcome> {
   const az = deps.azureml;
-  const summarize = (job: Parameters<typeof summarizeJob>[0]): JobSummary => summarizeJob(job, deps.studioJobUrl);
+  const lookups: JobLookupDeps & { azureml: CliAzureMl } = { azureml: az, links: deps.links };
+  const summarize = (job: Parameters<typeof summarizeJob>[0]): JobSummary => summarizeJob(job, deps.links);
   const follow = <J extends Parameters<typeof summarizeJob>[0]>(fetch: () => Promise<J>, jobName: string): Promise<J> =>
     followJob({
       fetch,
@@ -141,45 +138,37 @@ export async function runCommand(command: Command, deps: CommandRunnerDeps): Pro
       // Locks live with the bot (in its Redis) and are set and lifted in Slack, where the team sees them.
       throw new CliUsageError(`\`${command.verb}\` works in Slack only: locks are kept by the bot, which this command line does not reach.`, cliUsage(command.verb));
     case 'endpoints': {
-      const endpoints = (await az.endpoints.list()).map(summarizeEndpoint);
+      const endpoints = await listEndpoints(lookups);
       return ok({ endpoints }, endpointsTable(endpoints, deps.workspace));
     }
     case 'show': {
-      const [endpoint, deployments] = await Promise.all([
-        orMissing(az.endpoints.get(command.endpointName), noEndpoint(command.endpointName, deps.workspace)),
-        az.deployments.list(command.endpointName).catch((err: unknown) => (isNotFoundError(err) ? [] : Promise.reject(err))),
-      ]);
-      const summary = summarizeEndpoint(endpoint);
-      const deps_ = deployments.map((d) => summarizeDeployment(d, summary.defaultDeployment));
-      return ok({ endpoint: summary, deployments: deps_ }, endpointDetails(summary, deps_));
+      const { endpoint, deployments } = await inOurWords(showEndpoint(lookups, command.endpointName), deps.workspace);
+      return ok({ endpoint, deployments }, endpointDetails(endpoint, deployments));
     }
     case 'jobs': {
-      // An endpoint that does not exist has no jobs either, but "no jobs yet" would be untrue.
-      if (command.endpointName) await orMissing(az.endpoints.get(command.endpointName), noEndpoint(command.endpointName, deps.workspace));
-      const jobs = (command.endpointName ? await az.jobs.listForEndpoint(command.endpointName) : await az.jobs.list()).map(summarize).sort(newestFirst);
+      const jobs = await inOurWords(listJobs(lookups, command.endpointName), deps.workspace);
       return ok({ jobs, ...(command.endpointName ? { endpointName: command.endpointName } : {}) }, jobsTable(jobs, command.endpointName));
     }
     case 'status': {
-      const get = () => orMissing(az.jobs.get(command.jobName), noJob(command.jobName, deps.workspace));
-      const job = summarize(deps.wait ? await follow(get, command.jobName) : await get());
-      const details = await finishedJobDetails(az, job);
-      const text = details ? `${jobDetails(job)}
-${jobOutcomeText(job.status, details)}`.trimEnd() : jobDetails(job);
-      return jobOutcome(command.verb, job, text, details?.triage?.recognised ? { triage: details.triage } : {});
+      const found = await inOurWords(findBatchJob(lookups, command.jobName), deps.workspace);
+      const { job, outcome } = await describeJob(lookups, deps.wait ? await follow(() => az.jobs.get(command.jobName), command.jobName) : found);
+      const details = outcome ? jobOutcomeText(outcome) : '';
+      const text = details ? `${jobDetails(job)}\n${details}` : jobDetails(job);
+      return jobOutcome(command.verb, job, text, outcome?.triage?.fix ? { triage: outcome.triage } : {});
     }
     case 'cancel': {
-      const before = summarize(await orMissing(az.jobs.get(command.jobName), noJob(command.jobName, deps.workspace)));
-      if (before.status === 'Completed' || before.status === 'Failed') {
+      const cancel = await inOurWords(cancelJob(lookups, command.jobName), deps.workspace);
+      if (cancel.outcome === 'already-finished') {
         // Nothing to cancel: say how it ended, and do not pretend a cancel was requested.
+        const ended = { ...cancel.before, status: cancel.status };
         return {
           command: command.verb,
           exitCode: EXIT_CODES.failed,
-          result: { ...before, canceled: false },
-          text: jobDetails(before),
-          error: { code: 'JobAlreadyFinished', message: `job ${before.name} had already finished (${before.status}); nothing was canceled`, step: `job ${before.name}` },
+          result: { ...ended, canceled: false },
+          text: jobDetails(ended),
+          error: { code: 'JobAlreadyFinished', message: `job ${cancel.jobName} had already finished (${cancel.status}); nothing was canceled`, step: `job ${cancel.jobName}` },
         };
       }
-      await az.jobs.cancelAndWait(command.jobName);
       const job = summarize(deps.wait ? await follow(() => az.jobs.get(command.jobName), command.jobName) : await az.jobs.get(command.jobName));
       // Canceled is what was asked for; a job that finished first is reported as it ended.
       const outcome = jobOutcome(command.verb, job, `Cancel requested for job ${job.name}.\n${jobDetails(job)}`);
@@ -190,45 +179,23 @@ ${jobOutcomeText(job.status, details)}`.trimEnd() : jobDetails(job);
       if (!spec) {
         throw new CliUsageError('`run` needs <endpoint> and <input-uri> (the run form is only in Slack).', cliUsage('run'));
       }
-      const invoked = await az.scoring.invoke({
-        endpointName: spec.endpointName,
-        ...(spec.deploymentName ? { deploymentName: spec.deploymentName } : {}),
-        input: { ref: parseDataReference(spec.input.uri), type: spec.input.kind },
-        ...(spec.output ? { output: { ref: parseDataReference(spec.output.uri) } } : {}),
-        ...(spec.settings ? { settings: spec.settings } : {}),
-      });
+      const invoked = await invokeJob(lookups, spec);
       deps.progress(`submitted job ${invoked.jobName} to ${spec.endpointName}${spec.deploymentName ? ` (deployment ${spec.deploymentName})` : ''}`);
       const final = deps.wait ? await follow(() => az.scoring.getJob(invoked.scoringUri, invoked.jobName), invoked.jobName) : invoked.job;
-      const job = summarize(final);
-      // The invoke answer may not name the deployment yet; the request did.
-      if (!job.endpointName) job.endpointName = spec.endpointName;
-      if (!job.deploymentName && spec.deploymentName) job.deploymentName = spec.deploymentName;
+      const job = summarizeInvokedJob(final, spec, deps.links);
       return jobOutcome(command.verb, job, jobDetails(job), { scoringUri: invoked.scoringUri });
     }
     case 'set-default': {
-      // Fail early with the service's own 404 when the deployment does not exist (as the ops worker does).
-      await az.deployments.get(command.endpointName, command.deploymentName);
-      await az.endpoints.setDefaultDeploymentAndWait(command.endpointName, command.deploymentName);
-      return ok(
-        { endpointName: command.endpointName, defaultDeployment: command.deploymentName },
-        `${command.deploymentName} is now the default deployment of ${command.endpointName}.`,
-      );
+      const changed = await inOurWords(setDefaultDeployment(lookups, command.endpointName, command.deploymentName), deps.workspace);
+      return ok({ endpointName: changed.endpointName, defaultDeployment: changed.defaultDeployment }, changed.summary);
     }
     case 'delete': {
-      // ARM answers DELETE of a missing endpoint 204 as if it worked: look first (a 404 propagates and
-      // is reported with Azure's code and request id, exit 1).
-      await orMissing(az.endpoints.get(command.endpointName), `${noEndpoint(command.endpointName, deps.workspace)} Nothing was deleted.`);
-      await az.deleteEndpoint(command.endpointName);
-      return ok({ endpointName: command.endpointName, deleted: true }, `Endpoint ${command.endpointName} and all its deployments are deleted.`);
+      const deleted = await inOurWords(deleteEndpoint(lookups, command.endpointName), deps.workspace, ' Nothing was deleted.');
+      return ok({ endpointName: deleted.endpointName, deleted: deleted.deleted }, deleted.summary);
     }
     case 'data-register': {
-      const version = command.version ?? String(deps.now());
-      const dataType = command.kind === 'UriFile' ? 'uri_file' : 'uri_folder';
-      const created = await az.assets.createDataVersion({ name: command.name, version }, dataType, command.uri);
-      return ok(
-        { name: command.name, version, dataType, dataUri: command.uri, id: created.id },
-        `Data asset ${command.name}:${version} registered (${dataType}).\nId: ${created.id}`,
-      );
+      const data = await registerData({ azureml: az, now: deps.now }, command);
+      return ok({ ...data }, `Data asset ${data.name}:${data.version} registered (${data.dataType}).\nId: ${data.id}`);
     }
     case 'deploy': {
       if (command.specFile === undefined) {
@@ -243,10 +210,7 @@ ${jobOutcomeText(job.status, details)}`.trimEnd() : jobDetails(job);
         shown.set(event.step, event.status);
         deps.progress(deployStepLine(event));
       };
-      const progress = await az.runDeployPlan(spec, createDeployProgress(spec), onStep, {
-        ...(deps.signal ? { signal: deps.signal } : {}),
-      });
-      const result = deployResult(spec, progress);
+      const { result } = await deploy(lookups, spec, { onStep, ...(deps.signal ? { signal: deps.signal } : {}) });
       return ok({ ...result }, deploySummary(result));
     }
   }

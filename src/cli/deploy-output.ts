@@ -1,8 +1,7 @@
 // What a deploy prints: one stderr line per step change while the plan runs (the Slack checklist's
 // terminal twin), then a summary of what now exists.
 import type { DeployStepEvent } from '../azureml/deploy-plan';
-import type { DeployProgress } from '../domain/deploy-plan';
-import type { DeploySpec } from '../domain/deploy-spec';
+import type { DeployResult } from '../usecases/deploy-summary';
 import { renderFields } from './text-table';
 
 /** Outputs worth a glance; ids and datastore coordinates are long and in the JSON anyway. */
@@ -16,41 +15,6 @@ export function deployStepLine(event: DeployStepEvent): string {
   return `deploy ${event.step}: done${shown.length > 0 ? ` (${shown.join(', ')})` : ''}`;
 }
 
-export interface DeployResult {
-  endpointName: string;
-  deploymentName: string;
-  scoringUri?: string;
-  /** The deployment is now the endpoint's default. */
-  isDefault: boolean;
-  model?: string;
-  code?: string;
-  environment?: string;
-  compute?: string;
-  steps: Record<string, { status: string; outputs: Record<string, string> }>;
-}
-
-const asset = (o: Record<string, string> | undefined): string | undefined => (o?.name && o.version ? `${o.name}:${o.version}` : o?.name);
-
-export function deployResult(spec: DeploySpec, progress: DeployProgress): DeployResult {
-  const s = progress.steps;
-  const scoringUri = s.endpoint?.outputs.scoringUri;
-  const result: DeployResult = {
-    endpointName: spec.endpointName,
-    deploymentName: spec.deploymentName,
-    isDefault: spec.makeDefault && s.default?.status === 'done',
-    steps: Object.fromEntries(Object.entries(s).map(([name, st]) => [name, { status: st?.status ?? 'pending', outputs: { ...(st?.outputs ?? {}) } }])),
-  };
-  if (scoringUri) result.scoringUri = scoringUri;
-  const model = asset(s.model?.outputs);
-  const code = asset(s.code?.outputs);
-  const environment = asset(s.environment?.outputs);
-  if (model) result.model = model;
-  if (code) result.code = code;
-  if (environment) result.environment = environment;
-  if (s.compute?.outputs.name) result.compute = s.compute.outputs.name;
-  return result;
-}
-
 export function deploySummary(result: DeployResult): string {
   return [
     `Deployed ${result.deploymentName} to batch endpoint ${result.endpointName}.`,
@@ -61,6 +25,7 @@ export function deploySummary(result: DeployResult): string {
       ['Code', result.code],
       ['Environment', result.environment],
       ['Compute', result.compute],
+      ['Studio', result.studioUrl],
     ]),
   ].join('\n');
 }

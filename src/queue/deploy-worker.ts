@@ -4,6 +4,8 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { RedisConnection } from './connection';
 import { createDeployProgress, deployProgressSchema, type DeployProgress } from '../domain/deploy-plan';
+import { deploy } from '../usecases/deploy';
+import { deployChecklist, type DeployResult } from '../usecases/deploy-summary';
 import { describeFailure, failureLogFields } from '../usecases/failure-report';
 import { isLastAttempt, isWorthRetrying, parsePayload } from './job-payload';
 import { lockRefusalFor, refuseLockedChange } from './lock-guard';
@@ -36,14 +38,18 @@ export function createDeployProcessor(ctx: WorkerContext) {
     }
     await lifecycle.started({ firstAttempt: job.attemptsStarted <= 1 && !data.progress });
     await lifecycle.running();
-    await lifecycle.progress('checklist', threadMessages.deployChecklist({ spec, progress }));
+    await lifecycle.progress('checklist', threadMessages.deployChecklist({ spec, steps: deployChecklist(spec, progress) }));
 
+    let result: DeployResult;
     try {
-      progress = await ctx.azureml.runDeployPlan(spec, progress, async (event) => {
-        progress = event.progress;
-        await job.updateData({ ...data, progress });
-        await lifecycle.progress('checklist', threadMessages.deployChecklist({ spec, progress }));
-      });
+      ({ progress, result } = await deploy({ azureml: ctx.azureml, links: workspaceLinks(ctx) }, spec, {
+        progress,
+        onStep: async (event) => {
+          progress = event.progress;
+          await job.updateData({ ...data, progress });
+          await lifecycle.progress('checklist', threadMessages.deployChecklist({ spec, steps: deployChecklist(spec, progress) }));
+        },
+      }));
     } catch (err) {
       const retry = isWorthRetrying(err) && !isLastAttempt(job);
       log.warn({ ...failureLogFields(err), retry }, 'deploy failed');
@@ -60,12 +66,12 @@ export function createDeployProcessor(ctx: WorkerContext) {
       throw new UnrecoverableError(failure.message);
     }
 
-    const scoringUri = progress.steps.endpoint?.outputs?.scoringUri;
+    const scoringUri = result.scoringUri;
     const durationMs = ctx.now() - startedAt;
     await ctx.endpoints
       .upsert({ name: spec.endpointName, deployments: [spec.deploymentName], ...(scoringUri ? { scoringUri } : {}), ...(spec.makeDefault ? { defaultDeployment: spec.deploymentName } : {}) })
       .catch((err: unknown) => log.warn({ err }, 'could not refresh the endpoint directory'));
-    await lifecycle.succeeded(threadMessages.deploySucceeded({ requester, spec, scoringUri, durationMs, links: workspaceLinks(ctx) }), {
+    await lifecycle.succeeded(threadMessages.deploySucceeded({ requester, result, durationMs, links: workspaceLinks(ctx) }), {
       audit: { endpoint: spec.endpointName, deployment: spec.deploymentName },
     });
     return scoringUri ? { scoringUri } : {};

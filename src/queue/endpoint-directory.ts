@@ -3,7 +3,7 @@
 // list, create or delete endpoints; it is a convenience for pickers, never a source of truth.
 import type { RedisConnection } from './connection';
 import { z } from 'zod';
-import type { BatchEndpoint } from '../azureml/resources';
+import type { EndpointSummary } from '../usecases/endpoint-summary';
 import { redisKey } from './redis-keys';
 
 export const endpointEntrySchema = z.object({
@@ -14,14 +14,13 @@ export const endpointEntrySchema = z.object({
 });
 export type EndpointEntry = z.infer<typeof endpointEntrySchema>;
 
-/** The directory's entry for an endpoint as ARM returns it. */
-export function endpointEntryOf(endpoint: BatchEndpoint, deployments: string[] = []): EndpointEntry {
-  const p = endpoint.properties;
+/** The directory's entry for an endpoint, from its summary. */
+export function endpointEntryOf(endpoint: Pick<EndpointSummary, 'name' | 'defaultDeployment' | 'scoringUri'>, deployments: string[] = []): EndpointEntry {
   return {
     name: endpoint.name,
     deployments,
-    ...(p.defaults?.deploymentName ? { defaultDeployment: p.defaults.deploymentName } : {}),
-    ...(p.scoringUri ? { scoringUri: p.scoringUri } : {}),
+    ...(endpoint.defaultDeployment ? { defaultDeployment: endpoint.defaultDeployment } : {}),
+    ...(endpoint.scoringUri ? { scoringUri: endpoint.scoringUri } : {}),
   };
 }
 

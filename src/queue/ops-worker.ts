@@ -5,10 +5,8 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { RedisConnection } from './connection';
 import { commandSchema, type Command } from '../domain/command-grammar';
-import { jobOutputUri } from '../azureml/scoring';
 import { withJobOutcome } from '../slack/blocks/job-outcome-sections';
 import { threadMessages } from '../slack/thread-messages';
-import { readJobOutcomeView } from './job-outcome-report';
 import { endpointEntryOf } from './endpoint-directory';
 import { describeFailure } from '../usecases/failure-report';
 import { isLastAttempt, isWorthRetrying, parsePayload } from './job-payload';
@@ -21,117 +19,91 @@ import { createRequestLifecycle } from './request-lifecycle';
 import type { SlackMessage } from '../slack/blocks/block-kit';
 import { workspaceLinks, type WorkerContext } from './worker-context';
 import { subjectOfApproval } from './work-request';
-import { isTerminalJobStatus } from '../azureml/jobs';
-import { buildMissingTargetMessage } from '../slack/blocks/missing-target-message';
-import { lookUp, missingEndpoint, missingJob } from './request-preflight';
+import { buildMissingTargetMessage, missingTargetView } from '../slack/blocks/missing-target-message';
 import { RequestTargetGoneError } from './request-target-gone';
 import { PREFLIGHT_JOB, processPreflight } from './request-preflight';
 import { CLEANUP_JOB } from './producers';
 import { processLeftoverRemoval } from './leftover-removal';
+import { cancelJob } from '../usecases/cancel-job';
+import { deleteEndpoint } from '../usecases/delete-endpoint';
+import { listEndpoints, showEndpoint } from '../usecases/endpoint-lookup';
+import { jobStatus, listJobs } from '../usecases/job-lookup';
+import { registerData } from '../usecases/register-data';
+import { setDefaultDeployment } from '../usecases/set-default-deployment';
+import { isTargetNotFound } from '../usecases/target-not-found';
 
 export const EXPIRE_APPROVALS_JOB = 'expire-approvals';
 
 type Lookup = Extract<Command, { verb: 'status' | 'jobs' | 'endpoints' | 'show' }>;
 type Change = Extract<Command, { verb: 'cancel' | 'set-default' | 'delete' | 'data-register' }>;
 
+/** What a look-up answers, privately: the summary, or in our words what is not there. */
 async function answerLookup(ctx: WorkerContext, command: Lookup): Promise<SlackMessage> {
-  const az = ctx.azureml;
-  switch (command.verb) {
-    case 'status': {
-      const found = await lookUp(() => az.jobs.get(command.jobName));
-      if ('missing' in found) return buildMissingTargetMessage(missingJob(command.jobName, found.missing, 'Nothing to show.'));
-      const job = found.found;
-      // Only batch scoring jobs of this workspace's batch endpoints, never training or other experiments.
-      await az.jobs.assertBatchScoring(job);
-      const details = threadMessages.jobDetails({ job, links: workspaceLinks(ctx), now: ctx.now() });
-      const status = job.properties.status ?? 'Unknown';
-      const endpointName = job.properties.experimentName ?? job.properties.properties?.['azureml.endpointName'] ?? undefined;
-      if (!endpointName || !isTerminalJobStatus(status)) return details;
-      // An ended job: the same triage or results as its final reply.
-      // JobBase has no error field in 2022-05-01: batch jobs carry it in the string map (scoring.ts jobFailure).
-      const failure = { message: job.properties.properties?.['azureml.error.message'] ?? undefined };
-      const outputUri = jobOutputUri(job);
-      return withJobOutcome(
-        details,
-        await readJobOutcomeView(ctx, {
-          jobName: job.name ?? command.jobName,
-          endpointName,
-          status,
-          ...(failure.message ? { serviceMessage: failure.message } : {}),
-          ...(outputUri ? { outputUri } : {}),
-        }),
-      );
-    }
-    case 'jobs': {
-      // A missing endpoint has no jobs either, but "no jobs yet" would be untrue.
-      if (command.endpointName) {
-        const endpoint = await lookUp(() => az.endpoints.get(command.endpointName!));
-        if ('missing' in endpoint) return buildMissingTargetMessage(missingEndpoint(command.endpointName, endpoint.missing, 'Nothing to list.'));
+  const deps = { azureml: ctx.azureml, links: workspaceLinks(ctx), logger: ctx.logger };
+  try {
+    switch (command.verb) {
+      case 'status': {
+        const { job, outcome } = await jobStatus(deps, command.jobName);
+        const details = threadMessages.jobDetails({ job });
+        // An ended job: the same triage or results as its final reply.
+        return outcome ? withJobOutcome(details, outcome) : details;
       }
-      // Without an endpoint, the workspace's batch scoring jobs only (not training or sweep jobs).
-      const jobs = command.endpointName ? await az.jobs.listForEndpoint(command.endpointName) : (await az.jobs.list()).filter((j) => az.jobs.isBatchScoringShape(j));
-      return threadMessages.jobsList({ jobs, endpointName: command.endpointName });
+      case 'jobs':
+        return threadMessages.jobsList({ jobs: await listJobs(deps, command.endpointName), endpointName: command.endpointName });
+      case 'endpoints': {
+        const endpoints = await listEndpoints(deps);
+        await ctx.endpoints.replace(endpoints.map((e) => endpointEntryOf(e)));
+        return threadMessages.endpointsList({ endpoints });
+      }
+      case 'show': {
+        const shown = await showEndpoint(deps, command.endpointName);
+        await ctx.endpoints.upsert(endpointEntryOf(shown.endpoint, shown.deployments.map((d) => d.name)));
+        return threadMessages.endpointDetails(shown);
+      }
     }
-    case 'endpoints': {
-      const endpoints = await az.endpoints.list();
-      await ctx.endpoints.replace(endpoints.map((e) => endpointEntryOf(e)));
-      return threadMessages.endpointsList({ endpoints });
-    }
-    case 'show': {
-      const found = await lookUp(() => az.endpoints.get(command.endpointName));
-      if ('missing' in found) return buildMissingTargetMessage(missingEndpoint(command.endpointName, found.missing, 'Nothing to show.'));
-      const endpoint = found.found;
-      const deployments = await az.deployments.list(command.endpointName);
-      await ctx.endpoints.upsert(endpointEntryOf(endpoint, deployments.map((d) => d.name)));
-      return threadMessages.endpointDetails({ endpoint, deployments, links: workspaceLinks(ctx) });
-    }
+  } catch (err) {
+    if (!isTargetNotFound(err)) throw err;
+    return buildMissingTargetMessage(missingTargetView(err.missing, err, command.verb === 'jobs' ? 'Nothing to list.' : 'Nothing to show.'));
   }
 }
 
 /** Carries out a change and says what happened, in one line for the final reply. */
 async function applyChange(ctx: WorkerContext, command: Change, where: { inJobThread: boolean }): Promise<string> {
-  const az = ctx.azureml;
+  const deps = { azureml: ctx.azureml, links: workspaceLinks(ctx), now: ctx.now };
   switch (command.verb) {
     case 'cancel': {
       // The job may have ended between the pre-flight check (or the approval) and now: say how it ended.
-      const before = await az.jobs.get(command.jobName);
-      // Only batch scoring jobs of this workspace's batch endpoints, never training or other experiments.
-      await az.jobs.assertBatchScoring(before);
-      if (isTerminalJobStatus(before.properties.status)) {
-        throw new RequestTargetGoneError('JobAlreadyFinished', `Job ${command.jobName} had already finished (${before.properties.status}); nothing was canceled.`);
-      }
-      // Azure answers a cancel of a job that ended meanwhile with 200 as if it had worked: say what really happened.
-      const ended = await az.jobs.cancelAndWait(command.jobName);
-      if (ended) {
-        throw new RequestTargetGoneError('JobAlreadyFinished', `Job ${command.jobName} had already finished (${ended}); nothing was canceled.`);
+      const cancel = await cancelJob(deps, command.jobName);
+      if (cancel.outcome === 'already-finished') {
+        throw new RequestTargetGoneError('JobAlreadyFinished', `Job ${command.jobName} had already finished (${cancel.status}); nothing was canceled.`);
       }
       return where.inJobThread
         ? `Cancel requested for job ${command.jobName}; this thread says when it has stopped.`
         : `Cancel requested for job ${command.jobName}; its own thread reports when it stops.`;
     }
-    case 'set-default':
-      // Fail early with the service's own 404 when the deployment does not exist.
-      await az.deployments.get(command.endpointName, command.deploymentName);
-      await az.endpoints.setDefaultDeploymentAndWait(command.endpointName, command.deploymentName);
+    case 'set-default': {
+      const changed = await setDefaultDeployment(deps, command.endpointName, command.deploymentName);
       await ctx.endpoints.list().then(async (all) => {
         const entry = all.find((e) => e.name === command.endpointName);
         if (entry) await ctx.endpoints.upsert({ ...entry, defaultDeployment: command.deploymentName });
       });
-      return `${command.deploymentName} is now the default deployment of ${command.endpointName}.`;
-    case 'delete':
-      // ARM answers DELETE of a missing resource with 204 as if it worked; look first, so a gone endpoint
-      // (deleted since the approval was asked) is not reported as deleted.
-      if (!(await az.endpoints.find(command.endpointName))) {
-        throw new RequestTargetGoneError('EndpointNotFound', `There is no batch endpoint ${command.endpointName} (any more); nothing was deleted.`);
+      return changed.summary;
+    }
+    case 'delete': {
+      let deleted: { summary: string };
+      try {
+        deleted = await deleteEndpoint(deps, command.endpointName);
+      } catch (err) {
+        // Gone since the approval was asked: not reported as deleted.
+        if (isTargetNotFound(err)) throw new RequestTargetGoneError('EndpointNotFound', `There is no batch endpoint ${command.endpointName} (any more); nothing was deleted.`);
+        throw err;
       }
-      await az.deleteEndpoint(command.endpointName);
       await ctx.endpoints.remove(command.endpointName);
-      return `Endpoint ${command.endpointName} and all its deployments are deleted.`;
+      return deleted.summary;
+    }
     case 'data-register': {
-      const version = command.version ?? String(ctx.now());
-      const dataType = command.kind === 'UriFile' ? 'uri_file' : 'uri_folder';
-      const created = await az.assets.createDataVersion({ name: command.name, version }, dataType, command.uri);
-      return `Data asset ${command.name}:${version} registered (${dataType}) as ${created.id}.`;
+      const data = await registerData(deps, command);
+      return `Data asset ${data.name}:${data.version} registered (${data.dataType}) as ${data.id}.`;
     }
   }
 }

@@ -5,8 +5,9 @@
 //
 // The order is the one a reader relies on: once the final reply is visible in Slack (it goes out through
 // the notify outbox, after the parent), the store and the audit already say how the request ended. And a
-// request that reached an outcome never shows "running" again: the store keeps a final status, and the
-// parent follows the store (a run retried after its watch ended must not redraw the parent as running).
+// request keeps its first outcome: the store keeps a final status, and the rest follows the store (a run
+// retried after its watch ended must not redraw the parent as running; a late failure of a step after a
+// success must not turn the parent red or add a second outcome to the audit).
 import type { SlackMessage } from '../slack/blocks/block-kit';
 import type { RequestStatus as ParentStatus } from '../slack/blocks/request-parent-message';
 import type { RequestSubject } from '../domain/request-subject';
@@ -90,7 +91,9 @@ export function createRequestLifecycle(
   }
 
   async function end(outcome: Outcome, finalReply: SlackMessage, opts: OutcomeOptions = {}): Promise<void> {
-    await ctx.requests.update(requestId, { status: outcome.status });
+    const record = await ctx.requests.update(requestId, { status: outcome.status });
+    // It had already ended otherwise (a late or repeated step): the first outcome stands, in every part.
+    if (record && FINAL_REQUEST_STATUSES.includes(record.status) && record.status !== outcome.status) return;
     await ctx.audit.record({ type: outcome.audit, requestId, action, ...(opts.actor ? { actor: opts.actor } : {}), ...(opts.audit ? { detail: opts.audit } : {}) });
     await parent(outcome.parent, opts.parentDetail);
     await thread.reply('final', finalReply, opts.broadcast === false ? {} : { broadcast: true });

@@ -12,7 +12,7 @@ import type { AzureMlClient } from '../azureml';
 import { isAzureMlError, type AzureMlError } from '../azureml/errors';
 import { isTerminalJobStatus } from '../azureml/jobs';
 import { isNotFoundError } from '../azureml/resource-lookup';
-import { buildMissingTargetMessage, type MissingTargetView } from '../slack/blocks/missing-target-message';
+import { buildMissingTargetMessage, missingTargetView, type MissingTargetView } from '../slack/blocks/missing-target-message';
 import type { SlackMessage } from '../slack/blocks/block-kit';
 import { code, escapeMrkdwn } from '../slack/mrkdwn';
 import { threadMessages } from '../slack/thread-messages';
@@ -42,7 +42,7 @@ export interface RequestIntake {
 
 type Found<T> = { found: T } | { missing: AzureMlError };
 
-export async function lookUp<T>(get: () => Promise<T>): Promise<Found<T>> {
+async function lookUp<T>(get: () => Promise<T>): Promise<Found<T>> {
   try {
     return { found: await get() };
   } catch (err) {
@@ -51,39 +51,12 @@ export async function lookUp<T>(get: () => Promise<T>): Promise<Found<T>> {
   }
 }
 
-function azureOf(err: AzureMlError): MissingTargetView['azure'] {
-  return { code: err.code, ...(err.requestId ? { requestId: err.requestId } : {}) };
-}
-
-const LIST_ENDPOINTS = { command: 'endpoints', why: "lists this workspace's batch endpoints." };
-
-/** "There is no batch endpoint X", with the next useful command and Azure's code and request id. */
-export function missingEndpoint(endpointName: string, err: AzureMlError, outcome?: string): MissingTargetView {
-  return { sentences: [`There is no batch endpoint ${code(endpointName)} in this workspace.`], next: LIST_ENDPOINTS, azure: azureOf(err), ...(outcome ? { outcome } : {}) };
-}
-
-/** "There is no job X", with the next useful command and Azure's code and request id. */
-export function missingJob(jobName: string, err: AzureMlError, outcome?: string): MissingTargetView {
-  return {
-    sentences: [`There is no job ${code(jobName)} in this workspace.`],
-    next: { command: 'jobs <endpoint>', why: "lists an endpoint's jobs." },
-    azure: azureOf(err),
-    ...(outcome ? { outcome } : {}),
-  };
-}
-
 async function checkEndpoint(az: AzureMlClient, endpointName: string, deploymentName: string | undefined): Promise<MissingTargetView | undefined> {
   const endpoint = await lookUp(() => az.endpoints.get(endpointName));
-  if ('missing' in endpoint) return missingEndpoint(endpointName, endpoint.missing);
+  if ('missing' in endpoint) return missingTargetView({ kind: 'endpoint', endpointName }, endpoint.missing);
   if (deploymentName === undefined) return undefined;
   const deployment = await lookUp(() => az.deployments.get(endpointName, deploymentName));
-  if ('missing' in deployment) {
-    return {
-      sentences: [`Endpoint ${code(endpointName)} has no deployment ${code(deploymentName)}.`],
-      next: { command: `show ${endpointName}`, why: 'lists its deployments.' },
-      azure: azureOf(deployment.missing),
-    };
-  }
+  if ('missing' in deployment) return missingTargetView({ kind: 'deployment', endpointName, deploymentName }, deployment.missing);
   return undefined;
 }
 
@@ -125,7 +98,7 @@ export async function findPreflightProblem(az: AzureMlClient, work: WorkRequest)
         }
         case 'cancel': {
           const job = await lookUp(() => az.jobs.get(command.jobName));
-          if ('missing' in job) return missingJob(command.jobName, job.missing);
+          if ('missing' in job) return missingTargetView({ kind: 'job', jobName: command.jobName }, job.missing);
           const status = job.found.properties.status;
           if (isTerminalJobStatus(status)) {
             return {

@@ -7,9 +7,7 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import type { RedisConnection } from './connection';
-import { invokedJobCandidates, isInvokeOf } from '../azureml/invoked-job';
-import { jobOutputUri, jobStudioUrl } from '../azureml/scoring';
-import { parseDataReference } from '../domain/data-reference';
+import { findEarlierInvoke, invokeJob } from '../usecases/invoke-job';
 import { threadMessages } from '../slack/thread-messages';
 import { recogniseFailure } from '../domain/failure-triage';
 import { describeFailure } from '../usecases/failure-report';
@@ -18,37 +16,6 @@ import { runJobSchema, type RunJob } from './payloads';
 import { QUEUE_NAMES } from './queue-names';
 import { createRequestLifecycle } from './request-lifecycle';
 import { workspaceLinks, type WorkerContext } from './worker-context';
-
-interface AdoptedJob {
-  jobName: string;
-  scoringUri: string;
-  outputUri?: string;
-  studioUrl?: string;
-}
-
-/** The job an earlier attempt of this request started, if the service accepted that invoke. */
-async function adoptEarlierInvoke(ctx: WorkerContext, requestId: string, spec: RunJob['spec'], since: number): Promise<AdoptedJob | undefined> {
-  const query = {
-    endpointName: spec.endpointName,
-    inputUri: spec.input.uri,
-    ...(spec.output ? { outputUri: spec.output.uri } : {}),
-    ...(spec.deploymentName ? { deploymentName: spec.deploymentName } : {}),
-    since,
-  };
-  const candidates = invokedJobCandidates(await ctx.azureml.jobs.listForEndpoint(spec.endpointName), query);
-  if (candidates.length === 0) return undefined;
-  const scoringUri = await ctx.azureml.scoring.getScoringUri(spec.endpointName);
-  for (const candidate of candidates) {
-    const doc = await ctx.azureml.scoring.getJob(scoringUri, candidate.name);
-    if (!isInvokeOf(doc, query)) continue;
-    const owner = await ctx.requests.requestIdOfJob(candidate.name);
-    if (owner && owner !== requestId) continue;
-    const outputUri = spec.output?.uri ?? jobOutputUri(doc);
-    const studioUrl = jobStudioUrl(doc);
-    return { jobName: candidate.name, scoringUri, ...(outputUri ? { outputUri } : {}), ...(studioUrl ? { studioUrl } : {}) };
-  }
-  return undefined;
-}
 
 /** A failure after which the invoke may have reached the service and started a job. */
 function mayHaveStartedJob(err: unknown): boolean {
@@ -68,7 +35,10 @@ export function createRunProcessor(ctx: WorkerContext) {
     let outputUri = data.outputUri ?? spec.output?.uri;
     let studioUrl = data.studioUrl;
     const adopt = async (since: number): Promise<boolean> => {
-      const found = await adoptEarlierInvoke(ctx, requestId, spec, since);
+      const found = await findEarlierInvoke(ctx, spec, since, async (candidate) => {
+        const owner = await ctx.requests.requestIdOfJob(candidate);
+        return owner !== undefined && owner !== requestId;
+      });
       if (!found) return false;
       log.info({ jobName: found.jobName }, 'adopted the job an earlier attempt started');
       jobName = found.jobName;
@@ -93,15 +63,7 @@ export function createRunProcessor(ctx: WorkerContext) {
         await job.updateData({ ...(job.data as RunJob), invokeStartedAt, repeatabilityId });
       }
       try {
-        const invoked = await ctx.azureml.scoring.invoke({
-          endpointName: spec.endpointName,
-          ...(spec.deploymentName ? { deploymentName: spec.deploymentName } : {}),
-          input: { ref: parseDataReference(spec.input.uri), type: spec.input.kind },
-          ...(spec.output ? { output: { ref: parseDataReference(spec.output.uri) } } : {}),
-          repeatabilityId,
-          firstSentAt: invokeStartedAt,
-          ...(spec.settings ? { settings: spec.settings } : {}),
-        });
+        const invoked = await invokeJob(ctx, spec, { repeatabilityId, firstSentAt: invokeStartedAt });
         jobName = invoked.jobName;
         scoringUri = invoked.scoringUri;
         outputUri = invoked.outputUri ?? outputUri;

@@ -22,17 +22,18 @@ import { isAzureMlError } from '../azureml/errors';
 import { isTerminalJobStatus } from '../azureml/jobs';
 import { jobFailure, jobOutputUri, jobStatusOf, jobStudioUrl, type ScoringJob } from '../azureml/scoring';
 import { nextWatchIntervalMs, SNAPSHOT_READS_PER_SECOND, snapshotMaxAgeMs } from '../domain/watch-pacing';
-import { studioJobLink, threadMessages } from '../slack/thread-messages';
+import { threadMessages } from '../slack/thread-messages';
+import { studioJobLink } from '../usecases/studio-links';
+import { readJobOutcome } from '../usecases/job-outcome';
 import { withJobOutcome, withProgress } from '../slack/blocks/job-outcome-sections';
 import { cancelJobButtons, rerunButtons, withButtons } from '../slack/blocks/job-buttons';
 import type { SlackMessage } from '../slack/blocks/block-kit';
 import { jobItemCounts, type JobItemCounts } from '../azureml/job-item-counts';
 import { describeFailure } from '../usecases/failure-report';
-import { readJobOutcomeView } from './job-outcome-report';
 import { createJobProgressReader, type JobProgressReader } from './job-progress';
 import type { JobProgress } from '../domain/failure-triage';
 import { createJobStatusSnapshot, type JobSnapshotEntry, type JobStatusSnapshot } from './job-status-snapshot';
-import { parsePayload } from './job-payload';
+import { isLastAttempt, parsePayload } from './job-payload';
 import { watchJobSchema, type WatchJob } from './payloads';
 import { QUEUE_NAMES } from './queue-names';
 import { createRequestLifecycle } from './request-lifecycle';
@@ -86,21 +87,65 @@ async function completedItemCounts(ctx: WorkerContext, jobName: string): Promise
   }
 }
 
-export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobStatusSnapshot; progress?: JobProgressReader } = {}) {
-  const { snapshot, progress } = deps;
+interface WatchDeps {
+  snapshot?: JobStatusSnapshot;
+  progress?: JobProgressReader;
+}
+
+/** The watched request's lifecycle and the job's status line in its thread. */
+function watchedRequest(ctx: WorkerContext, data: WatchJob) {
+  const { requestId, requester, jobName } = data;
+  // A job the bot did not start has no run request to show on a parent.
+  const lifecycle = createRequestLifecycle(ctx, { requestId, requester, action: 'run', ...(data.spec ? { subject: { kind: 'run', spec: data.spec } } : {}) });
+  const statusLine = (status: string, live?: JobProgress): SlackMessage => {
+    const line = threadMessages.jobStatus({ jobName, endpointName: data.endpointName, status, elapsedMs: ctx.now() - data.startedAt });
+    const shown = status === 'Running' ? withProgress(line, live) : line;
+    // Cancel while the job the bot started may run; redrawn without it once the job has ended.
+    return data.spec && !isTerminalJobStatus(status) ? withButtons(shown, cancelJobButtons(requestId)) : shown;
+  };
+  return { lifecycle, statusLine, parentDetail: `job ${jobName}` };
+}
+
+/**
+ * The watch gives up: nothing may go on saying the job runs. How it stands is no longer known (it may
+ * still run, so Cancel stays on its status line), and the request ends failed like any other.
+ */
+async function giveUp(ctx: WorkerContext, deps: WatchDeps, data: WatchJob, err: unknown): Promise<never> {
+  const { requestId, requester, jobName } = data;
+  const { lifecycle, statusLine, parentDetail } = watchedRequest(ctx, data);
+  const failure = describeFailure(err, 'watch');
+  deps.progress?.forget(jobName);
+  if (data.lastStatus !== undefined) await lifecycle.progress('status', statusLine('Unknown'));
+  await lifecycle.failed(threadMessages.failure({ requester, requestId, what: `Scoring job ${jobName}`, failure, durationMs: ctx.now() - data.startedAt }), {
+    parentDetail,
+    audit: { ...failure, jobName },
+  });
+  await deps.snapshot?.unwatch(jobName);
+  throw new UnrecoverableError(failure.message);
+}
+
+export function createWatchProcessor(ctx: WorkerContext, deps: WatchDeps = {}) {
+  const step = createWatchStep(ctx, deps);
   return async function processWatch(job: Job, token?: string): Promise<{ status: string }> {
+    try {
+      return await step(job, token);
+    } catch (err) {
+      // DelayedError is the step pattern's "look again later"; an UnrecoverableError was reported (or the
+      // payload is unreadable); before the last attempt BullMQ tries again.
+      if (err instanceof DelayedError || err instanceof UnrecoverableError || !isLastAttempt(job)) throw err;
+      // Out of attempts (Redis kept failing under the step): end the request rather than leave it running.
+      return giveUp(ctx, deps, parsePayload(watchJobSchema, job), err);
+    }
+  };
+}
+
+function createWatchStep(ctx: WorkerContext, deps: WatchDeps) {
+  const { snapshot, progress } = deps;
+  return async function watchStep(job: Job, token?: string): Promise<{ status: string }> {
     const data: WatchJob = parsePayload(watchJobSchema, job);
     const state: WatchStepState = watchStepStateSchema.catch({}).parse(job.data);
     const { requestId, requester, jobName } = data;
-    // A job the bot did not start has no run request to show on a parent.
-    const lifecycle = createRequestLifecycle(ctx, { requestId, requester, action: 'run', ...(data.spec ? { subject: { kind: 'run', spec: data.spec } } : {}) });
-    const parentDetail = `job ${jobName}`;
-    const statusLine = (status: string, live?: JobProgress): SlackMessage => {
-      const line = threadMessages.jobStatus({ jobName, endpointName: data.endpointName, status, elapsedMs: ctx.now() - data.startedAt });
-      const shown = status === 'Running' ? withProgress(line, live) : line;
-      // Cancel while the job the bot started may run; redrawn without it once the job has ended.
-      return data.spec && !isTerminalJobStatus(status) ? withButtons(shown, cancelJobButtons(requestId)) : shown;
-    };
+    const { lifecycle, statusLine, parentDetail } = watchedRequest(ctx, data);
     const reschedule = async (next: Partial<WatchJob>, nextState: WatchStepState, delayMs: number): Promise<never> => {
       const changed =
         Object.entries(next).some(([k, v]) => data[k as keyof WatchJob] !== v) ||
@@ -150,17 +195,7 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
           const delayMs = nextWatchIntervalMs(polls + 1, ctx.watch, err.retryAfterMs);
           return reschedule({ polls: polls + 1 }, { ...nextState, directDueAt: ctx.now() + delayMs }, delayMs);
         }
-        const failure = describeFailure(err, 'watch');
-        // The watch gives up: nothing may go on saying the job runs. How it stands is no longer known (it
-        // may still run, so Cancel stays), and the request ends failed like any other.
-        progress?.forget(jobName);
-        if (data.lastStatus !== undefined) await lifecycle.progress('status', statusLine('Unknown'));
-        await lifecycle.failed(threadMessages.failure({ requester, requestId, what: `Scoring job ${jobName}`, failure, durationMs: ctx.now() - data.startedAt }), {
-          parentDetail,
-          audit: { ...failure, jobName },
-        });
-        await snapshot?.unwatch(jobName);
-        throw new UnrecoverableError(failure.message);
+        return giveUp(ctx, deps, data, err);
       }
       observed = observationOfJob(scoringJob);
       nextState.directDueAt = ctx.now() + nextWatchIntervalMs(polls, ctx.watch);
@@ -188,7 +223,7 @@ export function createWatchProcessor(ctx: WorkerContext, deps: { snapshot?: JobS
     const outputUri = data.outputUri ?? observed.outputUri;
     const studioUrl = data.studioUrl ?? observed.studioUrl ?? studioJobLink(workspaceLinks(ctx), jobName);
     // Triage or results, from the job's logs and outputs (best-effort: the reply goes out regardless).
-    const findings = await readJobOutcomeView(ctx, {
+    const findings = await readJobOutcome({ azureml: ctx.azureml, links: workspaceLinks(ctx), logger: ctx.logger }, {
       jobName,
       endpointName: data.endpointName,
       status,

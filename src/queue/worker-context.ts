@@ -13,6 +13,7 @@ import type { RequestIntake } from './request-preflight';
 import type { LockStore } from './lock-store';
 import type { LeftoverStore } from './leftover-store';
 import type { Requester } from './payloads';
+import { workspaceLinksOf, type WorkspaceLinks } from '../usecases/studio-links';
 
 export interface WatchPacing {
   /** First re-check after invoking, and the floor of every interval. */
@@ -50,6 +51,7 @@ export interface WorkerContext {
   intake?: RequestIntake;
 }
 
-export function workspaceLinks(ctx: Pick<WorkerContext, 'cloud' | 'workspace'>): { studioUrl: string; workspace: WorkspaceCoordinates } {
-  return { studioUrl: ctx.cloud.studioUrl, workspace: ctx.workspace };
+/** What studio links need (src/usecases/studio-links.ts). */
+export function workspaceLinks(ctx: Pick<WorkerContext, 'cloud' | 'workspace'>): WorkspaceLinks {
+  return workspaceLinksOf(ctx.cloud, ctx.workspace);
 }

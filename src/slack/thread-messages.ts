@@ -1,10 +1,14 @@
 // The messages the workers post about a request, composed from the Block Kit builders in ./blocks from
-// the workers' own state (deploy progress, Azure resources, typed failures). Pure: state in, message out.
-import { plannedDeploySteps, type DeployProgress, type DeployStepName } from '../domain/deploy-plan';
+// the use cases' view models (src/usecases: job, endpoint and deploy summaries, typed failures) and the
+// request's own state. Pure: view models in, message out.
 import type { DeploySpec } from '../domain/deploy-spec';
+import type { DeployChecklistStep, DeployResult } from '../usecases/deploy-summary';
+import type { DeploymentSummary, EndpointSummary } from '../usecases/endpoint-summary';
+import type { JobSummary } from '../usecases/job-summary';
+import { studioEndpointLink, studioJobLink, type WorkspaceLinks } from '../usecases/studio-links';
 import { buildApprovalDecidedMessage } from './blocks/approval-request-message';
 import { context, message, section, type SlackMessage } from './blocks/block-kit';
-import { buildDeployChecklistMessage, type ChecklistStep } from './blocks/deploy-checklist-message';
+import { buildDeployChecklistMessage } from './blocks/deploy-checklist-message';
 import { buildEndpointDetailsMessage, buildEndpointsListMessage } from './blocks/endpoint-messages';
 import { buildDeploySucceededMessage, buildJobSucceededMessage, buildRequestFailedMessage } from './blocks/final-reply-messages';
 import { buildJobStatusLineMessage, buildJobStatusMessage } from './blocks/job-status-message';
@@ -17,24 +21,6 @@ import { code, escapeMrkdwn, link, mention } from './mrkdwn';
 
 export interface Requester {
   userId: string;
-}
-
-// What these messages read of Azure ML's resources, written as structural types: src/slack renders and does
-// not depend on src/azureml (whose resource schemas, resources.ts, satisfy them).
-interface JobResource {
-  name: string;
-  properties: Record<string, unknown>;
-  systemData?: { createdAt?: string };
-}
-
-interface EndpointResource {
-  name: string;
-  properties: { defaults?: { deploymentName?: string | null } | null; provisioningState?: string; scoringUri?: string | null; description?: string | null };
-}
-
-interface DeploymentResource {
-  name: string;
-  properties: { provisioningState?: string; resources?: { instanceCount?: number } | null; compute?: string | null; model?: { assetId?: string } | null };
 }
 
 export interface ApprovalInfo {
@@ -54,23 +40,6 @@ export interface FailureView {
   code: string;
   message: string;
   requestId?: string;
-}
-
-export interface WorkspaceLinks {
-  studioUrl: string;
-  workspace: { subscriptionId: string; resourceGroup: string; workspace: string };
-}
-
-function wsid(ws: WorkspaceLinks['workspace']): string {
-  return `/subscriptions/${encodeURIComponent(ws.subscriptionId)}/resourcegroups/${encodeURIComponent(ws.resourceGroup)}/workspaces/${encodeURIComponent(ws.workspace)}`;
-}
-
-export function studioJobLink(links: WorkspaceLinks, jobName: string): string {
-  return `${links.studioUrl}/runs/${encodeURIComponent(jobName)}?wsid=${wsid(links.workspace)}`;
-}
-
-export function studioEndpointLink(links: WorkspaceLinks, endpointName: string): string {
-  return `${links.studioUrl}/endpoints/batch/${encodeURIComponent(endpointName)}?wsid=${wsid(links.workspace)}`;
 }
 
 /** The request's parent message: the subject and its status, plus who decided when it needed approval. */
@@ -97,20 +66,6 @@ function parent(view: {
   return message(base.text, [...base.blocks, context([`:ballot_box_with_check: ${escapeMrkdwn(a.status)} by ${who} ${slackDate(a.decidedAt)}`])]);
 }
 
-function checklistSteps(spec: DeploySpec, progress: DeployProgress): ChecklistStep[] {
-  return plannedDeploySteps(spec).map((name: DeployStepName) => {
-    const state = progress.steps[name];
-    const outputs = state?.outputs ?? {};
-    const detail =
-      state?.status === 'failed'
-        ? state.error?.code
-        : (outputs.version && `version ${outputs.version}`) ||
-          (outputs.uploaded !== undefined ? `${outputs.uploaded} uploaded, ${outputs.skipped ?? 0} unchanged` : undefined) ||
-          outputs.name;
-    return { name, status: state?.status ?? 'pending', ...(detail ? { detail } : {}) };
-  });
-}
-
 function toDate(value: unknown): number | undefined {
   if (typeof value !== 'string') return undefined;
   const ms = Date.parse(value);
@@ -120,22 +75,19 @@ function toDate(value: unknown): number | undefined {
 export const threadMessages = {
   parent,
 
-  deployChecklist(view: { spec: DeploySpec; progress: DeployProgress }): SlackMessage {
-    return buildDeployChecklistMessage({
-      endpointName: view.spec.endpointName,
-      deploymentName: view.spec.deploymentName,
-      steps: checklistSteps(view.spec, view.progress),
-    });
+  deployChecklist(view: { spec: Pick<DeploySpec, 'endpointName' | 'deploymentName'>; steps: DeployChecklistStep[] }): SlackMessage {
+    return buildDeployChecklistMessage({ endpointName: view.spec.endpointName, deploymentName: view.spec.deploymentName, steps: view.steps });
   },
 
-  deploySucceeded(view: { requester: Requester; spec: DeploySpec; scoringUri?: string; durationMs: number; links: WorkspaceLinks }): SlackMessage {
+  deploySucceeded(view: { requester: Requester; result: DeployResult; durationMs: number; links: WorkspaceLinks }): SlackMessage {
+    const r = view.result;
     return buildDeploySucceededMessage({
       requesterId: view.requester.userId,
-      endpointName: view.spec.endpointName,
-      deploymentName: view.spec.deploymentName,
-      isDefault: view.spec.makeDefault,
-      ...(view.scoringUri ? { scoringUri: view.scoringUri } : {}),
-      studioUrl: studioEndpointLink(view.links, view.spec.endpointName),
+      endpointName: r.endpointName,
+      deploymentName: r.deploymentName,
+      isDefault: r.isDefault,
+      ...(r.scoringUri ? { scoringUri: r.scoringUri } : {}),
+      studioUrl: r.studioUrl ?? studioEndpointLink(view.links, r.endpointName),
       durationMs: view.durationMs,
     });
   },
@@ -217,73 +169,35 @@ export const threadMessages = {
     });
   },
 
-  jobDetails(view: { job: JobResource; links: WorkspaceLinks; now: number }): SlackMessage {
-    const p = view.job.properties as Record<string, unknown> & { properties?: Record<string, string | null> | null };
-    const bag = p.properties ?? {};
-    const tags = (p.tags ?? {}) as Record<string, string | null>;
-    const outputs = (p.outputs ?? {}) as Record<string, { uri?: string } | null>;
-    const inputs = (p.inputs ?? {}) as Record<string, { uri?: string } | null>;
-    const createdAt = toDate((view.job as { systemData?: { createdAt?: unknown } }).systemData?.createdAt);
-    const outputUri = Object.values(outputs).find((o) => o?.uri)?.uri;
-    const inputUri = Object.values(inputs).find((o) => o?.uri)?.uri;
+  jobDetails(view: { job: JobSummary }): SlackMessage {
+    const j = view.job;
+    const createdAt = toDate(j.createdAt);
     return buildJobStatusMessage({
-      jobName: view.job.name ?? '',
-      status: String(p.status ?? 'Unknown'),
-      ...(typeof p.experimentName === 'string' ? { endpointName: p.experimentName } : bag['azureml.endpointName'] ? { endpointName: bag['azureml.endpointName'] } : {}),
-      // A batch job's deployment is in its tags (recorded: test_batch_job_download.json #29).
-      ...(tags['azureml.deploymentname'] ? { deploymentName: tags['azureml.deploymentname'] } : {}),
+      jobName: j.name,
+      status: j.status,
+      ...(j.endpointName ? { endpointName: j.endpointName } : {}),
+      ...(j.deploymentName ? { deploymentName: j.deploymentName } : {}),
       ...(createdAt !== undefined ? { createdAt } : {}),
-      ...(inputUri ? { inputUri } : {}),
-      ...(outputUri ? { outputUri } : {}),
-      studioUrl: studioJobLink(view.links, view.job.name ?? ''),
+      ...(j.input ? { inputUri: j.input } : {}),
+      ...(j.output ? { outputUri: j.output } : {}),
+      ...(j.studioUrl ? { studioUrl: j.studioUrl } : {}),
     });
   },
 
-  jobsList(view: { jobs: JobResource[]; endpointName?: string }): SlackMessage {
-    const jobs = view.jobs
-      .map((j) => {
-        const p = j.properties as Record<string, unknown>;
-        const createdAt = toDate((j as { systemData?: { createdAt?: unknown } }).systemData?.createdAt);
-        return {
-          name: j.name ?? '',
-          status: String(p.status ?? 'Unknown'),
-          ...(typeof p.experimentName === 'string' ? { endpointName: p.experimentName } : {}),
-          ...(createdAt !== undefined ? { createdAt } : {}),
-        };
-      })
-      .sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0));
+  /** Jobs in the order given (the look-up gives them newest first). */
+  jobsList(view: { jobs: JobSummary[]; endpointName?: string }): SlackMessage {
+    const jobs = view.jobs.map((j) => {
+      const createdAt = toDate(j.createdAt);
+      return { name: j.name, status: j.status, ...(j.endpointName ? { endpointName: j.endpointName } : {}), ...(createdAt !== undefined ? { createdAt } : {}) };
+    });
     return buildJobsListMessage({ jobs, ...(view.endpointName ? { endpointName: view.endpointName } : {}) });
   },
 
-  endpointsList(view: { endpoints: EndpointResource[] }): SlackMessage {
-    return buildEndpointsListMessage({
-      endpoints: view.endpoints.map((e) => ({
-        name: e.name,
-        ...(e.properties.defaults?.deploymentName ? { defaultDeployment: e.properties.defaults.deploymentName } : {}),
-        ...(e.properties.provisioningState ? { provisioningState: e.properties.provisioningState } : {}),
-        ...(e.properties.scoringUri ? { scoringUri: e.properties.scoringUri } : {}),
-      })),
-    });
+  endpointsList(view: { endpoints: EndpointSummary[] }): SlackMessage {
+    return buildEndpointsListMessage(view);
   },
 
-  endpointDetails(view: { endpoint: EndpointResource; deployments: DeploymentResource[]; links: WorkspaceLinks }): SlackMessage {
-    const e = view.endpoint;
-    return buildEndpointDetailsMessage({
-      endpoint: {
-        name: e.name,
-        ...(e.properties.defaults?.deploymentName ? { defaultDeployment: e.properties.defaults.deploymentName } : {}),
-        ...(e.properties.provisioningState ? { provisioningState: e.properties.provisioningState } : {}),
-        ...(e.properties.scoringUri ? { scoringUri: e.properties.scoringUri } : {}),
-        ...(e.properties.description ? { description: e.properties.description } : {}),
-        studioUrl: studioEndpointLink(view.links, e.name),
-      },
-      deployments: view.deployments.map((d) => ({
-        name: d.name,
-        ...(d.properties.provisioningState ? { provisioningState: d.properties.provisioningState } : {}),
-        ...(d.properties.resources?.instanceCount !== undefined ? { instanceCount: d.properties.resources.instanceCount } : {}),
-        ...(d.properties.compute ? { compute: d.properties.compute.split('/').pop() ?? d.properties.compute } : {}),
-        ...(d.properties.model?.assetId ? { model: d.properties.model.assetId.split('/models/').pop() ?? '' } : {}),
-      })),
-    });
+  endpointDetails(view: { endpoint: EndpointSummary; deployments: DeploymentSummary[] }): SlackMessage {
+    return buildEndpointDetailsMessage(view);
   },
 };

@@ -149,6 +149,21 @@ it('never shows running again once the request failed, as the store keeps its ou
   await waitFor(() => /:x: Failed/.test(textOf(slack.message(CHANNEL, parent!.ts)!)), { what: 'the parent to say failed' });
 });
 
+it('keeps the first outcome when a late step of the same request ends it otherwise', async () => {
+  const { requestId, lifecycle } = await aRequest();
+  await lifecycle.started({ firstAttempt: true });
+  await lifecycle.succeeded(final('fraud-ep is deleted'));
+  // The watch's last attempt failing after its final reply went out, say.
+  await lifecycle.failed(message(`:x: <@${ALICE}> gave up`, [section('gave up')]));
+
+  expect(said.map((s) => s.op)).toEqual(['upsert-parent', 'reply']);
+  expect((await requests.get(requestId))?.status).toBe('succeeded');
+  expect((await audit.list({ requestId })).map((e) => e.type)).toEqual(['started', 'succeeded']);
+  const [parent, reply] = await slackThread(requestId, 2);
+  await waitFor(() => /:white_check_mark: Succeeded/.test(textOf(slack.message(CHANNEL, parent!.ts)!)), { what: 'the parent to say succeeded' });
+  expect(reply!.text).toContain('fraud-ep is deleted');
+});
+
 it('refuses a request: denied in the store and audit with who and why, failed on the parent with the reason', async () => {
   const { requestId, lifecycle } = await aRequest();
   // As the intake records it (a 'denied' starts no stream of its own: audit-trail.ts).

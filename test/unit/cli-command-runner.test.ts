@@ -30,7 +30,7 @@ function setup(over: Partial<{ [K in keyof CliAzureMl]: Partial<CliAzureMl[K]> }
   const azureml = {
     endpoints: { list: jest.fn(), get: jest.fn(), setDefaultDeploymentAndWait: jest.fn(), ...over.endpoints },
     deployments: { list: jest.fn(), get: jest.fn(), ...over.deployments },
-    jobs: { get: jest.fn(), list: jest.fn(), listForEndpoint: jest.fn(), cancelAndWait: jest.fn(), ...over.jobs },
+    jobs: { get: jest.fn(), list: jest.fn(), listForEndpoint: jest.fn(), cancelAndWait: jest.fn(), assertBatchScoring: jest.fn(), isBatchScoringShape: () => true, ...over.jobs },
     scoring: { invoke: jest.fn(), getJob: jest.fn(), ...over.scoring },
     assets: { createDataVersion: jest.fn(), ...over.assets },
     runDeployPlan: over.runDeployPlan ?? jest.fn(),
@@ -40,6 +40,7 @@ function setup(over: Partial<{ [K in keyof CliAzureMl]: Partial<CliAzureMl[K]> }
   const runnerDeps: CommandRunnerDeps = {
     azureml,
     workspace: 'ws',
+    links: { studioUrl: 'https://ml.azure.com', workspace: { subscriptionId: 's', resourceGroup: 'rg', workspace: 'ws' } },
     wait: false,
     progress: (line) => progress.push(line),
     readSpecFile: jest.fn(),
@@ -160,7 +161,7 @@ describe('look-ups and changes', () => {
 
   it('counts a cancel that leaves the job Canceled as a success', async () => {
     const cancelAndWait = jest.fn().mockResolvedValue(undefined);
-    const get = jest.fn().mockResolvedValue(armJob('j', 'Canceled'));
+    const get = jest.fn().mockResolvedValueOnce(armJob('j', 'Running')).mockResolvedValue(armJob('j', 'Canceled'));
     const outcome = await runCommand(command('cancel j'), setup({ jobs: { cancelAndWait, get } }).deps);
     expect(cancelAndWait).toHaveBeenCalledWith('j');
     expect(outcome).toMatchObject({ exitCode: 0, result: { status: 'Canceled' } });
@@ -171,7 +172,8 @@ describe('look-ups and changes', () => {
     const missing = new AzureMlError({ code: 'NotFound', message: 'no deployment', statusCode: 404, requestId: 'r' });
     const setDefaultDeploymentAndWait = jest.fn();
     const run = runCommand(command('set-default digits nope'), setup({ deployments: { get: jest.fn().mockRejectedValue(missing) }, endpoints: { setDefaultDeploymentAndWait } }).deps);
-    await expect(run).rejects.toBe(missing);
+    // Said in our words, with Azure's code and request id kept.
+    await expect(run).rejects.toMatchObject({ code: 'NotFound', requestId: 'r', message: expect.stringMatching(/^Endpoint digits has no deployment nope;/) });
     expect(setDefaultDeploymentAndWait).not.toHaveBeenCalled();
   });
 

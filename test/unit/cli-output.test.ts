@@ -1,12 +1,15 @@
-// What the CLI prints about endpoints, deployments, jobs and deploys: summaries built from ARM resources
-// as the sandbox and Azure return them, and the human text made from those summaries.
+// What the CLI prints about endpoints, deployments, jobs and deploys: the use cases' summaries built from
+// ARM resources as the sandbox and Azure return them, and the human text made from those summaries.
 import { createDeployProgress } from '../../src/domain/deploy-plan';
 import type { BatchDeployment, BatchEndpoint, Job } from '../../src/azureml/resources';
-import { deployResult, deployStepLine, deploySummary } from '../../src/cli/deploy-output';
-import { assetLabel, endpointDetails, endpointsTable, summarizeDeployment, summarizeEndpoint } from '../../src/cli/endpoint-output';
+import { deployStepLine, deploySummary } from '../../src/cli/deploy-output';
+import { endpointDetails, endpointsTable } from '../../src/cli/endpoint-output';
 import { jobOutputUri } from '../../src/azureml/scoring';
-import { formatElapsed, jobDetails, jobsTable, summarizeJob } from '../../src/cli/job-output';
+import { formatElapsed, jobDetails, jobsTable } from '../../src/cli/job-output';
 import { deploySpecSchema } from '../../src/domain/deploy-spec';
+import { deployResult } from '../../src/usecases/deploy-summary';
+import { assetLabel, summarizeDeployment, summarizeEndpoint } from '../../src/usecases/endpoint-summary';
+import { summarizeJob } from '../../src/usecases/job-summary';
 
 const WS = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws';
 
@@ -87,13 +90,14 @@ describe('endpoints and deployments', () => {
 
 describe('jobs', () => {
   it('summarizes a batch job as Azure lists it: endpoint, deployment from tags, studio link, no invented output', () => {
-    expect(summarizeJob(job(), (n) => `https://ml.azure.com/runs/${n}`)).toEqual({
+    const links = { studioUrl: 'https://ml.azure.com', workspace: { subscriptionId: 's', resourceGroup: 'rg', workspace: 'ws' } };
+    expect(summarizeJob(job(), links)).toEqual({
       name: 'job-1',
       status: 'Completed',
       endpointName: 'mnist-batch',
       deploymentName: 'torch',
       createdAt: '2026-01-02T03:04:05Z',
-      studioUrl: 'https://ml.azure.com/runs/job-1',
+      studioUrl: 'https://ml.azure.com/runs/job-1?wsid=/subscriptions/s/resourcegroups/rg/workspaces/ws',
     });
   });
 

@@ -1,5 +1,6 @@
 import { DefaultAzureCredential } from '@azure/identity';
-import { AZURE_CLOUDS, cloudByName, cloudNameSchema, studioJobUrl } from '../../src/azureml/clouds';
+import { AZURE_CLOUDS, cloudByName, cloudNameSchema } from '../../src/azureml/clouds';
+import { studioJobLink, workspaceLinksOf } from '../../src/usecases/studio-links';
 import { createAzureCredential } from '../../src/azureml/credentials';
 
 describe('Azure clouds', () => {
@@ -35,7 +36,7 @@ describe('Azure clouds', () => {
   });
 
   it('links a job to its page in the studio of its cloud', () => {
-    const url = studioJobUrl(AZURE_CLOUDS.AzureCloud, { subscriptionId: 'sub', resourceGroup: 'my rg', workspace: 'ws' }, 'batchjob-1');
+    const url = studioJobLink(workspaceLinksOf(AZURE_CLOUDS.AzureCloud, { subscriptionId: 'sub', resourceGroup: 'my rg', workspace: 'ws' }), 'batchjob-1');
     expect(url).toBe('https://ml.azure.com/runs/batchjob-1?wsid=/subscriptions/sub/resourcegroups/my%20rg/workspaces/ws');
   });
 

@@ -138,3 +138,29 @@ it('looks again later when Azure throttles the job GET, backing off', async () =
   expect(w.job.delayedUntil! - T0).toBeGreaterThan(10_000);
   expect(finals(w.enqueued)).toHaveLength(0);
 });
+
+it('ends the request failed when its last attempt meets an error, instead of leaving it running', async () => {
+  const w = world({
+    lookup: () => {
+      throw Object.assign(new Error('Connection is closed.'), { name: 'MaxRetriesPerRequestError' });
+    },
+  });
+  Object.assign(w.job, { attemptsMade: 9, opts: { attempts: 10 }, data: { ...w.job.data, lastStatus: 'Running' } });
+  await expect(w.step()).rejects.toThrow('Connection is closed.');
+  expect(JSON.stringify(finals(w.enqueued))).toContain('failed');
+  // The status line stops saying Running; Cancel is not offered for a job the bot did not start.
+  const status = w.enqueued.find((e) => e.op === 'upsert-in-thread' && e.slot === 'status');
+  expect(status?.text).toContain('*Unknown*');
+  expect(w.watched.has(JOB)).toBe(false);
+});
+
+it('leaves an error before the last attempt to BullMQ to try again, saying nothing', async () => {
+  const w = world({
+    lookup: () => {
+      throw Object.assign(new Error('Connection is closed.'), { name: 'MaxRetriesPerRequestError' });
+    },
+  });
+  Object.assign(w.job, { attemptsMade: 3, opts: { attempts: 10 } });
+  await expect(w.step()).rejects.toThrow('Connection is closed.');
+  expect(w.enqueued).toEqual([]);
+});

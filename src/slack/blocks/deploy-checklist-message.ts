@@ -2,19 +2,15 @@
 // deploy plan starts, finishes or fails. Step names are the deploy plan's (src/azureml/deploy-plan.ts:
 // compute, datastore, code, model, environment, endpoint, deployment, default); other names are shown
 // as given, so a new step shows up without a change here.
+import type { DeployChecklistStep, DeployStepStatus } from '../../usecases/deploy-summary';
 import { code, escapeMrkdwn, truncateEscaped } from '../mrkdwn';
 import { context, header, linesToSections, message, SLACK_LIMITS, type SlackMessage } from './block-kit';
 import { formatDuration } from './time-text';
 
-export type ChecklistStepStatus = 'pending' | 'running' | 'done' | 'failed';
+export type ChecklistStepStatus = DeployStepStatus;
 
-export interface ChecklistStep {
-  name: string;
-  status: ChecklistStepStatus;
-  durationMs?: number;
-  /** A short result or reason ("version 3", "uploaded 12 files", an error code). */
-  detail?: string;
-}
+/** A step of the deploy checklist (src/usecases/deploy-summary.ts), with how long it took when known. */
+export type ChecklistStep = DeployChecklistStep & { durationMs?: number };
 
 const STEP_LABELS: ReadonlyMap<string, string> = new Map(Object.entries({
   compute: 'Compute cluster',

@@ -1,23 +1,13 @@
 // Replies to the read-only commands about endpoints: `endpoints` (the list) and `show <endpoint>`
 // (its deployments, which one is the default, its scoring URI). A workspace can have many endpoints;
 // lines are packed into sections and cut with an "…and N more" rather than breaking the 50-block limit.
+import type { DeploymentSummary, EndpointSummary } from '../../usecases/endpoint-summary';
 import { code, escapeMrkdwn, link } from '../mrkdwn';
 import { context, fieldSections, header, linesToSections, message, section, SLACK_LIMITS, type SlackMessage } from './block-kit';
 
-export interface EndpointSummary {
-  name: string;
-  defaultDeployment?: string;
-  provisioningState?: string;
-  scoringUri?: string;
-}
-
-export interface DeploymentSummary {
-  name: string;
-  provisioningState?: string;
-  instanceCount?: number;
-  compute?: string;
-  model?: string;
-}
+/** What the list shows of an endpoint summary (src/usecases/endpoint-summary.ts). */
+type EndpointLine = Pick<EndpointSummary, 'name' | 'defaultDeployment' | 'provisioningState' | 'scoringUri'>;
+type DeploymentLine = Pick<DeploymentSummary, 'name' | 'provisioningState' | 'instanceCount' | 'compute' | 'model'>;
 
 function stateBadge(state: string | undefined): string {
   if (!state) return '';
@@ -25,7 +15,7 @@ function stateBadge(state: string | undefined): string {
   return ` ${emoji} ${escapeMrkdwn(state)}`;
 }
 
-export function buildEndpointsListMessage(view: { endpoints: readonly EndpointSummary[] }): SlackMessage {
+export function buildEndpointsListMessage(view: { endpoints: readonly EndpointLine[] }): SlackMessage {
   if (view.endpoints.length === 0) {
     return message('No batch endpoints yet', [section('No batch endpoints in this workspace yet. Create one with `deploy`.')]);
   }
@@ -41,8 +31,8 @@ export function buildEndpointsListMessage(view: { endpoints: readonly EndpointSu
 }
 
 export function buildEndpointDetailsMessage(view: {
-  endpoint: EndpointSummary & { description?: string; studioUrl?: string };
-  deployments: readonly DeploymentSummary[];
+  endpoint: EndpointLine & Pick<EndpointSummary, 'description' | 'studioUrl'>;
+  deployments: readonly DeploymentLine[];
 }): SlackMessage {
   const e = view.endpoint;
   const lines = view.deployments.map((d) => {

@@ -4,22 +4,10 @@
 // failed, the first rows of the predictions as a small table, and a time-limited download link.
 // Log lines and prediction cells are user content: every one is escaped here.
 import type { KnownBlock } from '@slack/types';
+import type { JobOutcomeView } from '../../usecases/job-outcome-view';
 import { code, escapeMrkdwn, link, truncateEscaped } from '../mrkdwn';
 import { context, message, section, SLACK_LIMITS, type SlackMessage } from './block-kit';
 import { slackDate } from './time-text';
-
-export interface JobOutcomeView {
-  /** Completed (results) or not (triage). */
-  status: string;
-  progress?: { miniBatchesDone: number; miniBatchesTotal: number; itemsSucceeded?: number; itemsFailed?: number; itemsTotal?: number };
-  triage?: { fix?: string; errorLines: string[] };
-  preview?: { rows: string[][]; more: boolean };
-  /** Where the predictions are (datastore URI or blob name), shown as code. */
-  outputFile?: string;
-  link?: { url: string; expiresOn: number };
-  /** Studio page of the scoring step (its Outputs + logs tab). */
-  logsUrl?: string;
-}
 
 /** "4 items scored, 1 failed · 2 of 2 mini-batches": escaped mrkdwn, or undefined without counts. */
 export function jobCountsLine(p: JobOutcomeView['progress']): string | undefined {

@@ -3,6 +3,7 @@
 // sentence in our words, the next useful command, and Azure's own code and request id kept as details
 // for support (never Azure's raw message, which names ARM paths and links the user cannot act on).
 import type { KnownBlock } from '@slack/types';
+import type { MissingTarget } from '../../usecases/target-not-found';
 import { code } from '../mrkdwn';
 import { context, message, section, type SlackMessage } from './block-kit';
 
@@ -27,4 +28,27 @@ export function buildMissingTargetMessage(view: MissingTargetView): SlackMessage
     blocks.push(context([`Azure: ${code(view.azure.code)}${view.azure.requestId ? ` · request id ${code(view.azure.requestId)}` : ''}`]));
   }
   return message(`${view.sentences[0] ?? ''} ${outcome}`, blocks);
+}
+
+/** What is missing, in one sentence, and the command that shows what is there. */
+function missingWords(m: MissingTarget): { sentence: string; next: { command: string; why: string } } {
+  switch (m.kind) {
+    case 'endpoint':
+      return { sentence: `There is no batch endpoint ${code(m.endpointName)} in this workspace.`, next: { command: 'endpoints', why: "lists this workspace's batch endpoints." } };
+    case 'deployment':
+      return { sentence: `Endpoint ${code(m.endpointName)} has no deployment ${code(m.deploymentName)}.`, next: { command: `show ${m.endpointName}`, why: 'lists its deployments.' } };
+    case 'job':
+      return { sentence: `There is no job ${code(m.jobName)} in this workspace.`, next: { command: 'jobs <endpoint>', why: "lists an endpoint's jobs." } };
+  }
+}
+
+/** "There is no batch endpoint X", with the next useful command and Azure's code and request id. */
+export function missingTargetView(missing: MissingTarget, azure: { code: string; requestId?: string | undefined }, outcome?: string): MissingTargetView {
+  const { sentence, next } = missingWords(missing);
+  return {
+    sentences: [sentence],
+    next,
+    azure: { code: azure.code, ...(azure.requestId ? { requestId: azure.requestId } : {}) },
+    ...(outcome ? { outcome } : {}),
+  };
 }
