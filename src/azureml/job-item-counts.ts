@@ -18,7 +18,8 @@ function count(value: unknown): number | undefined {
   return Number.isInteger(n) && n >= 0 ? n : undefined;
 }
 
-export function jobItemCounts(job: Pick<Job, 'properties'>): JobItemCounts {
+/** Of an ARM job or a data-plane job document: both carry the string map. */
+export function jobItemCounts(job: { properties: Pick<Job['properties'], 'properties'> }): JobItemCounts {
   const bag = (job.properties.properties ?? {}) as Record<string, unknown>;
   const succeeded = count(bag['azureml.itemsSucceeded']);
   const failed = count(bag['azureml.itemsFailed']);

@@ -1,10 +1,9 @@
 // `batch-score download <job> [--to DIR]`: fetches a completed job's predictions file into a local folder
 // (default: the current one). The CLI's own command (Slack has nothing to download into), parsed here
-// rather than in the shared grammar. Finds the output the way the SDK's `ml_client.jobs.download` does for
-// a batch job: the job's output location, then the file the scoring step wrote there.
+// rather than in the shared grammar. Where the file is comes from the use case (src/usecases/job-predictions.ts).
 import path from 'node:path';
 import type { AzureMlClient } from '../azureml';
-import { jobOutputUri } from '../azureml/scoring';
+import { findJobPredictions } from '../usecases/job-predictions';
 import type { CliOutcome } from './cli-outcome';
 import { CliUsageError } from './cli-usage';
 import { EXIT_CODES } from './exit-codes';
@@ -54,15 +53,13 @@ export interface DownloadDeps {
 
 export async function runDownload(args: DownloadArgs, deps: DownloadDeps): Promise<CliOutcome> {
   const az = deps.azureml;
-  const job = await az.jobs.get(args.jobName);
-  const status = job.properties.status ?? 'Unknown';
   const fail = (code: string, message: string): CliOutcome => ({ command: 'download', exitCode: EXIT_CODES.failed, error: { code, message } });
-  if (status !== 'Completed') return fail('JobNotCompleted', `job ${args.jobName} is ${status}: only a Completed job has predictions to download`);
-  const endpointName = job.properties.experimentName ?? job.properties.properties?.['azureml.endpointName'] ?? undefined;
-  const outputUri = jobOutputUri(job) ?? (endpointName ? await az.artifacts.findOutputUri(args.jobName, endpointName) : undefined);
-  if (!outputUri) return fail('OutputNotFound', `job ${args.jobName} names no output location`);
-  const location = await az.artifacts.resolveOutput(outputUri);
-  if (!location) return fail('OutputNotFound', `job ${args.jobName} wrote no file at ${outputUri}`);
+  const predictions = await findJobPredictions(deps, args.jobName);
+  if (!predictions.found) {
+    if (predictions.code === 'JobNotCompleted') return fail('JobNotCompleted', `job ${args.jobName} is ${predictions.status}: only a Completed job has predictions to download`);
+    return fail('OutputNotFound', predictions.outputUri ? `job ${args.jobName} wrote no file at ${predictions.outputUri}` : `job ${args.jobName} names no output location`);
+  }
+  const { outputUri, location } = predictions;
   // The name comes from the service: keep only its last segment, so it cannot climb out of --to.
   const fileName = path.posix.basename(location.blobName);
   if (!fileName || fileName === '.' || fileName === '..') return fail('OutputNotFound', `job ${args.jobName} wrote no file at ${outputUri}`);

@@ -5,6 +5,7 @@
 // (output {datastoreId, path}); neither carries an error or item counts, which are kept only when a
 // document has them. Pure: no I/O.
 import { z } from 'zod';
+import { jobItemCounts } from '../azureml/job-item-counts';
 import type { Job } from '../azureml/resources';
 import { jobFailure, jobOutputUri, jobStatusOf, type ScoringJob } from '../azureml/scoring';
 import { lastSegment } from '../azureml/workspace';
@@ -27,8 +28,6 @@ export const jobSummarySchema = z.object({
   studioUrl: z.string().optional(),
 });
 export type JobSummary = z.infer<typeof jobSummarySchema>;
-
-const count = (v: string | null | undefined): number | undefined => (v && /^\d+$/.test(v) ? Number(v) : undefined);
 
 /** The endpoint in a data-plane job id (…/batchEndpoints/{e}/deployments/{d}/jobs/{name}). */
 function endpointOfDataPlaneId(id: string): string | undefined {
@@ -59,10 +58,9 @@ export function summarizeJob(job: Job | ScoringJob, links?: WorkspaceLinks): Job
   if (input) summary.input = input;
   const output = jobOutputUri(job);
   if (output) summary.output = output;
-  const succeeded = count(bag['azureml.itemsSucceeded']);
-  const failed = count(bag['azureml.itemsFailed']);
-  if (succeeded !== undefined) summary.itemsSucceeded = succeeded;
-  if (failed !== undefined) summary.itemsFailed = failed;
+  const items = jobItemCounts(job);
+  if (items.succeeded !== undefined) summary.itemsSucceeded = items.succeeded;
+  if (items.failed !== undefined) summary.itemsFailed = items.failed;
   if (failure.code || failure.message) {
     summary.error = { ...(failure.code ? { code: failure.code } : {}), ...(failure.message ? { message: failure.message } : {}) };
   }

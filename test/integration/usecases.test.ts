@@ -18,7 +18,10 @@ import { deploy } from '../../src/usecases/deploy';
 import { listEndpoints, showEndpoint } from '../../src/usecases/endpoint-lookup';
 import { findEarlierInvoke, invokeJob } from '../../src/usecases/invoke-job';
 import { findBatchJob, jobStatus, listJobs, type JobLookupDeps } from '../../src/usecases/job-lookup';
+import { findJobPredictions } from '../../src/usecases/job-predictions';
 import { registerData } from '../../src/usecases/register-data';
+import { checkRequest } from '../../src/usecases/request-check';
+import { parseCommand, type Command } from '../../src/domain/command-grammar';
 import { setDefaultDeployment } from '../../src/usecases/set-default-deployment';
 import { studioEndpointLink, studioJobLink, workspaceLinksOf, type WorkspaceLinks } from '../../src/usecases/studio-links';
 import { TargetNotFoundError } from '../../src/usecases/target-not-found';
@@ -57,6 +60,12 @@ async function ended(jobName: string, deadlineMs = 30_000): Promise<string> {
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+const command = (text: string): { kind: 'command'; command: Command } => {
+  const parsed = parseCommand(text);
+  if (!parsed.ok) throw new Error(parsed.error.message);
+  return { kind: 'command', command: parsed.command };
+};
 
 /** What a use case threw, for matching. */
 const thrown = (p: Promise<unknown>): Promise<unknown> => p.then(() => undefined, (err: unknown) => err);
@@ -111,6 +120,7 @@ describe('use cases against the sandbox', () => {
       [showEndpoint(deps, 'nope'), { kind: 'endpoint', endpointName: 'nope' }],
       [listJobs(deps, 'nope'), { kind: 'endpoint', endpointName: 'nope' }],
       [jobStatus(deps, 'no-such-job'), { kind: 'job', jobName: 'no-such-job' }],
+      [findJobPredictions(deps, 'no-such-job'), { kind: 'job', jobName: 'no-such-job' }],
       [setDefaultDeployment(deps, ENDPOINT, 'nope'), { kind: 'deployment', endpointName: ENDPOINT, deploymentName: 'nope' }],
       [deleteEndpoint(deps, 'nope'), { kind: 'endpoint', endpointName: 'nope' }],
     ] as const) {
@@ -128,6 +138,7 @@ describe('use cases against the sandbox', () => {
     const { job, outcome } = await jobStatus(deps, invoked.jobName);
     expect(job).toMatchObject({ name: invoked.jobName, status: 'Completed', endpointName: ENDPOINT, studioUrl: studioJobLink(links, invoked.jobName) });
     expect(outcome).toMatchObject({ status: 'Completed', preview: { rows: expect.arrayContaining([expect.arrayContaining([expect.stringContaining('0.png')])]) } });
+    expect(await findJobPredictions(deps, invoked.jobName)).toMatchObject({ found: true, location: { blobName: expect.stringMatching(/predictions\.csv$/) } });
   });
 
   it('finds the job an earlier invoke of the same request started, unless another request claims it', async () => {
@@ -147,7 +158,22 @@ describe('use cases against the sandbox', () => {
     expect(await cancelJob(deps, invoked.jobName)).toMatchObject({ outcome: 'cancel-requested', jobName: invoked.jobName, before: { name: invoked.jobName } });
     expect(await ended(invoked.jobName)).toBe('Canceled');
     expect(await cancelJob(deps, invoked.jobName)).toMatchObject({ outcome: 'already-finished', status: 'Canceled' });
+    expect(await findJobPredictions(deps, invoked.jobName)).toEqual({ found: false, code: 'JobNotCompleted', status: 'Canceled' });
     expect(await findBatchJob(deps, invoked.jobName)).toMatchObject({ name: invoked.jobName });
+  });
+
+  it('checks a request before it is taken: what it names is there, the job still runs, the deploy sources exist', async () => {
+    expect((await checkRequest(deps, { kind: 'run', spec: runSpec('uc/one/') })).problem).toBeUndefined();
+    expect((await checkRequest(deps, { kind: 'run', spec: runSpec('uc/one/', { deploymentName: 'nope' }) })).problem).toMatchObject({
+      kind: 'target-missing',
+      missing: { kind: 'deployment', endpointName: ENDPOINT, deploymentName: 'nope' },
+      azure: { code: expect.any(String) },
+    });
+    expect((await checkRequest(deps, command('delete nope'))).problem).toMatchObject({ kind: 'target-missing', missing: { kind: 'endpoint', endpointName: 'nope' }, verb: 'delete' });
+    const [ended_] = (await listJobs(deps, ENDPOINT)).filter((j) => isTerminalJobStatus(j.status));
+    expect((await checkRequest(deps, command(`cancel ${ended_!.name}`))).problem).toEqual({ kind: 'job-already-finished', jobName: ended_!.name, status: ended_!.status });
+    const missingModel = { ...deploySpec('uc-v3'), model: { kind: 'registered' as const, name: 'no-such-model', version: '1' } };
+    expect((await checkRequest(deps, { kind: 'deploy', spec: missingModel })).problem).toMatchObject({ kind: 'deploy-sources', problems: [expect.objectContaining({ step: 'model' })] });
   });
 
   it('makes another deployment the default, and registers data with the next version', async () => {
@@ -156,7 +182,7 @@ describe('use cases against the sandbox', () => {
     expect((await showEndpoint(deps, ENDPOINT)).endpoint.defaultDeployment).toBe('uc-v2');
     const data = await registerData(deps, { name: 'uc-data', kind: 'UriFolder', uri: datastoreUri('uc/one/') });
     expect(data).toMatchObject({ name: 'uc-data', version: '1700000000000', dataType: 'uri_folder' });
-    expect((await client.assets.getDataVersion({ name: 'uc-data', version: data.version })).id).toBe(data.id);
+    expect((await client.arm.request({ method: 'GET', path: data.id })).body).toMatchObject({ id: data.id });
   }, 60_000);
 
   it('deletes the endpoint, after which it is missing', async () => {

@@ -3,8 +3,9 @@
 // sentence in our words, the next useful command, and Azure's own code and request id kept as details
 // for support (never Azure's raw message, which names ARM paths and links the user cannot act on).
 import type { KnownBlock } from '@slack/types';
+import type { RequestProblem } from '../../usecases/request-check';
 import type { MissingTarget } from '../../usecases/target-not-found';
-import { code } from '../mrkdwn';
+import { code, escapeMrkdwn } from '../mrkdwn';
 import { context, message, section, type SlackMessage } from './block-kit';
 
 export interface MissingTargetView {
@@ -51,4 +52,22 @@ export function missingTargetView(missing: MissingTarget, azure: { code: string;
     azure: { code: azure.code, ...(azure.requestId ? { requestId: azure.requestId } : {}) },
     ...(outcome ? { outcome } : {}),
   };
+}
+
+/** What the pre-flight check found wrong with a request (src/usecases/request-check.ts), in our words. */
+export function requestProblemView(problem: RequestProblem): MissingTargetView {
+  switch (problem.kind) {
+    case 'target-missing': {
+      const view = missingTargetView(problem.missing, problem.azure);
+      if (problem.verb !== 'delete' || problem.missing.kind !== 'endpoint') return view;
+      return { ...view, sentences: [`There is no batch endpoint ${code(problem.missing.endpointName)} in this workspace, so there is nothing to delete.`] };
+    }
+    case 'job-already-finished':
+      return {
+        sentences: [`Job ${code(problem.jobName)} already finished (${escapeMrkdwn(problem.status)}); there is nothing to cancel.`],
+        next: { command: `status ${problem.jobName}`, why: 'shows how it ended.' },
+      };
+    case 'deploy-sources':
+      return { sentences: problem.problems.map((p) => `*${p.step}*: ${escapeMrkdwn(p.message)}`), next: { command: 'deploy', why: 'opens the form again.' } };
+  }
 }
