@@ -105,7 +105,7 @@ describe('batch-score against the sandbox', () => {
     const refused = await cli('--plan', 'endpoints');
     expect(refused.code).toBe(2);
     expect((await cli('endpoints')).stdout).toContain(ENDPOINT);
-  });
+  }, 150_000);
 
   it('shows the endpoint with its default deployment in a table', async () => {
     const run = await cli('show', ENDPOINT);
