@@ -46,7 +46,7 @@ const isZone = (m) => m.endsWith('/') || m in BOUNDARIES;
 const packageOf = (spec) => spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
 
 /** What is wrong with `spec` imported from `file`, or undefined when the boundaries allow it. */
-export function boundaryProblem(file, spec) {
+function boundaryProblem(file, spec) {
   const from = zoneOf(path.relative(ROOT, file).split(path.sep).join('/'));
   const rules = BOUNDARIES[from];
   if (!rules) return undefined;

@@ -135,12 +135,16 @@ export async function runAckBench(log: (line: string) => void): Promise<BenchOut
     }
     const at100 = bot.find((b) => b.rate === 100)!;
     const floor100 = base.find((b) => b.rate === 100)!;
+    const at200 = bot.find((b) => b.rate === 200)!;
+    const floor200 = base.find((b) => b.rate === 200)!;
     const allBot = bot.reduce((n, b) => n + b.over3s, 0) / bot.length;
     const row = (who: string, f: BurstFigures) => [who, f.rate, round(f.latency.p50), round(f.latency.p95), round(f.latency.p99), round(f.latency.max), round(f.over3s * 100, 2), f.non200];
     return {
       summary: {
         p99_ms_at_100rps: round(at100.latency.p99),
         over_3s_share: round(allBot, 4),
+        p99_ms_at_200rps: round(at200.latency.p99),
+        floor_p99_ms_at_200rps: round(floor200.latency.p99),
       },
       tables: [
         {

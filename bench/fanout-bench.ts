@@ -80,6 +80,7 @@ export async function runFanoutBench(log: (line: string) => void): Promise<Bench
         expected: JOBS,
         seconds: round(seconds, 1),
         rate_breaches: breaches,
+        ratio_to_floor: round(seconds / floorSeconds, 2),
       },
       tables: [
         {

@@ -99,10 +99,6 @@ export const createEnvironmentVersion = (
 ): Promise<EnvironmentVersion> =>
   putVersion(ctx, 'environments', ref, environmentVersionBody(image, condaFile, description), environmentVersionSchema);
 
-export const getDataVersion = (ctx: AzureMlContext, ref: AssetVersionRef): Promise<DataVersionBase> =>
-  getVersion(ctx, 'data', ref, dataVersionBaseSchema);
-export const findDataVersion = (ctx: AzureMlContext, ref: AssetVersionRef): Promise<DataVersionBase | undefined> =>
-  findOrUndefined(() => getDataVersion(ctx, ref));
 export const createDataVersion = (
   ctx: AzureMlContext,
   ref: AssetVersionRef,

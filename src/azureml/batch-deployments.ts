@@ -5,7 +5,6 @@ import { z } from 'zod';
 import type { AzureMlContext } from './azureml-context';
 import { listAllPages } from './arm-pages';
 import {
-  beginDeleteResource,
   beginLongRunning,
   deleteResourceAndWait,
   waitForResource,
@@ -106,20 +105,6 @@ export function waitBatchDeployment(
     what(endpointName, name),
     options,
   );
-}
-
-export async function createOrUpdateBatchDeploymentAndWait(
-  ctx: AzureMlContext,
-  settings: BatchDeploymentSettings,
-  options?: LongRunningWaitOptions,
-): Promise<BatchDeployment> {
-  const { poller } = await beginCreateOrUpdateBatchDeployment(ctx, settings);
-  if (poller) await options?.onProgress?.(poller);
-  return waitBatchDeployment(ctx, settings.endpointName, settings.name, poller, options);
-}
-
-export function beginDeleteBatchDeployment(ctx: AzureMlContext, endpointName: string, name: string): Promise<PollerState | undefined> {
-  return beginDeleteResource(ctx, batchDeploymentPath(ctx.workspace, endpointName, name));
 }
 
 export function deleteBatchDeploymentAndWait(ctx: AzureMlContext, endpointName: string, name: string, options?: LongRunningWaitOptions): Promise<void> {

@@ -4,7 +4,6 @@
 import type { AzureMlContext } from './azureml-context';
 import { listAllPages } from './arm-pages';
 import {
-  beginDeleteResource,
   beginLongRunning,
   deleteResourceAndWait,
   waitForResource,
@@ -78,16 +77,6 @@ export function waitBatchEndpoint(
   return waitForResource(ctx, poller, batchEndpointPath(ctx.workspace, name), batchEndpointSchema, what(name), options);
 }
 
-export async function createOrUpdateBatchEndpointAndWait(
-  ctx: AzureMlContext,
-  settings: BatchEndpointSettings,
-  options?: LongRunningWaitOptions,
-): Promise<BatchEndpoint> {
-  const { poller } = await beginCreateOrUpdateBatchEndpoint(ctx, settings);
-  if (poller) await options?.onProgress?.(poller);
-  return waitBatchEndpoint(ctx, settings.name, poller, options);
-}
-
 /**
  * Makes `deploymentName` the endpoint's default. The PUT replaces the endpoint's properties, so the
  * current description and tags are read first and sent back unchanged.
@@ -118,11 +107,6 @@ export async function setDefaultDeploymentAndWait(
   const { poller } = await beginSetDefaultDeployment(ctx, endpointName, deploymentName);
   if (poller) await options?.onProgress?.(poller);
   return waitBatchEndpoint(ctx, endpointName, poller, options);
-}
-
-/** DELETE removes the endpoint and all its deployments (202 + Location). Undefined poller: already gone. */
-export function beginDeleteBatchEndpoint(ctx: AzureMlContext, name: string): Promise<PollerState | undefined> {
-  return beginDeleteResource(ctx, batchEndpointPath(ctx.workspace, name));
 }
 
 export function deleteBatchEndpointAndWait(ctx: AzureMlContext, name: string, options?: LongRunningWaitOptions): Promise<void> {

@@ -94,8 +94,3 @@ export const AZURE_CLOUDS: Readonly<Record<CloudName, AzureCloudDescription>> = 
     'api.ml.azure.us',
   ),
 });
-
-/** The cloud description for a name (parsed, so a typo in a stored value fails loudly). */
-export function cloudByName(name: string): AzureCloudDescription {
-  return AZURE_CLOUDS[cloudNameSchema.parse(name)];
-}

@@ -52,16 +52,6 @@ export function beginCreateAmlCompute(ctx: AzureMlContext, settings: AmlComputeS
   );
 }
 
-export async function createAmlComputeAndWait(
-  ctx: AzureMlContext,
-  settings: AmlComputeSettings,
-  options?: LongRunningWaitOptions,
-): Promise<Compute> {
-  const { poller } = await beginCreateAmlCompute(ctx, settings);
-  if (poller) await options?.onProgress?.(poller);
-  return waitComputeCreated(ctx, settings.name, poller, options);
-}
-
 export function waitComputeCreated(
   ctx: AzureMlContext,
   name: string,

@@ -6,23 +6,6 @@ import { z } from 'zod';
 import { retryAfterMs } from '../domain/retry-after';
 import { isRetriable } from './retry-policy';
 
-/** Codes the client itself assigns (the service's ARM codes pass through unchanged). */
-export const CLIENT_ERROR_CODES = [
-  'NetworkError',
-  'Timeout',
-  'RequestAborted',
-  'InvalidResponse',
-  'AuthenticationFailed',
-  'OperationFailed',
-  'OperationCanceled',
-  'OperationTimedOut',
-  'InvalidPollerState',
-  /** A token would have gone to a host outside the configured resource-manager or scoring hosts. */
-  'UntrustedHost',
-  /** A storage token would have gone to a host outside the cloud's blob hosts. */
-  'UntrustedStorageHost',
-] as const;
-
 export interface AzureMlErrorInit {
   code: string;
   message: string;

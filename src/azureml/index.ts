@@ -2,7 +2,7 @@
 // the artifacts root into the operations, uploads, scoring and the deploy plan. Entry points build it
 // from config; tests build it against the sandbox. Every method is a thin binding of a module function,
 // so the modules stay the place to read what happens.
-import { parseDataReference, type DataReference } from '../domain/data-reference';
+import { parseDataReference } from '../domain/data-reference';
 import { assertInWorkspaceScope, type WorkspaceScope } from '../domain/workspace-scope';
 import type { DeploySpec } from '../domain/deploy-spec';
 import { createArmClient, type ArmClient } from './arm-client';
@@ -14,7 +14,6 @@ import type { AzureCloudDescription } from './clouds';
 import * as computes from './computes';
 import type { TokenCredential } from './credentials';
 import { createDatastoreContainerFactory, type DatastoreAccess, type DatastoreContainerFactory } from './datastore-container';
-import * as datastores from './datastores';
 import type { DeployProgress } from '../domain/deploy-plan';
 import { asError, DeployStepError, runDeployPlan, type DeployStepEvent } from './deploy-plan';
 import { resolveInsideRoot } from './artifacts-root';
@@ -30,7 +29,6 @@ import { readJobOutcome, type JobOutcomeRequest } from './job-outcome';
 import { createBlobReadLinkFactory, type BlobReadLinkFactory } from './blob-read-link';
 import type { LongRunningWaitOptions } from './long-running-resource';
 import * as scoring from './scoring';
-import { uploadFolder, type UploadFolderOptions } from './uploads';
 import type { WorkspaceCoordinates } from './workspace';
 
 export interface AzureMlClientDeps {
@@ -76,25 +74,10 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
     containerFor,
 
     computes: {
-      get: (name: string) => computes.getCompute(ctx, name),
       find: (name: string) => computes.findCompute(ctx, name),
-      beginCreate: (s: computes.AmlComputeSettings) => computes.beginCreateAmlCompute(ctx, s),
-      createAndWait: (s: computes.AmlComputeSettings, o?: LongRunningWaitOptions) => computes.createAmlComputeAndWait(ctx, s, o),
       deleteAndWait: (name: string, o?: LongRunningWaitOptions) => computes.deleteComputeAndWait(ctx, name, o),
     },
-    datastores: {
-      getDefault: () => datastores.getDefaultDatastore(ctx),
-      get: (name: string) => datastores.getBlobDatastore(ctx, name),
-    },
     assets: {
-      getCodeVersion: (r: assets.AssetVersionRef) => assets.getCodeVersion(ctx, r),
-      createCodeVersion: (r: assets.AssetVersionRef, codeUri: string, d?: string) => assets.createCodeVersion(ctx, r, codeUri, d),
-      getModelVersion: (r: assets.AssetVersionRef) => assets.getModelVersion(ctx, r),
-      createModelVersion: (r: assets.AssetVersionRef, modelUri: string, d?: string) => assets.createModelVersion(ctx, r, modelUri, d),
-      getEnvironmentVersion: (r: assets.AssetVersionRef) => assets.getEnvironmentVersion(ctx, r),
-      createEnvironmentVersion: (r: assets.AssetVersionRef, image: string, conda?: string, d?: string) =>
-        assets.createEnvironmentVersion(ctx, r, image, conda, d),
-      getDataVersion: (r: assets.AssetVersionRef) => assets.getDataVersion(ctx, r),
       deleteVersion: (kind: 'codes' | 'models' | 'environments', r: assets.AssetVersionRef) => assets.deleteAssetVersion(ctx, kind, r),
       createDataVersion: (r: assets.AssetVersionRef, type: 'uri_folder' | 'uri_file', dataUri: string, d?: string) => {
         // Registering data that lives in another workspace would have the service read it with our identity.
@@ -106,23 +89,14 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
       get: (name: string) => endpoints.getBatchEndpoint(ctx, name),
       find: (name: string) => endpoints.findBatchEndpoint(ctx, name),
       list: () => endpoints.listBatchEndpoints(ctx),
-      beginCreateOrUpdate: (s: endpoints.BatchEndpointSettings) => endpoints.beginCreateOrUpdateBatchEndpoint(ctx, s),
-      createOrUpdateAndWait: (s: endpoints.BatchEndpointSettings, o?: LongRunningWaitOptions) =>
-        endpoints.createOrUpdateBatchEndpointAndWait(ctx, s, o),
-      beginSetDefaultDeployment: (endpoint: string, deployment: string) => endpoints.beginSetDefaultDeployment(ctx, endpoint, deployment),
       setDefaultDeploymentAndWait: (endpoint: string, deployment: string, o?: LongRunningWaitOptions) =>
         endpoints.setDefaultDeploymentAndWait(ctx, endpoint, deployment, o),
-      beginDelete: (name: string) => endpoints.beginDeleteBatchEndpoint(ctx, name),
       deleteAndWait: (name: string, o?: LongRunningWaitOptions) => endpoints.deleteBatchEndpointAndWait(ctx, name, o),
     },
     deployments: {
       get: (endpoint: string, name: string) => deployments.getBatchDeployment(ctx, endpoint, name),
       find: (endpoint: string, name: string) => deployments.findBatchDeployment(ctx, endpoint, name),
       list: (endpoint: string) => deployments.listBatchDeployments(ctx, endpoint),
-      beginCreateOrUpdate: (s: deployments.BatchDeploymentSettings) => deployments.beginCreateOrUpdateBatchDeployment(ctx, s),
-      createOrUpdateAndWait: (s: deployments.BatchDeploymentSettings, o?: LongRunningWaitOptions) =>
-        deployments.createOrUpdateBatchDeploymentAndWait(ctx, s, o),
-      beginDelete: (endpoint: string, name: string) => deployments.beginDeleteBatchDeployment(ctx, endpoint, name),
       deleteAndWait: (endpoint: string, name: string, o?: LongRunningWaitOptions) =>
         deployments.deleteBatchDeploymentAndWait(ctx, endpoint, name, o),
     },
@@ -131,7 +105,6 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
       list: (opts?: jobs.RecentJobsQuery) => jobs.listJobs(ctx, opts),
       listForEndpoint: (endpoint: string, opts?: jobs.RecentJobsQuery) => jobs.listEndpointJobs(ctx, endpoint, opts),
       batchJobPages: (maxPages: number) => jobs.batchJobPages(ctx, maxPages),
-      beginCancel: (name: string) => jobs.beginCancelJob(ctx, name),
       cancelAndWait: (name: string, o?: LongRunningWaitOptions) => jobs.cancelJobAndWait(ctx, name, o),
       /** Throws NotABatchScoringJobError unless the job is a batch scoring job of this workspace's batch endpoints. */
       assertBatchScoring: (job: Job) => assertBatchScoringJob(ctx, job),
@@ -140,23 +113,17 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
     scoring: {
       getScoringUri: (endpoint: string) => scoring.getScoringUri(ctx, endpoint),
       invoke: (req: scoring.InvokeRequest) => scoring.invokeBatchEndpoint(scoringDeps, req),
-      assertOutputFree: (ref: DataReference) => scoring.assertOutputFree(scoringDeps, ref),
       getJob: (scoringUri: string, jobName: string) => scoring.getScoringJob(ctx, scoringUri, jobName),
-      waitForJob: (scoringUri: string, jobName: string, o?: scoring.WatchOptions) => scoring.waitForScoringJob(ctx, scoringUri, jobName, o),
-      cancelJob: (jobName: string) => scoring.cancelScoringJob(ctx, jobName),
     },
     /** What a job left on storage: logs (triage), predictions (preview, download). */
     artifacts: {
       findScoringStep: (jobName: string, endpointName: string) => jobArtifacts.findScoringStepRunId(ctx, jobName, endpointName),
-      readLogs: (scoringRunId: string) => jobArtifacts.readJobLogs(artifactDeps, scoringRunId),
       readProgress: (scoringRunId: string) => jobArtifacts.readProgressOverview(artifactDeps, scoringRunId),
       resolveOutput: (outputUri: string) => jobArtifacts.resolveOutputFile(artifactDeps, outputUri),
       findOutputUri: (jobName: string, endpointName: string, scoringUri?: string) => jobArtifacts.findJobOutputUri(ctx, jobName, endpointName, scoringUri),
       download: (location: jobArtifacts.OutputFileLocation, localPath: string) => jobArtifacts.downloadOutputFile(artifactDeps, location, localPath),
       readOutcome: (req: JobOutcomeRequest) => readJobOutcome(artifactDeps, req),
     },
-    uploadFolder: (o: Omit<UploadFolderOptions, 'container'> & { datastore: datastores.BlobDatastoreLocation }) =>
-      uploadFolder({ ...o, container: containerFor(o.datastore) }),
 
     /** Runs (or resumes) the deploy plan; see deploy-plan.ts. */
     runDeployPlan: (

@@ -146,14 +146,12 @@ export const azureBlobDatastoreSchema = z.looseObject({
     isDefault: z.boolean().optional(),
   }),
 });
-export type AzureBlobDatastore = z.infer<typeof azureBlobDatastoreSchema>;
 
 /** Any datastore: used where a non-blob datastore must be reported rather than rejected as malformed. */
 export const datastoreSchema = z.looseObject({
   ...armResource,
   properties: z.looseObject({ datastoreType: z.string(), isDefault: z.boolean().optional() }),
 });
-export type Datastore = z.infer<typeof datastoreSchema>;
 
 // ---- Asset versions ------------------------------------------------------------------------------
 

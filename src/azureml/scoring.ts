@@ -17,8 +17,6 @@ import type { AzureMlContext } from './azureml-context';
 import { getBatchEndpoint } from './batch-endpoints';
 import type { DatastoreContainerFactory } from './datastore-container';
 import { getBlobDatastore } from './datastores';
-import { AzureMlError } from './errors';
-import { beginCancelJob, isTerminalJobStatus } from './jobs';
 import { jobStatusSchema, type JobStatus } from './resources';
 import { parseResponseBody } from './response-validation';
 import { blobExists } from './uploads';
@@ -247,11 +245,6 @@ export async function getScoringJob(ctx: AzureMlContext, scoringUri: string, job
   return parseResponseBody(scoringJobSchema, response.body, `scoring job '${jobName}'`, response);
 }
 
-/** Cancels through ARM (`POST .../jobs/{name}/cancel`); the caller watches the status reach Canceled. */
-export async function cancelScoringJob(ctx: AzureMlContext, jobName: string): Promise<void> {
-  await beginCancelJob(ctx, jobName);
-}
-
 export function jobStatusOf(job: ScoringJob): JobStatus {
   return job.properties.status ?? 'Unknown';
 }
@@ -269,56 +262,6 @@ export function jobFailure(job: ScoringJob): { code?: string; message?: string }
     code: typeof error?.code === 'string' ? error.code : undefined,
     message: typeof error?.message === 'string' ? error.message : undefined,
   };
-}
-
-export interface WatchOptions {
-  intervalMs?: number;
-  timeoutMs?: number;
-  signal?: AbortSignal;
-  onStatus?: (status: JobStatus, job: ScoringJob) => void | Promise<void>;
-  sleep?: (ms: number) => Promise<void>;
-  now?: () => number;
-}
-
-/**
- * Polls a scoring job until Completed, Failed or Canceled. Completed returns the job; Failed and Canceled
- * throw AzureMlError JobFailed / JobCanceled carrying the service's message. Long-lived watchers (the queue)
- * should re-schedule with getScoringJob instead of holding a worker here.
- */
-export async function waitForScoringJob(ctx: AzureMlContext, scoringUri: string, jobName: string, options: WatchOptions = {}): Promise<ScoringJob> {
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const now = options.now ?? Date.now;
-  const deadline = options.timeoutMs === undefined ? Infinity : now() + options.timeoutMs;
-  let last: JobStatus | undefined;
-  for (;;) {
-    options.signal?.throwIfAborted();
-    const job = await getScoringJob(ctx, scoringUri, jobName);
-    const status = jobStatusOf(job);
-    if (status !== last) await options.onStatus?.(status, job);
-    last = status;
-    if (isTerminalJobStatus(status)) {
-      if (status === 'Completed') return job;
-      const failure = jobFailure(job);
-      const studio = jobStudioUrl(job);
-      throw new AzureMlError({
-        code: status === 'Failed' ? 'JobFailed' : 'JobCanceled',
-        message:
-          status === 'Failed'
-            ? `scoring job ${jobName} failed: ${failure.message ?? 'the job document gives no reason'}${studio ? `; Azure ML shows the reason and the logs at ${studio}` : ''}`
-            : `scoring job ${jobName} was canceled`,
-        details: failure.code || failure.message ? [failure] : undefined,
-        retriable: false,
-      });
-    }
-    if (now() >= deadline) {
-      throw new AzureMlError({
-        code: 'OperationTimedOut',
-        message: `scoring job ${jobName} is still ${status} after ${options.timeoutMs} ms`,
-        retriable: true,
-      });
-    }
-    await sleep(options.intervalMs ?? 5000);
-  }
 }
 
 const jobOutputsSchema = z.record(z.string(), z.looseObject({ uri: z.string().nullish() }).nullable()).catch({});

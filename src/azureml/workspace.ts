@@ -48,15 +48,6 @@ export function assetVersionId(ws: WorkspaceAddress, kind: AssetKind, name: stri
   return `${workspacePath(ws)}/${kind}/${seg(name)}/versions/${seg(version)}`;
 }
 
-export const codeVersionId = (ws: WorkspaceAddress, name: string, version: string): string =>
-  assetVersionId(ws, 'codes', name, version);
-export const modelVersionId = (ws: WorkspaceAddress, name: string, version: string): string =>
-  assetVersionId(ws, 'models', name, version);
-export const environmentVersionId = (ws: WorkspaceAddress, name: string, version: string): string =>
-  assetVersionId(ws, 'environments', name, version);
-export const dataVersionId = (ws: WorkspaceAddress, name: string, version: string): string =>
-  assetVersionId(ws, 'data', name, version);
-
 export function batchEndpointsPath(ws: WorkspaceAddress): string {
   return `${workspacePath(ws)}/batchEndpoints`;
 }

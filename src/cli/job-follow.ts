@@ -1,7 +1,7 @@
 // `--wait`: follows a batch scoring job to Completed, Failed or Canceled, reporting each status change.
 // The pacing is the watch queue's (src/domain/watch-pacing.ts): early checks come soon, a long job is
-// looked at less and less often up to a ceiling. Unlike scoring.waitForScoringJob it returns the final
-// job whatever its end, so the CLI can print (and put in its JSON) what a failed job says about itself.
+// looked at less and less often up to a ceiling. It returns the final job whatever its end, so the CLI
+// can print (and put in its JSON) what a failed job says about itself.
 import { isAzureMlError } from '../azureml/errors';
 import { isTerminalJobStatus } from '../azureml/jobs';
 import { nextWatchIntervalMs, type WatchPacingPolicy } from '../domain/watch-pacing';

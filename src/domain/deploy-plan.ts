@@ -24,7 +24,6 @@ export const deployStepStateSchema = z.object({
   /** What the step could tell once the service accepted its resource, before the operation finished. */
   accepted: z.record(z.string(), z.string()).optional(),
 });
-export type DeployStepState = z.infer<typeof deployStepStateSchema>;
 
 export const deployProgressSchema = z.object({
   version: z.literal(1),

@@ -23,15 +23,6 @@ export const runSettingsSchema = z.object({
   retrySettings: z.object({ maxRetries: maxRetriesSchema.optional(), timeout: isoDurationSchema.optional() }).optional(),
 });
 export type RunSettings = z.output<typeof runSettingsSchema>;
-export type RunSettingsInput = z.input<typeof runSettingsSchema>;
-
-/** True when no setting is overridden (the job runs with the deployment's settings). */
-export function isEmptyRunSettings(settings: RunSettings | undefined): boolean {
-  if (!settings) return true;
-  const { retrySettings, ...rest } = settings;
-  const retries = retrySettings ? Object.values(retrySettings).some((v) => v !== undefined) : false;
-  return !retries && Object.values(rest).every((v) => v === undefined);
-}
 
 /** The overrides as "label value" pairs, in a fixed order, for messages and the CLI. */
 export function describeRunSettings(settings: RunSettings | undefined): { label: string; value: string }[] {

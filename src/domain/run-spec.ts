@@ -50,7 +50,6 @@ export const outputFileUriSchema = z.string().transform((text, ctx) => {
 });
 
 export const jobInputKindSchema = z.enum(['UriFolder', 'UriFile']);
-export type JobInputKind = z.infer<typeof jobInputKindSchema>;
 
 export const runSpecSchema = z
   .object({
@@ -88,5 +87,4 @@ export const runSpecSchema = z
     }
   });
 
-export type RunSpecInput = z.input<typeof runSpecSchema>;
 export type RunSpec = z.output<typeof runSpecSchema>;

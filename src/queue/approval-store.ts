@@ -3,7 +3,7 @@
 // interaction it thinks went unanswered, exactly one decision wins and the others are told who won.
 //
 // Per approval, a hash `${prefix}:approval:${id}` holds the immutable request as JSON (`body`) and the
-// mutable state as plain fields (`status`, `decidedBy`, `decidedAt`, `messageTs`), so the script never
+// mutable state as plain fields (`status`, `decidedBy`, `decidedAt`), so the script never
 // re-encodes the user's command (Redis' cjson would turn [] into {} and round large numbers).
 // `${prefix}:approvals:pending` is a sorted set of pending ids by expiry.
 import { randomUUID } from 'node:crypto';
@@ -14,7 +14,6 @@ import { redisKey } from './redis-keys';
 
 /** `withdrawn`: the requester took the request back before anyone decided. */
 export const approvalStatusSchema = z.enum(['pending', 'approved', 'rejected', 'expired', 'withdrawn']);
-export type ApprovalStatus = z.infer<typeof approvalStatusSchema>;
 
 export const approvalRequestSchema = z.object({
   id: z.string().min(1),
@@ -30,8 +29,6 @@ export const approvalRequestSchema = z.object({
   status: approvalStatusSchema,
   decidedBy: z.string().optional(),
   decidedAt: z.number().optional(),
-  /** ts of the Slack message carrying the Approve/Reject buttons, to update it after the decision. */
-  messageTs: z.string().optional(),
 });
 export type ApprovalRequest = z.infer<typeof approvalRequestSchema>;
 
@@ -69,7 +66,6 @@ export interface ApprovalStore {
    * racing an Approve or Reject has exactly one winner; who may withdraw is checked by the caller.
    */
   withdraw(id: string, by: { userId: string; at: number }): Promise<DecideResult>;
-  setMessageTs(id: string, ts: string): Promise<void>;
   /** Pending approvals not yet past their expiry, oldest expiry first. */
   listPending(): Promise<ApprovalRequest[]>;
   /** Marks every pending approval past its expiry as expired and returns them (to update their messages and audit). */
@@ -160,7 +156,6 @@ export function createApprovalStore(deps: ApprovalStoreDeps): ApprovalStore {
       status: fields.status,
       ...(fields.decidedBy ? { decidedBy: fields.decidedBy } : {}),
       ...(fields.decidedAt ? { decidedAt: Number(fields.decidedAt) } : {}),
-      ...(fields.messageTs ? { messageTs: fields.messageTs } : {}),
     });
   }
 
@@ -206,16 +201,6 @@ export function createApprovalStore(deps: ApprovalStoreDeps): ApprovalStore {
     decide: (id, decision) => transition(id, decision.approve ? 'approved' : 'rejected', decision.userId, decision.at),
 
     withdraw: (id, by) => transition(id, 'withdrawn', by.userId, by.at),
-
-    async setMessageTs(id, ts) {
-      // Only on an existing approval: HSET alone would create a hash without a body.
-      await connection.eval(
-        `if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'messageTs', ARGV[1]) end return 0`,
-        1,
-        keyOf(id),
-        ts,
-      );
-    },
 
     async listPending() {
       const ids = await connection.zrangebyscore(pendingKey, `(${now()}`, '+inf');

@@ -50,8 +50,6 @@ export interface NotifyOutbox {
    * once however often it is enqueued; an upsert repeating the newest content of its message is a no-op.
    */
   enqueue(entry: NotifyEntryInput): Promise<void>;
-  /** The request's thread as known so far: its channel, and the parent's ts once posted. */
-  threadOf(requestId: string): Promise<{ channel: string; parentTs?: string } | undefined>;
   /** Re-adds a flush job for every request with entries waiting (after a job was lost or failed for good). */
   recoverPending(): Promise<number>;
   close(): Promise<void>;
@@ -123,12 +121,6 @@ export function createNotifyOutbox(deps: NotifyOutboxDeps): NotifyOutbox {
       const entry = notifyEntrySchema.parse(input);
       if (isThreadOp(entry.op)) await enqueueThreadEntry(entry);
       else await enqueueDirectEntry(entry);
-    },
-
-    async threadOf(requestId) {
-      const { channel, parentTs } = await store.request(requestId).thread();
-      if (!channel) return undefined;
-      return parentTs ? { channel, parentTs } : { channel };
     },
 
     async recoverPending() {

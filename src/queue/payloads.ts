@@ -17,7 +17,6 @@ export const requestIdSchema = z
   .min(1)
   .max(128)
   .regex(/^[^\s:]+$/, 'a request id must not contain spaces or ":"');
-export type RequestId = z.infer<typeof requestIdSchema>;
 
 /** The Slack identity a request came from (slash command or interaction payload's user/team/channel). */
 export const requesterSchema = z.object({
@@ -95,7 +94,6 @@ export const cleanupJobSchema = z.object({
   sourceRequestId: requestIdSchema,
   resources: z.array(createdResourceSchema).min(1).max(20),
 });
-export type CleanupJob = z.infer<typeof cleanupJobSchema>;
 export type CleanupJobInput = z.input<typeof cleanupJobSchema>;
 
 export const notifyOpSchema = z.enum(['upsert-parent', 'upsert-in-thread', 'reply', 'ephemeral', 'response-url']);

@@ -20,6 +20,9 @@ import {
   type AzureSpecValidator,
   type SpecCoverageReport,
 } from '../support/azure-spec-validator';
+import { getCompute } from '../../src/azureml/computes';
+import { getDefaultDatastore } from '../../src/azureml/datastores';
+import { followScoringJob } from '../support/azureml-setup';
 
 const ENDPOINT = 'contract-ep';
 const DEPLOYMENT = 'contract-dp';
@@ -81,8 +84,8 @@ describe('our client through the batch scoring recipe', () => {
     const s = spec();
     const final = await client.runDeployPlan(s, createDeployProgress(s), async () => undefined);
     expect(Object.values(final.steps).every((step) => step?.status === 'done')).toBe(true);
-    await expect(client.computes.get('batch-cluster')).resolves.toMatchObject({ name: 'batch-cluster' });
-    await expect(client.datastores.getDefault()).resolves.toMatchObject({ name: 'workspaceblobstore' });
+    await expect(getCompute(client, 'batch-cluster')).resolves.toMatchObject({ name: 'batch-cluster' });
+    await expect(getDefaultDatastore(client)).resolves.toMatchObject({ name: 'workspaceblobstore' });
     expect((await client.endpoints.get(ENDPOINT)).properties.defaults?.deploymentName).toBe(DEPLOYMENT);
   });
 
@@ -100,7 +103,7 @@ describe('our client through the batch scoring recipe', () => {
     const ref = parseDataReference(`azureml://locations/${sandbox.location}/workspaces/${sandbox.workspace}/data/contract-data/versions/1`);
     const { jobName } = await client.scoring.invoke({ endpointName: ENDPOINT, input: { ref, type: 'UriFolder' } });
     const scoringUri = await client.scoring.getScoringUri(ENDPOINT);
-    await expect(client.scoring.waitForJob(scoringUri, jobName, watch)).resolves.toMatchObject({ properties: { status: 'Completed' } });
+    await expect(followScoringJob(client, scoringUri, jobName, watch)).resolves.toMatchObject({ properties: { status: 'Completed' } });
     await expect(client.jobs.get(jobName)).resolves.toMatchObject({ name: jobName });
     expect((await client.jobs.list()).map((j) => j.name)).toContain(jobName);
     expect((await client.jobs.listForEndpoint(ENDPOINT)).map((j) => j.name)).toContain(jobName);

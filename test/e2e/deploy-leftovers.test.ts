@@ -10,6 +10,7 @@ import { exampleDeploySpec, STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type
 import { LEFTOVER_ACTIONS } from '../../src/slack/blocks/deploy-leftovers-message';
 import { createThreadReader, FINAL_REPLY, textOf, type ThreadReader } from '../support/stack-probes';
 import { deployApproved } from '../support/user-gestures';
+import { getCodeVersion, getEnvironmentVersion, getModelVersion } from '../../src/azureml/assets';
 
 const { requester, bystander, approver } = STACK_USERS;
 let stack: EmbeddedStack;
@@ -42,9 +43,9 @@ async function present(endpoint: string, cluster: string, versions: { code: stri
   return {
     endpoint: (await az.endpoints.find(endpoint)) !== undefined,
     cluster: (await az.computes.find(cluster)) !== undefined,
-    code: await has(az.assets.getCodeVersion({ name: 'score-mnist', version: versions.code })),
-    model: await has(az.assets.getModelVersion({ name: 'mnist', version: versions.model })),
-    environment: await has(az.assets.getEnvironmentVersion({ name: 'mnist-env', version: versions.environment })),
+    code: await has(getCodeVersion(az, { name: 'score-mnist', version: versions.code })),
+    model: await has(getModelVersion(az, { name: 'mnist', version: versions.model })),
+    environment: await has(getEnvironmentVersion(az, { name: 'mnist-env', version: versions.environment })),
   };
 }
 

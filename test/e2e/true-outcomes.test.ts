@@ -7,6 +7,7 @@ import type { StoredMessage } from '../../sandbox/slack';
 import { waitFor } from '../../sandbox/slack/wait-for';
 import { exampleDeploySpec, STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { createThreadReader, FINAL_REPLY, isTopLevel, textOf, type ThreadReader } from '../support/stack-probes';
+import { createEndpoint } from '../support/azureml-setup';
 
 const { requester, approver } = STACK_USERS;
 const ENDPOINT = 'outcomes-ep';
@@ -41,7 +42,7 @@ async function runOn(endpoint: string, folder: string): Promise<StoredMessage> {
 }
 
 it('an approved delete of an endpoint that went away meanwhile says nothing was deleted', async () => {
-  await stack.workers!.azureml.endpoints.createOrUpdateAndWait({ name: 'gone-ep' });
+  await createEndpoint(stack.workers!.azureml, { name: 'gone-ep' });
   await stack.driver.slash('delete gone-ep', { user: requester, channel: STACK_CHANNEL });
   const parent = await waitFor(() => threads.parentWith('`gone-ep`'), { what: 'the approval request' });
   await stack.workers!.azureml.deleteEndpoint('gone-ep');

@@ -14,6 +14,8 @@ import { batchDeploymentPath } from '../../src/azureml/workspace';
 import { parseDataReference } from '../../src/domain/data-reference';
 import { deploySpecSchema, type DeploySpec, type DeploySpecInput } from '../../src/domain/deploy-spec';
 import { createAzureSpecValidator, expectSpecValid, fromRecordedExchange } from '../support/azure-spec-validator';
+import { createModelVersion, getModelVersion } from '../../src/azureml/assets';
+import { followScoringJob } from '../support/azureml-setup';
 
 const ENDPOINT = 'existing-ep';
 const poll = { minIntervalMs: 5, maxIntervalMs: 50 };
@@ -38,7 +40,7 @@ async function deployAndScore(s: DeploySpec): Promise<string> {
     deploymentName: s.deploymentName,
     input: { ref: parseDataReference('azureml://datastores/workspaceblobstore/paths/heart/'), type: 'UriFolder' },
   });
-  await expect(client.scoring.waitForJob(await client.scoring.getScoringUri(ENDPOINT), jobName, watch)).resolves.toMatchObject({ properties: { status: 'Completed' } });
+  await expect(followScoringJob(client, await client.scoring.getScoringUri(ENDPOINT), jobName, watch)).resolves.toMatchObject({ properties: { status: 'Completed' } });
   return (await sandbox.admin.readDatastoreFile(`azureml/${jobName}/score/predictions.csv`))?.toString() ?? '';
 }
 
@@ -66,8 +68,8 @@ beforeAll(async () => {
     sandbox.admin.addRegistryAsset({ registry: 'azureml', kind: 'environments', name: 'sklearn-1.5', version: String(Number(version) + 10), properties: { image: 'mcr.microsoft.com/azureml/curated/sklearn-1.5:' + version } });
   }
   sandbox.admin.addRegistryAsset({ registry: 'team-reg', kind: 'models', name: 'custom-scorer', version: '1', properties: { modelType: 'custom_model' } });
-  await client.assets.createModelVersion({ name: 'ws-model', version: '1' }, 'azureml://datastores/workspaceblobstore/paths/m/1');
-  await client.assets.createModelVersion({ name: 'ws-model', version: '7' }, 'azureml://datastores/workspaceblobstore/paths/m/7');
+  await createModelVersion(client, { name: 'ws-model', version: '1' }, 'azureml://datastores/workspaceblobstore/paths/m/1');
+  await createModelVersion(client, { name: 'ws-model', version: '7' }, 'azureml://datastores/workspaceblobstore/paths/m/7');
   await Promise.all([sandbox.admin.putDatastoreFile('heart/a.csv', CSV), sandbox.admin.putDatastoreFile('heart/b.csv', 'age,chol\n50,199\n')]);
 }, 30_000);
 
@@ -143,7 +145,7 @@ describe('deploying and scoring an MLflow model without scoring script or enviro
     expect(csv.trim().split('\n')).toHaveLength(4);
     const model = (await client.deployments.get(ENDPOINT, 'upload-mlflow')).properties.model as { assetId: string };
     const version = model.assetId.split('/').at(-1) ?? '';
-    await expect(client.assets.getModelVersion({ name: 'heart-local', version })).resolves.toMatchObject({ properties: { modelType: 'mlflow_model' } });
+    await expect(getModelVersion(client, { name: 'heart-local', version })).resolves.toMatchObject({ properties: { modelType: 'mlflow_model' } });
   });
 
   it('has the service refuse a custom model deployed without a scoring script', async () => {

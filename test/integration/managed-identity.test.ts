@@ -5,6 +5,7 @@ import path from 'node:path';
 import { startAzureMlSandbox, type AzureMlSandbox } from '../../sandbox/azureml';
 import { managedIdentityEnv, REPO_ROOT, spawnTsx } from '../support/worker-process';
 import { sandboxAzureMlClient } from '../../dev/embedded-stack';
+import { createEndpoint } from '../support/azureml-setup';
 
 const PROBE = path.join(REPO_ROOT, 'test', 'support', 'azure-credential-probe.ts');
 let sandbox: AzureMlSandbox;
@@ -25,7 +26,7 @@ const askForToken = (query: string, secret: string | undefined): Promise<Respons
 beforeAll(async () => {
   sandbox = await startAzureMlSandbox({ timeScale: 0.002 });
   const client = sandboxAzureMlClient(sandbox);
-  await client.endpoints.createOrUpdateAndWait({ name: 'mnist-batch' });
+  await createEndpoint(client, { name: 'mnist-batch' });
 });
 
 afterAll(async () => {

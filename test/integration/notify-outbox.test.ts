@@ -7,8 +7,8 @@ import { startRedis, type RedisProcess } from '../../sandbox/stack';
 import { DEFAULT_CHANNELS, DEFAULT_USERS, startSlackStandIn, type SlackStandIn, type StoredMessage } from '../../sandbox/slack';
 import { waitFor } from '../../sandbox/slack/wait-for';
 import { createRedisConnection } from '../../src/queue/connection';
-import { createNotifyOutbox, flushJobId, type NotifyOutbox } from '../../src/queue/notify-outbox';
-import { deadLetterKey, outboxKeys, pendingRequestsKey } from '../../src/queue/notify-outbox-store';
+import { createNotifyOutbox, flushJobId } from '../../src/queue/notify-outbox';
+import { createNotifyOutboxStore, deadLetterKey, outboxKeys, pendingRequestsKey } from '../../src/queue/notify-outbox-store';
 import { createNotifyWorker, type NotifyWorkerDeps } from '../../src/queue/notify-worker';
 import type { NotifyEntryInput } from '../../src/queue/payloads';
 import { QUEUE_NAMES } from '../../src/queue/queue-names';
@@ -63,7 +63,14 @@ function connection(forWorker: boolean): Redis {
 function bot(overrides: Partial<NotifyWorkerDeps> = {}) {
   const prefix = `notify-t${++testNo}`;
   const producer = connection(false);
-  const outbox = createNotifyOutbox({ connection: producer, prefix });
+  const store = createNotifyOutboxStore({ connection: producer, prefix });
+  // The outbox, and where its thread is as the store records it (the channel, the parent's ts once posted).
+  const outbox = Object.assign(createNotifyOutbox({ connection: producer, prefix }), {
+    threadOf: async (requestId: string) => {
+      const { channel, parentTs } = await store.request(requestId).thread();
+      return channel ? { channel, ...(parentTs ? { parentTs } : {}) } : undefined;
+    },
+  });
   const queue = new Queue(QUEUE_NAMES.notify, { connection: producer, prefix });
   closers.push(() => outbox.close(), () => queue.close());
   const startWorker = (): Worker => {
@@ -87,6 +94,8 @@ function bot(overrides: Partial<NotifyWorkerDeps> = {}) {
   return { prefix, producer, outbox, queue, startWorker, drained };
 }
 
+type TestOutbox = ReturnType<typeof bot>['outbox'];
+
 function reply(requestId: string, channel: string, n: number, extra: Partial<NotifyEntryInput> = {}): NotifyEntryInput {
   return { requestId, channel, key: `reply-${n}`, op: 'reply', text: `${requestId} step ${n}`, ...extra };
 }
@@ -95,7 +104,7 @@ function parent(requestId: string, channel: string, text = `${requestId} started
   return { requestId, channel, key, op: 'upsert-parent', text };
 }
 
-async function threadOf(outbox: NotifyOutbox, requestId: string, channel: string): Promise<StoredMessage[]> {
+async function threadOf(outbox: Pick<TestOutbox, 'threadOf'>, requestId: string, channel: string): Promise<StoredMessage[]> {
   const thread = await outbox.threadOf(requestId);
   return thread?.parentTs ? slack.thread(channel, thread.parentTs) : [];
 }

@@ -14,6 +14,7 @@ import { createApprovalStore, type ApprovalStore } from '../../src/queue/approva
 import { createAuditTrail, type AuditTrail } from '../../src/queue/audit-trail';
 import { createRedisConnection } from '../../src/queue/connection';
 import { createNotifyOutbox, type NotifyOutbox } from '../../src/queue/notify-outbox';
+import { createNotifyOutboxStore, type NotifyOutboxStore } from '../../src/queue/notify-outbox-store';
 import { createNotifyWorker } from '../../src/queue/notify-worker';
 import type { NotifyEntryInput } from '../../src/queue/payloads';
 import { createRequestLifecycle } from '../../src/queue/request-lifecycle';
@@ -30,6 +31,7 @@ let redis: RedisProcess;
 let slack: SlackStandIn;
 const connections: Redis[] = [];
 let outbox: NotifyOutbox;
+let outboxStore: NotifyOutboxStore;
 let worker: Worker;
 let requests: RequestStore;
 let audit: AuditTrail;
@@ -59,6 +61,7 @@ beforeAll(async () => {
   const prefix = 'lifecycle-test';
   const producer = connection(false);
   outbox = createNotifyOutbox({ connection: producer, prefix });
+  outboxStore = createNotifyOutboxStore({ connection: producer, prefix });
   requests = createRequestStore({ connection: producer, prefix });
   audit = createAuditTrail({ connection: producer, prefix });
   approvals = createApprovalStore({ connection: producer, prefix });
@@ -107,7 +110,7 @@ const textOf = (m: StoredMessage): string => `${m.text}\n${JSON.stringify(m.bloc
 async function slackThread(requestId: string, length: number): Promise<StoredMessage[]> {
   return waitFor(
     async () => {
-      const thread = await outbox.threadOf(requestId);
+      const thread = await outboxStore.request(requestId).thread();
       const messages = thread?.parentTs ? slack.thread(CHANNEL, thread.parentTs).map((m) => slack.message(CHANNEL, m.ts) ?? m) : [];
       return messages.length === length ? messages : undefined;
     },

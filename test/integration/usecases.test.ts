@@ -182,7 +182,7 @@ describe('use cases against the sandbox', () => {
     expect((await showEndpoint(deps, ENDPOINT)).endpoint.defaultDeployment).toBe('uc-v2');
     const data = await registerData(deps, { name: 'uc-data', kind: 'UriFolder', uri: datastoreUri('uc/one/') });
     expect(data).toMatchObject({ name: 'uc-data', version: '1700000000000', dataType: 'uri_folder' });
-    expect((await client.assets.getDataVersion({ name: 'uc-data', version: data.version })).id).toBe(data.id);
+    expect((await client.arm.request({ method: 'GET', path: data.id })).body).toMatchObject({ id: data.id });
   }, 60_000);
 
   it('deletes the endpoint, after which it is missing', async () => {

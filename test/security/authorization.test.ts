@@ -9,6 +9,7 @@ import { APPROVER_GROUP, STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type Em
 import { EXPIRE_APPROVALS_JOB } from '../../src/queue/ops-worker';
 import { approveButtonValue, signedApprovalClick } from '../support/approval-click';
 import { createQueueInspector, createThreadReader, textOf, type QueueInspector, type ThreadReader } from '../support/stack-probes';
+import { createEndpoint } from '../support/azureml-setup';
 
 const { requester: alice, bystander: bob, approver: carol } = STACK_USERS;
 const OTHER_CHANNEL = 'C0GENERAL01';
@@ -95,7 +96,7 @@ describe('who may ask', () => {
 describe('who may approve', () => {
   async function askToDelete(user: string, endpoint: string) {
     // Only an endpoint that exists gets as far as an approver (see test/e2e/preflight.test.ts).
-    await stack.workers!.azureml.endpoints.createOrUpdateAndWait({ name: endpoint });
+    await createEndpoint(stack.workers!.azureml, { name: endpoint });
     const res = await stack.driver.slash(`delete ${endpoint}`, { user, channel: STACK_CHANNEL });
     expect(replyText(res)).toContain('Checking request');
     const parent = await waitFor(() => threads.parentWith(`\`${endpoint}\``), { what: `the approval request for ${endpoint}` });

@@ -11,6 +11,7 @@ import { EXPIRE_APPROVALS_JOB } from '../../src/queue/ops-worker';
 import { PREFLIGHT_JOB } from '../../src/queue/request-preflight';
 import { APPROVAL_ACTIONS } from '../../src/slack/blocks/approval-request-message';
 import { createQueueInspector, createThreadReader, textOf, type QueueInspector, type ThreadReader } from '../support/stack-probes';
+import { createEndpoint } from '../support/azureml-setup';
 
 const { requester: alice, bystander: bob, approver: carol } = STACK_USERS;
 let stack: EmbeddedStack;
@@ -40,7 +41,7 @@ async function workJobs(): Promise<number> {
 }
 
 async function askToDelete(user: string, endpoint: string) {
-  await stack.workers!.azureml.endpoints.createOrUpdateAndWait({ name: endpoint });
+  await createEndpoint(stack.workers!.azureml, { name: endpoint });
   await stack.driver.slash(`delete ${endpoint}`, { user, channel: STACK_CHANNEL });
   return waitFor(() => threads.parentWith(`\`${endpoint}\``), { what: `the approval request for ${endpoint}` });
 }
