@@ -175,8 +175,3 @@ export async function resolveDeploySources(ctx: RegistryContext, artifactsRoot: 
   const order = ['compute', 'model', 'code', 'environment'];
   return { spec: resolved, problems: problems.sort((a, b) => order.indexOf(a.step) - order.indexOf(b.step)) };
 }
-
-/** Every problem with what the deploy names; empty when it can go ahead. */
-export async function checkDeploySources(ctx: RegistryContext, artifactsRoot: string | undefined, spec: DeploySpec): Promise<DeploySourceProblem[]> {
-  return (await resolveDeploySources(ctx, artifactsRoot, spec)).problems;
-}

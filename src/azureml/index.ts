@@ -18,7 +18,7 @@ import type { DeployProgress } from '../domain/deploy-plan';
 import { asError, DeployStepError, runDeployPlan, type DeployStepEvent } from './deploy-plan';
 import { resolveInsideRoot } from './artifacts-root';
 import { createDeploySteps, type DeployStepsDeps } from './deploy-steps';
-import { assertScoringScriptInFolder, checkDeploySources, resolveDeploySources } from './deploy-sources-check';
+import { assertScoringScriptInFolder, resolveDeploySources } from './deploy-sources-check';
 import { AzureMlError } from './errors';
 import { defaultRegistryDiscoveryUrl, type RegistryContext } from './registries';
 import * as jobs from './jobs';
@@ -173,9 +173,10 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
         .then(pinLabels)
         .then((pinned) => runDeployPlan(pinned, { steps, signal: options.signal }, progress, onStep));
     },
-    /** What the deploy names that is not there (compute, registered/registry assets, local folders, scoring script). */
-    checkDeploySources: (spec: DeploySpec) => checkDeploySources(registryCtx, deps.artifactsRoot, spec),
-    /** The same check, and the spec with every `latest` pinned to the version it names now. */
+    /**
+     * What the deploy names that is not there (compute, registered/registry assets, local folders, scoring
+     * script), and the spec with every `latest` pinned to the version it names now.
+     */
     resolveDeploySources: (spec: DeploySpec) => resolveDeploySources(registryCtx, deps.artifactsRoot, spec),
     /** Deletes the endpoint and all its deployments, waiting for the operation. */
     deleteEndpoint: (name: string, o?: LongRunningWaitOptions) => endpoints.deleteBatchEndpointAndWait(ctx, name, o),

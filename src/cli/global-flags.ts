@@ -2,7 +2,7 @@
 // reads. Everything else is left, in order, for src/domain/command-grammar.ts, so `run`, `data register`
 // and the rest parse exactly as the slash command does.
 import { parseDurationMs } from '../config';
-import { VERBS } from '../domain/command-grammar';
+import { VERBS, verbHelp } from '../domain/command-grammar';
 import { CLI_NAME, CliUsageError } from './cli-usage';
 
 export interface GlobalFlags {
@@ -25,7 +25,7 @@ export interface SplitArguments {
 const GLOBAL_USAGE = `${CLI_NAME} [--json] [--wait] [--quiet] [--sandbox [<file>]] [--poll-interval <duration>] <command>`;
 
 /** Words that start a command: `--sandbox endpoints` means the sandbox from the environment, then `endpoints`. */
-const COMMAND_WORDS: ReadonlySet<string> = new Set([...VERBS, 'data']);
+const COMMAND_WORDS: ReadonlySet<string> = new Set([...VERBS, ...VERBS.map((v) => verbHelp(v).usage.split(' ')[0] as string)]);
 
 function pollInterval(value: string | undefined): number {
   const ms = value === undefined ? undefined : parseDurationMs(value);

@@ -199,17 +199,23 @@ function shown(text: string): string {
 
 function verbOf(tokens: Token[]): { verb: Verb; rest: Token[] } | ParseError {
   const first = tokens[0]?.text.toLowerCase() ?? '';
-  if (first === 'data') {
+  // A verb typed in two words ("data register"): the first word names a group of subcommands.
+  const group = VERBS.filter((v) => GRAMMAR[v].words.startsWith(`${first} `));
+  if (group.length > 0) {
     const sub = tokens[1]?.text.toLowerCase();
-    if (sub === 'register') return { verb: 'data-register', rest: tokens.slice(2) };
-    const hint = sub !== undefined && closest(sub, ['register']) ? 'Did you mean `data register`?' : undefined;
+    const found = group.find((v) => GRAMMAR[v].words === `${first} ${sub}`);
+    if (found) return { verb: found, rest: tokens.slice(2) };
+    const spoken = group.map((v) => GRAMMAR[v].words);
+    const near = sub === undefined ? undefined : closest(sub, spoken.map((w) => w.slice(first.length + 1)));
     return {
-      message: sub === undefined ? '`data` needs a subcommand: `data register`.' : `\`data ${shown(sub)}\` is not a command.`,
-      usage: USAGE['data-register'],
-      ...(hint ? { suggestion: hint } : {}),
+      message:
+        sub === undefined
+          ? `\`${first}\` needs a subcommand: ${spoken.map((w) => `\`${w}\``).join(', ')}.`
+          : `\`${first} ${shown(sub)}\` is not a command.`,
+      usage: group.map((v) => USAGE[v]).join('\n'),
+      ...(near ? { suggestion: `Did you mean \`${first} ${near}\`?` } : {}),
     };
   }
-  if (first === 'data-register') return { verb: 'data-register', rest: tokens.slice(1) };
   const verb = verbSchema.safeParse(first);
   if (verb.success) return { verb: verb.data, rest: tokens.slice(1) };
   const suggestion = suggestVerb(first);

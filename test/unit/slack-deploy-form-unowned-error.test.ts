@@ -19,15 +19,9 @@ const { DEPLOY_FIELDS, parseDeploySubmission } = require('../../src/slack/modals
 const metadata = encodeModalMetadata({ channelId: 'C0DEPLOYS01', requesterId: 'U0ALICE001', teamId: 'T0TEAM0001' });
 const typed = (values: Record<string, string>) =>
   Object.fromEntries(Object.entries(values).map(([blockId, value]) => [blockId, { value: { type: 'plain_text_input', value } }]));
-const filled = {
-  [DEPLOY_FIELDS.endpoint]: 'mnist-batch',
-  [DEPLOY_FIELDS.deployment]: 'mnist-torch',
-  [DEPLOY_FIELDS.model]: 'mnist:1',
-  [DEPLOY_FIELDS.code]: 'code/mnist',
-  [DEPLOY_FIELDS.scoringScript]: 'batch_driver.py',
-  [DEPLOY_FIELDS.environment]: 'mnist-env:3',
-  [DEPLOY_FIELDS.computeName]: 'batch-cluster',
-};
+/** A form that is fine in every field: a registered MLflow-style model needs no code or environment. */
+const F = DEPLOY_FIELDS;
+const filled = { [F.endpoint]: 'mnist-batch', [F.deployment]: 'mnist-torch', [F.model]: 'mnist:1', [F.computeName]: 'batch-cluster' };
 
 describe('deploy form: an error no field owns', () => {
   it("is shown on the form's first field as the form's, naming what it is about", () => {

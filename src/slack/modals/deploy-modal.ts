@@ -10,7 +10,7 @@ import { assetNameSchema } from '../../domain/naming-rules';
 import { truncate } from '../mrkdwn';
 import { SLACK_LIMITS } from '../blocks/block-kit';
 import { decodeModalMetadata, encodeModalMetadata, type ModalMetadata } from './modal-metadata';
-import { checkboxInput, integerInput, option, radioInput, readChecked, readValue, selectInput, textInput, viewStateValuesSchema } from './modal-inputs';
+import { BATCH_SETTING_INPUTS, checkboxInput, integerInput, option, radioInput, readChecked, readValue, selectInput, textInput, viewStateValuesSchema } from './modal-inputs';
 import { addFormError, blockIdsOf, formBlocks, owningField, pathText, readFieldValues, readInteger, type FormErrors, type FormField } from './form-fields';
 
 export const DEPLOY_MODAL_CALLBACK_ID = 'deploy-modal';
@@ -281,7 +281,7 @@ const DEPLOY_FORM = {
     blockId: 'instance_count',
     heading: '*Batch settings*',
     input: ({ d }, blockId) =>
-      integerInput({ blockId, label: 'Instance count', min: 1, max: 1000, initial: d.instanceCount ?? RECIPE.instanceCount }),
+      integerInput({ blockId, ...BATCH_SETTING_INPUTS.instanceCount, initial: d.instanceCount ?? RECIPE.instanceCount }),
     value: { path: ['instanceCount'], as: 'integer', named: 'Instance count' },
     shows: ['instanceCount'],
   },
@@ -301,45 +301,28 @@ const DEPLOY_FORM = {
   miniBatchSize: {
     blockId: 'mini_batch_size',
     input: ({ d }, blockId) =>
-      integerInput({ blockId, label: 'Mini-batch size', min: 1, initial: d.miniBatchSize ?? RECIPE.miniBatchSize, hint: 'Files per call to run().' }),
+      integerInput({ blockId, ...BATCH_SETTING_INPUTS.miniBatchSize, initial: d.miniBatchSize ?? RECIPE.miniBatchSize }),
     value: { path: ['miniBatchSize'], as: 'integer', named: 'Mini-batch size' },
     shows: ['miniBatchSize'],
   },
   maxRetries: {
     blockId: 'max_retries',
     input: ({ d }, blockId) =>
-      integerInput({
-        blockId,
-        label: 'Max retries per mini-batch',
-        min: 0,
-        max: 100,
-        initial: d.retrySettings?.maxRetries ?? RECIPE.retrySettings.maxRetries,
-      }),
+      integerInput({ blockId, ...BATCH_SETTING_INPUTS.maxRetries, initial: d.retrySettings?.maxRetries ?? RECIPE.retrySettings.maxRetries }),
     value: { path: ['retrySettings', 'maxRetries'], as: 'integer', named: 'Max retries' },
     shows: ['retrySettings'],
   },
   timeout: {
     blockId: 'timeout',
     input: ({ d }, blockId) =>
-      textInput({
-        blockId,
-        label: 'Mini-batch timeout',
-        initial: d.retrySettings?.timeout ?? RECIPE.retrySettings.timeout,
-        hint: 'An ISO 8601 duration: PT30S, PT5M.',
-      }),
+      textInput({ blockId, ...BATCH_SETTING_INPUTS.timeout, initial: d.retrySettings?.timeout ?? RECIPE.retrySettings.timeout }),
     value: { path: ['retrySettings', 'timeout'], as: 'text' },
     shows: ['retrySettings.timeout'],
   },
   errorThreshold: {
     blockId: 'error_threshold',
     input: ({ d }, blockId) =>
-      integerInput({
-        blockId,
-        label: 'Error threshold',
-        min: -1,
-        initial: d.errorThreshold ?? RECIPE.errorThreshold,
-        hint: 'Failed items tolerated before the job fails; -1 ignores all failures.',
-      }),
+      integerInput({ blockId, ...BATCH_SETTING_INPUTS.errorThreshold, initial: d.errorThreshold ?? RECIPE.errorThreshold }),
     value: { path: ['errorThreshold'], as: 'integer', named: 'Error threshold' },
     shows: ['errorThreshold'],
   },

@@ -105,6 +105,15 @@ export function checkboxInput(c: Common & { option: Option; checked: boolean }):
   };
 }
 
+/** The batch settings both forms ask for, in the same words and limits (src/domain/batch-settings.ts). */
+export const BATCH_SETTING_INPUTS = {
+  miniBatchSize: { label: 'Mini-batch size', min: 1, hint: 'Files per call to run().' },
+  instanceCount: { label: 'Instance count', min: 1, max: 1000 },
+  errorThreshold: { label: 'Error threshold', min: -1, hint: 'Failed items tolerated before the job fails; -1 ignores all failures.' },
+  maxRetries: { label: 'Max retries per mini-batch', min: 0, max: 100 },
+  timeout: { label: 'Mini-batch timeout', hint: 'An ISO 8601 duration: PT30S, PT5M.' },
+} as const;
+
 /** The submitted value of a field: text, a number as text, or the chosen option's value. Trimmed; '' if empty. */
 export function readValue(values: ViewStateValues, blockId: string): string {
   const v = values[blockId]?.[VALUE_ACTION_ID];

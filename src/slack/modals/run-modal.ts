@@ -6,7 +6,7 @@ import { runSpecSchema, type RunSpec } from '../../domain/run-spec';
 import { SLACK_LIMITS } from '../blocks/block-kit';
 import { addFormError, blockIdsOf, formBlocks, owningField, pathText, readFieldValues, type FormErrors, type FormField } from './form-fields';
 import { decodeModalMetadata, encodeModalMetadata, type ModalMetadata } from './modal-metadata';
-import { integerInput, option, radioInput, readValue, selectInput, textInput, viewStateValuesSchema } from './modal-inputs';
+import { BATCH_SETTING_INPUTS, integerInput, option, radioInput, readValue, selectInput, textInput, viewStateValuesSchema } from './modal-inputs';
 
 export const RUN_MODAL_CALLBACK_ID = 'run-modal';
 
@@ -109,42 +109,35 @@ const RUN_FORM = {
     blockId: 'mini_batch_size',
     heading: "*This job's settings* (optional: empty keeps the deployment's)",
     input: ({ d }, blockId) =>
-      integerInput({ blockId, label: 'Mini-batch size', optional: true, min: 1, initial: d.settings?.miniBatchSize, hint: 'Files per call to run().' }),
+      integerInput({ blockId, ...BATCH_SETTING_INPUTS.miniBatchSize, optional: true, initial: d.settings?.miniBatchSize }),
     value: { path: ['settings', 'miniBatchSize'], as: 'text' },
     shows: ['settings.miniBatchSize'],
   },
   instanceCount: {
     blockId: 'instance_count',
     input: ({ d }, blockId) =>
-      integerInput({ blockId, label: 'Instance count', optional: true, min: 1, max: 1000, initial: d.settings?.instanceCount }),
+      integerInput({ blockId, ...BATCH_SETTING_INPUTS.instanceCount, optional: true, initial: d.settings?.instanceCount }),
     value: { path: ['settings', 'instanceCount'], as: 'text' },
     shows: ['settings.instanceCount'],
   },
   errorThreshold: {
     blockId: 'error_threshold',
     input: ({ d }, blockId) =>
-      integerInput({
-        blockId,
-        label: 'Error threshold',
-        optional: true,
-        min: -1,
-        initial: d.settings?.errorThreshold,
-        hint: 'Failed items tolerated before the job fails; -1 ignores all failures.',
-      }),
+      integerInput({ blockId, ...BATCH_SETTING_INPUTS.errorThreshold, optional: true, initial: d.settings?.errorThreshold }),
     value: { path: ['settings', 'errorThreshold'], as: 'text' },
     shows: ['settings.errorThreshold'],
   },
   maxRetries: {
     blockId: 'max_retries',
     input: ({ d }, blockId) =>
-      integerInput({ blockId, label: 'Max retries per mini-batch', optional: true, min: 0, max: 100, initial: d.settings?.retrySettings?.maxRetries }),
+      integerInput({ blockId, ...BATCH_SETTING_INPUTS.maxRetries, optional: true, initial: d.settings?.retrySettings?.maxRetries }),
     value: { path: ['settings', 'retrySettings', 'maxRetries'], as: 'text' },
     shows: ['settings.retrySettings.maxRetries'],
   },
   retryTimeout: {
     blockId: 'retry_timeout',
     input: ({ d }, blockId) =>
-      textInput({ blockId, label: 'Mini-batch timeout', optional: true, initial: d.settings?.retrySettings?.timeout, hint: 'An ISO 8601 duration: PT30S, PT5M.' }),
+      textInput({ blockId, ...BATCH_SETTING_INPUTS.timeout, optional: true, initial: d.settings?.retrySettings?.timeout }),
     value: { path: ['settings', 'retrySettings', 'timeout'], as: 'text' },
     shows: ['settings.retrySettings.timeout'],
   },
