@@ -126,7 +126,8 @@ function missingSentence(missing: MissingTarget, ws: string): string {
 
 export async function runCommand(command: Command, deps: CommandRunnerDeps): Promise<CliOutcome> {
   const az = deps.azureml;
-  const lookups: JobLookupDeps & { azureml: CliAzureMl } = { azureml: az, links: deps.links };
+  // What every use case is given: the client and the links for studio pages.
+  const uc: JobLookupDeps & { azureml: CliAzureMl } = { azureml: az, links: deps.links };
   const summarize = (job: Parameters<typeof summarizeJob>[0]): JobSummary => summarizeJob(job, deps.links);
   const follow = <J extends Parameters<typeof summarizeJob>[0]>(fetch: () => Promise<J>, jobName: string): Promise<J> =>
     followJob({
@@ -153,26 +154,26 @@ export async function runCommand(command: Command, deps: CommandRunnerDeps): Pro
       // Locks live with the bot (in its Redis) and are set and lifted in Slack, where the team sees them.
       throw new CliUsageError(`\`${command.verb}\` works in Slack only: locks are kept by the bot, which this command line does not reach.`, cliUsage(command.verb));
     case 'endpoints': {
-      const endpoints = await listEndpoints(lookups);
+      const endpoints = await listEndpoints(uc);
       return ok({ endpoints }, endpointsTable(endpoints, deps.workspace));
     }
     case 'show': {
-      const { endpoint, deployments } = await inOurWords(showEndpoint(lookups, command.endpointName), deps.workspace);
+      const { endpoint, deployments } = await inOurWords(showEndpoint(uc, command.endpointName), deps.workspace);
       return ok({ endpoint, deployments }, endpointDetails(endpoint, deployments));
     }
     case 'jobs': {
-      const jobs = await inOurWords(listJobs(lookups, command.endpointName), deps.workspace);
+      const jobs = await inOurWords(listJobs(uc, command.endpointName), deps.workspace);
       return ok({ jobs, ...(command.endpointName ? { endpointName: command.endpointName } : {}) }, jobsTable(jobs, command.endpointName));
     }
     case 'status': {
-      const found = await inOurWords(findBatchJob(lookups, command.jobName), deps.workspace);
-      const { job, outcome } = await describeJob(lookups, deps.wait ? await follow(() => az.jobs.get(command.jobName), command.jobName) : found);
+      const found = await inOurWords(findBatchJob(uc, command.jobName), deps.workspace);
+      const { job, outcome } = await describeJob(uc, deps.wait ? await follow(() => az.jobs.get(command.jobName), command.jobName) : found);
       const details = outcome ? jobOutcomeText(outcome) : '';
       const text = details ? `${jobDetails(job)}\n${details}` : jobDetails(job);
       return jobOutcome(command.verb, job, text, outcome?.triage?.fix ? { triage: outcome.triage } : {});
     }
     case 'cancel': {
-      const cancel = await inOurWords(cancelJob(lookups, command.jobName), deps.workspace);
+      const cancel = await inOurWords(cancelJob(uc, command.jobName), deps.workspace);
       if (cancel.outcome === 'already-finished') {
         // Nothing to cancel: say how it ended, and do not pretend a cancel was requested.
         const ended = { ...cancel.before, status: cancel.status };
@@ -194,7 +195,7 @@ export async function runCommand(command: Command, deps: CommandRunnerDeps): Pro
       if (!spec) {
         throw new CliUsageError('`run` needs <endpoint> and <input-uri> (the run form is only in Slack).', cliUsage('run'));
       }
-      const invoked = await invokeJob(lookups, spec);
+      const invoked = await invokeJob(uc, spec);
       deps.progress(`submitted job ${invoked.jobName} to ${spec.endpointName}${spec.deploymentName ? ` (deployment ${spec.deploymentName})` : ''}`);
       const final = deps.wait ? await follow(() => az.scoring.getJob(invoked.scoringUri, invoked.jobName), invoked.jobName) : invoked.job;
       const job = summarizeInvokedJob(final, spec, deps.links);
@@ -202,12 +203,12 @@ export async function runCommand(command: Command, deps: CommandRunnerDeps): Pro
     }
     case 'set-default': {
       if (deps.planOnly) return planOutcome(deps, command.verb, { kind: 'command', command });
-      const changed = await inOurWords(setDefaultDeployment(lookups, command.endpointName, command.deploymentName), deps.workspace);
+      const changed = await inOurWords(setDefaultDeployment(uc, command.endpointName, command.deploymentName), deps.workspace);
       return ok({ endpointName: changed.endpointName, defaultDeployment: changed.defaultDeployment }, changed.summary);
     }
     case 'delete': {
       if (deps.planOnly) return planOutcome(deps, command.verb, { kind: 'command', command });
-      const deleted = await inOurWords(deleteEndpoint(lookups, command.endpointName), deps.workspace, ' Nothing was deleted.');
+      const deleted = await inOurWords(deleteEndpoint(uc, command.endpointName), deps.workspace, ' Nothing was deleted.');
       return ok({ endpointName: deleted.endpointName, deleted: deleted.deleted }, deleted.summary);
     }
     case 'data-register': {
@@ -228,7 +229,7 @@ export async function runCommand(command: Command, deps: CommandRunnerDeps): Pro
         shown.set(event.step, event.status);
         deps.progress(deployStepLine(event));
       };
-      const { result } = await deploy(lookups, spec, { onStep, ...(deps.signal ? { signal: deps.signal } : {}) });
+      const { result } = await deploy(uc, spec, { onStep, ...(deps.signal ? { signal: deps.signal } : {}) });
       return ok({ ...result }, deploySummary(result));
     }
   }

@@ -119,7 +119,8 @@ export function createProducers(deps: { connection: RedisConnection; prefix: str
       const data = preflightJobSchema.parse(input);
       const jobId = preflightJobId(data.requestId);
       // BullMQ returns the existing job for a duplicate id without saying so; look first to tell the user.
-      if (await queues.ops.getJob(jobId)) return { jobId, duplicate: true };
+      // EXISTS on the job's hash answers what getJob would, without reading and parsing the whole job.
+      if ((await deps.connection.exists(queues.ops.toKey(jobId))) > 0) return { jobId, duplicate: true };
       await queues.ops.add(PREFLIGHT_JOB, data, { ...WORK_JOB_OPTIONS, jobId });
       return { jobId, duplicate: false };
     },

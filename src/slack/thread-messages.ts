@@ -4,6 +4,7 @@
 import type { DeploySpec } from '../domain/deploy-spec';
 import type { DeployChecklistStep, DeployResult } from '../usecases/deploy-summary';
 import type { DeploymentSummary, EndpointSummary } from '../usecases/endpoint-summary';
+import type { FailureReport } from '../usecases/failure-report';
 import type { JobSummary } from '../usecases/job-summary';
 import { studioEndpointLink, studioJobLink, type WorkspaceLinks } from '../usecases/studio-links';
 import { buildApprovalDecidedMessage } from './blocks/approval-request-message';
@@ -33,13 +34,6 @@ export interface ApprovalInfo {
   status: 'pending' | 'approved' | 'rejected' | 'expired' | 'withdrawn';
   decidedBy?: string;
   decidedAt?: number;
-}
-
-export interface FailureView {
-  step?: string;
-  code: string;
-  message: string;
-  requestId?: string;
 }
 
 /** The request's parent message: the subject and its status, plus who decided when it needed approval. */
@@ -129,7 +123,7 @@ export const threadMessages = {
     });
   },
 
-  failure(view: { requester: Requester; requestId: string; what: string; failure: FailureView; durationMs?: number; hint?: string }): SlackMessage {
+  failure(view: { requester: Requester; requestId: string; what: string; failure: FailureReport; durationMs?: number; hint?: string }): SlackMessage {
     return buildRequestFailedMessage({
       requesterId: view.requester.userId,
       what: view.what,
