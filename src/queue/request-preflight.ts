@@ -11,7 +11,7 @@ import { buildMissingTargetMessage, requestProblemView } from '../slack/blocks/m
 import type { SlackMessage } from '../slack/blocks/block-kit';
 import { checkRequest, type RequestProblem } from '../usecases/request-check';
 import { threadMessages } from '../slack/thread-messages';
-import { describeFailure } from '../usecases/failure-report';
+import { describeFailure, failureLogFields } from '../usecases/failure-report';
 import type { ChangePlan } from '../usecases/change-plan';
 import { planChange } from '../usecases/change-facts';
 import { isLastAttempt, isWorthRetrying, parsePayload } from './job-payload';
@@ -56,7 +56,14 @@ export async function processPreflight(ctx: WorkerContext, job: Job): Promise<un
   try {
     ({ work, problem } = await checkRequest(ctx, data.work));
     // The plan is read after the check, so it describes the request as it will be taken (labels pinned).
-    if (!problem) plan = await planChange(ctx, work);
+    if (!problem) {
+      plan = await planChange(ctx, work).catch((err: unknown) => {
+        if (isWorthRetrying(err) && !isLastAttempt(job)) throw err;
+        // A plan that cannot be read (a folder the deploy step will refuse, say) asks without one, as before plans.
+        ctx.logger.warn({ requestId: data.requestId, ...failureLogFields(err) }, 'could not compute the plan; asking without it');
+        return undefined;
+      });
+    }
   } catch (err) {
     if (isWorthRetrying(err) && !isLastAttempt(job)) throw err;
     // Could not check: say so and start nothing, rather than ask an approver about something unknown.
