@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { cloudNameSchema } from './azureml/clouds';
 import { APPROVABLE_VERBS, VERB_DECLARATIONS, verbsWithAccess, type Verb } from './domain/command-verbs';
+import { WORKSPACE_PROFILE_NAME } from './domain/command-grammar';
 
 /** Env vars whose values are secrets: never log them, redact them by these names. */
 export const SECRET_ENV_VARS = [
@@ -29,6 +30,8 @@ export const SECRET_CONFIG_PATHS = [
   'azure.storageConnectionString',
   'redis.url',
   'redis.clusterNodes',
+  'profiles[*].azure.storageConnectionString',
+  'profiles[*].clientSecret',
 ] as const;
 
 /** Actions that can be put behind an approval (BATCH_SCORE_APPROVAL_REQUIRED_FOR): the table of verbs says which. */
@@ -487,8 +490,46 @@ const workerVariables = variables({
   },
 });
 
+const channelId = text(/^[CGD][A-Z0-9]{2,}$/, 'lists something that is not a channel id (C…, G…, D…)');
+
+const profilesVariables = variables({
+  BATCH_SCORE_WORKSPACES: {
+    key: 'names',
+    value: commaList(text(WORKSPACE_PROFILE_NAME, 'lists something that is not a profile name (a lower-case letter, then up to 23 lower-case letters, digits or "-")')).transform((names) => [...new Set(names)]),
+    unset: EMPTY_LIST,
+    hint: 'set it to a comma-separated list of workspace profile names such as dev,prod, each configured by WORKSPACE_<NAME>_* variables, or leave it unset for one workspace',
+    doc: 'comma-separated names of workspace profiles (`dev,prod`); each is configured by the Azure variables above prefixed `WORKSPACE_<NAME>_` plus `WORKSPACE_<NAME>_CHANNELS`, `WORKSPACE_<NAME>_APPROVERS` and `WORKSPACE_<NAME>_AZURE_CLIENT_SECRET` (see "Several workspaces")',
+    docDefault: 'one workspace, from the unprefixed Azure variables',
+  },
+});
+
+/** What a profile reads besides the Azure variables, each as `WORKSPACE_<NAME>_<VARIABLE>`. */
+const profileOwnVariables = variables({
+  CHANNELS: {
+    key: 'channels',
+    value: commaList(channelId),
+    unset: EMPTY_LIST,
+    hint: 'set it to a comma-separated list of the channel ids (C…, G…) bound to this workspace',
+    doc: 'channels bound to the profile',
+  },
+  APPROVERS: {
+    key: 'approvers',
+    value: commaList(text(/^[UWS][A-Z0-9]{2,}$/, 'lists something that is not a Slack user id (U…, W…) or user group id (S…)')),
+    unset: OPTIONAL,
+    hint: "set it to a comma-separated list of Slack user ids (U…/W…) and user group ids (S…) who approve this workspace's changes, or leave it unset for BATCH_SCORE_APPROVERS",
+    doc: "who approves the profile's changes",
+  },
+  AZURE_CLIENT_SECRET: {
+    key: 'clientSecret',
+    value: text(/^\S+$/, 'must not contain spaces'),
+    unset: OPTIONAL,
+    hint: "set it to the profile's service principal secret (with its AZURE_TENANT_ID and AZURE_CLIENT_ID), or leave it unset for a managed or workload identity",
+    doc: "the profile's service principal secret",
+  },
+});
+
 /** Every variable the configuration reads, by name, in declaration order. */
-const ENV_VARIABLES: EnvVariables = { ...azureVariables, ...slackVariables, ...redisVariables, ...approvalVariables, ...workerVariables };
+const ENV_VARIABLES: EnvVariables = { ...azureVariables, ...slackVariables, ...redisVariables, ...approvalVariables, ...workerVariables, ...profilesVariables };
 
 /** Every environment variable the configuration reads, in declaration order (.env.example and the README list them all). */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(ENV_VARIABLES);
@@ -548,15 +589,45 @@ const workerSection = section(workerVariables, (e) =>
     : undefined,
 );
 
-export const configSchema = z.object({
-  azure: azureSection,
+const profilesSection = section(profilesVariables);
+const profileOwnSection = section(profileOwnVariables);
+
+/** One Azure ML workspace the bot serves, under a short name users type (`--workspace prod`). */
+export interface WorkspaceProfileConfig {
+  name: string;
+  azure: AzureConfig;
+  /** Channels bound to it. A lone profile with none serves every channel. */
+  channels: string[];
+  /** Who approves its changes; absent: BATCH_SCORE_APPROVERS. */
+  approvers?: string[];
+  /** Its own service principal's secret; absent: the default credential chain (managed or workload identity…). */
+  clientSecret?: string;
+}
+
+/** The name of the one profile an installation without BATCH_SCORE_WORKSPACES has. */
+export const DEFAULT_PROFILE = 'default';
+
+/** `prod` → `WORKSPACE_PROD_`, `eu-west` → `WORKSPACE_EU_WEST_`: the prefix of a profile's variables. */
+export function profileEnvPrefix(name: string): string {
+  return `WORKSPACE_${name.toUpperCase().replace(/-/g, '_')}_`;
+}
+
+const restSchema = z.object({
   slack: slackSection,
   redis: redisSection,
   approvals: approvalsSection,
   worker: workerSection,
 });
-export type Config = z.infer<typeof configSchema>;
-export type AzureConfig = Config['azure'];
+
+/** The schema of everything but the workspaces (which loadConfig reads profile by profile). */
+export const configSchema = restSchema;
+export type Config = z.infer<typeof restSchema> & {
+  /** The first profile's Azure settings: the workspace of a request that names none. */
+  azure: AzureConfig;
+  /** Every workspace the bot serves, the default first; never empty. */
+  profiles: WorkspaceProfileConfig[];
+};
+export type AzureConfig = z.infer<typeof azureSection>;
 export type SlackConfig = Config['slack'];
 export type RedisConfig = Config['redis'];
 export type ApprovalConfig = Config['approvals'];
@@ -577,31 +648,88 @@ export class ConfigError extends Error {
   }
 }
 
-/** The Azure settings only: what the CLI needs (no Slack, Redis or worker settings). */
+/** The Azure settings of the first (default) workspace: what the CLI needs (no Slack, Redis or worker settings). */
 export function loadAzureConfig(env: NodeJS.ProcessEnv): AzureConfig {
-  return parseOrThrow(azureSection, env);
+  return (loadWorkspaceProfiles(env)[0] as WorkspaceProfileConfig).azure;
+}
+
+/**
+ * Every workspace profile. Without BATCH_SCORE_WORKSPACES, one named `default` from the unprefixed Azure
+ * variables; with it, one per name from that name's WORKSPACE_<NAME>_* variables, in the order listed.
+ */
+export function loadWorkspaceProfiles(env: NodeJS.ProcessEnv, opts: { approvalsRequired?: boolean } = {}): WorkspaceProfileConfig[] {
+  const parsed = parseWorkspaceProfiles(env, opts);
+  if (!parsed.ok) throw new ConfigError(parsed.problems);
+  return parsed.data;
 }
 
 /** Everything the bot and the worker need, Slack included. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
-  const sections = { azure: env, slack: env, redis: env, approvals: env, worker: env };
-  return parseOrThrow(configSchema, sections);
+  const rest = parseSection(restSchema, { slack: env, redis: env, approvals: env, worker: env });
+  const approvalsRequired = rest.ok ? rest.data.approvals.requiredFor.length > 0 : false;
+  const profiles = parseWorkspaceProfiles(env, { approvalsRequired });
+  const problems = [...(rest.ok ? [] : rest.problems), ...(profiles.ok ? [] : profiles.problems)];
+  if (!rest.ok || !profiles.ok) throw new ConfigError(sortProblems(problems));
+  return { ...rest.data, azure: (profiles.data[0] as WorkspaceProfileConfig).azure, profiles: profiles.data };
 }
 
-function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+type Parsed<T> = { ok: true; data: T } | { ok: false; problems: ConfigProblem[] };
+
+function parseWorkspaceProfiles(env: NodeJS.ProcessEnv, opts: { approvalsRequired?: boolean }): Parsed<WorkspaceProfileConfig[]> {
+  const names = parseSection(profilesSection, env);
+  if (!names.ok) return names;
+  if (names.data.names.length === 0) {
+    const azure = parseSection(azureSection, env);
+    return azure.ok ? { ok: true, data: [{ name: DEFAULT_PROFILE, azure: azure.data, channels: [] }] } : azure;
+  }
+  const problems: ConfigProblem[] = [];
+  const profiles: WorkspaceProfileConfig[] = [];
+  for (const name of names.data.names) {
+    const prefix = profileEnvPrefix(name);
+    // The profile's variables, read under their unprefixed names so every row, hint and check applies as is.
+    const view = (rows: EnvVariables): Record<string, string | undefined> => Object.fromEntries(Object.keys(rows).map((v) => [v, env[`${prefix}${v}`]]));
+    const azure = parseSection(azureSection, view(azureVariables), prefix);
+    const own = parseSection(profileOwnSection, view(profileOwnVariables), prefix);
+    if (!azure.ok) problems.push(...azure.problems);
+    if (!own.ok) problems.push(...own.problems);
+    if (!azure.ok || !own.ok) continue;
+    const { channels, approvers, clientSecret } = own.data;
+    if (clientSecret && (!azure.data.tenantId || !azure.data.clientId)) {
+      problems.push({ variable: `${prefix}AZURE_CLIENT_SECRET`, message: `${prefix}AZURE_CLIENT_SECRET: is set, but a secret needs ${prefix}AZURE_TENANT_ID and ${prefix}AZURE_CLIENT_ID too; set them, or remove the secret` });
+      continue;
+    }
+    if (opts.approvalsRequired && approvers !== undefined && approvers.length === 0) {
+      problems.push({ variable: `${prefix}APPROVERS`, message: `${prefix}APPROVERS: is empty, yet changes need an approval; list who approves them, or leave it unset for BATCH_SCORE_APPROVERS` });
+      continue;
+    }
+    profiles.push({ name, azure: azure.data, channels, ...(approvers ? { approvers } : {}), ...(clientSecret ? { clientSecret } : {}) });
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, data: profiles };
+}
+
+/**
+ * One problem per variable (the first thing wrong with it). `prefix`: the variables are a profile's,
+ * read under their unprefixed names and reported under their full ones (WORKSPACE_PROD_AZURE_CLOUD).
+ */
+function parseSection<S extends z.ZodType>(schema: S, input: unknown, prefix = ''): Parsed<z.infer<S>> {
   const parsed = schema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  // One line per variable (the first thing wrong with it), in the order the variables are declared.
+  if (parsed.success) return { ok: true, data: parsed.data };
+  const rows: EnvVariables = { ...ENV_VARIABLES, ...profileOwnVariables };
   const byVariable = new Map<string, string>();
   for (const issue of parsed.error.issues) {
-    const variable = issue.path.map(String).find((p) => Object.hasOwn(ENV_VARIABLES, p)) ?? issue.path.map(String).join('.');
+    const variable = issue.path.map(String).find((p) => Object.hasOwn(rows, p)) ?? issue.path.map(String).join('.');
     if (byVariable.has(variable)) continue;
-    const row = Object.hasOwn(ENV_VARIABLES, variable) ? ENV_VARIABLES[variable] : undefined;
-    byVariable.set(variable, `${variable}: ${issue.message}${row ? `; ${hintOf(row)}` : ''}`);
+    const row = Object.hasOwn(rows, variable) ? rows[variable] : undefined;
+    byVariable.set(variable, `${prefix}${variable}: ${issue.message}${row ? `; ${hintOf(row)}` : ''}`);
   }
-  const order = CONFIG_VARIABLES;
-  const problems = [...byVariable.entries()]
-    .sort(([a], [b]) => order.indexOf(a) - order.indexOf(b))
-    .map(([variable, message]) => ({ variable, message }));
-  throw new ConfigError(problems);
+  return { ok: false, problems: [...byVariable.entries()].map(([variable, message]) => ({ variable: `${prefix}${variable}`, message })) };
+}
+
+/** In the order the variables are declared; a profile's after the shared ones, as listed. */
+function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
+  const rank = (variable: string): number => {
+    const i = CONFIG_VARIABLES.indexOf(variable);
+    return i === -1 ? CONFIG_VARIABLES.length : i;
+  };
+  return problems.map((p, i) => ({ p, i })).sort((a, b) => rank(a.p.variable) - rank(b.p.variable) || a.i - b.i).map(({ p }) => p);
 }

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { AzureMlClient } from './azureml';
 import { createAzureMlFromConfig } from './azureml-from-config';
 import { AZURE_CLOUDS } from './azureml/clouds';
-import { createAzureCredential, type TokenCredential } from './azureml/credentials';
+import type { TokenCredential } from './azureml/credentials';
 import { probeCredential } from './azureml/credential-probe';
 import type { Config } from './config';
 import { createApprovalStore } from './queue/approval-store';
@@ -36,11 +36,13 @@ import { submitWork, type IntakeDeps } from './handlers/request-intake';
 import { createPendingCaps } from './queue/pending-caps';
 import { createCancelPermission } from './handlers/cancel-permission';
 import { createUserGroupResolver } from './handlers/user-groups';
+import { credentialOfProfile, policyOfProfile, workspaceLabels } from './workspace-profiles';
+import { labelledOutbox, workspaceContexts } from './queue/workspace-contexts';
 
 export interface WorkerOptions {
   logger: Logger;
-  /** Another credential than DefaultAzureCredential (the sandbox's). */
-  credential?: TokenCredential;
+  /** Another credential than each profile's own (the sandbox's), for every profile or by profile name. */
+  credential?: TokenCredential | ((profile: string) => TokenCredential | undefined);
   now?: () => number;
   /** How soon a job whose worker died is picked up by another (BullMQ lockDuration); default 30 s. */
   lockDurationMs?: number;
@@ -61,7 +63,10 @@ export interface WorkerOptions {
 }
 
 export interface WorkersHandle {
+  /** The first workspace's client. */
   azureml: AzureMlClient;
+  /** One context per workspace profile, in configuration order. */
+  workspaces: readonly WorkerContext[];
   workers: Worker[];
   close(): Promise<void>;
 }
@@ -76,68 +81,82 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
   const redisErrors = opts.redisErrors ?? createRedisErrorLog({ logger });
   redisErrors.watch(connection, 'worker');
   redisErrors.watch(producerConnection, 'worker producer');
-  const cloud = AZURE_CLOUDS[config.azure.cloud];
-  const credential =
-    opts.credential ??
-    createAzureCredential(cloud, { ...(config.azure.tenantId ? { tenantId: config.azure.tenantId } : {}), ...(config.azure.clientId ? { managedIdentityClientId: config.azure.clientId } : {}) });
-  const azureml = createAzureMlFromConfig(config.azure, { logger, credential, artifactsRoot: config.worker.artifactsRoot, poll: opts.poll });
-  // One token at start: without any working credential the log says so in one line (which were tried,
-  // how to fix it) rather than every request failing later with a long aggregate message.
-  void probeCredential(credential, cloud.resourceManagerScope).then((problem) => {
-    if (problem) logger.error({ event: 'azure-credential' }, problem);
-  });
   const producers = createProducers({ connection: producerConnection, prefix, logger, redisErrors });
-  const outbox = createNotifyOutbox({ connection: producerConnection, prefix, logger, redisErrors });
-
+  const rawOutbox = createNotifyOutbox({ connection: producerConnection, prefix, logger, redisErrors });
   const slack = createSlackClient({ token: config.slack.botToken, ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}), logger });
-  const policy = policyFromConfig(config);
+  const basePolicy = policyFromConfig(config);
   const requests = createRequestStore({ connection: producerConnection, prefix, now });
-  const ctx: WorkerContext = {
-    azureml,
-    cloud: AZURE_CLOUDS[config.azure.cloud],
-    workspace: azureml.workspace,
-    outbox,
+  const shared = {
     audit: createAuditTrail({ connection: producerConnection, prefix, now }),
     requests,
     approvals: createApprovalStore({ connection: producerConnection, prefix, now }),
     producers,
-    endpoints: createEndpointDirectory({ connection: producerConnection, prefix }),
-    locks: createLockStore({ connection: producerConnection, prefix, now }),
     leftovers: createLeftoverStore({ connection: producerConnection, prefix }),
-    // The same rule the bot applies, with the worker's own look-up of Slack's user groups.
-    cancels: createCancelPermission({ policy, requests, userGroups: createUserGroupResolver({ client: slack, logger }) }),
     watch: { minIntervalMs: config.worker.watchMinIntervalMs, maxIntervalMs: config.worker.watchMaxIntervalMs },
-    logger,
     now,
   };
-  // A request whose pre-flight check passed is taken here exactly as the bot takes one (approval or queue).
-  const intakeDeps: IntakeDeps = {
-    policy,
-    approvals: ctx.approvals,
-    audit: ctx.audit,
-    outbox,
-    producers,
-    requests: ctx.requests,
-    logger,
+  const userGroups = createUserGroupResolver({ client: slack, logger });
+  const pendingCaps = createPendingCaps({
+    connection: producerConnection,
+    prefix,
     now,
-    workspaceScope: config.azure.allowedWorkspaces,
-    endpoints: ctx.endpoints,
-    pendingCaps: createPendingCaps({
-      connection: producerConnection,
-      prefix,
+    caps: { perUser: config.approvals.maxPendingPerUser, perChannel: config.approvals.maxPendingPerChannel },
+  });
+  const labels = workspaceLabels(config.profiles);
+  // One context per workspace profile: its own credential, Azure client, endpoint directory and locks;
+  // its outbox names the workspace on every message when there are several.
+  const contexts: WorkerContext[] = config.profiles.map((profile) => {
+    const cloud = AZURE_CLOUDS[profile.azure.cloud];
+    const override = typeof opts.credential === 'function' ? opts.credential(profile.name) : opts.credential;
+    const credential = override ?? credentialOfProfile(profile);
+    const profileLogger = config.profiles.length > 1 ? logger.child({ workspace: profile.name }) : logger;
+    const azureml = createAzureMlFromConfig(profile.azure, { logger: profileLogger, credential, artifactsRoot: config.worker.artifactsRoot, poll: opts.poll });
+    // One token at start: without any working credential the log says so in one line (which were tried,
+    // how to fix it) rather than every request failing later with a long aggregate message.
+    void probeCredential(credential, cloud.resourceManagerScope).then((problem) => {
+      if (problem) profileLogger.error({ event: 'azure-credential', workspace: profile.name }, problem);
+    });
+    const policy = policyOfProfile(basePolicy, profile);
+    const outbox = labelledOutbox(rawOutbox, labels.get(profile.name));
+    const ctx: WorkerContext = {
+      ...shared,
+      profile: profile.name,
+      azureml,
+      cloud,
+      workspace: azureml.workspace,
+      outbox,
+      endpoints: createEndpointDirectory({ connection: producerConnection, prefix, profile: profile.name }),
+      locks: createLockStore({ connection: producerConnection, prefix, now, profile: profile.name }),
+      // The same rule the bot applies, with the worker's own look-up of Slack's user groups.
+      cancels: createCancelPermission({ policy, requests, userGroups }),
+      logger: profileLogger,
+    };
+    // A request whose pre-flight check passed is taken here exactly as the bot takes one (approval or queue).
+    const intakeDeps: IntakeDeps = {
+      policy,
+      approvals: ctx.approvals,
+      audit: ctx.audit,
+      outbox,
+      producers,
+      requests: ctx.requests,
+      logger: profileLogger,
       now,
-      caps: { perUser: config.approvals.maxPendingPerUser, perChannel: config.approvals.maxPendingPerChannel },
-    }),
-  };
-  ctx.intake = { submit: async (input) => intakeReply(await submitWork(intakeDeps, input)) };
+      workspaceScope: profile.azure.allowedWorkspaces,
+      endpoints: ctx.endpoints,
+      pendingCaps,
+    };
+    ctx.intake = { submit: async (input) => intakeReply(await submitWork(intakeDeps, input)) };
+    return ctx;
+  });
+  const served = workspaceContexts(contexts, labels);
   const lockDurationMs = opts.lockDurationMs ?? config.worker.lockDurationMs;
   const common = { connection, prefix, lockDurationMs };
   const concurrency = config.worker.concurrency;
   const workers: Worker[] = [
-    createDeployWorker(ctx, { ...common, concurrency }),
-    createRunWorker(ctx, { ...common, concurrency }),
-    createWatchWorker(ctx, { ...common, concurrency: Math.max(20, concurrency * 5) }),
-    createOpsWorker(ctx, { ...common, concurrency }),
+    createDeployWorker(served, { ...common, concurrency }),
+    createRunWorker(served, { ...common, concurrency }),
+    createWatchWorker(served, { ...common, concurrency: Math.max(20, concurrency * 5) }),
+    createOpsWorker(served, { ...common, concurrency }),
     createNotifyWorker({
       connection,
       redisErrors,
@@ -162,11 +181,13 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
     // A sweep every few seconds forever: keep none that completed and only the last few failures.
     opts: { removeOnComplete: true, removeOnFail: 50 },
   });
-  await outbox.recoverPending();
+  await rawOutbox.recoverPending();
   // The run modal offers the workspace's endpoints from this directory; fill it once at start.
-  void listEndpoints({ azureml })
-    .then((list) => ctx.endpoints.replace(list.map((e) => endpointEntryOf(e))))
-    .catch((err: unknown) => logger.warn({ err }, 'could not list the workspace endpoints at start'));
+  for (const ctx of contexts) {
+    void listEndpoints({ azureml: ctx.azureml })
+      .then((list) => ctx.endpoints.replace(list.map((e) => endpointEntryOf(e))))
+      .catch((err: unknown) => ctx.logger.warn({ err }, 'could not list the workspace endpoints at start'));
+  }
 
   const host: WorkerHost = startWorkerHost({
     workers,
@@ -174,9 +195,9 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
     redisErrors,
     ...(opts.handleSignals === false ? { signals: [] } : {}),
     onClosed: async () => {
-      await Promise.all([producers.close(), outbox.close(), opsQueue.close()]);
+      await Promise.all([producers.close(), rawOutbox.close(), opsQueue.close()]);
       await Promise.all([connection.quit().catch(() => connection.disconnect()), producerConnection.quit().catch(() => producerConnection.disconnect())]);
     },
   });
-  return { azureml, workers, close: () => host.close() };
+  return { azureml: (contexts[0] as WorkerContext).azureml, workspaces: contexts, workers, close: () => host.close() };
 }

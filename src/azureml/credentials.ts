@@ -3,7 +3,7 @@
 // order, environment (AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET…), workload identity, managed
 // identity, then developer logins (Azure CLI, azd, PowerShell); it must be told the sovereign cloud's
 // authority host, or it asks login.microsoftonline.com for a China or US Gov token and fails.
-import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import { ClientSecretCredential, DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import type { AzureCloudDescription } from './clouds';
 
 export type { TokenCredential } from '@azure/identity';
@@ -13,9 +13,16 @@ export interface AzureCredentialOptions {
   tenantId?: string;
   /** Client id of a user-assigned managed identity (system-assigned when absent). */
   managedIdentityClientId?: string;
+  /**
+   * A service principal of its own (tenant, client id and secret), for a workspace profile whose identity
+   * differs from the process's (WORKSPACE_<NAME>_AZURE_CLIENT_SECRET): only it is tried, on the profile's cloud.
+   */
+  servicePrincipal?: { tenantId: string; clientId: string; clientSecret: string };
 }
 
 export function createAzureCredential(cloud: AzureCloudDescription, opts: AzureCredentialOptions = {}): TokenCredential {
+  const sp = opts.servicePrincipal;
+  if (sp) return new ClientSecretCredential(sp.tenantId, sp.clientId, sp.clientSecret, { authorityHost: cloud.authorityHost });
   return new DefaultAzureCredential({
     authorityHost: cloud.authorityHost,
     ...(opts.tenantId ? { tenantId: opts.tenantId } : {}),

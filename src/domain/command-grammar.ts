@@ -24,7 +24,13 @@ export type { Command, CommandInput, CommandOf, ParseError, Verb } from './comma
 /** Longest text accepted; Slack's own slash command text is far shorter, so more is a paste gone wrong. */
 export const MAX_COMMAND_LENGTH = 4000;
 
-export type ParseResult = { ok: true; command: Command } | { ok: false; error: ParseError };
+/** `workspace`: the profile named by `--workspace <name>` (any verb), lower-cased; absent when none was named. */
+export type ParseResult = { ok: true; command: Command; workspace?: string } | { ok: false; error: ParseError };
+
+/** A workspace profile's name as configured (BATCH_SCORE_WORKSPACES). */
+export const WORKSPACE_PROFILE_NAME = /^[a-z][a-z0-9-]{0,23}$/;
+/** Every verb takes it: which of the bot's workspaces the command is for. */
+export const WORKSPACE_OPTION = '--workspace <name>';
 
 /** The table seen row by row without field types: the grammar treats every verb alike. */
 const GRAMMAR: Readonly<Record<Verb, VerbDeclaration<z.ZodRawShape>>> = VERB_DECLARATIONS;
@@ -55,7 +61,12 @@ export function helpText(topic?: Verb): string {
     return `\`${h.usage}\`\n${h.summary}\nExample: \`${h.example}\``;
   }
   const lines = VERBS.map((verb) => `\`${USAGE[verb]}\` - ${GRAMMAR[verb].summary}`);
-  return ['Commands:', ...lines, 'Use `help <command>` for details and an example.'].join('\n');
+  return [
+    'Commands:',
+    ...lines,
+    'Use `help <command>` for details and an example.',
+    `Add \`${WORKSPACE_OPTION}\` to any command to pick one of the bot's workspaces; without it, the channel's own is used.`,
+  ].join('\n');
 }
 
 const GENERAL_USAGE = VERBS.map((verb) => USAGE[verb]).join('\n');
@@ -345,9 +356,13 @@ export function parseCommand(text: string): ParseResult {
   if (FORBIDDEN_CHARACTERS.test(decoded)) {
     return fail({ message: 'The command contains control characters; retype it.', usage: GENERAL_USAGE });
   }
-  const tokens = tokenize(decoded);
-  if (!Array.isArray(tokens)) return fail(tokens);
-  if (tokens.length === 0) return { ok: true, command: { verb: 'help' } };
+  const all = tokenize(decoded);
+  if (!Array.isArray(all)) return fail(all);
+  const picked = takeWorkspaceOption(all);
+  if (isParseError(picked)) return fail(picked);
+  const { tokens, workspace } = picked;
+  const withWorkspace = (result: ParseResult): ParseResult => (result.ok && workspace !== undefined ? { ...result, workspace } : result);
+  if (tokens.length === 0) return withWorkspace({ ok: true, command: { verb: 'help' } });
 
   const head = verbOf(tokens);
   if (isParseError(head)) return fail(head);
@@ -364,7 +379,7 @@ export function parseCommand(text: string): ParseResult {
   if (isParseError(raw)) return fail(raw);
 
   const parsed = commandSchema.safeParse(raw);
-  if (parsed.success) return { ok: true, command: parsed.data };
+  if (parsed.success) return withWorkspace({ ok: true, command: parsed.data });
   const issue = parsed.error.issues[0];
   const path = issue?.path.map(String).join('.') ?? '';
   const label = fieldLabels(GRAMMAR[head.verb]).get(path);
@@ -372,6 +387,31 @@ export function parseCommand(text: string): ParseResult {
     message: `${label ? `${label}: ` : ''}${issue?.message ?? 'the command is not valid'}`,
     usage: USAGE[head.verb],
   });
+}
+
+/** Takes `--workspace <name>` (or `--workspace=<name>`, anywhere, once) out of the words; the verb never sees it. */
+function takeWorkspaceOption(tokens: Token[]): { tokens: Token[]; workspace?: string } | ParseError {
+  const rest: Token[] = [];
+  let workspace: string | undefined;
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i] as Token;
+    const lower = token.text.toLowerCase();
+    const inline = lower.startsWith('--workspace=');
+    if (token.quoted || (lower !== '--workspace' && !inline)) {
+      rest.push(token);
+      continue;
+    }
+    if (workspace !== undefined) return { message: '`--workspace` is given more than once.', usage: WORKSPACE_OPTION };
+    const next = tokens[i + 1];
+    const value = inline ? token.text.slice('--workspace='.length) : next && !next.text.startsWith('--') ? next.text : undefined;
+    if (!inline && value !== undefined) i++;
+    if (value === undefined || value === '') return { message: '`--workspace` needs the name of a workspace, as in `--workspace prod`.', usage: WORKSPACE_OPTION };
+    if (!WORKSPACE_PROFILE_NAME.test(value.toLowerCase())) {
+      return { message: `\`${shown(value)}\` is not a workspace name (a letter, then letters, digits or "-").`, usage: WORKSPACE_OPTION };
+    }
+    workspace = value.toLowerCase();
+  }
+  return workspace === undefined ? { tokens: rest } : { tokens: rest, workspace };
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import { deployJobSchema, type DeployJob } from './payloads';
 import { QUEUE_NAMES } from './queue-names';
 import { createRequestLifecycle } from './request-lifecycle';
 import { workspaceLinks, type WorkerContext } from './worker-context';
+import { processorPerWorkspace, type WorkspaceContexts } from './workspace-contexts';
 import { threadMessages } from '../slack/thread-messages';
 import { retryDeployButtons, withButtons } from '../slack/blocks/job-buttons';
 import { withLeftovers } from '../slack/blocks/deploy-leftovers-message';
@@ -81,8 +82,8 @@ export function createDeployProcessor(ctx: WorkerContext) {
   };
 }
 
-export function createDeployWorker(ctx: WorkerContext, deps: { connection: RedisConnection; prefix: string; concurrency?: number; lockDurationMs?: number; autorun?: boolean }): Worker {
-  return new Worker(QUEUE_NAMES.deploy, createDeployProcessor(ctx), {
+export function createDeployWorker(ctx: WorkerContext | WorkspaceContexts, deps: { connection: RedisConnection; prefix: string; concurrency?: number; lockDurationMs?: number; autorun?: boolean }): Worker {
+  return new Worker(QUEUE_NAMES.deploy, processorPerWorkspace(ctx, createDeployProcessor), {
     connection: deps.connection,
     prefix: deps.prefix,
     concurrency: deps.concurrency ?? 2,

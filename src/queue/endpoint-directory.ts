@@ -4,7 +4,7 @@
 import type { RedisConnection } from './connection';
 import { z } from 'zod';
 import type { EndpointSummary } from '../usecases/endpoint-summary';
-import { redisKey } from './redis-keys';
+import { workspaceKey } from './redis-keys';
 
 export const endpointEntrySchema = z.object({
   name: z.string(),
@@ -32,8 +32,8 @@ export interface EndpointDirectory {
   remove(name: string): Promise<void>;
 }
 
-export function createEndpointDirectory(deps: { connection: RedisConnection; prefix: string }): EndpointDirectory {
-  const key = redisKey(deps.prefix, 'endpoints');
+export function createEndpointDirectory(deps: { connection: RedisConnection; prefix: string; profile?: string }): EndpointDirectory {
+  const key = workspaceKey(deps.prefix, 'endpoints', deps.profile);
   return {
     async list() {
       const all = await deps.connection.hgetall(key);

@@ -29,7 +29,7 @@ import { z } from 'zod';
 import type { Job as ArmJob } from '../azureml/resources';
 import { DEFAULT_RETRY_OPTIONS } from '../azureml/retry-policy';
 import { isAzureMlError } from '../azureml/errors';
-import { redisKey } from './redis-keys';
+import { workspaceKey } from './redis-keys';
 import { backoffDelayMs } from '../domain/backoff';
 
 export const jobSnapshotEntrySchema = z.object({
@@ -78,6 +78,8 @@ export interface JobStatusSnapshot {
 export interface JobStatusSnapshotDeps {
   connection: RedisConnection;
   prefix: string;
+  /** The workspace profile whose jobs these are (absent: the only one). */
+  profile?: string;
   /** The workspace's batch jobs, newest first, one page per item, at most maxPages: azureml.jobs.batchJobPages. */
   listJobPages: (maxPages: number) => AsyncIterable<ArmJob[]>;
   maxAgeMs: number;
@@ -98,8 +100,9 @@ export interface JobStatusSnapshotDeps {
   onRefreshError?: (err: unknown, failures: number, retryInMs: number) => void;
 }
 
-export function snapshotKeys(prefix: string) {
-  const base = redisKey(prefix, 'watch-snapshot');
+/** `profile`: each workspace has its own snapshot (its own jobs, its own ARM budget). */
+export function snapshotKeys(prefix: string, profile?: string) {
+  const base = workspaceKey(prefix, 'watch-snapshot', profile);
   return {
     entries: `${base}:entries`,
     listedAt: `${base}:listed-at`,
@@ -146,7 +149,7 @@ return 0
 
 export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusSnapshot {
   const { connection, maxAgeMs } = deps;
-  const keys = snapshotKeys(deps.prefix);
+  const keys = snapshotKeys(deps.prefix, deps.profile);
   const now = deps.now ?? Date.now;
   const maxBackoffMs = deps.maxBackoffMs ?? 120_000;
   const minBackoffMs = deps.minBackoffMs ?? maxAgeMs * 2;

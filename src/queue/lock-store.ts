@@ -3,7 +3,7 @@
 // The bot reads it at intake and the workers read it again right before applying a change.
 import { endpointLockSchema, lockKeyOf, type EndpointLock } from '../domain/endpoint-lock';
 import type { RedisConnection } from './connection';
-import { redisKey } from './redis-keys';
+import { workspaceKey } from './redis-keys';
 
 export type LockResult = { ok: true; lock: EndpointLock } | { ok: false; existing: EndpointLock };
 
@@ -23,8 +23,8 @@ if v then redis.call('HDEL', KEYS[1], ARGV[1]) end
 return v
 `;
 
-export function createLockStore(deps: { connection: RedisConnection; prefix: string; now: () => number }): LockStore {
-  const key = redisKey(deps.prefix, 'endpoint-locks');
+export function createLockStore(deps: { connection: RedisConnection; prefix: string; now: () => number; profile?: string }): LockStore {
+  const key = workspaceKey(deps.prefix, 'endpoint-locks', deps.profile);
   const read = (raw: string | null | undefined): EndpointLock | undefined => {
     if (!raw) return undefined;
     const parsed = endpointLockSchema.safeParse(JSON.parse(raw));

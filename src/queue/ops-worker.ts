@@ -19,6 +19,7 @@ import { requestThreadFor } from './request-home';
 import { createRequestLifecycle } from './request-lifecycle';
 import type { SlackMessage } from '../slack/blocks/block-kit';
 import { workspaceLinks, type WorkerContext } from './worker-context';
+import { processorPerWorkspace, type WorkspaceContexts } from './workspace-contexts';
 import { subjectOfApproval } from './work-request';
 import { buildMissingTargetMessage, missingTargetView } from '../slack/blocks/missing-target-message';
 import { RequestTargetGoneError } from './request-target-gone';
@@ -197,14 +198,21 @@ async function expireApprovals(ctx: WorkerContext): Promise<{ expired: number }>
     const requestId = approval.requestId ?? approval.id;
     await ctx.requests.update(requestId, { status: 'expired' });
     await ctx.audit.record({ type: 'expired', requestId, action: approval.action });
-    const thread = await requestThreadFor(ctx, { requestId, channel: approval.requester.channelId, work: approval.command, requester: approval.requester.userId });
+    const workspaceLabel = ctx.workspaceLabelOf?.(approval.requester.profile);
+    const thread = await requestThreadFor(ctx, {
+      requestId,
+      channel: approval.requester.channelId,
+      work: approval.command,
+      requester: approval.requester.userId,
+      ...(workspaceLabel !== undefined ? { workspaceLabel } : {}),
+    });
     await thread.parent(threadMessages.approvalDecided({ approval, subject: subjectOfApproval(approval.command), now: ctx.now() }));
   }
   return { expired: expired.length };
 }
 
-export function createOpsWorker(ctx: WorkerContext, deps: { connection: RedisConnection; prefix: string; concurrency?: number; lockDurationMs?: number; autorun?: boolean }): Worker {
-  return new Worker(QUEUE_NAMES.ops, createOpsProcessor(ctx), {
+export function createOpsWorker(ctx: WorkerContext | WorkspaceContexts, deps: { connection: RedisConnection; prefix: string; concurrency?: number; lockDurationMs?: number; autorun?: boolean }): Worker {
+  return new Worker(QUEUE_NAMES.ops, processorPerWorkspace(ctx, createOpsProcessor), {
     connection: deps.connection,
     prefix: deps.prefix,
     concurrency: deps.concurrency ?? 4,

@@ -24,6 +24,11 @@ export const requesterSchema = z.object({
   teamId: z.string().min(1),
   channelId: z.string().min(1),
   userName: z.string().optional(),
+  /**
+   * The workspace profile the request is for (config BATCH_SCORE_WORKSPACES), chosen at intake from the
+   * channel or `--workspace`. Absent on requests queued before profiles existed: the first profile.
+   */
+  profile: z.string().regex(/^[a-z][a-z0-9-]{0,23}$/).optional(),
 });
 export type Requester = z.infer<typeof requesterSchema>;
 

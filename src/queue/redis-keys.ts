@@ -19,3 +19,12 @@ export function hashTagOf(prefix: string): string | undefined {
   // Redis ignores an empty tag (`{}`) and hashes the whole key.
   return close > open + 1 ? prefix.slice(open + 1, close) : undefined;
 }
+
+/**
+ * Keys of a store that holds one workspace's things (endpoint locks, the endpoint directory): endpoint
+ * names repeat across workspaces, so each workspace profile has its own. The single workspace of an
+ * installation without profiles (`default`) keeps the key it always had, so an upgrade keeps its locks.
+ */
+export function workspaceKey(prefix: string, part: string, profile: string | undefined): string {
+  return profile === undefined || profile === 'default' ? redisKey(prefix, part) : redisKey(prefix, part, 'ws', profile);
+}

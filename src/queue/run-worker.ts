@@ -16,6 +16,7 @@ import { runJobSchema, type RunJob } from './payloads';
 import { QUEUE_NAMES } from './queue-names';
 import { createRequestLifecycle } from './request-lifecycle';
 import { workspaceLinks, type WorkerContext } from './worker-context';
+import { processorPerWorkspace, type WorkspaceContexts } from './workspace-contexts';
 
 /** A failure after which the invoke may have reached the service and started a job. */
 function mayHaveStartedJob(err: unknown): boolean {
@@ -117,8 +118,8 @@ export function createRunProcessor(ctx: WorkerContext) {
   };
 }
 
-export function createRunWorker(ctx: WorkerContext, deps: { connection: RedisConnection; prefix: string; concurrency?: number; lockDurationMs?: number; autorun?: boolean }): Worker {
-  return new Worker(QUEUE_NAMES.run, createRunProcessor(ctx), {
+export function createRunWorker(ctx: WorkerContext | WorkspaceContexts, deps: { connection: RedisConnection; prefix: string; concurrency?: number; lockDurationMs?: number; autorun?: boolean }): Worker {
+  return new Worker(QUEUE_NAMES.run, processorPerWorkspace(ctx, createRunProcessor), {
     connection: deps.connection,
     prefix: deps.prefix,
     concurrency: deps.concurrency ?? 4,

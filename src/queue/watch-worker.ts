@@ -38,6 +38,7 @@ import { watchJobSchema, type WatchJob } from './payloads';
 import { QUEUE_NAMES } from './queue-names';
 import { createRequestLifecycle } from './request-lifecycle';
 import { workspaceLinks, type WorkerContext } from './worker-context';
+import { processorPerWorkspace, type WorkspaceContexts } from './workspace-contexts';
 
 /**
  * The step's own bookkeeping, kept in the job's data beside the WatchJob payload (which the payload
@@ -292,13 +293,15 @@ export interface WatchWorkerDeps {
   sharedSnapshot?: boolean;
 }
 
-export function createWatchWorker(ctx: WorkerContext, deps: WatchWorkerDeps): Worker {
+/** One workspace's watch processor, with that workspace's shared status snapshot. */
+function watchProcessorOf(ctx: WorkerContext, deps: WatchWorkerDeps) {
   const snapshot =
     deps.sharedSnapshot === false
       ? undefined
       : createJobStatusSnapshot({
           connection: deps.connection,
           prefix: deps.prefix,
+          ...(ctx.profile !== undefined ? { profile: ctx.profile } : {}),
           listJobPages: (maxPages) => ctx.azureml.jobs.batchJobPages(maxPages),
           maxAgeMs: snapshotMaxAgeMs(ctx.watch),
           readsPerSecond: SNAPSHOT_READS_PER_SECOND,
@@ -309,7 +312,11 @@ export function createWatchWorker(ctx: WorkerContext, deps: WatchWorkerDeps): Wo
           onRefreshError: (err, failures, retryInMs) =>
             ctx.logger.warn({ err: describeFailure(err, 'watch'), failures, retryInMs }, 'could not list the workspace jobs; watches use the last snapshot'),
         });
-  return new Worker(QUEUE_NAMES.watch, createWatchProcessor(ctx, { snapshot, progress: createJobProgressReader(ctx) }), {
+  return createWatchProcessor(ctx, { snapshot, progress: createJobProgressReader(ctx) });
+}
+
+export function createWatchWorker(ctx: WorkerContext | WorkspaceContexts, deps: WatchWorkerDeps): Worker {
+  return new Worker(QUEUE_NAMES.watch, processorPerWorkspace(ctx, (c) => watchProcessorOf(c, deps)), {
     connection: deps.connection,
     prefix: deps.prefix,
     // Each step is a few Redis reads or one short HTTP call, so many can run at once.

@@ -29,6 +29,14 @@ export interface CancelCheck {
 }
 
 export interface WorkerContext {
+  /** The workspace profile this context serves (config BATCH_SCORE_WORKSPACES); `default` with one workspace. */
+  profile?: string;
+  /**
+   * When the bot serves several workspaces: the label every message names its workspace with, by profile
+   * (absent: the first). Only work that is no request's own (the approval expiry sweep) asks; a request's
+   * context already labels what it sends.
+   */
+  workspaceLabelOf?: (profile: string | undefined) => string | undefined;
   azureml: AzureMlClient;
   cloud: AzureCloudDescription;
   workspace: WorkspaceCoordinates;

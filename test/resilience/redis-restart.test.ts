@@ -6,10 +6,10 @@
 import { waitFor } from '../../sandbox/slack/wait-for';
 import pino from 'pino';
 import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
-import { waitForQuiet } from '../support/quiet-queues';
 import { duplicatePosts } from '../support/slack-deliveries';
 import { createQueueInspector, createThreadReader, isTopLevel, type QueueInspector, type ThreadReader } from '../support/stack-probes';
 import { deployApproved } from '../support/user-gestures';
+import { unfinishedJobs, waitForQuiet } from '../support/quiet-queues';
 
 // On the cluster this once stalled: a worker rebuilding its blocking connection awaited an ioredis
 // connect() that never settled, and no watch ran again (src/queue/settling-cluster.ts).
@@ -80,7 +80,12 @@ describe.each([
       },
       { what: 'every run request in the channel', timeoutMs: 60_000 },
     );
-    await waitFor(() => parents.every((p) => threads.finalReplies(p).length > 0), { what: 'every final reply', timeoutMs: 90_000 });
+    await waitFor(() => parents.every((p) => threads.finalReplies(p).length > 0), { what: 'every final reply', timeoutMs: 90_000 }).catch(async (error: unknown) => {
+      // What a failed run needs to be read: where each request stands, and what every queue holds.
+      const stuck = parents.filter((p) => threads.finalReplies(p).length === 0).map((p) => ({ parent: p.text, replies: threads.replies(p).map((r) => r.text) }));
+      process.stdout.write(`redis restart (${name}) stalled: ${JSON.stringify({ stuck, counts: await queues.counts(), jobs: await unfinishedJobs(queues) })}\n`);
+      throw error;
+    });
     await waitForQuiet(queues, { timeoutMs: 30_000 });
 
     for (const parent of parents) {

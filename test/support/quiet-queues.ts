@@ -22,3 +22,15 @@ export async function waitForQuiet(queues: QueueInspector, opts: { timeoutMs?: n
     { what: 'the queues and the notify outbox to drain', timeoutMs: opts.timeoutMs ?? 30_000, intervalMs: 50 },
   );
 }
+
+/** Every job not finished yet, queue by queue, with what a stalled test needs to be read: its state, tries and last error. */
+export async function unfinishedJobs(queues: QueueInspector): Promise<Record<string, unknown[]>> {
+  const out: Record<string, unknown[]> = {};
+  for (const name of [...WATCHED, 'ops'] as QueueName[]) {
+    const jobs = await queues.queue(name).getJobs(['waiting', 'delayed', 'active', 'prioritized', 'waiting-children'], 0, 50);
+    out[name] = await Promise.all(
+      jobs.filter(Boolean).map(async (j) => ({ id: j.id, name: j.name, state: await j.getState(), attemptsMade: j.attemptsMade, failedReason: j.failedReason, delay: j.delay, timestamp: j.timestamp, processedOn: j.processedOn })),
+    );
+  }
+  return out;
+}

@@ -187,14 +187,30 @@ describe('secrets', () => {
     const config = loadConfig({
       ...fullEnv,
       SLACK_APP_TOKEN: 'xapp-1',
-      BATCH_SCORE_STORAGE_CONNECTION_STRING: 'AccountName=a;AccountKey=k',
       REDIS_CLUSTER_NODES: 'rediss://:k@cache:10000',
       BATCH_SCORE_QUEUE_PREFIX: '{bsb}',
+      BATCH_SCORE_WORKSPACES: 'prod',
+      ...Object.fromEntries(Object.entries(azureEnv).map(([k, v]) => [`WORKSPACE_PROD_${k}`, v])),
+      WORKSPACE_PROD_BATCH_SCORE_STORAGE_CONNECTION_STRING: 'AccountName=a;AccountKey=k',
+      WORKSPACE_PROD_AZURE_TENANT_ID: '00000000-0000-0000-0000-0000000000aa',
+      WORKSPACE_PROD_AZURE_CLIENT_ID: '00000000-0000-0000-0000-0000000000bb',
+      WORKSPACE_PROD_AZURE_CLIENT_SECRET: 'shh',
     });
-    for (const path of SECRET_CONFIG_PATHS) {
-      const value = path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], config);
-      expect(Array.isArray(value) ? value : [value]).toEqual(expect.arrayContaining([expect.any(String)]));
+    // pino's redact paths: `a.b` and `a[*].b` (every element of a list).
+    const valuesAt = (path: string): unknown[] =>
+      path.split('.').reduce<unknown[]>((found, key) => {
+        const each = key.endsWith('[*]');
+        const name = each ? key.slice(0, -3) : key;
+        return found.flatMap((o) => {
+          const v = (o as Record<string, unknown> | undefined)?.[name];
+          return each ? (v as unknown[]) : [v];
+        });
+      }, [config]);
+    for (const path of SECRET_CONFIG_PATHS.filter((p) => p !== 'azure.storageConnectionString')) {
+      const value = valuesAt(path).flat();
+      expect(value).toEqual(expect.arrayContaining([expect.any(String)]));
     }
+    expect(config.azure.storageConnectionString).toBe('AccountName=a;AccountKey=k');
   });
 });
 

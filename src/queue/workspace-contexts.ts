@@ -1,0 +1,75 @@
+// One worker fleet serves every workspace profile: each job is processed in the context of the workspace
+// its request is for (`requester.profile`, chosen at intake), with that workspace's Azure client, cloud,
+// credential, endpoint directory and locks, and an outbox that labels every message with the workspace.
+// Work that belongs to no request (the approval expiry sweep) runs in the shared context.
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { NotifyOutbox } from './notify-outbox';
+import type { WorkerContext } from './worker-context';
+import { withWorkspaceLabel } from '../slack/blocks/workspace-label';
+
+export interface WorkspaceContexts {
+  /** For work of no request: the first profile's context, its outbox unlabelled, `workspaceLabelOf` set. */
+  shared: WorkerContext;
+  /** The context of a profile; undefined for a profile this fleet does not serve. */
+  of(profile: string | undefined): WorkerContext | undefined;
+  profiles: readonly string[];
+}
+
+/** An outbox whose every message (thread, ephemeral, response_url) names the workspace. */
+export function labelledOutbox(outbox: NotifyOutbox, label: string | undefined): NotifyOutbox {
+  if (label === undefined) return outbox;
+  return { ...outbox, enqueue: (entry) => outbox.enqueue(withWorkspaceLabel(entry, label)) };
+}
+
+export function workspaceContexts(contexts: readonly WorkerContext[], labels: ReadonlyMap<string, string>): WorkspaceContexts {
+  const first = contexts[0];
+  if (!first) throw new Error('workspaceContexts needs at least one context');
+  const byProfile = new Map(contexts.map((ctx) => [ctx.profile ?? 'default', ctx] as const));
+  const labelOf = (profile: string | undefined): string | undefined => labels.get(profile ?? first.profile ?? 'default');
+  return {
+    shared: { ...first, workspaceLabelOf: labelOf },
+    // A request queued before profiles existed names none: it was for the one workspace there was, the first.
+    of: (profile) => (profile === undefined ? first : byProfile.get(profile)),
+    profiles: [...byProfile.keys()],
+  };
+}
+
+/** The profile a job's payload names, read before the processor validates the rest. */
+function profileOfJob(job: Job): string | undefined {
+  const requester = (job.data as { requester?: { profile?: unknown } } | undefined)?.requester;
+  return typeof requester?.profile === 'string' ? requester.profile : undefined;
+}
+
+function isContexts(value: WorkerContext | WorkspaceContexts): value is WorkspaceContexts {
+  return 'shared' in value && 'of' in value;
+}
+
+/**
+ * A processor that runs each job with its workspace's processor (made once per profile). A job for a
+ * profile this fleet does not serve (the configuration changed while it waited) fails at once and says so.
+ */
+export function processorPerWorkspace<P extends (job: Job, token?: string, signal?: AbortSignal) => Promise<unknown>>(
+  contexts: WorkerContext | WorkspaceContexts,
+  make: (ctx: WorkerContext) => P,
+): (job: Job, token?: string, signal?: AbortSignal) => Promise<unknown> {
+  if (!isContexts(contexts)) return make(contexts);
+  const made = new Map<WorkerContext, P>();
+  const processorOf = (ctx: WorkerContext): P => {
+    let p = made.get(ctx);
+    if (!p) {
+      p = make(ctx);
+      made.set(ctx, p);
+    }
+    return p;
+  };
+  return (job, token, signal) => {
+    const hasRequester = (job.data as { requester?: unknown } | undefined)?.requester !== undefined;
+    const profile = profileOfJob(job);
+    const ctx = hasRequester ? contexts.of(profile) : contexts.shared;
+    if (!ctx) {
+      contexts.shared.logger.error({ jobId: job.id, profile, served: contexts.profiles }, 'a job is for a workspace this worker does not serve');
+      throw new UnrecoverableError(`This request is for workspace '${profile}', which is no longer configured (BATCH_SCORE_WORKSPACES: ${contexts.profiles.join(', ')}).`);
+    }
+    return processorOf(ctx)(job, token, signal);
+  };
+}
