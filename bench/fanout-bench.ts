@@ -14,6 +14,7 @@ import { round } from './latency-stats';
 const JOBS = 200;
 const CHANNELS = 20;
 const DEADLINE_MS = 3 * 60_000;
+const pct = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 
 export async function runFanoutBench(log: (line: string) => void): Promise<BenchOutcome> {
@@ -32,9 +33,15 @@ export async function runFanoutBench(log: (line: string) => void): Promise<Bench
     await stack.startWorker();
     const finals = new Map<string, { at: number; channel: string; count: number }>();
     let breachesAtFirstEnd: number | undefined;
+    // When the bot first showed a job's end anywhere (status line, parent or reply): the watch noticed it.
+    const noticed = new Map<string, number>();
     const unsubscribe = stack.slack.onEvent((event: StandInEvent) => {
-      if (event.type !== 'message_posted') return;
+      if (event.type !== 'message_posted' && event.type !== 'message_updated') return;
       const m = event.message;
+      const shown = `${m.text}\n${JSON.stringify(m.blocks ?? [])}`;
+      const named = UUID.exec(shown)?.[0];
+      if (named && !noticed.has(named) && /\b(Completed|completed|Failed|failed)\b/.test(shown)) noticed.set(named, Date.now());
+      if (event.type !== 'message_posted') return;
       if (!m.text.includes(`<@${BENCH_REQUESTER}>`) || !/ (completed|failed|canceled)\b/.test(m.text)) return;
       const jobName = UUID.exec(m.text)?.[0];
       if (!jobName) return;
@@ -53,16 +60,24 @@ export async function runFanoutBench(log: (line: string) => void): Promise<Bench
         }),
       ),
     );
-    const ended = (): number[] =>
-      stack.azureml.admin
-        .listJobs()
-        .map((j) => Date.parse(((j.properties as { properties?: Record<string, string> }).properties ?? {})['azureml.endTime'] ?? ''))
-        .filter(Number.isFinite);
+    // The sandbox's own record of when each job ended (the ARM job view carries no end time, as on Azure).
+    const endTimes = (): Map<string, number> =>
+      new Map(
+        stack.azureml.admin
+          .jobTimeline()
+          .map((j) => [j.name, Date.parse(j.endTime ?? '')] as const)
+          .filter(([, t]) => Number.isFinite(t)),
+      );
+    const ended = (): number[] => [...endTimes().values()];
     while (finals.size < JOBS && Date.now() - started < DEADLINE_MS) {
       if (breachesAtFirstEnd === undefined && ended().length > 0) breachesAtFirstEnd = stack.slack.rateBreaches();
       await new Promise((r) => setTimeout(r, 100));
     }
     unsubscribe();
+    const endOf = endTimes();
+    // Where the time goes: from a job's end until the bot first shows it (the watch), then until its reply.
+    const noticeLagS = [...noticed.entries()].filter(([n]) => endOf.has(n)).map(([n, t]) => (t - (endOf.get(n) as number)) / 1000).sort((a, b) => a - b);
+    const lastNoticed = Math.max(...noticed.values());
     const ends = ended().sort((a, b) => a - b);
     const firstEnd = ends[0] ?? Number.NaN;
     const lastEnd = ends[ends.length - 1] ?? Number.NaN;
@@ -96,6 +111,8 @@ export async function runFanoutBench(log: (line: string) => void): Promise<Bench
         paceFloorS: floorSeconds,
         rateBreachesBeforeJobsEnded: breachesAtFirstEnd ?? 0,
         rateBreachesTotal: breaches,
+        noticeLagS: { p50: round(pct(noticeLagS, 0.5), 1), p99: round(pct(noticeLagS, 0.99), 1), max: round(noticeLagS[noticeLagS.length - 1] ?? Number.NaN, 1) },
+        lastNoticedToLastReplyS: round((lastReply - lastNoticed) / 1000, 1),
         note: 'seconds = last final reply minus the first job end; the pace floor is what 1 message/s per channel allows for the busiest channel',
       },
     };
