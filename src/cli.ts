@@ -1,5 +1,6 @@
 // The `batch-score` command: the slash command's grammar, run straight against the configured Azure ML
-// workspace (or, with --sandbox, the local sandbox) for scripts, CI pipelines and operators. This file
+// workspace (one of several with --workspace; or, with --sandbox, the local sandbox) for scripts, CI
+// pipelines and operators. This file
 // only wires: flags and grammar in, config and clients built once, the command run by
 // src/cli/command-runner.ts, the outcome printed. Exit codes: src/cli/exit-codes.ts.
 import { promises as fs } from 'node:fs';
