@@ -12,12 +12,16 @@ import { startBot, type BotHandle } from '../../src/bot';
 import { loadConfig } from '../../src/config';
 import type { TokenCredential } from '../../src/azureml/credentials';
 import { startWorkers, type WorkersHandle } from '../../src/worker';
-import { createThreadReader, textOf } from '../support/stack-probes';
+import { createThreadReader, isTopLevel, textOf } from '../support/stack-probes';
+import type { StoredMessage, StoredView } from '../../sandbox/slack';
+import { JOB_ACTIONS } from '../../src/slack/blocks/job-buttons';
 import { deployFields } from '../support/user-gestures';
 
 const { requester, approver: prodApprover, bystander: devApprover } = STACK_USERS;
 const DEV_CHANNEL = 'C0DEVML0001';
 const PROD_CHANNEL = 'C0PRODML001';
+/** Bound to both: its own is dev (listed first), prod only with `--workspace prod`. */
+const SHARED_CHANNEL = 'C0SHAREDML1';
 /** The stack's own channel: invited, but bound to neither workspace. */
 const UNBOUND_CHANNEL = STACK_CHANNEL;
 /** The Azure variables a profile reads under its WORKSPACE_<NAME>_ prefix (dev/embedded-stack.ts sets them unprefixed). */
@@ -42,11 +46,16 @@ async function ephemeralWith(channel: string, user: string, needle: string): Pro
   return waitFor(() => stack.slack.ephemerals(channel, user).map(textOf).find((t) => t.includes(needle)), { what: `an ephemeral to ${user} with ${needle}`, timeoutMs: 15_000 });
 }
 
-/** `/batch-score deploy` in `channel`, the form filled and submitted; returns the approval request. */
-async function requestDeploy(channel: string, endpoint: string) {
+/** The form a slash command opens. */
+async function openForm(text: string, channel: string): Promise<StoredView> {
   const before = new Set(stack.slack.views().map((v) => v.id));
-  await slash('deploy', requester, channel);
-  const view = await waitFor(() => stack.slack.views().find((v) => !before.has(v.id) && v.open), { what: 'the deploy form' });
+  await slash(text, requester, channel);
+  return waitFor(() => stack.slack.views().find((v) => !before.has(v.id) && v.open), { what: `the form of ${text}` });
+}
+
+/** `/batch-score deploy` in `channel`, the form filled and submitted; returns the approval request. */
+async function requestDeploy(channel: string, endpoint: string, text = 'deploy') {
+  const view = await openForm(text, channel);
   const submitted = await driver.fillAndSubmit(view.id, deployFields(endpoint), { user: requester });
   expect(submitted.outcome.kind).toBe('closed');
   return waitFor(() => createThreadReader(stack.slack, channel).parentWith(endpoint), { what: `the approval request for ${endpoint}`, timeoutMs: 15_000 });
@@ -56,7 +65,7 @@ beforeAll(async () => {
   const logger = pino({ level: 'silent' });
   // The stack's sandboxes, Redis and Slack stand-in; its own bot stays idle (no workers, its own prefix).
   stack = await startEmbeddedStack({ logger, workers: false, perChannelIntervalMs: 20, slackRateLimit: 'count' });
-  for (const [id, name] of [[DEV_CHANNEL, 'ml-dev'], [PROD_CHANNEL, 'ml-prod']] as const) {
+  for (const [id, name] of [[DEV_CHANNEL, 'ml-dev'], [PROD_CHANNEL, 'ml-prod'], [SHARED_CHANNEL, 'ml-shared']] as const) {
     stack.slack.addConversation({ id, name });
     stack.slack.invite(id);
   }
@@ -72,8 +81,8 @@ beforeAll(async () => {
     BATCH_SCORE_QUEUE_PREFIX: 'bsbws',
     BATCH_SCORE_WORKSPACES: 'dev,prod',
     // dev's changes are approved by its own approver; prod's by BATCH_SCORE_APPROVERS (the approvers' group).
-    ...profile('DEV', { CHANNELS: DEV_CHANNEL, APPROVERS: devApprover }),
-    ...profile('PROD', { CHANNELS: PROD_CHANNEL }),
+    ...profile('DEV', { CHANNELS: `${DEV_CHANNEL},${SHARED_CHANNEL}`, APPROVERS: devApprover }),
+    ...profile('PROD', { CHANNELS: `${PROD_CHANNEL},${SHARED_CHANNEL}` }),
   };
   const config = loadConfig(env);
   bot = await startBot(config, { logger });
@@ -151,6 +160,57 @@ it('asks each workspace’s own approvers, labels the approval, and refuses the 
   await waitFor(() => /Approved by/i.test(textOf(stack.slack.message(PROD_CHANNEL, prod.ts) ?? prod)) || undefined, { what: 'the prod approval marked approved' });
 });
 
+it('takes a form opened with --workspace in a channel bound to both in that workspace, and the channel’s own without', async () => {
+  const prodForm = await openForm('deploy --workspace prod', SHARED_CHANNEL);
+  expect(JSON.parse(prodForm.private_metadata)).toMatchObject({ channelId: SHARED_CHANNEL, profile: 'prod' });
+  const submitted = await driver.fillAndSubmit(prodForm.id, deployFields('shared-prod-ep'), { user: requester });
+  expect(submitted.outcome.kind).toBe('closed');
+  const prod = await waitFor(() => createThreadReader(stack.slack, SHARED_CHANNEL).parentWith('shared-prod-ep'), { what: 'the prod approval request', timeoutMs: 15_000 });
+  expect(textOf(prod)).toContain(label('prod'));
+  expect(textOf(prod)).toContain(`Approvers: <!subteam^${APPROVER_GROUP}>`);
+
+  const dev = await requestDeploy(SHARED_CHANNEL, 'shared-dev-ep');
+  expect(textOf(dev)).toContain(label('dev'));
+  expect(textOf(dev)).toContain(`Approvers: <@${devApprover}>`);
+});
+
+it('offers the run form the endpoints of its own workspace’s directory', async () => {
+  // prod's directory learns prod-ep from a look-up in prod; dev's last listing was before prod-ep existed.
+  await slash('show prod-ep', requester, PROD_CHANNEL);
+  await waitFor(() => stack.slack.responseUrlPosts().find((p) => p.channel === PROD_CHANNEL && JSON.stringify(p.body).includes('prod-ep')), { what: 'prod-ep shown', timeoutMs: 15_000 });
+  const prodForm = await openForm('run', PROD_CHANNEL);
+  expect(JSON.parse(prodForm.private_metadata)).toMatchObject({ profile: 'prod' });
+  expect(JSON.stringify(prodForm.blocks)).toContain('prod-ep');
+  await driver.closeView(prodForm.id, { user: requester });
+  const devForm = await openForm('run', DEV_CHANNEL);
+  expect(JSON.parse(devForm.private_metadata)).toMatchObject({ profile: 'dev' });
+  expect(JSON.stringify(devForm.blocks)).not.toContain('prod-ep');
+  await driver.closeView(devForm.id, { user: requester });
+});
+
+it('reports a run in its workspace’s words, and Re-run acts in the workspace the run was for', async () => {
+  const threads = createThreadReader(stack.slack, PROD_CHANNEL);
+  // The deploy approved above, finished by prod's workers, says so in prod's words.
+  const deploy = await waitFor(() => threads.parentWith('prod-ep'), { what: 'the prod deploy' });
+  const deployed = await waitFor(() => threads.finalReplies(deploy)[0], { what: 'the prod deploy’s final reply', timeoutMs: 60_000 });
+  expect(deployed.text).toMatch(/^:white_check_mark:/);
+  expect(textOf(deployed)).toContain(label('prod'));
+
+  for (let i = 0; i < 2; i++) await stack.azureml.admin.putDatastoreFile(`ws/in/${i}.png`, Buffer.from(`digit-${i}`));
+  const runs = (): StoredMessage[] => stack.slack.messages(PROD_CHANNEL).filter((m) => isTopLevel(m) && /Run\* a batch scoring job on `prod-ep`/.test(m.text));
+  await slash('run prod-ep azureml://datastores/workspaceblobstore/paths/ws/in', requester, PROD_CHANNEL);
+  const run = await waitFor(() => runs()[0], { what: 'the run request', timeoutMs: 15_000 });
+  expect(textOf(run)).toContain(label('prod'));
+  const final = await waitFor(() => threads.finalReplies(run)[0], { what: 'the run’s final reply', timeoutMs: 60_000 });
+  expect(textOf(final)).toContain(label('prod'));
+
+  await driver.clickButton({ channel: PROD_CHANNEL, ts: final.ts }, JOB_ACTIONS.rerun, { user: requester });
+  expect(await ephemeralWith(PROD_CHANNEL, requester, 'Checking request')).toContain(label('prod'));
+  const again = await waitFor(() => runs().find((m) => m.ts !== run.ts), { what: 'the re-run request', timeoutMs: 15_000 });
+  expect(textOf(again)).toContain(label('prod'));
+  expect(textOf(again)).not.toContain(label('dev'));
+});
+
 it('keeps each workspace’s locks apart, and lets only that workspace’s approvers lift them', async () => {
   const devLock = await slash('lock shared-ep dev freeze', prodApprover, DEV_CHANNEL);
   expect(devLock.answer).toContain('in_channel');
@@ -178,4 +238,20 @@ it('shows each workspace’s endpoints under its label on the Home tab', async (
   );
   expect(home).toContain(JSON.stringify(label('dev')).slice(1, -1));
   expect(home).toContain(JSON.stringify(label('prod')).slice(1, -1));
+
+  // Each approver is offered the pending changes of their own workspace only (both wait in the shared channel).
+  for (const [approver, own, other] of [
+    [devApprover, 'shared-dev-ep', 'shared-prod-ep'],
+    [prodApprover, 'shared-prod-ep', 'shared-dev-ep'],
+  ] as const) {
+    await driver.openAppHome({ user: approver });
+    const tab = await waitFor(
+      () => {
+        const text = JSON.stringify(stack.slack.homeTab(approver)?.blocks ?? []);
+        return text.includes(own) ? text : undefined;
+      },
+      { what: `${approver}'s Home tab`, timeoutMs: 15_000 },
+    );
+    expect(tab).not.toContain(other);
+  }
 });
