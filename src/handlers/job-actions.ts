@@ -7,7 +7,8 @@
 // replayed value learns nothing). The clicker then goes through exactly what the typed command asks:
 // Cancel through the cancel path (BATCH_SCORE_CANCELERS, pre-flight, intake), Re-run through a run's
 // (runners, where the bot can post, open-request caps, pre-flight, approval rules), Retry deploy through
-// the deploy form (deployers; the submission is checked like any other).
+// the deploy form (deployers; the submission is checked like any other). All of it happens in the
+// workspace the stored request is for (its profile), whatever the clicking channel is bound to.
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { mayRequest, type Action } from '../domain/approval-policy';
 import { rerunSpec } from '../domain/rerun-spec';
