@@ -58,6 +58,21 @@ export interface EmbeddedStackOptions {
   slackLatency?: LatencyRange;
   /** Socket Mode: the bot connects to the stand-in's WebSocket, and the driver's requests arrive as envelopes. */
   socketMode?: boolean;
+  /**
+   * Serve several workspaces (BATCH_SCORE_WORKSPACES): the stack's own sandbox becomes profile `first`,
+   * bound to STACK_CHANNEL; each of `others` gets an Azure ML sandbox of its own (its own cloud, Azurite,
+   * subscription and workspace) and the channels and approvers given.
+   */
+  workspaces?: { first: string; others: readonly ExtraWorkspace[] };
+}
+
+/** A second (third…) workspace profile of the stack, on an Azure ML sandbox of its own. */
+export interface ExtraWorkspace {
+  name: string;
+  cloud?: 'AzureCloud' | 'AzureChinaCloud' | 'AzureUSGovernment';
+  channels: readonly string[];
+  /** WORKSPACE_<NAME>_APPROVERS; absent: the stack's approvers. */
+  approvers?: readonly string[];
 }
 
 export interface EmbeddedStack {
@@ -65,6 +80,8 @@ export interface EmbeddedStack {
   redis: RedisProcess;
   redisCluster?: RedisClusterProcess;
   azureml: AzureMlSandbox;
+  /** The sandboxes of the other workspace profiles (option `workspaces`), by profile name. */
+  workspaceSandboxes: ReadonlyMap<string, AzureMlSandbox>;
   slack: SlackStandIn;
   driver: SlackDriver;
   bot: BotHandle;
@@ -104,19 +121,29 @@ export function sandboxEnvironment(parts: {
 }): Record<string, string> {
   const { azureml, slack } = parts;
   return {
-    AZURE_CLOUD: azureml.cloud,
-    AZURE_SUBSCRIPTION_ID: azureml.subscriptionId,
-    AZURE_RESOURCE_GROUP: azureml.resourceGroup,
-    AZUREML_WORKSPACE: azureml.workspace,
-    AZURE_LOCATION: azureml.location,
-    BATCH_SCORE_ARM_ENDPOINT: azureml.baseUrl,
-    BATCH_SCORE_STORAGE_CONNECTION_STRING: azureml.storageConnectionString,
+    ...sandboxAzureEnvironment(azureml),
     SLACK_BOT_TOKEN: slack.botToken,
     SLACK_SIGNING_SECRET: parts.signingSecret,
     BATCH_SCORE_SLACK_API_URL: slack.apiUrl,
     REDIS_URL: parts.redisUrl,
     BATCH_SCORE_APPROVERS: APPROVER_GROUP,
     PORT: String(parts.port),
+  };
+}
+
+/** The Azure variables that point at one Azure ML sandbox; `prefix` makes them a workspace profile's. */
+export function sandboxAzureEnvironment(
+  azureml: Pick<AzureMlSandbox, 'cloud' | 'subscriptionId' | 'resourceGroup' | 'workspace' | 'location' | 'baseUrl' | 'storageConnectionString'>,
+  prefix = '',
+): Record<string, string> {
+  return {
+    [`${prefix}AZURE_CLOUD`]: azureml.cloud,
+    [`${prefix}AZURE_SUBSCRIPTION_ID`]: azureml.subscriptionId,
+    [`${prefix}AZURE_RESOURCE_GROUP`]: azureml.resourceGroup,
+    [`${prefix}AZUREML_WORKSPACE`]: azureml.workspace,
+    [`${prefix}AZURE_LOCATION`]: azureml.location,
+    [`${prefix}BATCH_SCORE_ARM_ENDPOINT`]: azureml.baseUrl,
+    [`${prefix}BATCH_SCORE_STORAGE_CONNECTION_STRING`]: azureml.storageConnectionString,
   };
 }
 
@@ -184,6 +211,20 @@ export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<Em
       ...(opts.azuremlDurations ? { durations: opts.azuremlDurations } : {}),
     });
     started.push(() => azureml.stop());
+    // Each other workspace on a sandbox of its own: another subscription, workspace and (maybe) cloud.
+    const workspaceSandboxes = new Map<string, AzureMlSandbox>();
+    for (const [i, other] of (opts.workspaces?.others ?? []).entries()) {
+      const sandbox = await startAzureMlSandbox({
+        timeScale: opts.timeScale ?? 0.002,
+        cloud: other.cloud ?? 'AzureCloud',
+        subscriptionId: `00000000-0000-0000-0000-${String(i + 1).padStart(12, '0')}`,
+        resourceGroup: `${other.name}-rg`,
+        workspace: `${other.name}-ws`,
+        ...(opts.azuremlDurations ? { durations: opts.azuremlDurations } : {}),
+      });
+      started.push(() => sandbox.stop());
+      workspaceSandboxes.set(other.name, sandbox);
+    }
     const slack = await startSlackStandIn({
       rateLimit: { mode: opts.slackRateLimit ?? 'enforce', perSecond: 1, burst: 3 },
       ...(opts.slackLatency ? { latency: opts.slackLatency } : {}),
@@ -214,7 +255,10 @@ export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<Em
       ...(opts.socketMode ? { SLACK_APP_TOKEN: slack.socketMode.appToken } : {}),
       ...opts.env,
     };
+    if (opts.workspaces) Object.assign(env, workspacesEnvironment(opts.workspaces, azureml, workspaceSandboxes), opts.env);
     const config = loadConfig(env);
+    const credentialOf = (profile: string): TokenCredential =>
+      (workspaceSandboxes.get(profile)?.credential ?? azureml.credential) as TokenCredential;
     const bot = await startBot(config, { logger: opts.logger });
     started.push(() => bot.stop());
 
@@ -222,7 +266,7 @@ export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<Em
     if (opts.workers !== false) {
       workers = await startWorkers(config, {
         logger: opts.logger,
-        credential: azureml.credential as TokenCredential,
+        credential: opts.workspaces ? credentialOf : (azureml.credential as TokenCredential),
         handleSignals: false,
         expirySweepMs: 1_000,
         poll: { minIntervalMs: 20, maxIntervalMs: 1_000 },
@@ -241,9 +285,30 @@ export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<Em
     // In Socket Mode the driver posts to the stand-in's relay, which hands each request to the bot as an envelope.
     const botUrl = opts.socketMode ? slack.socketMode.relayUrl : `http://127.0.0.1:${port}/slack/events`;
     const driver = createSlackDriver({ botUrl, signingSecret, standIn: slack, ...(opts.slackLatency ? { deliveryLatency: opts.slackLatency } : {}) });
-    return { redis, ...(redisCluster ? { redisCluster } : {}), azureml, slack, driver, bot, workers, config, env, artifactsRoot, stop: stopAll };
+    return { redis, ...(redisCluster ? { redisCluster } : {}), azureml, workspaceSandboxes, slack, driver, bot, workers, config, env, artifactsRoot, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
   }
+}
+
+/** The profiles' variables: the stack's own sandbox as `first` (bound to STACK_CHANNEL), then the others. */
+function workspacesEnvironment(
+  workspaces: NonNullable<EmbeddedStackOptions['workspaces']>,
+  own: AzureMlSandbox,
+  sandboxes: ReadonlyMap<string, AzureMlSandbox>,
+): Record<string, string> {
+  const prefixOf = (name: string) => `WORKSPACE_${name.toUpperCase().replace(/-/g, '_')}_`;
+  const env: Record<string, string> = {
+    BATCH_SCORE_WORKSPACES: [workspaces.first, ...workspaces.others.map((o) => o.name)].join(','),
+    ...sandboxAzureEnvironment(own, prefixOf(workspaces.first)),
+    [`${prefixOf(workspaces.first)}CHANNELS`]: STACK_CHANNEL,
+  };
+  for (const other of workspaces.others) {
+    Object.assign(env, sandboxAzureEnvironment(sandboxes.get(other.name) as AzureMlSandbox, prefixOf(other.name)), {
+      [`${prefixOf(other.name)}CHANNELS`]: other.channels.join(','),
+      ...(other.approvers ? { [`${prefixOf(other.name)}APPROVERS`]: other.approvers.join(',') } : {}),
+    });
+  }
+  return env;
 }

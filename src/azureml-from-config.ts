@@ -24,11 +24,20 @@ export function storageAccessOf(config: AzureConfig, credential: TokenCredential
 
 export function createAzureMlFromConfig(
   config: AzureConfig,
-  opts: { logger?: Logger; credential?: TokenCredential; artifactsRoot?: string; poll?: Omit<LongRunningWaitOptions, 'onProgress' | 'signal'> } = {},
+  opts: {
+    logger?: Logger;
+    /** A fixed credential (the sandbox's): used as is, never rebuilt. */
+    credential?: TokenCredential;
+    /** How to build the credential (a workspace profile's own), and a fresh one after a revoked token; default the cloud's DefaultAzureCredential. */
+    makeCredential?: () => TokenCredential;
+    artifactsRoot?: string;
+    poll?: Omit<LongRunningWaitOptions, 'onProgress' | 'signal'>;
+  } = {},
 ): AzureMlClient {
   const cloud = AZURE_CLOUDS[config.cloud];
-  const build = () =>
-    createAzureCredential(cloud, { ...(config.tenantId ? { tenantId: config.tenantId } : {}), ...(config.clientId ? { managedIdentityClientId: config.clientId } : {}) });
+  const build =
+    opts.makeCredential ??
+    (() => createAzureCredential(cloud, { ...(config.tenantId ? { tenantId: config.tenantId } : {}), ...(config.clientId ? { managedIdentityClientId: config.clientId } : {}) }));
   const credential = opts.credential ?? build();
   const arm = createArmClient({
     cloud,

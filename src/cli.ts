@@ -1,5 +1,6 @@
 // The `batch-score` command: the slash command's grammar, run straight against the configured Azure ML
-// workspace (or, with --sandbox, the local sandbox) for scripts, CI pipelines and operators. This file
+// workspace (one of several with --workspace; or, with --sandbox, the local sandbox) for scripts, CI
+// pipelines and operators. This file
 // only wires: flags and grammar in, config and clients built once, the command run by
 // src/cli/command-runner.ts, the outcome printed. Exit codes: src/cli/exit-codes.ts.
 import { promises as fs } from 'node:fs';
@@ -8,8 +9,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { createAzureMlFromConfig } from './azureml-from-config';
 import { AZURE_CLOUDS } from './azureml/clouds';
 import type { TokenCredential } from './azureml/credentials';
-import { loadAzureConfig, type AzureConfig } from './config';
-import { parseCommand, verbSchema, type Command } from './domain/command-grammar';
+import { loadAzureConfig, loadWorkspaceProfiles, type AzureConfig, type WorkspaceProfileConfig } from './config';
+import { parseCommand, verbSchema, type ParseResult } from './domain/command-grammar';
 import { CliUsageError, cliHelpText, cliUsageOf } from './cli/cli-usage';
 import { renderOutcome, type CliOutcome } from './cli/cli-outcome';
 import { runCommand } from './cli/command-runner';
@@ -18,6 +19,8 @@ import { reportError } from './cli/error-report';
 import { parseDownloadArgs, runDownload } from './cli/download-command';
 import { EXIT_CODES } from './cli/exit-codes';
 import { splitGlobalFlags, type GlobalFlags } from './cli/global-flags';
+import { askedWorkspace, chooseCliWorkspace, workspaceNotice } from './cli/cli-workspace';
+import { credentialOfProfile } from './workspace-profiles';
 import { workspaceLinksOf } from './usecases/studio-links';
 import { createSandboxCredential, parseSandboxConnection, SandboxConnectionError, sandboxEnvironment } from './cli/sandbox-connection';
 
@@ -35,10 +38,10 @@ export interface CliIo {
   signal?: AbortSignal;
 }
 
-function commandOf(words: readonly string[]): Command {
+function commandOf(words: readonly string[]): Extract<ParseResult, { ok: true }> {
   const parsed = parseCommand(commandTextOf(words));
   if (!parsed.ok) throw new CliUsageError(parsed.error.message, cliUsageOf(parsed.error.usage), parsed.error.suggestion);
-  return parsed.command;
+  return parsed;
 }
 
 /** `--help` anywhere: the help of the command it follows, if it names one. */
@@ -61,27 +64,62 @@ async function readSandboxFile(io: CliIo, file: string): Promise<string> {
   }
 }
 
-async function settingsFor(flags: GlobalFlags, io: CliIo): Promise<{ config: AzureConfig; credential?: TokenCredential }> {
+interface CliSettings {
+  config: AzureConfig;
+  /** The sandbox's credential; absent: the profile's own (`makeCredential`). */
+  credential?: TokenCredential;
+  makeCredential?: () => TokenCredential;
+  /** The profile acted on, when there are several to tell apart. */
+  profile?: WorkspaceProfileConfig;
+}
+
+async function settingsFor(flags: GlobalFlags, asked: string | undefined, io: CliIo): Promise<CliSettings> {
   const sandboxFile = flags.sandbox?.file ?? io.env.BATCH_SCORE_SANDBOX_FILE;
   if (flags.sandbox && !sandboxFile) {
     throw new CliUsageError('--sandbox needs the file holding the sandbox line: --sandbox <file>, or set BATCH_SCORE_SANDBOX_FILE.', '--sandbox <file> <command>');
   }
-  if (!sandboxFile) return { config: loadAzureConfig(io.env) };
+  if (!sandboxFile) {
+    const profiles = loadWorkspaceProfiles(io.env);
+    const profile = chooseCliWorkspace(profiles, asked);
+    return { config: profile.azure, makeCredential: () => credentialOfProfile(profile), ...(profiles.length > 1 ? { profile } : {}) };
+  }
+  // The sandbox is one workspace: configured profiles do not apply, and naming one would be a lie.
+  if (asked !== undefined) {
+    throw new CliUsageError('--workspace picks one of the configured workspaces, but the sandbox (--sandbox, BATCH_SCORE_SANDBOX_FILE) is a workspace of its own; give one or the other.', '--sandbox <file> <command>');
+  }
   const conn = parseSandboxConnection(await readSandboxFile(io, sandboxFile), sandboxFile);
-  return { config: loadAzureConfig({ ...io.env, ...sandboxEnvironment(conn) }), credential: createSandboxCredential(conn) };
+  // BATCH_SCORE_WORKSPACES blanked (blank counts as unset): the sandbox's unprefixed variables are the workspace.
+  return { config: loadAzureConfig({ ...io.env, ...sandboxEnvironment(conn), BATCH_SCORE_WORKSPACES: '' }), credential: createSandboxCredential(conn) };
 }
 
-function createClients(config: AzureConfig, credentialOverride: TokenCredential | undefined, env: NodeJS.ProcessEnv) {
+function createClients(settings: CliSettings, env: NodeJS.ProcessEnv) {
+  const { config } = settings;
   const cloud = AZURE_CLOUDS[config.cloud];
   // loadAzureConfig has no worker section; the artifacts root is read here with the worker's default.
   const artifactsRoot = path.resolve(env.BATCH_SCORE_ARTIFACTS_ROOT?.trim() || './artifacts');
-  const azureml = createAzureMlFromConfig(config, { ...(credentialOverride ? { credential: credentialOverride } : {}), artifactsRoot });
+  const azureml = createAzureMlFromConfig(config, {
+    ...(settings.credential ? { credential: settings.credential } : {}),
+    ...(settings.makeCredential ? { makeCredential: settings.makeCredential } : {}),
+    artifactsRoot,
+  });
   return { azureml, links: workspaceLinksOf(cloud, azureml.workspace) };
 }
 
 async function outcomeOf(argv: readonly string[], io: CliIo): Promise<{ outcome: CliOutcome; json: boolean }> {
   let json = argv.includes('--json');
   let command = 'batch-score';
+  let workspace: string | undefined;
+  // Once chosen, the workspace is in the document whatever the outcome, errors included.
+  const named = (outcome: CliOutcome): CliOutcome => (workspace === undefined ? outcome : { ...outcome, workspace });
+  /** The workspace's settings, announced (one stderr line) when there are several to tell apart. */
+  const settingsOf = async (flags: GlobalFlags, asked: string | undefined): Promise<CliSettings> => {
+    const settings = await settingsFor(flags, asked, io);
+    if (settings.profile) {
+      workspace = settings.profile.name;
+      if (!flags.quiet) io.stderr(`${workspaceNotice(settings.profile)}\n`);
+    }
+    return settings;
+  };
   try {
     const { flags, words } = splitGlobalFlags(argv);
     json = flags.json;
@@ -89,8 +127,7 @@ async function outcomeOf(argv: readonly string[], io: CliIo): Promise<{ outcome:
     if (words[0]?.toLowerCase() === 'download') {
       command = 'download';
       const args = parseDownloadArgs(words);
-      const { config, credential } = await settingsFor(flags, io);
-      const { azureml } = createClients(config, credential, io.env);
+      const { azureml } = createClients(await settingsOf(flags, flags.workspace), io.env);
       const outcome = await runDownload(args, {
         azureml,
         exists: (file) => fs.access(file).then(() => true, () => false),
@@ -99,16 +136,18 @@ async function outcomeOf(argv: readonly string[], io: CliIo): Promise<{ outcome:
           if (!flags.quiet) io.stderr(`${line}\n`);
         },
       });
-      return { outcome, json };
+      return { outcome: named(outcome), json };
     }
-    const parsed = commandOf(words);
+    const { command: parsed, workspace: fromGrammar } = commandOf(words);
     command = parsed.verb;
+    const asked = askedWorkspace(flags.workspace, fromGrammar);
     if (parsed.verb === 'help') {
       const text = cliHelpText(parsed.topic);
       return { outcome: { command, exitCode: EXIT_CODES.ok, result: { help: text }, text }, json };
     }
-    const { config, credential } = await settingsFor(flags, io);
-    const { azureml, links } = createClients(config, credential, io.env);
+    const settings = await settingsOf(flags, asked);
+    const { config } = settings;
+    const { azureml, links } = createClients(settings, io.env);
     const minIntervalMs = flags.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     const outcome = await runCommand(parsed, {
       azureml,
@@ -125,10 +164,10 @@ async function outcomeOf(argv: readonly string[], io: CliIo): Promise<{ outcome:
       ...(io.signal ? { signal: io.signal } : {}),
       ...(flags.plan ? { planOnly: azureml } : {}),
     });
-    return { outcome, json };
+    return { outcome: named(outcome), json };
   } catch (err) {
     const { exitCode, error } = reportError(err);
-    return { outcome: { command, exitCode, error }, json };
+    return { outcome: named({ command, exitCode, error }), json };
   }
 }
 

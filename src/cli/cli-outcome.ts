@@ -1,5 +1,5 @@
 // The result of one CLI command, and how it is printed: with --json, one JSON document on stdout
-// ({ok, command, result?, error?}, errors included, so a script always has something to parse); without,
+// ({ok, command, workspace?, result?, error?}, errors included, so a script always has something to parse); without,
 // the human text on stdout and the error on stderr.
 import { errorText, type ErrorReport } from './error-report';
 import type { ExitCode } from './exit-codes';
@@ -13,6 +13,8 @@ export interface CliOutcome {
   error?: ErrorReport;
   /** Human text for stdout. */
   text?: string;
+  /** The workspace profile acted on, when several are configured (src/cli/cli-workspace.ts). */
+  workspace?: string;
 }
 
 export interface RenderedOutcome {
@@ -28,6 +30,7 @@ export function renderOutcome(outcome: CliOutcome, json: boolean): RenderedOutco
     const doc = {
       ok: outcome.exitCode === 0,
       command: outcome.command,
+      ...(outcome.workspace ? { workspace: outcome.workspace } : {}),
       ...(outcome.result ? { result: outcome.result } : {}),
       ...(outcome.error ? { error: outcome.error } : {}),
     };

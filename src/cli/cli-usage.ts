@@ -1,7 +1,7 @@
 // What `batch-score help` prints, and the usage error the CLI raises for its own flags. The commands and
 // their usage come from the one grammar (src/domain/command-grammar.ts), so the CLI and the slash command
 // never drift apart; only the global flags and the deploy spec file are the CLI's own.
-import { USAGE, VERBS, verbHelp, type Verb } from '../domain/command-grammar';
+import { USAGE, VERBS, WORKSPACE_OPTION, verbHelp, type Verb } from '../domain/command-grammar';
 
 export const CLI_NAME = 'batch-score';
 
@@ -41,6 +41,7 @@ const GLOBAL_FLAGS: readonly [string, string][] = [
   ['--plan', 'deploy, set-default and delete: show what would be created, changed, moved or removed against what exists now, and change nothing'],
   ['--sandbox [<file>]', 'use a local sandbox: <file> holds the JSON line `npm run sandbox:azureml` prints (BATCH_SCORE_SANDBOX_FILE names it too, and alone selects the sandbox)'],
   ['--poll-interval <duration>', 'first wait between status checks while following a job, e.g. 2s or 500ms (default 5s, growing to 1m)'],
+  [WORKSPACE_OPTION, 'act on this one of the configured workspaces (BATCH_SCORE_WORKSPACES); default the first. With several, stderr and the JSON document name the one acted on'],
   ['--help', 'this text; `batch-score help <command>` explains one command'],
 ];
 
@@ -71,7 +72,7 @@ export function cliHelpText(topic?: Verb): string {
   }
   const flagWidth = Math.max(...GLOBAL_FLAGS.map(([f]) => f.length));
   return [
-    `usage: ${CLI_NAME} [--json] [--wait] [--quiet] [--plan] [--sandbox [<file>]] <command> [arguments]`,
+    `usage: ${CLI_NAME} [--json] [--wait] [--quiet] [--plan] [--sandbox [<file>]] [${WORKSPACE_OPTION}] <command> [arguments]`,
     '',
     'Commands:',
     // Usage on one line, what it does indented below: the run usage alone is wider than most terminals' half.
@@ -81,7 +82,8 @@ export function cliHelpText(topic?: Verb): string {
     ...GLOBAL_FLAGS.map(([f, what]) => `  ${f.padEnd(flagWidth)}  ${terminalText(what)}`),
     '',
     'Exit codes: 0 success, 1 the operation failed (Azure error, job Failed or Canceled), 2 usage or configuration error.',
-    'Configuration: AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, AZUREML_WORKSPACE, AZURE_LOCATION (and AZURE_CLOUD, …).',
+    'Configuration: AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, AZUREML_WORKSPACE, AZURE_LOCATION (and AZURE_CLOUD, …);',
+    'several workspaces: BATCH_SCORE_WORKSPACES=dev,prod and the same variables prefixed WORKSPACE_DEV_, WORKSPACE_PROD_.',
   ].join('\n');
 }
 

@@ -2,7 +2,7 @@
 // reads. Everything else is left, in order, for src/domain/command-grammar.ts, so `run`, `data register`
 // and the rest parse exactly as the slash command does.
 import { parseDurationMs } from '../config';
-import { VERBS, verbHelp } from '../domain/command-grammar';
+import { VERBS, WORKSPACE_OPTION, WORKSPACE_PROFILE_NAME, verbHelp } from '../domain/command-grammar';
 import { CLI_NAME, CliUsageError } from './cli-usage';
 
 export interface GlobalFlags {
@@ -16,6 +16,8 @@ export interface GlobalFlags {
   sandbox?: { file?: string };
   /** --poll-interval, in milliseconds. */
   pollIntervalMs?: number;
+  /** --workspace: the profile (BATCH_SCORE_WORKSPACES) to act on, lower-cased; absent: the first. */
+  workspace?: string;
 }
 
 export interface SplitArguments {
@@ -24,7 +26,7 @@ export interface SplitArguments {
   words: string[];
 }
 
-const GLOBAL_USAGE = `${CLI_NAME} [--json] [--wait] [--quiet] [--plan] [--sandbox [<file>]] [--poll-interval <duration>] <command>`;
+const GLOBAL_USAGE = `${CLI_NAME} [--json] [--wait] [--quiet] [--plan] [--sandbox [<file>]] [--poll-interval <duration>] [${WORKSPACE_OPTION}] <command>`;
 
 /** Words that start a command: `--sandbox endpoints` means the sandbox from the environment, then `endpoints`. */
 const COMMAND_WORDS: ReadonlySet<string> = new Set([...VERBS, ...VERBS.map((v) => verbHelp(v).usage.split(' ')[0] as string)]);
@@ -39,6 +41,23 @@ function pollInterval(value: string | undefined): number {
     );
   }
   return ms;
+}
+
+/**
+ * The profile name after --workspace, as the grammar reads it (same name rule, lower-cased). Taken here,
+ * not by the grammar, so that `download` (which the grammar does not parse) honours it too.
+ */
+function workspaceName(value: string | undefined, already: string | undefined): string {
+  const usage = `${CLI_NAME} ${WORKSPACE_OPTION} <command>`;
+  if (already !== undefined) throw new CliUsageError('--workspace is given more than once.', usage);
+  if (value === undefined || value === '' || value.startsWith('-')) {
+    throw new CliUsageError('--workspace needs the name of a workspace, as in --workspace prod.', usage);
+  }
+  const name = value.toLowerCase();
+  if (!WORKSPACE_PROFILE_NAME.test(name)) {
+    throw new CliUsageError(`--workspace: '${value}' is not a workspace name (a letter, then letters, digits or "-").`, usage);
+  }
+  return name;
 }
 
 export function splitGlobalFlags(argv: readonly string[]): SplitArguments {
@@ -89,6 +108,15 @@ export function splitGlobalFlags(argv: readonly string[]): SplitArguments {
           flags.pollIntervalMs = pollInterval(inline);
         } else {
           flags.pollIntervalMs = pollInterval(argv[i + 1]);
+          i++;
+        }
+        break;
+      }
+      case '--workspace': {
+        if (inline !== undefined) {
+          flags.workspace = workspaceName(inline, flags.workspace);
+        } else {
+          flags.workspace = workspaceName(argv[i + 1], flags.workspace);
           i++;
         }
         break;

@@ -62,7 +62,8 @@ export function processorPerWorkspace<P extends (job: Job, token?: string, signa
     }
     return p;
   };
-  return (job, token, signal) => {
+  // async: a refusal is a rejected promise, as the signature says, not a throw out of the call.
+  return async (job, token, signal) => {
     const hasRequester = (job.data as { requester?: unknown } | undefined)?.requester !== undefined;
     const profile = profileOfJob(job);
     const ctx = hasRequester ? contexts.of(profile) : contexts.shared;

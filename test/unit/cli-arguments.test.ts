@@ -28,6 +28,31 @@ describe('global flags', () => {
     expect(() => splitGlobalFlags(['--json=yes'])).toThrow('--json is a switch and takes no value.');
   });
 
+  it('takes --workspace <name> and --workspace=<name> before or after the command, lower-cased', () => {
+    expect(splitGlobalFlags(['--workspace', 'prod', 'endpoints'])).toEqual({ flags: expect.objectContaining({ workspace: 'prod' }), words: ['endpoints'] });
+    expect(splitGlobalFlags(['show', 'ep', '--workspace=Prod', '--json'])).toEqual({ flags: expect.objectContaining({ workspace: 'prod', json: true }), words: ['show', 'ep'] });
+    expect(splitGlobalFlags(['download', 'job-1', '--workspace', 'eu-west', '--to', 'out'])).toEqual({ flags: expect.objectContaining({ workspace: 'eu-west' }), words: ['download', 'job-1', '--to', 'out'] });
+    expect(splitGlobalFlags(['endpoints']).flags.workspace).toBeUndefined();
+  });
+
+  it('refuses --workspace without a name, twice, or with a name no profile could have', () => {
+    expect(() => splitGlobalFlags(['endpoints', '--workspace'])).toThrow('--workspace needs the name of a workspace, as in --workspace prod.');
+    expect(() => splitGlobalFlags(['--workspace', '--json', 'endpoints'])).toThrow('--workspace needs the name of a workspace');
+    expect(() => splitGlobalFlags(['--workspace=', 'endpoints'])).toThrow('--workspace needs the name of a workspace');
+    expect(() => splitGlobalFlags(['--workspace', 'dev', 'endpoints', '--workspace=prod'])).toThrow('--workspace is given more than once.');
+    expect(() => splitGlobalFlags(['--workspace', '9lives', 'endpoints'])).toThrow(`--workspace: '9lives' is not a workspace name`);
+    expect(() => splitGlobalFlags(['--workspace', 'dev', 'endpoints'])).not.toThrow();
+  });
+
+  it('leaves no --workspace for the grammar, which reads it only after --', () => {
+    expect(parse(['--workspace', 'prod', 'status', 'job-1'])).toEqual({ ok: true, command: { verb: 'status', jobName: 'job-1' } });
+    expect(parseCommand(commandTextOf(splitGlobalFlags(['--', 'status', 'job-1', '--workspace', 'prod']).words))).toEqual({
+      ok: true,
+      command: { verb: 'status', jobName: 'job-1' },
+      workspace: 'prod',
+    });
+  });
+
   it('passes everything after -- to the grammar untouched', () => {
     expect(splitGlobalFlags(['--', 'help', '--json'])).toEqual({ flags: expect.objectContaining({ json: false }), words: ['help', '--json'] });
   });

@@ -458,3 +458,56 @@ describe('lock and unlock in the grammar', () => {
   });
 });
 
+
+describe('--workspace in the grammar', () => {
+  const parsed = (text: string) => {
+    const result = parseCommand(text);
+    if (!result.ok) throw new Error(`expected ${JSON.stringify(text)} to parse, got: ${result.error.message}`);
+    return { command: result.command, workspace: result.workspace };
+  };
+
+  it('takes it anywhere, for any verb, and the verb never sees it', () => {
+    expect(parsed('--workspace prod status job-1')).toEqual({ command: { verb: 'status', jobName: 'job-1' }, workspace: 'prod' });
+    expect(parsed('status --workspace prod job-1')).toEqual({ command: { verb: 'status', jobName: 'job-1' }, workspace: 'prod' });
+    expect(parsed(`run ep-1 ${DS} --workspace prod --deployment d-1`)).toMatchObject({ command: { spec: { deploymentName: 'd-1' } }, workspace: 'prod' });
+    expect(parsed('endpoints --workspace eu-west-2')).toEqual({ command: { verb: 'endpoints' }, workspace: 'eu-west-2' });
+    expect(parsed('--workspace prod')).toEqual({ command: { verb: 'help' }, workspace: 'prod' });
+  });
+
+  it('reads --workspace=<name>, and any case of the flag and the name', () => {
+    expect(parsed('show ep-1 --workspace=prod')).toEqual({ command: { verb: 'show', endpointName: 'ep-1' }, workspace: 'prod' });
+    expect(parsed('show ep-1 --WORKSPACE Prod')).toEqual({ command: { verb: 'show', endpointName: 'ep-1' }, workspace: 'prod' });
+  });
+
+  it('leaves the result without a workspace when none is named', () => {
+    expect(parseCommand('show ep-1')).toEqual({ ok: true, command: { verb: 'show', endpointName: 'ep-1' } });
+  });
+
+  it('reads the dash Slack clients auto-correct, as it does for every flag', () => {
+    expect(parsed('show ep-1 —workspace prod')).toEqual({ command: { verb: 'show', endpointName: 'ep-1' }, workspace: 'prod' });
+    expect(parsed('–workspace=prod jobs')).toEqual({ command: { verb: 'jobs' }, workspace: 'prod' });
+  });
+
+  it('leaves a quoted "--workspace" alone: it is text, not the option', () => {
+    expect(parsed('deploy --spec "--workspace"')).toEqual({ command: { verb: 'deploy', specFile: '--workspace' }, workspace: undefined });
+  });
+
+  it('refuses it twice, without a name, or with a name no profile could have', () => {
+    expect(err('--workspace dev show ep-1 --workspace=prod')).toMatchObject({ message: '`--workspace` is given more than once.', usage: '--workspace <name>' });
+    expect(err('show ep-1 --workspace dev —workspace dev').message).toBe('`--workspace` is given more than once.');
+    for (const text of ['show ep-1 --workspace', 'show ep-1 --workspace=', 'show --workspace --json ep-1']) {
+      expect(err(text)).toMatchObject({ message: '`--workspace` needs the name of a workspace, as in `--workspace prod`.', usage: '--workspace <name>' });
+    }
+    expect(err('show ep-1 --workspace 9lives').message).toBe('`9lives` is not a workspace name (a letter, then letters, digits or "-").');
+    expect(err('show ep-1 --workspace prod_eu').message).toContain('is not a workspace name');
+    expect(err('show ep-1 --workspace=a-name-far-too-long-for-a-profile').message).toContain('is not a workspace name');
+  });
+
+  it('keeps backticks of a bad name out of the message', () => {
+    expect(err('show ep-1 --workspace `rm`').message).not.toMatch(/``/);
+  });
+
+  it('is mentioned in the general help', () => {
+    expect(helpText()).toContain('`--workspace <name>`');
+  });
+});

@@ -1,14 +1,8 @@
 // When the bot serves several Azure ML workspaces, every message it sends for a request says which one,
 // so nobody reads a production result as a dev one: "Workspace *prod* · `ml-prod` · Azure China". With
 // one workspace there is nothing to tell apart and messages stay as they were.
+import { cloudDisplayName } from '../../domain/cloud-names';
 import { SLACK_LIMITS, context } from './block-kit';
-
-/** Azure's cloud names (AZURE_CLOUD) as people say them; an unknown one is shown as configured. */
-const CLOUD_WORDS: Readonly<Record<string, string>> = {
-  AzureCloud: 'Azure',
-  AzureChinaCloud: 'Azure China',
-  AzureUSGovernment: 'Azure US Government',
-};
 
 /** A profile as its label shows it; every part is a validated name (config), so safe in mrkdwn. */
 export interface LabelledWorkspace {
@@ -20,7 +14,7 @@ export interface LabelledWorkspace {
 }
 
 export function workspaceLabelText(w: LabelledWorkspace): string {
-  return `:label: Workspace *${w.name}* · \`${w.workspace}\` · ${CLOUD_WORDS[w.cloud] ?? w.cloud}`;
+  return `:label: Workspace *${w.name}* · \`${w.workspace}\` · ${cloudDisplayName(w.cloud)}`;
 }
 
 /**
