@@ -65,6 +65,11 @@ export function profileOf(requester: Requester): { profile?: string } {
   return requester.profile !== undefined ? { profile: requester.profile } : {};
 }
 
+/** A form's label option: the workspace's label, when there is one to show. */
+export function labelOf(workspace: Pick<BotWorkspace, 'label'> | undefined): { workspaceLabel?: string } {
+  return workspace?.label !== undefined ? { workspaceLabel: workspace.label } : {};
+}
+
 /** A plain mrkdwn answer with the workspace named under it, when there is a label. */
 export function labelledText(text: string, workspace: Pick<BotWorkspace, 'label'> | undefined): string {
   return workspace?.label === undefined ? text : `${text}\n${workspace.label}`;

@@ -24,7 +24,7 @@ import { earlyRefusal } from './early-refusal';
 import { checkingReply, intakeReply, userGroupFailureReply } from './intake-replies';
 import { requestIdFrom } from './request-id';
 import { UserGroupLookupFailed, userGroupIds } from './user-groups';
-import { depsInWorkspace, labelledText, profileOf, requesterIn, workspaceNamed, type BotWorkspace } from './bot-workspaces';
+import { depsInWorkspace, labelOf, labelledText, profileOf, requesterIn, workspaceNamed, type BotWorkspace } from './bot-workspaces';
 
 type Click = BlockAction<ButtonAction>;
 type Reply = (text: string) => Promise<void>;
@@ -123,6 +123,7 @@ export async function handleRetryDeployClick(botDeps: BotDeps, body: Click, repl
       defaults: stored.data.spec,
       endpoints: endpoints.map((e) => e.name),
       privateMetadata: { channelId: requester.channelId, requesterId: requester.userId, ...(requester.teamId ? { teamId: requester.teamId } : {}), ...profileOf(requester) },
+      ...labelOf(workspace),
     }),
   );
 }

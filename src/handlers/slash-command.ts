@@ -23,7 +23,7 @@ import { askToCancel } from './cancel-request';
 import { earlyRefusal } from './early-refusal';
 import { UserGroupLookupFailed, userGroupIds } from './user-groups';
 import { logRequestFailure } from './request-failure-log';
-import { depsInWorkspace, labelledResponse, profileOf, requesterIn, workspaceForChannel, type WorkspaceOfRequest } from './bot-workspaces';
+import { depsInWorkspace, labelOf, labelledResponse, profileOf, requesterIn, workspaceForChannel, type BotWorkspace, type WorkspaceOfRequest } from './bot-workspaces';
 
 type Ack = (response?: string | RespondArguments) => Promise<void>;
 type OpenView = (view: Parameters<App['client']['views']['open']>[0]['view']) => Promise<void>;
@@ -115,7 +115,7 @@ export async function handleSlashCommand(
       return;
     }
 
-    await slashVerb(cmd).answer({ deps, command, requester, requestId, answer, openView }, cmd);
+    await slashVerb(cmd).answer({ deps, command, requester, requestId, answer, openView, ...(workspace ? { workspace } : {}) }, cmd);
   } catch (err) {
     // After the acknowledgement (a modal that would not open) Slack takes no second answer.
     if (err instanceof UserGroupLookupFailed) {
@@ -134,6 +134,8 @@ interface SlashContext {
   requestId: string;
   answer: Ack;
   openView: OpenView;
+  /** The workspace the command is for (every verb but help). */
+  workspace?: BotWorkspace;
 }
 
 /** What the slash command does with one verb, once the asker is allowed and nothing refused it early. */
@@ -207,7 +209,7 @@ const SLASH_VERBS: { readonly [V in Verb]: SlashVerb<V> } = {
     reportsInConversation: (cmd) => !cmd.specFile,
     // The form's submission starts the request (src/handlers/modal-submissions.ts).
     work: noWork,
-    answer: async ({ deps, command, requester, answer, openView }, cmd) => {
+    answer: async ({ deps, command, requester, workspace, answer, openView }, cmd) => {
       if (cmd.specFile) {
         await answer(textReply('In Slack, `deploy` opens a form; `--spec <file>` is for the `batch-score` command line.'));
         return;
@@ -218,6 +220,7 @@ const SLASH_VERBS: { readonly [V in Verb]: SlashVerb<V> } = {
         buildDeployModal({
           endpoints: endpoints.map((e) => e.name),
           privateMetadata: { channelId: command.channel_id, requesterId: command.user_id, teamId: command.team_id, ...profileOf(requester) },
+          ...labelOf(workspace),
         }),
       );
     },
@@ -225,7 +228,7 @@ const SLASH_VERBS: { readonly [V in Verb]: SlashVerb<V> } = {
   run: {
     reportsInConversation: always,
     work: (cmd) => (cmd.spec ? { kind: 'run', spec: cmd.spec } : undefined),
-    answer: async ({ deps, command, requestId, requester, answer, openView }, cmd) => {
+    answer: async ({ deps, command, requestId, requester, workspace, answer, openView }, cmd) => {
       if (!cmd.spec) {
         const endpoints = await deps.endpoints.list();
         await answer();
@@ -234,6 +237,7 @@ const SLASH_VERBS: { readonly [V in Verb]: SlashVerb<V> } = {
             endpoints: endpoints.map((e) => e.name),
             deploymentsByEndpoint: Object.fromEntries(endpoints.map((e) => [e.name, e.deployments])),
             privateMetadata: { channelId: command.channel_id, requesterId: command.user_id, teamId: command.team_id, ...profileOf(requester) },
+          ...labelOf(workspace),
           }),
         );
         return;

@@ -163,6 +163,7 @@ it('asks each workspace’s own approvers, labels the approval, and refuses the 
 it('takes a form opened with --workspace in a channel bound to both in that workspace, and the channel’s own without', async () => {
   const prodForm = await openForm('deploy --workspace prod', SHARED_CHANNEL);
   expect(JSON.parse(prodForm.private_metadata)).toMatchObject({ channelId: SHARED_CHANNEL, profile: 'prod' });
+  expect(JSON.stringify(prodForm.blocks)).toContain(JSON.stringify(label('prod')).slice(1, -1));
   const submitted = await driver.fillAndSubmit(prodForm.id, deployFields('shared-prod-ep'), { user: requester });
   expect(submitted.outcome.kind).toBe('closed');
   const prod = await waitFor(() => createThreadReader(stack.slack, SHARED_CHANNEL).parentWith('shared-prod-ep'), { what: 'the prod approval request', timeoutMs: 15_000 });
@@ -184,6 +185,7 @@ it('offers the run form the endpoints of its own workspace’s directory', async
   await driver.closeView(prodForm.id, { user: requester });
   const devForm = await openForm('run', DEV_CHANNEL);
   expect(JSON.parse(devForm.private_metadata)).toMatchObject({ profile: 'dev' });
+  expect(JSON.stringify(devForm.blocks)).toContain(JSON.stringify(label('dev')).slice(1, -1));
   expect(JSON.stringify(devForm.blocks)).not.toContain('prod-ep');
   await driver.closeView(devForm.id, { user: requester });
 });
