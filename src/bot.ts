@@ -12,6 +12,9 @@ import { registerAppHome } from './handlers/app-home';
 import { registerApprovalActions } from './handlers/approval-actions';
 import { registerJobActions } from './handlers/job-actions';
 import type { BotDeps } from './handlers/bot-deps';
+import type { BotWorkspace } from './handlers/bot-workspaces';
+import { labelledOutbox } from './queue/workspace-contexts';
+import { policyOfProfile, workspaceLabels } from './workspace-profiles';
 import { registerModalSubmissions } from './handlers/modal-submissions';
 import { registerSlashCommand } from './handlers/slash-command';
 import { createConversationAccess } from './handlers/conversation-access';
@@ -171,32 +174,55 @@ export async function startBot(
     logger: boltLogger(logger),
   });
 
-  const deps: BotDeps = {
-    intake: {
-      policy,
-      approvals: createApprovalStore({ connection, prefix, now }),
-      audit: createAuditTrail({ connection, prefix, now }),
-      outbox,
-      producers,
-      requests: createRequestStore({ connection, prefix, now }),
-      logger,
-      now,
-      workspaceScope: config.azure.allowedWorkspaces,
-      endpoints: createEndpointDirectory({ connection, prefix }),
-      pendingCaps: createPendingCaps({
-        connection,
-        prefix,
+  const pendingCaps = createPendingCaps({
+    connection,
+    prefix,
+    now,
+    caps: { perUser: config.approvals.maxPendingPerUser, perChannel: config.approvals.maxPendingPerChannel },
+  });
+  const shared = {
+    approvals: createApprovalStore({ connection, prefix, now }),
+    audit: createAuditTrail({ connection, prefix, now }),
+    requests: createRequestStore({ connection, prefix, now }),
+  };
+  const labels = workspaceLabels(config.profiles);
+  // One view per workspace profile: its approvers, directory, locks and scope, and an outbox that names
+  // the workspace on every message when there are several (the workers label theirs the same way).
+  const workspaces: BotWorkspace[] = config.profiles.map((profile) => {
+    const label = labels.get(profile.name);
+    const profilePolicy = policyOfProfile(policy, profile);
+    const endpoints = createEndpointDirectory({ connection, prefix, profile: profile.name });
+    return {
+      name: profile.name,
+      channels: profile.channels,
+      ...(label !== undefined ? { label } : {}),
+      policy: profilePolicy,
+      intake: {
+        ...shared,
+        policy: profilePolicy,
+        outbox: labelledOutbox(outbox, label),
+        producers,
+        logger: config.profiles.length > 1 ? logger.child({ workspace: profile.name }) : logger,
         now,
-        caps: { perUser: config.approvals.maxPendingPerUser, perChannel: config.approvals.maxPendingPerChannel },
-      }),
-    },
+        workspaceScope: profile.azure.allowedWorkspaces,
+        endpoints,
+        pendingCaps,
+      },
+      endpoints,
+      locks: createLockStore({ connection, prefix, now, profile: profile.name }),
+    };
+  });
+  const first = workspaces[0] as BotWorkspace;
+  const deps: BotDeps = {
+    workspaces,
+    intake: first.intake,
     producers,
-    endpoints: createEndpointDirectory({ connection, prefix }),
-    locks: createLockStore({ connection, prefix, now }),
+    endpoints: first.endpoints,
+    locks: first.locks,
     leftovers: createLeftoverStore({ connection, prefix }),
     userGroups: createUserGroupResolver({ client: app.client, logger }),
     whereToPost: createConversationAccess({ client: app.client, logger }),
-    policy,
+    policy: first.policy,
     logger,
     redisErrors,
     commandName: SLASH_COMMAND,

@@ -10,6 +10,7 @@ import { subjectOfApproval } from '../queue/work-request';
 import type { BotDeps } from './bot-deps';
 import { userGroupIds } from './user-groups';
 import { logRequestFailure } from './request-failure-log';
+import { workspaceNamed } from './bot-workspaces';
 
 /** How many of the user's requests the tab lists, and how far back it looks for them. */
 const MY_REQUESTS = 10;
@@ -17,21 +18,33 @@ const RECENT_WINDOW = 200;
 
 export async function publishHome(deps: BotDeps, client: Pick<WebClient, 'views'>, userId: string, notice?: string): Promise<void> {
   const now = deps.intake.now();
-  const [endpoints, locks, recent, pending, groups] = await Promise.all([
-    deps.endpoints.list(),
-    deps.locks.list(),
+  const several = deps.workspaces.length > 1;
+  const [perWorkspace, recent, pending, groups] = await Promise.all([
+    Promise.all(deps.workspaces.map(async (w) => ({ workspace: w, endpoints: await w.endpoints.list(), locks: await w.locks.list() }))),
     deps.intake.requests.listRecent(RECENT_WINDOW),
     deps.intake.approvals.listPending(),
-    deps.userGroups.groupsOf(userId, userGroupIds([deps.policy.approvers])),
+    deps.userGroups.groupsOf(userId, userGroupIds(deps.workspaces.map((w) => w.policy.approvers))),
   ]);
-  const decidable = pending.filter(
-    (a) => mayDecide(deps.policy, { requesterId: a.requester.userId, createdAt: a.createdAt, expiresAt: a.expiresAt, status: a.status }, { userId, userGroups: groups }, now).ok,
-  );
+  // Each approval is decided by its own workspace's approvers (one named in none is nobody's to decide here).
+  const decidable = pending.flatMap((a) => {
+    const workspace = workspaceNamed(deps, a.requester.profile);
+    if (!workspace) return [];
+    const allowed = mayDecide(workspace.policy, { requesterId: a.requester.userId, createdAt: a.createdAt, expiresAt: a.expiresAt, status: a.status }, { userId, userGroups: groups }, now);
+    return allowed.ok ? [{ approval: a, workspace }] : [];
+  });
+  const first = perWorkspace[0];
   const view = buildHomeView({
-    endpoints,
-    locks,
+    endpoints: first?.endpoints ?? [],
+    locks: first?.locks ?? [],
+    ...(several ? { workspaces: perWorkspace.map((w) => ({ label: w.workspace.label ?? w.workspace.name, endpoints: w.endpoints, locks: w.locks })) } : {}),
     requests: recent.filter((r) => r.requester.userId === userId).slice(0, MY_REQUESTS),
-    approvals: decidable.map((a) => ({ id: a.id, requesterId: a.requester.userId, subject: subjectOfApproval(a.command), expiresAt: a.expiresAt })),
+    approvals: decidable.map(({ approval: a, workspace }) => ({
+      id: a.id,
+      requesterId: a.requester.userId,
+      subject: subjectOfApproval(a.command),
+      expiresAt: a.expiresAt,
+      ...(workspace.label !== undefined ? { workspaceLabel: workspace.label } : {}),
+    })),
     ...(notice ? { notice } : {}),
   });
   await client.views.publish({ user_id: userId, view });

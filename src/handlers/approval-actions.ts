@@ -10,6 +10,7 @@ import { decideApproval, withdrawRequest } from './request-intake';
 import { userGroupFailureReply } from './intake-replies';
 import { UserGroupLookupFailed, userGroupIds } from './user-groups';
 import { logRequestFailure } from './request-failure-log';
+import { depsInWorkspace, labelledText, workspaceNamed, type BotWorkspace } from './bot-workspaces';
 
 export interface ClickReply {
   (text: string): Promise<void>;
@@ -31,25 +32,49 @@ async function clickedApproval(deps: BotDeps, body: BlockAction<ButtonAction>, r
   return approvalId || undefined;
 }
 
-export async function handleApprovalClick(deps: BotDeps, body: BlockAction<ButtonAction>, approve: boolean, reply: ClickReply): Promise<void> {
+/**
+ * The approval's own workspace: its approvers decide, its thread is updated with its label. An approval
+ * that is gone (or names a profile no longer configured) is left to the intake, which says so.
+ */
+async function approvalWorkspace(deps: BotDeps, approvalId: string): Promise<BotWorkspace | undefined> {
+  const approval = await deps.intake.approvals.get(approvalId);
+  return approval ? workspaceNamed(deps, approval.requester.profile) : undefined;
+}
+
+export async function handleApprovalClick(botDeps: BotDeps, body: BlockAction<ButtonAction>, approve: boolean, reply: ClickReply): Promise<void> {
   const userId = body.user.id;
-  const approvalId = await clickedApproval(deps, body, reply, 'This button carries no request; ask again with the same command.');
+  const approvalId = await clickedApproval(botDeps, body, reply, 'This button carries no request; ask again with the same command.');
   if (!approvalId) return;
+  const workspace = await approvalWorkspace(botDeps, approvalId);
+  if (!workspace) {
+    await reply(':no_entry: This request no longer exists; ask again with the same command.');
+    return;
+  }
+  const deps = depsInWorkspace(botDeps, workspace);
   const groups = await deps.userGroups.groupsOf(userId, userGroupIds([deps.policy.approvers]));
   const outcome = await decideApproval(deps.intake, { approvalId, approve, decider: { userId, userGroups: groups } });
   if (!outcome.ok) {
-    await reply(`:no_entry: ${outcome.message}`);
+    await reply(labelledText(`:no_entry: ${outcome.message}`, workspace));
     return;
   }
-  await reply(approve ? ':white_check_mark: Approved; the work is queued and reports in the thread.' : ':no_entry: Rejected; the requester sees it on the message.');
+  await reply(
+    labelledText(approve ? ':white_check_mark: Approved; the work is queued and reports in the thread.' : ':no_entry: Rejected; the requester sees it on the message.', workspace),
+  );
 }
 
 /** Withdraw: only the requester, checked against the stored request (the button is on everyone's screen). */
-export async function handleWithdrawClick(deps: BotDeps, body: BlockAction<ButtonAction>, reply: ClickReply): Promise<void> {
-  const approvalId = await clickedApproval(deps, body, reply, 'This button carries no request.');
+export async function handleWithdrawClick(botDeps: BotDeps, body: BlockAction<ButtonAction>, reply: ClickReply): Promise<void> {
+  const approvalId = await clickedApproval(botDeps, body, reply, 'This button carries no request.');
   if (!approvalId) return;
-  const outcome = await withdrawRequest(deps.intake, { approvalId, userId: body.user.id });
-  await reply(outcome.ok ? ':leftwards_arrow_with_hook: Withdrawn; nothing was started and the approvers see it on the message.' : `:no_entry: ${outcome.message}`);
+  const workspace = await approvalWorkspace(botDeps, approvalId);
+  if (!workspace) {
+    await reply(':no_entry: This request no longer exists; there is nothing to withdraw.');
+    return;
+  }
+  const outcome = await withdrawRequest(depsInWorkspace(botDeps, workspace).intake, { approvalId, userId: body.user.id });
+  await reply(
+    labelledText(outcome.ok ? ':leftwards_arrow_with_hook: Withdrawn; nothing was started and the approvers see it on the message.' : `:no_entry: ${outcome.message}`, workspace),
+  );
 }
 
 export function registerApprovalActions(app: App, deps: BotDeps): void {

@@ -9,8 +9,15 @@ import type { Producers } from '../queue/producers';
 import type { IntakeDeps } from './request-intake';
 import type { ConversationAccess } from './conversation-access';
 import type { UserGroupResolver } from './user-groups';
+import type { BotWorkspace } from './bot-workspaces';
 
 export interface BotDeps {
+  /**
+   * Every workspace profile, in configuration order (never empty; the first serves requests that name
+   * none). `intake`, `endpoints`, `locks` and `policy` below are the first's; a listener that knows the
+   * request's profile works on `depsInWorkspace(deps, workspace)` instead.
+   */
+  workspaces: readonly BotWorkspace[];
   intake: IntakeDeps;
   producers: Producers;
   endpoints: EndpointDirectory;

@@ -7,7 +7,8 @@
 // replayed value learns nothing). The clicker then goes through exactly what the typed command asks:
 // Cancel through the cancel path (BATCH_SCORE_CANCELERS, pre-flight, intake), Re-run through a run's
 // (runners, where the bot can post, open-request caps, pre-flight, approval rules), Retry deploy through
-// the deploy form (deployers; the submission is checked like any other).
+// the deploy form (deployers; the submission is checked like any other). All of it happens in the
+// workspace the stored request is for (its profile), whatever the clicking channel is bound to.
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { mayRequest, type Action } from '../domain/approval-policy';
 import { rerunSpec } from '../domain/rerun-spec';
@@ -23,6 +24,7 @@ import { earlyRefusal } from './early-refusal';
 import { checkingReply, intakeReply, userGroupFailureReply } from './intake-replies';
 import { requestIdFrom } from './request-id';
 import { UserGroupLookupFailed, userGroupIds } from './user-groups';
+import { depsInWorkspace, labelOf, labelledText, profileOf, requesterIn, workspaceNamed, type BotWorkspace } from './bot-workspaces';
 
 type Click = BlockAction<ButtonAction>;
 type Reply = (text: string) => Promise<void>;
@@ -39,14 +41,24 @@ function clicker(body: Click, channelId: string): Requester {
   return { userId: body.user.id, teamId, channelId, ...(body.user.name ? { userName: body.user.name } : {}) };
 }
 
-/** The stored request the button names, when it is of `kind` and lives in the click's channel. */
-async function requestOfClick(deps: BotDeps, body: Click, kind: RequestKind): Promise<{ record: RequestRecord; requester: Requester } | undefined> {
+/**
+ * The stored request the button names, when it is of `kind` and lives in the click's channel, with the
+ * workspace it is for (the stored request's profile, not the channel's) and the listeners' view of it.
+ */
+async function requestOfClick(
+  botDeps: BotDeps,
+  body: Click,
+  kind: RequestKind,
+): Promise<{ record: RequestRecord; requester: Requester; deps: BotDeps; workspace: BotWorkspace } | undefined> {
   const channelId = clickChannel(body);
   const id = requestIdSchema.safeParse(body.actions[0]?.value);
   if (!channelId || !id.success) return undefined;
-  const record = await deps.intake.requests.get(id.data);
+  const record = await botDeps.intake.requests.get(id.data);
   if (!record || record.kind !== kind || record.channel !== channelId) return undefined;
-  return { record, requester: clicker(body, channelId) };
+  // A request for a profile that is no longer configured leads nowhere either.
+  const workspace = workspaceNamed(botDeps, record.requester.profile);
+  if (!workspace) return undefined;
+  return { record, requester: requesterIn(botDeps, clicker(body, channelId), workspace), deps: depsInWorkspace(botDeps, workspace), workspace };
 }
 
 /** Runners, deployers, the allowed channels and workspace: what the typed command checks first. */
@@ -60,10 +72,11 @@ async function askRefusal(deps: BotDeps, requestId: string, requester: Requester
   return refusalToReport(deps, requester.channelId, action);
 }
 
-export async function handleCancelClick(deps: BotDeps, body: Click, reply: Reply): Promise<void> {
-  const found = await requestOfClick(deps, body, 'run');
-  if (!found) return reply(`:no_entry: ${GONE}`);
-  const { record, requester } = found;
+export async function handleCancelClick(botDeps: BotDeps, body: Click, replyPlain: Reply): Promise<void> {
+  const found = await requestOfClick(botDeps, body, 'run');
+  if (!found) return replyPlain(`:no_entry: ${GONE}`);
+  const { record, requester, deps, workspace } = found;
+  const reply: Reply = (text) => replyPlain(labelledText(text, workspace));
   if (!record.jobName) return reply(':hourglass_flowing_sand: This run has no scoring job yet; nothing to cancel.');
   const requestId = requestIdFrom('action', body.trigger_id);
   const early = await earlyRefusal(deps, { kind: 'command', command: { verb: 'cancel', jobName: record.jobName } }, requester);
@@ -71,10 +84,11 @@ export async function handleCancelClick(deps: BotDeps, body: Click, reply: Reply
   await reply(await askToCancel(deps, { requestId, requester, jobName: record.jobName, ...(body.response_url ? { responseUrl: body.response_url } : {}) }));
 }
 
-export async function handleRerunClick(deps: BotDeps, body: Click, reply: Reply): Promise<void> {
-  const found = await requestOfClick(deps, body, 'run');
-  if (!found) return reply(`:no_entry: ${GONE}`);
-  const { record, requester } = found;
+export async function handleRerunClick(botDeps: BotDeps, body: Click, replyPlain: Reply): Promise<void> {
+  const found = await requestOfClick(botDeps, body, 'run');
+  if (!found) return replyPlain(`:no_entry: ${GONE}`);
+  const { record, requester, deps, workspace } = found;
+  const reply: Reply = (text) => replyPlain(labelledText(text, workspace));
   const requestId = requestIdFrom('action', body.trigger_id);
   const refusal = await askRefusal(deps, requestId, requester, 'run');
   if (refusal) return reply(refusal);
@@ -90,10 +104,11 @@ export async function handleRerunClick(deps: BotDeps, body: Click, reply: Reply)
   await reply(check.duplicate ? intakeReply({ kind: 'duplicate', requestId }) : checkingReply(requestId));
 }
 
-export async function handleRetryDeployClick(deps: BotDeps, body: Click, reply: Reply, openView: OpenView): Promise<void> {
-  const found = await requestOfClick(deps, body, 'deploy');
-  if (!found) return reply(`:no_entry: ${GONE}`);
-  const { record, requester } = found;
+export async function handleRetryDeployClick(botDeps: BotDeps, body: Click, replyPlain: Reply, openView: OpenView): Promise<void> {
+  const found = await requestOfClick(botDeps, body, 'deploy');
+  if (!found) return replyPlain(`:no_entry: ${GONE}`);
+  const { record, requester, deps, workspace } = found;
+  const reply: Reply = (text) => replyPlain(labelledText(text, workspace));
   const refusal = await askRefusal(deps, requestIdFrom('action', body.trigger_id), requester, 'deploy');
   if (refusal) return reply(refusal);
   // Validated again on the way out of the store: the form is filled only with a deploy spec that parses.
@@ -107,7 +122,8 @@ export async function handleRetryDeployClick(deps: BotDeps, body: Click, reply: 
     buildDeployModal({
       defaults: stored.data.spec,
       endpoints: endpoints.map((e) => e.name),
-      privateMetadata: { channelId: requester.channelId, requesterId: requester.userId, ...(requester.teamId ? { teamId: requester.teamId } : {}) },
+      privateMetadata: { channelId: requester.channelId, requesterId: requester.userId, ...(requester.teamId ? { teamId: requester.teamId } : {}), ...profileOf(requester) },
+      ...labelOf(workspace),
     }),
   );
 }

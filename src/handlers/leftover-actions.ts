@@ -10,25 +10,30 @@ import { requestIdFrom } from './request-id';
 import { logRequestFailure } from './request-failure-log';
 import { submitWork } from './request-intake';
 import { UserGroupLookupFailed, userGroupIds } from './user-groups';
+import { depsInWorkspace, labelledText, requesterIn, workspaceNamed } from './bot-workspaces';
 
-export async function handleRemoveLeftoversClick(deps: BotDeps, body: BlockAction<ButtonAction>): Promise<string> {
+export async function handleRemoveLeftoversClick(botDeps: BotDeps, body: BlockAction<ButtonAction>): Promise<string> {
   const userId = body.user.id;
   const teamId = body.team?.id ?? body.user.team_id ?? '';
-  const allowedTeams = deps.policy.allowedTeamIds ?? [];
+  const allowedTeams = botDeps.policy.allowedTeamIds ?? [];
   if (allowedTeams.length > 0 && !allowedTeams.includes(teamId)) return ':no_entry: This bot does not serve this Slack workspace.';
   const sourceRequestId = body.actions[0]?.value;
-  const record = sourceRequestId ? await deps.leftovers?.get(sourceRequestId) : undefined;
+  const record = sourceRequestId ? await botDeps.leftovers?.get(sourceRequestId) : undefined;
   if (!record) return 'There is nothing left to remove for this request: no record of what it created (records are kept 30 days). Nothing was started.';
   if (record.removedBy) return `What this request created was already removed (request \`${record.removedBy}\`). Nothing was started.`;
+  // The removal is for the failed deploy's own workspace: its deployers, its approvers, its label.
+  const workspace = workspaceNamed(botDeps, record.requester.profile);
+  if (!workspace) return 'There is nothing left to remove for this request: its workspace is no longer configured. Nothing was started.';
+  const deps = depsInWorkspace(botDeps, workspace);
   const groups = await deps.userGroups.groupsOf(userId, userGroupIds([deps.policy.deployers]));
   const allowed = mayRequest(deps.policy, { action: 'delete', userId, userGroups: groups, channelId: record.requester.channelId, teamId });
   if (!allowed.ok) return `:no_entry: ${allowed.message}`;
   const outcome = await submitWork(deps.intake, {
     requestId: requestIdFrom('action', body.trigger_id),
-    requester: { userId, teamId, channelId: record.requester.channelId, ...(body.user.name ? { userName: body.user.name } : {}) },
+    requester: requesterIn(botDeps, { userId, teamId, channelId: record.requester.channelId, ...(body.user.name ? { userName: body.user.name } : {}) }, workspace),
     work: { kind: 'cleanup', sourceRequestId: record.requestId, endpointName: record.endpointName, deploymentName: record.deploymentName, resources: record.resources },
   });
-  return intakeReply(outcome);
+  return labelledText(intakeReply(outcome), workspace);
 }
 
 export function registerLeftoverActions(app: App, deps: BotDeps): void {

@@ -15,6 +15,10 @@ import { UserGroupLookupFailed, userGroupIds } from './user-groups';
 import { isBlockedBy } from '../domain/endpoint-lock';
 import { lockRefusalPlain } from '../slack/blocks/lock-messages';
 import { logRequestFailure } from './request-failure-log';
+import { depsInWorkspace, requesterIn, workspaceForChannel } from './bot-workspaces';
+
+/** Field errors are plain text: the refusal's code spans lose their backticks. */
+const plainText = (mrkdwn: string): string => mrkdwn.replace(/`/g, '');
 
 export type ViewAnswer = { response_action: 'errors'; errors: Record<string, string> } | undefined;
 
@@ -30,7 +34,7 @@ function parseForm(callbackId: string, view: ViewOutput): Parsed {
 }
 
 /** Returns the answer for Slack: undefined closes the form, errors keep it open with messages by field. */
-export async function handleFormSubmission(deps: BotDeps, body: ViewSubmitAction): Promise<ViewAnswer> {
+export async function handleFormSubmission(botDeps: BotDeps, body: ViewSubmitAction): Promise<ViewAnswer> {
   const view = body.view;
   const firstField = view.callback_id === DEPLOY_MODAL_CALLBACK_ID ? DEPLOY_FIELDS.endpoint : RUN_FIELDS.endpoint;
   const parsed = parseForm(view.callback_id, view);
@@ -42,6 +46,11 @@ export async function handleFormSubmission(deps: BotDeps, body: ViewSubmitAction
   if (parsed.metadata.requesterId !== userId) {
     return { response_action: 'errors', errors: { [firstField]: 'This form was opened by someone else; run the command again to get your own.' } };
   }
+  // The workspace the form was opened for, checked again against the channel's bindings (they may have
+  // changed, and the metadata is network input): a form for prod submitted in a dev-only channel is refused.
+  const chosen = workspaceForChannel(botDeps, { channelId: parsed.metadata.channelId, ...(parsed.metadata.profile !== undefined ? { asked: parsed.metadata.profile } : {}) });
+  if (!chosen.ok) return { response_action: 'errors', errors: { [firstField]: plainText(chosen.message) } };
+  const deps = depsInWorkspace(botDeps, chosen.workspace);
   const action: Action = parsed.work.kind === 'deploy' ? 'deploy' : 'run';
   try {
     const groups = await deps.userGroups.groupsOf(userId, userGroupIds([deps.policy.deployers, deps.policy.runners]));
@@ -59,7 +68,7 @@ export async function handleFormSubmission(deps: BotDeps, body: ViewSubmitAction
     // an ephemeral message (a form has no response_url).
     await deps.producers.preflight({
       requestId: requestIdFrom('view', view.id),
-      requester: { userId, teamId, channelId: parsed.metadata.channelId, ...(body.user.name ? { userName: body.user.name } : {}) },
+      requester: requesterIn(botDeps, { userId, teamId, channelId: parsed.metadata.channelId, ...(body.user.name ? { userName: body.user.name } : {}) }, chosen.workspace),
       work: parsed.work,
     });
     return undefined;

@@ -23,6 +23,7 @@ import { askToCancel } from './cancel-request';
 import { earlyRefusal } from './early-refusal';
 import { UserGroupLookupFailed, userGroupIds } from './user-groups';
 import { logRequestFailure } from './request-failure-log';
+import { depsInWorkspace, labelOf, labelledResponse, profileOf, requesterIn, workspaceForChannel, type BotWorkspace, type WorkspaceOfRequest } from './bot-workspaces';
 
 type Ack = (response?: string | RespondArguments) => Promise<void>;
 type OpenView = (view: Parameters<App['client']['views']['open']>[0]['view']) => Promise<void>;
@@ -46,25 +47,36 @@ export function registerSlashCommand(app: App, deps: BotDeps): void {
 }
 
 export async function handleSlashCommand(
-  deps: BotDeps,
+  botDeps: BotDeps,
   command: SlashCommand,
   ack: Ack,
   openView: OpenView,
 ): Promise<void> {
-  const log = deps.logger.child({ user: command.user_id, channel: command.channel_id, trigger: command.trigger_id.slice(0, 12) });
+  const log = botDeps.logger.child({ user: command.user_id, channel: command.channel_id, trigger: command.trigger_id.slice(0, 12) });
   const parsed = parseCommand(command.text ?? '');
   if (!parsed.ok) {
-    await ack(ephemeral(buildParseErrorMessage(parsed.error, { commandName: deps.commandName })));
+    await ack(ephemeral(buildParseErrorMessage(parsed.error, { commandName: botDeps.commandName })));
     return;
   }
   const cmd: Command = parsed.command;
-  const requester = requesterOf(command);
   const requestId = requestIdFrom('slash', command.trigger_id);
+  // Which workspace the command is for: help is for none; everything else for exactly one, or refused.
+  const chosen: WorkspaceOfRequest | undefined =
+    cmd.verb === 'help' ? undefined : workspaceForChannel(botDeps, { channelId: command.channel_id, ...(parsed.workspace !== undefined ? { asked: parsed.workspace } : {}) });
+  const workspace = chosen?.ok ? chosen.workspace : undefined;
   let acked = false;
+  // Every answer from here on names the workspace (when there are several).
   const answer: Ack = async (response) => {
     acked = true;
-    await ack(response);
+    await ack(labelledResponse(response, workspace));
   };
+  if (chosen && !chosen.ok) {
+    log.info({ verb: cmd.verb, reason: chosen.reason, asked: parsed.workspace }, 'refused a command for a workspace this channel may not use');
+    await answer(textReply(`:no_entry: ${chosen.message}`));
+    return;
+  }
+  const deps = workspace ? depsInWorkspace(botDeps, workspace) : botDeps;
+  const requester = workspace ? requesterIn(botDeps, requesterOf(command), workspace) : requesterOf(command);
 
   // Started now, alongside the user-group look-up: both are Slack round trips inside the 3-second ack.
   const refusalHere = slashVerb(cmd).reportsInConversation(cmd) ? refusalToReport(deps, command.channel_id, actionOf(cmd)) : Promise.resolve(undefined);
@@ -103,7 +115,7 @@ export async function handleSlashCommand(
       return;
     }
 
-    await slashVerb(cmd).answer({ deps, command, requester, requestId, answer, openView }, cmd);
+    await slashVerb(cmd).answer({ deps, command, requester, requestId, answer, openView, ...(workspace ? { workspace } : {}) }, cmd);
   } catch (err) {
     // After the acknowledgement (a modal that would not open) Slack takes no second answer.
     if (err instanceof UserGroupLookupFailed) {
@@ -122,6 +134,8 @@ interface SlashContext {
   requestId: string;
   answer: Ack;
   openView: OpenView;
+  /** The workspace the command is for (every verb but help). */
+  workspace?: BotWorkspace;
 }
 
 /** What the slash command does with one verb, once the asker is allowed and nothing refused it early. */
@@ -195,7 +209,7 @@ const SLASH_VERBS: { readonly [V in Verb]: SlashVerb<V> } = {
     reportsInConversation: (cmd) => !cmd.specFile,
     // The form's submission starts the request (src/handlers/modal-submissions.ts).
     work: noWork,
-    answer: async ({ deps, command, answer, openView }, cmd) => {
+    answer: async ({ deps, command, requester, workspace, answer, openView }, cmd) => {
       if (cmd.specFile) {
         await answer(textReply('In Slack, `deploy` opens a form; `--spec <file>` is for the `batch-score` command line.'));
         return;
@@ -205,7 +219,8 @@ const SLASH_VERBS: { readonly [V in Verb]: SlashVerb<V> } = {
       await openView(
         buildDeployModal({
           endpoints: endpoints.map((e) => e.name),
-          privateMetadata: { channelId: command.channel_id, requesterId: command.user_id, teamId: command.team_id },
+          privateMetadata: { channelId: command.channel_id, requesterId: command.user_id, teamId: command.team_id, ...profileOf(requester) },
+          ...labelOf(workspace),
         }),
       );
     },
@@ -213,7 +228,7 @@ const SLASH_VERBS: { readonly [V in Verb]: SlashVerb<V> } = {
   run: {
     reportsInConversation: always,
     work: (cmd) => (cmd.spec ? { kind: 'run', spec: cmd.spec } : undefined),
-    answer: async ({ deps, command, requestId, requester, answer, openView }, cmd) => {
+    answer: async ({ deps, command, requestId, requester, workspace, answer, openView }, cmd) => {
       if (!cmd.spec) {
         const endpoints = await deps.endpoints.list();
         await answer();
@@ -221,7 +236,8 @@ const SLASH_VERBS: { readonly [V in Verb]: SlashVerb<V> } = {
           buildRunModal({
             endpoints: endpoints.map((e) => e.name),
             deploymentsByEndpoint: Object.fromEntries(endpoints.map((e) => [e.name, e.deployments])),
-            privateMetadata: { channelId: command.channel_id, requesterId: command.user_id, teamId: command.team_id },
+            privateMetadata: { channelId: command.channel_id, requesterId: command.user_id, teamId: command.team_id, ...profileOf(requester) },
+          ...labelOf(workspace),
           }),
         );
         return;

@@ -360,3 +360,25 @@ describe('run modal', () => {
     expect(parseRunSubmission(submit(view), '{}')).toMatchObject({ ok: false, errors: { endpoint: expect.stringMatching(/open it again/) } });
   });
 });
+
+describe('forms for one of several workspaces', () => {
+  const label = ':label: Workspace *prod* · `ml-prod` · Azure China';
+  const prodMetadata = { ...metadata, profile: 'prod' };
+
+  it('show the workspace at the top, keep every field, and carry the profile to the submission', () => {
+    const deploy = buildDeployModal({ privateMetadata: prodMetadata, workspaceLabel: label });
+    const unlabelled = buildDeployModal({ privateMetadata: prodMetadata });
+    expect(blocksOf(deploy)[0]).toMatchObject({ type: 'context' });
+    expect(JSON.stringify(blocksOf(deploy)[0])).toContain('Workspace *prod*');
+    expect(deploy.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.viewBlocks);
+    expect(deploy.blocks.slice(1)).toEqual(unlabelled.blocks);
+    const run = buildRunModal({ endpoints: ['prod-ep'], privateMetadata: prodMetadata, workspaceLabel: label });
+    expect(JSON.stringify(blocksOf(run)[0])).toContain('Workspace *prod*');
+    expect(decodeModalMetadata(run.private_metadata ?? '')).toEqual(prodMetadata);
+  });
+
+  it('refuse a profile that is not a profile name', () => {
+    expect(decodeModalMetadata(JSON.stringify({ ...metadata, profile: 'Prod; drop' }))).toBeUndefined();
+    expect(() => encodeModalMetadata({ ...metadata, profile: '../prod' })).toThrow(ModalMetadataError);
+  });
+});

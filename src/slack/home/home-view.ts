@@ -21,10 +21,23 @@ export interface HomeState {
   locks: readonly EndpointLock[];
   /** The viewer's own requests, newest first. */
   requests: readonly { requestId: string; kind: string; status: string; summary: string; updatedAt: number; jobName?: string }[];
-  /** Pending approvals the viewer may decide (the policy has already said so). */
-  approvals: readonly { id: string; requesterId: string; subject: RequestSubject; expiresAt: number }[];
+  /** Pending approvals the viewer may decide (the policy has already said so); `workspaceLabel`: several workspaces. */
+  approvals: readonly { id: string; requesterId: string; subject: RequestSubject; expiresAt: number; workspaceLabel?: string }[];
+  /**
+   * With several workspaces: each one's endpoints and locks under its label, shown instead of `endpoints`
+   * and `locks` (an endpoint name means nothing without its workspace).
+   */
+  workspaces?: readonly WorkspaceHome[];
   /** A line at the top after an action on the tab (already escaped mrkdwn). */
   notice?: string;
+}
+
+/** One workspace's part of the tab when the bot serves several. */
+export interface WorkspaceHome {
+  /** The workspace's label (src/slack/blocks/workspace-label.ts), trusted mrkdwn. */
+  label: string;
+  endpoints: HomeState['endpoints'];
+  locks: HomeState['locks'];
 }
 
 const STATUS_EMOJI: Readonly<Record<string, string>> = {
@@ -40,7 +53,7 @@ const STATUS_EMOJI: Readonly<Record<string, string>> = {
   denied: ':no_entry:',
 };
 
-function endpointLines(state: HomeState): string[] {
+function endpointLines(state: Pick<HomeState, 'endpoints' | 'locks'>): string[] {
   const locked = new Map(state.locks.map((l) => [l.endpointName.toLowerCase(), l]));
   return state.endpoints.map((e) => {
     const lock = locked.get(e.name.toLowerCase());
@@ -48,6 +61,26 @@ function endpointLines(state: HomeState): string[] {
     const others = e.deployments.filter((d) => d !== e.defaultDeployment);
     return `${lock ? ':lock: ' : ''}${code(e.name)} · ${dflt}${others.length > 0 ? ` · also ${others.map(code).join(', ')}` : ''}`;
   });
+}
+
+function lockLines(locks: HomeState['locks']): string[] {
+  return locks.map((l) => `:lock: ${code(l.endpointName)} ${lockedByText(l)}${l.reason ? `: ${escapeMrkdwn(l.reason.replace(/\s+/g, ' '))}` : ''}`);
+}
+
+/** Endpoints and locks, each workspace's under its label. */
+function workspaceBlocks(workspaces: readonly WorkspaceHome[]): KnownBlock[] {
+  const blocks: KnownBlock[] = [];
+  const endpointCount = workspaces.reduce((n, w) => n + w.endpoints.length, 0);
+  blocks.push(divider(), section(`*Endpoints* (${endpointCount})`));
+  for (const w of workspaces) {
+    blocks.push(context([w.label]));
+    blocks.push(...(w.endpoints.length > 0 ? linesToSections(endpointLines(w), 3) : [context(['No batch endpoints known yet; `/batch-score endpoints` lists them.'])]));
+  }
+  const locked = workspaces.filter((w) => w.locks.length > 0);
+  blocks.push(divider(), section(`*Locks* (${locked.reduce((n, w) => n + w.locks.length, 0)})`));
+  if (locked.length === 0) blocks.push(context(['No endpoint is locked.']));
+  for (const w of locked) blocks.push(context([w.label]), ...linesToSections(lockLines(w.locks), 3));
+  return blocks;
 }
 
 function requestLines(state: HomeState): string[] {
@@ -65,7 +98,8 @@ export function buildHomeView(state: HomeState): HomeView {
   blocks.push(divider(), section(`*Waiting for your decision* (${state.approvals.length})`));
   if (state.approvals.length === 0) blocks.push(context(['Nothing to approve.']));
   state.approvals.slice(0, MAX_HOME_APPROVALS).forEach((a, i) => {
-    blocks.push(section(`${subjectTitle(a.subject)}\nRequested by <@${a.requesterId}> · expires ${slackDate(a.expiresAt)}`));
+    const where = a.workspaceLabel !== undefined ? `\n${a.workspaceLabel}` : '';
+    blocks.push(section(`${subjectTitle(a.subject)}\nRequested by <@${a.requesterId}> · expires ${slackDate(a.expiresAt)}${where}`));
     // Block ids are unique within a view; the buttons' action ids are the channel message's, so one handler serves both.
     blocks.push(
       actions(`${APPROVAL_ACTIONS.blockId}-home-${i}`, [
@@ -79,14 +113,15 @@ export function buildHomeView(state: HomeState): HomeView {
   blocks.push(divider(), section(`*Your running jobs* (${running.length}) and *recent requests*`));
   blocks.push(...(state.requests.length > 0 ? linesToSections(requestLines(state), 3) : [context(['You have not asked for anything yet. Try `/batch-score help`.'])]));
 
-  blocks.push(divider(), section(`*Endpoints* (${state.endpoints.length})`));
-  blocks.push(...(state.endpoints.length > 0 ? linesToSections(endpointLines(state), 3) : [context(['No batch endpoints known yet; `/batch-score endpoints` lists them.'])]));
+  if (state.workspaces) {
+    blocks.push(...workspaceBlocks(state.workspaces));
+  } else {
+    blocks.push(divider(), section(`*Endpoints* (${state.endpoints.length})`));
+    blocks.push(...(state.endpoints.length > 0 ? linesToSections(endpointLines(state), 3) : [context(['No batch endpoints known yet; `/batch-score endpoints` lists them.'])]));
 
-  blocks.push(divider(), section(`*Locks* (${state.locks.length})`));
-  if (state.locks.length === 0) blocks.push(context(['No endpoint is locked.']));
-  else {
-    const lines = state.locks.map((l) => `:lock: ${code(l.endpointName)} ${lockedByText(l)}${l.reason ? `: ${escapeMrkdwn(l.reason.replace(/\s+/g, ' '))}` : ''}`);
-    blocks.push(...linesToSections(lines, 3));
+    blocks.push(divider(), section(`*Locks* (${state.locks.length})`));
+    if (state.locks.length === 0) blocks.push(context(['No endpoint is locked.']));
+    else blocks.push(...linesToSections(lockLines(state.locks), 3));
   }
   return { type: 'home', callback_id: HOME_CALLBACK_ID, blocks: blocks.slice(0, SLACK_LIMITS.viewBlocks) };
 }

@@ -8,7 +8,7 @@ import { describeExistingAsset, parseAssetReference } from '../../domain/asset-r
 import { deploySpecSchema, type DeploySpec } from '../../domain/deploy-spec';
 import { assetNameSchema } from '../../domain/naming-rules';
 import { truncate } from '../mrkdwn';
-import { SLACK_LIMITS } from '../blocks/block-kit';
+import { SLACK_LIMITS, context as contextBlock } from '../blocks/block-kit';
 import { decodeModalMetadata, encodeModalMetadata, type ModalMetadata } from './modal-metadata';
 import { BATCH_SETTING_INPUTS, checkboxInput, integerInput, option, radioInput, readChecked, readValue, selectInput, textInput, viewStateValuesSchema } from './modal-inputs';
 import { addFormError, blockIdsOf, formBlocks, owningField, pathText, readFieldValues, readInteger, type FormErrors, type FormField } from './form-fields';
@@ -365,10 +365,15 @@ export function buildDeployModal(opts: {
   /** Existing batch endpoints, named in the endpoint field's hint. */
   endpoints?: readonly string[];
   privateMetadata: ModalMetadata;
+  /** With several workspaces: the label of the one the form is for, shown at its top. */
+  workspaceLabel?: string;
 }): ModalView {
   const d = opts.defaults ?? {};
   const context: DeployFormContext = { d, env: d.environment, compute: d.compute, existing: (opts.endpoints ?? []).slice(0, 30).join(', ') };
-  const blocks = formBlocks('Deploy a model to an Azure ML batch endpoint. Values not given here take the documented defaults.', FIELDS, context);
+  const blocks = [
+    ...(opts.workspaceLabel !== undefined ? [contextBlock([opts.workspaceLabel])] : []),
+    ...formBlocks('Deploy a model to an Azure ML batch endpoint. Values not given here take the documented defaults.', FIELDS, context),
+  ];
   return {
     type: 'modal',
     callback_id: DEPLOY_MODAL_CALLBACK_ID,

@@ -11,6 +11,11 @@ export const modalMetadataSchema = z.object({
   /** The slash command's response_url, when the answer should go there (ephemeral). */
   responseUrl: z.url().max(1000).optional(),
   threadTs: z.string().max(64).optional(),
+  /**
+   * The workspace profile the form was opened for (several workspaces only). Checked again on submit
+   * against the channel's bindings: the metadata comes back from the network.
+   */
+  profile: z.string().regex(/^[a-z][a-z0-9-]{0,23}$/).optional(),
 });
 export type ModalMetadata = z.infer<typeof modalMetadataSchema>;
 

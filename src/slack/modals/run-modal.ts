@@ -3,7 +3,7 @@
 // request it leads to is the REST recipe's InputData/OutputData (see src/domain/run-spec.ts).
 import type { ModalView, PlainTextOption } from '@slack/types';
 import { runSpecSchema, type RunSpec } from '../../domain/run-spec';
-import { SLACK_LIMITS } from '../blocks/block-kit';
+import { SLACK_LIMITS, context as contextBlock } from '../blocks/block-kit';
 import { addFormError, blockIdsOf, formBlocks, owningField, pathText, readFieldValues, type FormErrors, type FormField } from './form-fields';
 import { decodeModalMetadata, encodeModalMetadata, type ModalMetadata } from './modal-metadata';
 import { BATCH_SETTING_INPUTS, integerInput, option, radioInput, readValue, selectInput, textInput, viewStateValuesSchema } from './modal-inputs';
@@ -167,6 +167,8 @@ export function buildRunModal(opts: {
   deploymentsByEndpoint?: Readonly<Record<string, readonly string[]>>;
   defaults?: Partial<RunSpec>;
   privateMetadata: ModalMetadata;
+  /** With several workspaces: the label of the one the form is for, shown at its top. */
+  workspaceLabel?: string;
 }): ModalView {
   const endpointOptions = opts.endpoints.slice(0, SLACK_LIMITS.selectOptions).map((e) => option(e, e));
   const context: RunFormContext = {
@@ -181,7 +183,10 @@ export function buildRunModal(opts: {
     submit: { type: 'plain_text', text: 'Run' },
     close: { type: 'plain_text', text: 'Cancel' },
     private_metadata: encodeModalMetadata(opts.privateMetadata),
-    blocks: formBlocks('Run a batch scoring job. Input and output use Azure ML data references.', FIELDS, context),
+    blocks: [
+      ...(opts.workspaceLabel !== undefined ? [contextBlock([opts.workspaceLabel])] : []),
+      ...formBlocks('Run a batch scoring job. Input and output use Azure ML data references.', FIELDS, context),
+    ],
   };
 }
 
