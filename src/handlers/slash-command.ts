@@ -7,6 +7,7 @@ import { actionOf, mayRequest } from '../domain/approval-policy';
 import { parseCommand, type Command, type CommandOf, type Verb } from '../domain/command-grammar';
 import { message, section, type SlackMessage } from '../slack/blocks/block-kit';
 import { buildHelpMessage } from '../slack/blocks/help-message';
+import { workspacesOfChannel } from '../domain/workspace-binding';
 import { buildParseErrorMessage } from '../slack/blocks/parse-error-message';
 import { buildDeployModal } from '../slack/modals/deploy-modal';
 import { buildRunModal } from '../slack/modals/run-modal';
@@ -201,8 +202,9 @@ const SLASH_VERBS: { readonly [V in Verb]: SlashVerb<V> } = {
   help: {
     reportsInConversation: never,
     work: noWork,
-    answer: async ({ deps, answer }, cmd) => {
-      await answer(ephemeral(buildHelpMessage({ ...(cmd.topic ? { topic: cmd.topic } : {}), commandName: deps.commandName })));
+    answer: async ({ deps, answer, requester }, cmd) => {
+      const workspaces = { all: deps.workspaces.map((w) => w.name), here: workspacesOfChannel(deps.workspaces, requester.channelId) };
+      await answer(ephemeral(buildHelpMessage({ ...(cmd.topic ? { topic: cmd.topic } : {}), commandName: deps.commandName, workspaces })));
     },
   },
   deploy: {
