@@ -310,6 +310,7 @@ export function createNotifyDrain(deps: NotifyDrainDeps): NotifyDrain {
         await handleFailure(job, token, outbox, entry, raw, err.failure, { edit: edits, thread });
         continue;
       }
+      if (!edits) await pacer.postAnswered(entry.channel);
       await outbox.commitThreadEntry(entry, raw, content, delivered);
     }
   }
@@ -344,6 +345,7 @@ export function createNotifyDrain(deps: NotifyDrainDeps): NotifyDrain {
       await handleFailure(job, token, outbox, entry, undefined, err.failure);
       return 'dead';
     }
+    if (entry.op === 'ephemeral') await pacer.postAnswered(entry.channel);
     await outbox.commitDirectEntry(entry.key, ts);
     return 'delivered';
   }

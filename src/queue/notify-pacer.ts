@@ -35,7 +35,7 @@ redis.call('SET', KEYS[1], now + interval, 'PX', interval + 60000)
 return 0
 `;
 
-// A 429 closes the channel for Retry-After (never shortens an existing wait).
+// A 429 closes the channel for Retry-After, and an answered post for one interval (never shortens a wait).
 const PUSH_CHANNEL_GATE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -89,6 +89,13 @@ export interface NotifyPacer {
   reservePost(channel: string): Promise<number>;
   /** Takes a token for one chat.update from the workspace's bucket: 0, or how long until one is free. */
   reserveEdit(): Promise<number>;
+  /**
+   * A post to the channel was answered: its next slot is no sooner than one interval from now. The slot
+   * was taken before the call, but a call can take a while to reach Slack (a busy event loop, the network),
+   * and Slack counts posts as they arrive; measured from the answer, two posts never arrive closer than the
+   * interval, however late the first one went out.
+   */
+  postAnswered(channel: string): Promise<void>;
   /** Slack answered a post with 429: the channel stays closed for Retry-After. */
   holdPosts(channel: string, retryAfterMs: number): Promise<void>;
   /** Slack answered an edit with 429: chat.update's limit is the workspace's, not the channel's. */
@@ -106,6 +113,9 @@ export function createNotifyPacer(deps: { connection: RedisConnection; prefix: s
     },
     async reserveEdit() {
       return Number(await connection.eval(TAKE_EDIT_TOKEN, 1, editGateKey(prefix), editsPerMinute, editBurst));
+    },
+    async postAnswered(channel) {
+      await connection.eval(PUSH_CHANNEL_GATE, 1, channelGateKey(prefix, channel), intervalMs);
     },
     async holdPosts(channel, retryAfterMs) {
       await connection.eval(PUSH_CHANNEL_GATE, 1, channelGateKey(prefix, channel), retryAfterMs);

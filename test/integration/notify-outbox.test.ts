@@ -60,7 +60,7 @@ function connection(forWorker: boolean): Redis {
 }
 
 /** A fresh prefix per test: each test sees only its own queue and outbox. */
-function bot(overrides: Partial<NotifyWorkerDeps> = {}) {
+function bot(overrides: Partial<NotifyWorkerDeps> = {}, standIn: () => SlackStandIn = () => slack) {
   const prefix = `notify-t${++testNo}`;
   const producer = connection(false);
   const store = createNotifyOutboxStore({ connection: producer, prefix });
@@ -77,7 +77,7 @@ function bot(overrides: Partial<NotifyWorkerDeps> = {}) {
     const worker = createNotifyWorker({
       connection: connection(true),
       prefix,
-      slack: createSlackClient({ token: slack.botToken, slackApiUrl: slack.apiUrl, logger }),
+      slack: createSlackClient({ token: standIn().botToken, slackApiUrl: standIn().apiUrl, logger }),
       logger,
       perChannelIntervalMs: INTERVAL_MS,
       retry: FAST_RETRY,
@@ -337,6 +337,38 @@ describe('notify outbox', () => {
     expect(texts(thread)).toEqual(['req-badflush started', 'req-badflush step 1']);
     expect(failures).toEqual([{ reason: expect.stringMatching(/invalid payload: epoch/), attemptsMade: 1 }]);
     await waitFor(drained, { timeoutMs: 5_000, what: 'the outbox to drain' });
+  });
+});
+
+describe('when Slack is slow to answer', () => {
+  // Calls reach Slack after a random 0–80 % of the pace's interval, so two posts whose slots were taken one
+  // interval apart could arrive much closer; this Slack tolerates no burst at all.
+  let slow: SlackStandIn;
+  beforeAll(async () => {
+    slow = await startSlackStandIn({
+      channels: [...DEFAULT_CHANNELS, ...RATE_CHANNELS.map((id, i) => ({ id, name: `rate-${i}` }))].map((c) => ({ ...c, botIsMember: true })),
+      users: DEFAULT_USERS,
+      rateLimit: { mode: 'count', perSecond: PER_SECOND, burst: 1 },
+      latency: { minMs: 0, maxMs: Math.round(INTERVAL_MS * 0.8) },
+    });
+  });
+  afterAll(() => slow?.stop());
+
+  it('spaces posts to a channel from when Slack answered the last one, so none arrives over the pace', async () => {
+    const { outbox, startWorker, drained } = bot({ concurrency: 8 }, () => slow);
+    startWorker();
+    await Promise.all(
+      RATE_CHANNELS.slice(0, 4).map(async (channel, i) => {
+        await outbox.enqueue(parent(`req-slow-${i}`, channel));
+        await Promise.all(Array.from({ length: 8 }, (_, n) => outbox.enqueue(reply(`req-slow-${i}`, channel, n + 1))));
+      }),
+    );
+    await waitFor(drained, { timeoutMs: 30_000, intervalMs: 50, what: 'every channel to get its thread' });
+    for (const [i, channel] of RATE_CHANNELS.slice(0, 4).entries()) {
+      const thread = await outbox.threadOf(`req-slow-${i}`);
+      expect(slow.thread(channel, thread!.parentTs!)).toHaveLength(9);
+    }
+    expect(slow.rateBreaches()).toBe(0);
   });
 });
 
