@@ -24,6 +24,24 @@ function compiledProduct(): Promise<unknown> {
   return building;
 }
 
+/**
+ * The bot or the worker as production runs it (`npm run start:bot` / `start:worker`): compiled, on plain
+ * node, in a process of its own. Resolves once it says it started; the caller stops it.
+ */
+export async function startCompiledProduct(mode: 'bot' | 'worker', env: Record<string, string>): Promise<BenchChild> {
+  await compiledProduct();
+  const child = spawnBenchChild(path.join(REPO_ROOT, 'dist', 'src', 'main.js'), [mode], env);
+  const deadline = Date.now() + 30_000;
+  while (!/batch-score-bot started/.test(child.stdout())) {
+    if (Date.now() > deadline || child.child.exitCode !== null) {
+      await child.stop();
+      throw new Error(`the ${mode} did not start: ${child.stderr().slice(-2000)}${child.stdout().slice(-2000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return child;
+}
+
 export const BENCH_ENDPOINT = 'mnist-bench';
 export const BENCH_REQUESTER = 'U0ALICE001';
 export const benchChannelId = (i: number): string => `C0BENCH${String(i).padStart(4, '0')}`;
@@ -89,15 +107,8 @@ export async function startBenchStack(opts: {
       ...opts.env,
     };
     const startWorker = async (extraEnv: Record<string, string> = {}): Promise<BenchChild> => {
-      // As in production (`npm run start:worker`): the compiled worker on plain node, not tsx.
-      await compiledProduct();
-      const worker = spawnBenchChild(path.join(REPO_ROOT, 'dist', 'src', 'main.js'), ['worker'], { ...workerEnv, ...extraEnv });
+      const worker = await startCompiledProduct('worker', { ...workerEnv, ...extraEnv });
       stops.push(() => worker.stop());
-      const deadline = Date.now() + 30_000;
-      while (!/batch-score-bot started/.test(worker.stdout())) {
-        if (Date.now() > deadline || worker.child.exitCode !== null) throw new Error(`the worker did not start: ${worker.stderr().slice(-2000)}${worker.stdout().slice(-2000)}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
       return worker;
     };
     return { redis, azureml, slack, client, artifactsRoot, workerEnv, startWorker, stop: stopAll };
