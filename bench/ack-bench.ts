@@ -7,7 +7,7 @@
 // its process with the Slack stand-in and the Azure ML sandbox, is measured beside it to show what that
 // sharing costs. Workers are stopped during the bursts (in production they are other processes).
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -92,6 +92,20 @@ function burstRequests(stack: EmbeddedStack, target: Awaited<ReturnType<typeof a
   });
 }
 
+/**
+ * Waits until the last burst's work after the ack is done (the refusals' response_url posts stop arriving),
+ * so one server's leftovers never land in the next server's burst.
+ */
+async function settle(stack: EmbeddedStack): Promise<void> {
+  let seen = -1;
+  for (let i = 0; i < 60; i++) {
+    const now = stack.slack.responseUrlPosts().length;
+    if (now === seen) return;
+    seen = now;
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+}
+
 async function runBurst(dir: string, url: string, rate: number, requests: LoadRequest[]): Promise<LoadResult> {
   const file = path.join(dir, `plan-${randomBytes(4).toString('hex')}.json`);
   await writeFile(file, JSON.stringify({ url, ratePerSecond: rate, requests }));
@@ -129,7 +143,16 @@ export async function runAckBench(log: (line: string) => void): Promise<BenchOut
     // process with the Slack stand-in and the Azure ML sandbox, which answer the clicks' response_url
     // posts on its event loop; it is measured too, to show what that sharing costs.
     const botPort = await getFreePort();
-    const botChild = await startCompiledProduct('bot', { ...stack.env, PORT: String(botPort), LOG_LEVEL: 'info' });
+    // Its event loop is watched from outside (event-loop-probe.cjs, preloaded): delay and GC pauses per 250 ms.
+    const loopFile = path.join(dir, 'bot-event-loop.jsonl');
+    const botChild = await startCompiledProduct('bot', {
+      ...stack.env,
+      PORT: String(botPort),
+      LOG_LEVEL: 'info',
+      NODE_OPTIONS: `--require ${path.join(__dirname, 'event-loop-probe.cjs')}`,
+      BENCH_EVENT_LOOP_FILE: loopFile,
+    });
+    const botWindows: Array<{ rate: number; from: number; to: number }> = [];
     const secret = stack.env.SLACK_SIGNING_SECRET!;
     const servers = {
       bot: `http://127.0.0.1:${botPort}/slack/events`,
@@ -141,16 +164,25 @@ export async function runAckBench(log: (line: string) => void): Promise<BenchOut
     const base: BurstFigures[] = [];
     try {
       // Warm every server (JIT, connections) so the first burst is not charged for it.
-      for (const url of Object.values(servers)) await runBurst(dir, url, 100, burstRequests(stack, target, secret).slice(0, 200));
+      for (const url of Object.values(servers)) {
+        await runBurst(dir, url, 100, burstRequests(stack, target, secret).slice(0, 200));
+        await settle(stack);
+      }
       for (const rate of RATES) {
         log(`ack: ${REQUESTS_PER_BURST} requests at ${rate}/s to the bot (own process), the bot sharing the stand-ins' process, then the floor`);
+        await settle(stack);
+        const from = Date.now();
         bot.push(figures(rate, await runBurst(dir, servers.bot, rate, burstRequests(stack, target, secret))));
+        botWindows.push({ rate, from, to: Date.now() });
+        await settle(stack);
         shared.push(figures(rate, await runBurst(dir, servers.shared, rate, burstRequests(stack, target, secret))));
+        await settle(stack);
         base.push(figures(rate, await runBurst(dir, servers.floor, rate, burstRequests(stack, target, secret))));
       }
     } finally {
       await botChild.stop();
     }
+    const loop = await eventLoopDuring(loopFile, botWindows);
     const at100 = bot.find((b) => b.rate === 100)!;
     const floor100 = base.find((b) => b.rate === 100)!;
     const at200 = bot.find((b) => b.rate === 200)!;
@@ -175,6 +207,11 @@ export async function runAckBench(log: (line: string) => void): Promise<BenchOut
           ]),
         },
         {
+          title: "The bot's event loop during each burst (its own process): delay p99 of the worst 250 ms window, the longest delay, GC pauses",
+          columns: ['req/s', 'worst window p99 ms', 'max delay ms', 'GC pause ms', 'GC pauses'],
+          rows: loop.map((l) => [l.rate, l.worstP99Ms, l.maxMs, l.gcMs, l.gcCount]),
+        },
+        {
           title: 'Our overhead over the floor (bot minus floor), ms',
           columns: ['req/s', 'p50', 'p99', 'p99 ratio'],
           rows: RATES.map((rate) => {
@@ -187,6 +224,7 @@ export async function runAckBench(log: (line: string) => void): Promise<BenchOut
       details: {
         bot,
         botSharingStandInsProcess: shared,
+        botEventLoop: loop,
         floor: base,
         overheadP99MsAt100: round(at100.latency.p99 - floor100.latency.p99),
         p99RatioToFloorAt100: round(at100.latency.p99 / floor100.latency.p99),
@@ -198,4 +236,22 @@ export async function runAckBench(log: (line: string) => void): Promise<BenchOut
     await stack.stop();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** What the probe wrote during each burst: the worst window's delay p99, the longest delay, and GC pauses. */
+async function eventLoopDuring(file: string, windows: ReadonlyArray<{ rate: number; from: number; to: number }>) {
+  const lines = (await readFile(file, 'utf8').catch(() => ''))
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { at: number; p99: number; max: number; gcMs: number; gcCount: number });
+  return windows.map((w) => {
+    const inside = lines.filter((l) => l.at > w.from && l.at <= w.to + 250);
+    return {
+      rate: w.rate,
+      worstP99Ms: Math.max(0, ...inside.map((l) => l.p99)),
+      maxMs: Math.max(0, ...inside.map((l) => l.max)),
+      gcMs: round(inside.reduce((n, l) => n + l.gcMs, 0)),
+      gcCount: inside.reduce((n, l) => n + l.gcCount, 0),
+    };
+  });
 }
