@@ -17,7 +17,9 @@
 // hide the watch's own lag); BENCH_WATCH_DEADLINE_S bounds the run; BENCH_WORKER_NODE_OPTIONS passes
 // NODE_OPTIONS to the worker (e.g. --max-old-space-size=160).
 import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { QUEUE_NAMES } from '../src/queue/queue-names';
 import type { StandInEvent } from '../sandbox/slack';
 import { createProducers } from '../src/queue/producers';
 import type { BenchOutcome } from './bench-report';
@@ -63,6 +65,7 @@ export async function runWatchBench(log: (line: string) => void): Promise<BenchO
     // The worker's production settings throughout (watch pacing 10 s → 2 min, concurrency 4).
   });
   const redis = new Redis(stack.redis.url, { maxRetriesPerRequest: 2 });
+  const queues = Object.fromEntries((['run', 'watch', 'notify'] as const).map((name) => [name, new Queue(QUEUE_NAMES[name], { connection: redis, prefix: 'bsb' })])) as Record<'run' | 'watch' | 'notify', Queue>;
   const producers = createProducers({ connection: redis, prefix: 'bsb' });
   const poller = createFixedIntervalPoller({
     baseUrl: stack.azureml.baseUrl,
@@ -137,7 +140,14 @@ export async function runWatchBench(log: (line: string) => void): Promise<BenchO
         const ended = jobs.filter((j) => /Completed|Failed|Canceled/.test(j.status)).length;
         const recent = perSecond.slice(-10);
         const watchReads = recent.reduce((n, s) => n + s.watch, 0) / Math.max(1, recent.length);
-        log(`watch: ${Math.round((Date.now() - started) / 1000)} s: ${jobs.length} jobs, ${ended} ended, ${replyAt.size} final replies, baseline saw ${poller.seenTerminalAt.size} end, watch ARM reads ${round(watchReads, 1)}/s, worker RSS ${Math.round(rss.currentMb())} MB`);
+        // Where unanswered work waits: the run, watch and notify queues of the worker, as BullMQ counts them.
+        const counts = await Promise.all(
+          (['run', 'watch', 'notify'] as const).map(async (name) => {
+            const c = await queues[name].getJobCounts('waiting', 'active', 'delayed');
+            return `${name} ${c.waiting ?? 0}/${c.active ?? 0}/${c.delayed ?? 0}`;
+          }),
+        );
+        log(`watch: ${Math.round((Date.now() - started) / 1000)} s: ${jobs.length} jobs, ${ended} ended, ${replyAt.size} final replies, baseline saw ${poller.seenTerminalAt.size} end, watch ARM reads ${round(watchReads, 1)}/s, worker RSS ${Math.round(rss.currentMb())} MB, queues waiting/active/delayed: ${counts.join(', ')}`);
       }
     }
     clearInterval(discover);
@@ -225,6 +235,7 @@ export async function runWatchBench(log: (line: string) => void): Promise<BenchO
     if (discover) clearInterval(discover);
     poller.stop();
     await producers.close();
+    await Promise.all(Object.values(queues).map((q) => q.close().catch(() => undefined)));
     await redis.quit().catch(() => undefined);
     await stack.stop();
   }
