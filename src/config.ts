@@ -619,8 +619,6 @@ const restSchema = z.object({
   worker: workerSection,
 });
 
-/** The schema of everything but the workspaces (which loadConfig reads profile by profile). */
-export const configSchema = restSchema;
 export type Config = z.infer<typeof restSchema> & {
   /** The first profile's Azure settings: the workspace of a request that names none. */
   azure: AzureConfig;

@@ -1,7 +1,7 @@
 // The entry points' view of the workspace profiles: each profile's own credential (its cloud's authority,
 // its tenant and identity) and the label its messages carry. Wiring beside azureml-from-config.ts; the
 // choice of a profile for a request is pure (src/domain/workspace-binding.ts).
-import type { AzureConfig, Config, WorkspaceProfileConfig } from './config';
+import type { AzureConfig, WorkspaceProfileConfig } from './config';
 import { AZURE_CLOUDS } from './azureml/clouds';
 import { createAzureCredential, type TokenCredential } from './azureml/credentials';
 import { workspaceLabelText } from './slack/blocks/workspace-label';
@@ -26,9 +26,4 @@ export function workspaceLabels(profiles: readonly WorkspaceProfileConfig[]): Ma
 /** The approval policy of one profile: its own approvers when it names them. */
 export function policyOfProfile(policy: ApprovalPolicy, profile: Pick<WorkspaceProfileConfig, 'approvers'> | undefined): ApprovalPolicy {
   return profile?.approvers ? { ...policy, approvers: profile.approvers } : policy;
-}
-
-/** A profile by name; the first when none is named (requests from before profiles existed). */
-export function profileNamed(config: Pick<Config, 'profiles'>, name: string | undefined): WorkspaceProfileConfig | undefined {
-  return name === undefined ? config.profiles[0] : config.profiles.find((p) => p.name === name);
 }

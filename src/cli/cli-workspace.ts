@@ -6,14 +6,13 @@
 import type { WorkspaceProfileConfig } from '../config';
 import { cloudDisplayName } from '../domain/cloud-names';
 import { WORKSPACE_OPTION } from '../domain/command-grammar';
+import { workspaceByName } from '../domain/workspace-binding';
 import { CLI_NAME, CliUsageError } from './cli-usage';
 
 /** The profile the command acts on; an unknown name is a usage error that lists the configured ones. */
 export function chooseCliWorkspace(profiles: readonly WorkspaceProfileConfig[], asked: string | undefined): WorkspaceProfileConfig {
-  const first = profiles[0];
-  if (!first) throw new Error('the configuration has no workspace profile');
-  if (asked === undefined) return first;
-  const profile = profiles.find((p) => p.name === asked);
+  if (profiles.length === 0) throw new Error('the configuration has no workspace profile');
+  const profile = workspaceByName(profiles, asked);
   if (profile) return profile;
   const names = profiles.map((p) => p.name).join(', ');
   throw new CliUsageError(

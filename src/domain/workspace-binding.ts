@@ -20,6 +20,14 @@ export function channelsVariableOf(name: string): string {
   return `WORKSPACE_${name.toUpperCase().replace(/-/g, '_')}_CHANNELS`;
 }
 
+/**
+ * A profile by its name. A request (or CLI command) that names none is for the first: requests queued
+ * before profiles existed were for the one workspace there was, which is the first.
+ */
+export function workspaceByName<P extends { name: string }>(profiles: readonly P[], name: string | undefined): P | undefined {
+  return name === undefined ? profiles[0] : profiles.find((p) => p.name === name);
+}
+
 const listed = (names: readonly string[]): string => names.map((n) => `\`${n}\``).join(', ');
 
 function servesChannel(profiles: readonly WorkspaceBinding[], profile: WorkspaceBinding, channelId: string): boolean {

@@ -6,7 +6,7 @@
 // bound to dev cannot turn a prod approval into a dev one.
 import type { RespondArguments } from '@slack/bolt';
 import type { ApprovalPolicy } from '../domain/approval-policy';
-import { chooseWorkspace, type WorkspaceChoice } from '../domain/workspace-binding';
+import { chooseWorkspace, workspaceByName, type WorkspaceChoice } from '../domain/workspace-binding';
 import { withWorkspaceLabel } from '../slack/blocks/workspace-label';
 import type { EndpointDirectory } from '../queue/endpoint-directory';
 import type { LockStore } from '../queue/lock-store';
@@ -34,7 +34,7 @@ export type WorkspaceOfRequest = { ok: true; workspace: BotWorkspace } | Extract
 
 /** The profile a stored request or approval names; absent (before profiles existed): the first. */
 export function workspaceNamed(deps: Pick<BotDeps, 'workspaces'>, profile: string | undefined): BotWorkspace | undefined {
-  return profile === undefined ? deps.workspaces[0] : deps.workspaces.find((w) => w.name === profile);
+  return workspaceByName(deps.workspaces, profile);
 }
 
 /** The profile a request from `channelId` is for: the one it asks for if bound here, else the channel's own. */
@@ -72,14 +72,14 @@ export function labelOf(workspace: Pick<BotWorkspace, 'label'> | undefined): { w
 
 /** A plain mrkdwn answer with the workspace named under it, when there is a label. */
 export function labelledText(text: string, workspace: Pick<BotWorkspace, 'label'> | undefined): string {
-  return workspace?.label === undefined ? text : `${text}\n${workspace.label}`;
+  return workspace?.label === undefined ? text : withWorkspaceLabel({ text }, workspace.label).text;
 }
 
 /** A slash command's or click's answer with the workspace label; an empty acknowledgement stays empty. */
 export function labelledResponse<R extends string | RespondArguments | undefined>(response: R, workspace: Pick<BotWorkspace, 'label'> | undefined): R {
   const label = workspace?.label;
   if (label === undefined || response === undefined) return response;
-  if (typeof response === 'string') return `${response}\n${label}` as R;
+  if (typeof response === 'string') return labelledText(response, workspace) as R;
   const args = response as RespondArguments;
   if (typeof args.text !== 'string') return response;
   return withWorkspaceLabel({ ...args, text: args.text }, label) as R;

@@ -19,7 +19,7 @@ import { requestThreadFor } from './request-home';
 import { createRequestLifecycle } from './request-lifecycle';
 import type { SlackMessage } from '../slack/blocks/block-kit';
 import { workspaceLinks, type WorkerContext } from './worker-context';
-import { processorPerWorkspace, type WorkspaceContexts } from './workspace-contexts';
+import { labelledOutbox, processorPerWorkspace, type WorkspaceContexts } from './workspace-contexts';
 import { subjectOfApproval } from './work-request';
 import { buildMissingTargetMessage, missingTargetView } from '../slack/blocks/missing-target-message';
 import { RequestTargetGoneError } from './request-target-gone';
@@ -198,14 +198,9 @@ async function expireApprovals(ctx: WorkerContext): Promise<{ expired: number }>
     const requestId = approval.requestId ?? approval.id;
     await ctx.requests.update(requestId, { status: 'expired' });
     await ctx.audit.record({ type: 'expired', requestId, action: approval.action });
-    const workspaceLabel = ctx.workspaceLabelOf?.(approval.requester.profile);
-    const thread = await requestThreadFor(ctx, {
-      requestId,
-      channel: approval.requester.channelId,
-      work: approval.command,
-      requester: approval.requester.userId,
-      ...(workspaceLabel !== undefined ? { workspaceLabel } : {}),
-    });
+    // The sweep runs in the shared context: its messages carry the label of each approval's own workspace.
+    const outbox = labelledOutbox(ctx.outbox, ctx.workspaceLabelOf?.(approval.requester.profile));
+    const thread = await requestThreadFor({ outbox, requests: ctx.requests }, { requestId, channel: approval.requester.channelId, work: approval.command, requester: approval.requester.userId });
     await thread.parent(threadMessages.approvalDecided({ approval, subject: subjectOfApproval(approval.command), now: ctx.now() }));
   }
   return { expired: expired.length };

@@ -11,14 +11,13 @@ import { workRequestSchema } from './work-request';
 
 export async function requestThreadFor(
   deps: { outbox: NotifyOutbox; requests: Pick<RequestStore, 'findByJob'> },
-  input: { requestId: string; channel: string; work: unknown; requester?: string; workspaceLabel?: string },
+  input: { requestId: string; channel: string; work: unknown; requester?: string },
 ): Promise<RequestThread> {
-  const labelled = input.workspaceLabel !== undefined ? { workspaceLabel: input.workspaceLabel } : {};
-  const own = createRequestThread(deps.outbox, { requestId: input.requestId, channel: input.channel, ...(input.requester !== undefined ? { requester: input.requester } : {}), ...labelled });
+  const own = createRequestThread(deps.outbox, { requestId: input.requestId, channel: input.channel, ...(input.requester !== undefined ? { requester: input.requester } : {}) });
   const work = workRequestSchema.safeParse(input.work);
   if (!work.success || work.data.kind !== 'command' || work.data.command.verb !== 'cancel') return own;
   const run = await deps.requests.findByJob(work.data.command.jobName);
   if (!run || run.kind !== 'run' || run.requestId === input.requestId) return own;
   // In the run's thread, the person to tell if that channel stops taking posts is the run's requester.
-  return createRequestThread(deps.outbox, { requestId: input.requestId, channel: run.channel, within: { requestId: run.requestId }, requester: run.requester.userId, ...labelled });
+  return createRequestThread(deps.outbox, { requestId: input.requestId, channel: run.channel, within: { requestId: run.requestId }, requester: run.requester.userId });
 }

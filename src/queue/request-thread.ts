@@ -9,7 +9,6 @@
 import { createHash } from 'node:crypto';
 import type { SlackMessage } from '../slack/blocks/block-kit';
 import type { NotifyOutbox } from './notify-outbox';
-import { withWorkspaceLabel } from '../slack/blocks/workspace-label';
 
 export interface RequestThread {
   readonly requestId: string;
@@ -34,17 +33,14 @@ function guestTag(requestId: string): string {
 }
 
 /**
- * `workspaceLabel`: when the bot serves several workspaces, every message of the thread says which one.
  * `requester`: who asked. The thread remembers the first one it hears of (a host's own), and moves to a DM
  * with them if its channel stops taking the bot's posts (notify-drain.ts).
  */
 export function createRequestThread(
-  rawOutbox: NotifyOutbox,
-  where: { requestId: string; channel: string; within?: { requestId: string }; requester?: string; workspaceLabel?: string },
+  outbox: NotifyOutbox,
+  where: { requestId: string; channel: string; within?: { requestId: string }; requester?: string },
 ): RequestThread {
   const { requestId, channel } = where;
-  const label = where.workspaceLabel;
-  const outbox: Pick<NotifyOutbox, 'enqueue'> = label === undefined ? rawOutbox : { enqueue: (entry) => rawOutbox.enqueue(withWorkspaceLabel(entry, label)) };
   const requester = where.requester !== undefined ? { requester: where.requester } : {};
   if (where.within && where.within.requestId !== requestId) {
     const host = where.within.requestId;
