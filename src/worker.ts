@@ -148,7 +148,7 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
     ctx.intake = { submit: async (input) => intakeReply(await submitWork(intakeDeps, input)) };
     return ctx;
   });
-  const served = workspaceContexts(contexts, labels);
+  const served = workspaceContexts(contexts, labels, rawOutbox);
   const lockDurationMs = opts.lockDurationMs ?? config.worker.lockDurationMs;
   const common = { connection, prefix, lockDurationMs };
   const concurrency = config.worker.concurrency;

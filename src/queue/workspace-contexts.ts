@@ -21,13 +21,15 @@ export function labelledOutbox(outbox: NotifyOutbox, label: string | undefined):
   return { ...outbox, enqueue: (entry) => outbox.enqueue(withWorkspaceLabel(entry, label)) };
 }
 
-export function workspaceContexts(contexts: readonly WorkerContext[], labels: ReadonlyMap<string, string>): WorkspaceContexts {
+/** `outbox`: the unlabelled one, for the shared context (each profile's own outbox labels its messages). */
+export function workspaceContexts(contexts: readonly WorkerContext[], labels: ReadonlyMap<string, string>, outbox: NotifyOutbox): WorkspaceContexts {
   const first = contexts[0];
   if (!first) throw new Error('workspaceContexts needs at least one context');
   const byProfile = new Map(contexts.map((ctx) => [ctx.profile ?? 'default', ctx] as const));
   const labelOf = (profile: string | undefined): string | undefined => labels.get(profile ?? first.profile ?? 'default');
   return {
-    shared: { ...first, workspaceLabelOf: labelOf },
+    // Not the first profile's labelled outbox: the sweep labels each message with its own request's workspace.
+    shared: { ...first, outbox, workspaceLabelOf: labelOf },
     // A request queued before profiles existed names none: it was for the one workspace there was, the first.
     of: (profile) => (profile === undefined ? first : byProfile.get(profile)),
     profiles: [...byProfile.keys()],

@@ -20,6 +20,9 @@ const labels = new Map([
 ]);
 
 /** A job as BullMQ hands it to a processor: its id and payload. */
+/** The worker's outbox before any profile labels it. */
+const rawOutbox = { enqueue: async () => undefined } as unknown as NotifyOutbox;
+
 const job = (id: string, data: Record<string, unknown>): Job => ({ id, data }) as unknown as Job;
 const requester = (profile?: string) => ({ userId: 'U0ALICE', channelId: 'C0PROD', ...(profile === undefined ? {} : { profile }) });
 
@@ -35,7 +38,7 @@ function dispatcher(contexts: WorkerContext | ReturnType<typeof workspaceContext
 
 describe('processing each job in its workspace', () => {
   it('routes a job by requester.profile, making one processor per profile', async () => {
-    const { processor, made } = dispatcher(workspaceContexts([dev, prod], labels));
+    const { processor, made } = dispatcher(workspaceContexts([dev, prod], labels, rawOutbox));
     expect(await processor(job('run-1', { requester: requester('prod') }))).toBe('prod');
     expect(await processor(job('run-2', { requester: requester('dev') }))).toBe('dev');
     expect(await processor(job('run-3', { requester: requester('prod') }))).toBe('prod');
@@ -43,16 +46,18 @@ describe('processing each job in its workspace', () => {
   });
 
   it('gives a request from before profiles existed (no profile named) to the first workspace', async () => {
-    const { processor } = dispatcher(workspaceContexts([dev, prod], labels));
+    const { processor } = dispatcher(workspaceContexts([dev, prod], labels, rawOutbox));
     expect(await processor(job('run-old', { requester: requester() }))).toBe('dev');
   });
 
   it("runs work of no request (no requester) in the shared context, which can label any profile's messages", async () => {
-    const contexts = workspaceContexts([dev, prod], labels);
+    const contexts = workspaceContexts([dev, prod], labels, rawOutbox);
     const seen: WorkerContext[] = [];
     const processor = processorPerWorkspace(contexts, (ctx) => async () => void seen.push(ctx));
     await processor(job('expire-approvals', { sweep: true }));
     expect(seen).toEqual([contexts.shared]);
+    // Its outbox is the unlabelled one: a message gets its own request's label, never the first profile's too.
+    expect(contexts.shared.outbox).toBe(rawOutbox);
     expect(contexts.shared.workspaceLabelOf?.('prod')).toBe(':label: Workspace *prod*');
     expect(contexts.shared.workspaceLabelOf?.(undefined)).toBe(':label: Workspace *dev*');
     expect(contexts.profiles).toEqual(['dev', 'prod']);
@@ -60,7 +65,7 @@ describe('processing each job in its workspace', () => {
 
   it('fails a job for a profile no longer configured at once, naming the ones served', async () => {
     logged.length = 0;
-    const { processor, made } = dispatcher(workspaceContexts([dev, prod], labels));
+    const { processor, made } = dispatcher(workspaceContexts([dev, prod], labels, rawOutbox));
     const run = processor(job('run-9', { requester: requester('staging') }));
     await expect(run).rejects.toBeInstanceOf(UnrecoverableError);
     await expect(run).rejects.toThrow("This request is for workspace 'staging', which is no longer configured (BATCH_SCORE_WORKSPACES: dev, prod).");
