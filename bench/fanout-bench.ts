@@ -10,12 +10,11 @@ import { createProducers } from '../src/queue/producers';
 import { createAuditTrail } from '../src/queue/audit-trail';
 import type { BenchOutcome } from './bench-report';
 import { BENCH_ENDPOINT, BENCH_REQUESTER, benchChannelId, startBenchStack } from './bench-stack';
-import { round } from './latency-stats';
+import { round, summarizeLatencies } from './latency-stats';
 
 const JOBS = 200;
 const CHANNELS = 20;
 const DEADLINE_MS = 3 * 60_000;
-const pct = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 
 export async function runFanoutBench(log: (line: string) => void): Promise<BenchOutcome> {
@@ -34,22 +33,9 @@ export async function runFanoutBench(log: (line: string) => void): Promise<Bench
     await stack.startWorker();
     const finals = new Map<string, { at: number; channel: string; count: number }>();
     let breachesAtFirstEnd: number | undefined;
-    // When the bot first showed a job's end anywhere (status line, parent or reply): the watch noticed it.
-    const noticed = new Map<string, number>();
-    // Every post's arrival by channel, to show when and what went over Slack's pace if anything did.
-    const posts = new Map<string, Array<{ at: number; what: string }>>();
     const unsubscribe = stack.slack.onEvent((event: StandInEvent) => {
-      if (event.type !== 'message_posted' && event.type !== 'message_updated') return;
-      const m = event.message;
-      if (event.type === 'message_posted') {
-        const list = posts.get(m.channel) ?? [];
-        list.push({ at: Date.now(), what: m.text.replace(UUID, '<job>').slice(0, 40) });
-        posts.set(m.channel, list);
-      }
-      const shown = `${m.text}\n${JSON.stringify(m.blocks ?? [])}`;
-      const named = UUID.exec(shown)?.[0];
-      if (named && !noticed.has(named) && /\b(Completed|completed|Failed|failed)\b/.test(shown)) noticed.set(named, Date.now());
       if (event.type !== 'message_posted') return;
+      const m = event.message;
       if (!m.text.includes(`<@${BENCH_REQUESTER}>`) || !/ (completed|failed|canceled)\b/.test(m.text)) return;
       const jobName = UUID.exec(m.text)?.[0];
       if (!jobName) return;
@@ -91,10 +77,9 @@ export async function runFanoutBench(log: (line: string) => void): Promise<Bench
         .map((e) => [String(e.detail?.jobName ?? ''), e.at] as const),
     );
     const lagsS = (pairs: Array<[number | undefined, number | undefined]>): number[] =>
-      pairs.filter((p): p is [number, number] => p[0] !== undefined && p[1] !== undefined).map(([a, b]) => (b - a) / 1000).sort((x, y) => x - y);
+      pairs.filter((p): p is [number, number] => p[0] !== undefined && p[1] !== undefined).map(([a, b]) => (b - a) / 1000);
     const noticeLagS = lagsS([...endOf.entries()].map(([n, end]) => [end, reportedAt.get(n)]));
     const deliveryLagS = lagsS([...finals.keys()].map((n) => [reportedAt.get(n), finals.get(n)?.at]));
-    const lastNoticed = Math.max(...noticed.values());
     const ends = ended().sort((a, b) => a - b);
     const firstEnd = ends[0] ?? Number.NaN;
     const lastEnd = ends[ends.length - 1] ?? Number.NaN;
@@ -132,11 +117,8 @@ export async function runFanoutBench(log: (line: string) => void): Promise<Bench
         paceFloorS: floorSeconds,
         rateBreachesBeforeJobsEnded: breachesAtFirstEnd ?? 0,
         rateBreachesTotal: breaches,
-        noticeLagS: { p50: round(pct(noticeLagS, 0.5), 1), p99: round(pct(noticeLagS, 0.99), 1), max: round(noticeLagS[noticeLagS.length - 1] ?? Number.NaN, 1) },
-        deliveryLagS: { p50: round(pct(deliveryLagS, 0.5), 1), p99: round(pct(deliveryLagS, 0.99), 1), max: round(deliveryLagS[deliveryLagS.length - 1] ?? Number.NaN, 1) },
-        firstVisibleLagS: firstVisibleLag(noticed, endOf),
-        lastNoticedToLastReplyS: round((lastReply - lastNoticed) / 1000, 1),
-        overPace: overPace(posts, started),
+        noticeLagS: lagFigures(noticeLagS),
+        deliveryLagS: lagFigures(deliveryLagS),
         note: 'seconds = last final reply minus the first job end; the pace floor is when 1 message/s per channel lets the last reply out, given the real job ends; noticeLagS = job end to the watch reporting it, deliveryLagS = that to the reply reaching Slack',
       },
     };
@@ -147,23 +129,8 @@ export async function runFanoutBench(log: (line: string) => void): Promise<Bench
   }
 }
 
-/** Posts that found the stand-in's bucket (1/s, burst 3) empty: channel, seconds into the run, the four posts up to it. */
-function overPace(posts: ReadonlyMap<string, Array<{ at: number; what: string }>>, started: number): Array<{ channel: string; atS: number; window: string[] }> {
-  const out: Array<{ channel: string; atS: number; window: string[] }> = [];
-  for (const [channel, list] of posts) {
-    let tokens = 3;
-    let at = list[0]?.at ?? 0;
-    list.forEach((p, i) => {
-      tokens = Math.min(3, tokens + (p.at - at) / 1000);
-      at = p.at;
-      if (tokens >= 1) tokens -= 1;
-      else out.push({ channel, atS: round((p.at - started) / 1000, 2), window: list.slice(Math.max(0, i - 3), i + 1).map((q) => `${round((q.at - started) / 1000, 2)}s ${q.what}`) });
-    });
-  }
-  return out.slice(0, 10);
-}
-
-function firstVisibleLag(noticed: ReadonlyMap<string, number>, endOf: ReadonlyMap<string, number>): number {
-  const lags = [...noticed.entries()].filter(([n]) => endOf.has(n)).map(([n, t]) => (t - (endOf.get(n) as number)) / 1000).sort((a, b) => a - b);
-  return round(pct(lags, 0.5), 1);
+/** p50, p99 and max of a set of lags in seconds, to a tenth. */
+function lagFigures(lagsS: readonly number[]): { p50: number; p99: number; max: number } {
+  const { p50, p99, max } = summarizeLatencies(lagsS);
+  return { p50: round(p50, 1), p99: round(p99, 1), max: round(max, 1) };
 }
