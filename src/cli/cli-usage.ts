@@ -37,7 +37,7 @@ export function cliSummary(verb: Verb): string {
 
 const GLOBAL_FLAGS: readonly [string, string][] = [
   ['--json', 'print one JSON document on stdout (errors included) instead of tables'],
-  ['--wait', 'follow a job (run, status, cancel) to its end, printing status changes on stderr'],
+  ['--wait', "follow a job (run, status, cancel) to its end, printing status changes and a running job's progress on stderr"],
   ['--quiet', 'no progress lines on stderr (errors are still printed)'],
   ['--plan', 'deploy, set-default and delete: show what would be created, changed, moved or removed against what exists now, and change nothing'],
   ['--sandbox [<file>]', 'use a local sandbox: <file> holds the JSON line `npm run sandbox:azureml` prints (BATCH_SCORE_SANDBOX_FILE names it too, and alone selects the sandbox)'],
