@@ -1,8 +1,8 @@
 // A deploy that still fails half-way (issue 13) says in its thread what it created — only what this
 // request created, never what existed — and offers "Remove what this created", taken like `delete` (an
-// approver is asked when delete needs approval; a lock on the endpoint stops it). The real stack: Bolt over HTTP, BullMQ on redis, the Azure
-// ML sandbox over HTTP with a fault injected at the deployment step (after the cluster, the uploads, the
-// environment and the endpoint were made).
+// approver is asked when delete needs approval; a lock on the endpoint stops it). The real stack: Bolt
+// over HTTP, BullMQ on redis, the Azure ML sandbox over HTTP with a fault injected at the deployment step
+// (after the cluster, the uploads, the environment and the endpoint were made).
 import pino from 'pino';
 import type { StoredMessage } from '../../sandbox/slack';
 import { waitFor } from '../../sandbox/slack/wait-for';
