@@ -254,9 +254,10 @@ function createWatchStep(ctx: WorkerContext, deps: WatchDeps) {
               durationMs,
               links: workspaceLinks(ctx),
             });
-      // The results sections follow; the item counts are said once (by the completed-with-failures headline when it has them).
-      const sections = items.failed !== undefined && items.failed > 0 ? { ...findings, progress: undefined } : findings;
-      await lifecycle.succeeded(final(withJobOutcome(message, sections)), {
+      // The results sections follow; the item counts are said once (by the completed-with-failures headline
+      // when it has them), and failed items get the link to the logs as a failed job does.
+      const completedWithFailures = items.failed !== undefined && items.failed > 0;
+      await lifecycle.succeeded(final(withJobOutcome(message, findings, { completedWithFailures })), {
         parentDetail,
         audit: { jobName, ...(items.failed !== undefined ? { itemsFailed: items.failed } : {}) },
       });
