@@ -54,21 +54,6 @@ export function verbHelp(verb: Verb): { usage: string; summary: string; example:
   return { usage: USAGE[verb], summary: g.summary, example: g.example };
 }
 
-/** Plain text help (backticks for code, readable in a terminal and in Slack mrkdwn). */
-export function helpText(topic?: Verb): string {
-  if (topic) {
-    const h = verbHelp(topic);
-    return `\`${h.usage}\`\n${h.summary}\nExample: \`${h.example}\``;
-  }
-  const lines = VERBS.map((verb) => `\`${USAGE[verb]}\` - ${GRAMMAR[verb].summary}`);
-  return [
-    'Commands:',
-    ...lines,
-    'Use `help <command>` for details and an example.',
-    `Add \`${WORKSPACE_OPTION}\` to any command to pick one of the bot's workspaces; without it, the channel's own is used.`,
-  ].join('\n');
-}
-
 const GENERAL_USAGE = VERBS.map((verb) => USAGE[verb]).join('\n');
 
 // ---------------------------------------------------------------------------------------------------
