@@ -402,8 +402,8 @@ function takeWorkspaceOption(tokens: Token[]): { tokens: Token[]; workspace?: st
 // ---------------------------------------------------------------------------------------------------
 // Command → text
 
-/** Quotes a token so parseCommand reads it back unchanged. */
-function quoteToken(token: string): string {
+/** Quotes a token so parseCommand reads it back unchanged (formatCommand, and the CLI's shell words). */
+export function quoteToken(token: string): string {
   // Entity-looking text and angle brackets would be decoded as Slack formatting on the way back in.
   const safe = token.replace(/&(?=(amp|lt|gt);)/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   // A value that looks like a flag ("--x") is read as a value only when quoted.
