@@ -117,4 +117,15 @@ describe('which jobs the bot touches', () => {
     const job = await stack.workers!.azureml.jobs.get(jobName);
     expect(job.properties.status).toBe('Running');
   });
+
+  it('lists none of them among the jobs of the workspace, only batch scoring jobs', async () => {
+    stack.azureml.admin.addPastJob({ name: 'other-endpoint-scoring', kind: 'batch-scoring', experimentName: 'cancel-ep', status: 'Completed', deploymentName: 'blue' });
+    const postsBefore = stack.slack.responseUrlPosts().length;
+    await stack.driver.slash('jobs', { user: carol, channel: STACK_CHANNEL });
+    const listing = await waitFor(
+      () => stack.slack.responseUrlPosts().slice(postsBefore).find((p) => p.user === carol && JSON.stringify(p.body).includes('other-endpoint-scoring')),
+      { what: 'the job list', timeoutMs: 20_000 },
+    );
+    expect(JSON.stringify(listing.body)).not.toMatch(/not-scoring-/);
+  });
 });
