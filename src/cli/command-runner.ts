@@ -20,8 +20,8 @@ import { summarizeJob, type JobSummary } from '../usecases/job-summary';
 import { registerData } from '../usecases/register-data';
 import { setDefaultDeployment } from '../usecases/set-default-deployment';
 import type { WorkspaceLinks } from '../usecases/studio-links';
-import { isTargetNotFound, type MissingTarget } from '../usecases/target-not-found';
-import { cliHelpText, cliUsage, CliUsageError } from './cli-usage';
+import { isTargetNotFound, lookupInstead, type MissingTarget } from '../usecases/target-not-found';
+import { CLI_NAME, cliHelpText, cliUsage, CliUsageError } from './cli-usage';
 import type { CliOutcome } from './cli-outcome';
 import { deployStepLine, deploySummary } from './deploy-output';
 import { parseDeploySpecFile } from './deploy-spec-file';
@@ -115,13 +115,15 @@ async function inOurWords<T>(run: Promise<T>, workspace: string, after = ''): Pr
 }
 
 function missingSentence(missing: MissingTarget, ws: string): string {
+  const instead = lookupInstead(missing);
+  const next = `\`${CLI_NAME} ${instead.command}\` ${instead.lists}.`;
   switch (missing.kind) {
     case 'endpoint':
-      return `There is no batch endpoint ${missing.endpointName} in workspace ${ws}; \`batch-score endpoints\` lists them.`;
+      return `There is no batch endpoint ${missing.endpointName} in workspace ${ws}; ${next}`;
     case 'deployment':
-      return `Endpoint ${missing.endpointName} has no deployment ${missing.deploymentName}; \`batch-score show ${missing.endpointName}\` lists its deployments.`;
+      return `Endpoint ${missing.endpointName} has no deployment ${missing.deploymentName}; ${next}`;
     case 'job':
-      return `There is no job ${missing.jobName} in workspace ${ws}; \`batch-score jobs <endpoint>\` lists an endpoint's jobs.`;
+      return `There is no job ${missing.jobName} in workspace ${ws}; ${next}`;
   }
 }
 
@@ -218,8 +220,8 @@ export async function runCommand(command: Command, deps: CommandRunnerDeps): Pro
       return ok({ endpointName: deleted.endpointName, deleted: deleted.deleted }, deleted.summary);
     }
     case 'data-register': {
-      const data = await registerData({ azureml: az, now: deps.now }, command);
-      return ok({ ...data }, `Data asset ${data.name}:${data.version} registered (${data.dataType}).\nId: ${data.id}`);
+      const { summary, ...data } = await registerData({ azureml: az, now: deps.now }, command);
+      return ok(data, summary);
     }
     case 'deploy': {
       if (command.specFile === undefined) {
