@@ -42,7 +42,8 @@ export function createAzureMlFromConfig(
   const arm = createArmClient({
     cloud,
     credential,
-    // A revoked token: one fresh token from a new instance (empty cache), docs/reliability.md.
+    // A revoked token: one fresh token from a new instance (empty cache; not for managed identity, whose
+    // cache MSAL keeps per process: docs/reliability.md, known gap 1).
     ...(opts.credential ? {} : { freshCredential: build }),
     ...(config.armEndpoint ? { baseUrl: config.armEndpoint } : {}),
     apiVersion: config.apiVersion,

@@ -49,7 +49,7 @@ function helpOutcome(words: readonly string[]): CliOutcome {
   const first = words[0]?.toLowerCase();
   const named = first === 'data' ? 'data-register' : first;
   const topic = verbSchema.safeParse(named);
-  const text = cliHelpText(topic.success ? topic.data : undefined);
+  const text = cliHelpText(first === 'download' ? 'download' : topic.success ? topic.data : undefined);
   return { command: 'help', exitCode: EXIT_CODES.ok, result: { help: text }, text };
 }
 
@@ -124,6 +124,8 @@ async function outcomeOf(argv: readonly string[], io: CliIo): Promise<{ outcome:
     const { flags, words } = splitGlobalFlags(argv);
     json = flags.json;
     if (flags.help) return { outcome: helpOutcome(words), json };
+    // `help download`: the CLI's own command, which the shared grammar's help does not know.
+    if (words[0]?.toLowerCase() === 'help' && words[1]?.toLowerCase() === 'download' && words.length === 2) return { outcome: helpOutcome(['download']), json };
     if (words[0]?.toLowerCase() === 'download') {
       command = 'download';
       const args = parseDownloadArgs(words);

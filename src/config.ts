@@ -8,20 +8,6 @@ import { cloudNameSchema } from './azureml/clouds';
 import { APPROVABLE_VERBS, VERB_DECLARATIONS, verbsWithAccess, type Verb } from './domain/command-verbs';
 import { WORKSPACE_PROFILE_NAME } from './domain/command-grammar';
 
-/** Env vars whose values are secrets: never log them, redact them by these names. */
-export const SECRET_ENV_VARS = [
-  'SLACK_BOT_TOKEN',
-  'SLACK_SIGNING_SECRET',
-  'SLACK_APP_TOKEN',
-  'BATCH_SCORE_STORAGE_CONNECTION_STRING',
-  // REDIS_URL and the cluster's seed nodes may carry a password (redis://:password@host).
-  'REDIS_URL',
-  'REDIS_CLUSTER_NODES',
-  // Read by @azure/identity's EnvironmentCredential, never by us; listed so logs redact them too.
-  'AZURE_CLIENT_SECRET',
-  'AZURE_CLIENT_CERTIFICATE_PASSWORD',
-] as const;
-
 /** Paths of secret values inside Config, in pino's `redact.paths` syntax. */
 export const SECRET_CONFIG_PATHS = [
   'slack.botToken',
@@ -36,7 +22,6 @@ export const SECRET_CONFIG_PATHS = [
 
 /** Actions that can be put behind an approval (BATCH_SCORE_APPROVAL_REQUIRED_FOR): the table of verbs says which. */
 export const approvalActionSchema = z.enum(APPROVABLE_VERBS as [Verb, ...Verb[]]);
-export type ApprovalAction = z.infer<typeof approvalActionSchema>;
 
 export const logLevelSchema = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -129,6 +114,8 @@ interface EnvVariable<T extends z.ZodType = z.ZodType> {
   docDefault?: string;
   /** The README's "required" column when a plain yes or no says too little. */
   docRequired?: string;
+  /** Its value is a secret: logs redact it (SECRET_ENV_VARS), the README and .env.example mark it; its messages never quote it. */
+  secret?: true;
 }
 
 type EnvVariables = Readonly<Record<string, EnvVariable>>;
@@ -255,6 +242,7 @@ const azureVariables = variables({
     unset: OPTIONAL,
     hint: 'set it to the storage account connection string (Azure portal > Access keys), or leave it unset',
     doc: 'storage connection string instead of the Azure identity for blob access',
+    secret: true,
   },
   BATCH_SCORE_ALLOWED_WORKSPACES: {
     key: 'allowedWorkspaces',
@@ -294,6 +282,7 @@ const slackVariables = variables({
     hint: "set it to the app's Bot User OAuth Token (api.slack.com/apps > OAuth & Permissions, xoxb-…)",
     doc: 'Bot User OAuth Token, `xoxb-…`',
     docRequired: 'yes (bot, worker)',
+    secret: true,
   },
   SLACK_SIGNING_SECRET: {
     key: 'signingSecret',
@@ -303,6 +292,7 @@ const slackVariables = variables({
     hint: "set it to the app's Signing Secret (api.slack.com/apps > Basic Information)",
     doc: "the app's Signing Secret",
     docRequired: 'yes (bot, worker)',
+    secret: true,
   },
   SLACK_APP_TOKEN: {
     key: 'appToken',
@@ -310,6 +300,7 @@ const slackVariables = variables({
     unset: OPTIONAL,
     hint: 'set it to an app-level token with connections:write (xapp-…) for Socket Mode, or leave it unset for HTTP',
     doc: 'app-level token `xapp-…`: turns on Socket Mode',
+    secret: true,
   },
   BATCH_SCORE_SLACK_API_URL: {
     key: 'apiUrl',
@@ -351,6 +342,7 @@ const redisVariables = variables({
     unset: byDefault('redis://127.0.0.1:6379'),
     hint: 'set it to redis://[:password@]host:port[/db]',
     doc: '`redis://[:password@]host:port[/db]` or `rediss://…`',
+    secret: true,
   },
   REDIS_CLUSTER_NODES: {
     key: 'clusterNodes',
@@ -358,6 +350,7 @@ const redisVariables = variables({
     unset: EMPTY_LIST,
     hint: 'set it to a comma-separated list of cluster nodes such as rediss://:password@host:10000, or leave it unset for a single Redis',
     doc: 'Redis Cluster: comma-separated seed nodes, `redis://host:port` or `rediss://:password@host:port`; replaces `REDIS_URL`',
+    secret: true,
   },
   BATCH_SCORE_QUEUE_PREFIX: {
     key: 'queuePrefix',
@@ -525,6 +518,7 @@ const profileOwnVariables = variables({
     unset: OPTIONAL,
     hint: "set it to the profile's service principal secret (with its AZURE_TENANT_ID and AZURE_CLIENT_ID), or leave it unset for a managed or workload identity",
     doc: "the profile's service principal secret",
+    secret: true,
   },
 });
 
@@ -533,6 +527,20 @@ const ENV_VARIABLES: EnvVariables = { ...azureVariables, ...slackVariables, ...r
 
 /** Every environment variable the configuration reads, in declaration order (.env.example and the README list them all). */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(ENV_VARIABLES);
+
+/**
+ * Env vars whose values are secrets: never log them, redact them by these names. The rows say which of
+ * ours are (REDIS_URL and the cluster's seed nodes may carry a password: redis://:password@host); the
+ * service principal's secrets are read by @azure/identity's EnvironmentCredential, never by us, and are
+ * listed so logs redact them too.
+ */
+export const SECRET_ENV_VARS: readonly string[] = [
+  ...Object.entries(ENV_VARIABLES)
+    .filter(([, row]) => row.secret)
+    .map(([name]) => name),
+  'AZURE_CLIENT_SECRET',
+  'AZURE_CLIENT_CERTIFICATE_PASSWORD',
+];
 
 /** How to set a variable: the second half of its problem line, ending with its default when it has one. */
 function hintOf(row: EnvVariable): string {
@@ -549,12 +557,11 @@ export interface ConfigDocRow {
 
 /** The README's configuration table, row by row, from the variables' declarations. */
 export function configDocRows(): ConfigDocRow[] {
-  const secrets: readonly string[] = SECRET_ENV_VARS;
   return Object.entries(ENV_VARIABLES).map(([variable, row]) => ({
     variable,
     required: row.docRequired ?? (row.unset === 'required' ? 'yes' : 'no'),
     default: typeof row.unset === 'object' ? `\`${row.unset.default}\`` : (row.docDefault ?? ''),
-    meaning: `${row.doc}${secrets.includes(variable) ? ' (secret)' : ''}`,
+    meaning: `${row.doc}${row.secret ? ' (secret)' : ''}`,
   }));
 }
 
@@ -626,10 +633,6 @@ export type Config = z.infer<typeof restSchema> & {
   profiles: WorkspaceProfileConfig[];
 };
 export type AzureConfig = z.infer<typeof azureSection>;
-export type SlackConfig = Config['slack'];
-export type RedisConfig = Config['redis'];
-export type ApprovalConfig = Config['approvals'];
-export type WorkerConfig = Config['worker'];
 
 export interface ConfigProblem {
   variable: string;

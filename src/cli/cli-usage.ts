@@ -2,6 +2,7 @@
 // their usage come from the one grammar (src/domain/command-grammar.ts), so the CLI and the slash command
 // never drift apart; only the global flags and the deploy spec file are the CLI's own.
 import { USAGE, VERBS, WORKSPACE_OPTION, verbHelp, type Verb } from '../domain/command-grammar';
+import { EXIT_CODES } from './exit-codes';
 
 export const CLI_NAME = 'batch-score';
 
@@ -36,7 +37,7 @@ export function cliSummary(verb: Verb): string {
 
 const GLOBAL_FLAGS: readonly [string, string][] = [
   ['--json', 'print one JSON document on stdout (errors included) instead of tables'],
-  ['--wait', 'follow a job (run, status, cancel) to its end, printing status changes on stderr'],
+  ['--wait', "follow a job (run, status, cancel) to its end, printing status changes and a running job's progress on stderr"],
   ['--quiet', 'no progress lines on stderr (errors are still printed)'],
   ['--plan', 'deploy, set-default and delete: show what would be created, changed, moved or removed against what exists now, and change nothing'],
   ['--sandbox [<file>]', 'use a local sandbox: <file> holds the JSON line `npm run sandbox:azureml` prints (BATCH_SCORE_SANDBOX_FILE names it too, and alone selects the sandbox)'],
@@ -55,7 +56,19 @@ export const EXAMPLE_DEPLOY_SPEC = 'examples/deploy-spec.json';
 /** An MLflow model from a registry, deployed without scoring code or environment. */
 export const EXAMPLE_MLFLOW_DEPLOY_SPEC = 'examples/deploy-spec-mlflow.json';
 
-export function cliHelpText(topic?: Verb): string {
+/** `download`: the CLI's own command (Slack has nothing to download into), so not in the shared grammar. */
+export const DOWNLOAD_USAGE = `${CLI_NAME} download <job> [--to <dir>]`;
+const DOWNLOAD_HELP = [
+  `usage: ${DOWNLOAD_USAGE}`,
+  "Download a completed job's predictions file into a folder (default: the current one); never overwrites a file.",
+  `example: ${CLI_NAME} download batchjob-1a2b3c4d-0000-4000-8000-000000000000 --to results`,
+];
+
+/** The topics `help <topic>` explains: the grammar's verbs and the CLI's own commands. */
+export type CliHelpTopic = Verb | 'download';
+
+export function cliHelpText(topic?: CliHelpTopic): string {
+  if (topic === 'download') return DOWNLOAD_HELP.join('\n');
   if (topic) {
     const h = verbHelp(topic);
     const lines = [`usage: ${CLI_NAME} ${cliUsage(topic)}`, terminalText(cliSummary(topic)), `example: ${CLI_NAME} ${topic === 'deploy' ? `deploy --spec ${EXAMPLE_DEPLOY_SPEC}` : h.example}`];
@@ -77,11 +90,14 @@ export function cliHelpText(topic?: Verb): string {
     'Commands:',
     // Usage on one line, what it does indented below: the run usage alone is wider than most terminals' half.
     ...VERBS.flatMap((v) => [`  ${CLI_NAME} ${cliUsage(v)}`, `      ${terminalText(cliSummary(v))}`]),
+    `  ${DOWNLOAD_USAGE}`,
+    `      ${DOWNLOAD_HELP[1]}`,
     '',
     'Global flags:',
     ...GLOBAL_FLAGS.map(([f, what]) => `  ${f.padEnd(flagWidth)}  ${terminalText(what)}`),
     '',
-    'Exit codes: 0 success, 1 the operation failed (Azure error, job Failed or Canceled), 2 usage or configuration error.',
+    `Exit codes: ${EXIT_CODES.ok} success, ${EXIT_CODES.failed} the operation failed (Azure error, job Failed or Canceled), ${EXIT_CODES.usage} usage or configuration error,`,
+    `  ${EXIT_CODES.completedWithFailedItems} a job Completed but some of its items failed (run --wait, status).`,
     'Configuration: AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, AZUREML_WORKSPACE, AZURE_LOCATION (and AZURE_CLOUD, …);',
     'several workspaces: BATCH_SCORE_WORKSPACES=dev,prod and the same variables prefixed WORKSPACE_DEV_, WORKSPACE_PROD_.',
   ].join('\n');

@@ -20,8 +20,8 @@ import { summarizeJob, type JobSummary } from '../usecases/job-summary';
 import { registerData } from '../usecases/register-data';
 import { setDefaultDeployment } from '../usecases/set-default-deployment';
 import type { WorkspaceLinks } from '../usecases/studio-links';
-import { isTargetNotFound, type MissingTarget } from '../usecases/target-not-found';
-import { cliHelpText, cliUsage, CliUsageError } from './cli-usage';
+import { isTargetNotFound, lookupInstead, type MissingTarget } from '../usecases/target-not-found';
+import { CLI_NAME, cliHelpText, cliUsage, CliUsageError } from './cli-usage';
 import type { CliOutcome } from './cli-outcome';
 import { deployStepLine, deploySummary } from './deploy-output';
 import { parseDeploySpecFile } from './deploy-spec-file';
@@ -29,6 +29,7 @@ import { endpointDetails, endpointsTable } from './endpoint-output';
 import { EXIT_CODES, exitCodeForJobStatus } from './exit-codes';
 import { followJob } from './job-follow';
 import { jobOutcomeText } from './job-outcome-text';
+import { createProgressLines, type ProgressArtifacts } from './job-progress-lines';
 import { jobDetails, jobsTable, jobStatusLine } from './job-output';
 
 /** The parts of the Azure ML client the CLI uses (a fake in tests). */
@@ -38,7 +39,7 @@ export interface CliAzureMl {
   jobs: Pick<AzureMlClient['jobs'], 'get' | 'list' | 'listForEndpoint' | 'cancelAndWait' | 'assertBatchScoring' | 'isBatchScoringShape'>;
   scoring: Pick<AzureMlClient['scoring'], 'invoke' | 'getJob'>;
   /** Logs and outputs of finished jobs (status shows triage or results); absent, status shows the job only. */
-  artifacts?: Pick<AzureMlClient['artifacts'], 'readOutcome' | 'findOutputUri'>;
+  artifacts?: Pick<AzureMlClient['artifacts'], 'readOutcome' | 'findOutputUri'> & Partial<ProgressArtifacts>;
   assets: Pick<AzureMlClient['assets'], 'createDataVersion'>;
   runDeployPlan: AzureMlClient['runDeployPlan'];
   deleteEndpoint: AzureMlClient['deleteEndpoint'];
@@ -114,13 +115,15 @@ async function inOurWords<T>(run: Promise<T>, workspace: string, after = ''): Pr
 }
 
 function missingSentence(missing: MissingTarget, ws: string): string {
+  const instead = lookupInstead(missing);
+  const next = `\`${CLI_NAME} ${instead.command}\` ${instead.lists}.`;
   switch (missing.kind) {
     case 'endpoint':
-      return `There is no batch endpoint ${missing.endpointName} in workspace ${ws}; \`batch-score endpoints\` lists them.`;
+      return `There is no batch endpoint ${missing.endpointName} in workspace ${ws}; ${next}`;
     case 'deployment':
-      return `Endpoint ${missing.endpointName} has no deployment ${missing.deploymentName}; \`batch-score show ${missing.endpointName}\` lists its deployments.`;
+      return `Endpoint ${missing.endpointName} has no deployment ${missing.deploymentName}; ${next}`;
     case 'job':
-      return `There is no job ${missing.jobName} in workspace ${ws}; \`batch-score jobs <endpoint>\` lists an endpoint's jobs.`;
+      return `There is no job ${missing.jobName} in workspace ${ws}; ${next}`;
   }
 }
 
@@ -129,16 +132,21 @@ export async function runCommand(command: Command, deps: CommandRunnerDeps): Pro
   // What every use case is given: the client and the links for studio pages.
   const uc: JobLookupDeps & { azureml: CliAzureMl } = { azureml: az, links: deps.links };
   const summarize = (job: Parameters<typeof summarizeJob>[0]): JobSummary => summarizeJob(job, deps.links);
-  const follow = <J extends Parameters<typeof summarizeJob>[0]>(fetch: () => Promise<J>, jobName: string): Promise<J> =>
-    followJob({
+  /** Follows a job to its end; with its endpoint known, a running job's progress is printed as it changes. */
+  const follow = <J extends Parameters<typeof summarizeJob>[0]>(fetch: () => Promise<J>, jobName: string, endpointName?: string): Promise<J> => {
+    const { findScoringStep, readProgress } = az.artifacts ?? {};
+    const look = endpointName && findScoringStep && readProgress ? createProgressLines({ findScoringStep, readProgress }, jobName, endpointName, deps.progress) : undefined;
+    return followJob({
       fetch,
       statusOf: (j) => jobStatusOf(j as Parameters<typeof jobStatusOf>[0]),
       onStatus: (status, _job, elapsedMs) => deps.progress(jobStatusLine(jobName, status, elapsedMs)),
+      ...(look ? { onPoll: async (status: string) => void (status === 'Running' ? await look() : undefined) } : {}),
       pacing: deps.pacing,
       sleep: deps.sleep,
       now: deps.now,
       ...(deps.signal ? { signal: deps.signal } : {}),
     });
+  };
   const ok = (result: Record<string, unknown>, text: string): CliOutcome => ({ command: command.verb, exitCode: EXIT_CODES.ok, result, text });
 
   if (deps.planOnly && command.verb !== 'deploy' && command.verb !== 'set-default' && command.verb !== 'delete') {
@@ -167,7 +175,7 @@ export async function runCommand(command: Command, deps: CommandRunnerDeps): Pro
     }
     case 'status': {
       const found = await inOurWords(findBatchJob(uc, command.jobName), deps.workspace);
-      const { job, outcome } = await describeJob(uc, deps.wait ? await follow(() => az.jobs.get(command.jobName), command.jobName) : found);
+      const { job, outcome } = await describeJob(uc, deps.wait ? await follow(() => az.jobs.get(command.jobName), command.jobName, summarize(found).endpointName) : found);
       const details = outcome ? jobOutcomeText(outcome) : '';
       const text = details ? `${jobDetails(job)}\n${details}` : jobDetails(job);
       return jobOutcome(command.verb, job, text, outcome?.triage?.fix ? { triage: outcome.triage } : {});
@@ -197,7 +205,7 @@ export async function runCommand(command: Command, deps: CommandRunnerDeps): Pro
       }
       const invoked = await invokeJob(uc, spec);
       deps.progress(`submitted job ${invoked.jobName} to ${spec.endpointName}${spec.deploymentName ? ` (deployment ${spec.deploymentName})` : ''}`);
-      const final = deps.wait ? await follow(() => az.scoring.getJob(invoked.scoringUri, invoked.jobName), invoked.jobName) : invoked.job;
+      const final = deps.wait ? await follow(() => az.scoring.getJob(invoked.scoringUri, invoked.jobName), invoked.jobName, spec.endpointName) : invoked.job;
       const job = summarizeInvokedJob(final, spec, deps.links);
       return jobOutcome(command.verb, job, jobDetails(job), { scoringUri: invoked.scoringUri });
     }
@@ -212,8 +220,8 @@ export async function runCommand(command: Command, deps: CommandRunnerDeps): Pro
       return ok({ endpointName: deleted.endpointName, deleted: deleted.deleted }, deleted.summary);
     }
     case 'data-register': {
-      const data = await registerData({ azureml: az, now: deps.now }, command);
-      return ok({ ...data }, `Data asset ${data.name}:${data.version} registered (${data.dataType}).\nId: ${data.id}`);
+      const { summary, ...data } = await registerData({ azureml: az, now: deps.now }, command);
+      return ok(data, summary);
     }
     case 'deploy': {
       if (command.specFile === undefined) {

@@ -1,17 +1,14 @@
 // Shell arguments → the text the command grammar parses. The shell has already split and unquoted the
 // words, so each is quoted back only when the grammar would otherwise read it differently: whitespace or
 // quotes inside it, a leading dash that macOS-style "smart dashes" turn into "--", or text that looks like
-// Slack's link and entity markup, which the grammar decodes (command-grammar.ts, decodeSlackText).
+// Slack's link and entity markup, which the grammar decodes (command-grammar.ts, decodeSlackText). The
+// quoting itself is the grammar's own (quoteToken), so the two cannot read a word differently.
+import { quoteToken as quoted } from '../domain/command-grammar';
+
 const NEEDS_QUOTES = /[\s"'“”„‘’\\]/;
 
 function escapeMarkup(word: string): string {
   return word.replace(/&(?=(amp|lt|gt);)/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-function quoted(word: string): string {
-  const safe = escapeMarkup(word);
-  if (safe !== '' && !NEEDS_QUOTES.test(safe) && !/^[—–]/.test(safe)) return safe;
-  return `"${safe.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
 /** One argument as grammar text; `--flag=value` keeps the flag bare so the grammar still sees a flag. */

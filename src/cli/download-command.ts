@@ -5,10 +5,10 @@ import path from 'node:path';
 import type { AzureMlClient } from '../azureml';
 import { findJobPredictions } from '../usecases/job-predictions';
 import type { CliOutcome } from './cli-outcome';
-import { CliUsageError } from './cli-usage';
+import { CliUsageError, DOWNLOAD_USAGE } from './cli-usage';
 import { EXIT_CODES } from './exit-codes';
 
-export const DOWNLOAD_USAGE = 'batch-score download <job> [--to <dir>]';
+export { DOWNLOAD_USAGE };
 
 export interface DownloadArgs {
   jobName: string;

@@ -12,6 +12,8 @@ export interface FollowJobOptions<J> {
   statusOf: (job: J) => string;
   /** Called with the first status seen and every change after it. */
   onStatus?: (status: string, job: J, elapsedMs: number) => void;
+  /** Called after each look at a job that has not ended (after onStatus); must not throw. */
+  onPoll?: (status: string, job: J) => Promise<void>;
   pacing: WatchPacingPolicy;
   /**
    * Retriable failures (throttling, 5xx, network) tolerated in a row after the client's own retries,
@@ -45,6 +47,7 @@ export async function followJob<J>(opts: FollowJobOptions<J>): Promise<J> {
     if (status !== last) opts.onStatus?.(status, job, opts.now() - started);
     last = status;
     if (isTerminalJobStatus(status)) return job;
+    await opts.onPoll?.(status, job);
     await opts.sleep(nextWatchIntervalMs(polls++, opts.pacing), opts.signal);
   }
 }

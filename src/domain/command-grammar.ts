@@ -54,21 +54,6 @@ export function verbHelp(verb: Verb): { usage: string; summary: string; example:
   return { usage: USAGE[verb], summary: g.summary, example: g.example };
 }
 
-/** Plain text help (backticks for code, readable in a terminal and in Slack mrkdwn). */
-export function helpText(topic?: Verb): string {
-  if (topic) {
-    const h = verbHelp(topic);
-    return `\`${h.usage}\`\n${h.summary}\nExample: \`${h.example}\``;
-  }
-  const lines = VERBS.map((verb) => `\`${USAGE[verb]}\` - ${GRAMMAR[verb].summary}`);
-  return [
-    'Commands:',
-    ...lines,
-    'Use `help <command>` for details and an example.',
-    `Add \`${WORKSPACE_OPTION}\` to any command to pick one of the bot's workspaces; without it, the channel's own is used.`,
-  ].join('\n');
-}
-
 const GENERAL_USAGE = VERBS.map((verb) => USAGE[verb]).join('\n');
 
 // ---------------------------------------------------------------------------------------------------
@@ -417,8 +402,8 @@ function takeWorkspaceOption(tokens: Token[]): { tokens: Token[]; workspace?: st
 // ---------------------------------------------------------------------------------------------------
 // Command → text
 
-/** Quotes a token so parseCommand reads it back unchanged. */
-function quoteToken(token: string): string {
+/** Quotes a token so parseCommand reads it back unchanged (formatCommand, and the CLI's shell words). */
+export function quoteToken(token: string): string {
   // Entity-looking text and angle brackets would be decoded as Slack formatting on the way back in.
   const safe = token.replace(/&(?=(amp|lt|gt);)/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   // A value that looks like a flag ("--x") is read as a value only when quoted.

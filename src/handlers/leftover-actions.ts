@@ -5,6 +5,7 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { mayRequest } from '../domain/approval-policy';
 import { LEFTOVER_ACTIONS } from '../slack/blocks/deploy-leftovers-message';
 import type { BotDeps } from './bot-deps';
+import { lockRefusalFor } from '../queue/lock-guard';
 import { intakeReply, unavailableReply, userGroupFailureReply } from './intake-replies';
 import { requestIdFrom } from './request-id';
 import { logRequestFailure } from './request-failure-log';
@@ -28,8 +29,15 @@ export async function handleRemoveLeftoversClick(botDeps: BotDeps, body: BlockAc
   const groups = await deps.userGroups.groupsOf(userId, userGroupIds([deps.policy.deployers]));
   const allowed = mayRequest(deps.policy, { action: 'delete', userId, userGroups: groups, channelId: record.requester.channelId, teamId });
   if (!allowed.ok) return `:no_entry: ${allowed.message}`;
+  // A lock freezes deletions of its endpoint, this removal's too (the worker checks again before removing).
+  const requestId = requestIdFrom('action', body.trigger_id);
+  const refusal = await lockRefusalFor(deps.locks, 'delete', record.endpointName);
+  if (refusal) {
+    await deps.intake.audit.record({ type: 'denied', requestId, actor: userId, action: 'delete', detail: { reason: 'endpoint-locked', endpoint: record.endpointName, sourceRequestId: record.requestId } });
+    return labelledText(refusal.text, workspace);
+  }
   const outcome = await submitWork(deps.intake, {
-    requestId: requestIdFrom('action', body.trigger_id),
+    requestId,
     requester: requesterIn(botDeps, { userId, teamId, channelId: record.requester.channelId, ...(body.user.name ? { userName: body.user.name } : {}) }, workspace),
     work: { kind: 'cleanup', sourceRequestId: record.requestId, endpointName: record.endpointName, deploymentName: record.deploymentName, resources: record.resources },
   });

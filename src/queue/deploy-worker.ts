@@ -1,8 +1,7 @@
 // The deploy queue's processor: runs (or resumes) the deploy plan for one request. Progress is saved in
 // the job after every step change (job.updateData), so a worker that dies mid-way is replaced by one that
 // skips finished steps and resumes an in-flight long-running operation from its saved poller.
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { RedisConnection } from './connection';
+import { UnrecoverableError, type Job, type Worker } from 'bullmq';
 import { createDeployProgress, deployProgressSchema, type DeployProgress } from '../domain/deploy-plan';
 import { deploy } from '../usecases/deploy';
 import { deployChecklist, type DeployResult } from '../usecases/deploy-summary';
@@ -14,7 +13,7 @@ import { deployJobSchema, type DeployJob } from './payloads';
 import { QUEUE_NAMES } from './queue-names';
 import { createRequestLifecycle } from './request-lifecycle';
 import { workspaceLinks, type WorkerContext } from './worker-context';
-import { processorPerWorkspace, type WorkspaceContexts } from './workspace-contexts';
+import { createRequestQueueWorker, type RequestQueueWorkerOptions, type WorkspaceContexts } from './workspace-contexts';
 import { threadMessages } from '../slack/thread-messages';
 import { retryDeployButtons, withButtons } from '../slack/blocks/job-buttons';
 import { withLeftovers } from '../slack/blocks/deploy-leftovers-message';
@@ -82,12 +81,6 @@ export function createDeployProcessor(ctx: WorkerContext) {
   };
 }
 
-export function createDeployWorker(ctx: WorkerContext | WorkspaceContexts, deps: { connection: RedisConnection; prefix: string; concurrency?: number; lockDurationMs?: number; autorun?: boolean }): Worker {
-  return new Worker(QUEUE_NAMES.deploy, processorPerWorkspace(ctx, createDeployProcessor), {
-    connection: deps.connection,
-    prefix: deps.prefix,
-    concurrency: deps.concurrency ?? 2,
-    autorun: deps.autorun ?? false,
-    ...(deps.lockDurationMs ? { lockDuration: deps.lockDurationMs, stalledInterval: deps.lockDurationMs } : {}),
-  });
+export function createDeployWorker(ctx: WorkerContext | WorkspaceContexts, opts: RequestQueueWorkerOptions): Worker {
+  return createRequestQueueWorker(QUEUE_NAMES.deploy, ctx, createDeployProcessor, { ...opts, defaultConcurrency: 2 });
 }

@@ -5,6 +5,7 @@ import type { Job } from 'bullmq';
 import { buildLeftoversRemovedMessage } from '../slack/blocks/deploy-leftovers-message';
 import { removeLeftovers } from '../usecases/remove-leftovers';
 import { parsePayload } from './job-payload';
+import { lockRefusalFor, refuseLockedChange } from './lock-guard';
 import { cleanupJobSchema } from './payloads';
 import { createRequestLifecycle } from './request-lifecycle';
 import { createRequestThread } from './request-thread';
@@ -21,6 +22,12 @@ export async function processLeftoverRemoval(ctx: WorkerContext, job: Job): Prom
     resources,
   };
   const lifecycle = createRequestLifecycle(ctx, { requestId, requester, action: 'delete', subject });
+  // Right before removing: a lock set while this request waited for approval must still stop it.
+  const refusal = record ? await lockRefusalFor(ctx.locks, 'delete', record.endpointName) : undefined;
+  if (record && refusal) {
+    await refuseLockedChange(lifecycle, { requester, endpointName: record.endpointName, refusal });
+    return { removed: 0, failed: 0 };
+  }
   await lifecycle.started({ firstAttempt: job.attemptsStarted <= 1, audit: { sourceRequestId } });
   await lifecycle.running();
 

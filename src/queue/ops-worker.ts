@@ -2,8 +2,7 @@
 // show) answer the asker privately through the command's response_url; changes (cancel, set-default,
 // delete, data register) report in the request's thread like deploys and runs. It also sweeps expired
 // approvals, so their messages lose their buttons even if nobody clicks again.
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { RedisConnection } from './connection';
+import { UnrecoverableError, type Job, type Worker } from 'bullmq';
 import { commandSchema, type Command } from '../domain/command-grammar';
 import { withJobOutcome } from '../slack/blocks/job-outcome-sections';
 import { threadMessages } from '../slack/thread-messages';
@@ -19,11 +18,12 @@ import { requestThreadFor } from './request-home';
 import { createRequestLifecycle } from './request-lifecycle';
 import type { SlackMessage } from '../slack/blocks/block-kit';
 import { workspaceLinks, type WorkerContext } from './worker-context';
-import { labelledOutbox, processorPerWorkspace, type WorkspaceContexts } from './workspace-contexts';
+import { labelledOutbox, createRequestQueueWorker, type RequestQueueWorkerOptions, type WorkspaceContexts } from './workspace-contexts';
 import { subjectOfApproval } from './work-request';
 import { buildMissingTargetMessage, missingTargetView } from '../slack/blocks/missing-target-message';
 import { RequestTargetGoneError } from './request-target-gone';
 import { PREFLIGHT_JOB, processPreflight } from './request-preflight';
+import { answerPrivately } from './private-answer';
 import { CLEANUP_JOB } from './producers';
 import { processLeftoverRemoval } from './leftover-removal';
 import { cancelJob } from '../usecases/cancel-job';
@@ -104,8 +104,7 @@ async function applyChange(ctx: WorkerContext, command: Change, where: { inJobTh
       return deleted.summary;
     }
     case 'data-register': {
-      const data = await registerData(deps, command);
-      return `Data asset ${data.name}:${data.version} registered (${data.dataType}) as ${data.id}.`;
+      return (await registerData(deps, command)).summary;
     }
   }
 }
@@ -129,11 +128,7 @@ export function createOpsProcessor(ctx: WorkerContext) {
         if (isWorthRetrying(err) && !isLastAttempt(job)) throw err;
         answer = threadMessages.failure({ requester, requestId, what: `\`${command.verb}\``, failure: describeFailure(err, command.verb) });
       }
-      if (data.responseUrl) {
-        await ctx.outbox.enqueue({ requestId, channel: requester.channelId, op: 'response-url', key: 'answer', responseUrl: data.responseUrl, ...answer });
-      } else {
-        await ctx.outbox.enqueue({ requestId, channel: requester.channelId, op: 'ephemeral', key: 'answer', user: requester.userId, ...answer });
-      }
+      await answerPrivately(ctx, data, answer, 'answer');
       return { answered: command.verb };
     }
     if (command.verb !== 'cancel' && command.verb !== 'set-default' && command.verb !== 'delete' && command.verb !== 'data-register') {
@@ -206,12 +201,6 @@ async function expireApprovals(ctx: WorkerContext): Promise<{ expired: number }>
   return { expired: expired.length };
 }
 
-export function createOpsWorker(ctx: WorkerContext | WorkspaceContexts, deps: { connection: RedisConnection; prefix: string; concurrency?: number; lockDurationMs?: number; autorun?: boolean }): Worker {
-  return new Worker(QUEUE_NAMES.ops, processorPerWorkspace(ctx, createOpsProcessor), {
-    connection: deps.connection,
-    prefix: deps.prefix,
-    concurrency: deps.concurrency ?? 4,
-    autorun: deps.autorun ?? false,
-    ...(deps.lockDurationMs ? { lockDuration: deps.lockDurationMs, stalledInterval: deps.lockDurationMs } : {}),
-  });
+export function createOpsWorker(ctx: WorkerContext | WorkspaceContexts, opts: RequestQueueWorkerOptions): Worker {
+  return createRequestQueueWorker(QUEUE_NAMES.ops, ctx, createOpsProcessor, { ...opts, defaultConcurrency: 4 });
 }

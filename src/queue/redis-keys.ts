@@ -11,15 +11,6 @@ export function redisKey(prefix: string, ...parts: readonly string[]): string {
   return [prefix, ...parts].join(':');
 }
 
-/** The hash tag a prefix carries (`{bsb}` → `bsb`), or undefined when keys would spread over slots. */
-export function hashTagOf(prefix: string): string | undefined {
-  const open = prefix.indexOf('{');
-  if (open < 0) return undefined;
-  const close = prefix.indexOf('}', open + 1);
-  // Redis ignores an empty tag (`{}`) and hashes the whole key.
-  return close > open + 1 ? prefix.slice(open + 1, close) : undefined;
-}
-
 /**
  * Keys of a store that holds one workspace's things (endpoint locks, the endpoint directory): endpoint
  * names repeat across workspaces, so each workspace profile has its own. The single workspace of an

@@ -8,13 +8,13 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import { z } from 'zod';
 import { isAzureMlError } from '../azureml/errors';
 import { buildMissingTargetMessage, requestProblemView } from '../slack/blocks/missing-target-message';
-import type { SlackMessage } from '../slack/blocks/block-kit';
 import { checkRequest, type RequestProblem } from '../usecases/request-check';
 import { threadMessages } from '../slack/thread-messages';
 import { describeFailure, failureLogFields } from '../usecases/failure-report';
 import type { ChangePlan } from '../usecases/change-plan';
 import { planChange } from '../usecases/change-facts';
 import { isLastAttempt, isWorthRetrying, parsePayload } from './job-payload';
+import { answerPrivately } from './private-answer';
 import { requestIdSchema, requesterSchema, type Requester } from './payloads';
 import type { WorkerContext } from './worker-context';
 import { workRequestSchema, type WorkRequest } from './work-request';
@@ -36,15 +36,6 @@ export type PreflightJobInput = z.input<typeof preflightJobSchema>;
 export interface RequestIntake {
   /** `plan`: what the change will do against what exists now, shown to the approver. */
   submit(input: { requestId: string; requester: Requester; work: WorkRequest; plan?: ChangePlan }): Promise<string>;
-}
-
-async function answerPrivately(ctx: WorkerContext, job: PreflightJob, answer: SlackMessage, key: string): Promise<void> {
-  const { requestId, requester } = job;
-  if (job.responseUrl) {
-    await ctx.outbox.enqueue({ requestId, channel: requester.channelId, op: 'response-url', key, responseUrl: job.responseUrl, ...answer });
-  } else {
-    await ctx.outbox.enqueue({ requestId, channel: requester.channelId, op: 'ephemeral', key, user: requester.userId, ...answer });
-  }
 }
 
 export async function processPreflight(ctx: WorkerContext, job: Job): Promise<unknown> {

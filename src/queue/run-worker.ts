@@ -4,9 +4,8 @@
 // carries the request's repeatability id, is never retried blind by the HTTP client, and whenever an
 // attempt failed after the request may have been sent (timeout, 5xx, reset, a worker killed), the job is
 // looked for before anything is invoked again (invoked-job.ts).
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, type Job, type Worker } from 'bullmq';
 import { randomUUID } from 'node:crypto';
-import type { RedisConnection } from './connection';
 import { findEarlierInvoke, invokeJob } from '../usecases/invoke-job';
 import { threadMessages } from '../slack/thread-messages';
 import { recogniseFailure } from '../domain/failure-triage';
@@ -16,7 +15,7 @@ import { runJobSchema, type RunJob } from './payloads';
 import { QUEUE_NAMES } from './queue-names';
 import { createRequestLifecycle } from './request-lifecycle';
 import { workspaceLinks, type WorkerContext } from './worker-context';
-import { processorPerWorkspace, type WorkspaceContexts } from './workspace-contexts';
+import { createRequestQueueWorker, type RequestQueueWorkerOptions, type WorkspaceContexts } from './workspace-contexts';
 
 /** A failure after which the invoke may have reached the service and started a job. */
 function mayHaveStartedJob(err: unknown): boolean {
@@ -118,12 +117,6 @@ export function createRunProcessor(ctx: WorkerContext) {
   };
 }
 
-export function createRunWorker(ctx: WorkerContext | WorkspaceContexts, deps: { connection: RedisConnection; prefix: string; concurrency?: number; lockDurationMs?: number; autorun?: boolean }): Worker {
-  return new Worker(QUEUE_NAMES.run, processorPerWorkspace(ctx, createRunProcessor), {
-    connection: deps.connection,
-    prefix: deps.prefix,
-    concurrency: deps.concurrency ?? 4,
-    autorun: deps.autorun ?? false,
-    ...(deps.lockDurationMs ? { lockDuration: deps.lockDurationMs, stalledInterval: deps.lockDurationMs } : {}),
-  });
+export function createRunWorker(ctx: WorkerContext | WorkspaceContexts, opts: RequestQueueWorkerOptions): Worker {
+  return createRequestQueueWorker(QUEUE_NAMES.run, ctx, createRunProcessor, { ...opts, defaultConcurrency: 4 });
 }

@@ -15,8 +15,7 @@
 // request asked for or the service confirmed at invoke (carried in the payload; the ARM job's outputs are
 // null, so a listing cannot tell it), and a failed job's detail is whatever error a document carries (the
 // recorded ones carry none) plus the job's studio page, where Azure shows the reason and the logs.
-import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { RedisConnection } from './connection';
+import { DelayedError, UnrecoverableError, type Job, type Worker } from 'bullmq';
 import { z } from 'zod';
 import { isAzureMlError } from '../azureml/errors';
 import { isTerminalJobStatus } from '../azureml/jobs';
@@ -38,7 +37,7 @@ import { watchJobSchema, type WatchJob } from './payloads';
 import { QUEUE_NAMES } from './queue-names';
 import { createRequestLifecycle } from './request-lifecycle';
 import { workspaceLinks, type WorkerContext } from './worker-context';
-import { processorPerWorkspace, type WorkspaceContexts } from './workspace-contexts';
+import { createRequestQueueWorker, type RequestQueueWorkerOptions, type WorkspaceContexts } from './workspace-contexts';
 
 /**
  * The step's own bookkeeping, kept in the job's data beside the WatchJob payload (which the payload
@@ -254,9 +253,10 @@ function createWatchStep(ctx: WorkerContext, deps: WatchDeps) {
               durationMs,
               links: workspaceLinks(ctx),
             });
-      // The results sections follow; the item counts are said once (by the completed-with-failures headline when it has them).
-      const sections = items.failed !== undefined && items.failed > 0 ? { ...findings, progress: undefined } : findings;
-      await lifecycle.succeeded(final(withJobOutcome(message, sections)), {
+      // The results sections follow; the item counts are said once (by the completed-with-failures headline
+      // when it has them), and failed items get the link to the logs as a failed job does.
+      const completedWithFailures = items.failed !== undefined && items.failed > 0;
+      await lifecycle.succeeded(final(withJobOutcome(message, findings, { completedWithFailures })), {
         parentDetail,
         audit: { jobName, ...(items.failed !== undefined ? { itemsFailed: items.failed } : {}) },
       });
@@ -280,12 +280,7 @@ function createWatchStep(ctx: WorkerContext, deps: WatchDeps) {
   };
 }
 
-export interface WatchWorkerDeps {
-  connection: RedisConnection;
-  prefix: string;
-  concurrency?: number;
-  lockDurationMs?: number;
-  autorun?: boolean;
+export interface WatchWorkerDeps extends RequestQueueWorkerOptions {
   /**
    * Read statuses from the workspace's shared snapshot (one Jobs_List every few seconds) instead of one
    * GET per job per check; default true. false: every step asks its job (the behaviour before issue 7).
@@ -316,12 +311,6 @@ function watchProcessorOf(ctx: WorkerContext, deps: WatchWorkerDeps) {
 }
 
 export function createWatchWorker(ctx: WorkerContext | WorkspaceContexts, deps: WatchWorkerDeps): Worker {
-  return new Worker(QUEUE_NAMES.watch, processorPerWorkspace(ctx, (c) => watchProcessorOf(c, deps)), {
-    connection: deps.connection,
-    prefix: deps.prefix,
-    // Each step is a few Redis reads or one short HTTP call, so many can run at once.
-    concurrency: deps.concurrency ?? 20,
-    autorun: deps.autorun ?? false,
-    ...(deps.lockDurationMs ? { lockDuration: deps.lockDurationMs, stalledInterval: deps.lockDurationMs } : {}),
-  });
+  // Each step is a few Redis reads or one short HTTP call, so many can run at once.
+  return createRequestQueueWorker(QUEUE_NAMES.watch, ctx, (c) => watchProcessorOf(c, deps), { ...deps, defaultConcurrency: 20 });
 }

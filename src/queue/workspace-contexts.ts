@@ -2,8 +2,10 @@
 // its request is for (`requester.profile`, chosen at intake), with that workspace's Azure client, cloud,
 // credential, endpoint directory and locks, and an outbox that labels every message with the workspace.
 // Work that belongs to no request (the approval expiry sweep) runs in the shared context.
-import { UnrecoverableError, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { RedisConnection } from './connection';
 import type { NotifyOutbox } from './notify-outbox';
+import type { QueueName } from './queue-names';
 import type { WorkerContext } from './worker-context';
 import { withWorkspaceLabel } from '../slack/blocks/workspace-label';
 
@@ -75,4 +77,32 @@ export function processorPerWorkspace<P extends (job: Job, token?: string, signa
     }
     return processorOf(ctx)(job, token, signal);
   };
+}
+
+/** How a request queue's worker runs: the same options for the deploy, run, watch and ops queues. */
+export interface RequestQueueWorkerOptions {
+  connection: RedisConnection;
+  prefix: string;
+  /** Jobs at once in this process; each queue has its own default. */
+  concurrency?: number;
+  /** How soon a job whose worker died is taken over (BullMQ lockDuration, and the stalled check with it). */
+  lockDurationMs?: number;
+  /** Default false: the worker host starts the workers once every one is built. */
+  autorun?: boolean;
+}
+
+/** The BullMQ Worker of a request queue, running each job in its workspace's context (processorPerWorkspace). */
+export function createRequestQueueWorker<P extends (job: Job, token?: string, signal?: AbortSignal) => Promise<unknown>>(
+  queue: QueueName,
+  contexts: WorkerContext | WorkspaceContexts,
+  make: (ctx: WorkerContext) => P,
+  opts: RequestQueueWorkerOptions & { defaultConcurrency: number },
+): Worker {
+  return new Worker(queue, processorPerWorkspace(contexts, make), {
+    connection: opts.connection,
+    prefix: opts.prefix,
+    concurrency: opts.concurrency ?? opts.defaultConcurrency,
+    autorun: opts.autorun ?? false,
+    ...(opts.lockDurationMs ? { lockDuration: opts.lockDurationMs, stalledInterval: opts.lockDurationMs } : {}),
+  });
 }

@@ -22,11 +22,14 @@ export interface RegisteredData {
   dataUri: string;
   /** The asset version's ARM id. */
   id: string;
+  /** One plain sentence saying what was registered (the Slack reply and the CLI say it alike). */
+  summary: string;
 }
 
 export async function registerData(deps: RegisterDataDeps, req: RegisterDataRequest): Promise<RegisteredData> {
   const version = req.version ?? String(deps.now());
   const dataType = req.kind === 'UriFile' ? 'uri_file' : 'uri_folder';
   const created = await deps.azureml.assets.createDataVersion({ name: req.name, version }, dataType, req.uri);
-  return { name: req.name, version, dataType, dataUri: req.uri, id: created.id };
+  const summary = `Data asset ${req.name}:${version} registered (${dataType}) as ${created.id}.`;
+  return { name: req.name, version, dataType, dataUri: req.uri, id: created.id, summary };
 }

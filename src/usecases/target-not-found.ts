@@ -10,6 +10,21 @@ export type MissingTarget =
   | { kind: 'deployment'; endpointName: string; deploymentName: string }
   | { kind: 'job'; jobName: string };
 
+/**
+ * The look-up that shows what is there instead of a missing target: the command's words (each front end
+ * adds its own way of typing it) and what it lists. Slack's note and the CLI's error both point at it.
+ */
+export function lookupInstead(missing: MissingTarget): { command: string; lists: string } {
+  switch (missing.kind) {
+    case 'endpoint':
+      return { command: 'endpoints', lists: "lists this workspace's batch endpoints" };
+    case 'deployment':
+      return { command: `show ${missing.endpointName}`, lists: 'lists its deployments' };
+    case 'job':
+      return { command: 'jobs <endpoint>', lists: "lists an endpoint's jobs" };
+  }
+}
+
 export class TargetNotFoundError extends AzureMlError {
   constructor(
     readonly missing: MissingTarget,

@@ -1,14 +1,14 @@
 // A deploy that still fails half-way (issue 13) says in its thread what it created — only what this
 // request created, never what existed — and offers "Remove what this created", taken like `delete` (an
-// approver is asked when delete needs approval). The real stack: Bolt over HTTP, BullMQ on redis, the Azure
-// ML sandbox over HTTP with a fault injected at the deployment step (after the cluster, the uploads, the
-// environment and the endpoint were made).
+// approver is asked when delete needs approval; a lock on the endpoint stops it). The real stack: Bolt
+// over HTTP, BullMQ on redis, the Azure ML sandbox over HTTP with a fault injected at the deployment step
+// (after the cluster, the uploads, the environment and the endpoint were made).
 import pino from 'pino';
 import type { StoredMessage } from '../../sandbox/slack';
 import { waitFor } from '../../sandbox/slack/wait-for';
 import { exampleDeploySpec, STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { LEFTOVER_ACTIONS } from '../../src/slack/blocks/deploy-leftovers-message';
-import { createThreadReader, FINAL_REPLY, textOf, type ThreadReader } from '../support/stack-probes';
+import { createThreadReader, FINAL_REPLY, isTopLevel, textOf, type ThreadReader } from '../support/stack-probes';
 import { deployApproved } from '../support/user-gestures';
 import { getCodeVersion, getEnvironmentVersion, getModelVersion } from '../../src/azureml/assets';
 
@@ -110,4 +110,43 @@ it('lists only what this request created: a cluster and asset versions that exis
   await finalReply(removal, /removed what request/);
   expect(await stack.workers!.azureml.endpoints.find('second-ep')).toBeUndefined();
   expect(await present('kept-ep', 'kept-cluster', versions)).toEqual({ endpoint: true, cluster: true, code: true, model: true, environment: true });
+}, 120_000);
+
+it('a lock on the endpoint stops the removal: at the click, and in the worker when set while the removal waited for approval', async () => {
+  stack.azureml.admin.failDeploymentProvisioning('locked-left-ep', 'mnist-torch');
+  const parent = await deployApproved(stack, 'locked-left-ep', { compute_mode: 'create', compute_name: 'lk-left-cluster' });
+  const final = await finalReply(parent);
+  // The asset versions existed (earlier tests made the same content); the endpoint and the cluster are this request's.
+  expect(textOf(final)).toContain('compute cluster `lk-left-cluster`');
+  const left = async () => ({ endpoint: (await stack.workers!.azureml.endpoints.find('locked-left-ep')) !== undefined, cluster: (await stack.workers!.azureml.computes.find('lk-left-cluster')) !== undefined });
+  const slash = (text: string, user: string) => stack.driver.slash(text, { user, channel: STACK_CHANNEL });
+
+  // Locked: the click is refused privately with the lock's reason, and no removal request is made.
+  await slash('lock locked-left-ep incident 4711', approver);
+  await stack.driver.clickButton({ channel: STACK_CHANNEL, ts: final.ts }, LEFTOVER_ACTIONS.remove, { user: requester });
+  const refused = await ephemeralTo(requester, /Deleting `locked-left-ep` is refused/);
+  expect(textOf(refused)).toContain('incident 4711');
+  expect(threads.parentWith(/Remove.* what the failed deploy of `mnist-torch` to `locked-left-ep` created/)).toBeUndefined();
+
+  // Unlocked, asked, then locked again while the approver decides: the worker refuses and removes nothing.
+  await slash('unlock locked-left-ep', approver);
+  await stack.driver.clickButton({ channel: STACK_CHANNEL, ts: final.ts }, LEFTOVER_ACTIONS.remove, { user: requester });
+  const removal = await waitFor(() => threads.parentWith(/Remove.* what the failed deploy of `mnist-torch` to `locked-left-ep` created/), { what: 'the removal request' });
+  await slash('lock locked-left-ep incident 4712', approver);
+  await stack.driver.clickButton({ channel: STACK_CHANNEL, ts: removal.ts }, 'approval-approve', { user: approver });
+  const stopped = await finalReply(removal);
+  expect(stopped.text).toMatch(/^:x: <@[A-Z0-9]+> :lock: Deleting `locked-left-ep` is refused/);
+  expect(textOf(stopped)).toContain('incident 4712');
+  expect(await left()).toEqual({ endpoint: true, cluster: true });
+
+  // Once unlocked, the same button removes it all.
+  await slash('unlock locked-left-ep', approver);
+  await stack.driver.clickButton({ channel: STACK_CHANNEL, ts: final.ts }, LEFTOVER_ACTIONS.remove, { user: requester });
+  const again = await waitFor(
+    () => stack.slack.messages(STACK_CHANNEL).find((m) => isTopLevel(m) && m.ts !== removal.ts && /Remove.* what the failed deploy of `mnist-torch` to `locked-left-ep` created/.test(textOf(m))),
+    { what: 'the second removal request' },
+  );
+  await stack.driver.clickButton({ channel: STACK_CHANNEL, ts: again.ts }, 'approval-approve', { user: approver });
+  await finalReply(again, /removed what request/);
+  expect(await left()).toEqual({ endpoint: false, cluster: false });
 }, 120_000);

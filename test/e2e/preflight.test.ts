@@ -104,6 +104,26 @@ describe('a request naming something that is not there is refused at once, priva
     expect(await stack.workers!.azureml.endpoints.find('preflight-new')).toBeUndefined();
   });
 
+  it('a deploy form naming registered model, code and environment versions that do not exist', async () => {
+    const posted = channelMessages('preflight-reg').length;
+    const work = await workJobs();
+    const viewId = await openDeployModal(stack);
+    const submitted = await stack.driver.fillAndSubmit(
+      viewId,
+      deployFields('preflight-reg', { model: 'nosuch-model:3', model_name: '', code: 'nosuch-code:2', code_name: '', image: '', environment_name: '', environment: 'nosuch-env:1' }),
+      { user: requester },
+    );
+    expect(submitted.outcome.kind).toBe('closed');
+    const reply = await privateAnswer(/no registered model "nosuch-model" version "3"/);
+    // Every problem, one line each (the blocks; the notification text names the first).
+    const lines = JSON.stringify(reply.blocks).replace(/\\"/g, '"');
+    expect(lines).toMatch(/no registered code asset "nosuch-code" version "2"/);
+    expect(lines).toMatch(/no registered environment "nosuch-env" version "1"/);
+    expect(channelMessages('preflight-reg').length).toBe(posted);
+    expect(await workJobs()).toBe(work);
+    expect(await stack.workers!.azureml.endpoints.find('preflight-reg')).toBeUndefined();
+  });
+
   it('a request that names things that exist is taken as before (approval asked)', async () => {
     const res = await stack.driver.slash(`set-default ${ENDPOINT} mnist-torch`, { user: requester, channel: STACK_CHANNEL });
     expect(res.status).toBe(200);

@@ -106,6 +106,24 @@ describe('when Slack stops taking the bot’s posts after the request was taken'
     const res = await stack.driver.waitFor(async () => ((await fetch(`http://127.0.0.1:${stack.bot.port}/readyz`)).status === 200 ? true : undefined), { what: '/readyz to be ready again', timeoutMs: 40_000 });
     expect(res).toBe(true);
   }, 90_000);
+
+  it('refuses a request in its acknowledgement while Slack says the app is deactivated (account_inactive), and takes it again once restored', async () => {
+    const channel = 'C0INACTIVE1';
+    stack.slack.addConversation({ id: channel, name: 'inactive-app', botIsMember: true });
+    const azureBefore = stack.azureml.requestLog.length;
+    const postsBefore = stack.slack.messages(channel).length;
+    stack.slack.revokeToken('account_inactive');
+    try {
+      const res = await stack.driver.slash(`run ${ENDPOINT} ${INPUT}`, { user: requester, channel });
+      expect(JSON.stringify(res.body)).toMatch(/Slack no longer accepts my token.*Nothing was started/);
+    } finally {
+      stack.slack.restoreToken();
+    }
+    expect(stack.azureml.requestLog.slice(azureBefore).filter((e) => /InputData/.test(e.body))).toEqual([]);
+    expect(stack.slack.messages(channel).length).toBe(postsBefore);
+    const again = await stack.driver.slash(`run ${ENDPOINT} ${INPUT}`, { user: requester, channel });
+    expect(JSON.stringify(again.body)).toMatch(/queued|Checking request/);
+  });
 });
 
 it('never relies on a response_url to post into a thread: thread messages all go through chat.postMessage', () => {

@@ -61,6 +61,12 @@ it('a job that completed with failed items says how many, prominently', async ()
   const final = await finalReply(parent);
   expect(final.text).toMatch(/^:warning:/);
   expect(final.text).toContain('3 of 5 items failed');
+  // And why, from the job's logs, with a link to them (issue 15: triage for a job that completed with
+  // failed items too); the counts are said once, by the headline.
+  expect(textOf(final)).toContain("*From the job's logs*");
+  expect(textOf(final)).toContain('Error processing input file 0.png');
+  expect(textOf(final)).toMatch(/<https:\/\/ml\.azure\.com\/runs\/[^|>]+\|Logs in Azure ML studio>/);
+  expect(textOf(final)).not.toContain(':bar_chart:');
 });
 
 it('a cancel that worked is reported as canceled in the job’s own thread, not as a failure', async () => {

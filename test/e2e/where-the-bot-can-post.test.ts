@@ -104,14 +104,25 @@ describe('a request from a conversation the bot cannot post in is answered in th
 describe('where the bot can post, the request is taken', () => {
   const taken = /is queued|Checking request/;
 
-  it('takes a run from the bot’s own DM', async () => {
+  /** A taken request does not end in silence: its answer (here the pre-check's: no such endpoint) reaches the requester. */
+  async function expectRequesterTold(channel: string): Promise<void> {
+    const told = await stack.driver.waitFor(
+      () => stack.slack.responseUrlPosts().find((p) => p.channel === channel && p.user === requester && p.outcome === 'posted' && /There is no/.test(ackText(p.body))),
+      { what: `the answer to the requester in ${channel}`, timeoutMs: 30_000 },
+    );
+    expect(ackText(told.body)).toMatch(/mnist-where/);
+  }
+
+  it('takes a run from the bot’s own DM, and answers the requester there', async () => {
     const res = await stack.driver.slash(RUN, { user: requester, channel: BOTS_OWN_DM });
     expect(ackText(res.body)).toMatch(taken);
+    await expectRequesterTold(BOTS_OWN_DM);
   });
 
-  it('takes the request once the bot is invited (refusals are not cached)', async () => {
+  it('takes the request once the bot is invited (refusals are not cached), and answers the requester', async () => {
     stack.slack.invite(INVITED_LATER);
     const res = await stack.driver.slash(RUN, { user: requester, channel: INVITED_LATER });
     expect(ackText(res.body)).toMatch(taken);
+    await expectRequesterTold(INVITED_LATER);
   });
 });

@@ -11,7 +11,6 @@ import { createRedisConnection, type RedisConnection } from '../../src/queue/con
 import { createEndpointDirectory } from '../../src/queue/endpoint-directory';
 import { QUEUE_NAMES } from '../../src/queue/queue-names';
 import { createRequestStore } from '../../src/queue/request-store';
-import { hashTagOf } from '../../src/queue/redis-keys';
 
 const alice = { userId: 'U0ALICE001', teamId: 'T0SANDBOX01', channelId: 'C0MLOPS0001', userName: 'alice' };
 const command = { verb: 'deploy', endpointName: 'fraud-ep', tags: [], weights: {} };
@@ -66,10 +65,11 @@ it('refuses the stores and BullMQ without a hash-tag prefix: their keys spread o
 });
 
 it('keeps every key of a {tagged} installation on the one node serving its slot', async () => {
-  const prefix = '{bsb-cluster}';
+  const tag = 'bsb-cluster';
+  const prefix = `{${tag}}`;
   await useEveryStore(prefix);
   const home = await cluster.nodeFor(prefix);
-  const keysPerNode = await Promise.all(perNode.map((c) => c.keys(`*${hashTagOf(prefix)}*`)));
+  const keysPerNode = await Promise.all(perNode.map((c) => c.keys(`*${tag}*`)));
   const homeIndex = cluster.nodes.indexOf(home);
   expect(keysPerNode[homeIndex]!.length).toBeGreaterThan(8);
   expect(keysPerNode.filter((_, i) => i !== homeIndex).flat()).toEqual([]);

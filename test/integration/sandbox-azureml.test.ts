@@ -512,6 +512,69 @@ describe('batch scoring jobs', () => {
   });
 });
 
+// Azure creates a batch deployment without reading its code or model files (azure-ai-ml checks the script on
+// the client, `validate_scoring_script`); a job meets them when its batchscoring step starts
+// (docs/sandbox-fidelity.md). Here nobody went through the bot's preflight: the sandbox itself must fail the job.
+describe('deployments whose files Azure never checks', () => {
+  const INPUT = 'azureml://datastores/workspaceblobstore/paths/inputs/mnist';
+  /** A deployment naming these code and model versions, on an endpoint of its own. */
+  const deploymentOf = (code: string, model: string): string =>
+    deploymentBody().replace(`${ws}/codes/score-mnist/versions/1`, `${ws}/codes/${code}/versions/1`).replace(`${ws}/models/mnist/versions/1`, `${ws}/models/${model}/versions/1`);
+
+  async function failedJobOn(endpoint: string, code: string, model: string): Promise<{ name: string; message: string; runId: string }> {
+    const scoringUri = await createEndpoint(endpoint, [{ name: 'main', body: deploymentOf(code, model) }], 'main');
+    // The deployment provisions: nothing looked at its files.
+    expect((await arm('GET', `/batchEndpoints/${endpoint}/deployments/main`)).body.properties.provisioningState).toBe('Succeeded');
+    const r = await call('POST', scoringUri, { body: scoringBody({ uri: INPUT }), token: sb.scoringToken });
+    expect(r.status).toBe(201);
+    const done = await waitForJob(scoringUri, r.body.name);
+    expect(done.body.properties.status).toBe('Failed');
+    // Run history's batchscoring step: where its logs are, and (a guess) its error.
+    const children = await call(
+      'GET',
+      `${sb.baseUrl}/history/v1.0/subscriptions/${sb.subscriptionId}/resourceGroups/${sb.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${sb.workspace}/experiments/${endpoint}/runs/${r.body.name}/children`,
+      { token: sb.scoringToken },
+    );
+    expect(children.status).toBe(200);
+    const step = children.body.value[0];
+    expect(step).toMatchObject({ name: 'batchscoring', status: 'Failed' });
+    return { name: r.body.name, message: step.error.error.message, runId: step.runId };
+  }
+
+  it('fails the job, not the deployment, when the code folder never held the scoring script', async () => {
+    await sb.admin.putDatastoreFile('no-script/helpers.py', 'def helper():\n    return 1\n');
+    const codeUri = `${sb.blobEndpoint}/${sb.datastoreContainer}/no-script`;
+    expect((await arm('PUT', '/codes/no-script/versions/1', JSON.stringify({ properties: { codeUri } }))).status).toBe(201);
+    const job = await failedJobOn('no-script-ep', 'no-script', 'mnist');
+    expect(job.message).toBe(
+      'User program failed with Exception: Run failed. Please check logs for details. You can check logs/readme.txt for the layout of logs.',
+    );
+    expect(sb.admin.jobFailure(job.name)?.message).toBe(job.message);
+    const logs = `ExperimentRun/dcid.${job.runId}/logs`;
+    expect((await sb.admin.readDatastoreFile(`${logs}/user/error.txt`, 'workspaceartifactstore'))?.toString()).toContain(
+      "EntryScriptException: No module named 'digit_identification'",
+    );
+    expect((await sb.admin.readDatastoreFile(`${logs}/job_error.txt`, 'workspaceartifactstore'))?.toString()).toContain('User program failed');
+  });
+
+  it.each([
+    ['code', 'ghost-code', 'mnist', 'downloaded'],
+    ['model', 'score-mnist', 'ghost-model', 'mounted'],
+  ] as const)('fails the job in Preparing when a %s version names blobs that never existed', async (kind, code, model, verb) => {
+    // The version itself is accepted (the service does not list storage when an asset version is registered: a guess).
+    const created =
+      kind === 'code'
+        ? await arm('PUT', '/codes/ghost-code/versions/1', JSON.stringify({ properties: { codeUri: `${sb.blobEndpoint}/${sb.datastoreContainer}/never-uploaded/code` } }))
+        : await arm('PUT', '/models/ghost-model/versions/1', JSON.stringify({ properties: { modelUri: 'azureml://datastores/workspaceblobstore/paths/never-uploaded/model' } }));
+    expect(created.status).toBe(201);
+    const job = await failedJobOn(`ghost-${kind}-ep`, code, model);
+    expect(job.message).toMatch(new RegExp(`^UserError: The ${kind} of this deployment could not be ${verb}: no files at .*never-uploaded/${kind} \\(${kind} asset ghost-${kind}:1\\)\\.$`));
+    expect((await sb.admin.readDatastoreFile(`ExperimentRun/dcid.${job.runId}/logs/job_error.txt`, 'workspaceartifactstore'))?.toString()).toContain(job.message);
+    // It never scored: no predictions.
+    expect(await sb.admin.readDatastoreFile(`azureml/${job.name}/score/predictions.csv`)).toBeUndefined();
+  });
+});
+
 describe('names, tags and recorded job shapes', () => {
   it("refuses names outside Azure's rule (3–32, a letter first, no trailing '-') and names taken in the region", async () => {
     for (const bad of ['ab', 'a'.repeat(33), '1abc', 'abc-', 'ab_c']) {

@@ -181,7 +181,7 @@ describe('use cases against the sandbox', () => {
     expect(await setDefaultDeployment(deps, ENDPOINT, 'uc-v2')).toEqual({ endpointName: ENDPOINT, defaultDeployment: 'uc-v2', summary: `uc-v2 is now the default deployment of ${ENDPOINT}.` });
     expect((await showEndpoint(deps, ENDPOINT)).endpoint.defaultDeployment).toBe('uc-v2');
     const data = await registerData(deps, { name: 'uc-data', kind: 'UriFolder', uri: datastoreUri('uc/one/') });
-    expect(data).toMatchObject({ name: 'uc-data', version: '1700000000000', dataType: 'uri_folder' });
+    expect(data).toMatchObject({ name: 'uc-data', version: '1700000000000', dataType: 'uri_folder', summary: `Data asset uc-data:1700000000000 registered (uri_folder) as ${data.id}.` });
     expect((await client.arm.request({ method: 'GET', path: data.id })).body).toMatchObject({ id: data.id });
   }, 60_000);
 

@@ -100,10 +100,11 @@ async function freshWorkerAndEndpoint(endpoint: string): Promise<void> {
   expect(await finalReplyOf(parentDeploy)).toContain('deployed');
 }
 
-// Also a GAP (src/azureml/arm-client.ts): after a 401 ExpiredAuthenticationToken the client neither asks
-// the credential for a fresh token nor retries, as the Azure SDK's bearer-token policy does on a 401
-// challenge; and DefaultAzureCredential keeps serving its cached token until it nears expiry. So every
-// call fails until the worker restarts. This test pins down what the user sees meanwhile.
+// Still a GAP for managed identity (docs/reliability.md, known gap 1): on a 401 ExpiredAuthenticationToken
+// the client retries once with a new DefaultAzureCredential, but MSAL Node keeps managed-identity tokens in
+// one cache per process, so the new instance hands back the revoked token and every call fails until the
+// token's expiry or a restart. This worker authenticates through the sandbox's managed-identity endpoint;
+// the test pins down what the user sees meanwhile.
 it("reports tokens that expired before a run to the requester privately, with the service's error code, and starts nothing", async () => {
   await freshWorkerAndEndpoint('tokens-expire');
   stack.azureml.admin.expireAllTokens();

@@ -89,4 +89,43 @@ describe('which jobs the bot touches', () => {
     expect(batchEndpointOfJob(job('Pipeline', 'cancel-ep', { 'azureml.batchrun': 'false' }))).toBeUndefined();
     expect(batchEndpointOfJob(job('Pipeline', 'training-pipeline'))).toBeUndefined();
   });
+
+  it.each([
+    ['a command (training) job', 'command' as const, 'train-churn'],
+    ['a sweep job', 'sweep' as const, 'hyperdrive-lr'],
+    ['a training pipeline', 'training-pipeline' as const, 'nightly-retrain'],
+  ])('will not cancel or show %s, even for an approver, and says so', async (_what, kind, experimentName) => {
+    const jobName = `not-scoring-${kind}`;
+    stack.azureml.admin.addPastJob({ name: jobName, kind, experimentName, status: 'Running' });
+    const since = stack.azureml.requestLog.length;
+    const postsBefore = stack.slack.responseUrlPosts().length;
+    const notScoring = /NotABatchScoringJob[\s\S]*is not a batch scoring job of this workspace's batch endpoints/;
+
+    await stack.driver.slash(`status ${jobName}`, { user: carol, channel: STACK_CHANNEL });
+    const status = await waitFor(
+      () => stack.slack.responseUrlPosts().slice(postsBefore).find((p) => p.user === carol && JSON.stringify(p.body).includes('NotABatchScoringJob')),
+      { what: 'the answer to status', timeoutMs: 20_000 },
+    );
+    expect(JSON.stringify(status.body)).toContain(jobName);
+
+    await stack.driver.slash(`cancel ${jobName}`, { user: carol, channel: STACK_CHANNEL });
+    const parent = await waitFor(() => threads.parentWith(new RegExp(`Cancel.*${jobName}`)), { what: 'the cancel request' });
+    const answer = await waitFor(() => threads.replies(parent).find((r) => notScoring.test(JSON.stringify(r))), { what: 'the refusal in its thread', timeoutMs: 20_000 });
+    expect(answer.text).toMatch(/<@U0CAROL001>/);
+
+    expect(stack.azureml.requestLog.slice(since).filter((e) => e.method === 'POST' && e.url.includes(`/jobs/${jobName}/cancel`))).toEqual([]);
+    const job = await stack.workers!.azureml.jobs.get(jobName);
+    expect(job.properties.status).toBe('Running');
+  });
+
+  it('lists none of them among the jobs of the workspace, only batch scoring jobs', async () => {
+    stack.azureml.admin.addPastJob({ name: 'other-endpoint-scoring', kind: 'batch-scoring', experimentName: 'cancel-ep', status: 'Completed', deploymentName: 'blue' });
+    const postsBefore = stack.slack.responseUrlPosts().length;
+    await stack.driver.slash('jobs', { user: carol, channel: STACK_CHANNEL });
+    const listing = await waitFor(
+      () => stack.slack.responseUrlPosts().slice(postsBefore).find((p) => p.user === carol && JSON.stringify(p.body).includes('other-endpoint-scoring')),
+      { what: 'the job list', timeoutMs: 20_000 },
+    );
+    expect(JSON.stringify(listing.body)).not.toMatch(/not-scoring-/);
+  });
 });

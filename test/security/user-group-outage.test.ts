@@ -4,7 +4,7 @@
 // fails closed, promptly, and the person is told nothing was decided. Real WebClient (configured as the
 // bot's) against the Slack stand-in over HTTP; the clock is injected to step past the bounds.
 import pino from 'pino';
-import { WebClient } from '@slack/web-api';
+import { LogLevel, WebClient } from '@slack/web-api';
 import { startSlackStandIn, type SlackStandIn } from '../../sandbox/slack';
 import { createUserGroupResolver, UserGroupLookupFailed } from '../../src/handlers/user-groups';
 import { botClientOptions } from '../../src/slack/slack-client';
@@ -21,7 +21,7 @@ const quiet = pino({ level: 'silent' });
 describe('the user-group look-up', () => {
   let slack: SlackStandIn;
   let clock = 1_000_000;
-  const client = () => new WebClient(slack.botToken, { ...botClientOptions({ slackApiUrl: slack.apiUrl }), logger: undefined });
+  const client = () => new WebClient(slack.botToken, { ...botClientOptions({ slackApiUrl: slack.apiUrl }), logLevel: LogLevel.ERROR });
   const resolver = () => createUserGroupResolver({ client: client(), logger: quiet, ttlMs: TTL, maxStaleMs: MAX_STALE, now: () => clock });
 
   beforeEach(async () => {
@@ -58,6 +58,13 @@ describe('the user-group look-up', () => {
     await expect(resolver().groupsOf(CAROL, [APPROVERS])).rejects.toMatchObject({ reason: 'no-user-groups' });
   });
 
+  it('fails closed within its own deadline when Slack does not answer in time', async () => {
+    await slack.stop();
+    slack = await startSlackStandIn({ latency: { minMs: 1_000, maxMs: 1_000 } });
+    const groups = createUserGroupResolver({ client: client(), logger: quiet, timeoutMs: 100, now: () => clock });
+    await expect(groups.groupsOf(CAROL, [APPROVERS])).rejects.toMatchObject({ name: 'UserGroupLookupFailed', reason: 'unavailable' });
+  });
+
   it('treats a deleted group as empty, not as an outage', async () => {
     expect(await resolver().groupsOf(CAROL, ['S0DELETED01'])).toEqual([]);
   });
@@ -82,6 +89,20 @@ describe('an approval click while the approvers’ group cannot be read', () => 
       { what: 'the answer to the approver' },
     );
     expect(textOf(answer)).toMatch(/Nothing was decided/);
+    expect(textOf(stack.slack.message(STACK_CHANNEL, parent.ts) ?? parent)).toMatch(/approval-approve/);
+    stack.slack.faults.clear();
+  });
+
+  it('tells the approver the workspace has no user groups (plan_upgrade_required), and the request stays pending', async () => {
+    const parent = await requestDeploy(stack, 'free-plan-endpoint');
+    stack.slack.faults.next('usergroups.users.list', 1000, { error: 'plan_upgrade_required' });
+    const res = await stack.driver.clickButton({ channel: STACK_CHANNEL, ts: parent.ts }, 'approval-approve', { user: STACK_USERS.approver });
+    expect(res.status).toBe(200);
+    const answer = await stack.driver.waitFor(
+      () => stack.slack.ephemerals(STACK_CHANNEL, STACK_USERS.approver).find((m) => /this workspace has none/.test(textOf(m))),
+      { what: 'the answer to the approver' },
+    );
+    expect(textOf(answer)).toMatch(/Nothing was decided.*user id/s);
     expect(textOf(stack.slack.message(STACK_CHANNEL, parent.ts) ?? parent)).toMatch(/approval-approve/);
     stack.slack.faults.clear();
   });

@@ -6,6 +6,9 @@ import type { ScoringJob } from '../../src/azureml/scoring';
 import { CliUsageError } from '../../src/cli/cli-usage';
 import { runCommand, type CliAzureMl, type CommandRunnerDeps } from '../../src/cli/command-runner';
 import { parseCommand, type Command } from '../../src/domain/command-grammar';
+import { buildMissingTargetMessage, missingTargetView } from '../../src/slack/blocks/missing-target-message';
+import { code, escapeMrkdwn } from '../../src/slack/mrkdwn';
+import { lookupInstead, type MissingTarget } from '../../src/usecases/target-not-found';
 
 const WS = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws';
 const SCORING_URI = 'https://x/inference/batchEndpoints/digits/jobs';
@@ -177,11 +180,28 @@ describe('look-ups and changes', () => {
     expect(setDefaultDeploymentAndWait).not.toHaveBeenCalled();
   });
 
+  it("points at the same look-up as Slack's note when what a command names is not there", async () => {
+    const notFound = new AzureMlError({ code: 'NotFound', message: 'gone', statusCode: 404 });
+    const cases: Array<[string, Partial<{ [K in keyof CliAzureMl]: Partial<CliAzureMl[K]> }>, MissingTarget]> = [
+      ['show nosuch', { endpoints: { get: jest.fn().mockRejectedValue(notFound) }, deployments: { list: jest.fn().mockResolvedValue([]) } }, { kind: 'endpoint', endpointName: 'nosuch' }],
+      ['set-default digits nope', { deployments: { get: jest.fn().mockRejectedValue(notFound) } }, { kind: 'deployment', endpointName: 'digits', deploymentName: 'nope' }],
+      ['status 12345', { jobs: { get: jest.fn().mockRejectedValue(notFound) } }, { kind: 'job', jobName: '12345' }],
+    ];
+    for (const [text, fakes, missing] of cases) {
+      const instead = lookupInstead(missing);
+      await expect(runCommand(command(text), setup(fakes).deps)).rejects.toMatchObject({ message: expect.stringContaining(`\`batch-score ${instead.command}\` ${instead.lists}.`) });
+      const slack = buildMissingTargetMessage(missingTargetView(missing, { code: 'NotFound' }));
+      expect(JSON.stringify(slack.blocks)).toContain(`${code(instead.command)} ${escapeMrkdwn(instead.lists)}.`);
+    }
+  });
+
   it('registers data with the next version when none is given', async () => {
     const createDataVersion = jest.fn().mockResolvedValue({ id: `${WS}/data/mnist/versions/1700000000000` });
     const outcome = await runCommand(command('data register mnist https://example.com/mnist/'), setup({ assets: { createDataVersion } }).deps);
     expect(createDataVersion).toHaveBeenCalledWith({ name: 'mnist', version: '1700000000000' }, 'uri_folder', 'https://example.com/mnist/');
     expect(outcome).toMatchObject({ exitCode: 0, result: { name: 'mnist', version: '1700000000000', dataType: 'uri_folder' } });
+    // The use case's own sentence, the one the Slack reply says too.
+    expect(outcome.text).toBe(`Data asset mnist:1700000000000 registered (uri_folder) as ${WS}/data/mnist/versions/1700000000000.`);
   });
 
   it('deletes an endpoint and says so', async () => {

@@ -2,6 +2,7 @@
 // growing like the watch queue's, and a short run of retriable failures tolerated.
 import { AzureMlError } from '../../src/azureml/errors';
 import { followJob } from '../../src/cli/job-follow';
+import { createProgressLines } from '../../src/cli/job-progress-lines';
 
 function fakeClock() {
   let now = 0;
@@ -43,6 +44,20 @@ describe('followJob', () => {
     expect(clock.sleeps).toEqual([100, 150, 200]);
   });
 
+  it('looks at every poll of a job that has not ended, after its status is reported, and not at the end', async () => {
+    const clock = fakeClock();
+    const events: string[] = [];
+    await followJob({
+      fetch: sequence([{ s: 'Queued' }, { s: 'Running' }, { s: 'Running' }, { s: 'Completed' }]),
+      statusOf: (j: { s: string }) => j.s,
+      onStatus: (status) => void events.push(`status ${status}`),
+      onPoll: async (status) => void events.push(`poll ${status}`),
+      pacing: { minIntervalMs: 100, maxIntervalMs: 200 },
+      ...clock,
+    });
+    expect(events).toEqual(['status Queued', 'poll Queued', 'status Running', 'poll Running', 'poll Running', 'status Completed']);
+  });
+
   it('returns a Failed or Canceled job too, for the caller to report', async () => {
     const clock = fakeClock();
     await expect(followJob({ fetch: sequence([{ s: 'Failed' }]), statusOf: (j: { s: string }) => j.s, pacing: { minIntervalMs: 1, maxIntervalMs: 1 }, ...clock })).resolves.toEqual({ s: 'Failed' });
@@ -74,5 +89,32 @@ describe('followJob', () => {
       signal: stop.signal,
     });
     await expect(following).rejects.toThrow();
+  });
+});
+
+describe('progress lines while following', () => {
+  it('prints a line when the progress changes, nothing when it does not or cannot be read, and finds the step once', async () => {
+    const printed: string[] = [];
+    const overviews = ['', '1 of 4 mini batches processed. 1 items succeeded, 0 items failed, of 4 items.', '1 of 4 mini batches processed. 1 items succeeded, 0 items failed, of 4 items.', new Error('read failed'), '3 of 4 mini batches processed.'];
+    let finds = 0;
+    const look = createProgressLines(
+      {
+        findScoringStep: async () => {
+          finds += 1;
+          return 'step-run-id';
+        },
+        readProgress: async () => {
+          const next = overviews.shift();
+          if (next instanceof Error) throw next;
+          return next;
+        },
+      },
+      'job-1',
+      'ep',
+      (line) => void printed.push(line),
+    );
+    for (let i = 0; i < 5; i++) await look();
+    expect(printed).toEqual(['job job-1: 1 of 4 mini-batches done, 1 items scored, 0 failed', 'job job-1: 3 of 4 mini-batches done']);
+    expect(finds).toBe(1);
   });
 });

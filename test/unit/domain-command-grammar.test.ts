@@ -3,14 +3,16 @@ import {
   commandSchema,
   editDistance,
   formatCommand,
-  helpText,
   MAX_COMMAND_LENGTH,
   parseCommand,
   USAGE,
   VERBS,
+  verbHelp,
   type Command,
   type ParseResult,
 } from '../../src/domain/command-grammar';
+import { cliHelpText } from '../../src/cli/cli-usage';
+import { buildHelpMessage } from '../../src/slack/blocks/help-message';
 
 const DS = 'azureml://datastores/workspaceblobstore/paths/mnist/';
 const OUT = 'azureml://datastores/workspaceblobstore/paths/out/predictions.csv';
@@ -238,7 +240,10 @@ describe('parseCommand: errors', () => {
   });
 });
 
-describe('USAGE and helpText', () => {
+/** The blocks of a Slack help message as text, with mrkdwn's escapes undone. */
+const shown = (help: ReturnType<typeof buildHelpMessage>): string => JSON.stringify(help.blocks).replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+
+describe('USAGE and the help texts', () => {
   it('has a usage line for every verb', () => {
     for (const verb of VERBS) expect(USAGE[verb].length).toBeGreaterThan(0);
     expect(USAGE.run).toBe(
@@ -247,17 +252,14 @@ describe('USAGE and helpText', () => {
     expect(USAGE['data-register']).toBe('data register <name> <uri> [--file] [--version <version>]');
   });
 
-  it('lists every verb in the general help, and one verb with an example', () => {
-    const all = helpText();
+  it("lists every verb in Slack's general help, and one verb with an example", () => {
+    const all = shown(buildHelpMessage());
     for (const verb of VERBS) expect(all).toContain(USAGE[verb]);
-    expect(helpText('cancel')).toMatch(/Example: `cancel /);
+    expect(shown(buildHelpMessage({ topic: 'cancel' }))).toContain('Example: `cancel ');
   });
 
   it('has examples that parse', () => {
-    for (const verb of VERBS) {
-      const example = /Example: `(.*)`/.exec(helpText(verb))?.[1] ?? '';
-      expect(parseCommand(example).ok).toBe(true);
-    }
+    for (const verb of VERBS) expect(parseCommand(verbHelp(verb).example).ok).toBe(true);
   });
 });
 
@@ -507,7 +509,8 @@ describe('--workspace in the grammar', () => {
     expect(err('show ep-1 --workspace `rm`').message).not.toMatch(/``/);
   });
 
-  it('is mentioned in the general help', () => {
-    expect(helpText()).toContain('`--workspace <name>`');
+  it("is mentioned in the CLI's general help, and in Slack's when the bot serves several workspaces", () => {
+    expect(cliHelpText()).toContain('[--workspace <name>]');
+    expect(shown(buildHelpMessage({ workspaces: { all: ['dev', 'prod'], here: ['dev'] } }))).toContain('--workspace <name>');
   });
 });

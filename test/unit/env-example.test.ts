@@ -3,7 +3,7 @@
 // the schema without a line here (or a line left behind by a removed one) fails this test.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { CONFIG_VARIABLES, loadConfig } from '../../src/config';
+import { CONFIG_VARIABLES, configDocRows, loadConfig, SECRET_ENV_VARS } from '../../src/config';
 import { renderConfigTable, tableInReadme, withConfigTable } from '../../scripts/config-table';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -12,6 +12,8 @@ interface ExampleLine {
   name: string;
   value: string;
   comment: string | undefined;
+  /** Every comment line right above it, joined (a comment may run over several lines). */
+  commentBlock: string;
 }
 
 /** `NAME=value` lines, each with the comment line right above it (dotenv syntax as compose reads it). */
@@ -22,7 +24,10 @@ function exampleVariables(text: string): ExampleLine[] {
     const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
     if (!m) return;
     const above = lines[i - 1];
-    found.push({ name: m[1] as string, value: m[2] as string, comment: above?.startsWith('# ') ? above : undefined });
+    let first = i;
+    while (lines[first - 1]?.startsWith('# ')) first -= 1;
+    const commentBlock = lines.slice(first, i).map((l) => l.slice(2)).join(' ');
+    found.push({ name: m[1] as string, value: m[2] as string, comment: above?.startsWith('# ') ? above : undefined, commentBlock });
   });
   return found;
 }
@@ -41,6 +46,21 @@ describe('.env.example', () => {
 
   it('has a comment right above every variable', () => {
     expect(example.filter((v) => v.comment === undefined).map((v) => v.name)).toEqual([]);
+  });
+
+  it("says in each comment what src/config.ts's row says: the default, whether it is required, whether it is a secret", () => {
+    const comments = new Map(example.map((v) => [v.name, v.commentBlock]));
+    const drifted = configDocRows().flatMap((row) => {
+      const comment = comments.get(row.variable) ?? '';
+      const problems: string[] = [];
+      // A default as text (`AzureCloud`) is quoted as is; one described in words is the comment's own wording.
+      const fallback = /^`(.*)`$/.exec(row.default)?.[1];
+      if (fallback !== undefined && !comment.includes(`default ${fallback}`)) problems.push(`default ${fallback}`);
+      if (row.required.startsWith('yes') !== /\bRequired\b/.test(comment)) problems.push(`required: ${row.required}`);
+      if (SECRET_ENV_VARS.includes(row.variable) !== /\bsecret\)|; secret\b/.test(comment)) problems.push('secret');
+      return problems.map((p) => `${row.variable}: ${p}`);
+    });
+    expect(drifted).toEqual([]);
   });
 
   it('loads as it stands: the example values are valid and blank ones fall back to the defaults', () => {

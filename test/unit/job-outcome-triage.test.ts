@@ -98,6 +98,17 @@ describe('job outcome sections', () => {
     expect(previewTable([['a', 'bbbbbb', 'c'], ['a']])).toBe('```a  bbbbbb  c\na```');
   });
 
+  it('links the logs of a job that completed with failed items, the counts said once by its headline', () => {
+    const view = { status: 'Completed', triage: { errorLines: ['Error processing input file 0.png'] }, logsUrl: 'https://ml.azure.com/runs/step' };
+    // Counts from the job (no progress read from its logs): the logs link is there all the same.
+    expect(JSON.stringify(jobOutcomeBlocks(view, { completedWithFailures: true }))).toContain('|Logs in Azure ML studio>');
+    const withCounts = jobOutcomeBlocks({ ...view, progress: { miniBatchesDone: 1, miniBatchesTotal: 1, itemsSucceeded: 1, itemsFailed: 1 } }, { completedWithFailures: true });
+    expect(JSON.stringify(withCounts)).not.toContain(':bar_chart:');
+    expect(JSON.stringify(withCounts)).toContain('|Logs in Azure ML studio>');
+    // A completed job without failed items has no logs link (its results are the point).
+    expect(JSON.stringify(jobOutcomeBlocks({ status: 'Completed', logsUrl: 'https://ml.azure.com/runs/step' }))).not.toContain('Logs in Azure ML studio');
+  });
+
   it('adds nothing to a canceled job without counts', () => {
     expect(jobOutcomeBlocks({ status: 'Canceled' })).toEqual([]);
   });

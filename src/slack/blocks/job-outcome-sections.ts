@@ -33,12 +33,20 @@ function quoted(lines: readonly string[]): string {
   return truncateEscaped(body, SLACK_LIMITS.sectionText - 100);
 }
 
-export function jobOutcomeBlocks(view: JobOutcomeView): KnownBlock[] {
+export interface JobOutcomeBlockOptions {
+  /**
+   * The reply is the completed-with-failed-items one: its headline already says the item counts (said
+   * once), and the logs link is shown even when the counts came from the job rather than its logs.
+   */
+  completedWithFailures?: boolean;
+}
+
+export function jobOutcomeBlocks(view: JobOutcomeView, opts: JobOutcomeBlockOptions = {}): KnownBlock[] {
   const blocks: KnownBlock[] = [];
   const counts = jobCountsLine(view.progress);
-  const anyFailed = (view.progress?.itemsFailed ?? 0) > 0;
+  const anyFailed = opts.completedWithFailures === true || (view.progress?.itemsFailed ?? 0) > 0;
   if (view.status === 'Completed') {
-    if (counts) blocks.push(section(`:bar_chart: ${counts}`));
+    if (counts && !opts.completedWithFailures) blocks.push(section(`:bar_chart: ${counts}`));
     if (view.preview && view.preview.rows.length > 0) {
       blocks.push(section(`*First rows of the predictions*${view.outputFile ? ` (${code(view.outputFile)})` : ''}\n${previewTable(view.preview.rows)}`));
     }
@@ -60,8 +68,8 @@ export function jobOutcomeBlocks(view: JobOutcomeView): KnownBlock[] {
 }
 
 /** A reply with the outcome sections appended (within Slack's block limit). */
-export function withJobOutcome(reply: SlackMessage, view: JobOutcomeView): SlackMessage {
-  const extra = jobOutcomeBlocks(view);
+export function withJobOutcome(reply: SlackMessage, view: JobOutcomeView, opts: JobOutcomeBlockOptions = {}): SlackMessage {
+  const extra = jobOutcomeBlocks(view, opts);
   if (extra.length === 0) return reply;
   return message(reply.text, [...reply.blocks, ...extra].slice(0, SLACK_LIMITS.messageBlocks));
 }

@@ -4,7 +4,7 @@
 // for support (never Azure's raw message, which names ARM paths and links the user cannot act on).
 import type { KnownBlock } from '@slack/types';
 import type { RequestProblem } from '../../usecases/request-check';
-import type { MissingTarget } from '../../usecases/target-not-found';
+import { lookupInstead, type MissingTarget } from '../../usecases/target-not-found';
 import { code, escapeMrkdwn } from '../mrkdwn';
 import { context, message, section, type SlackMessage } from './block-kit';
 
@@ -33,13 +33,15 @@ export function buildMissingTargetMessage(view: MissingTargetView): SlackMessage
 
 /** What is missing, in one sentence, and the command that shows what is there. */
 function missingWords(m: MissingTarget): { sentence: string; next: { command: string; why: string } } {
+  const instead = lookupInstead(m);
+  const next = { command: instead.command, why: `${instead.lists}.` };
   switch (m.kind) {
     case 'endpoint':
-      return { sentence: `There is no batch endpoint ${code(m.endpointName)} in this workspace.`, next: { command: 'endpoints', why: "lists this workspace's batch endpoints." } };
+      return { sentence: `There is no batch endpoint ${code(m.endpointName)} in this workspace.`, next };
     case 'deployment':
-      return { sentence: `Endpoint ${code(m.endpointName)} has no deployment ${code(m.deploymentName)}.`, next: { command: `show ${m.endpointName}`, why: 'lists its deployments.' } };
+      return { sentence: `Endpoint ${code(m.endpointName)} has no deployment ${code(m.deploymentName)}.`, next };
     case 'job':
-      return { sentence: `There is no job ${code(m.jobName)} in this workspace.`, next: { command: 'jobs <endpoint>', why: "lists an endpoint's jobs." } };
+      return { sentence: `There is no job ${code(m.jobName)} in this workspace.`, next };
   }
 }
 

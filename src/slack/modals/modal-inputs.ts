@@ -126,8 +126,3 @@ export function readChecked(values: ViewStateValues, blockId: string, optionValu
   const v = values[blockId]?.[VALUE_ACTION_ID];
   return (v?.selected_options ?? []).some((o) => o.value === optionValue);
 }
-
-/** Whether the field was in the submitted view at all (a checkbox left empty is still present). */
-export function hasField(values: ViewStateValues, blockId: string): boolean {
-  return values[blockId]?.[VALUE_ACTION_ID] !== undefined;
-}
