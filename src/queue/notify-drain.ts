@@ -240,6 +240,19 @@ export function createNotifyDrain(deps: NotifyDrainDeps): NotifyDrain {
     return waitMs;
   }
 
+  /**
+   * Sleeps until the thread's edit turn; a reply enqueued meanwhile wakes the job, since it goes ahead of
+   * edits. The enqueue wakes only a job that is marked and already delayed, so the job marks itself first
+   * and looks once more after moving to the delayed set: a reply that came in between, while the job was
+   * still active and so could not be woken, is found then and the job wakes itself.
+   */
+  async function sleepUntilEditTurn(job: Job, token: string | undefined, outbox: RequestOutbox, thread: ThreadState, ms: number): Promise<never> {
+    await outbox.markWaitingForEdit();
+    await job.moveToDelayed(Date.now() + Math.max(1, Math.ceil(ms)), token);
+    if ((await firstPostBehindEdits(outbox, thread)) !== undefined) await job.promote().catch(() => undefined);
+    throw new DelayedError();
+  }
+
   async function pickNext(outbox: RequestOutbox, thread: ThreadState): Promise<ListedEntry | { waitForParent: true } | undefined> {
     const head = await outbox.head();
     if (head === undefined) return undefined;
@@ -283,11 +296,7 @@ export function createNotifyDrain(deps: NotifyDrainDeps): NotifyDrain {
       let next: Awaited<ReturnType<typeof pickNext>>;
       if (editWaitMs > 0) {
         const post = await firstPostBehindEdits(outbox, thread);
-        if (post === undefined) {
-          // Asleep until the edit's turn; a post enqueued meanwhile wakes the job (it goes ahead of edits).
-          await outbox.markWaitingForEdit();
-          await delayJob(job, token, editWaitMs);
-        }
+        if (post === undefined) await sleepUntilEditTurn(job, token, outbox, thread, editWaitMs);
         next = post;
         editWaitMs = 0;
       } else {

@@ -464,6 +464,30 @@ describe('when Slack stops taking what the bot says', () => {
     expect(runs).toBeLessThanOrEqual(ids.length * 3);
   });
 
+  it('wakes a thread asleep until its edit turn for a reply enqueued at any moment, even while its job was deciding to sleep', async () => {
+    // One edit every 10 s: every thread's edit waits its turn, far in the future for most. Replies come in
+    // while the flush jobs are busy taking their turns and going to sleep; each must go out at once, not at
+    // its thread's edit turn (a reply landing between "nothing to post" and "asleep" used to wait there).
+    const { outbox, startWorker } = bot({ editsPerMinute: 6, editBurst: 1, perChannelIntervalMs: 1 });
+    startWorker();
+    const ids = Array.from({ length: 20 }, (_, i) => `req-wake-${i}`);
+    for (const id of ids) await outbox.enqueue(parent(id, OPS, `${id}: queued`, 'p1'));
+    await waitFor(async () => (await Promise.all(ids.map((id) => outbox.threadOf(id)))).every((t) => t?.parentTs), { timeoutMs: 10_000, what: 'the parents' });
+    const replies: Promise<void>[] = [];
+    for (const id of ids) {
+      void outbox.enqueue(parent(id, OPS, `${id}: running`, 'p2'));
+      for (let n = 1; n <= 3; n++) replies.push(new Promise((r) => setTimeout(r, n * 7)).then(() => outbox.enqueue(reply(id, OPS, n))));
+    }
+    await Promise.all(replies);
+    await waitFor(
+      async () => {
+        for (const id of ids) if ((await threadOf(outbox, id, OPS)).length < 4) return undefined;
+        return true;
+      },
+      { timeoutMs: 6_000, intervalMs: 50, what: 'every reply, long before the threads\' edit turns' },
+    );
+  });
+
   it('lets a thread\'s replies go ahead of its edits while the workspace\'s edit budget is spent', async () => {
     // One edit every 5 s: the second parent edit has to wait; the replies behind it do not.
     const { outbox, startWorker, drained } = bot({ editsPerMinute: 12, editBurst: 1 });
