@@ -92,7 +92,12 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
     approvals: createApprovalStore({ connection: producerConnection, prefix, now }),
     producers,
     leftovers: createLeftoverStore({ connection: producerConnection, prefix }),
-    watch: { minIntervalMs: config.worker.watchMinIntervalMs, maxIntervalMs: config.worker.watchMaxIntervalMs },
+    watch: {
+      minIntervalMs: config.worker.watchMinIntervalMs,
+      maxIntervalMs: config.worker.watchMaxIntervalMs,
+      // Live progress is looked at no faster than the status lines can show it (notify-pacer.ts's edit budget).
+      ...(opts.slackEditsPerMinute !== undefined ? { statusEditsPerMinute: opts.slackEditsPerMinute } : {}),
+    },
     now,
   };
   const userGroups = createUserGroupResolver({ client: slack, logger });

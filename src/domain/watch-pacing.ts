@@ -19,6 +19,17 @@ export function nextWatchIntervalMs(polls: number, policy: WatchPacingPolicy, re
 }
 
 /**
+ * How often one running job's live progress is looked at. A status line shows it through an in-place edit,
+ * and the workspace has one chat.update budget for all of them (`editsPerMinute`, Slack's Tier 3), so with
+ * `watched` jobs running each line can change about once per `watched × 60 s / editsPerMinute`: looking
+ * more often only reads logs nobody will see (at 5,000 running jobs, hundreds of reads a second). A few
+ * jobs keep the per-job floor.
+ */
+export function liveProgressIntervalMs(watched: number, policy: Pick<WatchPacingPolicy, 'minIntervalMs'>, editsPerMinute: number): number {
+  return Math.max(policy.minIntervalMs, Math.ceil((Math.max(1, watched) * 60_000) / Math.max(1, editsPerMinute)));
+}
+
+/**
  * The shared workspace snapshot (src/queue/job-status-snapshot.ts) is listed at most once per this, and
  * each watch step re-reads it at the same cadence, so a job's end is seen within about two of these:
  * 3 s keeps a final reply within 10 s of the job's end, while ARM sees 20 list calls a minute however

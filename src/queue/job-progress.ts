@@ -21,10 +21,13 @@ const MAX_MEMOS = 10_000;
 export function createJobProgressReader(ctx: Pick<WorkerContext, 'azureml' | 'watch' | 'now' | 'logger'>) {
   const memos = new Map<string, ProgressMemo>();
   return {
-    /** The job's progress when it changed since the last look, else undefined (nothing to update). */
-    async changed(jobName: string, endpointName: string): Promise<JobProgress | undefined> {
+    /**
+     * The job's progress when it changed since the last look, else undefined (nothing to update).
+     * `everyMs`: the least time between two looks at this job (default the watch's floor).
+     */
+    async changed(jobName: string, endpointName: string, everyMs = ctx.watch.minIntervalMs): Promise<JobProgress | undefined> {
       const memo = memos.get(jobName);
-      if (memo && ctx.now() - memo.checkedAt < ctx.watch.minIntervalMs) return undefined;
+      if (memo && ctx.now() - memo.checkedAt < everyMs) return undefined;
       const next: ProgressMemo = { ...(memo ?? {}), checkedAt: ctx.now() };
       if (memos.size >= MAX_MEMOS && !memo) memos.delete(memos.keys().next().value as string);
       memos.set(jobName, next);

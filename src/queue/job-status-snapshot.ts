@@ -30,6 +30,7 @@ import type { Job as ArmJob } from '../azureml/resources';
 import { DEFAULT_RETRY_OPTIONS } from '../azureml/retry-policy';
 import { isAzureMlError } from '../azureml/errors';
 import { workspaceKey } from './redis-keys';
+import { jobItemCounts } from '../azureml/job-item-counts';
 import { backoffDelayMs } from '../domain/backoff';
 
 export const jobSnapshotEntrySchema = z.object({
@@ -45,6 +46,12 @@ export const jobSnapshotEntrySchema = z.object({
   errorMessage: z.string().optional(),
   /** The job's studio page (services.Studio.endpoint), where Azure shows a failure's reason. */
   studioUrl: z.string().optional(),
+  /**
+   * Items scored and failed, when the listed job carries them (job-item-counts.ts): a list item is the same
+   * JobBase document as Jobs_Get's, so a completed job's counts need no read of their own.
+   */
+  itemsSucceeded: z.number().int().nonnegative().optional(),
+  itemsFailed: z.number().int().nonnegative().optional(),
 });
 export type JobSnapshotEntry = z.infer<typeof jobSnapshotEntrySchema>;
 
@@ -53,7 +60,15 @@ export type JobSnapshotEntry = z.infer<typeof jobSnapshotEntrySchema>;
  * not show it (ask the job itself); pending: no snapshot yet covers the job (wait for the next one).
  */
 export type SnapshotLookup =
-  | { kind: 'found'; entry: JobSnapshotEntry; listedAt: number; /** When the next refresh is due (ms). */ dueAt?: number }
+  | {
+      kind: 'found';
+      entry: JobSnapshotEntry;
+      listedAt: number;
+      /** When the next refresh is due (ms). */
+      dueAt?: number;
+      /** How many jobs the workspace's watches follow now (what paces per-job extras such as live progress). */
+      watched: number;
+    }
   | { kind: 'absent'; listedAt: number }
   | { kind: 'pending' };
 
@@ -127,12 +142,15 @@ export function snapshotEntryOf(job: ArmJob): JobSnapshotEntry {
     }
   }
   const studio = (props as { services?: Record<string, { endpoint?: unknown } | null> | null }).services?.Studio?.endpoint;
+  const items = jobItemCounts(job);
   return {
     status: props.status ?? 'Unknown',
     ...(outputUri ? { outputUri } : {}),
     ...(bag['azureml.error.code'] ? { errorCode: bag['azureml.error.code'] } : {}),
     ...(bag['azureml.error.message'] ? { errorMessage: bag['azureml.error.message'] } : {}),
     ...(typeof studio === 'string' && /^https:\/\//i.test(studio) ? { studioUrl: studio } : {}),
+    ...(items.succeeded !== undefined ? { itemsSucceeded: items.succeeded } : {}),
+    ...(items.failed !== undefined ? { itemsFailed: items.failed } : {}),
   };
 }
 
@@ -212,8 +230,15 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
     }
   }
 
-  async function read(jobName: string): Promise<{ listedAt?: number; dueAt?: number; notBefore?: number; raw: string | null }> {
-    const results = await connection.multi().get(keys.listedAt).get(keys.notBefore).hget(keys.entries, nameKey(jobName)).get(keys.dueAt).exec();
+  async function read(jobName: string): Promise<{ listedAt?: number; dueAt?: number; notBefore?: number; raw: string | null; watched: number }> {
+    const results = await connection
+      .multi()
+      .get(keys.listedAt)
+      .get(keys.notBefore)
+      .hget(keys.entries, nameKey(jobName))
+      .get(keys.dueAt)
+      .hlen(keys.watching)
+      .exec();
     const value = (i: number): string | null => (results?.[i]?.[1] as string | null | undefined) ?? null;
     const listedAt = value(0);
     const notBefore = value(1);
@@ -223,6 +248,7 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
       ...(notBefore ? { notBefore: Number(notBefore) } : {}),
       ...(dueAt ? { dueAt: Number(dueAt) } : {}),
       raw: value(2),
+      watched: Number(results?.[4]?.[1] ?? 0),
     };
   }
 
@@ -250,7 +276,9 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
       }
       if (seen.raw !== null) {
         const parsed = jobSnapshotEntrySchema.safeParse(JSON.parse(seen.raw));
-        if (parsed.success) return { kind: 'found', entry: parsed.data, listedAt: seen.listedAt ?? 0, ...(seen.dueAt !== undefined ? { dueAt: seen.dueAt } : {}) };
+        if (parsed.success) {
+          return { kind: 'found', entry: parsed.data, listedAt: seen.listedAt ?? 0, ...(seen.dueAt !== undefined ? { dueAt: seen.dueAt } : {}), watched: seen.watched };
+        }
       }
       // A list started after the job was watched (and so after it was invoked) shows it: not being there
       // is an answer. The margin covers clocks of worker processes on different hosts.

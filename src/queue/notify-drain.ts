@@ -223,6 +223,23 @@ export function createNotifyDrain(deps: NotifyDrainDeps): NotifyDrain {
   }
 
   /** Picks what to deliver next: the head, unless the thread has no parent yet and one is queued behind. */
+  /**
+   * 0 when this thread's edit may go now, else how long until its turn. A thread takes one place in the
+   * workspace's edit line and keeps it (in its thread state) until it is due, whichever job or worker
+   * then sends; the edit sent then is the newest content queued, so waiting loses nothing.
+   */
+  async function editTurn(outbox: RequestOutbox, thread: ThreadState): Promise<number> {
+    if (thread.editDueAt !== undefined) {
+      const waitMs = thread.editDueAt - Date.now();
+      if (waitMs > 0) return waitMs;
+      await outbox.spendEditToken();
+      return 0;
+    }
+    const { waitMs, reserved } = await pacer.reserveEdit();
+    if (waitMs > 0 && reserved) await outbox.holdEditToken(Date.now() + waitMs);
+    return waitMs;
+  }
+
   async function pickNext(outbox: RequestOutbox, thread: ThreadState): Promise<ListedEntry | { waitForParent: true } | undefined> {
     const head = await outbox.head();
     if (head === undefined) return undefined;
@@ -266,7 +283,11 @@ export function createNotifyDrain(deps: NotifyDrainDeps): NotifyDrain {
       let next: Awaited<ReturnType<typeof pickNext>>;
       if (editWaitMs > 0) {
         const post = await firstPostBehindEdits(outbox, thread);
-        if (post === undefined) await delayJob(job, token, editWaitMs);
+        if (post === undefined) {
+          // Asleep until the edit's turn; a post enqueued meanwhile wakes the job (it goes ahead of edits).
+          await outbox.markWaitingForEdit();
+          await delayJob(job, token, editWaitMs);
+        }
         next = post;
         editWaitMs = 0;
       } else {
@@ -297,7 +318,7 @@ export function createNotifyDrain(deps: NotifyDrainDeps): NotifyDrain {
       const edits = (entry.op === 'upsert-parent' && thread.parentTs !== undefined) || (entry.op === 'upsert-in-thread' && slotTs !== null);
       await holdWhileTokenRefused(job, token);
       if (edits) {
-        editWaitMs = await pacer.reserveEdit();
+        editWaitMs = await editTurn(outbox, thread);
         if (editWaitMs > 0) continue;
       } else {
         await waitForChannel(job, token, entry.channel);

@@ -6,7 +6,9 @@
 //   entries    list of entry JSON, head first: the thread's messages still to deliver
 //   queued     set of keys now in `entries` (an entry enqueued twice is kept once)
 //   delivered  hash key → Slack ts (or 'sent' / 'dead'): what was delivered, so nothing goes twice
-//   thread     hash channel, requestedChannel, parentTs, epoch, waiting, waitingSince, parentFailed,
+//   thread     hash channel, requestedChannel, parentTs, epoch, waiting ('parent' or 'edit': what the
+//              sleeping flush job waits for), waitingSince, editDueAt (the edit token this thread holds
+//              from the workspace's bucket, notify-pacer.ts, and when it is due), parentFailed,
 //              requester (the first entry's: where the thread moves if its channel stops taking posts),
 //              movedFrom, movedReason
 //   slots      hash slot → ts of the in-place messages updated with chat.update
@@ -86,7 +88,9 @@ export function shownField(entry: Pick<NotifyEntry, 'op' | 'slot'>): string | un
 
 // Returns {status, epoch, wake}: status 'queued' | 'duplicate' | 'delivered' | 'mismatch' (then epoch
 // slot carries the thread's channel); wake = 1 when the flush job sleeps waiting for the parent and
-// this entry is the parent, so the caller promotes it instead of letting it sleep out its delay.
+// this entry is the parent, or sleeps until its edit token is due and this entry may post (anything but
+// the parent's edit: a reply goes ahead of waiting edits), so the caller promotes it instead of letting
+// it sleep out its delay.
 const ENQUEUE_THREAD_ENTRY = `
 local entries, queued, delivered, thread, pending = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local key, json, channel, requestId, ttl, op, shownField, requester = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
@@ -107,7 +111,8 @@ redis.call('HSETNX', thread, 'channel', channel)
 if requester ~= '' then redis.call('HSETNX', thread, 'requester', requester) end
 redis.call('SADD', pending, requestId)
 local wake = 0
-if op == 'upsert-parent' and redis.call('HGET', thread, 'waiting') == 'parent' then
+local waiting = redis.call('HGET', thread, 'waiting')
+if (waiting == 'parent' and op == 'upsert-parent') or (waiting == 'edit' and op ~= 'upsert-parent') then
   redis.call('HDEL', thread, 'waiting')
   wake = 1
 end
@@ -122,7 +127,7 @@ if redis.call('LLEN', KEYS[1]) > 0 then return 0 end
 local epoch = tonumber(redis.call('HGET', KEYS[2], 'epoch') or '0')
 if epoch ~= tonumber(ARGV[1]) then return -1 end
 redis.call('HINCRBY', KEYS[2], 'epoch', 1)
-redis.call('HDEL', KEYS[2], 'waiting', 'waitingSince')
+redis.call('HDEL', KEYS[2], 'waiting', 'waitingSince', 'editDueAt')
 redis.call('SREM', KEYS[3], ARGV[2])
 return 1
 `;
@@ -138,6 +143,8 @@ export interface ThreadState {
   parentTs?: string;
   epoch: number;
   waitingSince?: number;
+  /** The thread holds an edit token from the workspace's bucket, due then (ms): its next edit uses it. */
+  editDueAt?: number;
   parentFailed: boolean;
   /** Set once the thread moved to the requester's DM: the channel it left. */
   movedFrom?: string;
@@ -183,6 +190,12 @@ export interface RequestOutbox {
   countFailure(key: string): Promise<number>;
   /** Marked so that enqueuing the parent promotes the sleeping flush job (ENQUEUE_THREAD_ENTRY's wake). */
   markWaitingForParent(since: number): Promise<void>;
+  /** The thread holds an edit token due at `dueAt`: its next edit waits for then and takes no other. */
+  holdEditToken(dueAt: number): Promise<void>;
+  /** The held edit token is spent (the edit is going out now). */
+  spendEditToken(): Promise<void>;
+  /** Marked so that enqueuing a post promotes the flush job sleeping until its edit token is due. */
+  markWaitingForEdit(): Promise<void>;
   /** 1 when the list was empty and the epoch ended, -1 when the epoch had already moved on, 0 otherwise. */
   closeEpoch(epoch: number): Promise<number>;
   /**
@@ -254,7 +267,7 @@ export function createNotifyOutboxStore(deps: { connection: RedisConnection; pre
       },
 
       async thread() {
-        const [channel, parentTs, epoch, waitingSince, parentFailed, movedFrom, requester] = await connection.hmget(
+        const [channel, parentTs, epoch, waitingSince, parentFailed, movedFrom, requester, editDueAt] = await connection.hmget(
           keys.thread,
           'channel',
           'parentTs',
@@ -263,12 +276,14 @@ export function createNotifyOutboxStore(deps: { connection: RedisConnection; pre
           'parentFailed',
           'movedFrom',
           'requester',
+          'editDueAt',
         );
         return {
           ...(channel ? { channel } : {}),
           ...(parentTs ? { parentTs } : {}),
           epoch: Number(epoch ?? '0'),
           ...(waitingSince ? { waitingSince: Number(waitingSince) } : {}),
+          ...(editDueAt ? { editDueAt: Number(editDueAt) } : {}),
           parentFailed: parentFailed === '1',
           ...(movedFrom ? { movedFrom } : {}),
           ...(requester ? { requester } : {}),
@@ -330,6 +345,18 @@ export function createNotifyOutboxStore(deps: { connection: RedisConnection; pre
         await connection.hset(keys.thread, 'waiting', 'parent', 'waitingSince', String(since));
       },
 
+      async holdEditToken(dueAt) {
+        await connection.hset(keys.thread, 'editDueAt', String(dueAt));
+      },
+
+      async spendEditToken() {
+        await connection.hdel(keys.thread, 'editDueAt');
+      },
+
+      async markWaitingForEdit() {
+        await connection.hset(keys.thread, 'waiting', 'edit');
+      },
+
       async closeEpoch(epoch) {
         return Number(await connection.eval(CLOSE_EPOCH, 3, keys.entries, keys.thread, keys.pending, epoch, requestId));
       },
@@ -338,7 +365,7 @@ export function createNotifyOutboxStore(deps: { connection: RedisConnection; pre
         await connection
           .multi()
           .hset(keys.thread, 'channel', channel, 'movedFrom', from, 'movedReason', reason)
-          .hdel(keys.thread, 'parentTs', 'waiting', 'waitingSince', 'parentFailed')
+          .hdel(keys.thread, 'parentTs', 'waiting', 'waitingSince', 'parentFailed', 'editDueAt')
           .del(keys.slots, keys.shown)
           // LPUSH puts each at the head: the parent first, then the note, then what was waiting.
           .lpush(keys.entries, JSON.stringify(note))

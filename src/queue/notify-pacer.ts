@@ -4,7 +4,8 @@
 //   per channel; a 429's Retry-After pushes that timestamp.
 // - Edits: chat.update is Tier 3 (~50 per minute for the app in the workspace, Slack's rate-limits guide
 //   and chat.update's reference), shared by every request's in-place edits, so edits take a token from
-//   one workspace-wide bucket; a chat.update 429 closes that bucket for Retry-After.
+//   one workspace-wide bucket, in the order they asked (a reservation may lie in the future); a chat.update
+//   429 closes that bucket for Retry-After.
 // Each gate answers how long to wait (0: go now); the caller decides how to wait.
 import type { RedisConnection } from './connection';
 import { redisKey } from './redis-keys';
@@ -45,8 +46,12 @@ if wanted > nextAt then redis.call('SET', KEYS[1], wanted, 'PX', tonumber(ARGV[1
 return 0
 `;
 
-// Takes one token from the workspace's edit bucket (KEYS[1], a hash): ARGV[1] edits per minute, ARGV[2]
-// the burst. Returns 0 (go now) or how many ms to wait; a 429 sets blockedUntil (PUSH_EDIT_GATE).
+// Reserves one token from the workspace's edit bucket (KEYS[1], a hash): ARGV[1] edits per minute, ARGV[2]
+// the burst. The bucket may go into debt: an edit that cannot go now still takes its place in line and is
+// told when its token is due, so every waiting thread wakes once, at its turn, instead of all of them
+// asking again each time one token comes back (at thousands of threads that churn filled the notify queue
+// and held back the replies behind it). Returns {wait ms, 1 = reserved}; while a 429 closed the bucket
+// (PUSH_EDIT_GATE) nothing is reserved: {ms until it opens, 0}.
 const TAKE_EDIT_TOKEN = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -54,15 +59,15 @@ local perMs = tonumber(ARGV[1]) / 60000
 local burst = tonumber(ARGV[2])
 local s = redis.call('HMGET', KEYS[1], 'tokens', 'at', 'blockedUntil')
 local blocked = tonumber(s[3] or '0')
-if blocked > now then return blocked - now end
+if blocked > now then return {blocked - now, 0} end
 local tokens = tonumber(s[1] or ARGV[2])
 local at = tonumber(s[2] or tostring(now))
-tokens = math.min(burst, tokens + math.max(0, now - at) * perMs)
+tokens = math.min(burst, tokens + math.max(0, now - at) * perMs) - 1
 local wait = 0
-if tokens >= 1 then tokens = tokens - 1 else wait = math.ceil((1 - tokens) / perMs) end
+if tokens < 0 then wait = math.ceil(-tokens / perMs) end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
-redis.call('PEXPIRE', KEYS[1], 300000)
-return wait
+redis.call('PEXPIRE', KEYS[1], math.max(300000, wait + 60000))
+return {wait, 1}
 `;
 
 const PUSH_EDIT_GATE = `
@@ -84,11 +89,20 @@ export interface NotifyPacerOptions {
   editBurst?: number;
 }
 
+export interface EditReservation {
+  waitMs: number;
+  reserved: boolean;
+}
+
 export interface NotifyPacer {
   /** Takes the channel's next post slot: 0, or how long until it is free (nothing taken then). */
   reservePost(channel: string): Promise<number>;
-  /** Takes a token for one chat.update from the workspace's bucket: 0, or how long until one is free. */
-  reserveEdit(): Promise<number>;
+  /**
+   * Takes a token for one chat.update from the workspace's bucket. `waitMs` 0: go now. Otherwise, when
+   * `reserved`, the token is this caller's once `waitMs` has passed (send then without asking again);
+   * when not (a 429 closed the bucket), ask again after `waitMs`.
+   */
+  reserveEdit(): Promise<EditReservation>;
   /**
    * A post to the channel was answered: its next slot is no sooner than one interval from now. The slot
    * was taken before the call, but a call can take a while to reach Slack (a busy event loop, the network),
@@ -112,7 +126,8 @@ export function createNotifyPacer(deps: { connection: RedisConnection; prefix: s
       return Number(await connection.eval(RESERVE_CHANNEL_SLOT, 1, channelGateKey(prefix, channel), intervalMs));
     },
     async reserveEdit() {
-      return Number(await connection.eval(TAKE_EDIT_TOKEN, 1, editGateKey(prefix), editsPerMinute, editBurst));
+      const [waitMs, reserved] = (await connection.eval(TAKE_EDIT_TOKEN, 1, editGateKey(prefix), editsPerMinute, editBurst)) as [number, number];
+      return { waitMs: Number(waitMs), reserved: Number(reserved) === 1 };
     },
     async postAnswered(channel) {
       await connection.eval(PUSH_CHANNEL_GATE, 1, channelGateKey(prefix, channel), intervalMs);

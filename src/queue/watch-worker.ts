@@ -20,7 +20,8 @@ import { z } from 'zod';
 import { isAzureMlError } from '../azureml/errors';
 import { isTerminalJobStatus } from '../azureml/jobs';
 import { jobFailure, jobOutputUri, jobStatusOf, jobStudioUrl, type ScoringJob } from '../azureml/scoring';
-import { nextWatchIntervalMs, SNAPSHOT_READS_PER_SECOND, snapshotMaxAgeMs } from '../domain/watch-pacing';
+import { liveProgressIntervalMs, nextWatchIntervalMs, SNAPSHOT_READS_PER_SECOND, snapshotMaxAgeMs } from '../domain/watch-pacing';
+import { DEFAULT_EDITS_PER_MINUTE as DEFAULT_STATUS_EDITS_PER_MINUTE } from './notify-pacer';
 import { threadMessages } from '../slack/thread-messages';
 import { studioJobLink } from '../usecases/studio-links';
 import { readJobOutcome } from '../usecases/job-outcome';
@@ -59,12 +60,20 @@ interface JobObservation {
   outputUri?: string;
   studioUrl?: string;
   failure: { code?: string; message?: string };
+  /** Items scored and failed, when the document read carries them. */
+  items: JobItemCounts;
 }
 
 function observationOfJob(job: ScoringJob): JobObservation {
   const outputUri = jobOutputUri(job);
   const studioUrl = jobStudioUrl(job);
-  return { status: jobStatusOf(job), ...(outputUri ? { outputUri } : {}), ...(studioUrl ? { studioUrl } : {}), failure: jobFailure(job) };
+  return {
+    status: jobStatusOf(job),
+    ...(outputUri ? { outputUri } : {}),
+    ...(studioUrl ? { studioUrl } : {}),
+    failure: jobFailure(job),
+    items: jobItemCounts(job),
+  };
 }
 
 function observationOfEntry(entry: JobSnapshotEntry): JobObservation {
@@ -74,11 +83,19 @@ function observationOfEntry(entry: JobSnapshotEntry): JobObservation {
     ...(entry.studioUrl ? { studioUrl: entry.studioUrl } : {}),
     ...(entry.outputUri ? { outputUri: entry.outputUri } : {}),
     failure: { ...(entry.errorCode ? { code: entry.errorCode } : {}), ...(entry.errorMessage ? { message: entry.errorMessage } : {}) },
+    items: {
+      ...(entry.itemsSucceeded !== undefined ? { succeeded: entry.itemsSucceeded } : {}),
+      ...(entry.itemsFailed !== undefined ? { failed: entry.itemsFailed } : {}),
+    },
   };
 }
 
-/** Item counts of a completed job: one ARM GET (the status snapshot does not carry them); unknown on error. */
-async function completedItemCounts(ctx: WorkerContext, jobName: string): Promise<JobItemCounts> {
+/**
+ * Item counts of a completed job: those the document the step read carries (the listed job is the same
+ * document as Jobs_Get's), else one ARM GET; unknown on error.
+ */
+async function completedItemCounts(ctx: WorkerContext, jobName: string, known: JobItemCounts): Promise<JobItemCounts> {
+  if (known.succeeded !== undefined || known.failed !== undefined) return known;
   try {
     return jobItemCounts(await ctx.azureml.jobs.get(jobName));
   } catch (err) {
@@ -159,6 +176,8 @@ function createWatchStep(ctx: WorkerContext, deps: WatchDeps) {
     let observed: JobObservation | undefined;
     /** When the snapshot will next have news: looking before then only re-reads the same line. */
     let snapshotDueAt: number | undefined;
+    /** How many jobs the workspace's watches follow (from the snapshot): what live progress is paced by. */
+    let watchedJobs = 1;
     let polls = data.polls;
     const nextState: WatchStepState = { ...state };
     if (snapshot) {
@@ -174,6 +193,7 @@ function createWatchStep(ctx: WorkerContext, deps: WatchDeps) {
       if (found.kind === 'found' && fresh) {
         observed = observationOfEntry(found.entry);
         snapshotDueAt = found.dueAt;
+        watchedJobs = found.watched;
       } else {
         const directDue =
           found.kind === 'pending'
@@ -206,7 +226,8 @@ function createWatchStep(ctx: WorkerContext, deps: WatchDeps) {
 
     const { status } = observed;
     // While it runs, the status line also shows how far the job is (job-progress.ts paces the looks).
-    const live = status === 'Running' ? await progress?.changed(jobName, data.endpointName) : undefined;
+    const progressEveryMs = liveProgressIntervalMs(watchedJobs, ctx.watch, ctx.watch.statusEditsPerMinute ?? DEFAULT_STATUS_EDITS_PER_MINUTE);
+    const live = status === 'Running' ? await progress?.changed(jobName, data.endpointName, progressEveryMs) : undefined;
     if (status !== data.lastStatus || live) await lifecycle.progress('status', statusLine(status, live ?? progress?.last(jobName)));
     if (!isTerminalJobStatus(status)) {
       const delayMs = snapshot
@@ -232,7 +253,7 @@ function createWatchStep(ctx: WorkerContext, deps: WatchDeps) {
       ...(observed.failure.message ? { serviceMessage: observed.failure.message } : {}),
     });
     if (status === 'Completed') {
-      const items = await completedItemCounts(ctx, jobName);
+      const items = await completedItemCounts(ctx, jobName, observed.items);
       const message =
         items.failed !== undefined && items.failed > 0
           ? threadMessages.jobCompletedWithFailures({

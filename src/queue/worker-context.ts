@@ -20,6 +20,8 @@ export interface WatchPacing {
   minIntervalMs: number;
   /** The interval grows towards this while a job runs long. */
   maxIntervalMs: number;
+  /** The workspace's chat.update budget a minute, shared by every status line (default: Slack's Tier 3, 50). */
+  statusEditsPerMinute?: number;
 }
 
 /** Who may cancel whose job (BATCH_SCORE_CANCELERS), asked again right before a cancel is applied. */

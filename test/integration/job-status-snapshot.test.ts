@@ -224,3 +224,9 @@ it("reads a job's output and the service's error from the job resource", () => {
   expect(snapshotEntryOf(armJob('x', 'Completed', { outputUri: 'azureml://datastores/d/paths/o.csv' }))).toEqual({ status: 'Completed', outputUri: 'azureml://datastores/d/paths/o.csv' });
   expect(snapshotEntryOf(armJob('y', 'Failed', { error: 'boom' }))).toEqual({ status: 'Failed', errorCode: 'UserError', errorMessage: 'boom' });
 });
+
+it("keeps a listed job's item counts, so a completed job's reply needs no read of its own", () => {
+  const job = armJob('z', 'Completed');
+  job.properties.properties = { 'azureml.itemsSucceeded': '7', 'azureml.itemsFailed': '0' };
+  expect(snapshotEntryOf(job)).toEqual({ status: 'Completed', itemsSucceeded: 7, itemsFailed: 0 });
+});

@@ -435,6 +435,35 @@ describe('when Slack stops taking what the bot says', () => {
     expect(updates).toHaveLength(ids.length);
   });
 
+  it('gives each thread waiting for the edit budget one place in line: its flush job wakes at its turn, not each time a token comes back', async () => {
+    // One edit every 250 ms for the whole workspace, ten threads editing at once: the last waits ~2.5 s.
+    // Asking again whenever a token came back woke every waiting job each 250 ms (dozens of runs, and at
+    // thousands of threads a notify queue too busy for the replies); a reserved turn costs two runs.
+    const { outbox, startWorker, drained } = bot({ editsPerMinute: 240, editBurst: 1, perChannelIntervalMs: 1 });
+    const worker = startWorker();
+    const ids = Array.from({ length: 10 }, (_, i) => `req-line-${i}`);
+    for (const id of ids) await outbox.enqueue(parent(id, OPS, `${id}: queued`, 'p1'));
+    await waitFor(async () => (await Promise.all(ids.map((id) => outbox.threadOf(id)))).every((t) => t?.parentTs), { timeoutMs: 10_000, what: 'the parents' });
+    await waitFor(drained, { timeoutMs: 10_000, what: 'the parents\' jobs done' });
+    let runs = 0;
+    worker.on('active', () => void (runs += 1));
+    await Promise.all(ids.map((id) => outbox.enqueue(parent(id, OPS, `${id}: running`, 'p2'))));
+    await waitFor(
+      async () => {
+        for (const id of ids) {
+          const t = await outbox.threadOf(id);
+          if (slack.message(OPS, t?.parentTs ?? '')?.text !== `${id}: running`) return undefined;
+        }
+        return true;
+      },
+      { timeoutMs: 20_000, intervalMs: 50, what: 'every parent edited' },
+    );
+    await waitFor(drained, { timeoutMs: 10_000, what: 'the edits\' jobs done' });
+    // One run to take a place in line and one to send at its turn (a few more when a turn comes while the
+    // job is still being delayed).
+    expect(runs).toBeLessThanOrEqual(ids.length * 3);
+  });
+
   it('lets a thread\'s replies go ahead of its edits while the workspace\'s edit budget is spent', async () => {
     // One edit every 5 s: the second parent edit has to wait; the replies behind it do not.
     const { outbox, startWorker, drained } = bot({ editsPerMinute: 12, editBurst: 1 });

@@ -14,6 +14,7 @@ const JOB = 'b8f1c2d4-0000-4000-8000-000000000001';
 
 function world(opts: { lookup?: () => SnapshotLookup; getJob?: () => Promise<ScoringJob> } = {}) {
   const clock = { t: T0 };
+  const armGets: string[] = [];
   const enqueued: NotifyEntryInput[] = [];
   const gets: string[] = [];
   const lookups: string[] = [];
@@ -29,6 +30,12 @@ function world(opts: { lookup?: () => SnapshotLookup; getJob?: () => Promise<Sco
   };
   const ctx = {
     azureml: {
+      jobs: {
+        get: async (name: string) => {
+          armGets.push(name);
+          return { name, properties: { status: 'Completed', properties: { 'azureml.itemsSucceeded': '9', 'azureml.itemsFailed': '1' } } };
+        },
+      },
       scoring: {
         getJob: async (_uri: string, name: string) => {
           gets.push(name);
@@ -74,10 +81,10 @@ function world(opts: { lookup?: () => SnapshotLookup; getJob?: () => Promise<Sco
       throw err;
     }
   };
-  return { clock, enqueued, gets, lookups, watched, job, step };
+  return { clock, enqueued, gets, armGets, lookups, watched, job, step };
 }
 
-const entry = (status: string, more: Partial<JobSnapshotEntry> = {}): SnapshotLookup => ({ kind: 'found', entry: { status, ...more }, listedAt: T0 });
+const entry = (status: string, more: Partial<JobSnapshotEntry> = {}): SnapshotLookup => ({ kind: 'found', entry: { status, ...more }, listedAt: T0, watched: 1 });
 const finals = (enqueued: NotifyEntryInput[]) => enqueued.filter((e) => e.op === 'reply' && e.key === 'reply:final');
 
 it('reads a running job from the shared snapshot and looks again after the snapshot interval, without asking the job', async () => {
@@ -95,6 +102,19 @@ it('posts one final reply with the output from the snapshot and stops watching t
   expect(finals(w.enqueued)).toHaveLength(1);
   expect(finals(w.enqueued)[0]!.text + JSON.stringify(finals(w.enqueued)[0]!.blocks)).toContain('azureml://datastores/workspaceblobstore/paths/out/p.csv');
   expect(w.watched.has(JOB)).toBe(false);
+});
+
+it('takes a completed job\'s item counts from the listed job, with no read of its own', async () => {
+  const w = world({ lookup: () => entry('Completed', { itemsSucceeded: 8, itemsFailed: 2 }) });
+  expect(await w.step()).toBe('Completed');
+  expect(w.armGets).toEqual([]);
+  expect(JSON.stringify(finals(w.enqueued))).toMatch(/2 (of 10 )?items? failed|2 failed/);
+});
+
+it('reads the item counts of a completed job when the listed job does not carry them', async () => {
+  const w = world({ lookup: () => entry('Completed') });
+  expect(await w.step()).toBe('Completed');
+  expect(w.armGets).toEqual([JOB]);
 });
 
 it("reports the service's error for a job the snapshot shows failed", async () => {

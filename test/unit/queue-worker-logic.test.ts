@@ -1,7 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import { AzureMlError } from '../../src/azureml/errors';
 import { DeployStepError } from '../../src/azureml/deploy-plan';
-import { nextWatchIntervalMs } from '../../src/domain/watch-pacing';
+import { liveProgressIntervalMs, nextWatchIntervalMs } from '../../src/domain/watch-pacing';
 import { requestIdFrom } from '../../src/handlers/request-id';
 import { describeFailure } from '../../src/usecases/failure-report';
 import { isWorthRetrying } from '../../src/queue/job-payload';
@@ -21,6 +21,15 @@ describe('watch pacing', () => {
   it("lets the server's Retry-After win when it asks for a longer wait", () => {
     expect(nextWatchIntervalMs(0, policy, 45_000)).toBe(45_000);
     expect(nextWatchIntervalMs(0, policy, 1_000)).toBe(10_000);
+  });
+
+  it("looks at a job's live progress no faster than the workspace's status-line edits can show it", () => {
+    // 50 edits a minute shared by every watched job: a few jobs keep the floor, thousands share the budget.
+    expect(liveProgressIntervalMs(1, policy, 50)).toBe(10_000);
+    expect(liveProgressIntervalMs(8, policy, 50)).toBe(10_000);
+    expect(liveProgressIntervalMs(100, policy, 50)).toBe(120_000);
+    expect(liveProgressIntervalMs(5_000, policy, 50)).toBe(6_000_000);
+    expect(liveProgressIntervalMs(0, policy, 0)).toBe(60_000);
   });
 });
 
