@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { AzureConfig } from './config';
 import { createArmClient } from './azureml/arm-client';
 import { AZURE_CLOUDS } from './azureml/clouds';
-import { createAzureCredential, type TokenCredential } from './azureml/credentials';
+import { createAzureCredential, type RevokedTokenReplacement, type TokenCredential } from './azureml/credentials';
 import type { DatastoreAccess } from './azureml/datastore-container';
 import type { LongRunningWaitOptions } from './azureml/long-running-resource';
 import { createAzureMlClient, type AzureMlClient } from './azureml';
@@ -26,10 +26,13 @@ export function createAzureMlFromConfig(
   config: AzureConfig,
   opts: {
     logger?: Logger;
-    /** A fixed credential (the sandbox's): used as is, never rebuilt. */
+    /** The credential to use; alone (the sandbox's), it is used as is and never rebuilt. */
     credential?: TokenCredential;
-    /** How to build the credential (a workspace profile's own), and a fresh one after a revoked token; default the cloud's DefaultAzureCredential. */
-    makeCredential?: () => TokenCredential;
+    /**
+     * How to build the credential (a workspace profile's own) when none is given, and its replacement after a
+     * revoked token (called with `replacing`); default the cloud's DefaultAzureCredential.
+     */
+    makeCredential?: (replacing?: RevokedTokenReplacement) => TokenCredential;
     artifactsRoot?: string;
     poll?: Omit<LongRunningWaitOptions, 'onProgress' | 'signal'>;
   } = {},
@@ -37,14 +40,24 @@ export function createAzureMlFromConfig(
   const cloud = AZURE_CLOUDS[config.cloud];
   const build =
     opts.makeCredential ??
-    (() => createAzureCredential(cloud, { ...(config.tenantId ? { tenantId: config.tenantId } : {}), ...(config.clientId ? { managedIdentityClientId: config.clientId } : {}) }));
+    ((replacing?: RevokedTokenReplacement) =>
+      createAzureCredential(cloud, {
+        ...(config.tenantId ? { tenantId: config.tenantId } : {}),
+        ...(config.clientId ? { managedIdentityClientId: config.clientId } : {}),
+        ...(replacing ? { replacingRevokedToken: replacing } : {}),
+      }));
   const credential = opts.credential ?? build();
+  // A revoked token: one fresh token from a new instance. Its cache is empty, except a managed identity's,
+  // which MSAL keeps per process: that replacement first takes one token past MSAL's cache
+  // (src/azureml/managed-identity-refresh.ts; docs/reliability.md, known gap 1).
+  const replacing: RevokedTokenReplacement = {
+    onRefreshFailed: (err, scope) =>
+      opts.logger?.warn({ scope, err: err instanceof Error ? err.message : String(err) }, 'could not take a fresh managed-identity token; asking the credential as usual'),
+  };
   const arm = createArmClient({
     cloud,
     credential,
-    // A revoked token: one fresh token from a new instance (empty cache; not for managed identity, whose
-    // cache MSAL keeps per process: docs/reliability.md, known gap 1).
-    ...(opts.credential ? {} : { freshCredential: build }),
+    ...(opts.credential && !opts.makeCredential ? {} : { freshCredential: () => build(replacing) }),
     ...(config.armEndpoint ? { baseUrl: config.armEndpoint } : {}),
     apiVersion: config.apiVersion,
     ...(opts.logger ? { logger: opts.logger } : {}),

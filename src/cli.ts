@@ -8,7 +8,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createAzureMlFromConfig } from './azureml-from-config';
 import { AZURE_CLOUDS } from './azureml/clouds';
-import type { TokenCredential } from './azureml/credentials';
+import type { RevokedTokenReplacement, TokenCredential } from './azureml/credentials';
 import { loadAzureConfig, loadWorkspaceProfiles, type AzureConfig, type WorkspaceProfileConfig } from './config';
 import { parseCommand, verbSchema, type ParseResult } from './domain/command-grammar';
 import { CliUsageError, cliHelpText, cliUsageOf } from './cli/cli-usage';
@@ -68,7 +68,7 @@ interface CliSettings {
   config: AzureConfig;
   /** The sandbox's credential; absent: the profile's own (`makeCredential`). */
   credential?: TokenCredential;
-  makeCredential?: () => TokenCredential;
+  makeCredential?: (replacing?: RevokedTokenReplacement) => TokenCredential;
   /** The profile acted on, when there are several to tell apart. */
   profile?: WorkspaceProfileConfig;
 }
@@ -81,7 +81,7 @@ async function settingsFor(flags: GlobalFlags, asked: string | undefined, io: Cl
   if (!sandboxFile) {
     const profiles = loadWorkspaceProfiles(io.env);
     const profile = chooseCliWorkspace(profiles, asked);
-    return { config: profile.azure, makeCredential: () => credentialOfProfile(profile), ...(profiles.length > 1 ? { profile } : {}) };
+    return { config: profile.azure, makeCredential: (replacing) => credentialOfProfile(profile, replacing), ...(profiles.length > 1 ? { profile } : {}) };
   }
   // The sandbox is one workspace: configured profiles do not apply, and naming one would be a lie.
   if (asked !== undefined) {

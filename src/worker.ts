@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { AzureMlClient } from './azureml';
 import { createAzureMlFromConfig } from './azureml-from-config';
 import { AZURE_CLOUDS } from './azureml/clouds';
-import type { TokenCredential } from './azureml/credentials';
+import type { RevokedTokenReplacement, TokenCredential } from './azureml/credentials';
 import { probeCredential } from './azureml/credential-probe';
 import type { Config } from './config';
 import { createApprovalStore } from './queue/approval-store';
@@ -115,7 +115,14 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
     const override = typeof opts.credential === 'function' ? opts.credential(profile.name) : opts.credential;
     const credential = override ?? credentialOfProfile(profile);
     const profileLogger = config.profiles.length > 1 ? logger.child({ workspace: profile.name }) : logger;
-    const azureml = createAzureMlFromConfig(profile.azure, { logger: profileLogger, credential, artifactsRoot: config.worker.artifactsRoot, poll: opts.poll });
+    const azureml = createAzureMlFromConfig(profile.azure, {
+      logger: profileLogger,
+      credential,
+      // The profile's own credential is rebuilt after a revoked token; an injected one (the sandbox's) is not.
+      ...(override ? {} : { makeCredential: (replacing?: RevokedTokenReplacement) => credentialOfProfile(profile, replacing) }),
+      artifactsRoot: config.worker.artifactsRoot,
+      poll: opts.poll,
+    });
     // One token at start: without any working credential the log says so in one line (which were tried,
     // how to fix it) rather than every request failing later with a long aggregate message.
     void probeCredential(credential, cloud.resourceManagerScope).then((problem) => {

@@ -3,18 +3,25 @@
 // choice of a profile for a request is pure (src/domain/workspace-binding.ts).
 import type { AzureConfig, WorkspaceProfileConfig } from './config';
 import { AZURE_CLOUDS } from './azureml/clouds';
-import { createAzureCredential, type TokenCredential } from './azureml/credentials';
+import { createAzureCredential, type RevokedTokenReplacement, type TokenCredential } from './azureml/credentials';
 import { workspaceLabelText } from './slack/blocks/workspace-label';
 import type { ApprovalPolicy } from './domain/approval-policy';
 
-/** A credential for a profile: one instance per profile, so tokens of two clouds or tenants never mix. */
-export function credentialOfProfile(profile: Pick<WorkspaceProfileConfig, 'azure' | 'clientSecret'>): TokenCredential {
+/**
+ * A credential for a profile: one instance per profile, so tokens of two clouds or tenants never mix.
+ * `replacing`: it replaces one whose token Azure revoked (src/azureml/credentials.ts).
+ */
+export function credentialOfProfile(profile: Pick<WorkspaceProfileConfig, 'azure' | 'clientSecret'>, replacing?: RevokedTokenReplacement): TokenCredential {
   const azure: AzureConfig = profile.azure;
   const cloud = AZURE_CLOUDS[azure.cloud];
   if (profile.clientSecret && azure.tenantId && azure.clientId) {
     return createAzureCredential(cloud, { servicePrincipal: { tenantId: azure.tenantId, clientId: azure.clientId, clientSecret: profile.clientSecret } });
   }
-  return createAzureCredential(cloud, { ...(azure.tenantId ? { tenantId: azure.tenantId } : {}), ...(azure.clientId ? { managedIdentityClientId: azure.clientId } : {}) });
+  return createAzureCredential(cloud, {
+    ...(azure.tenantId ? { tenantId: azure.tenantId } : {}),
+    ...(azure.clientId ? { managedIdentityClientId: azure.clientId } : {}),
+    ...(replacing ? { replacingRevokedToken: replacing } : {}),
+  });
 }
 
 /** Each profile's label, by name; empty with one profile (nothing to tell apart, messages stay as they were). */

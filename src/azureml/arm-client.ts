@@ -74,7 +74,8 @@ export interface ArmClientDeps {
   /** Injected for tests: jitter source. */
   random?: () => number;
   /**
-   * Builds a new credential whose token cache is empty. Azure can revoke a token before it expires (401
+   * Builds a new credential whose token cache is empty (a managed identity's cache is MSAL's, per process:
+   * its replacement takes its first token past that cache, managed-identity-refresh.ts). Azure can revoke a token before it expires (401
    * ExpiredAuthenticationToken / InvalidAuthenticationToken) while @azure/identity keeps handing out the
    * cached one until its expiry; the client then takes ONE fresh token from a new instance, retries once,
    * and keeps that instance for later requests. Absent: the retry asks the same credential again.

@@ -6,6 +6,8 @@ import { startAzureMlSandbox, type AzureMlSandbox } from '../../sandbox/azureml'
 import { managedIdentityEnv, REPO_ROOT, spawnTsx } from '../support/worker-process';
 import { sandboxAzureMlClient } from '../../dev/embedded-stack';
 import { createEndpoint } from '../support/azureml-setup';
+import { loadAzureConfig } from '../../src/config';
+import { createAzureMlFromConfig } from '../../src/azureml-from-config';
 
 const PROBE = path.join(REPO_ROOT, 'test', 'support', 'azure-credential-probe.ts');
 let sandbox: AzureMlSandbox;
@@ -78,5 +80,48 @@ describe('managed identity endpoint (App Service protocol 2019-08-01)', () => {
     const exit = await probe.exited;
     expect(exit.code).toBe(1);
     expect(probe.stderr()).toMatch(/probe failed: .*(CredentialUnavailable|AuthenticationRequired|ManagedIdentity|unauthorized)/is);
+  });
+});
+
+// Known gap 1 closed (docs/reliability.md): MSAL Node keeps managed-identity tokens in one cache per process
+// and @azure/identity asks it without forceRefresh, so a new DefaultAzureCredential alone would hand back the
+// revoked token. Here the production wiring (createAzureMlFromConfig, nothing injected) runs in this process
+// with the App Service variables set, so MSAL's process-wide cache is the one that holds the revoked token.
+describe('a managed identity whose tokens Azure revoked before their expiry', () => {
+  const variables = ['IDENTITY_ENDPOINT', 'IDENTITY_HEADER', 'AZURE_CLIENT_ID', 'AZURE_TENANT_ID', 'AZURE_CLIENT_SECRET', 'AZURE_CLIENT_CERTIFICATE_PATH', 'AZURE_FEDERATED_TOKEN_FILE', 'AZURE_TOKEN_CREDENTIALS', 'MSI_ENDPOINT', 'MSI_SECRET'];
+  const saved = new Map(variables.map((name) => [name, process.env[name]]));
+  beforeAll(() => {
+    for (const name of variables) delete process.env[name];
+    Object.assign(process.env, managedIdentityEnv(sandbox));
+  });
+  afterAll(() => {
+    for (const [name, value] of saved) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
+
+  const endpointsPath = () => `/subscriptions/${sandbox.subscriptionId}/resourceGroups/${sandbox.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${sandbox.workspace}/batchEndpoints`;
+  /** The ARM list calls since `from`: status and ARM's error code. */
+  const listCalls = (from: number) =>
+    sandbox.requestLog
+      .slice(from)
+      .filter((e) => new URL(e.url).pathname === endpointsPath())
+      .map((e) => ({ status: e.status, code: e.status === 401 ? (JSON.parse(e.responseBody) as { error: { code: string } }).error.code : 'ok' }));
+
+  it.each([
+    ['system-assigned', {}],
+    ['user-assigned, chosen by AZURE_CLIENT_ID', { AZURE_CLIENT_ID: '6f1f5a47-3c1b-4d3e-9a57-2f6a4f0b9c11' }],
+  ])('meets one 401, takes one token past the shared cache, and goes on (%s)', async (_, extra: Record<string, string>) => {
+    const azureml = createAzureMlFromConfig(loadAzureConfig({ ...azureEnv(sandbox), ...extra }));
+    expect((await azureml.endpoints.list()).map((e) => e.name)).toContain('mnist-batch');
+    sandbox.admin.expireAllTokens();
+    const seen = sandbox.requestLog.length;
+    expect((await azureml.endpoints.list()).map((e) => e.name)).toContain('mnist-batch');
+    const [refused, retried] = listCalls(seen);
+    expect([refused?.status, refused?.code, retried?.status]).toEqual([401, 'ExpiredAuthenticationToken', 200]);
+    // Later calls carry the new token: no second 401.
+    await azureml.endpoints.list();
+    expect(listCalls(seen).map((c) => c.status)).toEqual([401, 200, 200]);
   });
 });
