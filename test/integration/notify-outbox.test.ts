@@ -111,6 +111,25 @@ async function threadOf(outbox: Pick<TestOutbox, 'threadOf'>, requestId: string,
 
 const texts = (messages: StoredMessage[]): string[] => messages.map((m) => m.text);
 
+/** Waits until each request's parent is posted. */
+async function parentsPosted(outbox: Pick<TestOutbox, 'threadOf'>, ids: string[]): Promise<void> {
+  await waitFor(async () => (await Promise.all(ids.map((id) => outbox.threadOf(id)))).every((t) => t?.parentTs), { timeoutMs: 10_000, what: 'the parents' });
+}
+
+/** Waits until each request's parent reads `<id>: <state>` in the stand-in. */
+async function everyParentShows(standIn: SlackStandIn, outbox: Pick<TestOutbox, 'threadOf'>, ids: string[], state: string): Promise<void> {
+  await waitFor(
+    async () => {
+      for (const id of ids) {
+        const t = await outbox.threadOf(id);
+        if (standIn.message(OPS, t?.parentTs ?? '')?.text !== `${id}: ${state}`) return undefined;
+      }
+      return true;
+    },
+    { timeoutMs: 20_000, intervalMs: 50, what: `every parent ${state}` },
+  );
+}
+
 describe('notify outbox', () => {
   it('posts the parent first, then the replies in order in its thread, through a burst of 429s then 500s', async () => {
     const { outbox, startWorker, drained } = bot();
@@ -417,18 +436,9 @@ describe('when Slack stops taking what the bot says', () => {
     closers.push(() => worker.close());
     const ids = Array.from({ length: 12 }, (_, i) => `req-edit-${i}`);
     for (const id of ids) await outbox.enqueue(parent(id, OPS, `${id}: queued`, 'p1'));
-    await waitFor(async () => (await Promise.all(ids.map((id) => outbox.threadOf(id)))).every((t) => t?.parentTs), { timeoutMs: 10_000, what: 'the parents' });
+    await parentsPosted(outbox, ids);
     await Promise.all(ids.map((id) => outbox.enqueue(parent(id, OPS, `${id}: running`, 'p2'))));
-    await waitFor(
-      async () => {
-        for (const id of ids) {
-          const t = await outbox.threadOf(id);
-          if (tight.message(OPS, t?.parentTs ?? '')?.text !== `${id}: running`) return undefined;
-        }
-        return true;
-      },
-      { timeoutMs: 20_000, intervalMs: 50, what: 'every parent edited' },
-    );
+    await everyParentShows(tight, outbox, ids, 'running');
     const updates = tight.callLog.filter((c) => c.method === 'chat.update');
     expect(updates.filter((c) => c.status === 429)).toEqual([]);
     expect(tight.methodRateBreaches()['chat.update'] ?? 0).toBe(0);
@@ -443,21 +453,12 @@ describe('when Slack stops taking what the bot says', () => {
     const worker = startWorker();
     const ids = Array.from({ length: 10 }, (_, i) => `req-line-${i}`);
     for (const id of ids) await outbox.enqueue(parent(id, OPS, `${id}: queued`, 'p1'));
-    await waitFor(async () => (await Promise.all(ids.map((id) => outbox.threadOf(id)))).every((t) => t?.parentTs), { timeoutMs: 10_000, what: 'the parents' });
+    await parentsPosted(outbox, ids);
     await waitFor(drained, { timeoutMs: 10_000, what: 'the parents\' jobs done' });
     let runs = 0;
     worker.on('active', () => void (runs += 1));
     await Promise.all(ids.map((id) => outbox.enqueue(parent(id, OPS, `${id}: running`, 'p2'))));
-    await waitFor(
-      async () => {
-        for (const id of ids) {
-          const t = await outbox.threadOf(id);
-          if (slack.message(OPS, t?.parentTs ?? '')?.text !== `${id}: running`) return undefined;
-        }
-        return true;
-      },
-      { timeoutMs: 20_000, intervalMs: 50, what: 'every parent edited' },
-    );
+    await everyParentShows(slack, outbox, ids, 'running');
     await waitFor(drained, { timeoutMs: 10_000, what: 'the edits\' jobs done' });
     // One run to take a place in line and one to send at its turn (a few more when a turn comes while the
     // job is still being delayed).
@@ -472,7 +473,7 @@ describe('when Slack stops taking what the bot says', () => {
     startWorker();
     const ids = Array.from({ length: 20 }, (_, i) => `req-wake-${i}`);
     for (const id of ids) await outbox.enqueue(parent(id, OPS, `${id}: queued`, 'p1'));
-    await waitFor(async () => (await Promise.all(ids.map((id) => outbox.threadOf(id)))).every((t) => t?.parentTs), { timeoutMs: 10_000, what: 'the parents' });
+    await parentsPosted(outbox, ids);
     const replies: Promise<void>[] = [];
     for (const id of ids) {
       void outbox.enqueue(parent(id, OPS, `${id}: running`, 'p2'));
