@@ -95,8 +95,11 @@ export function createRunProcessor(ctx: WorkerContext) {
     const name = jobName!;
 
     await lifecycle.running(`job ${name}`);
-    await lifecycle.note(
-      'job-started',
+    // The job's one message in the thread: posted now as "started", then edited in place into its status
+    // line by the watch. A channel takes about one post a second, so every post a job makes at its start
+    // delays the final replies of the channel's jobs that end meanwhile.
+    await lifecycle.progress(
+      'status',
       threadMessages.jobStarted({ jobName: name, endpointName: spec.endpointName, ...(spec.deploymentName ? { deploymentName: spec.deploymentName } : {}), links: workspaceLinks(ctx) }),
     );
     await ctx.producers.watch(

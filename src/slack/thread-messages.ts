@@ -92,7 +92,7 @@ export const threadMessages = {
     return message(text, [section(text), context([link(studioJobLink(view.links, view.jobName), 'Open in Azure ML studio'), `\`status ${escapeMrkdwn(view.jobName)}\` · \`cancel ${escapeMrkdwn(view.jobName)}\``])]);
   },
 
-  jobStatus(view: { jobName: string; endpointName: string; status: string; elapsedMs: number }): SlackMessage {
+  jobStatus(view: { jobName: string; endpointName: string; status: string; elapsedMs: number; studioUrl?: string }): SlackMessage {
     return buildJobStatusLineMessage(view);
   },
 

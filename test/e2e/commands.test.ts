@@ -3,7 +3,7 @@
 import pino from 'pino';
 import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import type { StoredMessage } from '../../sandbox/slack';
-import { isTopLevel } from '../support/stack-probes';
+import { isTopLevel, JOB_MESSAGE } from '../support/stack-probes';
 
 const { requester, approver } = STACK_USERS;
 const ENDPOINT = 'mnist-cmds';
@@ -184,7 +184,7 @@ it('answers look-ups privately: endpoints, show, jobs, status', async () => {
 it('cancels a running job', async () => {
   await stack.azureml.admin.putDatastoreFile(`${ENDPOINT}/big/list.txt`, Buffer.from('x'));
   const run = await request(`run ${ENDPOINT} azureml://datastores/workspaceblobstore/paths/${ENDPOINT}/mnist`);
-  const started = await stack.driver.waitFor(() => replies(run).find((r) => r.text.includes('started')), { what: 'job started' });
+  const started = await stack.driver.waitFor(() => replies(run).find((r) => JOB_MESSAGE.test(r.text)), { what: 'job started' });
   const jobName = /`([^`]+)`/.exec(started.text)![1]!;
   // The job may finish before the cancel is checked: then the requester is told so, privately.
   const before = new Set(parents().map((m) => m.ts));

@@ -5,7 +5,7 @@
 import pino from 'pino';
 import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { duplicatePosts } from '../support/slack-deliveries';
-import { createThreadReader, textOf, type ThreadReader } from '../support/stack-probes';
+import { createThreadReader, JOB_MESSAGE, textOf, type ThreadReader } from '../support/stack-probes';
 import { requestDeploy } from '../support/user-gestures';
 
 const { requester, approver } = STACK_USERS;
@@ -61,7 +61,7 @@ it('answers look-ups privately and cancels a running job', async () => {
   const before = new Set(stack.slack.messages(STACK_CHANNEL).map((m) => m.ts));
   await stack.driver.slash(`run ${ENDPOINT} azureml://datastores/workspaceblobstore/paths/${ENDPOINT}/in`, { user: requester, channel: STACK_CHANNEL });
   const run = await stack.driver.waitFor(() => stack.slack.messages(STACK_CHANNEL).find((m) => !before.has(m.ts) && textOf(m).includes(ENDPOINT)), { what: 'the run request' });
-  const started = await stack.driver.waitFor(() => threads.replies(run).find((r) => r.text.includes('started')), { what: 'the job started' });
+  const started = await stack.driver.waitFor(() => threads.replies(run).find((r) => JOB_MESSAGE.test(r.text)), { what: 'the job started' });
   const jobName = /`([^`]+)`/.exec(started.text)![1]!;
   const cancel = await stack.driver.slash(`cancel ${jobName}`, { user: requester, channel: STACK_CHANNEL });
   expect(cancel.status).toBe(200);

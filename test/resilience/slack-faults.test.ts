@@ -6,7 +6,7 @@ import pino from 'pino';
 import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { waitForQuiet } from '../support/quiet-queues';
 import { duplicatePosts, statusesOf } from '../support/slack-deliveries';
-import { createQueueInspector, createThreadReader, isTopLevel, type QueueInspector, type ThreadReader } from '../support/stack-probes';
+import { createQueueInspector, createThreadReader, isTopLevel, JOB_MESSAGE, type QueueInspector, type ThreadReader } from '../support/stack-probes';
 import { deployApproved } from '../support/user-gestures';
 
 let stack: EmbeddedStack;
@@ -58,8 +58,8 @@ it('delivers every notification once and in order after 429s with Retry-After an
     const finals = threads.finalReplies(parent);
     expect(finals).toHaveLength(1);
     expect(finals[0]!.text).toContain('completed');
-    // In order: the job-started reply comes before the final reply, and the parent shows the outcome.
-    const started = replies.findIndex((r) => /started|Scoring job/i.test(r.text) && !finals.includes(r));
+    // In order: the job's own message (started, then its status line) comes before the final reply.
+    const started = replies.findIndex((r) => JOB_MESSAGE.test(r.text));
     expect(started).toBeGreaterThanOrEqual(0);
     expect(started).toBeLessThan(replies.indexOf(finals[0]!));
     const tss = replies.map((r) => Number(r.ts));

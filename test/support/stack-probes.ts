@@ -17,6 +17,12 @@ export function textOf(m: Pick<StoredMessage, 'text' | 'blocks'>): string {
  */
 export const FINAL_REPLY = /^:(white_check_mark|x): <@[UW][A-Z0-9]+> /;
 
+/**
+ * A scoring job's own message in its request's thread: posted as ":rocket: Scoring job `…` started on …", then
+ * edited in place into its status line (":gear: `…` on `…` · *Running* · …"). The first backticked name is the job's.
+ */
+export const JOB_MESSAGE = /^(:rocket: Scoring job `[^`]+` started|:[a-z_]+: `[^`]+`( on `[^`]*`)? · \*)/;
+
 /** A message that starts a thread (Slack gives a thread's parent thread_ts = its own ts), not a reply. */
 export function isTopLevel(m: Pick<StoredMessage, 'ts' | 'thread_ts' | 'ephemeralTo'>): boolean {
   return m.ephemeralTo === undefined && (m.thread_ts === undefined || m.thread_ts === m.ts);

@@ -296,6 +296,11 @@ describe('job status', () => {
 
   it('renders the status line message and the details, escaped and in limits', () => {
     expectGood(buildJobStatusLineMessage({ jobName: HUGE, endpointName: HUGE, status: HUGE }));
+    expectGood(buildJobStatusLineMessage({ jobName: HUGE, endpointName: HUGE, status: HUGE, studioUrl: 'https://ml.azure.com/runs/x' }));
+    // It replaces the job's "started" message in place, so it keeps that message's studio link and command.
+    const line = JSON.stringify(buildJobStatusLineMessage({ jobName: 'job-1', endpointName: 'mnist-batch', status: 'Completed', studioUrl: 'https://ml.azure.com/runs/job-1' }).blocks);
+    expect(line).toContain('https://ml.azure.com/runs/job-1');
+    expect(line).toContain('`status job-1`');
     const msg = buildJobStatusMessage({
       jobName: 'job-1',
       endpointName: 'mnist-batch',

@@ -47,10 +47,15 @@ export function jobStatusLine(view: Pick<JobStatusView, 'jobName' | 'endpointNam
   return parts.join(' · ');
 }
 
-/** The in-thread line the watch worker keeps updated. */
-export function buildJobStatusLineMessage(view: Pick<JobStatusView, 'jobName' | 'endpointName' | 'status' | 'elapsedMs'>): SlackMessage {
+/**
+ * The in-thread line the watch worker keeps updated. It replaces the job's "started" message in place, so
+ * it keeps what that message offered: the studio link and the `status` command.
+ */
+export function buildJobStatusLineMessage(view: Pick<JobStatusView, 'jobName' | 'endpointName' | 'status' | 'elapsedMs' | 'studioUrl'>): SlackMessage {
   const line = jobStatusLine(view);
-  return message(line, [section(line)]);
+  if (!view.studioUrl) return message(line, [section(line)]);
+  // While the job runs, its Cancel button sits below this line (job-buttons.ts).
+  return message(line, [section(line), context([link(view.studioUrl, 'Open in Azure ML studio'), `\`status ${escapeMrkdwn(view.jobName)}\``])]);
 }
 
 /** The reply to `status <job>`. */
