@@ -51,6 +51,8 @@ const watchStepStateSchema = z.object({
   lastSeenAt: z.number().optional(),
   /** Not before this may a step ask the job itself again. */
   directDueAt: z.number().optional(),
+  /** How often the job, ended, came back because this process was reading as many outcomes as it may. */
+  outcomeWaits: z.number().optional(),
 });
 type WatchStepState = z.infer<typeof watchStepStateSchema>;
 
@@ -107,7 +109,19 @@ async function completedItemCounts(ctx: WorkerContext, jobName: string, known: J
 interface WatchDeps {
   snapshot?: JobStatusSnapshot;
   progress?: JobProgressReader;
+  /** Ended jobs whose outcome (logs, predictions) this process reads at once; default OUTCOME_READS_AT_ONCE. */
+  outcomeReadsAtOnce?: number;
 }
+
+/**
+ * Reading an ended job's outcome takes storage and run-history calls; everything else a step does is a few
+ * Redis commands. Bounded per process, and a step that finds the bound reached comes back shortly instead
+ * of waiting in its slot: when hundreds of jobs end together (or storage is slow), the watch queue's slots
+ * keep serving the other jobs' steps rather than all waiting on storage.
+ */
+export const OUTCOME_READS_AT_ONCE = 8;
+const OUTCOME_BUSY_RETRY_MS = 500;
+const OUTCOME_BUSY_MAX_DOUBLINGS = 3;
 
 /** The watched request's lifecycle and the job's status line in its thread. */
 function watchedRequest(ctx: WorkerContext, data: WatchJob) {
@@ -115,7 +129,13 @@ function watchedRequest(ctx: WorkerContext, data: WatchJob) {
   // A job the bot did not start has no run request to show on a parent.
   const lifecycle = createRequestLifecycle(ctx, { requestId, requester, action: 'run', ...(data.spec ? { subject: { kind: 'run', spec: data.spec } } : {}) });
   const statusLine = (status: string, live?: JobProgress): SlackMessage => {
-    const line = threadMessages.jobStatus({ jobName, endpointName: data.endpointName, status, elapsedMs: ctx.now() - data.startedAt });
+    const line = threadMessages.jobStatus({
+      jobName,
+      endpointName: data.endpointName,
+      status,
+      elapsedMs: ctx.now() - data.startedAt,
+      studioUrl: data.studioUrl ?? studioJobLink(workspaceLinks(ctx), jobName),
+    });
     const shown = status === 'Running' ? withProgress(line, live) : line;
     // Cancel while the job the bot started may run; redrawn without it once the job has ended.
     return data.spec && !isTerminalJobStatus(status) ? withButtons(shown, cancelJobButtons(requestId)) : shown;
@@ -158,6 +178,8 @@ export function createWatchProcessor(ctx: WorkerContext, deps: WatchDeps = {}) {
 
 function createWatchStep(ctx: WorkerContext, deps: WatchDeps) {
   const { snapshot, progress } = deps;
+  const outcomeReadsAtOnce = deps.outcomeReadsAtOnce ?? OUTCOME_READS_AT_ONCE;
+  let outcomeReads = 0;
   return async function watchStep(job: Job, token?: string): Promise<{ status: string }> {
     const data: WatchJob = parsePayload(watchJobSchema, job);
     const state: WatchStepState = watchStepStateSchema.catch({}).parse(job.data);
@@ -225,79 +247,90 @@ function createWatchStep(ctx: WorkerContext, deps: WatchDeps) {
     if (state.lastSeenAt === undefined || ctx.now() - state.lastSeenAt >= ctx.watch.minIntervalMs) nextState.lastSeenAt = ctx.now();
 
     const { status } = observed;
-    // While it runs, the status line also shows how far the job is (job-progress.ts paces the looks).
-    const progressEveryMs = liveProgressIntervalMs(watchedJobs, ctx.watch, ctx.watch.statusEditsPerMinute ?? DEFAULT_STATUS_EDITS_PER_MINUTE);
-    const live = status === 'Running' ? await progress?.changed(jobName, data.endpointName, progressEveryMs) : undefined;
-    if (status !== data.lastStatus || live) await lifecycle.progress('status', statusLine(status, live ?? progress?.last(jobName)));
-    if (!isTerminalJobStatus(status)) {
-      const delayMs = snapshot
-        ? Math.max(snapshot.maxAgeMs, Math.min(ctx.watch.maxIntervalMs, (snapshotDueAt ?? 0) - ctx.now()))
-        : nextWatchIntervalMs(data.polls, ctx.watch);
-      return reschedule({ lastStatus: status, polls }, nextState, delayMs);
+    const ended = isTerminalJobStatus(status);
+    if (ended && outcomeReads >= outcomeReadsAtOnce) {
+      // Backing off (0.5, 1, 2, then 4 s), so a long line of ended jobs costs Redis little while it waits.
+      const waits = Math.min((state.outcomeWaits ?? 0) + 1, OUTCOME_BUSY_MAX_DOUBLINGS + 1);
+      return reschedule({}, { ...nextState, outcomeWaits: waits }, OUTCOME_BUSY_RETRY_MS * 2 ** (waits - 1));
     }
+    if (ended) outcomeReads += 1;
+    try {
+      // While it runs, the status line also shows how far the job is (job-progress.ts paces the looks).
+      const progressEveryMs = liveProgressIntervalMs(watchedJobs, ctx.watch, ctx.watch.statusEditsPerMinute ?? DEFAULT_STATUS_EDITS_PER_MINUTE);
+      const live = status === 'Running' ? await progress?.changed(jobName, data.endpointName, progressEveryMs) : undefined;
+      if (status !== data.lastStatus || live) await lifecycle.progress('status', statusLine(status, live ?? progress?.last(jobName)));
+      if (!ended) {
+        const delayMs = snapshot
+          ? Math.max(snapshot.maxAgeMs, Math.min(ctx.watch.maxIntervalMs, (snapshotDueAt ?? 0) - ctx.now()))
+          : nextWatchIntervalMs(data.polls, ctx.watch);
+        return reschedule({ lastStatus: status, polls }, nextState, delayMs);
+      }
 
-    progress?.forget(jobName);
-    const durationMs = ctx.now() - data.startedAt;
-    // A job the bot started can be run again from its last word (same endpoint, deployment and input).
-    const final = (reply: SlackMessage): SlackMessage => (data.spec ? withButtons(reply, rerunButtons(requestId)) : reply);
-    // The request's own (or the service's confirmed) output first: the ARM job cannot say where it wrote.
-    const outputUri = data.outputUri ?? observed.outputUri;
-    const studioUrl = data.studioUrl ?? observed.studioUrl ?? studioJobLink(workspaceLinks(ctx), jobName);
-    // Triage or results, from the job's logs and outputs (best-effort: the reply goes out regardless).
-    const findings = await readJobOutcome({ azureml: ctx.azureml, links: workspaceLinks(ctx), logger: ctx.logger }, {
-      jobName,
-      endpointName: data.endpointName,
-      status,
-      scoringUri: data.scoringUri,
-      ...(outputUri ? { outputUri } : {}),
-      ...(observed.failure.message ? { serviceMessage: observed.failure.message } : {}),
-    });
-    if (status === 'Completed') {
-      const items = await completedItemCounts(ctx, jobName, observed.items);
-      const message =
-        items.failed !== undefined && items.failed > 0
-          ? threadMessages.jobCompletedWithFailures({
-              requester,
-              jobName,
-              endpointName: data.endpointName,
-              ...(outputUri ? { outputUri } : {}),
-              durationMs,
-              itemsFailed: items.failed,
-              ...(items.succeeded !== undefined ? { itemsSucceeded: items.succeeded } : {}),
-            })
-          : threadMessages.jobSucceeded({
-              requester,
-              jobName,
-              endpointName: data.endpointName,
-              ...(outputUri ? { outputUri } : {}),
-              ...(studioUrl ? { studioUrl } : {}),
-              durationMs,
-              links: workspaceLinks(ctx),
-            });
-      // The results sections follow; the item counts are said once (by the completed-with-failures headline
-      // when it has them), and failed items get the link to the logs as a failed job does.
-      const completedWithFailures = items.failed !== undefined && items.failed > 0;
-      await lifecycle.succeeded(final(withJobOutcome(message, findings, { completedWithFailures })), {
-        parentDetail,
-        audit: { jobName, ...(items.failed !== undefined ? { itemsFailed: items.failed } : {}) },
+      progress?.forget(jobName);
+      const durationMs = ctx.now() - data.startedAt;
+      // A job the bot started can be run again from its last word (same endpoint, deployment and input).
+      const final = (reply: SlackMessage): SlackMessage => (data.spec ? withButtons(reply, rerunButtons(requestId)) : reply);
+      // The request's own (or the service's confirmed) output first: the ARM job cannot say where it wrote.
+      const outputUri = data.outputUri ?? observed.outputUri;
+      const studioUrl = data.studioUrl ?? observed.studioUrl ?? studioJobLink(workspaceLinks(ctx), jobName);
+      // Triage or results, from the job's logs and outputs (best-effort: the reply goes out regardless).
+      const findings = await readJobOutcome({ azureml: ctx.azureml, links: workspaceLinks(ctx), logger: ctx.logger }, {
+        jobName,
+        endpointName: data.endpointName,
+        status,
+        scoringUri: data.scoringUri,
+        ...(outputUri ? { outputUri } : {}),
+        ...(observed.failure.message ? { serviceMessage: observed.failure.message } : {}),
       });
-    } else if (status === 'Canceled') {
-      // A cancel is what someone asked for: reported as canceled in the job's own thread, not as a failure.
-      await lifecycle.canceled(final(threadMessages.jobCanceled({ requester, jobName, endpointName: data.endpointName, durationMs })), { parentDetail, audit: { jobName } });
-    } else {
-      const service = observed.failure;
-      const failure = {
-        step: 'scoring job',
-        code: service.code ?? 'JobFailed',
-        message: `${service.message ?? `the job ended ${status}`}. Azure ML shows the reason and the logs on the job's page: ${studioUrl}`,
-      };
-      await lifecycle.failed(final(withJobOutcome(threadMessages.failure({ requester, requestId, what: `Scoring job ${jobName}`, failure, durationMs }), findings)), {
-        parentDetail,
-        audit: { jobName, ...failure },
-      });
+      if (status === 'Completed') {
+        const items = await completedItemCounts(ctx, jobName, observed.items);
+        const message =
+          items.failed !== undefined && items.failed > 0
+            ? threadMessages.jobCompletedWithFailures({
+                requester,
+                jobName,
+                endpointName: data.endpointName,
+                ...(outputUri ? { outputUri } : {}),
+                durationMs,
+                itemsFailed: items.failed,
+                ...(items.succeeded !== undefined ? { itemsSucceeded: items.succeeded } : {}),
+              })
+            : threadMessages.jobSucceeded({
+                requester,
+                jobName,
+                endpointName: data.endpointName,
+                ...(outputUri ? { outputUri } : {}),
+                ...(studioUrl ? { studioUrl } : {}),
+                durationMs,
+                links: workspaceLinks(ctx),
+              });
+        // The results sections follow; the item counts are said once (by the completed-with-failures headline
+        // when it has them), and failed items get the link to the logs as a failed job does.
+        const completedWithFailures = items.failed !== undefined && items.failed > 0;
+        await lifecycle.succeeded(final(withJobOutcome(message, findings, { completedWithFailures })), {
+          parentDetail,
+          audit: { jobName, ...(items.failed !== undefined ? { itemsFailed: items.failed } : {}) },
+        });
+      } else if (status === 'Canceled') {
+        // A cancel is what someone asked for: reported as canceled in the job's own thread, not as a failure.
+        await lifecycle.canceled(final(threadMessages.jobCanceled({ requester, jobName, endpointName: data.endpointName, durationMs })), { parentDetail, audit: { jobName } });
+      } else {
+        const service = observed.failure;
+        const failure = {
+          step: 'scoring job',
+          code: service.code ?? 'JobFailed',
+          message: `${service.message ?? `the job ended ${status}`}. Azure ML shows the reason and the logs on the job's page: ${studioUrl}`,
+        };
+        await lifecycle.failed(final(withJobOutcome(threadMessages.failure({ requester, requestId, what: `Scoring job ${jobName}`, failure, durationMs }), findings)), {
+          parentDetail,
+          audit: { jobName, ...failure },
+        });
+      }
+      await snapshot?.unwatch(jobName);
+      return { status };
+    } finally {
+      if (ended) outcomeReads -= 1;
     }
-    await snapshot?.unwatch(jobName);
-    return { status };
   };
 }
 

@@ -12,7 +12,7 @@ import type { WorkerContext } from '../../src/queue/worker-context';
 const T0 = 1_700_000_000_000;
 const JOB = 'b8f1c2d4-0000-4000-8000-000000000001';
 
-function world(opts: { lookup?: () => SnapshotLookup; getJob?: () => Promise<ScoringJob> } = {}) {
+function world(opts: { lookup?: () => SnapshotLookup; getJob?: () => Promise<ScoringJob>; readOutcome?: () => Promise<unknown>; outcomeReadsAtOnce?: number } = {}) {
   const clock = { t: T0 };
   const armGets: string[] = [];
   const enqueued: NotifyEntryInput[] = [];
@@ -36,6 +36,7 @@ function world(opts: { lookup?: () => SnapshotLookup; getJob?: () => Promise<Sco
           return { name, properties: { status: 'Completed', properties: { 'azureml.itemsSucceeded': '9', 'azureml.itemsFailed': '1' } } };
         },
       },
+      ...(opts.readOutcome ? { artifacts: { readOutcome: opts.readOutcome, findOutputUri: async () => undefined } } : {}),
       scoring: {
         getJob: async (_uri: string, name: string) => {
           gets.push(name);
@@ -54,13 +55,13 @@ function world(opts: { lookup?: () => SnapshotLookup; getJob?: () => Promise<Sco
     logger: pino({ level: 'silent' }),
     now: () => clock.t,
   } as unknown as WorkerContext;
-  const job = {
-    id: `watch-${JOB}`,
+  const watchJob = (jobName: string, requestId: string) => ({
+    id: `watch-${jobName}`,
     data: {
-      requestId: 'req-1',
+      requestId,
       requester: { userId: 'U0ALICE001', teamId: 'T0SANDBOX1', channelId: 'C0MLOPS0001' },
       endpointName: 'mnist',
-      jobName: JOB,
+      jobName,
       scoringUri: 'https://mnist.eastus.inference.ml.azure.com/jobs',
       startedAt: T0,
       polls: 0,
@@ -72,16 +73,19 @@ function world(opts: { lookup?: () => SnapshotLookup; getJob?: () => Promise<Sco
     async moveToDelayed(at: number) {
       this.delayedUntil = at;
     },
-  };
-  const step = async (): Promise<'delayed' | string> => {
+  });
+  const job = watchJob(JOB, 'req-1');
+  // One processor, as one worker process has, so what it keeps between steps (outcome reads in flight) is shared.
+  const processor = createWatchProcessor(ctx, { snapshot, ...(opts.outcomeReadsAtOnce !== undefined ? { outcomeReadsAtOnce: opts.outcomeReadsAtOnce } : {}) });
+  const step = async (of: ReturnType<typeof watchJob> = job): Promise<'delayed' | string> => {
     try {
-      return (await createWatchProcessor(ctx, { snapshot })(job as unknown as Job, 'token')).status;
+      return (await processor(of as unknown as Job, 'token')).status;
     } catch (err) {
       if (err instanceof DelayedError) return 'delayed';
       throw err;
     }
   };
-  return { clock, enqueued, gets, armGets, lookups, watched, job, step };
+  return { clock, enqueued, gets, armGets, lookups, watched, job, watchJob, step };
 }
 
 const entry = (status: string, more: Partial<JobSnapshotEntry> = {}): SnapshotLookup => ({ kind: 'found', entry: { status, ...more }, listedAt: T0, watched: 1 });
@@ -183,4 +187,29 @@ it('leaves an error before the last attempt to BullMQ to try again, saying nothi
   Object.assign(w.job, { attemptsMade: 3, opts: { attempts: 10 } });
   await expect(w.step()).rejects.toThrow('Connection is closed.');
   expect(w.enqueued).toEqual([]);
+});
+
+it('reads a bounded number of ended jobs\' outcomes at once; an ended job over the bound comes back later, backing off', async () => {
+  let release!: () => void;
+  const reads: Array<Promise<void>> = [new Promise<void>((r) => (release = r))];
+  const w = world({
+    lookup: () => entry('Completed', { itemsSucceeded: 1, itemsFailed: 0 }),
+    outcomeReadsAtOnce: 1,
+    readOutcome: async () => {
+      await (reads.shift() ?? Promise.resolve());
+      return { problems: [] };
+    },
+  });
+  const second = w.watchJob('b8f1c2d4-0000-4000-8000-000000000002', 'req-2');
+  const first = w.step();
+  // The first ended job holds the only outcome read: the second does not wait in its slot, it comes back.
+  expect(await w.step(second)).toBe('delayed');
+  expect(second.delayedUntil).toBe(T0 + 500);
+  expect(await w.step(second)).toBe('delayed');
+  expect(second.delayedUntil).toBe(T0 + 1_000);
+  expect(finals(w.enqueued)).toHaveLength(0);
+  release();
+  expect(await first).toBe('Completed');
+  expect(await w.step(second)).toBe('Completed');
+  expect(finals(w.enqueued)).toHaveLength(2);
 });
