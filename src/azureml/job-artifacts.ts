@@ -83,19 +83,23 @@ interface BlobReader {
 
 function blobReader(container: ReturnType<DatastoreContainerFactory>): BlobReader {
   return {
+    // One ranged Get Blob (no Get Properties first): Content-Range tells the blob's whole size. Storage
+    // answers 416 to any range of an empty blob, and 404 to a blob that is not there.
     async readHead(blobName, limit) {
-      const blob = container.getBlobClient(blobName);
-      let size: number;
+      let response: Awaited<ReturnType<ReturnType<typeof container.getBlobClient>['download']>>;
       try {
-        size = (await blob.getProperties()).contentLength ?? 0;
+        response = await container.getBlobClient(blobName).download(0, limit);
       } catch (err) {
-        if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+        const status = (err as { statusCode?: number }).statusCode;
+        if (status === 404) return undefined;
+        if (status === 416) return { text: '', truncated: false };
         throw err;
       }
-      if (size === 0) return { text: '', truncated: false };
-      const take = Math.min(size, limit);
-      const buffer = await blob.downloadToBuffer(0, take);
-      return { text: buffer.toString('utf8'), truncated: size > take };
+      const chunks: Buffer[] = [];
+      for await (const chunk of response.readableStreamBody ?? []) chunks.push(Buffer.from(chunk as Uint8Array));
+      const buffer = Buffer.concat(chunks).subarray(0, limit);
+      const size = Number(/\/(\d+)$/.exec(response.contentRange ?? '')?.[1] ?? buffer.length);
+      return { text: buffer.toString('utf8'), truncated: size > buffer.length };
     },
     async firstUnder(prefix) {
       for await (const item of container.listBlobsFlat({ prefix })) return item.name;
@@ -104,18 +108,19 @@ function blobReader(container: ReturnType<DatastoreContainerFactory>): BlobReade
   };
 }
 
-/** Reads the job's logs from the artifact store; files not there (yet) are left out. */
-export async function readJobLogs(deps: JobArtifactsDeps, scoringRunId: string): Promise<JobLogs> {
+/** Reads the job's logs from the artifact store (but those in `skip`); files not there (yet) are left out. */
+export async function readJobLogs(deps: JobArtifactsDeps, scoringRunId: string, skip: ReadonlyArray<keyof JobLogs> = []): Promise<JobLogs> {
   const store = await getBlobDatastore(deps, ARTIFACT_STORE);
   const reader = blobReader(deps.containerFor(store));
   const prefix = runArtifactsPrefix(scoringRunId);
   const logs: JobLogs = {};
+  const wanted = <T extends Record<string, string>>(files: T) => Object.entries(files).filter(([k]) => !skip.includes(k as keyof JobLogs));
   await Promise.all([
-    ...Object.entries(JOB_LOG_FILES).map(async ([k, name]) => {
+    ...wanted(JOB_LOG_FILES).map(async ([k, name]) => {
       const got = await reader.readHead(`${prefix}${name}`, LOG_READ_LIMIT_BYTES);
       if (got) logs[k as keyof JobLogs] = got.text;
     }),
-    ...Object.entries(JOB_LOG_FOLDERS).map(async ([k, folder]) => {
+    ...wanted(JOB_LOG_FOLDERS).map(async ([k, folder]) => {
       const first = await reader.firstUnder(`${prefix}${folder}`);
       const got = first ? await reader.readHead(first, LOG_READ_LIMIT_BYTES) : undefined;
       if (got) logs[k as keyof JobLogs] = got.text;

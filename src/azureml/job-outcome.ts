@@ -5,7 +5,7 @@ import { triageFailure, parseProgressOverview, type FailureTriage, type JobProgr
 import { previewPredictions, type PredictionsPreview } from '../domain/predictions-preview';
 import type { BlobReadLink, BlobReadLinkFactory } from './blob-read-link';
 import { runErrorText } from './run-history-runs';
-import { defaultJobOutputUri, findScoringStep, readJobLogs, readOutputHead, resolveOutputFile, type JobArtifactsDeps, type JobLogs, type OutputFileLocation } from './job-artifacts';
+import { defaultJobOutputUri, findScoringStep, readJobLogs, readOutputHead, readProgressOverview, resolveOutputFile, type JobArtifactsDeps, type JobLogs, type OutputFileLocation } from './job-artifacts';
 
 export interface JobOutcomeRequest {
   jobName: string;
@@ -54,9 +54,15 @@ export async function readJobOutcome(deps: JobOutcomeDeps, req: JobOutcomeReques
   const problems: string[] = [];
   const step = await attempt(problems, 'scoring step', () => findScoringStep(deps, req.jobName, req.endpointName));
   const runId = step?.runId;
-  const logs: JobLogs = runId ? ((await attempt(problems, 'logs', () => readJobLogs(deps, runId))) ?? {}) : {};
-  const progress = parseProgressOverview(logs.progressOverview);
+  // The progress overview first: the other logs serve triage only, so a clean run does not read them (at
+  // thousands of jobs ending, they were most of the storage reads, and three of them are listings).
+  const progressOverview = runId ? await attempt(problems, 'logs', () => readProgressOverview(deps, runId)) : undefined;
+  const progress = parseProgressOverview(progressOverview);
   const failed = req.status === 'Failed' || (progress?.itemsFailed ?? 0) > 0;
+  const logs: JobLogs = {
+    ...(failed && runId ? await attempt(problems, 'logs', () => readJobLogs(deps, runId, ['progressOverview'])) : {}),
+    ...(progressOverview !== undefined ? { progressOverview } : {}),
+  };
   const details: JobOutcomeDetails = { ...(runId ? { scoringRunId: runId } : {}), ...(progress ? { progress } : {}), problems };
   // The job documents carry no error (recorded); the step's run may, in run history (a guess at its shape).
   const serviceMessage = req.serviceMessage ?? runErrorText(step)?.message;

@@ -139,4 +139,23 @@ describe('results', () => {
     const write = await fetch(outcome.link!.url, { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob' }, body: 'x' });
     expect(write.status).toBe(403);
   });
+
+  it('reads the head of a predictions file whatever its size: empty, short, or longer than the preview', async () => {
+    const line = (i: number) => `${i}.png,${i % 10}\n`;
+    await sandbox.admin.putDatastoreFile('heads/empty.csv', '');
+    await sandbox.admin.putDatastoreFile('heads/short.csv', line(0) + line(1));
+    await sandbox.admin.putDatastoreFile('heads/long.csv', Array.from({ length: 5_000 }, (_, i) => line(i)).join(''));
+    const read = (file: string) =>
+      client.artifacts.readOutcome({ jobName: 'none', endpointName: ENDPOINT, status: 'Completed', outputUri: `azureml://datastores/workspaceblobstore/paths/heads/${file}`, wantResults: true });
+    const empty = await read('empty.csv');
+    expect(empty.preview).toEqual({ rows: [], more: false });
+    const short = await read('short.csv');
+    expect(short.preview).toEqual({ rows: [['0.png', '0'], ['1.png', '1']], more: false });
+    const long = await read('long.csv');
+    expect(long.preview?.more).toBe(true);
+    expect(long.preview?.rows[0]).toEqual(['0.png', '0']);
+    expect((await read('missing.csv')).preview).toBeUndefined();
+    // Only the step lookup (no job of that name) is missing; every head was read without a problem.
+    for (const r of [empty, short, long]) expect(r.problems.filter((p) => !p.startsWith('scoring step'))).toEqual([]);
+  });
 });
