@@ -149,7 +149,8 @@ export async function runAckBench(log: (line: string) => void): Promise<BenchOut
       ...stack.env,
       PORT: String(botPort),
       LOG_LEVEL: 'info',
-      NODE_OPTIONS: `--require ${path.join(__dirname, 'event-loop-probe.cjs')}`,
+      // BENCH_BOT_NODE_OPTIONS adds flags, e.g. `--cpu-prof --cpu-prof-dir=DIR` for where its CPU goes.
+      NODE_OPTIONS: `--require ${path.join(__dirname, 'event-loop-probe.cjs')} ${process.env.BENCH_BOT_NODE_OPTIONS ?? ''}`.trim(),
       BENCH_EVENT_LOOP_FILE: loopFile,
     });
     const botWindows: Array<{ rate: number; from: number; to: number }> = [];
