@@ -109,19 +109,19 @@ async function completedItemCounts(ctx: WorkerContext, jobName: string, known: J
 interface WatchDeps {
   snapshot?: JobStatusSnapshot;
   progress?: JobProgressReader;
-  /** Ended jobs whose outcome (logs, predictions) this process reads at once; default OUTCOME_READS_AT_ONCE. */
+  /**
+   * Ended jobs whose outcome (logs, predictions) the processor reads at once (default 8). Reading an ended
+   * job's outcome takes storage and run-history calls; everything else a step does is a few Redis commands.
+   * A step that finds the bound reached comes back shortly instead of waiting in its slot: when hundreds of
+   * jobs end together (or storage is slow), the other jobs' steps keep their slots.
+   */
   outcomeReadsAtOnce?: number;
 }
 
-/**
- * Reading an ended job's outcome takes storage and run-history calls; everything else a step does is a few
- * Redis commands. Bounded per process, and a step that finds the bound reached comes back shortly instead
- * of waiting in its slot: when hundreds of jobs end together (or storage is slow), the watch queue's slots
- * keep serving the other jobs' steps rather than all waiting on storage.
- */
-export const OUTCOME_READS_AT_ONCE = 8;
 const OUTCOME_BUSY_RETRY_MS = 500;
-const OUTCOME_BUSY_MAX_DOUBLINGS = 3;
+/** Each step is a few Redis reads or one short HTTP call, so many can run at once. */
+const DEFAULT_WATCH_CONCURRENCY = 20;
+const OUTCOME_BUSY_MAX_DOUBLINGS = 2;
 
 /** The watched request's lifecycle and the job's status line in its thread. */
 function watchedRequest(ctx: WorkerContext, data: WatchJob) {
@@ -178,7 +178,7 @@ export function createWatchProcessor(ctx: WorkerContext, deps: WatchDeps = {}) {
 
 function createWatchStep(ctx: WorkerContext, deps: WatchDeps) {
   const { snapshot, progress } = deps;
-  const outcomeReadsAtOnce = deps.outcomeReadsAtOnce ?? OUTCOME_READS_AT_ONCE;
+  const outcomeReadsAtOnce = deps.outcomeReadsAtOnce ?? 8;
   let outcomeReads = 0;
   return async function watchStep(job: Job, token?: string): Promise<{ status: string }> {
     const data: WatchJob = parsePayload(watchJobSchema, job);
@@ -249,7 +249,7 @@ function createWatchStep(ctx: WorkerContext, deps: WatchDeps) {
     const { status } = observed;
     const ended = isTerminalJobStatus(status);
     if (ended && outcomeReads >= outcomeReadsAtOnce) {
-      // Backing off (0.5, 1, 2, then 4 s), so a long line of ended jobs costs Redis little while it waits.
+      // Backing off (0.5, 1, then 2 s), so a long line of ended jobs costs Redis little while it waits.
       const waits = Math.min((state.outcomeWaits ?? 0) + 1, OUTCOME_BUSY_MAX_DOUBLINGS + 1);
       return reschedule({}, { ...nextState, outcomeWaits: waits }, OUTCOME_BUSY_RETRY_MS * 2 ** (waits - 1));
     }
@@ -361,10 +361,10 @@ function watchProcessorOf(ctx: WorkerContext, deps: WatchWorkerDeps) {
           onRefreshError: (err, failures, retryInMs) =>
             ctx.logger.warn({ err: describeFailure(err, 'watch'), failures, retryInMs }, 'could not list the workspace jobs; watches use the last snapshot'),
         });
-  return createWatchProcessor(ctx, { snapshot, progress: createJobProgressReader(ctx) });
+  // Half the slots may read outcomes; the other half keep serving the steps of jobs that still run.
+  return createWatchProcessor(ctx, { snapshot, progress: createJobProgressReader(ctx), outcomeReadsAtOnce: Math.max(1, Math.floor((deps.concurrency ?? DEFAULT_WATCH_CONCURRENCY) / 2)) });
 }
 
 export function createWatchWorker(ctx: WorkerContext | WorkspaceContexts, deps: WatchWorkerDeps): Worker {
-  // Each step is a few Redis reads or one short HTTP call, so many can run at once.
-  return createRequestQueueWorker(QUEUE_NAMES.watch, ctx, (c) => watchProcessorOf(c, deps), { ...deps, defaultConcurrency: 20 });
+  return createRequestQueueWorker(QUEUE_NAMES.watch, ctx, (c) => watchProcessorOf(c, deps), { ...deps, defaultConcurrency: DEFAULT_WATCH_CONCURRENCY });
 }

@@ -207,6 +207,9 @@ it('reads a bounded number of ended jobs\' outcomes at once; an ended job over t
   expect(second.delayedUntil).toBe(T0 + 500);
   expect(await w.step(second)).toBe('delayed');
   expect(second.delayedUntil).toBe(T0 + 1_000);
+  expect(await w.step(second)).toBe('delayed');
+  expect(await w.step(second)).toBe('delayed');
+  expect(second.delayedUntil).toBe(T0 + 2_000);
   expect(finals(w.enqueued)).toHaveLength(0);
   release();
   expect(await first).toBe('Completed');
