@@ -149,9 +149,10 @@ export async function runAckBench(log: (line: string) => void): Promise<BenchOut
       ...stack.env,
       PORT: String(botPort),
       LOG_LEVEL: 'info',
-      // BENCH_BOT_NODE_OPTIONS adds flags, e.g. `--cpu-prof --cpu-prof-dir=DIR` for where its CPU goes.
-      NODE_OPTIONS: `--require ${path.join(__dirname, 'event-loop-probe.cjs')} ${process.env.BENCH_BOT_NODE_OPTIONS ?? ''}`.trim(),
+      NODE_OPTIONS: `--require ${path.join(__dirname, 'event-loop-probe.cjs')}`,
       BENCH_EVENT_LOOP_FILE: loopFile,
+      // BENCH_BOT_CPU_PROFILE=FILE: where the bot's CPU went over the whole run (a .cpuprofile, for DevTools).
+      ...(process.env.BENCH_BOT_CPU_PROFILE ? { BENCH_CPU_PROFILE_FILE: path.resolve(process.env.BENCH_BOT_CPU_PROFILE) } : {}),
     });
     const botWindows: Array<{ rate: number; from: number; to: number }> = [];
     const secret = stack.env.SLACK_SIGNING_SECRET!;

@@ -32,3 +32,22 @@ if (file) {
   }, 250);
   timer.unref();
 }
+
+// BENCH_CPU_PROFILE_FILE: a V8 CPU profile of the whole process, written when it exits (node refuses
+// --cpu-prof in NODE_OPTIONS, so the probe starts the profiler through the inspector instead).
+const profileFile = process.env.BENCH_CPU_PROFILE_FILE;
+if (profileFile) {
+  const { Session } = require('node:inspector');
+  const { writeFileSync } = require('node:fs');
+  const session = new Session();
+  session.connect();
+  session.post('Profiler.enable');
+  session.post('Profiler.setSamplingInterval', { interval: 500 });
+  session.post('Profiler.start');
+  // An in-process session answers synchronously, so the profile can be written from the exit handler.
+  process.on('exit', () => {
+    session.post('Profiler.stop', (err, result) => {
+      if (!err) writeFileSync(profileFile, JSON.stringify(result.profile));
+    });
+  });
+}
