@@ -172,6 +172,9 @@ export async function startBot(
     receiver: receiver ?? socketReceiver,
     clientOptions: botClientOptions(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
     logger: boltLogger(logger),
+    // Bolt's conversation store (a per-process map, consulted on every request) keeps nothing we read:
+    // every decision lives in Redis.
+    convoStore: false,
   });
 
   const pendingCaps = createPendingCaps({
