@@ -27,9 +27,13 @@ export function createJobProgressReader(ctx: Pick<WorkerContext, 'azureml' | 'wa
      */
     async changed(jobName: string, endpointName: string, everyMs = ctx.watch.minIntervalMs): Promise<JobProgress | undefined> {
       const memo = memos.get(jobName);
-      if (memo && ctx.now() - memo.checkedAt < everyMs) return undefined;
-      const next: ProgressMemo = { ...(memo ?? {}), checkedAt: ctx.now() };
       if (memos.size >= MAX_MEMOS && !memo) memos.delete(memos.keys().next().value as string);
+      // The first sight of the job running starts its clock rather than looking at once: a job has done
+      // nothing worth showing yet, and hundreds of jobs turning Running together would otherwise each take
+      // a run-history and a storage call in the same seconds, in the slots other jobs' steps need.
+      if (!memo) return void memos.set(jobName, { checkedAt: ctx.now() });
+      if (ctx.now() - memo.checkedAt < everyMs) return undefined;
+      const next: ProgressMemo = { ...memo, checkedAt: ctx.now() };
       memos.set(jobName, next);
       try {
         next.scoringRunId ??= await ctx.azureml.artifacts.findScoringStep(jobName, endpointName);
