@@ -7,10 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { StandInEvent } from '../sandbox/slack';
 import { createProducers } from '../src/queue/producers';
-import { createAuditTrail } from '../src/queue/audit-trail';
 import type { BenchOutcome } from './bench-report';
 import { BENCH_ENDPOINT, BENCH_REQUESTER, benchChannelId, startBenchStack } from './bench-stack';
-import { round, summarizeLatencies } from './latency-stats';
+import { round, type LatencySummary } from './latency-stats';
+import { lagSplit, reportedAtByJob } from './reported-at';
 
 const JOBS = 200;
 const CHANNELS = 20;
@@ -69,17 +69,8 @@ export async function runFanoutBench(log: (line: string) => void): Promise<Bench
     }
     unsubscribe();
     const endOf = endTimes();
-    // Where the time goes: from a job's end until the watch reported it (its audit record, written when the
-    // final reply is queued), then until the reply reached Slack.
-    const reportedAt = new Map(
-      (await createAuditTrail({ connection: redis, prefix: 'bsb' }).list({ count: 10_000 }))
-        .filter((e) => e.type === 'succeeded' || e.type === 'failed')
-        .map((e) => [String(e.detail?.jobName ?? ''), e.at] as const),
-    );
-    const lagsS = (pairs: Array<[number | undefined, number | undefined]>): number[] =>
-      pairs.filter((p): p is [number, number] => p[0] !== undefined && p[1] !== undefined).map(([a, b]) => (b - a) / 1000);
-    const noticeLagS = lagsS([...endOf.entries()].map(([n, end]) => [end, reportedAt.get(n)]));
-    const deliveryLagS = lagsS([...finals.keys()].map((n) => [reportedAt.get(n), finals.get(n)?.at]));
+    // Where the time goes: from a job's end until the watch reported it, then until the reply reached Slack.
+    const { noticeLagS, deliveryLagS } = lagSplit(endOf, await reportedAtByJob(redis), new Map([...finals].map(([n, f]) => [n, f.at])));
     const ends = ended().sort((a, b) => a - b);
     const firstEnd = ends[0] ?? Number.NaN;
     const lastEnd = ends[ends.length - 1] ?? Number.NaN;
@@ -130,7 +121,6 @@ export async function runFanoutBench(log: (line: string) => void): Promise<Bench
 }
 
 /** p50, p99 and max of a set of lags in seconds, to a tenth. */
-function lagFigures(lagsS: readonly number[]): { p50: number; p99: number; max: number } {
-  const { p50, p99, max } = summarizeLatencies(lagsS);
-  return { p50: round(p50, 1), p99: round(p99, 1), max: round(max, 1) };
+function lagFigures(lag: LatencySummary): { p50: number; p99: number; max: number } {
+  return { p50: round(lag.p50, 1), p99: round(lag.p99, 1), max: round(lag.max, 1) };
 }

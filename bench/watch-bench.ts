@@ -26,6 +26,7 @@ import type { BenchOutcome } from './bench-report';
 import { BENCH_ENDPOINT, BENCH_REQUESTER, benchChannelId, startBenchStack } from './bench-stack';
 import { createFixedIntervalPoller } from './fixed-interval-poller';
 import { round, summarizeLatencies } from './latency-stats';
+import { lagSplit, reportedAtByJob } from './reported-at';
 import { sampleRss } from './rss-sampler';
 
 function sizeFromEnv(name: string, fallback: number, min = 0): number {
@@ -165,6 +166,9 @@ export async function runWatchBench(log: (line: string) => void): Promise<BenchO
     const lags = [...replyAt].map(([name, at]) => (at - (endOf.get(name) ?? Number.NaN)) / 1000).filter(Number.isFinite);
     const baselineLags = [...poller.seenTerminalAt].map(([name, at]) => (at - (endOf.get(name) ?? Number.NaN)) / 1000).filter(Number.isFinite);
     const lag = summarizeLatencies(lags);
+    // Where a reply's lag goes: noticing the end (and reading the outcome), then delivering the reply.
+    const split = lagSplit(endOf, await reportedAtByJob(redis), replyAt);
+    log(`watch: job end → reported p50 ${round(split.noticeLagS.p50)} / p99 ${round(split.noticeLagS.p99)} s; reported → reply in Slack p50 ${round(split.deliveryLagS.p50)} / p99 ${round(split.deliveryLagS.p99)} s`);
     const baseLag = summarizeLatencies(baselineLags);
     const durations = jobs.map((j) => (Date.parse(j.endTime ?? '') - Date.parse(j.createdAt)) / 1000).filter(Number.isFinite);
     const rate = (pick: (s: { bot: number; watch: number; baseline: number }) => number) => {
@@ -221,6 +225,8 @@ export async function runWatchBench(log: (line: string) => void): Promise<BenchO
         baselineRequests,
         baselineRequestsCountedClientSide: poller.requests(),
         replyLagS: lag,
+        noticeLagS: split.noticeLagS,
+        deliveryLagS: split.deliveryLagS,
         baselineDetectionLagS: baseLag,
         finalReplies: replyAt.size,
         duplicateFinalReplies: duplicates,
