@@ -114,7 +114,10 @@ export function createRunProcessor(ctx: WorkerContext) {
         ...(outputUri ? { outputUri } : {}),
         ...(studioUrl ? { studioUrl } : {}),
       },
-      { delayMs: ctx.watch.minIntervalMs },
+      // The first step at once: it enters the job in the workspace's shared snapshot, whose listing reads only
+      // as many pages as the watched jobs need. Left unwatched for the watch floor, hundreds of jobs just
+      // invoked would sit at the head of the list and push the watched ones past those pages.
+      { delayMs: 0 },
     );
     return { jobName: name };
   };
