@@ -68,9 +68,11 @@ export type SnapshotLookup =
       dueAt?: number;
       /** How many jobs the workspace's watches follow now (what paces per-job extras such as live progress). */
       watched: number;
+      /** A refresh is under way: listing works, however old this line (a long history takes many pages). */
+      refreshing: boolean;
     }
   | { kind: 'absent'; listedAt: number }
-  | { kind: 'pending' };
+  | { kind: 'pending'; refreshing: boolean };
 
 export interface JobStatusSnapshot {
   /** How old a snapshot may get before a reader refreshes it. */
@@ -230,7 +232,7 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
     }
   }
 
-  async function read(jobName: string): Promise<{ listedAt?: number; dueAt?: number; notBefore?: number; raw: string | null; watched: number }> {
+  async function read(jobName: string): Promise<{ listedAt?: number; dueAt?: number; notBefore?: number; raw: string | null; watched: number; refreshing: boolean }> {
     const results = await connection
       .multi()
       .get(keys.listedAt)
@@ -238,6 +240,7 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
       .hget(keys.entries, nameKey(jobName))
       .get(keys.dueAt)
       .hlen(keys.watching)
+      .exists(keys.lock)
       .exec();
     const value = (i: number): string | null => (results?.[i]?.[1] as string | null | undefined) ?? null;
     const listedAt = value(0);
@@ -249,6 +252,7 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
       ...(dueAt ? { dueAt: Number(dueAt) } : {}),
       raw: value(2),
       watched: Number(results?.[4]?.[1] ?? 0),
+      refreshing: Number(results?.[5]?.[1] ?? 0) > 0,
     };
   }
 
@@ -277,13 +281,20 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
       if (seen.raw !== null) {
         const parsed = jobSnapshotEntrySchema.safeParse(JSON.parse(seen.raw));
         if (parsed.success) {
-          return { kind: 'found', entry: parsed.data, listedAt: seen.listedAt ?? 0, ...(seen.dueAt !== undefined ? { dueAt: seen.dueAt } : {}), watched: seen.watched };
+          return {
+            kind: 'found',
+            entry: parsed.data,
+            listedAt: seen.listedAt ?? 0,
+            ...(seen.dueAt !== undefined ? { dueAt: seen.dueAt } : {}),
+            watched: seen.watched,
+            refreshing: seen.refreshing,
+          };
         }
       }
       // A list started after the job was watched (and so after it was invoked) shows it: not being there
       // is an answer. The margin covers clocks of worker processes on different hosts.
       if (seen.listedAt !== undefined && seen.listedAt > watchedAt + CLOCK_SKEW_MARGIN_MS) return { kind: 'absent', listedAt: seen.listedAt };
-      return { kind: 'pending' };
+      return { kind: 'pending', refreshing: seen.refreshing };
     },
   };
 }

@@ -210,8 +210,10 @@ function createWatchStep(ctx: WorkerContext, deps: WatchDeps) {
       }
       const found = await snapshot.lookup(jobName, nextState.watchedAt);
       // A line from a listing older than a whole max interval means listing is failing (throttled,
-      // tokens revoked): trust it no longer, and ask the job itself, paced like a missing line.
-      const fresh = found.kind === 'found' && ctx.now() - found.listedAt < ctx.watch.maxIntervalMs;
+      // tokens revoked): trust it no longer, and ask the job itself, paced like a missing line. Unless a
+      // refresh is under way: a long list read page by page can outlast the interval, and thousands of
+      // watches asking their jobs meanwhile would only slow it further.
+      const fresh = found.kind === 'found' && (ctx.now() - found.listedAt < ctx.watch.maxIntervalMs || found.refreshing);
       if (found.kind === 'found' && fresh) {
         observed = observationOfEntry(found.entry);
         snapshotDueAt = found.dueAt;
@@ -219,7 +221,7 @@ function createWatchStep(ctx: WorkerContext, deps: WatchDeps) {
       } else {
         const directDue =
           found.kind === 'pending'
-            ? ctx.now() - (state.lastSeenAt ?? data.startedAt) >= ctx.watch.maxIntervalMs
+            ? !found.refreshing && ctx.now() - (state.lastSeenAt ?? data.startedAt) >= ctx.watch.maxIntervalMs
             : (state.directDueAt ?? 0) <= ctx.now();
         if (!directDue) return reschedule({}, nextState, snapshot.maxAgeMs);
       }

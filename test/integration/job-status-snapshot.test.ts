@@ -113,6 +113,35 @@ it('shares one listing between worker processes', async () => {
   expect(ws.calls()).toBe(1);
 });
 
+it('says a refresh is under way while another process lists, so its watches keep to the old lines', async () => {
+  const ws = fakeWorkspace(1);
+  const clock = { t: 3_000_000 };
+  const lister = snapshotFor(ws, clock);
+  const reader = snapshotFor(ws, clock);
+  ws.set(armJob('a', 'Running'));
+  ws.set(armJob('b', 'Running'));
+  await lister.watch('a');
+  await lister.watch('b');
+  expect(await reader.lookup('a', clock.t - 1)).toMatchObject({ kind: 'found', refreshing: false });
+  // The next listing is slow (one page at a time, paused here): the other process reads meanwhile.
+  let resume!: () => void;
+  const paused = new Promise<void>((r) => (resume = r));
+  const pages = ws.listJobPages.bind(ws);
+  ws.listJobPages = async function* (n: number) {
+    for await (const page of pages(n)) {
+      yield page;
+      await paused;
+    }
+  };
+  clock.t += 5_000;
+  const listing = lister.lookup('a', 3_000_000);
+  await new Promise((r) => setTimeout(r, 50));
+  expect(await reader.lookup('b', 3_000_000)).toMatchObject({ kind: 'found', entry: { status: 'Running' }, refreshing: true });
+  resume();
+  await listing;
+  expect(await reader.lookup('b', 3_000_000)).toMatchObject({ kind: 'found', refreshing: false });
+});
+
 it('tells a job the listing does not show from one no listing has covered yet', async () => {
   const ws = fakeWorkspace();
   const clock = { t: 3_000_000 };
@@ -124,7 +153,7 @@ it('tells a job the listing does not show from one no listing has covered yet', 
   // Watched after that listing started: nothing is known about it yet.
   clock.t += 1_000;
   await snapshot.watch('hidden');
-  expect(await snapshot.lookup('hidden', clock.t)).toEqual({ kind: 'pending' });
+  expect(await snapshot.lookup('hidden', clock.t)).toEqual({ kind: 'pending', refreshing: false });
 
   // A later listing that does not show it is an answer: ask the job itself.
   clock.t += 5_000;

@@ -25,7 +25,7 @@ function world(opts: { lookup?: () => SnapshotLookup; getJob?: () => Promise<Sco
     unwatch: async (name) => void watched.delete(name),
     lookup: async (name) => {
       lookups.push(name);
-      return opts.lookup ? opts.lookup() : { kind: 'pending' };
+      return opts.lookup ? opts.lookup() : { kind: 'pending', refreshing: false };
     },
   };
   const ctx = {
@@ -88,7 +88,7 @@ function world(opts: { lookup?: () => SnapshotLookup; getJob?: () => Promise<Sco
   return { clock, enqueued, gets, armGets, lookups, watched, job, watchJob, step };
 }
 
-const entry = (status: string, more: Partial<JobSnapshotEntry> = {}): SnapshotLookup => ({ kind: 'found', entry: { status, ...more }, listedAt: T0, watched: 1 });
+const entry = (status: string, more: Partial<JobSnapshotEntry> = {}): SnapshotLookup => ({ kind: 'found', entry: { status, ...more }, listedAt: T0, watched: 1, refreshing: false });
 const finals = (enqueued: NotifyEntryInput[]) => enqueued.filter((e) => e.op === 'reply' && e.key === 'reply:final');
 
 it('reads a running job from the shared snapshot and looks again after the snapshot interval, without asking the job', async () => {
@@ -149,6 +149,21 @@ it('waits for the snapshot while no listing covers the job yet, and asks the job
   w.clock.t += 120_000;
   expect(await w.step()).toBe('delayed');
   expect(w.gets).toEqual([JOB]);
+});
+
+it('keeps to the snapshot while a refresh is under way, however old its line or long the silence (a long list takes many pages)', async () => {
+  const running = { id: `/x/jobs/${JOB}`, properties: { status: 'Running' } };
+  const old = world({ lookup: () => ({ ...entry('Running'), listedAt: T0 - 200_000, refreshing: true }), getJob: async () => running });
+  expect(await old.step()).toBe('delayed');
+  expect(old.gets).toEqual([]);
+  const silent = world({ lookup: () => ({ kind: 'pending', refreshing: true }), getJob: async () => running });
+  silent.clock.t += 300_000;
+  expect(await silent.step()).toBe('delayed');
+  expect(silent.gets).toEqual([]);
+  // With no refresh under way, the same old line is not trusted: the job is asked.
+  const stale = world({ lookup: () => ({ ...entry('Running'), listedAt: T0 - 200_000 }), getJob: async () => running });
+  expect(await stale.step()).toBe('delayed');
+  expect(stale.gets).toEqual([JOB]);
 });
 
 it('looks again later when Azure throttles the job GET, backing off', async () => {
