@@ -23,6 +23,8 @@
 //   failures   consecutive failed lists
 //   watching   hash job name → when its request started (ms): the jobs to look for, and how far back
 //   last-cost  pages the last refresh read (for benchmarks and logs)
+//   started-at when the refresh under way started, and last-took how long the last one took (ms): when a
+//              reader may expect the new snapshot
 import { randomUUID } from 'node:crypto';
 import type { RedisConnection } from './connection';
 import { z } from 'zod';
@@ -70,6 +72,8 @@ export type SnapshotLookup =
       watched: number;
       /** A refresh is under way: listing works, however old this line (a long history takes many pages). */
       refreshing: boolean;
+      /** While refreshing: when the new snapshot may be expected, if the last refresh took as long (ms). */
+      refreshDoneAt?: number;
     }
   | { kind: 'absent'; listedAt: number }
   | { kind: 'pending'; refreshing: boolean };
@@ -129,6 +133,8 @@ export function snapshotKeys(prefix: string, profile?: string) {
     watching: `${base}:watching`,
     dueAt: `${base}:due-at`,
     lastCost: `${base}:last-cost`,
+    startedAt: `${base}:started-at`,
+    lastTook: `${base}:last-took`,
   };
 }
 
@@ -184,6 +190,7 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
   async function refresh(token: string): Promise<void> {
     const listedAt = now();
     try {
+      await connection.set(keys.startedAt, String(listedAt));
       const watching = await connection.hgetall(keys.watching);
       const wanted = new Set(Object.keys(watching));
       const found = new Map<string, string>();
@@ -214,6 +221,7 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
         .set(keys.listedAt, String(listedAt))
         .set(keys.dueAt, String(listedAt + gapMs))
         .set(keys.lastCost, String(pages))
+        .set(keys.lastTook, String(now() - listedAt))
         .del(keys.failures, keys.notBefore)
         .exec();
       deps.onRefresh?.({ pages, watched: wanted.size, found: found.size });
@@ -232,7 +240,9 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
     }
   }
 
-  async function read(jobName: string): Promise<{ listedAt?: number; dueAt?: number; notBefore?: number; raw: string | null; watched: number; refreshing: boolean }> {
+  async function read(
+    jobName: string,
+  ): Promise<{ listedAt?: number; dueAt?: number; notBefore?: number; raw: string | null; watched: number; refreshing: boolean; refreshDoneAt?: number }> {
     const results = await connection
       .multi()
       .get(keys.listedAt)
@@ -241,18 +251,24 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
       .get(keys.dueAt)
       .hlen(keys.watching)
       .exists(keys.lock)
+      .get(keys.startedAt)
+      .get(keys.lastTook)
       .exec();
     const value = (i: number): string | null => (results?.[i]?.[1] as string | null | undefined) ?? null;
     const listedAt = value(0);
     const notBefore = value(1);
     const dueAt = value(3);
+    const refreshing = Number(results?.[5]?.[1] ?? 0) > 0;
+    const startedAt = value(6);
+    const lastTook = value(7);
     return {
       ...(listedAt ? { listedAt: Number(listedAt) } : {}),
       ...(notBefore ? { notBefore: Number(notBefore) } : {}),
       ...(dueAt ? { dueAt: Number(dueAt) } : {}),
       raw: value(2),
       watched: Number(results?.[4]?.[1] ?? 0),
-      refreshing: Number(results?.[5]?.[1] ?? 0) > 0,
+      refreshing,
+      ...(refreshing && startedAt && lastTook ? { refreshDoneAt: Number(startedAt) + Number(lastTook) } : {}),
     };
   }
 
@@ -288,6 +304,7 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
             ...(seen.dueAt !== undefined ? { dueAt: seen.dueAt } : {}),
             watched: seen.watched,
             refreshing: seen.refreshing,
+            ...(seen.refreshDoneAt !== undefined ? { refreshDoneAt: seen.refreshDoneAt } : {}),
           };
         }
       }

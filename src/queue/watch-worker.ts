@@ -122,6 +122,8 @@ const OUTCOME_BUSY_RETRY_MS = 500;
 /** Each step is a few Redis reads or one short HTTP call, so many can run at once. */
 const DEFAULT_WATCH_CONCURRENCY = 20;
 const OUTCOME_BUSY_MAX_DOUBLINGS = 2;
+/** After a refresh's expected end, so the step reads the new lines rather than the old ones once more. */
+const REFRESH_SETTLE_MS = 100;
 
 /** The watched request's lifecycle and the job's status line in its thread. */
 function watchedRequest(ctx: WorkerContext, data: WatchJob) {
@@ -198,6 +200,8 @@ function createWatchStep(ctx: WorkerContext, deps: WatchDeps) {
     let observed: JobObservation | undefined;
     /** When the snapshot will next have news: looking before then only re-reads the same line. */
     let snapshotDueAt: number | undefined;
+    /** While another step refreshes the snapshot: when its new lines may be expected. */
+    let refreshDoneAt: number | undefined;
     /** How many jobs the workspace's watches follow (from the snapshot): what live progress is paced by. */
     let watchedJobs = 1;
     let polls = data.polls;
@@ -217,6 +221,7 @@ function createWatchStep(ctx: WorkerContext, deps: WatchDeps) {
       if (found.kind === 'found' && fresh) {
         observed = observationOfEntry(found.entry);
         snapshotDueAt = found.dueAt;
+        refreshDoneAt = found.refreshDoneAt;
         watchedJobs = found.watched;
       } else {
         const directDue =
@@ -262,9 +267,14 @@ function createWatchStep(ctx: WorkerContext, deps: WatchDeps) {
       const live = status === 'Running' ? await progress?.changed(jobName, data.endpointName, progressEveryMs) : undefined;
       if (status !== data.lastStatus || live) await lifecycle.progress('status', statusLine(status, live ?? progress?.last(jobName)));
       if (!ended) {
-        const delayMs = snapshot
-          ? Math.max(snapshot.maxAgeMs, Math.min(ctx.watch.maxIntervalMs, (snapshotDueAt ?? 0) - ctx.now()))
-          : nextWatchIntervalMs(data.polls, ctx.watch);
+        // A refresh under way is expected to end when the last one would have: look again just after that,
+        // not a whole snapshot interval later (a job that ended meanwhile is then told a few seconds sooner).
+        const untilRefreshed = refreshDoneAt !== undefined ? refreshDoneAt - ctx.now() : 0;
+        const delayMs = !snapshot
+          ? nextWatchIntervalMs(data.polls, ctx.watch)
+          : untilRefreshed > 0
+            ? Math.min(snapshot.maxAgeMs, untilRefreshed + REFRESH_SETTLE_MS)
+            : Math.max(snapshot.maxAgeMs, Math.min(ctx.watch.maxIntervalMs, (snapshotDueAt ?? 0) - ctx.now()));
         return reschedule({ lastStatus: status, polls }, nextState, delayMs);
       }
 

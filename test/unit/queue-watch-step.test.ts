@@ -166,6 +166,16 @@ it('keeps to the snapshot while a refresh is under way, however old its line or 
   expect(stale.gets).toEqual([JOB]);
 });
 
+it('looks again just after a refresh under way is expected to end, not a whole snapshot interval later', async () => {
+  const w = world({ lookup: () => ({ ...entry('Running'), refreshing: true, refreshDoneAt: T0 + 1_200 }) });
+  expect(await w.step()).toBe('delayed');
+  expect(w.job.delayedUntil).toBe(T0 + 1_300);
+  // Overdue (it takes longer than the last one): the usual interval, not a stream of early looks.
+  const late = world({ lookup: () => ({ ...entry('Running'), refreshing: true, refreshDoneAt: T0 - 1 }) });
+  expect(await late.step()).toBe('delayed');
+  expect(late.job.delayedUntil).toBe(T0 + 3_000);
+});
+
 it('looks again later when Azure throttles the job GET, backing off', async () => {
   const w = world({
     lookup: () => ({ kind: 'absent', listedAt: T0 + 1 }),
