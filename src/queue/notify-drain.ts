@@ -222,7 +222,6 @@ export function createNotifyDrain(deps: NotifyDrainDeps): NotifyDrain {
     return undefined;
   }
 
-  /** Picks what to deliver next: the head, unless the thread has no parent yet and one is queued behind. */
   /**
    * 0 when this thread's edit may go now, else how long until its turn. A thread takes one place in the
    * workspace's edit line and keeps it (in its thread state) until it is due, whichever job or worker
@@ -253,6 +252,7 @@ export function createNotifyDrain(deps: NotifyDrainDeps): NotifyDrain {
     throw new DelayedError();
   }
 
+  /** Picks what to deliver next: the head, unless the thread has no parent yet and one is queued behind. */
   async function pickNext(outbox: RequestOutbox, thread: ThreadState): Promise<ListedEntry | { waitForParent: true } | undefined> {
     const head = await outbox.head();
     if (head === undefined) return undefined;
