@@ -6,8 +6,9 @@
 // What a refresh costs is bounded by the jobs being watched, not by the workspace's history (a real
 // workspace keeps every job it ever ran: docs/architecture.md, "Watching costs what is in flight"):
 //   - the list is read newest first, page by page, and stops as soon as every watched job has been seen, or
-//     a page reaches jobs created before the oldest watched request started (minus a clock margin), or after
-//     2 + ceil(watched / page size) pages, whichever comes first; so pages ≤ watched + 2 whatever the history;
+//     a page reaches jobs created before the oldest watched request started (minus a clock margin); jobs
+//     watched without a start are looked for up to 2 + ceil(watched / page size) pages (or that horizon if
+//     later); so pages ≤ watched + 2 whatever the history;
 //   - a watched job the pages did not reach is 'absent': its watch step asks the job itself, paced per job
 //     (watch-worker.ts), which again costs per watched job;
 //   - refreshes are spaced so the snapshot spends at most `readsPerSecond` ARM reads per second on average
@@ -196,19 +197,30 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
       const found = new Map<string, string>();
       let pages = 0;
       if (wanted.size > 0) {
-        const oldestStart = Object.values(watching).reduce((min, v) => Math.min(min, Number.isFinite(Number(v)) ? Number(v) : 0), Infinity);
-        const horizon = oldestStart - createdAtMarginMs;
-        let pageCap = wanted.size + 2;
-        for await (const page of deps.listJobPages(pageCap)) {
+        // Jobs watched with their request's start: the list is read back to the oldest of those, whatever
+        // lies between (jobs that ended, other teams' jobs). Jobs watched without one are looked for on
+        // a few pages more only.
+        const starts = Object.values(watching).map(Number);
+        const known = starts.filter((v) => Number.isFinite(v) && v > 0);
+        const horizon = known.length > 0 ? Math.min(...known) - createdAtMarginMs : Number.NEGATIVE_INFINITY;
+        const unknownStarts = starts.length - known.length;
+        // Each page holds at least one watched job, or the search is over.
+        const hardCap = wanted.size + 2;
+        let pageCap = hardCap;
+        let pastHorizon = known.length === 0;
+        for await (const page of deps.listJobPages(hardCap)) {
           pages += 1;
-          if (pages === 1) pageCap = 2 + Math.ceil(wanted.size / Math.max(1, page.length));
-          let reachedHorizon = false;
+          const narrowCap = 2 + Math.ceil(wanted.size / Math.max(1, page.length));
+          if (pastHorizon) pageCap = Math.min(pageCap, narrowCap);
           for (const job of page) {
             const name = nameKey(job.name ?? job.id.slice(job.id.lastIndexOf('/') + 1));
             if (wanted.has(name)) found.set(name, JSON.stringify(snapshotEntryOf(job)));
-            if (Date.parse(job.systemData?.createdAt ?? '') < horizon) reachedHorizon = true;
+            if (!pastHorizon && Date.parse(job.systemData?.createdAt ?? '') < horizon) {
+              pastHorizon = true;
+              pageCap = Math.min(hardCap, Math.max(pages, narrowCap));
+            }
           }
-          if (found.size === wanted.size || reachedHorizon || pages >= pageCap) break;
+          if (found.size === wanted.size || (pastHorizon && unknownStarts === 0) || pages >= pageCap) break;
         }
       }
       const fields = [...found].flat();

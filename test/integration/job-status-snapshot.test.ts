@@ -222,6 +222,21 @@ it('reads only the pages the watched jobs need, however long the history behind 
   expect(ws.calls() - 2).toBeLessThanOrEqual(2 + Math.ceil(31 / 20));
 });
 
+it('reads back past newer jobs it does not watch (ended, other teams\') to the oldest watched one', async () => {
+  const ws = fakeWorkspace(20);
+  const clock = { t: 7_000_000 };
+  const snapshot = snapshotFor(ws, clock);
+  const startedAt = Date.parse('2026-02-01T00:00:00Z');
+  for (let i = 0; i < 1_000; i++) ws.set(armJob(`past-${i}`, 'Completed', { createdAt: startedAt - (1_000 - i) * 3_600_000 }));
+  // 200 jobs since, of which only the 10 oldest are still watched: 190 newer ones sit above them in the list.
+  for (let i = 0; i < 200; i++) ws.set(armJob(`run-${i}`, i < 10 ? 'Running' : 'Completed', { createdAt: startedAt + i * 1000 }));
+  for (let i = 0; i < 10; i++) await snapshot.watch(`run-${i}`, startedAt);
+  clock.t += 10_000;
+  for (let i = 0; i < 10; i++) expect(await snapshot.lookup(`run-${i}`, 0)).toMatchObject({ kind: 'found', entry: { status: 'Running' } });
+  // Ten pages hold the 200; none of the 1,000 older ones is read.
+  expect(ws.calls()).toBe(10);
+});
+
 it('spaces refreshes by their cost so the snapshot keeps to its read budget', async () => {
   const ws = fakeWorkspace(1);
   const clock = { t: 7_000_000 };
