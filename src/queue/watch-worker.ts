@@ -118,9 +118,10 @@ interface WatchDeps {
   outcomeReadsAtOnce?: number;
 }
 
-const OUTCOME_BUSY_RETRY_MS = 500;
 /** Each step is a few Redis reads or one short HTTP call, so many can run at once. */
 const DEFAULT_WATCH_CONCURRENCY = 20;
+/** An ended job over the outcome-read bound comes back after 0.5, 1, then 2 s. */
+const OUTCOME_BUSY_RETRY_MS = 500;
 const OUTCOME_BUSY_MAX_DOUBLINGS = 2;
 /** After a refresh's expected end, so the step reads the new lines rather than the old ones once more. */
 const REFRESH_SETTLE_MS = 100;
@@ -163,6 +164,79 @@ async function giveUp(ctx: WorkerContext, deps: WatchDeps, data: WatchJob, err: 
   throw new UnrecoverableError(failure.message);
 }
 
+/**
+ * The job ended: its final reply (results or triage from its outcome, best-effort), the request's end, and
+ * the job out of the snapshot's watched set.
+ */
+async function reportEnd(ctx: WorkerContext, deps: WatchDeps, data: WatchJob, observed: JobObservation): Promise<{ status: string }> {
+  const { requestId, requester, jobName } = data;
+  const { status } = observed;
+  const { lifecycle, parentDetail } = watchedRequest(ctx, data);
+  const { snapshot, progress } = deps;
+  progress?.forget(jobName);
+  const durationMs = ctx.now() - data.startedAt;
+  // A job the bot started can be run again from its last word (same endpoint, deployment and input).
+  const final = (reply: SlackMessage): SlackMessage => (data.spec ? withButtons(reply, rerunButtons(requestId)) : reply);
+  // The request's own (or the service's confirmed) output first: the ARM job cannot say where it wrote.
+  const outputUri = data.outputUri ?? observed.outputUri;
+  const studioUrl = data.studioUrl ?? observed.studioUrl ?? studioJobLink(workspaceLinks(ctx), jobName);
+  // Triage or results, from the job's logs and outputs (best-effort: the reply goes out regardless).
+  const findings = await readJobOutcome({ azureml: ctx.azureml, links: workspaceLinks(ctx), logger: ctx.logger }, {
+    jobName,
+    endpointName: data.endpointName,
+    status,
+    scoringUri: data.scoringUri,
+    ...(outputUri ? { outputUri } : {}),
+    ...(observed.failure.message ? { serviceMessage: observed.failure.message } : {}),
+  });
+  if (status === 'Completed') {
+    const items = await completedItemCounts(ctx, jobName, observed.items);
+    const message =
+      items.failed !== undefined && items.failed > 0
+        ? threadMessages.jobCompletedWithFailures({
+            requester,
+            jobName,
+            endpointName: data.endpointName,
+            ...(outputUri ? { outputUri } : {}),
+            durationMs,
+            itemsFailed: items.failed,
+            ...(items.succeeded !== undefined ? { itemsSucceeded: items.succeeded } : {}),
+          })
+        : threadMessages.jobSucceeded({
+            requester,
+            jobName,
+            endpointName: data.endpointName,
+            ...(outputUri ? { outputUri } : {}),
+            ...(studioUrl ? { studioUrl } : {}),
+            durationMs,
+            links: workspaceLinks(ctx),
+          });
+    // The results sections follow; the item counts are said once (by the completed-with-failures headline
+    // when it has them), and failed items get the link to the logs as a failed job does.
+    const completedWithFailures = items.failed !== undefined && items.failed > 0;
+    await lifecycle.succeeded(final(withJobOutcome(message, findings, { completedWithFailures })), {
+      parentDetail,
+      audit: { jobName, ...(items.failed !== undefined ? { itemsFailed: items.failed } : {}) },
+    });
+  } else if (status === 'Canceled') {
+    // A cancel is what someone asked for: reported as canceled in the job's own thread, not as a failure.
+    await lifecycle.canceled(final(threadMessages.jobCanceled({ requester, jobName, endpointName: data.endpointName, durationMs })), { parentDetail, audit: { jobName } });
+  } else {
+    const service = observed.failure;
+    const failure = {
+      step: 'scoring job',
+      code: service.code ?? 'JobFailed',
+      message: `${service.message ?? `the job ended ${status}`}. Azure ML shows the reason and the logs on the job's page: ${studioUrl}`,
+    };
+    await lifecycle.failed(final(withJobOutcome(threadMessages.failure({ requester, requestId, what: `Scoring job ${jobName}`, failure, durationMs }), findings)), {
+      parentDetail,
+      audit: { jobName, ...failure },
+    });
+  }
+  await snapshot?.unwatch(jobName);
+  return { status };
+}
+
 export function createWatchProcessor(ctx: WorkerContext, deps: WatchDeps = {}) {
   const step = createWatchStep(ctx, deps);
   return async function processWatch(job: Job, token?: string): Promise<{ status: string }> {
@@ -185,8 +259,8 @@ function createWatchStep(ctx: WorkerContext, deps: WatchDeps) {
   return async function watchStep(job: Job, token?: string): Promise<{ status: string }> {
     const data: WatchJob = parsePayload(watchJobSchema, job);
     const state: WatchStepState = watchStepStateSchema.catch({}).parse(job.data);
-    const { requestId, requester, jobName } = data;
-    const { lifecycle, statusLine, parentDetail } = watchedRequest(ctx, data);
+    const { requestId, jobName } = data;
+    const { lifecycle, statusLine } = watchedRequest(ctx, data);
     const reschedule = async (next: Partial<WatchJob>, nextState: WatchStepState, delayMs: number): Promise<never> => {
       const changed =
         Object.entries(next).some(([k, v]) => data[k as keyof WatchJob] !== v) ||
@@ -278,68 +352,7 @@ function createWatchStep(ctx: WorkerContext, deps: WatchDeps) {
         return reschedule({ lastStatus: status, polls }, nextState, delayMs);
       }
 
-      progress?.forget(jobName);
-      const durationMs = ctx.now() - data.startedAt;
-      // A job the bot started can be run again from its last word (same endpoint, deployment and input).
-      const final = (reply: SlackMessage): SlackMessage => (data.spec ? withButtons(reply, rerunButtons(requestId)) : reply);
-      // The request's own (or the service's confirmed) output first: the ARM job cannot say where it wrote.
-      const outputUri = data.outputUri ?? observed.outputUri;
-      const studioUrl = data.studioUrl ?? observed.studioUrl ?? studioJobLink(workspaceLinks(ctx), jobName);
-      // Triage or results, from the job's logs and outputs (best-effort: the reply goes out regardless).
-      const findings = await readJobOutcome({ azureml: ctx.azureml, links: workspaceLinks(ctx), logger: ctx.logger }, {
-        jobName,
-        endpointName: data.endpointName,
-        status,
-        scoringUri: data.scoringUri,
-        ...(outputUri ? { outputUri } : {}),
-        ...(observed.failure.message ? { serviceMessage: observed.failure.message } : {}),
-      });
-      if (status === 'Completed') {
-        const items = await completedItemCounts(ctx, jobName, observed.items);
-        const message =
-          items.failed !== undefined && items.failed > 0
-            ? threadMessages.jobCompletedWithFailures({
-                requester,
-                jobName,
-                endpointName: data.endpointName,
-                ...(outputUri ? { outputUri } : {}),
-                durationMs,
-                itemsFailed: items.failed,
-                ...(items.succeeded !== undefined ? { itemsSucceeded: items.succeeded } : {}),
-              })
-            : threadMessages.jobSucceeded({
-                requester,
-                jobName,
-                endpointName: data.endpointName,
-                ...(outputUri ? { outputUri } : {}),
-                ...(studioUrl ? { studioUrl } : {}),
-                durationMs,
-                links: workspaceLinks(ctx),
-              });
-        // The results sections follow; the item counts are said once (by the completed-with-failures headline
-        // when it has them), and failed items get the link to the logs as a failed job does.
-        const completedWithFailures = items.failed !== undefined && items.failed > 0;
-        await lifecycle.succeeded(final(withJobOutcome(message, findings, { completedWithFailures })), {
-          parentDetail,
-          audit: { jobName, ...(items.failed !== undefined ? { itemsFailed: items.failed } : {}) },
-        });
-      } else if (status === 'Canceled') {
-        // A cancel is what someone asked for: reported as canceled in the job's own thread, not as a failure.
-        await lifecycle.canceled(final(threadMessages.jobCanceled({ requester, jobName, endpointName: data.endpointName, durationMs })), { parentDetail, audit: { jobName } });
-      } else {
-        const service = observed.failure;
-        const failure = {
-          step: 'scoring job',
-          code: service.code ?? 'JobFailed',
-          message: `${service.message ?? `the job ended ${status}`}. Azure ML shows the reason and the logs on the job's page: ${studioUrl}`,
-        };
-        await lifecycle.failed(final(withJobOutcome(threadMessages.failure({ requester, requestId, what: `Scoring job ${jobName}`, failure, durationMs }), findings)), {
-          parentDetail,
-          audit: { jobName, ...failure },
-        });
-      }
-      await snapshot?.unwatch(jobName);
-      return { status };
+      return await reportEnd(ctx, deps, data, observed);
     } finally {
       if (ended) outcomeReads -= 1;
     }
