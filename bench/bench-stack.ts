@@ -42,6 +42,8 @@ export async function startCompiledProduct(mode: 'bot' | 'worker', env: Record<s
   return child;
 }
 
+/** A scoring job's name in a message: a GUID or `batchjob-<GUID>` (both recorded: recordings/README.md). */
+export const JOB_NAME_IN_TEXT = /(?:batchjob-)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 export const BENCH_ENDPOINT = 'mnist-bench';
 export const BENCH_REQUESTER = 'U0ALICE001';
 export const benchChannelId = (i: number): string => `C0BENCH${String(i).padStart(4, '0')}`;

@@ -8,14 +8,13 @@ import { Redis } from 'ioredis';
 import type { StandInEvent } from '../sandbox/slack';
 import { createProducers } from '../src/queue/producers';
 import type { BenchOutcome } from './bench-report';
-import { BENCH_ENDPOINT, BENCH_REQUESTER, benchChannelId, startBenchStack } from './bench-stack';
+import { BENCH_ENDPOINT, BENCH_REQUESTER, benchChannelId, JOB_NAME_IN_TEXT, startBenchStack } from './bench-stack';
 import { round, type LatencySummary } from './latency-stats';
 import { lagSplit, reportedAtByJob } from './reported-at';
 
 const JOBS = 200;
 const CHANNELS = 20;
 const DEADLINE_MS = 3 * 60_000;
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 
 export async function runFanoutBench(log: (line: string) => void): Promise<BenchOutcome> {
   // Every job scores the same single file and lasts ~25 s: long enough for each thread's parent, start
@@ -37,7 +36,7 @@ export async function runFanoutBench(log: (line: string) => void): Promise<Bench
       if (event.type !== 'message_posted') return;
       const m = event.message;
       if (!m.text.includes(`<@${BENCH_REQUESTER}>`) || !/ (completed|failed|canceled)\b/.test(m.text)) return;
-      const jobName = UUID.exec(m.text)?.[0];
+      const jobName = JOB_NAME_IN_TEXT.exec(m.text)?.[0];
       if (!jobName) return;
       const seen = finals.get(jobName);
       finals.set(jobName, { at: seen?.at ?? Date.now(), channel: m.channel, count: (seen?.count ?? 0) + 1 });

@@ -23,7 +23,7 @@ import { QUEUE_NAMES } from '../src/queue/queue-names';
 import type { StandInEvent } from '../sandbox/slack';
 import { createProducers } from '../src/queue/producers';
 import type { BenchOutcome } from './bench-report';
-import { BENCH_ENDPOINT, BENCH_REQUESTER, benchChannelId, startBenchStack } from './bench-stack';
+import { BENCH_ENDPOINT, BENCH_REQUESTER, benchChannelId, JOB_NAME_IN_TEXT, startBenchStack } from './bench-stack';
 import { createFixedIntervalPoller } from './fixed-interval-poller';
 import { round, summarizeLatencies } from './latency-stats';
 import { lagSplit, reportedAtByJob } from './reported-at';
@@ -43,7 +43,6 @@ const CHANNELS = sizeFromEnv('BENCH_WATCH_CHANNELS', JOBS, 1);
 const MAX_FILES = 12;
 const BASELINE_INTERVAL_MS = 5_000;
 const DEADLINE_MS = sizeFromEnv('BENCH_WATCH_DEADLINE_S', Math.max(8 * 60, Math.ceil(JOBS / 10) + 180), 1) * 1000;
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 
 /** Requests the product's watch makes: Jobs_List pages (the snapshot) and the scoring GET (its fallback). */
 const JOBS_LIST_ROUTE = 'GET workspaces/{workspaceName}/jobs';
@@ -97,7 +96,7 @@ export async function runWatchBench(log: (line: string) => void): Promise<BenchO
       if (event.type !== 'message_posted') return;
       const m = event.message;
       if (!m.text.includes(`<@${BENCH_REQUESTER}>`) || !/ (completed|failed|canceled)\b/.test(m.text)) return;
-      const jobName = UUID.exec(m.text)?.[0];
+      const jobName = JOB_NAME_IN_TEXT.exec(m.text)?.[0];
       if (!jobName) return;
       finalReplies.set(jobName, (finalReplies.get(jobName) ?? 0) + 1);
       if (!replyAt.has(jobName)) replyAt.set(jobName, Date.now());
