@@ -6,7 +6,7 @@ import pino from 'pino';
 import type { StoredMessage } from '../../sandbox/slack';
 import { waitFor } from '../../sandbox/slack/wait-for';
 import { exampleDeploySpec, STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
-import { createThreadReader, FINAL_REPLY, isTopLevel, textOf, type ThreadReader } from '../support/stack-probes';
+import { createThreadReader, FINAL_REPLY, isTopLevel, JOB_MESSAGE, textOf, type ThreadReader } from '../support/stack-probes';
 import { createEndpoint } from '../support/azureml-setup';
 
 const { requester, approver } = STACK_USERS;
@@ -72,7 +72,7 @@ it('a job that completed with failed items says how many, prominently', async ()
 it('a cancel that worked is reported as canceled in the job’s own thread, not as a failure', async () => {
   for (let i = 0; i < 20; i++) await stack.azureml.admin.putDatastoreFile(`${ENDPOINT}/many/${i}.png`, Buffer.from(`digit-${i}`));
   const run = await runOn(ENDPOINT, `${ENDPOINT}/many`);
-  const started = await waitFor(() => replies(run).find((r) => r.text.includes('started')), { what: 'the job to start' });
+  const started = await waitFor(() => replies(run).find((r) => JOB_MESSAGE.test(r.text)), { what: 'the job to start' });
   const jobName = /`([^`]+)`/.exec(started.text)![1]!;
   await stack.driver.slash(`cancel ${jobName}`, { user: requester, channel: STACK_CHANNEL });
   const final = await finalReply(run);

@@ -6,7 +6,7 @@ import { waitFor } from '../../sandbox/slack/wait-for';
 import { batchEndpointOfJob } from '../../src/azureml/batch-scoring-job';
 import { STACK_CHANNEL, STACK_USERS, startEmbeddedStack, type EmbeddedStack } from '../../dev/embedded-stack';
 import { EXPIRE_APPROVALS_JOB } from '../../src/queue/ops-worker';
-import { createQueueInspector, createThreadReader, type QueueInspector, type ThreadReader } from '../support/stack-probes';
+import { createQueueInspector, createThreadReader, JOB_MESSAGE, type QueueInspector, type ThreadReader } from '../support/stack-probes';
 import { deployApproved } from '../support/user-gestures';
 
 const { requester: alice, bystander: bob, approver: carol } = STACK_USERS;
@@ -34,7 +34,7 @@ describe('who may cancel whose job', () => {
     await stack.azureml.admin.putDatastoreFile('cancel-ep/in/a.txt', Buffer.from('1'));
     await stack.driver.slash('run cancel-ep azureml://datastores/workspaceblobstore/paths/cancel-ep/in/', { user: alice, channel: STACK_CHANNEL });
     const run = await waitFor(() => threads.parentWith(/Run.*cancel-ep/), { what: "Alice's run" });
-    const started = await waitFor(() => threads.replies(run).find((r) => r.text.includes('started')), { what: 'the job to start', timeoutMs: 30_000 });
+    const started = await waitFor(() => threads.replies(run).find((r) => JOB_MESSAGE.test(r.text)), { what: 'the job to start', timeoutMs: 30_000 });
     const jobName = /`([^`]+)`/.exec(started.text)![1]!;
 
     const before = await opsWork();
@@ -55,7 +55,7 @@ describe('the worker checks again', () => {
     await stack.azureml.admin.putDatastoreFile('cancel-direct/in/a.txt', Buffer.from('1'));
     await stack.driver.slash('run cancel-direct azureml://datastores/workspaceblobstore/paths/cancel-direct/in/', { user: alice, channel: STACK_CHANNEL });
     const run = await waitFor(() => threads.parentWith(/Run.*cancel-direct/), { what: "Alice's run" });
-    const started = await waitFor(() => threads.replies(run).find((r) => r.text.includes('started')), { what: 'the job to start', timeoutMs: 30_000 });
+    const started = await waitFor(() => threads.replies(run).find((r) => JOB_MESSAGE.test(r.text)), { what: 'the job to start', timeoutMs: 30_000 });
     const jobName = /`([^`]+)`/.exec(started.text)![1]!;
 
     const requestId = 'replayed-cancel-1';
