@@ -111,6 +111,8 @@ export interface JobStatusSnapshotDeps {
   maxGapMs?: number;
   /** How far before a watched request's start its job may have been created by the service's clock (default 10 min). */
   createdAtMarginMs?: number;
+  /** How long the refresh lock lasts without a page read (default: the client's longest retry + 30 s). */
+  lockTtlMs?: number;
   /** Told after each refresh how many pages it read (benchmarks, logs). */
   onRefresh?: (stats: { pages: number; watched: number; found: number }) => void;
   /** Floor of the backoff after a failed list (default maxAgeMs × 2). */
@@ -173,6 +175,11 @@ const RELEASE_LOCK = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 `;
+/** Renews the lock for its holder only: 1 when renewed, 0 when it was lost (expired, taken by another). */
+const EXTEND_LOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+`;
 
 export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusSnapshot {
   const { connection, maxAgeMs } = deps;
@@ -186,7 +193,7 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
   // The list call retries by itself, waiting out Retry-After, for up to the client's maxTotalMs: the lock
   // outlives that, so a throttled workspace is never listed by two steps at once. A worker that dies
   // mid-refresh delays the next snapshot by this much at worst (watches then ask their jobs directly).
-  const lockTtlMs = DEFAULT_RETRY_OPTIONS.maxTotalMs + 30_000;
+  const lockTtlMs = deps.lockTtlMs ?? DEFAULT_RETRY_OPTIONS.maxTotalMs + 30_000;
 
   async function refresh(token: string): Promise<void> {
     const listedAt = now();
@@ -221,6 +228,10 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
             }
           }
           if (found.size === wanted.size || (pastHorizon && unknownStarts === 0) || pages >= pageCap) break;
+          // The lock lasts while pages keep coming: a refresh of hundreds of pages can outlast its TTL, and a
+          // second refresh beside it would double the reads. Lost anyway (a page hung past the TTL): another
+          // refresh has taken over, and this one's older lines are not written over it.
+          if (Number(await connection.eval(EXTEND_LOCK, 1, keys.lock, token, String(lockTtlMs))) === 0) return;
         }
       }
       const fields = [...found].flat();

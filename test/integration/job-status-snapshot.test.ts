@@ -143,6 +143,31 @@ it('says a refresh is under way while another process lists, so its watches keep
   expect(await reader.lookup('b', 3_000_000)).toMatchObject({ kind: 'found', refreshing: false });
 });
 
+it('keeps the refresh lock while pages keep coming, so a long refresh is never run twice at once', async () => {
+  const ws = fakeWorkspace(1);
+  const clock = { t: 4_000_000 };
+  const make = () => createJobStatusSnapshot({ connection, prefix, listJobPages: (n) => ws.listJobPages(n), maxAgeMs: 3_000, minBackoffMs: 6_000, maxBackoffMs: 60_000, readsPerSecond: 100, now: () => clock.t, lockTtlMs: 300 });
+  const lister = make();
+  const other = make();
+  for (const name of ['a', 'b', 'c', 'd']) {
+    ws.set(armJob(name, 'Running'));
+    await lister.watch(name, 1);
+  }
+  // Each page takes 200 ms: four of them outlast the 300 ms lock unless it is renewed.
+  const pages = ws.listJobPages.bind(ws);
+  ws.listJobPages = async function* (n: number) {
+    for await (const page of pages(n)) {
+      await new Promise((r) => setTimeout(r, 200));
+      yield page;
+    }
+  };
+  const listing = lister.lookup('a', 0);
+  await new Promise((r) => setTimeout(r, 650));
+  expect(await other.lookup('b', 0)).toMatchObject({ kind: 'pending', refreshing: true });
+  await listing;
+  expect(ws.calls()).toBe(4);
+});
+
 it('tells a job the listing does not show from one no listing has covered yet', async () => {
   const ws = fakeWorkspace();
   const clock = { t: 3_000_000 };
