@@ -26,6 +26,8 @@
 //   last-cost  pages the last refresh read (for benchmarks and logs)
 //   started-at when the refresh under way started, and last-took how long the last one took (ms): when a
 //              reader may expect the new snapshot
+//   page-at    when the refresh under way last read a page: one silent for maxBackoffMs is not trusted to
+//              be under way (its worker may have died, or Redis restarted, with the lock still set)
 import { randomUUID } from 'node:crypto';
 import type { RedisConnection } from './connection';
 import { z } from 'zod';
@@ -138,6 +140,7 @@ export function snapshotKeys(prefix: string, profile?: string) {
     lastCost: `${base}:last-cost`,
     startedAt: `${base}:started-at`,
     lastTook: `${base}:last-took`,
+    pageAt: `${base}:page-at`,
   };
 }
 
@@ -177,7 +180,10 @@ return 0
 `;
 /** Renews the lock for its holder only: 1 when renewed, 0 when it was lost (expired, taken by another). */
 const EXTEND_LOCK = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[2], ARGV[3])
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
 return 0
 `;
 
@@ -198,7 +204,7 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
   async function refresh(token: string): Promise<void> {
     const listedAt = now();
     try {
-      await connection.set(keys.startedAt, String(listedAt));
+      await connection.mset(keys.startedAt, String(listedAt), keys.pageAt, String(listedAt));
       const watching = await connection.hgetall(keys.watching);
       const wanted = new Set(Object.keys(watching));
       const found = new Map<string, string>();
@@ -231,7 +237,7 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
           // The lock lasts while pages keep coming: a refresh of hundreds of pages can outlast its TTL, and a
           // second refresh beside it would double the reads. Lost anyway (a page hung past the TTL): another
           // refresh has taken over, and this one's older lines are not written over it.
-          if (Number(await connection.eval(EXTEND_LOCK, 1, keys.lock, token, String(lockTtlMs))) === 0) return;
+          if (Number(await connection.eval(EXTEND_LOCK, 2, keys.lock, keys.pageAt, token, String(lockTtlMs), String(now()))) === 0) return;
         }
       }
       const fields = [...found].flat();
@@ -276,12 +282,15 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
       .exists(keys.lock)
       .get(keys.startedAt)
       .get(keys.lastTook)
+      .get(keys.pageAt)
       .exec();
     const value = (i: number): string | null => (results?.[i]?.[1] as string | null | undefined) ?? null;
     const listedAt = value(0);
     const notBefore = value(1);
     const dueAt = value(3);
-    const refreshing = Number(results?.[5]?.[1] ?? 0) > 0;
+    // Under way: the lock is held and a page came lately (a lock outliving its holder is not a refresh).
+    const pageAt = Number(value(8) ?? Number.NaN);
+    const refreshing = Number(results?.[5]?.[1] ?? 0) > 0 && now() - pageAt < maxBackoffMs;
     const startedAt = value(6);
     const lastTook = value(7);
     return {

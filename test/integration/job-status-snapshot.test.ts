@@ -5,7 +5,7 @@
 import { Redis } from 'ioredis';
 import { startRedis, type RedisProcess } from '../../sandbox/stack/redis';
 import type { Job as ArmJob } from '../../src/azureml/resources';
-import { createJobStatusSnapshot, snapshotEntryOf, type JobStatusSnapshot } from '../../src/queue/job-status-snapshot';
+import { createJobStatusSnapshot, snapshotEntryOf, snapshotKeys, type JobStatusSnapshot } from '../../src/queue/job-status-snapshot';
 
 let redis: RedisProcess;
 let connection: Redis;
@@ -141,6 +141,24 @@ it('says a refresh is under way while another process lists, so its watches keep
   resume();
   await listing;
   expect(await reader.lookup('b', 3_000_000)).toMatchObject({ kind: 'found', refreshing: false });
+});
+
+it('does not take a lock outliving its holder (a worker died, Redis restarted) for a refresh under way', async () => {
+  const ws = fakeWorkspace();
+  const clock = { t: 5_000_000 };
+  const snapshot = snapshotFor(ws, clock);
+  ws.set(armJob('a', 'Running'));
+  await snapshot.watch('a', 1);
+  await snapshot.lookup('a', 0);
+  // A refresh's lock is left behind, its last page read long ago.
+  const keys = snapshotKeys(prefix);
+  clock.t += 200_000;
+  await connection.set(keys.lock, 'gone', 'PX', 60_000);
+  await connection.set(keys.pageAt, String(clock.t - 150_000));
+  expect(await snapshot.lookup('a', 0)).toMatchObject({ kind: 'found', refreshing: false });
+  // While pages come, it is.
+  await connection.set(keys.pageAt, String(clock.t - 1_000));
+  expect(await snapshot.lookup('a', 0)).toMatchObject({ kind: 'found', refreshing: true });
 });
 
 it('keeps the refresh lock while pages keep coming, so a long refresh is never run twice at once', async () => {
