@@ -34,14 +34,18 @@ function fakeWorkspace(pageSize = 100) {
   const jobs = new Map<string, ArmJob>();
   let calls = 0;
   let failNext = 0;
+  let beforePage: () => Promise<unknown> = async () => undefined;
   const createdAt = (j: ArmJob): string => j.systemData?.createdAt ?? '';
   return {
     set: (job: ArmJob) => jobs.set(job.name!, { ...job, systemData: jobs.get(job.name!)?.systemData ?? job.systemData }),
     calls: () => calls,
     failNext: (n: number) => (failNext = n),
+    /** Every page from now on waits for `wait` before it is read (a slow or paused listing). */
+    slowPages: (wait: () => Promise<unknown>) => (beforePage = wait),
     async *listJobPages(maxPages: number): AsyncGenerator<ArmJob[]> {
       const all = [...jobs.values()].sort((a, b) => createdAt(b).localeCompare(createdAt(a)));
       for (let page = 0; page < maxPages && (page === 0 || page * pageSize < all.length); page++) {
+        await beforePage();
         calls += 1;
         if (failNext > 0) {
           failNext -= 1;
@@ -53,8 +57,8 @@ function fakeWorkspace(pageSize = 100) {
   };
 }
 
-function snapshotFor(ws: ReturnType<typeof fakeWorkspace>, clock: { t: number }, maxAgeMs = 3_000, readsPerSecond = 100): JobStatusSnapshot {
-  return createJobStatusSnapshot({ connection, prefix, listJobPages: (n) => ws.listJobPages(n), maxAgeMs, minBackoffMs: maxAgeMs * 2, maxBackoffMs: 60_000, readsPerSecond, now: () => clock.t });
+function snapshotFor(ws: ReturnType<typeof fakeWorkspace>, clock: { t: number }, maxAgeMs = 3_000, readsPerSecond = 100, more: { lockTtlMs?: number } = {}): JobStatusSnapshot {
+  return createJobStatusSnapshot({ connection, prefix, listJobPages: (n) => ws.listJobPages(n), maxAgeMs, minBackoffMs: maxAgeMs * 2, maxBackoffMs: 60_000, readsPerSecond, now: () => clock.t, ...more });
 }
 
 beforeAll(async () => {
@@ -123,16 +127,10 @@ it('says a refresh is under way while another process lists, so its watches keep
   await lister.watch('a');
   await lister.watch('b');
   expect(await reader.lookup('a', clock.t - 1)).toMatchObject({ kind: 'found', refreshing: false });
-  // The next listing is slow (one page at a time, paused here): the other process reads meanwhile.
+  // The next listing is slow (its pages paused here): the other process reads meanwhile.
   let resume!: () => void;
   const paused = new Promise<void>((r) => (resume = r));
-  const pages = ws.listJobPages.bind(ws);
-  ws.listJobPages = async function* (n: number) {
-    for await (const page of pages(n)) {
-      yield page;
-      await paused;
-    }
-  };
+  ws.slowPages(() => paused);
   clock.t += 5_000;
   const listing = lister.lookup('a', 3_000_000);
   await new Promise((r) => setTimeout(r, 50));
@@ -164,21 +162,14 @@ it('does not take a lock outliving its holder (a worker died, Redis restarted) f
 it('keeps the refresh lock while pages keep coming, so a long refresh is never run twice at once', async () => {
   const ws = fakeWorkspace(1);
   const clock = { t: 4_000_000 };
-  const make = () => createJobStatusSnapshot({ connection, prefix, listJobPages: (n) => ws.listJobPages(n), maxAgeMs: 3_000, minBackoffMs: 6_000, maxBackoffMs: 60_000, readsPerSecond: 100, now: () => clock.t, lockTtlMs: 300 });
-  const lister = make();
-  const other = make();
+  const lister = snapshotFor(ws, clock, 3_000, 100, { lockTtlMs: 300 });
+  const other = snapshotFor(ws, clock, 3_000, 100, { lockTtlMs: 300 });
   for (const name of ['a', 'b', 'c', 'd']) {
     ws.set(armJob(name, 'Running'));
     await lister.watch(name, 1);
   }
   // Each page takes 200 ms: four of them outlast the 300 ms lock unless it is renewed.
-  const pages = ws.listJobPages.bind(ws);
-  ws.listJobPages = async function* (n: number) {
-    for await (const page of pages(n)) {
-      await new Promise((r) => setTimeout(r, 200));
-      yield page;
-    }
-  };
+  ws.slowPages(() => new Promise((r) => setTimeout(r, 200)));
   const listing = lister.lookup('a', 0);
   await new Promise((r) => setTimeout(r, 650));
   expect(await other.lookup('b', 0)).toMatchObject({ kind: 'pending', refreshing: true });
