@@ -108,25 +108,37 @@ function blobReader(container: ReturnType<DatastoreContainerFactory>): BlobReade
   };
 }
 
-/** Reads the job's logs from the artifact store (but those in `skip`); files not there (yet) are left out. */
-export async function readJobLogs(deps: JobArtifactsDeps, scoringRunId: string, skip: ReadonlyArray<keyof JobLogs> = []): Promise<JobLogs> {
+/** One run's logs in the artifact store, whose datastore is looked up once however many are read. */
+export interface RunLogs {
+  /** job_progress_overview.txt alone (a running job's live progress), or undefined before it exists. */
+  progressOverview(): Promise<string | undefined>;
+  /** Every log but those in `skip`; files not there (yet) are left out. */
+  read(skip?: ReadonlyArray<keyof JobLogs>): Promise<JobLogs>;
+}
+
+export async function openRunLogs(deps: JobArtifactsDeps, scoringRunId: string): Promise<RunLogs> {
   const store = await getBlobDatastore(deps, ARTIFACT_STORE);
   const reader = blobReader(deps.containerFor(store));
   const prefix = runArtifactsPrefix(scoringRunId);
-  const logs: JobLogs = {};
-  const wanted = <T extends Record<string, string>>(files: T) => Object.entries(files).filter(([k]) => !skip.includes(k as keyof JobLogs));
-  await Promise.all([
-    ...wanted(JOB_LOG_FILES).map(async ([k, name]) => {
-      const got = await reader.readHead(`${prefix}${name}`, LOG_READ_LIMIT_BYTES);
-      if (got) logs[k as keyof JobLogs] = got.text;
-    }),
-    ...wanted(JOB_LOG_FOLDERS).map(async ([k, folder]) => {
-      const first = await reader.firstUnder(`${prefix}${folder}`);
-      const got = first ? await reader.readHead(first, LOG_READ_LIMIT_BYTES) : undefined;
-      if (got) logs[k as keyof JobLogs] = got.text;
-    }),
-  ]);
-  return logs;
+  return {
+    progressOverview: async () => (await reader.readHead(`${prefix}${JOB_LOG_FILES.progressOverview}`, LOG_READ_LIMIT_BYTES))?.text,
+    async read(skip = []) {
+      const logs: JobLogs = {};
+      const wanted = <T extends Record<string, string>>(files: T) => Object.entries(files).filter(([k]) => !skip.includes(k as keyof JobLogs));
+      await Promise.all([
+        ...wanted(JOB_LOG_FILES).map(async ([k, name]) => {
+          const got = await reader.readHead(`${prefix}${name}`, LOG_READ_LIMIT_BYTES);
+          if (got) logs[k as keyof JobLogs] = got.text;
+        }),
+        ...wanted(JOB_LOG_FOLDERS).map(async ([k, folder]) => {
+          const first = await reader.firstUnder(`${prefix}${folder}`);
+          const got = first ? await reader.readHead(first, LOG_READ_LIMIT_BYTES) : undefined;
+          if (got) logs[k as keyof JobLogs] = got.text;
+        }),
+      ]);
+      return logs;
+    },
+  };
 }
 
 /** Where a job's predictions file is: a datastore, and a blob in its container. */
@@ -197,7 +209,5 @@ export async function findJobOutputUri(ctx: AzureMlContext, jobName: string, end
 
 /** job_progress_overview.txt alone (the live progress of a running job), or undefined before it exists. */
 export async function readProgressOverview(deps: JobArtifactsDeps, scoringRunId: string): Promise<string | undefined> {
-  const store = await getBlobDatastore(deps, ARTIFACT_STORE);
-  const got = await blobReader(deps.containerFor(store)).readHead(`${runArtifactsPrefix(scoringRunId)}${JOB_LOG_FILES.progressOverview}`, LOG_READ_LIMIT_BYTES);
-  return got?.text;
+  return (await openRunLogs(deps, scoringRunId)).progressOverview();
 }

@@ -5,7 +5,7 @@ import { triageFailure, parseProgressOverview, type FailureTriage, type JobProgr
 import { previewPredictions, type PredictionsPreview } from '../domain/predictions-preview';
 import type { BlobReadLink, BlobReadLinkFactory } from './blob-read-link';
 import { runErrorText } from './run-history-runs';
-import { defaultJobOutputUri, findScoringStep, readJobLogs, readOutputHead, readProgressOverview, resolveOutputFile, type JobArtifactsDeps, type JobLogs, type OutputFileLocation } from './job-artifacts';
+import { defaultJobOutputUri, findScoringStep, openRunLogs, readOutputHead, resolveOutputFile, type JobArtifactsDeps, type JobLogs, type OutputFileLocation } from './job-artifacts';
 
 export interface JobOutcomeRequest {
   jobName: string;
@@ -56,11 +56,12 @@ export async function readJobOutcome(deps: JobOutcomeDeps, req: JobOutcomeReques
   const runId = step?.runId;
   // The progress overview first: the other logs serve triage only, so a clean run does not read them (at
   // thousands of jobs ending, they were most of the storage reads, and three of them are listings).
-  const progressOverview = runId ? await attempt(problems, 'logs', () => readProgressOverview(deps, runId)) : undefined;
+  const runLogs = runId ? await attempt(problems, 'logs', () => openRunLogs(deps, runId)) : undefined;
+  const progressOverview = runLogs ? await attempt(problems, 'logs', () => runLogs.progressOverview()) : undefined;
   const progress = parseProgressOverview(progressOverview);
   const failed = req.status === 'Failed' || (progress?.itemsFailed ?? 0) > 0;
   const logs: JobLogs = {
-    ...(failed && runId ? await attempt(problems, 'logs', () => readJobLogs(deps, runId, ['progressOverview'])) : {}),
+    ...(failed && runLogs ? await attempt(problems, 'logs', () => runLogs.read(['progressOverview'])) : {}),
     ...(progressOverview !== undefined ? { progressOverview } : {}),
   };
   const details: JobOutcomeDetails = { ...(runId ? { scoringRunId: runId } : {}), ...(progress ? { progress } : {}), problems };

@@ -105,8 +105,11 @@ describe('failure triage', () => {
 
   it('counts failed items and mini-batches', async () => {
     const { jobName } = await runJob('run-error');
+    sandbox.admin.resetCounters();
     const outcome = await client.artifacts.readOutcome({ jobName, endpointName: ENDPOINT, status: 'Failed' });
     expect(outcome.progress).toMatchObject({ miniBatchesDone: 2, miniBatchesTotal: 2, itemsSucceeded: 0, itemsFailed: 4 });
+    // Every log, read from one lookup of the artifact store.
+    expect(sandbox.admin.requestCount({ method: 'GET', path: /\/datastores\/workspaceartifactstore$/i })).toBe(1);
   });
 
   it('recognises an output file that already exists', async () => {
