@@ -132,6 +132,9 @@ function jobPropertyBag(job: BatchJobRecord): Record<string, string> {
   };
 }
 
+/** A batch endpoint's job is a pipeline job on ARM (test_batch_job_download.json). */
+export const BATCH_JOB_TYPE = 'Pipeline';
+
 export function jobTags(job: BatchJobRecord): Record<string, string> {
   return {
     outputType: 'output_data',
@@ -175,7 +178,7 @@ export function batchJobView(ctx: JobViewContext, job: BatchJobRecord): Record<s
       isArchived: false,
       identity: null,
       ...(newer ? { componentId: null } : {}),
-      jobType: 'Pipeline',
+      jobType: BATCH_JOB_TYPE,
       settings: null,
       jobs: null,
       inputs: null,
