@@ -12,10 +12,14 @@
 //   - a watched job the pages did not reach is 'absent': its watch step asks the job itself, paced per job
 //     (watch-worker.ts), which again costs per watched job;
 //   - refreshes are spaced so the snapshot spends at most `readsPerSecond` ARM reads per second on average
-//     (never sooner than maxAgeMs, never later than maxGapMs), however many pages a refresh took.
+//     (never sooner than maxAgeMs, never later than maxGapMs), however many pages a refresh took;
+//   - a page's lines are written as soon as it is read, and the jobs whose status it shows changed are told
+//     (onStatusChanged) at once: their watch steps need not look every few seconds in case something
+//     changed, and a refresh of hundreds of pages no longer holds every end it has seen until its last page.
 //
 // Coordination (keys under `${prefix}:watch-snapshot:`):
-//   entries    hash job name (lower case) → JSON JobSnapshotEntry, replaced atomically (RENAME) per refresh
+//   entries    hash job name (lower case) → JSON JobSnapshotEntry, written page by page; a refresh that
+//              read to its end removes the lines of watched jobs it did not find
 //   listed-at  when the list that produced `entries` was started (ms): a job watched before that is in it
 //              unless the listing does not show it
 //   due-at     when the next refresh may start (ms), from the last refresh's cost and the read budget
@@ -97,6 +101,8 @@ export interface JobStatusSnapshot {
    * `watchedAt`: when watch(jobName) had returned, to tell 'absent' from 'pending'.
    */
   lookup(jobName: string, watchedAt: number): Promise<SnapshotLookup>;
+  /** The status on the job's line now, without refreshing (undefined: no line). */
+  statusOf(jobName: string): Promise<string | undefined>;
 }
 
 export interface JobStatusSnapshotDeps {
@@ -115,6 +121,11 @@ export interface JobStatusSnapshotDeps {
   createdAtMarginMs?: number;
   /** How long the refresh lock lasts without a page read (default: the client's longest retry + 30 s). */
   lockTtlMs?: number;
+  /**
+   * Told, page by page, the watched jobs whose status a refresh found changed from their line's (or, with no
+   * line yet, found ended), names as listed: their watch steps can look now. Errors are the caller's.
+   */
+  onStatusChanged?: (jobNames: string[]) => Promise<void>;
   /** Told after each refresh how many pages it read (benchmarks, logs). */
   onRefresh?: (stats: { pages: number; watched: number; found: number }) => void;
   /** Floor of the backoff after a failed list (default maxAgeMs × 2). */
@@ -178,13 +189,28 @@ const RELEASE_LOCK = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 `;
-/** Renews the lock for its holder only: 1 when renewed, 0 when it was lost (expired, taken by another). */
-const EXTEND_LOCK = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('SET', KEYS[2], ARGV[3])
-  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+/**
+ * One page of a refresh, for the lock's holder only (nil when the lock was lost: expired, taken by another):
+ * renews the lock, notes when the page came, writes the page's lines, and answers the names of the jobs whose
+ * status changed from their line's, or that have no line yet and ended. ARGV: token, ttl, now, then name,
+ * line, listed name, status per job. A job unwatched meanwhile (its end reported) gets no line again.
+ * Ended is the service's three terminal statuses (isTerminalJobStatus).
+ */
+const WRITE_PAGE = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return nil end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('SET', KEYS[2], ARGV[3])
+local changed = {}
+for i = 4, #ARGV, 4 do
+  if redis.call('HEXISTS', KEYS[4], ARGV[i]) == 1 then
+    local before = redis.call('HGET', KEYS[3], ARGV[i])
+    redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1])
+    local status = ARGV[i + 3]
+    local ended = status == 'Completed' or status == 'Failed' or status == 'Canceled'
+    if (before and cjson.decode(before).status ~= status) or (not before and ended) then changed[#changed + 1] = ARGV[i + 2] end
+  end
 end
-return 0
+return changed
 `;
 
 export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusSnapshot {
@@ -207,7 +233,7 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
       await connection.mset(keys.startedAt, String(listedAt), keys.pageAt, String(listedAt));
       const watching = await connection.hgetall(keys.watching);
       const wanted = new Set(Object.keys(watching));
-      const found = new Map<string, string>();
+      const found = new Set<string>();
       let pages = 0;
       if (wanted.size > 0) {
         // Jobs watched with their request's start: the list is read back to the oldest of those, whatever
@@ -225,27 +251,35 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
           pages += 1;
           const narrowCap = 2 + Math.ceil(wanted.size / Math.max(1, page.length));
           if (pastHorizon) pageCap = Math.min(pageCap, narrowCap);
+          const lines: string[] = [];
           for (const job of page) {
-            const name = nameKey(job.name ?? job.id.slice(job.id.lastIndexOf('/') + 1));
-            if (wanted.has(name)) found.set(name, JSON.stringify(snapshotEntryOf(job)));
+            const listedName = job.name ?? job.id.slice(job.id.lastIndexOf('/') + 1);
+            const name = nameKey(listedName);
+            if (wanted.has(name)) {
+              const entry = snapshotEntryOf(job);
+              found.add(name);
+              lines.push(name, JSON.stringify(entry), listedName, entry.status);
+            }
             if (!pastHorizon && Date.parse(job.systemData?.createdAt ?? '') < horizon) {
               pastHorizon = true;
               pageCap = Math.min(hardCap, Math.max(pages, narrowCap));
             }
           }
-          if (found.size === wanted.size || (pastHorizon && unknownStarts === 0) || pages >= pageCap) break;
           // The lock lasts while pages keep coming: a refresh of hundreds of pages can outlast its TTL, and a
           // second refresh beside it would double the reads. Lost anyway (a page hung past the TTL): another
           // refresh has taken over, and this one's older lines are not written over it.
-          if (Number(await connection.eval(EXTEND_LOCK, 2, keys.lock, keys.pageAt, token, String(lockTtlMs), String(now()))) === 0) return;
+          const changed = (await connection.eval(WRITE_PAGE, 4, keys.lock, keys.pageAt, keys.entries, keys.watching, token, String(lockTtlMs), String(now()), ...lines)) as string[] | null;
+          if (changed === null) return;
+          if (changed.length > 0) await deps.onStatusChanged?.(changed);
+          if (found.size === wanted.size || (pastHorizon && unknownStarts === 0) || pages >= pageCap) break;
         }
       }
-      const fields = [...found].flat();
       const gapMs = Math.min(maxGapMs, Math.max(maxAgeMs, Math.ceil((pages * 1000) / readsPerSecond)));
-      const staging = `${keys.entries}:${token}`;
+      // A watched job this listing did not show loses its line: its watch then asks the job itself.
+      const missing = [...wanted].filter((name) => !found.has(name));
       const tx = connection.multi();
-      if (fields.length > 0) tx.hset(staging, ...fields).rename(staging, keys.entries);
-      else tx.del(keys.entries);
+      if (wanted.size === 0) tx.del(keys.entries);
+      else if (missing.length > 0) tx.hdel(keys.entries, ...missing);
       await tx
         .set(keys.listedAt, String(listedAt))
         .set(keys.dueAt, String(listedAt + gapMs))
@@ -312,6 +346,11 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
     },
     async unwatch(jobName) {
       await connection.multi().hdel(keys.watching, nameKey(jobName)).hdel(keys.entries, nameKey(jobName)).exec();
+    },
+    async statusOf(jobName) {
+      const raw = await connection.hget(keys.entries, nameKey(jobName));
+      const parsed = raw === null ? undefined : jobSnapshotEntrySchema.safeParse(JSON.parse(raw));
+      return parsed?.success ? parsed.data.status : undefined;
     },
     async lookup(jobName, watchedAt) {
       let seen = await read(jobName);

@@ -1,7 +1,7 @@
 // Adding work to the queues. Job ids are deterministic (derived from the request id, or the scoring
 // job's name for watches) so that a Slack retry, a double click or a replayed approval collapses into
 // the job that already exists: BullMQ returns the existing job for a duplicate jobId.
-import { Queue, type JobsOptions } from 'bullmq';
+import { Job, Queue, type JobsOptions } from 'bullmq';
 import type { RedisConnection } from './connection';
 import type { RedisErrorLog } from './redis-error-log';
 import type { Logger } from 'pino';
@@ -33,6 +33,11 @@ export interface Producers {
   run(job: RunJobInput): Promise<string>;
   ops(job: OpsJobInput, opts?: { delayMs?: number; jobId?: string }): Promise<string>;
   watch(job: WatchJobInput, opts?: { delayMs?: number }): Promise<string>;
+  /**
+   * Runs a scoring job's waiting watch step now (the job was seen ended): false when no step of it is
+   * waiting in the delayed set (one is running, or the watch is over), which then needs nothing.
+   */
+  wakeWatch(jobName: string): Promise<boolean>;
   /**
    * A request to check with Azure before it is taken (see request-preflight.ts); on the ops queue.
    * `duplicate` when a check for this request id was already enqueued (a Slack retry or a replay).
@@ -109,6 +114,18 @@ export function createProducers(deps: { connection: RedisConnection; prefix: str
         ...(opts?.delayMs ? { delay: opts.delayMs } : {}),
       });
       return job.id!;
+    },
+    async wakeWatch(jobName) {
+      const job = await Job.fromId(queues.watch, watchJobId(jobName));
+      if (!job) return false;
+      try {
+        await job.promote();
+        return true;
+      } catch {
+        // Not delayed (running, its delay ran out, another wake came first): it is looking already. A Redis
+        // error costs nothing either: the step still runs when its delay ends.
+        return false;
+      }
     },
     async cleanup(input) {
       const data = cleanupJobSchema.parse(input);

@@ -116,6 +116,11 @@ interface WatchDeps {
    * jobs end together (or storage is slow), the other jobs' steps keep their slots.
    */
   outcomeReadsAtOnce?: number;
+  /**
+   * The snapshot wakes a job's step when its refresh finds the job's status changed (onStatusChanged →
+   * producers.wakeWatch): a running job's step then need not look every few seconds in case it did.
+   */
+  wokenOnChange?: boolean;
 }
 
 /** Each step is a few Redis reads or one short HTTP call, so many can run at once. */
@@ -125,6 +130,11 @@ const OUTCOME_BUSY_RETRY_MS = 500;
 const OUTCOME_BUSY_MAX_DOUBLINGS = 2;
 /** After a refresh's expected end, so the step reads the new lines rather than the old ones once more. */
 const REFRESH_SETTLE_MS = 100;
+/**
+ * A job whose step is woken on a status change still looks this often (or at the watch's ceiling, if
+ * sooner): what bounds a wake that was missed (its worker died between writing a line and waking the step).
+ */
+const WOKEN_STEP_CEILING_MS = 30_000;
 
 /** The watched request's lifecycle and the job's status line in its thread. */
 function watchedRequest(ctx: WorkerContext, data: WatchJob) {
@@ -261,13 +271,14 @@ function createWatchStep(ctx: WorkerContext, deps: WatchDeps) {
     const state: WatchStepState = watchStepStateSchema.catch({}).parse(job.data);
     const { requestId, jobName } = data;
     const { lifecycle, statusLine } = watchedRequest(ctx, data);
-    const reschedule = async (next: Partial<WatchJob>, nextState: WatchStepState, delayMs: number): Promise<never> => {
+    const reschedule = async (next: Partial<WatchJob>, nextState: WatchStepState, delayMs: number, afterMove?: () => Promise<void>): Promise<never> => {
       const changed =
         Object.entries(next).some(([k, v]) => data[k as keyof WatchJob] !== v) ||
         Object.entries(nextState).some(([k, v]) => state[k as keyof WatchStepState] !== v);
       // Unchanged data is not written again: at thousands of jobs, every Redis write per step counts.
       if (changed) await job.updateData({ ...data, ...state, ...next, ...nextState });
       await job.moveToDelayed(ctx.now() + delayMs, token);
+      await afterMove?.();
       throw new DelayedError();
     };
 
@@ -279,6 +290,7 @@ function createWatchStep(ctx: WorkerContext, deps: WatchDeps) {
     /** How many jobs the workspace's watches follow (from the snapshot): what live progress is paced by. */
     let watchedJobs = 1;
     let polls = data.polls;
+    let fromSnapshot = false;
     const nextState: WatchStepState = { ...state };
     if (snapshot) {
       if (nextState.watchedAt === undefined) {
@@ -294,6 +306,7 @@ function createWatchStep(ctx: WorkerContext, deps: WatchDeps) {
       const fresh = found.kind === 'found' && (ctx.now() - found.listedAt < ctx.watch.maxIntervalMs || found.refreshing);
       if (found.kind === 'found' && fresh) {
         observed = observationOfEntry(found.entry);
+        fromSnapshot = true;
         snapshotDueAt = found.dueAt;
         refreshDoneAt = found.refreshDoneAt;
         watchedJobs = found.watched;
@@ -341,6 +354,16 @@ function createWatchStep(ctx: WorkerContext, deps: WatchDeps) {
       const live = status === 'Running' ? await progress?.changed(jobName, data.endpointName, progressEveryMs) : undefined;
       if (status !== data.lastStatus || live) await lifecycle.progress('status', statusLine(status, live ?? progress?.last(jobName)));
       if (!ended) {
+        if (snapshot && fromSnapshot && deps.wokenOnChange) {
+          // A change is told by waking this step, so it looks only when its live progress is due (paced
+          // by the workspace's edit budget), or at the ceiling. A wake that came while this step ran found
+          // it running and was lost: the line is read again once the step waits, and the step woken then.
+          const ceilingMs = Math.min(WOKEN_STEP_CEILING_MS, ctx.watch.maxIntervalMs);
+          const delayMs = Math.min(ceilingMs, Math.max(snapshot.maxAgeMs, status === 'Running' ? progressEveryMs : ceilingMs));
+          return reschedule({ lastStatus: status, polls }, nextState, delayMs, async () => {
+            if ((await snapshot.statusOf(jobName)) !== status) await ctx.producers.wakeWatch(jobName);
+          });
+        }
         // A refresh under way is expected to end when the last one would have: look again just after that,
         // not a whole snapshot interval later (a job that ended meanwhile is then told a few seconds sooner).
         const untilRefreshed = refreshDoneAt !== undefined ? refreshDoneAt - ctx.now() : 0;
@@ -383,11 +406,14 @@ function watchProcessorOf(ctx: WorkerContext, deps: WatchWorkerDeps) {
           minBackoffMs: ctx.watch.minIntervalMs,
           maxBackoffMs: ctx.watch.maxIntervalMs,
           now: ctx.now,
+          onStatusChanged: async (jobNames) => {
+            await Promise.all(jobNames.map((name) => ctx.producers.wakeWatch(name)));
+          },
           onRefreshError: (err, failures, retryInMs) =>
             ctx.logger.warn({ err: describeFailure(err, 'watch'), failures, retryInMs }, 'could not list the workspace jobs; watches use the last snapshot'),
         });
   // Half the slots may read outcomes; the other half keep serving the steps of jobs that still run.
-  return createWatchProcessor(ctx, { snapshot, progress: createJobProgressReader(ctx), outcomeReadsAtOnce: Math.max(1, Math.floor((deps.concurrency ?? DEFAULT_WATCH_CONCURRENCY) / 2)) });
+  return createWatchProcessor(ctx, { snapshot, wokenOnChange: snapshot !== undefined, progress: createJobProgressReader(ctx), outcomeReadsAtOnce: Math.max(1, Math.floor((deps.concurrency ?? DEFAULT_WATCH_CONCURRENCY) / 2)) });
 }
 
 export function createWatchWorker(ctx: WorkerContext | WorkspaceContexts, deps: WatchWorkerDeps): Worker {

@@ -172,9 +172,56 @@ it('keeps the refresh lock while pages keep coming, so a long refresh is never r
   ws.slowPages(() => new Promise((r) => setTimeout(r, 200)));
   const listing = lister.lookup('a', 0);
   await new Promise((r) => setTimeout(r, 650));
-  expect(await other.lookup('b', 0)).toMatchObject({ kind: 'pending', refreshing: true });
+  // 'a', the oldest, is on the last page, not read yet.
+  expect(await other.lookup('a', 0)).toMatchObject({ kind: 'pending', refreshing: true });
   await listing;
   expect(ws.calls()).toBe(4);
+});
+
+it("shows each page's lines while the refresh goes on, and tells the jobs whose status changed, once", async () => {
+  const ws = fakeWorkspace(1);
+  const clock = { t: 4_500_000 };
+  const told: string[][] = [];
+  const lister = createJobStatusSnapshot({
+    connection,
+    prefix,
+    listJobPages: (n) => ws.listJobPages(n),
+    maxAgeMs: 3_000,
+    readsPerSecond: 100,
+    now: () => clock.t,
+    onStatusChanged: async (names) => void told.push(names),
+  });
+  const reader = snapshotFor(ws, clock);
+  ws.set(armJob('a', 'Queued'));
+  ws.set(armJob('b', 'Running'));
+  ws.set(armJob('c', 'Running'));
+  ws.set(armJob('d', 'Completed'));
+  for (const name of ['a', 'b', 'c', 'd']) await lister.watch(name, 1);
+  // First sight: only the job already ended is told (the others' steps look for their first line anyway).
+  await lister.lookup('a', 0);
+  expect(told).toEqual([['d']]);
+  await lister.unwatch('d');
+  // 'c' (newest of the rest) ends; the refresh that sees it reads its page (after d's), then waits on the next.
+  ws.set(armJob('c', 'Completed'));
+  let pagesLeft = 2;
+  let resume!: () => void;
+  const paused = new Promise<void>((r) => (resume = r));
+  ws.slowPages(() => (pagesLeft-- > 0 ? Promise.resolve() : paused));
+  clock.t += 5_000;
+  const listing = lister.lookup('a', 0);
+  await new Promise((r) => setTimeout(r, 50));
+  expect(told).toEqual([['d'], ['c']]);
+  expect(await reader.lookup('c', 0)).toMatchObject({ kind: 'found', entry: { status: 'Completed' }, refreshing: true });
+  resume();
+  await listing;
+  // Seen the same again by the next refresh: not told twice. A change to Running is told too.
+  ws.set(armJob('a', 'Running'));
+  clock.t += 5_000;
+  await lister.lookup('a', 0);
+  expect(told).toEqual([['d'], ['c'], ['a']]);
+  // A job unwatched (its end reported) is not looked for, and keeps no line.
+  expect(await connection.hexists(snapshotKeys(prefix).entries, 'd')).toBe(0);
+  expect(await lister.statusOf('c')).toBe('Completed');
 });
 
 it('tells a job the listing does not show from one no listing has covered yet', async () => {

@@ -12,13 +12,16 @@ import type { WorkerContext } from '../../src/queue/worker-context';
 const T0 = 1_700_000_000_000;
 const JOB = 'b8f1c2d4-0000-4000-8000-000000000001';
 
-function world(opts: { lookup?: () => SnapshotLookup; getJob?: () => Promise<ScoringJob>; readOutcome?: () => Promise<unknown>; outcomeReadsAtOnce?: number } = {}) {
+function world(
+  opts: { lookup?: () => SnapshotLookup; getJob?: () => Promise<ScoringJob>; readOutcome?: () => Promise<unknown>; outcomeReadsAtOnce?: number; wokenOnChange?: boolean; lineNow?: () => string | undefined } = {},
+) {
   const clock = { t: T0 };
   const armGets: string[] = [];
   const enqueued: NotifyEntryInput[] = [];
   const gets: string[] = [];
   const lookups: string[] = [];
   const watched = new Set<string>();
+  const wakes: string[] = [];
   const snapshot: JobStatusSnapshot = {
     maxAgeMs: 3_000,
     watch: async (name) => void watched.add(name),
@@ -26,6 +29,12 @@ function world(opts: { lookup?: () => SnapshotLookup; getJob?: () => Promise<Sco
     lookup: async (name) => {
       lookups.push(name);
       return opts.lookup ? opts.lookup() : { kind: 'pending', refreshing: false };
+    },
+    statusOf: async () => {
+      const now = opts.lineNow?.();
+      if (now !== undefined) return now;
+      const found = opts.lookup?.();
+      return found?.kind === 'found' ? found.entry.status : undefined;
     },
   };
   const ctx = {
@@ -48,6 +57,7 @@ function world(opts: { lookup?: () => SnapshotLookup; getJob?: () => Promise<Sco
     cloud: { studioUrl: 'https://ml.azure.com' },
     workspace: { subscriptionId: 's', resourceGroup: 'rg', workspace: 'ws', location: 'eastus' },
     outbox: { enqueue: async (e: NotifyEntryInput) => void enqueued.push(e) },
+    producers: { wakeWatch: async (name: string) => (wakes.push(name), true) },
     audit: { record: async () => undefined },
     requests: { update: async () => undefined },
     approvals: { get: async () => undefined },
@@ -76,7 +86,11 @@ function world(opts: { lookup?: () => SnapshotLookup; getJob?: () => Promise<Sco
   });
   const job = watchJob(JOB, 'req-1');
   // One processor, as one worker process has, so what it keeps between steps (outcome reads in flight) is shared.
-  const processor = createWatchProcessor(ctx, { snapshot, ...(opts.outcomeReadsAtOnce !== undefined ? { outcomeReadsAtOnce: opts.outcomeReadsAtOnce } : {}) });
+  const processor = createWatchProcessor(ctx, {
+    snapshot,
+    ...(opts.outcomeReadsAtOnce !== undefined ? { outcomeReadsAtOnce: opts.outcomeReadsAtOnce } : {}),
+    ...(opts.wokenOnChange ? { wokenOnChange: true } : {}),
+  });
   const step = async (of: ReturnType<typeof watchJob> = job): Promise<'delayed' | string> => {
     try {
       return (await processor(of as unknown as Job, 'token')).status;
@@ -85,7 +99,7 @@ function world(opts: { lookup?: () => SnapshotLookup; getJob?: () => Promise<Sco
       throw err;
     }
   };
-  return { clock, enqueued, gets, armGets, lookups, watched, job, watchJob, step };
+  return { clock, enqueued, gets, armGets, lookups, watched, wakes, job, watchJob, step };
 }
 
 const entry = (status: string, more: Partial<JobSnapshotEntry> = {}): SnapshotLookup => ({ kind: 'found', entry: { status, ...more }, listedAt: T0, watched: 1, refreshing: false });
@@ -174,6 +188,23 @@ it('looks again just after a refresh under way is expected to end, not a whole s
   const late = world({ lookup: () => ({ ...entry('Running'), refreshing: true, refreshDoneAt: T0 - 1 }) });
   expect(await late.step()).toBe('delayed');
   expect(late.job.delayedUntil).toBe(T0 + 3_000);
+});
+
+it('waits for a wake on a status change instead of looking every few seconds, and wakes itself if the change came while it ran', async () => {
+  // Queued: nothing to show until its status changes, so the step waits for the wake, up to its ceiling.
+  const queued = world({ lookup: () => entry('Queued'), wokenOnChange: true });
+  expect(await queued.step()).toBe('delayed');
+  expect(queued.job.delayedUntil).toBe(T0 + 30_000);
+  expect(queued.wakes).toEqual([]);
+  // Running: until its live progress is due (one job watched: the per-job floor of 10 s).
+  const running = world({ lookup: () => entry('Running'), wokenOnChange: true });
+  expect(await running.step()).toBe('delayed');
+  expect(running.job.delayedUntil).toBe(T0 + 10_000);
+  // The refresh wrote 'Completed' while the step read 'Running': its wake found the step running, so the
+  // step, once waiting, wakes itself.
+  const raced = world({ lookup: () => entry('Running'), wokenOnChange: true, lineNow: () => 'Completed' });
+  expect(await raced.step()).toBe('delayed');
+  expect(raced.wakes).toEqual([JOB]);
 });
 
 it('looks again later when Azure throttles the job GET, backing off', async () => {
