@@ -2,7 +2,7 @@
 // `GET .../datastores?isDefault=true` and reads value[0].{id,name,properties.accountName,containerName,
 // endpoint,protocol}; uploads and output checks then go to `{protocol}://{account}.blob.{endpoint}/{container}`.
 import { z } from 'zod';
-import type { AzureMlContext } from './azureml-context';
+import { rememberedLookup, type AzureMlContext } from './azureml-context';
 import { AzureMlError } from './errors';
 import { armListPageSchema, azureBlobDatastoreSchema, datastoreSchema } from './resources';
 import { parseResponseBody } from './response-validation';
@@ -48,7 +48,11 @@ function toBlobLocation(body: unknown, what: string, status?: number, requestId?
   };
 }
 
-export async function getDefaultDatastore(ctx: AzureMlContext): Promise<BlobDatastoreLocation> {
+export function getDefaultDatastore(ctx: AzureMlContext): Promise<BlobDatastoreLocation> {
+  return rememberedLookup(ctx, 'datastore:default', () => readDefaultDatastore(ctx));
+}
+
+async function readDefaultDatastore(ctx: AzureMlContext): Promise<BlobDatastoreLocation> {
   const response = await ctx.arm.request({
     method: 'GET',
     path: datastoresPath(ctx.workspace),
@@ -67,7 +71,10 @@ export async function getDefaultDatastore(ctx: AzureMlContext): Promise<BlobData
 }
 
 /** A datastore by name, in this workspace or another one the same credential can read. */
-export async function getBlobDatastore(ctx: AzureMlContext, name: string, ws: WorkspaceAddress = ctx.workspace): Promise<BlobDatastoreLocation> {
-  const response = await ctx.arm.request({ method: 'GET', path: datastoreId(ws, name) });
-  return toBlobLocation(response.body, `datastore '${name}'`, response.status, response.requestId);
+export function getBlobDatastore(ctx: AzureMlContext, name: string, ws: WorkspaceAddress = ctx.workspace): Promise<BlobDatastoreLocation> {
+  const path = datastoreId(ws, name);
+  return rememberedLookup(ctx, `datastore:${path.toLowerCase()}`, async () => {
+    const response = await ctx.arm.request({ method: 'GET', path });
+    return toBlobLocation(response.body, `datastore '${name}'`, response.status, response.requestId);
+  });
 }

@@ -8,6 +8,7 @@ import type { DeploySpec } from '../domain/deploy-spec';
 import { createArmClient, type ArmClient } from './arm-client';
 import * as assets from './assets';
 import type { AzureMlContext } from './azureml-context';
+import { createLookupCache, WORKSPACE_LOOKUP_TTL_MS, type LookupCache } from './lookup-cache';
 import * as deployments from './batch-deployments';
 import * as endpoints from './batch-endpoints';
 import type { AzureCloudDescription } from './clouds';
@@ -52,6 +53,8 @@ export interface AzureMlClientDeps {
   workspaceScope?: WorkspaceScope;
   /** Where registry discovery is asked (registries.ts); default the workspace region's Azure ML host. */
   registryDiscoveryUrl?: string;
+  /** Answers kept between calls (datastores, the data-plane host); default a cache of WORKSPACE_LOOKUP_TTL_MS. */
+  lookups?: LookupCache;
 }
 
 export function createAzureMlClient(deps: AzureMlClientDeps) {
@@ -61,7 +64,7 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
       if (!deps.cloud || !deps.credential) throw new Error('createAzureMlClient needs either arm or cloud + credential');
       return createArmClient({ cloud: deps.cloud, credential: deps.credential, baseUrl: deps.baseUrl, logger: deps.logger });
     })();
-  const ctx: AzureMlContext = { arm, workspace: deps.workspace };
+  const ctx: AzureMlContext = { arm, workspace: deps.workspace, lookups: deps.lookups ?? createLookupCache({ ttlMs: WORKSPACE_LOOKUP_TTL_MS }) };
   const registryCtx: RegistryContext = { ...ctx, registryDiscoveryUrl: deps.registryDiscoveryUrl ?? defaultRegistryDiscoveryUrl(ctx) };
   const containerFor = deps.storage.kind === 'factory' ? deps.storage.containerFor : createDatastoreContainerFactory(deps.storage);
   const workspaceScope: WorkspaceScope = deps.workspaceScope ?? [deps.workspace];

@@ -7,7 +7,7 @@
 // under `logs/` are the ones Microsoft's "Troubleshoot batch endpoints" page lists.
 import { z } from 'zod';
 import { parseDataReference, type DataReference } from '../domain/data-reference';
-import type { AzureMlContext } from './azureml-context';
+import { rememberedLookup, type AzureMlContext } from './azureml-context';
 import type { DatastoreContainerFactory } from './datastore-container';
 import { getBlobDatastore, getDefaultDatastore, type BlobDatastoreLocation } from './datastores';
 import { parseResponseBody } from './response-validation';
@@ -45,7 +45,11 @@ export function runArtifactsPrefix(runId: string): string {
 }
 
 /** The workspace's data-plane api host: where run history answers. */
-export async function workspaceApiOrigin(ctx: AzureMlContext): Promise<string | undefined> {
+export function workspaceApiOrigin(ctx: AzureMlContext): Promise<string | undefined> {
+  return rememberedLookup(ctx, 'workspace:api-origin', () => readWorkspaceApiOrigin(ctx));
+}
+
+async function readWorkspaceApiOrigin(ctx: AzureMlContext): Promise<string | undefined> {
   const response = await ctx.arm.request({ method: 'GET', path: workspacePath(ctx.workspace) });
   const ws = parseResponseBody(workspaceSchema, response.body, 'workspace', response);
   const url = ws.properties?.discoveryUrl;
