@@ -44,9 +44,15 @@ const MAX_FILES = 12;
 const BASELINE_INTERVAL_MS = 5_000;
 const DEADLINE_MS = sizeFromEnv('BENCH_WATCH_DEADLINE_S', Math.max(8 * 60, Math.ceil(JOBS / 10) + 180), 1) * 1000;
 
-/** Requests the product's watch makes: Jobs_List pages (the snapshot) and the scoring GET (its fallback). */
+/**
+ * ARM reads the product's watch makes: Jobs_List pages (the snapshot), and what reading an ended job's outcome
+ * asks ARM (the workspace for its data-plane host, the datastores its logs and outputs are on). Until
+ * 2026-12-03 only the list was counted, and each ended job's four lookups were not.
+ */
 const JOBS_LIST_ROUTE = 'GET workspaces/{workspaceName}/jobs';
-const BOT_WATCH_ROUTES = [JOBS_LIST_ROUTE, 'GET inference/batchEndpoints/{endpointName}/jobs/{jobName}'];
+const WATCH_ARM_ROUTES = [JOBS_LIST_ROUTE, 'GET workspaces/{workspaceName}', 'GET workspaces/{workspaceName}/datastores', 'GET workspaces/{workspaceName}/datastores/{name}'];
+/** Requests the product's watch makes: its ARM reads and the scoring GET (its fallback, and an ended job's output). */
+const BOT_WATCH_ROUTES = [...WATCH_ARM_ROUTES, 'GET inference/batchEndpoints/{endpointName}/jobs/{jobName}'];
 const BASELINE_ROUTE = 'GET workspaces/{workspaceName}/jobs/{id}';
 
 /** ARM reads (GETs on workspace routes) in a counters snapshot, the baseline's Jobs_Get apart. */
@@ -54,7 +60,7 @@ function armReads(byRoute: Record<string, number>): { bot: number; watch: number
   let all = 0;
   for (const [route, n] of Object.entries(byRoute)) if (route.startsWith('GET workspaces/')) all += n;
   const baseline = byRoute[BASELINE_ROUTE] ?? 0;
-  return { bot: all - baseline, watch: byRoute[JOBS_LIST_ROUTE] ?? 0, baseline };
+  return { bot: all - baseline, watch: WATCH_ARM_ROUTES.reduce((n, route) => n + (byRoute[route] ?? 0), 0), baseline };
 }
 
 export async function runWatchBench(log: (line: string) => void): Promise<BenchOutcome> {
