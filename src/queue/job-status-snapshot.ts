@@ -103,6 +103,11 @@ export interface JobStatusSnapshot {
   lookup(jobName: string, watchedAt: number): Promise<SnapshotLookup>;
   /** The status on the job's line now, without refreshing (undefined: no line). */
   statusOf(jobName: string): Promise<string | undefined>;
+  /**
+   * Refreshes when jobs are watched, the snapshot is due and nobody else is refreshing: what keeps it
+   * fresh while every watch step waits for a wake (the watch worker calls it on a timer).
+   */
+  refreshIfDue(): Promise<void>;
 }
 
 export interface JobStatusSnapshotDeps {
@@ -189,6 +194,25 @@ const RELEASE_LOCK = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 `;
+/**
+ * Takes the refresh lock only if the snapshot is still due and no failed list backs off, in one step: a
+ * caller that found it due a moment ago may come after a refresh that has just ended (and released the
+ * lock), and must not list again at once. KEYS: lock, listed-at, due-at, not-before; ARGV: token, ttl,
+ * now, maxAgeMs. 1 when taken.
+ */
+const LOCK_IF_DUE = `
+local now = tonumber(ARGV[3])
+local notBefore = tonumber(redis.call('GET', KEYS[4]) or '')
+if notBefore and now < notBefore then return 0 end
+local listedAt = tonumber(redis.call('GET', KEYS[2]) or '')
+if listedAt then
+  local dueAt = tonumber(redis.call('GET', KEYS[3]) or '') or (listedAt + tonumber(ARGV[4]))
+  if now < dueAt then return 0 end
+end
+if redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return 1 end
+return 0
+`;
+
 /**
  * One page of a refresh, for the lock's holder only (nil when the lock was lost: expired, taken by another):
  * renews the lock, notes when the page came, writes the page's lines, and answers the names of the jobs whose
@@ -338,8 +362,33 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
     };
   }
 
+  /** Refreshes when the snapshot `seen` is stale and no failed list is backing off; true when this call did. */
+  async function refreshWhenStale(seen: { listedAt?: number; dueAt?: number; notBefore?: number }): Promise<boolean> {
+    const t = now();
+    const stale = seen.listedAt === undefined || t >= (seen.dueAt ?? seen.listedAt + maxAgeMs);
+    const backingOff = seen.notBefore !== undefined && t < seen.notBefore;
+    if (!stale || backingOff) return false;
+    const token = randomUUID();
+    const taken = await connection.eval(LOCK_IF_DUE, 4, keys.lock, keys.listedAt, keys.dueAt, keys.notBefore, token, String(lockTtlMs), String(t), String(maxAgeMs));
+    if (Number(taken) !== 1) return false;
+    await refresh(token);
+    return true;
+  }
+
   return {
     maxAgeMs,
+    async refreshIfDue() {
+      const results = await connection.multi().get(keys.listedAt).get(keys.notBefore).get(keys.dueAt).hlen(keys.watching).exec();
+      const value = (i: number): number | undefined => {
+        const v = results?.[i]?.[1];
+        return v === null || v === undefined ? undefined : Number(v);
+      };
+      if (!value(3)) return;
+      const listedAt = value(0);
+      const notBefore = value(1);
+      const dueAt = value(2);
+      await refreshWhenStale({ ...(listedAt !== undefined ? { listedAt } : {}), ...(notBefore !== undefined ? { notBefore } : {}), ...(dueAt !== undefined ? { dueAt } : {}) });
+    },
     async watch(jobName, createdAfter) {
       // Without a start time the job is looked for as far back as the page cap allows.
       await connection.hset(keys.watching, nameKey(jobName), String(createdAfter ?? 0));
@@ -354,17 +403,7 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
     },
     async lookup(jobName, watchedAt) {
       let seen = await read(jobName);
-      const t = now();
-      const stale = seen.listedAt === undefined || t >= (seen.dueAt ?? seen.listedAt + maxAgeMs);
-      const backingOff = seen.notBefore !== undefined && t < seen.notBefore;
-      if (stale && !backingOff) {
-        const token = randomUUID();
-        const acquired = await connection.set(keys.lock, token, 'PX', lockTtlMs, 'NX');
-        if (acquired === 'OK') {
-          await refresh(token);
-          seen = await read(jobName);
-        }
-      }
+      if (await refreshWhenStale(seen)) seen = await read(jobName);
       if (seen.raw !== null) {
         const parsed = jobSnapshotEntrySchema.safeParse(JSON.parse(seen.raw));
         if (parsed.success) {

@@ -33,6 +33,7 @@ import { describeFailure } from '../usecases/failure-report';
 import { createJobProgressReader, type JobProgressReader } from './job-progress';
 import type { JobProgress } from '../domain/failure-triage';
 import { createJobStatusSnapshot, type JobSnapshotEntry, type JobStatusSnapshot } from './job-status-snapshot';
+import { createSnapshotTicker, type SnapshotTicker } from './snapshot-ticker';
 import { isLastAttempt, parsePayload } from './job-payload';
 import { watchJobSchema, type WatchJob } from './payloads';
 import { QUEUE_NAMES } from './queue-names';
@@ -390,8 +391,8 @@ export interface WatchWorkerDeps extends RequestQueueWorkerOptions {
   sharedSnapshot?: boolean;
 }
 
-/** One workspace's watch processor, with that workspace's shared status snapshot. */
-function watchProcessorOf(ctx: WorkerContext, deps: WatchWorkerDeps) {
+/** One workspace's watch processor, with that workspace's shared status snapshot (kept fresh by `ticker`). */
+function watchProcessorOf(ctx: WorkerContext, deps: WatchWorkerDeps, ticker: SnapshotTicker) {
   const snapshot =
     deps.sharedSnapshot === false
       ? undefined
@@ -412,10 +413,15 @@ function watchProcessorOf(ctx: WorkerContext, deps: WatchWorkerDeps) {
           onRefreshError: (err, failures, retryInMs) =>
             ctx.logger.warn({ err: describeFailure(err, 'watch'), failures, retryInMs }, 'could not list the workspace jobs; watches use the last snapshot'),
         });
+  if (snapshot) ticker.add(snapshot);
   // Half the slots may read outcomes; the other half keep serving the steps of jobs that still run.
   return createWatchProcessor(ctx, { snapshot, wokenOnChange: snapshot !== undefined, progress: createJobProgressReader(ctx), outcomeReadsAtOnce: Math.max(1, Math.floor((deps.concurrency ?? DEFAULT_WATCH_CONCURRENCY) / 2)) });
 }
 
 export function createWatchWorker(ctx: WorkerContext | WorkspaceContexts, deps: WatchWorkerDeps): Worker {
-  return createRequestQueueWorker(QUEUE_NAMES.watch, ctx, (c) => watchProcessorOf(c, deps), { ...deps, defaultConcurrency: DEFAULT_WATCH_CONCURRENCY });
+  const logger = 'shared' in ctx ? ctx.shared.logger : ctx.logger;
+  const ticker = createSnapshotTicker({ onError: (err) => logger.warn({ err: describeFailure(err, 'watch') }, 'could not refresh the job status snapshot; the next tick tries again') });
+  const worker = createRequestQueueWorker(QUEUE_NAMES.watch, ctx, (c) => watchProcessorOf(c, deps, ticker), { ...deps, defaultConcurrency: DEFAULT_WATCH_CONCURRENCY });
+  worker.on('closing', () => ticker.stop());
+  return worker;
 }

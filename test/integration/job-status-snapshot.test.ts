@@ -224,6 +224,58 @@ it("shows each page's lines while the refresh goes on, and tells the jobs whose 
   expect(await lister.statusOf('c')).toBe('Completed');
 });
 
+it('refreshes on a timer\'s call when jobs are watched and the snapshot is due, not otherwise', async () => {
+  const ws = fakeWorkspace();
+  const clock = { t: 4_800_000 };
+  const snapshot = snapshotFor(ws, clock);
+  ws.set(armJob('a', 'Running'));
+  await snapshot.refreshIfDue();
+  expect(ws.calls()).toBe(0);
+  await snapshot.watch('a', 1);
+  await snapshot.refreshIfDue();
+  expect(ws.calls()).toBe(1);
+  clock.t += 1_000;
+  await snapshot.refreshIfDue();
+  expect(ws.calls()).toBe(1);
+  ws.set(armJob('a', 'Completed'));
+  clock.t += 3_000;
+  await snapshot.refreshIfDue();
+  expect(ws.calls()).toBe(2);
+  expect(await snapshot.statusOf('a')).toBe('Completed');
+});
+
+it('does not list again for a caller that found the snapshot due just before another refresh ended', async () => {
+  const ws = fakeWorkspace();
+  const clock = { t: 4_900_000 };
+  ws.set(armJob('a', 'Running'));
+  // The late caller's lock attempt waits until the other process has refreshed and released the lock.
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  const gated = new Proxy(connection, {
+    get(target, prop) {
+      // Taking the lock: a SET … NX, or a script that does one.
+      if (prop === 'eval' || prop === 'set') {
+        return async (...args: unknown[]) => {
+          if (args.some((a) => String(a).includes('NX'))) await gate;
+          return (target[prop] as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        };
+      }
+      const value: unknown = Reflect.get(target, prop);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  const late = createJobStatusSnapshot({ connection: gated, prefix, listJobPages: (n) => ws.listJobPages(n), maxAgeMs: 3_000, readsPerSecond: 100, now: () => clock.t });
+  const other = snapshotFor(ws, clock);
+  await other.watch('a', 1);
+  const lateCall = late.refreshIfDue();
+  await new Promise((r) => setTimeout(r, 20));
+  await other.refreshIfDue();
+  expect(ws.calls()).toBe(1);
+  open();
+  await lateCall;
+  expect(ws.calls()).toBe(1);
+});
+
 it('tells a job the listing does not show from one no listing has covered yet', async () => {
   const ws = fakeWorkspace();
   const clock = { t: 3_000_000 };

@@ -30,6 +30,7 @@ function world(
       lookups.push(name);
       return opts.lookup ? opts.lookup() : { kind: 'pending', refreshing: false };
     },
+    refreshIfDue: async () => undefined,
     statusOf: async () => {
       const now = opts.lineNow?.();
       if (now !== undefined) return now;
