@@ -126,9 +126,14 @@ interface WatchDeps {
 
 /** Each step is a few Redis reads or one short HTTP call, so many can run at once. */
 const DEFAULT_WATCH_CONCURRENCY = 20;
-/** An ended job over the outcome-read bound comes back after 0.5, 1, then 2 s. */
+/**
+ * An ended job over the outcome-read bound waits its turn (first come, first served): woken when a read
+ * ends, and meanwhile coming back after 0.5, 1, then 2 s in case that wake is lost.
+ */
 const OUTCOME_BUSY_RETRY_MS = 500;
 const OUTCOME_BUSY_MAX_DOUBLINGS = 2;
+/** How long a read kept for a woken job waits for it to come (another process may have taken it). */
+const OUTCOME_RESERVATION_MS = 3_000;
 /** After a refresh's expected end, so the step reads the new lines rather than the old ones once more. */
 const REFRESH_SETTLE_MS = 100;
 /**
@@ -263,10 +268,69 @@ export function createWatchProcessor(ctx: WorkerContext, deps: WatchDeps = {}) {
   };
 }
 
+/**
+ * Who reads an ended job's outcome next, in this process: at most `atOnce` reads, and the jobs that found
+ * them all taken are served in the order they came. When a read ends, the next waiting job is woken and
+ * the read is kept for it a while (a newcomer does not take it); a job that does not come in time (taken
+ * by another process, its wake lost) loses its turn. Without the order, hundreds of jobs told ended by one
+ * refresh raced for each free read, and some lost for half a minute.
+ */
+function createOutcomeTurns(atOnce: number, now: () => number, wake: (jobName: string) => Promise<boolean>) {
+  let reading = 0;
+  const waiting: string[] = [];
+  const inLine = new Set<string>();
+  const kept = new Map<string, number>();
+  const expire = (): void => {
+    for (const [name, until] of kept) if (until <= now()) kept.delete(name);
+  };
+  const fill = (): void => {
+    expire();
+    while (reading + kept.size < atOnce && waiting.length > 0) {
+      const next = waiting.shift()!;
+      inLine.delete(next);
+      kept.set(next, now() + OUTCOME_RESERVATION_MS);
+      void wake(next).then(
+        (woken) => {
+          if (!woken && kept.delete(next)) fill();
+        },
+        () => undefined,
+      );
+    }
+  };
+  return {
+    /** True when this job may read its outcome now (then `done` must follow); else it is in the line. */
+    take(jobName: string): boolean {
+      expire();
+      const mine = kept.delete(jobName);
+      const free = reading + kept.size < atOnce;
+      const first = waiting.length === 0 || waiting[0] === jobName;
+      if (mine || (free && first)) {
+        if (!mine && waiting[0] === jobName) {
+          waiting.shift();
+          inLine.delete(jobName);
+        }
+        reading += 1;
+        return true;
+      }
+      if (!inLine.has(jobName)) {
+        inLine.add(jobName);
+        waiting.push(jobName);
+      }
+      // Room, but others were first: wake them (a job whose fallback brought it back first keeps its place).
+      if (free) fill();
+      return false;
+    },
+    done(): void {
+      reading -= 1;
+      fill();
+    },
+  };
+}
+
 function createWatchStep(ctx: WorkerContext, deps: WatchDeps) {
   const { snapshot, progress } = deps;
   const outcomeReadsAtOnce = deps.outcomeReadsAtOnce ?? 8;
-  let outcomeReads = 0;
+  const turns = createOutcomeTurns(outcomeReadsAtOnce, ctx.now, (jobName) => ctx.producers.wakeWatch(jobName));
   return async function watchStep(job: Job, token?: string): Promise<{ status: string }> {
     const data: WatchJob = parsePayload(watchJobSchema, job);
     const state: WatchStepState = watchStepStateSchema.catch({}).parse(job.data);
@@ -343,12 +407,12 @@ function createWatchStep(ctx: WorkerContext, deps: WatchDeps) {
 
     const { status } = observed;
     const ended = isTerminalJobStatus(status);
-    if (ended && outcomeReads >= outcomeReadsAtOnce) {
-      // Backing off (0.5, 1, then 2 s), so a long line of ended jobs costs Redis little while it waits.
+    if (ended && !turns.take(jobName)) {
+      // Woken in turn when a read ends; meanwhile back off (0.5, 1, then 2 s), so a long line of ended
+      // jobs costs Redis little while it waits.
       const waits = Math.min((state.outcomeWaits ?? 0) + 1, OUTCOME_BUSY_MAX_DOUBLINGS + 1);
       return reschedule({}, { ...nextState, outcomeWaits: waits }, OUTCOME_BUSY_RETRY_MS * 2 ** (waits - 1));
     }
-    if (ended) outcomeReads += 1;
     try {
       // While it runs, the status line also shows how far the job is (job-progress.ts paces the looks).
       const progressEveryMs = liveProgressIntervalMs(watchedJobs, ctx.watch, ctx.watch.statusEditsPerMinute ?? DEFAULT_STATUS_EDITS_PER_MINUTE);
@@ -378,7 +442,7 @@ function createWatchStep(ctx: WorkerContext, deps: WatchDeps) {
 
       return await reportEnd(ctx, deps, data, observed);
     } finally {
-      if (ended) outcomeReads -= 1;
+      if (ended) turns.done();
     }
   };
 }

@@ -191,6 +191,32 @@ it('looks again just after a refresh under way is expected to end, not a whole s
   expect(late.job.delayedUntil).toBe(T0 + 3_000);
 });
 
+it('serves ended jobs waiting for an outcome read in the order they came, waking the next when a read ends', async () => {
+  let release!: () => void;
+  const reads: Array<Promise<void>> = [new Promise<void>((r) => (release = r))];
+  const w = world({
+    lookup: () => entry('Completed', { itemsSucceeded: 1, itemsFailed: 0 }),
+    outcomeReadsAtOnce: 1,
+    readOutcome: async () => {
+      await (reads.shift() ?? Promise.resolve());
+      return { problems: [] };
+    },
+  });
+  const second = w.watchJob('b8f1c2d4-0000-4000-8000-000000000002', 'req-2');
+  const third = w.watchJob('b8f1c2d4-0000-4000-8000-000000000003', 'req-3');
+  const first = w.step();
+  expect(await w.step(second)).toBe('delayed');
+  expect(await w.step(third)).toBe('delayed');
+  release();
+  expect(await first).toBe('Completed');
+  // The read that ended is kept for the second, woken; the third, back first, waits on.
+  expect(w.wakes).toEqual([second.id.slice('watch-'.length)]);
+  expect(await w.step(third)).toBe('delayed');
+  expect(await w.step(second)).toBe('Completed');
+  expect(w.wakes).toEqual([second.id.slice('watch-'.length), third.id.slice('watch-'.length)]);
+  expect(await w.step(third)).toBe('Completed');
+});
+
 it('waits for a wake on a status change instead of looking every few seconds, and wakes itself if the change came while it ran', async () => {
   // Queued: nothing to show until its status changes, so the step waits for the wake, up to its ceiling.
   const queued = world({ lookup: () => entry('Queued'), wokenOnChange: true });
