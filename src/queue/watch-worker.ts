@@ -128,10 +128,12 @@ interface WatchDeps {
 const DEFAULT_WATCH_CONCURRENCY = 20;
 /**
  * An ended job over the outcome-read bound waits its turn (first come, first served): woken when a read
- * ends, and meanwhile coming back after 0.5, 1, then 2 s in case that wake is lost.
+ * ends, and meanwhile coming back after 0.5, 1, 2, … up to 16 s in case that wake is lost. (Up to 2 s
+ * before the line: at 5,000 jobs, thousands of ended jobs coming back every 2 s took the slots and Redis
+ * time the reads needed.)
  */
 const OUTCOME_BUSY_RETRY_MS = 500;
-const OUTCOME_BUSY_MAX_DOUBLINGS = 2;
+const OUTCOME_BUSY_MAX_DOUBLINGS = 5;
 /** How long a read kept for a woken job waits for it to come (another process may have taken it). */
 const OUTCOME_RESERVATION_MS = 3_000;
 /** After a refresh's expected end, so the step reads the new lines rather than the old ones once more. */
@@ -408,8 +410,8 @@ function createWatchStep(ctx: WorkerContext, deps: WatchDeps) {
     const { status } = observed;
     const ended = isTerminalJobStatus(status);
     if (ended && !turns.take(jobName)) {
-      // Woken in turn when a read ends; meanwhile back off (0.5, 1, then 2 s), so a long line of ended
-      // jobs costs Redis little while it waits.
+      // Woken in turn when a read ends; meanwhile back off (0.5 s doubling to 16 s), so a long line of
+      // ended jobs costs Redis little while it waits.
       const waits = Math.min((state.outcomeWaits ?? 0) + 1, OUTCOME_BUSY_MAX_DOUBLINGS + 1);
       return reschedule({}, { ...nextState, outcomeWaits: waits }, OUTCOME_BUSY_RETRY_MS * 2 ** (waits - 1));
     }
