@@ -191,7 +191,8 @@ it('looks again just after a refresh under way is expected to end, not a whole s
   expect(late.job.delayedUntil).toBe(T0 + 3_000);
 });
 
-it('serves ended jobs waiting for an outcome read in the order they came, waking the next when a read ends', async () => {
+/** Ended jobs, one outcome read at a time; the first read waits until `release`. */
+function oneOutcomeReadAtATime() {
   let release!: () => void;
   const reads: Array<Promise<void>> = [new Promise<void>((r) => (release = r))];
   const w = world({
@@ -202,6 +203,11 @@ it('serves ended jobs waiting for an outcome read in the order they came, waking
       return { problems: [] };
     },
   });
+  return { w, release: () => release() };
+}
+
+it('serves ended jobs waiting for an outcome read in the order they came, waking the next when a read ends', async () => {
+  const { w, release } = oneOutcomeReadAtATime();
   const second = w.watchJob('b8f1c2d4-0000-4000-8000-000000000002', 'req-2');
   const third = w.watchJob('b8f1c2d4-0000-4000-8000-000000000003', 'req-3');
   const first = w.step();
@@ -273,16 +279,7 @@ it('leaves an error before the last attempt to BullMQ to try again, saying nothi
 });
 
 it('reads a bounded number of ended jobs\' outcomes at once; an ended job over the bound comes back later, backing off to 16 s', async () => {
-  let release!: () => void;
-  const reads: Array<Promise<void>> = [new Promise<void>((r) => (release = r))];
-  const w = world({
-    lookup: () => entry('Completed', { itemsSucceeded: 1, itemsFailed: 0 }),
-    outcomeReadsAtOnce: 1,
-    readOutcome: async () => {
-      await (reads.shift() ?? Promise.resolve());
-      return { problems: [] };
-    },
-  });
+  const { w, release } = oneOutcomeReadAtATime();
   const second = w.watchJob('b8f1c2d4-0000-4000-8000-000000000002', 'req-2');
   const first = w.step();
   // The first ended job holds the only outcome read: the second does not wait in its slot, it comes back.
