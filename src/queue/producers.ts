@@ -34,7 +34,7 @@ export interface Producers {
   ops(job: OpsJobInput, opts?: { delayMs?: number; jobId?: string }): Promise<string>;
   watch(job: WatchJobInput, opts?: { delayMs?: number }): Promise<string>;
   /**
-   * Runs a scoring job's waiting watch step now (the job was seen ended): false when no step of it is
+   * Runs a scoring job's waiting watch step now (a refresh saw its status change): false when no step of it is
    * waiting in the delayed set (one is running, or the watch is over), which then needs nothing.
    */
   wakeWatch(jobName: string): Promise<boolean>;
