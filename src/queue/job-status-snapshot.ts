@@ -41,6 +41,7 @@ import { isAzureMlError } from '../azureml/errors';
 import { workspaceKey } from './redis-keys';
 import { jobItemCounts } from '../azureml/job-item-counts';
 import { backoffDelayMs } from '../domain/backoff';
+import { isTerminalJobStatus } from '../azureml/jobs';
 
 export const jobSnapshotEntrySchema = z.object({
   /** Kept as text: newer api-versions add status values (extensible enum), shown as they come. */
@@ -195,12 +196,13 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `;
 /**
- * Takes the refresh lock only if the snapshot is still due and no failed list backs off, in one step: a
- * caller that found it due a moment ago may come after a refresh that has just ended (and released the
- * lock), and must not list again at once. KEYS: lock, listed-at, due-at, not-before; ARGV: token, ttl,
- * now, maxAgeMs. 1 when taken.
+ * Takes the refresh lock only if jobs are watched, the snapshot is still due and no failed list backs off,
+ * in one step: a caller that found it due a moment ago may come after a refresh that has just ended (and
+ * released the lock), and must not list again at once. KEYS: lock, listed-at, due-at, not-before,
+ * watching; ARGV: token, ttl, now, maxAgeMs. 1 when taken.
  */
 const LOCK_IF_DUE = `
+if redis.call('HLEN', KEYS[5]) == 0 then return 0 end
 local now = tonumber(ARGV[3])
 local notBefore = tonumber(redis.call('GET', KEYS[4]) or '')
 if notBefore and now < notBefore then return 0 end
@@ -217,21 +219,19 @@ return 0
  * One page of a refresh, for the lock's holder only (nil when the lock was lost: expired, taken by another):
  * renews the lock, notes when the page came, writes the page's lines, and answers the names of the jobs whose
  * status changed from their line's, or that have no line yet and ended. ARGV: token, ttl, now, then name,
- * line, listed name, status per job. A job unwatched meanwhile (its end reported) gets no line again.
- * Ended is the service's three terminal statuses (isTerminalJobStatus).
+ * line, listed name, status, ended ('1' when isTerminalJobStatus) per job. A job unwatched meanwhile (its end
+ * reported) gets no line again.
  */
 const WRITE_PAGE = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return nil end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 redis.call('SET', KEYS[2], ARGV[3])
 local changed = {}
-for i = 4, #ARGV, 4 do
+for i = 4, #ARGV, 5 do
   if redis.call('HEXISTS', KEYS[4], ARGV[i]) == 1 then
     local before = redis.call('HGET', KEYS[3], ARGV[i])
     redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1])
-    local status = ARGV[i + 3]
-    local ended = status == 'Completed' or status == 'Failed' or status == 'Canceled'
-    if (before and cjson.decode(before).status ~= status) or (not before and ended) then changed[#changed + 1] = ARGV[i + 2] end
+    if (before and cjson.decode(before).status ~= ARGV[i + 3]) or (not before and ARGV[i + 4] == '1') then changed[#changed + 1] = ARGV[i + 2] end
   end
 end
 return changed
@@ -282,7 +282,7 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
             if (wanted.has(name)) {
               const entry = snapshotEntryOf(job);
               found.add(name);
-              lines.push(name, JSON.stringify(entry), listedName, entry.status);
+              lines.push(name, JSON.stringify(entry), listedName, entry.status, isTerminalJobStatus(entry.status) ? '1' : '0');
             }
             if (!pastHorizon && Date.parse(job.systemData?.createdAt ?? '') < horizon) {
               pastHorizon = true;
@@ -362,32 +362,37 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
     };
   }
 
-  /** Refreshes when the snapshot `seen` is stale and no failed list is backing off; true when this call did. */
-  async function refreshWhenStale(seen: { listedAt?: number; dueAt?: number; notBefore?: number }): Promise<boolean> {
-    const t = now();
-    const stale = seen.listedAt === undefined || t >= (seen.dueAt ?? seen.listedAt + maxAgeMs);
-    const backingOff = seen.notBefore !== undefined && t < seen.notBefore;
-    if (!stale || backingOff) return false;
+  /** Refreshes if the snapshot is due (LOCK_IF_DUE decides); true when this call did. */
+  async function refreshIfDue(): Promise<boolean> {
     const token = randomUUID();
-    const taken = await connection.eval(LOCK_IF_DUE, 4, keys.lock, keys.listedAt, keys.dueAt, keys.notBefore, token, String(lockTtlMs), String(t), String(maxAgeMs));
+    const taken = await connection.eval(LOCK_IF_DUE, 5, keys.lock, keys.listedAt, keys.dueAt, keys.notBefore, keys.watching, token, String(lockTtlMs), String(now()), String(maxAgeMs));
     if (Number(taken) !== 1) return false;
     await refresh(token);
     return true;
   }
 
+  /**
+   * The same rule read from what a lookup has already read: most lookups find the snapshot fresh, and skip
+   * the script's round trip.
+   */
+  function looksDue(seen: { listedAt?: number; dueAt?: number; notBefore?: number }): boolean {
+    const t = now();
+    const stale = seen.listedAt === undefined || t >= (seen.dueAt ?? seen.listedAt + maxAgeMs);
+    const backingOff = seen.notBefore !== undefined && t < seen.notBefore;
+    return stale && !backingOff;
+  }
+
+  /** A line as written by a refresh, or undefined when there is none or it does not parse. */
+  function parseLine(raw: string | null): JobSnapshotEntry | undefined {
+    if (raw === null) return undefined;
+    const parsed = jobSnapshotEntrySchema.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : undefined;
+  }
+
   return {
     maxAgeMs,
     async refreshIfDue() {
-      const results = await connection.multi().get(keys.listedAt).get(keys.notBefore).get(keys.dueAt).hlen(keys.watching).exec();
-      const value = (i: number): number | undefined => {
-        const v = results?.[i]?.[1];
-        return v === null || v === undefined ? undefined : Number(v);
-      };
-      if (!value(3)) return;
-      const listedAt = value(0);
-      const notBefore = value(1);
-      const dueAt = value(2);
-      await refreshWhenStale({ ...(listedAt !== undefined ? { listedAt } : {}), ...(notBefore !== undefined ? { notBefore } : {}), ...(dueAt !== undefined ? { dueAt } : {}) });
+      await refreshIfDue();
     },
     async watch(jobName, createdAfter) {
       // Without a start time the job is looked for as far back as the page cap allows.
@@ -397,26 +402,22 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
       await connection.multi().hdel(keys.watching, nameKey(jobName)).hdel(keys.entries, nameKey(jobName)).exec();
     },
     async statusOf(jobName) {
-      const raw = await connection.hget(keys.entries, nameKey(jobName));
-      const parsed = raw === null ? undefined : jobSnapshotEntrySchema.safeParse(JSON.parse(raw));
-      return parsed?.success ? parsed.data.status : undefined;
+      return parseLine(await connection.hget(keys.entries, nameKey(jobName)))?.status;
     },
     async lookup(jobName, watchedAt) {
       let seen = await read(jobName);
-      if (await refreshWhenStale(seen)) seen = await read(jobName);
-      if (seen.raw !== null) {
-        const parsed = jobSnapshotEntrySchema.safeParse(JSON.parse(seen.raw));
-        if (parsed.success) {
-          return {
-            kind: 'found',
-            entry: parsed.data,
-            listedAt: seen.listedAt ?? 0,
-            ...(seen.dueAt !== undefined ? { dueAt: seen.dueAt } : {}),
-            watched: seen.watched,
-            refreshing: seen.refreshing,
-            ...(seen.refreshDoneAt !== undefined ? { refreshDoneAt: seen.refreshDoneAt } : {}),
-          };
-        }
+      if (looksDue(seen) && (await refreshIfDue())) seen = await read(jobName);
+      const entry = parseLine(seen.raw);
+      if (entry) {
+        return {
+          kind: 'found',
+          entry,
+          listedAt: seen.listedAt ?? 0,
+          ...(seen.dueAt !== undefined ? { dueAt: seen.dueAt } : {}),
+          watched: seen.watched,
+          refreshing: seen.refreshing,
+          ...(seen.refreshDoneAt !== undefined ? { refreshDoneAt: seen.refreshDoneAt } : {}),
+        };
       }
       // A list started after the job was watched (and so after it was invoked) shows it: not being there
       // is an answer. The margin covers clocks of worker processes on different hosts.

@@ -39,7 +39,7 @@ import { watchJobSchema, type WatchJob } from './payloads';
 import { QUEUE_NAMES } from './queue-names';
 import { createRequestLifecycle } from './request-lifecycle';
 import { workspaceLinks, type WorkerContext } from './worker-context';
-import { createRequestQueueWorker, type RequestQueueWorkerOptions, type WorkspaceContexts } from './workspace-contexts';
+import { createRequestQueueWorker, isContexts, type RequestQueueWorkerOptions, type WorkspaceContexts } from './workspace-contexts';
 
 /**
  * The step's own bookkeeping, kept in the job's data beside the WatchJob payload (which the payload
@@ -307,10 +307,8 @@ function createOutcomeTurns(atOnce: number, now: () => number, wake: (jobName: s
       const free = reading + kept.size < atOnce;
       const first = waiting.length === 0 || waiting[0] === jobName;
       if (mine || (free && first)) {
-        if (!mine && waiting[0] === jobName) {
-          waiting.shift();
-          inLine.delete(jobName);
-        }
+        // Admitted from the head of the line (a kept read's job has left it already).
+        if (inLine.delete(jobName)) waiting.shift();
         reading += 1;
         return true;
       }
@@ -485,7 +483,7 @@ function watchProcessorOf(ctx: WorkerContext, deps: WatchWorkerDeps, ticker: Sna
 }
 
 export function createWatchWorker(ctx: WorkerContext | WorkspaceContexts, deps: WatchWorkerDeps): Worker {
-  const logger = 'shared' in ctx ? ctx.shared.logger : ctx.logger;
+  const logger = isContexts(ctx) ? ctx.shared.logger : ctx.logger;
   const ticker = createSnapshotTicker({ onError: (err) => logger.warn({ err: describeFailure(err, 'watch') }, 'could not refresh the job status snapshot; the next tick tries again') });
   const worker = createRequestQueueWorker(QUEUE_NAMES.watch, ctx, (c) => watchProcessorOf(c, deps, ticker), { ...deps, defaultConcurrency: DEFAULT_WATCH_CONCURRENCY });
   worker.on('closing', () => ticker.stop());

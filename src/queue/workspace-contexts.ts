@@ -44,7 +44,8 @@ function profileOfJob(job: Job): string | undefined {
   return typeof requester?.profile === 'string' ? requester.profile : undefined;
 }
 
-function isContexts(value: WorkerContext | WorkspaceContexts): value is WorkspaceContexts {
+/** Several workspaces (WorkspaceContexts), not one WorkerContext. */
+export function isContexts(value: WorkerContext | WorkspaceContexts): value is WorkspaceContexts {
   return 'shared' in value && 'of' in value;
 }
 
