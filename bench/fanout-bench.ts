@@ -6,6 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { StandInEvent } from '../sandbox/slack';
+import { isTerminalJobStatus } from '../src/azureml/jobs';
+import { snapshotKeys } from '../src/queue/job-status-snapshot';
 import { createProducers } from '../src/queue/producers';
 import type { BenchOutcome } from './bench-report';
 import { BENCH_ENDPOINT, BENCH_REQUESTER, benchChannelId, JOB_NAME_IN_TEXT, startBenchStack } from './bench-stack';
@@ -62,14 +64,25 @@ export async function runFanoutBench(log: (line: string) => void): Promise<Bench
           .filter(([, t]) => Number.isFinite(t)),
       );
     const ended = (): number[] => [...endTimes().values()];
+    // When the shared snapshot first held each job as ended: splits noticing an end into the list's
+    // share (job end → seen) and the outcome's (seen → reported).
+    const seenEndedAt = new Map<string, number>();
+    const entriesKey = snapshotKeys('bsb').entries;
     while (finals.size < JOBS && Date.now() - started < DEADLINE_MS) {
       if (breachesAtFirstEnd === undefined && ended().length > 0) breachesAtFirstEnd = stack.slack.rateBreaches();
+      for (const [name, line] of Object.entries(await redis.hgetall(entriesKey))) {
+        if (!seenEndedAt.has(name) && isTerminalJobStatus(String((JSON.parse(line) as { status?: unknown }).status))) seenEndedAt.set(name, Date.now());
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
     unsubscribe();
     const endOf = endTimes();
     // Where the time goes: from a job's end until the watch reported it, then until the reply reached Slack.
-    const { noticeLagS, deliveryLagS } = lagSplit(endOf, await reportedAtByJob(redis), new Map([...finals].map(([n, f]) => [n, f.at])));
+    const reportedAt = await reportedAtByJob(redis);
+    const { noticeLagS, deliveryLagS } = lagSplit(endOf, reportedAt, new Map([...finals].map(([n, f]) => [n, f.at])));
+    // The snapshot keys its lines by the job's name in lower case.
+    const lower = <T>(m: ReadonlyMap<string, T>): Map<string, T> => new Map([...m].map(([n, v]) => [n.toLowerCase(), v]));
+    const seenLag = lagSplit(lower(endOf), seenEndedAt, lower(reportedAt));
     const ends = ended().sort((a, b) => a - b);
     const firstEnd = ends[0] ?? Number.NaN;
     const lastEnd = ends[ends.length - 1] ?? Number.NaN;
@@ -108,8 +121,10 @@ export async function runFanoutBench(log: (line: string) => void): Promise<Bench
         rateBreachesBeforeJobsEnded: breachesAtFirstEnd ?? 0,
         rateBreachesTotal: breaches,
         noticeLagS: lagFigures(noticeLagS),
+        seenLagS: lagFigures(seenLag.noticeLagS),
+        seenToReportedS: lagFigures(seenLag.deliveryLagS),
         deliveryLagS: lagFigures(deliveryLagS),
-        note: 'seconds = last final reply minus the first job end; the pace floor is when 1 message/s per channel lets the last reply out, given the real job ends; noticeLagS = job end to the watch reporting it, deliveryLagS = that to the reply reaching Slack',
+        note: 'seconds = last final reply minus the first job end; the pace floor is when 1 message/s per channel lets the last reply out, given the real job ends; noticeLagS = job end to the watch reporting it (seenLagS: to the shared snapshot holding it as ended, polled every 100 ms; seenToReportedS: from there to reported, the outcome read), deliveryLagS = that to the reply reaching Slack',
       },
     };
   } finally {
