@@ -30,15 +30,28 @@ export function liveProgressIntervalMs(watched: number, policy: Pick<WatchPacing
 }
 
 /**
- * The shared workspace snapshot (src/queue/job-status-snapshot.ts) is listed at most once per this, and
- * each watch step re-reads it at the same cadence, so a job's end is seen within about two of these:
- * 3 s keeps a final reply within 10 s of the job's end, while ARM sees 20 list calls a minute however
- * many jobs run. Never slower than the per-job floor (tests run the watch with a 200 ms floor).
+ * The oldest the shared workspace snapshot (src/queue/job-status-snapshot.ts) gets before a reader
+ * refreshes it, and how long a watch step waiting on it sleeps before it looks again. Steps are woken when
+ * a refresh sees their job change, so this bounds what a lost wake costs; how soon an end is seen is the
+ * gap between refreshes (SNAPSHOT_MIN_GAP_MS below). Never slower than the per-job floor (tests run the
+ * watch with a 200 ms floor).
  */
 export const SNAPSHOT_MAX_AGE_CEILING_MS = 3_000;
 
 export function snapshotMaxAgeMs(policy: Pick<WatchPacingPolicy, 'minIntervalMs'>): number {
   return Math.max(1, Math.min(SNAPSHOT_MAX_AGE_CEILING_MS, policy.minIntervalMs));
+}
+
+/**
+ * The shortest gap between two refreshes of the snapshot. Watch steps are woken when a refresh sees their
+ * job change, so an end is told about half a gap after it happens: a refresh of a page or two is listed
+ * every second (a few jobs cost one or two reads a second, within the budget below), a longer one as its
+ * pages and SNAPSHOT_READS_PER_SECOND allow (200 running jobs: 10 pages, every 2.5 s).
+ */
+export const SNAPSHOT_MIN_GAP_MS = 1_000;
+
+export function snapshotMinGapMs(policy: Pick<WatchPacingPolicy, 'minIntervalMs'>): number {
+  return Math.min(SNAPSHOT_MIN_GAP_MS, snapshotMaxAgeMs(policy));
 }
 
 /**

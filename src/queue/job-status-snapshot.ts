@@ -12,7 +12,8 @@
 //   - a watched job the pages did not reach is 'absent': its watch step asks the job itself, paced per job
 //     (watch-worker.ts), which again costs per watched job;
 //   - refreshes are spaced so the snapshot spends at most `readsPerSecond` ARM reads per second on average
-//     (never sooner than maxAgeMs, never later than maxGapMs), however many pages a refresh took;
+//     (never sooner than minGapMs, never later than maxGapMs), however many pages a refresh took: a small
+//     watch is listed every minGapMs, a large one as often as its pages allow;
 //   - a page's lines are written as soon as it is read, and the jobs whose status it shows changed are told
 //     (onStatusChanged) at once: their watch steps need not look every few seconds in case something
 //     changed, and a refresh of hundreds of pages no longer holds every end it has seen until its last page.
@@ -87,7 +88,10 @@ export type SnapshotLookup =
   | { kind: 'pending'; refreshing: boolean };
 
 export interface JobStatusSnapshot {
-  /** How old a snapshot may get before a reader refreshes it. */
+  /**
+   * How old a snapshot may get before a reader refreshes it, and how long a step waiting on it sleeps; a
+   * cheap one is refreshed sooner (minGapMs).
+   */
   readonly maxAgeMs: number;
   /**
    * Adds a job to the watched set, so refreshes look for it. `createdAfter`: a time the job was certainly
@@ -121,6 +125,11 @@ export interface JobStatusSnapshotDeps {
   maxAgeMs: number;
   /** Average ARM reads per second the refreshes may spend (default 2; ARM refills ~25/s per principal). */
   readsPerSecond?: number;
+  /**
+   * The shortest gap between two refreshes' starts, when they are cheap (default maxAgeMs): a refresh of
+   * a page or two is listed this often, a longer one as its pages and readsPerSecond allow.
+   */
+  minGapMs?: number;
   /** The longest gap between refreshes however costly they are (default maxBackoffMs / 2). */
   maxGapMs?: number;
   /** How far before a watched request's start its job may have been created by the service's clock (default 10 min). */
@@ -244,6 +253,7 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
   const maxBackoffMs = deps.maxBackoffMs ?? 120_000;
   const minBackoffMs = deps.minBackoffMs ?? maxAgeMs * 2;
   const readsPerSecond = deps.readsPerSecond ?? 2;
+  const minGapMs = Math.min(maxAgeMs, deps.minGapMs ?? maxAgeMs);
   const maxGapMs = Math.max(maxAgeMs, deps.maxGapMs ?? maxBackoffMs / 2);
   const createdAtMarginMs = deps.createdAtMarginMs ?? 10 * 60_000;
   // The list call retries by itself, waiting out Retry-After, for up to the client's maxTotalMs: the lock
@@ -298,7 +308,7 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
           if (found.size === wanted.size || (pastHorizon && unknownStarts === 0) || pages >= pageCap) break;
         }
       }
-      const gapMs = Math.min(maxGapMs, Math.max(maxAgeMs, Math.ceil((pages * 1000) / readsPerSecond)));
+      const gapMs = Math.min(maxGapMs, Math.max(minGapMs, Math.ceil((pages * 1000) / readsPerSecond)));
       // A watched job this listing did not show loses its line: its watch then asks the job itself.
       const missing = [...wanted].filter((name) => !found.has(name));
       const tx = connection.multi();

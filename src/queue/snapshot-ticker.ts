@@ -11,8 +11,11 @@ export interface SnapshotTicker {
   stop(): void;
 }
 
-/** How often a worker process asks whether a snapshot is due: about a sixth of the snapshot's 3 s age. */
-export const SNAPSHOT_TICK_MS = 500;
+/**
+ * How often a worker process asks whether a snapshot is due: a quarter of the shortest gap between
+ * refreshes (watch-pacing.ts SNAPSHOT_MIN_GAP_MS), so a due refresh starts within a quarter second.
+ */
+export const SNAPSHOT_TICK_MS = 250;
 
 export function createSnapshotTicker(opts: { everyMs?: number; onError: (err: unknown) => void }): SnapshotTicker {
   const snapshots = new Set<Pick<JobStatusSnapshot, 'refreshIfDue'>>();
