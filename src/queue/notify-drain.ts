@@ -336,6 +336,8 @@ export function createNotifyDrain(deps: NotifyDrainDeps): NotifyDrain {
       try {
         delivered = await sendThreadEntry(content, thread, slotTs);
       } catch (err) {
+        // Answered or not, the post is no longer on its way (a 429 then holds the channel longer).
+        if (!edits) await pacer.postAnswered(entry.channel);
         if (!(err instanceof SlackDeliveryError)) throw err;
         await handleFailure(job, token, outbox, entry, raw, err.failure, { edit: edits, thread });
         continue;
@@ -371,6 +373,7 @@ export function createNotifyDrain(deps: NotifyDrainDeps): NotifyDrain {
         });
       }
     } catch (err) {
+      if (entry.op === 'ephemeral') await pacer.postAnswered(entry.channel);
       if (!(err instanceof SlackDeliveryError)) throw err;
       await handleFailure(job, token, outbox, entry, undefined, err.failure);
       return 'dead';

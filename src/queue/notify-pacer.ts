@@ -20,26 +20,42 @@ function channelGateKey(prefix: string, channel: string): string {
   return redisKey(prefix, 'outbox', 'channel', channel, 'next-at');
 }
 
+function channelInFlightKey(prefix: string, channel: string): string {
+  return redisKey(prefix, 'outbox', 'channel', channel, 'in-flight');
+}
+
+/**
+ * The longest a post holds its channel while on its way: past the worker's Slack call timeout (10 s,
+ * slack-client.ts), so only a worker that died mid-post leaves the channel waiting this long.
+ */
+const POST_IN_FLIGHT_MAX_MS = 15_000;
+
 /** Slack's in-place edits (chat.update) are one Tier 3 budget for the whole workspace: one gate for all requests. */
 function editGateKey(prefix: string): string {
   return redisKey(prefix, 'outbox', 'edits');
 }
 
-// Reserves the channel's next send slot. Returns 0 (go now) or how many ms to wait.
+// Reserves the channel's next send slot and marks a post on its way (KEYS[2], for ARGV[2] ms at most). While
+// one is, the next waits: its slot is one interval after that post is answered (postAnswered), never sooner.
+// Returns 0 (go now) or how many ms to wait.
 const RESERVE_CHANNEL_SLOT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local nextAt = tonumber(redis.call('GET', KEYS[1]) or '0')
-if nextAt > now then return nextAt - now end
 local interval = tonumber(ARGV[1])
+local nextAt = tonumber(redis.call('GET', KEYS[1]) or '0')
+if redis.call('EXISTS', KEYS[2]) == 1 then return math.max(nextAt - now, interval) end
+if nextAt > now then return nextAt - now end
 redis.call('SET', KEYS[1], now + interval, 'PX', interval + 60000)
+redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
 return 0
 `;
 
-// A 429 closes the channel for Retry-After, and an answered post for one interval (never shortens a wait).
+// The post on its way was answered (or refused, or failed): the channel opens one interval (ARGV[1]) from
+// now, or a 429's Retry-After from now; never sooner than a wait already set.
 const PUSH_CHANNEL_GATE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('DEL', KEYS[2])
 local nextAt = tonumber(redis.call('GET', KEYS[1]) or '0')
 local wanted = now + tonumber(ARGV[1])
 if wanted > nextAt then redis.call('SET', KEYS[1], wanted, 'PX', tonumber(ARGV[1]) + 60000) end
@@ -104,10 +120,11 @@ export interface NotifyPacer {
    */
   reserveEdit(): Promise<EditReservation>;
   /**
-   * A post to the channel was answered: its next slot is no sooner than one interval from now. The slot
-   * was taken before the call, but a call can take a while to reach Slack (a busy event loop, the network),
-   * and Slack counts posts as they arrive; measured from the answer, two posts never arrive closer than the
-   * interval, however late the first one went out.
+   * A post to the channel was answered, or failed: its next slot is no sooner than one interval from now.
+   * The slot was taken before the call, but a call can take a while to reach Slack (a busy event loop, the
+   * network), and Slack counts posts as they arrive; the channel is held while the post is on its way and
+   * reopens one interval after the answer, so two posts never arrive closer than the interval, however late
+   * the first one went out. Must follow every reservePost that returned 0.
    */
   postAnswered(channel: string): Promise<void>;
   /** Slack answered a post with 429: the channel stays closed for Retry-After. */
@@ -123,17 +140,17 @@ export function createNotifyPacer(deps: { connection: RedisConnection; prefix: s
   const editBurst = deps.editBurst ?? DEFAULT_EDIT_BURST;
   return {
     async reservePost(channel) {
-      return Number(await connection.eval(RESERVE_CHANNEL_SLOT, 1, channelGateKey(prefix, channel), intervalMs));
+      return Number(await connection.eval(RESERVE_CHANNEL_SLOT, 2, channelGateKey(prefix, channel), channelInFlightKey(prefix, channel), intervalMs, POST_IN_FLIGHT_MAX_MS));
     },
     async reserveEdit() {
       const [waitMs, reserved] = (await connection.eval(TAKE_EDIT_TOKEN, 1, editGateKey(prefix), editsPerMinute, editBurst)) as [number, number];
       return { waitMs: Number(waitMs), reserved: Number(reserved) === 1 };
     },
     async postAnswered(channel) {
-      await connection.eval(PUSH_CHANNEL_GATE, 1, channelGateKey(prefix, channel), intervalMs);
+      await connection.eval(PUSH_CHANNEL_GATE, 2, channelGateKey(prefix, channel), channelInFlightKey(prefix, channel), intervalMs);
     },
     async holdPosts(channel, retryAfterMs) {
-      await connection.eval(PUSH_CHANNEL_GATE, 1, channelGateKey(prefix, channel), retryAfterMs);
+      await connection.eval(PUSH_CHANNEL_GATE, 2, channelGateKey(prefix, channel), channelInFlightKey(prefix, channel), retryAfterMs);
     },
     async holdEdits(retryAfterMs) {
       await connection.eval(PUSH_EDIT_GATE, 1, editGateKey(prefix), retryAfterMs);

@@ -391,6 +391,40 @@ describe('when Slack is slow to answer', () => {
   });
 });
 
+describe('when a post takes longer than the pace to reach Slack', () => {
+  // Each call arrives after 0-2.5 intervals: a post still on its way when the channel's next slot comes
+  // must hold that slot, or the next one overtakes it (a busy worker stalling between the two does the same).
+  let slower: SlackStandIn;
+  beforeAll(async () => {
+    slower = await startSlackStandIn({
+      channels: RATE_CHANNELS.map((id, i) => ({ id, name: `rate-${i}`, botIsMember: true })),
+      users: DEFAULT_USERS,
+      rateLimit: { mode: 'count', perSecond: PER_SECOND, burst: 1 },
+      latency: { minMs: 0, maxMs: Math.round(INTERVAL_MS * 2.5) },
+    });
+  });
+  afterAll(() => slower?.stop());
+
+  it('holds the channel while a post is on its way, so none arrives over the pace', async () => {
+    // Eight requests to each channel, each with its own thread: their drains run side by side.
+    const { outbox, startWorker, drained } = bot({ concurrency: 16 }, () => slower);
+    startWorker();
+    const requests = RATE_CHANNELS.slice(4, 8).flatMap((channel, c) => Array.from({ length: 8 }, (_, n) => ({ channel, id: `req-slower-${c}-${n}` })));
+    await Promise.all(
+      requests.map(async ({ channel, id }) => {
+        await outbox.enqueue(parent(id, channel));
+        await outbox.enqueue(reply(id, channel, 1));
+      }),
+    );
+    await waitFor(drained, { timeoutMs: 30_000, intervalMs: 50, what: 'every channel to get its threads' });
+    for (const { channel, id } of requests) {
+      const thread = await outbox.threadOf(id);
+      expect(slower.thread(channel, thread!.parentTs!)).toHaveLength(2);
+    }
+    expect(slower.rateBreaches()).toBe(0);
+  });
+});
+
 describe('the Slack client', () => {
   it('answers a 429 at once with its Retry-After instead of retrying by itself', async () => {
     const client = createSlackClient({ token: slack.botToken, slackApiUrl: slack.apiUrl, logger });
