@@ -29,8 +29,6 @@
 //   failures   consecutive failed lists
 //   watching   hash job name → when its request started (ms): the jobs to look for, and how far back
 //   last-cost  pages the last refresh read (for benchmarks and logs)
-//   started-at when the refresh under way started, and last-took how long the last one took (ms): when a
-//              reader may expect the new snapshot
 //   page-at    when the refresh under way last read a page: one silent for maxBackoffMs is not trusted to
 //              be under way (its worker may have died, or Redis restarted, with the lock still set)
 import { randomUUID } from 'node:crypto';
@@ -75,14 +73,10 @@ export type SnapshotLookup =
       kind: 'found';
       entry: JobSnapshotEntry;
       listedAt: number;
-      /** When the next refresh is due (ms). */
-      dueAt?: number;
       /** How many jobs the workspace's watches follow now (what paces per-job extras such as live progress). */
       watched: number;
       /** A refresh is under way: listing works, however old this line (a long history takes many pages). */
       refreshing: boolean;
-      /** While refreshing: when the new snapshot may be expected, if the last refresh took as long (ms). */
-      refreshDoneAt?: number;
     }
   | { kind: 'absent'; listedAt: number }
   | { kind: 'pending'; refreshing: boolean };
@@ -164,8 +158,6 @@ export function snapshotKeys(prefix: string, profile?: string) {
     watching: `${base}:watching`,
     dueAt: `${base}:due-at`,
     lastCost: `${base}:last-cost`,
-    startedAt: `${base}:started-at`,
-    lastTook: `${base}:last-took`,
     pageAt: `${base}:page-at`,
   };
 }
@@ -264,7 +256,7 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
   async function refresh(token: string): Promise<void> {
     const listedAt = now();
     try {
-      await connection.mset(keys.startedAt, String(listedAt), keys.pageAt, String(listedAt));
+      await connection.set(keys.pageAt, String(listedAt));
       const watching = await connection.hgetall(keys.watching);
       const wanted = new Set(Object.keys(watching));
       const found = new Set<string>();
@@ -318,7 +310,6 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
         .set(keys.listedAt, String(listedAt))
         .set(keys.dueAt, String(listedAt + gapMs))
         .set(keys.lastCost, String(pages))
-        .set(keys.lastTook, String(now() - listedAt))
         .del(keys.failures, keys.notBefore)
         .exec();
       deps.onRefresh?.({ pages, watched: wanted.size, found: found.size });
@@ -339,7 +330,7 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
 
   async function read(
     jobName: string,
-  ): Promise<{ listedAt?: number; dueAt?: number; notBefore?: number; raw: string | null; watched: number; refreshing: boolean; refreshDoneAt?: number }> {
+  ): Promise<{ listedAt?: number; dueAt?: number; notBefore?: number; raw: string | null; watched: number; refreshing: boolean }> {
     const results = await connection
       .multi()
       .get(keys.listedAt)
@@ -348,8 +339,6 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
       .get(keys.dueAt)
       .hlen(keys.watching)
       .exists(keys.lock)
-      .get(keys.startedAt)
-      .get(keys.lastTook)
       .get(keys.pageAt)
       .exec();
     const value = (i: number): string | null => (results?.[i]?.[1] as string | null | undefined) ?? null;
@@ -357,10 +346,8 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
     const notBefore = value(1);
     const dueAt = value(3);
     // Under way: the lock is held and a page came lately (a lock outliving its holder is not a refresh).
-    const pageAt = Number(value(8) ?? Number.NaN);
+    const pageAt = Number(value(6) ?? Number.NaN);
     const refreshing = Number(results?.[5]?.[1] ?? 0) > 0 && now() - pageAt < maxBackoffMs;
-    const startedAt = value(6);
-    const lastTook = value(7);
     return {
       ...(listedAt ? { listedAt: Number(listedAt) } : {}),
       ...(notBefore ? { notBefore: Number(notBefore) } : {}),
@@ -368,7 +355,6 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
       raw: value(2),
       watched: Number(results?.[4]?.[1] ?? 0),
       refreshing,
-      ...(refreshing && startedAt && lastTook ? { refreshDoneAt: Number(startedAt) + Number(lastTook) } : {}),
     };
   }
 
@@ -423,10 +409,8 @@ export function createJobStatusSnapshot(deps: JobStatusSnapshotDeps): JobStatusS
           kind: 'found',
           entry,
           listedAt: seen.listedAt ?? 0,
-          ...(seen.dueAt !== undefined ? { dueAt: seen.dueAt } : {}),
           watched: seen.watched,
           refreshing: seen.refreshing,
-          ...(seen.refreshDoneAt !== undefined ? { refreshDoneAt: seen.refreshDoneAt } : {}),
         };
       }
       // A list started after the job was watched (and so after it was invoked) shows it: not being there

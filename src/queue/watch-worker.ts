@@ -108,6 +108,11 @@ async function completedItemCounts(ctx: WorkerContext, jobName: string, known: J
 }
 
 interface WatchDeps {
+  /**
+   * The workspace's shared status snapshot. Its refreshes must wake the step of a job whose status they
+   * find changed (onStatusChanged → producers.wakeWatch): a running job's step then looks only when its
+   * live progress is due, or at a ceiling, not every few seconds in case something changed.
+   */
   snapshot?: JobStatusSnapshot;
   progress?: JobProgressReader;
   /**
@@ -117,11 +122,6 @@ interface WatchDeps {
    * jobs end together (or storage is slow), the other jobs' steps keep their slots.
    */
   outcomeReadsAtOnce?: number;
-  /**
-   * The snapshot wakes a job's step when its refresh finds the job's status changed (onStatusChanged →
-   * producers.wakeWatch): a running job's step then need not look every few seconds in case it did.
-   */
-  wokenOnChange?: boolean;
 }
 
 /** Each step is a few Redis reads or one short HTTP call, so many can run at once. */
@@ -136,8 +136,6 @@ const OUTCOME_BUSY_RETRY_MS = 500;
 const OUTCOME_BUSY_MAX_DOUBLINGS = 5;
 /** How long a read kept for a woken job waits for it to come (another process may have taken it). */
 const OUTCOME_RESERVATION_MS = 3_000;
-/** After a refresh's expected end, so the step reads the new lines rather than the old ones once more. */
-const REFRESH_SETTLE_MS = 100;
 /**
  * A job whose step is woken on a status change still looks this often (or at the watch's ceiling, if
  * sooner): what bounds a wake that was missed (its worker died between writing a line and waking the step).
@@ -348,10 +346,6 @@ function createWatchStep(ctx: WorkerContext, deps: WatchDeps) {
     };
 
     let observed: JobObservation | undefined;
-    /** When the snapshot will next have news: looking before then only re-reads the same line. */
-    let snapshotDueAt: number | undefined;
-    /** While another step refreshes the snapshot: when its new lines may be expected. */
-    let refreshDoneAt: number | undefined;
     /** How many jobs the workspace's watches follow (from the snapshot): what live progress is paced by. */
     let watchedJobs = 1;
     let polls = data.polls;
@@ -372,8 +366,6 @@ function createWatchStep(ctx: WorkerContext, deps: WatchDeps) {
       if (found.kind === 'found' && fresh) {
         observed = observationOfEntry(found.entry);
         fromSnapshot = true;
-        snapshotDueAt = found.dueAt;
-        refreshDoneAt = found.refreshDoneAt;
         watchedJobs = found.watched;
       } else {
         const directDue =
@@ -419,7 +411,7 @@ function createWatchStep(ctx: WorkerContext, deps: WatchDeps) {
       const live = status === 'Running' ? await progress?.changed(jobName, data.endpointName, progressEveryMs) : undefined;
       if (status !== data.lastStatus || live) await lifecycle.progress('status', statusLine(status, live ?? progress?.last(jobName)));
       if (!ended) {
-        if (snapshot && fromSnapshot && deps.wokenOnChange) {
+        if (snapshot && fromSnapshot) {
           // A change is told by waking this step, so it looks only when its live progress is due (paced
           // by the workspace's edit budget), or at the ceiling. A wake that came while this step ran found
           // it running and was lost: the line is read again once the step waits, and the step woken then.
@@ -429,14 +421,9 @@ function createWatchStep(ctx: WorkerContext, deps: WatchDeps) {
             if ((await snapshot.statusOf(jobName)) !== status) await ctx.producers.wakeWatch(jobName);
           });
         }
-        // A refresh under way is expected to end when the last one would have: look again just after that,
-        // not a whole snapshot interval later (a job that ended meanwhile is then told a few seconds sooner).
-        const untilRefreshed = refreshDoneAt !== undefined ? refreshDoneAt - ctx.now() : 0;
-        const delayMs = !snapshot
-          ? nextWatchIntervalMs(data.polls, ctx.watch)
-          : untilRefreshed > 0
-            ? Math.min(snapshot.maxAgeMs, untilRefreshed + REFRESH_SETTLE_MS)
-            : Math.max(snapshot.maxAgeMs, Math.min(ctx.watch.maxIntervalMs, (snapshotDueAt ?? 0) - ctx.now()));
+        // Asked directly (no snapshot, or its line missing or stale): the per-job pace, or the snapshot's
+        // age, by when it may hold the job again.
+        const delayMs = snapshot ? snapshot.maxAgeMs : nextWatchIntervalMs(data.polls, ctx.watch);
         return reschedule({ lastStatus: status, polls }, nextState, delayMs);
       }
 
@@ -480,7 +467,7 @@ function watchProcessorOf(ctx: WorkerContext, deps: WatchWorkerDeps, ticker: Sna
         });
   if (snapshot) ticker.add(snapshot);
   // Half the slots may read outcomes; the other half keep serving the steps of jobs that still run.
-  return createWatchProcessor(ctx, { snapshot, wokenOnChange: snapshot !== undefined, progress: createJobProgressReader(ctx), outcomeReadsAtOnce: Math.max(1, Math.floor((deps.concurrency ?? DEFAULT_WATCH_CONCURRENCY) / 2)) });
+  return createWatchProcessor(ctx, { snapshot, progress: createJobProgressReader(ctx), outcomeReadsAtOnce: Math.max(1, Math.floor((deps.concurrency ?? DEFAULT_WATCH_CONCURRENCY) / 2)) });
 }
 
 export function createWatchWorker(ctx: WorkerContext | WorkspaceContexts, deps: WatchWorkerDeps): Worker {

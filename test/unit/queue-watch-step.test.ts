@@ -13,7 +13,7 @@ const T0 = 1_700_000_000_000;
 const JOB = 'b8f1c2d4-0000-4000-8000-000000000001';
 
 function world(
-  opts: { lookup?: () => SnapshotLookup; getJob?: () => Promise<ScoringJob>; readOutcome?: () => Promise<unknown>; outcomeReadsAtOnce?: number; wokenOnChange?: boolean; lineNow?: () => string | undefined } = {},
+  opts: { lookup?: () => SnapshotLookup; getJob?: () => Promise<ScoringJob>; readOutcome?: () => Promise<unknown>; outcomeReadsAtOnce?: number; lineNow?: () => string | undefined } = {},
 ) {
   const clock = { t: T0 };
   const armGets: string[] = [];
@@ -90,7 +90,6 @@ function world(
   const processor = createWatchProcessor(ctx, {
     snapshot,
     ...(opts.outcomeReadsAtOnce !== undefined ? { outcomeReadsAtOnce: opts.outcomeReadsAtOnce } : {}),
-    ...(opts.wokenOnChange ? { wokenOnChange: true } : {}),
   });
   const step = async (of: ReturnType<typeof watchJob> = job): Promise<'delayed' | string> => {
     try {
@@ -106,12 +105,11 @@ function world(
 const entry = (status: string, more: Partial<JobSnapshotEntry> = {}): SnapshotLookup => ({ kind: 'found', entry: { status, ...more }, listedAt: T0, watched: 1, refreshing: false });
 const finals = (enqueued: NotifyEntryInput[]) => enqueued.filter((e) => e.op === 'reply' && e.key === 'reply:final');
 
-it('reads a running job from the shared snapshot and looks again after the snapshot interval, without asking the job', async () => {
+it('reads a running job from the shared snapshot, without asking the job, and shows its status', async () => {
   const w = world({ lookup: () => entry('Running') });
   expect(await w.step()).toBe('delayed');
   expect(w.gets).toEqual([]);
   expect(w.watched.has(JOB)).toBe(true);
-  expect(w.job.delayedUntil).toBe(T0 + 3_000);
   expect(w.enqueued.some((e) => e.op === 'upsert-in-thread' && e.slot === 'status')).toBe(true);
 });
 
@@ -181,16 +179,6 @@ it('keeps to the snapshot while a refresh is under way, however old its line or 
   expect(stale.gets).toEqual([JOB]);
 });
 
-it('looks again just after a refresh under way is expected to end, not a whole snapshot interval later', async () => {
-  const w = world({ lookup: () => ({ ...entry('Running'), refreshing: true, refreshDoneAt: T0 + 1_200 }) });
-  expect(await w.step()).toBe('delayed');
-  expect(w.job.delayedUntil).toBe(T0 + 1_300);
-  // Overdue (it takes longer than the last one): the usual interval, not a stream of early looks.
-  const late = world({ lookup: () => ({ ...entry('Running'), refreshing: true, refreshDoneAt: T0 - 1 }) });
-  expect(await late.step()).toBe('delayed');
-  expect(late.job.delayedUntil).toBe(T0 + 3_000);
-});
-
 /** Ended jobs, one outcome read at a time; the first read waits until `release`. */
 function oneOutcomeReadAtATime() {
   let release!: () => void;
@@ -225,17 +213,17 @@ it('serves ended jobs waiting for an outcome read in the order they came, waking
 
 it('waits for a wake on a status change instead of looking every few seconds, and wakes itself if the change came while it ran', async () => {
   // Queued: nothing to show until its status changes, so the step waits for the wake, up to its ceiling.
-  const queued = world({ lookup: () => entry('Queued'), wokenOnChange: true });
+  const queued = world({ lookup: () => entry('Queued') });
   expect(await queued.step()).toBe('delayed');
   expect(queued.job.delayedUntil).toBe(T0 + 30_000);
   expect(queued.wakes).toEqual([]);
   // Running: until its live progress is due (one job watched: the per-job floor of 10 s).
-  const running = world({ lookup: () => entry('Running'), wokenOnChange: true });
+  const running = world({ lookup: () => entry('Running') });
   expect(await running.step()).toBe('delayed');
   expect(running.job.delayedUntil).toBe(T0 + 10_000);
   // The refresh wrote 'Completed' while the step read 'Running': its wake found the step running, so the
   // step, once waiting, wakes itself.
-  const raced = world({ lookup: () => entry('Running'), wokenOnChange: true, lineNow: () => 'Completed' });
+  const raced = world({ lookup: () => entry('Running'), lineNow: () => 'Completed' });
   expect(await raced.step()).toBe('delayed');
   expect(raced.wakes).toEqual([JOB]);
 });
