@@ -11,7 +11,7 @@ import { snapshotKeys } from '../src/queue/job-status-snapshot';
 import { createProducers } from '../src/queue/producers';
 import type { BenchOutcome } from './bench-report';
 import { BENCH_ENDPOINT, BENCH_REQUESTER, benchChannelId, JOB_NAME_IN_TEXT, startBenchStack } from './bench-stack';
-import { round, type LatencySummary } from './latency-stats';
+import { round, summarizeLatencies, type LatencySummary } from './latency-stats';
 import { lagSplit, reportedAtByJob } from './reported-at';
 
 const JOBS = 200;
@@ -98,6 +98,10 @@ export async function runFanoutBench(log: (line: string) => void): Promise<Bench
     for (const [n, f] of finals) if (endOf.has(n)) endsByChannel.set(f.channel, [...(endsByChannel.get(f.channel) ?? []), endOf.get(n) as number]);
     const paceDone = [...endsByChannel.values()].map((list) => list.sort((a, b) => a - b).reduce((prev, end) => Math.max(end, prev + 1_000), Number.NEGATIVE_INFINITY));
     const floorSeconds = round((Math.max(...paceDone) - firstEnd) / 1000, 1);
+    // The pace the replies really kept: the gaps between one channel's consecutive final replies.
+    const repliesByChannel = new Map<string, number[]>();
+    for (const f of finals.values()) repliesByChannel.set(f.channel, [...(repliesByChannel.get(f.channel) ?? []), f.at]);
+    const replyGapsS = [...repliesByChannel.values()].flatMap((list) => list.sort((a, b) => a - b).slice(1).map((at, i) => (at - list[i]!) / 1000));
     return {
       summary: {
         delivered: finals.size,
@@ -124,7 +128,8 @@ export async function runFanoutBench(log: (line: string) => void): Promise<Bench
         seenLagS: lagFigures(seenLag.noticeLagS),
         seenToReportedS: lagFigures(seenLag.deliveryLagS),
         deliveryLagS: lagFigures(deliveryLagS),
-        note: 'seconds = last final reply minus the first job end; the pace floor is when 1 message/s per channel lets the last reply out, given the real job ends; noticeLagS = job end to the watch reporting it (seenLagS: to the shared snapshot holding it as ended, polled every 100 ms; seenToReportedS: from there to reported, the outcome read), deliveryLagS = that to the reply reaching Slack',
+        channelReplyGapS: lagFigures(summarizeLatencies(replyGapsS)),
+        note: 'seconds = last final reply minus the first job end; the pace floor is when 1 message/s per channel lets the last reply out, given the real job ends; noticeLagS = job end to the watch reporting it (seenLagS: to the shared snapshot holding it as ended, polled every 100 ms; seenToReportedS: from there to reported, the outcome read), deliveryLagS = that to the reply reaching Slack; channelReplyGapS = between one channel\'s consecutive final replies (Slack allows about 1 s)',
       },
     };
   } finally {
