@@ -8,7 +8,7 @@
 // which the sandbox does not, so the sandbox shows the account-key form (docs/sandbox-fidelity.md);
 // test/integration/blob-read-link.test.ts runs an Azurite with OAuth to hold the user-delegation form.
 import type { TokenCredential } from '@azure/identity';
-import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, StorageSharedKeyCredential, type UserDelegationKey } from '@azure/storage-blob';
 import type { DatastoreAccess } from './datastore-container';
 import { datastoreContainerUrl, type BlobDatastoreLocation } from './datastores';
 import { assertMayReceiveStorageToken, type StorageTokenPolicy } from './storage-token-host';
@@ -25,6 +25,12 @@ export type BlobReadLinkFactory = (datastore: BlobDatastoreLocation, blobName: s
 const CLOCK_SKEW_MS = 5 * 60_000;
 /** A user delegation key lives at most seven days. */
 export const MAX_LINK_TTL_MS = 7 * 24 * 3600_000;
+/**
+ * A user delegation key is asked for this much longer than the link that asked for it, so the links made in
+ * the hour after it are signed with it too: when hundreds of jobs end together, one key request, not one
+ * per result link.
+ */
+const KEY_SPARE_MS = 3600_000;
 
 export interface BlobReadLinkOptions {
   /**
@@ -59,6 +65,19 @@ function userDelegationLinks(
   now: () => number,
   sasVersion: string | undefined,
 ): BlobReadLinkFactory {
+  // One key per blob service, kept while it outlives the links asked for (a failed request is not kept).
+  const keys = new Map<string, Promise<{ key: UserDelegationKey; startsOn: Date; expiresOn: Date }>>();
+  const keyFor = async (service: BlobServiceClient, serviceUrl: string, startsOn: Date, expiresOn: Date): Promise<UserDelegationKey> => {
+    const kept = await keys.get(serviceUrl)?.catch(() => undefined);
+    if (kept && kept.startsOn <= startsOn && kept.expiresOn >= expiresOn) return kept.key;
+    const keyExpiresOn = new Date(Math.min(expiresOn.getTime() + KEY_SPARE_MS, now() + MAX_LINK_TTL_MS));
+    const asked = service.getUserDelegationKey(startsOn, keyExpiresOn).then((key) => ({ key, startsOn, expiresOn: keyExpiresOn }));
+    keys.set(serviceUrl, asked);
+    asked.catch(() => {
+      if (keys.get(serviceUrl) === asked) keys.delete(serviceUrl);
+    });
+    return (await asked).key;
+  };
   return async (ds, blobName, ttlMs) => {
     const containerUrl = datastoreContainerUrl(ds);
     // The identity's token goes with the key request: only to a blob host of this cloud (an operator's
@@ -68,7 +87,7 @@ function userDelegationLinks(
     const service = new BlobServiceClient(serviceUrl, credential);
     const startsOn = new Date(now() - CLOCK_SKEW_MS);
     const expiresOn = new Date(now() + Math.min(ttlMs, MAX_LINK_TTL_MS));
-    const key = await service.getUserDelegationKey(startsOn, expiresOn);
+    const key = await keyFor(service, serviceUrl, startsOn, expiresOn);
     const sas = generateBlobSASQueryParameters(
       { containerName: ds.containerName, blobName, permissions: BlobSASPermissions.parse('r'), startsOn, expiresOn, ...(sasVersion ? { version: sasVersion } : {}) },
       key,

@@ -35,7 +35,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-it('signs a read-only link with a user delegation key from the identity, readable with nothing else', async () => {
+it('signs read-only links with a user delegation key from the identity, readable with nothing else, one key for many links', async () => {
   const child = spawnTsx(path.join(REPO_ROOT, 'test', 'support', 'read-link-child.ts'), [], {
     env: {
       NODE_EXTRA_CA_CERTS: certFile,
@@ -49,7 +49,7 @@ it('signs a read-only link with a user delegation key from the identity, readabl
   });
   const exit = await child.exited;
   expect({ exit: exit.code, stderr: child.stderr() }).toEqual({ exit: 0, stderr: '' });
-  const out = JSON.parse(child.stdout().trim()) as { kind: string; url: string; readStatus: number; body: string; writeStatus: number };
+  const out = JSON.parse(child.stdout().trim()) as { kind: string; url: string; readStatus: number; body: string; writeStatus: number; moreReads: number[]; longerRead: number; tokenRequests: number };
   expect(out.kind).toBe('user-delegation');
   const url = new URL(out.url);
   expect(url.searchParams.get('skoid')).toBe(OBJECT_ID);
@@ -59,6 +59,11 @@ it('signs a read-only link with a user delegation key from the identity, readabl
   expect(out.readStatus).toBe(200);
   expect(out.body).toBe('file,prediction\n0.png,7\n');
   expect(out.writeStatus).toBe(403);
+  // Four more links, three of them at once: all readable, and one more key request in all (for the link
+  // that outlives the first key), not one per link.
+  expect(out.moreReads).toEqual([200, 200, 200]);
+  expect(out.longerRead).toBe(200);
+  expect(out.tokenRequests).toBe(2);
 }, 60_000);
 
 it("does not send the identity's token to a datastore host outside the cloud's blob hosts", async () => {

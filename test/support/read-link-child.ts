@@ -25,7 +25,9 @@ async function main(): Promise<void> {
   const container = BlobServiceClient.fromConnectionString(env('CONNECTION_STRING')).getContainerClient('azureml-blobstore');
   await container.createIfNotExists();
   await container.getBlockBlobClient(blobName).upload(content, Buffer.byteLength(content));
-  const credential: TokenCredential = { getToken: async () => ({ token: storageToken(tenant, objectId), expiresOnTimestamp: Date.now() + 3_600_000 }) };
+  // Asked once per request for a user delegation key (the only call the links make with the identity).
+  let tokenRequests = 0;
+  const credential: TokenCredential = { getToken: async () => (tokenRequests++, { token: storageToken(tenant, objectId), expiresOnTimestamp: Date.now() + 3_600_000 }) };
   const links = createBlobReadLinkFactory(
     { kind: 'credential', credential, blobServiceUrl: env('BLOB_SERVICE_URL'), tokenPolicy: { storageEndpointSuffix: 'core.windows.net' } },
     Date.now,
@@ -37,7 +39,15 @@ async function main(): Promise<void> {
   if (!link) throw new Error('no link');
   const read = await fetch(link.url);
   const write = await fetch(link.url, { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob' }, body: 'overwritten' });
-  process.stdout.write(`${JSON.stringify({ kind: link.kind, url: link.url, readStatus: read.status, body: await read.text(), writeStatus: write.status })}\n`);
+  // More links, some at once, as when many jobs end together: signed with the same key, and readable.
+  const more = await Promise.all([links(datastore, blobName, 3_600_000), links(datastore, blobName, 60_000), links(datastore, blobName, 3_600_000)]);
+  const moreReads = await Promise.all(more.map(async (l) => (l ? (await fetch(l.url)).status : 0)));
+  // A link that outlives the key kept (2 h more than it) needs a key of its own.
+  const longer = await links(datastore, blobName, 3 * 3_600_000);
+  const longerRead = longer ? (await fetch(longer.url)).status : 0;
+  process.stdout.write(
+    `${JSON.stringify({ kind: link.kind, url: link.url, readStatus: read.status, body: await read.text(), writeStatus: write.status, moreReads, longerRead, tokenRequests })}\n`,
+  );
 }
 
 main().catch((err: unknown) => {
