@@ -17,6 +17,7 @@
 //   works again. The bot's /readyz reports the flag.
 // - The thread's channel stops taking posts (archived, the bot removed): the thread moves to the bot's
 //   DM with the requester, with a note saying why, so the request's outcome still reaches them.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DelayedError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { backoffDelayMs, type BackoffPolicy } from '../domain/backoff';
@@ -38,6 +39,8 @@ export const DEFAULT_RETRY_POLICY: NotifyRetryPolicy = { baseMs: 1_000, maxMs: 5
 const DEFAULT_TOKEN_HOLD_MS = 30_000;
 const DEFAULT_PARENT_WAIT_MAX_MS = 10 * 60_000;
 const PARENT_POLL_MS = 2_000;
+/** A channel opening within this of a post's place in line is waited for in the job, not by delaying it. */
+const SHORT_POST_WAIT_MS = 100;
 
 export interface NotifyDrainDeps {
   store: NotifyOutboxStore;
@@ -72,8 +75,9 @@ export function createNotifyDrain(deps: NotifyDrainDeps): NotifyDrain {
   const parentWaitMaxMs = deps.parentWaitMaxMs ?? DEFAULT_PARENT_WAIT_MAX_MS;
   const tokenHoldMs = deps.tokenHoldMs ?? DEFAULT_TOKEN_HOLD_MS;
 
+  /** For a post outside any thread's line (an ephemeral message): goes when nobody is in the channel's line. */
   async function waitForChannel(job: Job, token: string | undefined, channel: string): Promise<void> {
-    const waitMs = await pacer.reservePost(channel);
+    const waitMs = await pacer.claimPost(channel, { outOfLine: true });
     if (waitMs > 0) await delayJob(job, token, waitMs);
   }
 
@@ -240,6 +244,32 @@ export function createNotifyDrain(deps: NotifyDrainDeps): NotifyDrain {
   }
 
   /**
+   * 0 when this thread's post may go to the channel now, else how long until its turn. A thread takes one
+   * place in the channel's line of posts and keeps it (in its thread state) until it comes, whichever job
+   * or worker then sends; then it goes once the channel is open.
+   */
+  async function postTurn(outbox: RequestOutbox, thread: ThreadState, channel: string): Promise<number> {
+    if (thread.postDueAt !== undefined) {
+      const waitMs = thread.postDueAt - Date.now();
+      if (waitMs > 0) return waitMs;
+      // The post before may have been answered a moment after its own place: a short wait is waited
+      // here, where a delayed job's round trip would cost more than the wait.
+      for (let waited = 0; ; ) {
+        const openInMs = await pacer.claimPost(channel);
+        if (openInMs === 0) break;
+        if (waited + openInMs > SHORT_POST_WAIT_MS) return openInMs;
+        await sleep(openInMs);
+        waited += openInMs;
+      }
+      await outbox.spendPostTurn();
+      return 0;
+    }
+    const waitMs = await pacer.reservePost(channel);
+    if (waitMs > 0) await outbox.holdPostTurn(Date.now() + waitMs);
+    return waitMs;
+  }
+
+  /**
    * Sleeps until the thread's edit turn; a reply enqueued meanwhile wakes the job, since it goes ahead of
    * edits. The enqueue wakes only a job that is marked and already delayed, so the job marks itself first
    * and looks once more after moving to the delayed set: a reply that came in between, while the job was
@@ -330,7 +360,8 @@ export function createNotifyDrain(deps: NotifyDrainDeps): NotifyDrain {
         editWaitMs = await editTurn(outbox, thread);
         if (editWaitMs > 0) continue;
       } else {
-        await waitForChannel(job, token, entry.channel);
+        const postWaitMs = await postTurn(outbox, thread, entry.channel);
+        if (postWaitMs > 0) await delayJob(job, token, postWaitMs);
       }
       let delivered: Delivered;
       try {

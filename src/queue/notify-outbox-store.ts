@@ -8,7 +8,8 @@
 //   delivered  hash key → Slack ts (or 'sent' / 'dead'): what was delivered, so nothing goes twice
 //   thread     hash channel, requestedChannel, parentTs, epoch, waiting ('parent' or 'edit': what the
 //              sleeping flush job waits for), waitingSince, editDueAt (the edit token this thread holds
-//              from the workspace's bucket, notify-pacer.ts, and when it is due), parentFailed,
+//              from the workspace's bucket, notify-pacer.ts, and when it is due), postDueAt (when its
+//              place in the channel's line of posts comes), parentFailed,
 //              requester (the first entry's: where the thread moves if its channel stops taking posts),
 //              movedFrom, movedReason
 //   slots      hash slot → ts of the in-place messages updated with chat.update
@@ -127,7 +128,7 @@ if redis.call('LLEN', KEYS[1]) > 0 then return 0 end
 local epoch = tonumber(redis.call('HGET', KEYS[2], 'epoch') or '0')
 if epoch ~= tonumber(ARGV[1]) then return -1 end
 redis.call('HINCRBY', KEYS[2], 'epoch', 1)
-redis.call('HDEL', KEYS[2], 'waiting', 'waitingSince', 'editDueAt')
+redis.call('HDEL', KEYS[2], 'waiting', 'waitingSince', 'editDueAt', 'postDueAt')
 redis.call('SREM', KEYS[3], ARGV[2])
 return 1
 `;
@@ -145,6 +146,8 @@ export interface ThreadState {
   waitingSince?: number;
   /** The thread holds an edit token from the workspace's bucket, due then (ms): its next edit uses it. */
   editDueAt?: number;
+  /** The thread holds a place in its channel's line of posts, coming then (ms): its next post takes it. */
+  postDueAt?: number;
   parentFailed: boolean;
   /** Set once the thread moved to the requester's DM: the channel it left. */
   movedFrom?: string;
@@ -194,6 +197,10 @@ export interface RequestOutbox {
   holdEditToken(dueAt: number): Promise<void>;
   /** The held edit token is spent (the edit is going out now). */
   spendEditToken(): Promise<void>;
+  /** The thread holds a place in its channel's line of posts, coming at `dueAt`. */
+  holdPostTurn(dueAt: number): Promise<void>;
+  /** The held place is taken (the post is going out now). */
+  spendPostTurn(): Promise<void>;
   /** Marked so that enqueuing a post promotes the flush job sleeping until its edit token is due. */
   markWaitingForEdit(): Promise<void>;
   /** 1 when the list was empty and the epoch ended, -1 when the epoch had already moved on, 0 otherwise. */
@@ -267,7 +274,7 @@ export function createNotifyOutboxStore(deps: { connection: RedisConnection; pre
       },
 
       async thread() {
-        const [channel, parentTs, epoch, waitingSince, parentFailed, movedFrom, requester, editDueAt] = await connection.hmget(
+        const [channel, parentTs, epoch, waitingSince, parentFailed, movedFrom, requester, editDueAt, postDueAt] = await connection.hmget(
           keys.thread,
           'channel',
           'parentTs',
@@ -277,6 +284,7 @@ export function createNotifyOutboxStore(deps: { connection: RedisConnection; pre
           'movedFrom',
           'requester',
           'editDueAt',
+          'postDueAt',
         );
         return {
           ...(channel ? { channel } : {}),
@@ -284,6 +292,7 @@ export function createNotifyOutboxStore(deps: { connection: RedisConnection; pre
           epoch: Number(epoch ?? '0'),
           ...(waitingSince ? { waitingSince: Number(waitingSince) } : {}),
           ...(editDueAt ? { editDueAt: Number(editDueAt) } : {}),
+          ...(postDueAt ? { postDueAt: Number(postDueAt) } : {}),
           parentFailed: parentFailed === '1',
           ...(movedFrom ? { movedFrom } : {}),
           ...(requester ? { requester } : {}),
@@ -353,6 +362,14 @@ export function createNotifyOutboxStore(deps: { connection: RedisConnection; pre
         await connection.hdel(keys.thread, 'editDueAt');
       },
 
+      async holdPostTurn(dueAt) {
+        await connection.hset(keys.thread, 'postDueAt', String(dueAt));
+      },
+
+      async spendPostTurn() {
+        await connection.hdel(keys.thread, 'postDueAt');
+      },
+
       async markWaitingForEdit() {
         await connection.hset(keys.thread, 'waiting', 'edit');
       },
@@ -365,7 +382,7 @@ export function createNotifyOutboxStore(deps: { connection: RedisConnection; pre
         await connection
           .multi()
           .hset(keys.thread, 'channel', channel, 'movedFrom', from, 'movedReason', reason)
-          .hdel(keys.thread, 'parentTs', 'waiting', 'waitingSince', 'parentFailed', 'editDueAt')
+          .hdel(keys.thread, 'parentTs', 'waiting', 'waitingSince', 'parentFailed', 'editDueAt', 'postDueAt')
           .del(keys.slots, keys.shown)
           // LPUSH puts each at the head: the parent first, then the note, then what was waiting.
           .lpush(keys.entries, JSON.stringify(note))

@@ -1,7 +1,8 @@
 // Slack's pace, shared by every notify worker through Redis (Redis' clock, not the workers', so
 // workers on several hosts agree):
-// - Posts: about 1 message per second per channel (slack-facts.md), kept with a next-allowed timestamp
-//   per channel; a 429's Retry-After pushes that timestamp.
+// - Posts: about 1 message per second per channel (slack-facts.md): each post takes a place in its
+//   channel's line, one interval after the last, and goes when its place has come, the channel is open
+//   (an interval after the last answer; a 429's Retry-After) and no other post is on its way.
 // - Edits: chat.update is Tier 3 (~50 per minute for the app in the workspace, Slack's rate-limits guide
 //   and chat.update's reference), shared by every request's in-place edits, so edits take a token from
 //   one workspace-wide bucket, in the order they asked (a reservation may lie in the future); a chat.update
@@ -16,12 +17,10 @@ export const DEFAULT_EDIT_BURST = 5;
 /** Slack's ~1 message/s per channel. */
 const DEFAULT_PER_CHANNEL_INTERVAL_MS = 1_000;
 
-function channelGateKey(prefix: string, channel: string): string {
-  return redisKey(prefix, 'outbox', 'channel', channel, 'next-at');
-}
-
-function channelInFlightKey(prefix: string, channel: string): string {
-  return redisKey(prefix, 'outbox', 'channel', channel, 'in-flight');
+/** Per channel: where its line of posts ends (the next free place, ms), when it opens, and the post on its way. */
+function channelKeys(prefix: string, channel: string): [lineEnd: string, openAt: string, inFlight: string] {
+  const base = redisKey(prefix, 'outbox', 'channel', channel);
+  return [`${base}:next-at`, `${base}:open-at`, `${base}:in-flight`];
 }
 
 /**
@@ -35,30 +34,55 @@ function editGateKey(prefix: string): string {
   return redisKey(prefix, 'outbox', 'edits');
 }
 
-// Reserves the channel's next send slot and marks a post on its way (KEYS[2], for ARGV[2] ms at most). While
-// one is, the next waits: its slot is one interval after that post is answered (postAnswered), never sooner.
-// Returns 0 (go now) or how many ms to wait.
-const RESERVE_CHANNEL_SLOT = `
+// A channel's posts (KEYS: line end, open-at, in-flight; ARGV: interval, in-flight hold). Posts take
+// places in the channel's line one interval apart, each caller sleeping until its own place (at hundreds of
+// threads per channel, every waiter asking again each time the channel came free took five or six wakes
+// per post). When its place comes, a post goes once the channel is open (one interval after the last post
+// was answered, or a 429's Retry-After) and no post is on its way, so none overtakes another however late
+// it reached Slack.
+
+// A place in line: 0 when the post may go now (it is then on its way), else ms until its place comes.
+const RESERVE_POST = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local interval = tonumber(ARGV[1])
-local nextAt = tonumber(redis.call('GET', KEYS[1]) or '0')
-if redis.call('EXISTS', KEYS[2]) == 1 then return math.max(nextAt - now, interval) end
-if nextAt > now then return nextAt - now end
-redis.call('SET', KEYS[1], now + interval, 'PX', interval + 60000)
-redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
+local slot = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'), tonumber(redis.call('GET', KEYS[2]) or '0'))
+local busy = redis.call('EXISTS', KEYS[3]) == 1
+if slot == now and not busy then
+  redis.call('SET', KEYS[3], '1', 'PX', ARGV[2])
+  redis.call('SET', KEYS[1], now + interval, 'PX', interval + 60000)
+  return 0
+end
+if slot == now then slot = now + interval end
+redis.call('SET', KEYS[1], slot + interval, 'PX', slot + interval - now + 60000)
+return slot - now
+`;
+
+// The post whose place has come (or one that waits in no line, when ARGV[3] is '1' and nobody is in line):
+// 0 when it may go now (it is then on its way), else ms to wait, keeping its place.
+const CLAIM_POST = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local interval = tonumber(ARGV[1])
+local openAt = tonumber(redis.call('GET', KEYS[2]) or '0')
+if ARGV[3] == '1' then openAt = math.max(openAt, tonumber(redis.call('GET', KEYS[1]) or '0')) end
+if openAt > now then return openAt - now end
+-- A post on its way: the channel opens one interval after its answer, not known yet.
+if redis.call('EXISTS', KEYS[3]) == 1 then return math.floor(interval / 4) end
+redis.call('SET', KEYS[3], '1', 'PX', ARGV[2])
+if ARGV[3] == '1' then redis.call('SET', KEYS[1], now + interval, 'PX', interval + 60000) end
 return 0
 `;
 
-// The post on its way was answered (or refused, or failed): the channel opens one interval (ARGV[1]) from
-// now, or a 429's Retry-After from now; never sooner than a wait already set.
-const PUSH_CHANNEL_GATE = `
+// The post on its way was answered (or refused, or failed): the channel opens ARGV[1] ms from now (one
+// interval, or a 429's Retry-After), never sooner than already set, and its line starts no sooner.
+const POST_ANSWERED = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('DEL', KEYS[2])
-local nextAt = tonumber(redis.call('GET', KEYS[1]) or '0')
 local wanted = now + tonumber(ARGV[1])
-if wanted > nextAt then redis.call('SET', KEYS[1], wanted, 'PX', tonumber(ARGV[1]) + 60000) end
+redis.call('DEL', KEYS[3])
+if wanted > tonumber(redis.call('GET', KEYS[2]) or '0') then redis.call('SET', KEYS[2], wanted, 'PX', tonumber(ARGV[1]) + 60000) end
+if wanted > tonumber(redis.call('GET', KEYS[1]) or '0') then redis.call('SET', KEYS[1], wanted, 'PX', tonumber(ARGV[1]) + 60000) end
 return 0
 `;
 
@@ -111,8 +135,16 @@ export interface EditReservation {
 }
 
 export interface NotifyPacer {
-  /** Takes the channel's next post slot: 0, or how long until it is free (nothing taken then). */
+  /**
+   * Takes a place in the channel's line of posts: 0 when the post may go now, else how long until its
+   * place comes; the caller keeps that time and then calls claimPost (not reservePost again).
+   */
   reservePost(channel: string): Promise<number>;
+  /**
+   * For a post whose place in line has come: 0 when it may go now, else how long to wait (it keeps its
+   * place). `outOfLine`: a post that took no place (an ephemeral message) goes only when nobody is in line.
+   */
+  claimPost(channel: string, opts?: { outOfLine?: boolean }): Promise<number>;
   /**
    * Takes a token for one chat.update from the workspace's bucket. `waitMs` 0: go now. Otherwise, when
    * `reserved`, the token is this caller's once `waitMs` has passed (send then without asking again);
@@ -140,17 +172,20 @@ export function createNotifyPacer(deps: { connection: RedisConnection; prefix: s
   const editBurst = deps.editBurst ?? DEFAULT_EDIT_BURST;
   return {
     async reservePost(channel) {
-      return Number(await connection.eval(RESERVE_CHANNEL_SLOT, 2, channelGateKey(prefix, channel), channelInFlightKey(prefix, channel), intervalMs, POST_IN_FLIGHT_MAX_MS));
+      return Number(await connection.eval(RESERVE_POST, 3, ...channelKeys(prefix, channel), intervalMs, POST_IN_FLIGHT_MAX_MS));
+    },
+    async claimPost(channel, opts = {}) {
+      return Number(await connection.eval(CLAIM_POST, 3, ...channelKeys(prefix, channel), intervalMs, POST_IN_FLIGHT_MAX_MS, opts.outOfLine ? '1' : '0'));
     },
     async reserveEdit() {
       const [waitMs, reserved] = (await connection.eval(TAKE_EDIT_TOKEN, 1, editGateKey(prefix), editsPerMinute, editBurst)) as [number, number];
       return { waitMs: Number(waitMs), reserved: Number(reserved) === 1 };
     },
     async postAnswered(channel) {
-      await connection.eval(PUSH_CHANNEL_GATE, 2, channelGateKey(prefix, channel), channelInFlightKey(prefix, channel), intervalMs);
+      await connection.eval(POST_ANSWERED, 3, ...channelKeys(prefix, channel), intervalMs);
     },
     async holdPosts(channel, retryAfterMs) {
-      await connection.eval(PUSH_CHANNEL_GATE, 2, channelGateKey(prefix, channel), channelInFlightKey(prefix, channel), retryAfterMs);
+      await connection.eval(POST_ANSWERED, 3, ...channelKeys(prefix, channel), retryAfterMs);
     },
     async holdEdits(retryAfterMs) {
       await connection.eval(PUSH_EDIT_GATE, 1, editGateKey(prefix), retryAfterMs);

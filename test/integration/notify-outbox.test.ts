@@ -275,6 +275,22 @@ describe('notify outbox', () => {
     expect(slack.rateBreaches() - breachesBefore).toBe(0);
   });
 
+  it('gives each thread posting to a busy channel one place in line: its flush job wakes at its turn, not each time the channel comes free', async () => {
+    // Twelve threads posting to one channel at once, one post per interval: the last waits ~1.2 s. Asking
+    // again whenever the channel came free woke every waiting job each interval (five or six runs a post
+    // when 200 jobs ended over 20 channels); a place in line costs two runs: one to take it, one to post.
+    const { outbox, startWorker, drained } = bot({ concurrency: 16 });
+    const worker = startWorker();
+    let runs = 0;
+    worker.on('active', () => void (runs += 1));
+    const ids = Array.from({ length: 12 }, (_, i) => `req-post-line-${i}`);
+    await Promise.all(ids.map((id) => outbox.enqueue(parent(id, RATE_CHANNELS[9]!))));
+    await waitFor(drained, { timeoutMs: 10_000, intervalMs: 20, what: 'every parent posted' });
+    for (const id of ids) expect((await outbox.threadOf(id))?.parentTs).toBeDefined();
+    // Two runs a thread (here 23-24; 90 when every waiter asked again each time).
+    expect(runs).toBeLessThanOrEqual(ids.length * 2.5);
+  });
+
   it('keeps one channel waiting out its Retry-After without holding up the others', async () => {
     const { outbox, startWorker } = bot();
     startWorker();
