@@ -19,8 +19,8 @@ const DEFAULT_PER_CHANNEL_INTERVAL_MS = 1_000;
 
 /** Per channel: where its line of posts ends (the next free place, ms), when it opens, and the post on its way. */
 function channelKeys(prefix: string, channel: string): [lineEnd: string, openAt: string, inFlight: string] {
-  const base = redisKey(prefix, 'outbox', 'channel', channel);
-  return [`${base}:next-at`, `${base}:open-at`, `${base}:in-flight`];
+  const key = (part: string): string => redisKey(prefix, 'outbox', 'channel', channel, part);
+  return [key('next-at'), key('open-at'), key('in-flight')];
 }
 
 /**
@@ -156,7 +156,7 @@ export interface NotifyPacer {
    * The slot was taken before the call, but a call can take a while to reach Slack (a busy event loop, the
    * network), and Slack counts posts as they arrive; the channel is held while the post is on its way and
    * reopens one interval after the answer, so two posts never arrive closer than the interval, however late
-   * the first one went out. Must follow every reservePost that returned 0.
+   * the first one went out. Must follow every reservePost or claimPost that returned 0.
    */
   postAnswered(channel: string): Promise<void>;
   /** Slack answered a post with 429: the channel stays closed for Retry-After. */

@@ -392,31 +392,26 @@ it('lists a cheap snapshot every minGapMs, and a costly one as its read budget a
   const ws = fakeWorkspace(1);
   const clock = { t: 7_500_000 };
   const snapshot = createJobStatusSnapshot({ connection, prefix, listJobPages: (n) => ws.listJobPages(n), maxAgeMs: 3_000, minGapMs: 1_000, maxBackoffMs: 600_000, readsPerSecond: 4, now: () => clock.t });
+  /** The timer's call `ms` later: how many pages have been read by then. */
+  const pagesReadAfter = async (ms: number): Promise<number> => {
+    clock.t += ms;
+    await snapshot.refreshIfDue();
+    return ws.calls();
+  };
   ws.set(armJob('c-0', 'Running'));
   await snapshot.watch('c-0', 0);
-  await snapshot.refreshIfDue();
-  expect(ws.calls()).toBe(1);
+  expect(await pagesReadAfter(0)).toBe(1);
   // One page: due again a second later, not at the 3 s age.
-  clock.t += 999;
-  await snapshot.refreshIfDue();
-  expect(ws.calls()).toBe(1);
-  clock.t += 1;
-  await snapshot.refreshIfDue();
-  expect(ws.calls()).toBe(2);
+  expect(await pagesReadAfter(999)).toBe(1);
+  expect(await pagesReadAfter(1)).toBe(2);
   for (let i = 1; i < 10; i++) {
     ws.set(armJob(`c-${i}`, 'Running'));
     await snapshot.watch(`c-${i}`, 0);
   }
-  clock.t += 1_000;
-  await snapshot.refreshIfDue();
-  expect(ws.calls()).toBe(12);
+  expect(await pagesReadAfter(1_000)).toBe(12);
   // Ten pages at four reads a second: 2.5 s.
-  clock.t += 2_499;
-  await snapshot.refreshIfDue();
-  expect(ws.calls()).toBe(12);
-  clock.t += 1;
-  await snapshot.refreshIfDue();
-  expect(ws.calls()).toBe(22);
+  expect(await pagesReadAfter(2_499)).toBe(12);
+  expect(await pagesReadAfter(1)).toBe(22);
 });
 
 it('keeps a status value newer than the client\'s api-version as text', async () => {

@@ -375,17 +375,22 @@ describe('notify outbox', () => {
   });
 });
 
+/** A Slack that tolerates no burst at all, whose calls arrive after 0 to `maxLatencyMs`. */
+function startSlowSlack(maxLatencyMs: number): Promise<SlackStandIn> {
+  return startSlackStandIn({
+    channels: RATE_CHANNELS.map((id, i) => ({ id, name: `rate-${i}`, botIsMember: true })),
+    users: DEFAULT_USERS,
+    rateLimit: { mode: 'count', perSecond: PER_SECOND, burst: 1 },
+    latency: { minMs: 0, maxMs: maxLatencyMs },
+  });
+}
+
 describe('when Slack is slow to answer', () => {
   // Calls reach Slack after a random 0–80 % of the pace's interval, so two posts whose slots were taken one
   // interval apart could arrive much closer; this Slack tolerates no burst at all.
   let slow: SlackStandIn;
   beforeAll(async () => {
-    slow = await startSlackStandIn({
-      channels: [...DEFAULT_CHANNELS, ...RATE_CHANNELS.map((id, i) => ({ id, name: `rate-${i}` }))].map((c) => ({ ...c, botIsMember: true })),
-      users: DEFAULT_USERS,
-      rateLimit: { mode: 'count', perSecond: PER_SECOND, burst: 1 },
-      latency: { minMs: 0, maxMs: Math.round(INTERVAL_MS * 0.8) },
-    });
+    slow = await startSlowSlack(Math.round(INTERVAL_MS * 0.8));
   });
   afterAll(() => slow?.stop());
 
@@ -412,12 +417,7 @@ describe('when a post takes longer than the pace to reach Slack', () => {
   // must hold that slot, or the next one overtakes it (a busy worker stalling between the two does the same).
   let slower: SlackStandIn;
   beforeAll(async () => {
-    slower = await startSlackStandIn({
-      channels: RATE_CHANNELS.map((id, i) => ({ id, name: `rate-${i}`, botIsMember: true })),
-      users: DEFAULT_USERS,
-      rateLimit: { mode: 'count', perSecond: PER_SECOND, burst: 1 },
-      latency: { minMs: 0, maxMs: Math.round(INTERVAL_MS * 2.5) },
-    });
+    slower = await startSlowSlack(Math.round(INTERVAL_MS * 2.5));
   });
   afterAll(() => slower?.stop());
 
