@@ -6,7 +6,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { machineInfo, type MachineInfo } from './machine-info';
 
-export const BENCH_NAMES = ['ack', 'deploy', 'watch', 'upload', 'fanout'] as const;
+export const BENCH_NAMES = ['ack', 'deploy', 'watch', 'upload', 'fanout', 'storage'] as const;
 export const benchNameSchema = z.enum(BENCH_NAMES);
 export type BenchName = z.infer<typeof benchNameSchema>;
 

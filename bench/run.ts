@@ -6,6 +6,7 @@ import { runAckBench } from './ack-bench';
 import { BENCH_NAMES, benchNameSchema, formatTable, writeReport, type BenchName, type BenchOutcome } from './bench-report';
 import { runDeployBench } from './deploy-bench';
 import { runFanoutBench } from './fanout-bench';
+import { runStorageBench } from './storage-bench';
 import { runUploadBench } from './upload-bench';
 import { runWatchBench } from './watch-bench';
 
@@ -15,6 +16,7 @@ const BENCHES: Record<BenchName, (log: (line: string) => void) => Promise<BenchO
   watch: runWatchBench,
   upload: runUploadBench,
   fanout: runFanoutBench,
+  storage: runStorageBench,
 };
 
 async function main(): Promise<void> {

@@ -29,6 +29,8 @@ export interface StartAzuriteOptions {
   port?: number;
   /** Where Azurite keeps blobs and metadata; a temporary dir (removed on stop) when omitted. */
   location?: string;
+  /** Azurite's `--inMemoryPersistence`: nothing written to disk (`location` then unused). */
+  inMemory?: boolean;
   startTimeoutMs?: number;
   /**
    * Bearer tokens and user delegation keys, as the real service serves them to an Azure identity: Azurite's
@@ -57,7 +59,7 @@ export async function startAzurite(opts: StartAzuriteOptions = {}): Promise<Azur
   const args = [
     azuriteBlobEntry(),
     '--silent',
-    '--location', location,
+    ...(opts.inMemory ? ['--inMemoryPersistence'] : ['--location', location]),
     '--blobPort', String(port),
     '--blobHost', '127.0.0.1',
     '--skipApiVersionCheck',
