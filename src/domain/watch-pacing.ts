@@ -50,10 +50,6 @@ export function snapshotMaxAgeMs(policy: Pick<WatchPacingPolicy, 'minIntervalMs'
  */
 export const SNAPSHOT_MIN_GAP_MS = 1_000;
 
-export function snapshotMinGapMs(policy: Pick<WatchPacingPolicy, 'minIntervalMs'>): number {
-  return Math.min(SNAPSHOT_MIN_GAP_MS, snapshotMaxAgeMs(policy));
-}
-
 /**
  * ARM reads per second the shared snapshot may spend on average (its refreshes are spaced by their cost):
  * ARM refills about 25 reads/s per principal, and the team's other tools need theirs, so the watch keeps

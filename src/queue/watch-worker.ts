@@ -20,7 +20,7 @@ import { z } from 'zod';
 import { isAzureMlError } from '../azureml/errors';
 import { isTerminalJobStatus } from '../azureml/jobs';
 import { jobFailure, jobOutputUri, jobStatusOf, jobStudioUrl, type ScoringJob } from '../azureml/scoring';
-import { liveProgressIntervalMs, nextWatchIntervalMs, SNAPSHOT_READS_PER_SECOND, snapshotMaxAgeMs, snapshotMinGapMs } from '../domain/watch-pacing';
+import { liveProgressIntervalMs, nextWatchIntervalMs, SNAPSHOT_MIN_GAP_MS, SNAPSHOT_READS_PER_SECOND, snapshotMaxAgeMs } from '../domain/watch-pacing';
 import { DEFAULT_EDITS_PER_MINUTE as DEFAULT_STATUS_EDITS_PER_MINUTE } from './notify-pacer';
 import { threadMessages } from '../slack/thread-messages';
 import { studioJobLink } from '../usecases/studio-links';
@@ -453,7 +453,8 @@ function watchProcessorOf(ctx: WorkerContext, deps: WatchWorkerDeps, ticker: Sna
           ...(ctx.profile !== undefined ? { profile: ctx.profile } : {}),
           listJobPages: (maxPages) => ctx.azureml.jobs.batchJobPages(maxPages),
           maxAgeMs: snapshotMaxAgeMs(ctx.watch),
-          minGapMs: snapshotMinGapMs(ctx.watch),
+          // Never above maxAgeMs (the snapshot keeps to that): tests' 200-ms floor keeps theirs.
+          minGapMs: SNAPSHOT_MIN_GAP_MS,
           readsPerSecond: SNAPSHOT_READS_PER_SECOND,
           // After a failed list, no sooner than a job's own first re-check, and never slower than its ceiling.
           minBackoffMs: ctx.watch.minIntervalMs,
