@@ -75,6 +75,18 @@ export function createNotifyDrain(deps: NotifyDrainDeps): NotifyDrain {
   const parentWaitMaxMs = deps.parentWaitMaxMs ?? DEFAULT_PARENT_WAIT_MAX_MS;
   const tokenHoldMs = deps.tokenHoldMs ?? DEFAULT_TOKEN_HOLD_MS;
 
+  /**
+   * Sends a post that took its channel (`channel`; undefined for a call that took none): answered or not,
+   * the post is no longer on its way once the call returns (a 429 then holds the channel longer).
+   */
+  async function sendTaking<T>(channel: string | undefined, send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } finally {
+      if (channel !== undefined) await pacer.postAnswered(channel);
+    }
+  }
+
   /** For a post outside any thread's line (an ephemeral message): goes when nobody is in the channel's line. */
   async function waitForChannel(job: Job, token: string | undefined, channel: string): Promise<void> {
     const waitMs = await pacer.claimPost(channel, { outOfLine: true });
@@ -365,15 +377,12 @@ export function createNotifyDrain(deps: NotifyDrainDeps): NotifyDrain {
       }
       let delivered: Delivered;
       try {
-        delivered = await sendThreadEntry(content, thread, slotTs);
+        delivered = await sendTaking(edits ? undefined : entry.channel, () => sendThreadEntry(content, thread, slotTs));
       } catch (err) {
-        // Answered or not, the post is no longer on its way (a 429 then holds the channel longer).
-        if (!edits) await pacer.postAnswered(entry.channel);
         if (!(err instanceof SlackDeliveryError)) throw err;
         await handleFailure(job, token, outbox, entry, raw, err.failure, { edit: edits, thread });
         continue;
       }
-      if (!edits) await pacer.postAnswered(entry.channel);
       await outbox.commitThreadEntry(entry, raw, content, delivered);
     }
   }
@@ -395,7 +404,7 @@ export function createNotifyDrain(deps: NotifyDrainDeps): NotifyDrain {
     let ts: string | undefined;
     try {
       if (entry.op === 'ephemeral') {
-        ({ ts } = await slack.postEphemeral({ channel: entry.channel, user: entry.user as string, ...content }));
+        ({ ts } = await sendTaking(entry.channel, () => slack.postEphemeral({ channel: entry.channel, user: entry.user as string, ...content })));
       } else {
         await slack.postToResponseUrl(entry.responseUrl as string, {
           ...content,
@@ -404,12 +413,10 @@ export function createNotifyDrain(deps: NotifyDrainDeps): NotifyDrain {
         });
       }
     } catch (err) {
-      if (entry.op === 'ephemeral') await pacer.postAnswered(entry.channel);
       if (!(err instanceof SlackDeliveryError)) throw err;
       await handleFailure(job, token, outbox, entry, undefined, err.failure);
       return 'dead';
     }
-    if (entry.op === 'ephemeral') await pacer.postAnswered(entry.channel);
     await outbox.commitDirectEntry(entry.key, ts);
     return 'delivered';
   }
