@@ -41,9 +41,13 @@ export interface DeployStepsDeps extends AzureMlContext {
   allowHardLinks?: boolean;
 }
 
-/** Where uploaded folders go in the datastore's container: one folder per asset version. */
+/** Where an asset's uploaded versions go in the datastore's container: one folder per version under it. */
+export function assetUploadsPrefix(kind: 'code' | 'model', name: string): string {
+  return `batch-score-bot/${kind}/${name}`;
+}
+
 export function uploadPrefix(kind: 'code' | 'model', name: string, version: string): string {
-  return `batch-score-bot/${kind}/${name}/${version}`;
+  return `${assetUploadsPrefix(kind, name)}/${version}`;
 }
 
 /**
@@ -105,6 +109,8 @@ async function uploadAsset(
     localDir: dir,
     prefix,
     files,
+    // Files the asset's other versions hold already are copied within the account, not sent again.
+    copyFrom: assetUploadsPrefix(kind, source.name),
     root: deps.artifactsRoot,
     concurrency: deps.uploadConcurrency,
     abortSignal: ctx.signal,
@@ -118,6 +124,7 @@ async function uploadAsset(
     created,
     uploaded: String(result.uploaded),
     skipped: String(result.skipped),
+    copied: String(result.copied),
     bytes: String(result.bytes),
   };
 }

@@ -3,6 +3,12 @@
 // files whose blob already holds the same bytes are skipped. Small blobs carry a service-computed
 // Content-MD5; block-list uploads do not, so we set x-ms-blob-content-md5 ourselves on every upload and
 // also keep the MD5 in blob metadata (`md5`), and compare against either.
+//
+// A new asset version is a new folder, but most of its files are usually the previous version's (a new
+// MLmodel beside the same 150 MB checkpoint). With `copyFrom`, a file whose bytes an earlier upload under
+// that prefix already holds is copied there by the storage service (Copy Blob within the account: Microsoft
+// documents it as able to finish at once, with the caller's own Entra ID, SAS or key authorizing the source)
+// instead of being sent again. A copy that fails or ends other than `success` falls back to sending.
 import type { ContainerClient } from '@azure/storage-blob';
 import { mapWithConcurrency } from './bounded-concurrency';
 import { hashLocalFiles, listLocalFiles, openListedFile, type HashedLocalFile } from './local-folder';
@@ -32,12 +38,21 @@ export interface UploadFolderOptions {
   abortSignal?: AbortSignal;
   /** Already-hashed files, when the caller hashed them to derive the asset version. */
   files?: HashedLocalFile[];
+  /**
+   * Blob name prefix holding earlier uploads of the same asset (e.g. its other versions): files found there
+   * with the same MD5 and size are copied within the storage account instead of sent.
+   */
+  copyFrom?: string;
+  /** Poll interval while a copy the service left pending runs (default 500 ms). */
+  copyPollMs?: number;
 }
 
 export interface UploadResult {
   uploaded: number;
   skipped: number;
-  /** Bytes sent (skipped files excluded). */
+  /** Files copied within the storage account from an earlier upload (see copyFrom). */
+  copied: number;
+  /** Bytes sent (skipped and copied files excluded). */
   bytes: number;
 }
 
@@ -50,41 +65,93 @@ const FOUR_MIB = 4 * 1024 * 1024;
  */
 const SINGLE_SHOT_MAX = FOUR_MIB;
 
+const trimSlashes = (p: string): string => p.replace(/^\/+|\/+$/g, '');
+
 export function blobNameFor(prefix: string, relativePath: string): string {
-  const p = prefix.replace(/^\/+|\/+$/g, '');
+  const p = trimSlashes(prefix);
   return p ? `${p}/${relativePath}` : relativePath;
 }
 
-/** Existing blobs under the prefix → the MD5 (base64) each is known to have. */
-async function remoteMd5s(container: ContainerClient, prefix: string): Promise<Map<string, string>> {
-  const known = new Map<string, string>();
-  const p = prefix.replace(/^\/+|\/+$/g, '');
+interface RemoteBlob {
+  name: string;
+  /** The MD5 (base64) the blob is known to have: our metadata first, then Content-MD5. */
+  md5: string;
+  size: number;
+}
+
+/** Existing blobs under the prefix whose MD5 is known. */
+async function remoteBlobs(container: ContainerClient, prefix: string): Promise<RemoteBlob[]> {
+  const known: RemoteBlob[] = [];
+  const p = trimSlashes(prefix);
   for await (const blob of container.listBlobsFlat({ prefix: p ? `${p}/` : undefined, includeMetadata: true })) {
     const fromMetadata = blob.metadata?.[MD5_METADATA_KEY];
     const fromHeader = blob.properties.contentMD5 ? Buffer.from(blob.properties.contentMD5).toString('base64') : undefined;
     const md5 = fromMetadata ?? fromHeader;
-    if (md5) known.set(blob.name, md5);
+    if (md5) known.push({ name: blob.name, md5, size: blob.properties.contentLength ?? -1 });
   }
   return known;
+}
+
+const contentKey = (md5: string, size: number): string => `${md5}:${size}`;
+
+/**
+ * What the destination prefix holds (blob name -> MD5) and, with copyFrom, where each content already is
+ * (MD5 and size -> a blob outside the destination). One listing serves both when copyFrom contains prefix.
+ */
+async function remoteState(container: ContainerClient, prefix: string, copyFrom: string | undefined): Promise<{ at: Map<string, string>; copies: Map<string, string> }> {
+  const dest = trimSlashes(prefix);
+  const from = copyFrom === undefined ? undefined : trimSlashes(copyFrom);
+  const covers = from !== undefined && (from === '' || dest.startsWith(`${from}/`));
+  const listed = await remoteBlobs(container, covers ? from : dest);
+  const sources = from === undefined ? [] : covers ? listed : await remoteBlobs(container, from);
+  const inDest = (name: string): boolean => dest === '' || name.startsWith(`${dest}/`);
+  const at = new Map(listed.filter((b) => inDest(b.name)).map((b) => [b.name, b.md5] as const));
+  const copies = new Map<string, string>();
+  for (const b of sources) if (!inDest(b.name)) copies.set(contentKey(b.md5, b.size), b.name);
+  return { at, copies };
+}
+
+/** Copies `source` to `blobName` within the container; false when the service did not (the caller sends it). */
+async function copiedWithin(container: ContainerClient, source: string, blobName: string, md5: string, options: UploadFolderOptions): Promise<boolean> {
+  try {
+    const poller = await container.getBlobClient(blobName).beginCopyFromURL(container.getBlobClient(source).url, {
+      metadata: { [MD5_METADATA_KEY]: md5 },
+      abortSignal: options.abortSignal,
+      intervalInMs: options.copyPollMs ?? 500,
+    });
+    const done = await poller.pollUntilDone();
+    return done.copyStatus === 'success';
+  } catch (err) {
+    if (options.abortSignal?.aborted) throw err;
+    return false;
+  }
 }
 
 export async function uploadFolder(options: UploadFolderOptions): Promise<UploadResult> {
   const { container, localDir, prefix } = options;
   const files = options.files ?? (await hashLocalFiles(await listLocalFiles(localDir, options.root ?? localDir)));
-  const remote = await remoteMd5s(container, prefix);
+  const { at: remote, copies } = await remoteState(container, prefix, options.copyFrom);
   const progress: UploadProgress = {
     filesDone: 0,
     filesTotal: files.length,
     bytesDone: 0,
     bytesTotal: files.reduce((n, f) => n + f.size, 0),
   };
-  const result: UploadResult = { uploaded: 0, skipped: 0, bytes: 0 };
+  const result: UploadResult = { uploaded: 0, skipped: 0, copied: 0, bytes: 0 };
   const report = (): void => options.onProgress?.({ ...progress });
 
   await mapWithConcurrency(files, options.concurrency ?? 8, async (file) => {
     const blobName = blobNameFor(prefix, file.relativePath);
     if (remote.get(blobName) === file.md5) {
       result.skipped++;
+      progress.filesDone++;
+      progress.bytesDone += file.size;
+      report();
+      return;
+    }
+    const source = copies.get(contentKey(file.md5, file.size));
+    if (source !== undefined && (await copiedWithin(container, source, blobName, file.md5, options))) {
+      result.copied++;
       progress.filesDone++;
       progress.bytesDone += file.size;
       report();
@@ -141,7 +208,7 @@ export async function uploadFolder(options: UploadFolderOptions): Promise<Upload
   return result;
 }
 
-/** One blob's MD5 as remoteMd5s reads it (metadata first, then Content-MD5); undefined when absent. */
+/** One blob's MD5 as remoteBlobs reads it (metadata first, then Content-MD5); undefined when absent. */
 async function remoteMd5Of(container: ContainerClient, blobName: string): Promise<string | undefined> {
   const props = await container.getBlockBlobClient(blobName).getProperties().catch(() => undefined);
   if (!props) return undefined;

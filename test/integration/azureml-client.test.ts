@@ -125,6 +125,19 @@ describe('the batch scoring recipe', () => {
     expect(countRequests('PUT', /\/(codes|models)\/[^/]+\/versions\//)).toBe(versionPuts);
   });
 
+  it('deploys a new model version by copying the unchanged files within the storage account', async () => {
+    const before = (await deploy(spec())).steps.model!.outputs.version;
+    await fs.writeFile(path.join(artifactsRoot, 'model', 'MLmodel'), 'flavors: {}\n');
+    try {
+      const outputs = (await deploy(spec())).steps.model!.outputs;
+      expect(outputs.version).not.toBe(before);
+      expect(outputs).toMatchObject({ uploaded: '1', copied: '1', bytes: String('flavors: {}\n'.length) });
+    } finally {
+      await fs.rm(path.join(artifactsRoot, 'model', 'MLmodel'));
+    }
+    expect((await deploy(spec())).steps.model!.outputs).toMatchObject({ version: before, reused: 'true' });
+  });
+
   it.each([
     ['a public https folder', () => `${sandbox.publicBaseUrl}/sampledata/mnist/`, 'UriFolder', 3],
     ['a public https file', () => `${sandbox.publicBaseUrl}/sampledata/mnist/1.png`, 'UriFile', 1],
@@ -313,7 +326,7 @@ describe('uploading a folder to the default datastore', () => {
     const upload = (o: { concurrency?: number; onProgress?: (p: UploadProgress) => void } = {}) =>
       uploadFolder({ container: client.containerFor(datastore), localDir: dir, prefix: 'uploads/check', ...o });
     const first = await upload({ concurrency: 4, onProgress: (p) => progress.push(p) });
-    expect(first).toEqual({ uploaded: 13, skipped: 0, bytes: 9 * 1024 * 1024 + smallBytes });
+    expect(first).toEqual({ uploaded: 13, skipped: 0, copied: 0, bytes: 9 * 1024 * 1024 + smallBytes });
     expect(progress[progress.length - 1]).toMatchObject({ filesDone: 13, filesTotal: 13, bytesDone: first.bytes });
     expect((await sandbox.admin.readDatastoreFile('uploads/check/nested/weights.bin'))?.length).toBe(9 * 1024 * 1024);
     // A small file goes up in one Put Blob (no committed blocks); a large one in staged blocks.
@@ -321,11 +334,62 @@ describe('uploading a folder to the default datastore', () => {
     expect((await container.getBlockBlobClient('uploads/check/part-3.txt').getBlockList('committed')).committedBlocks ?? []).toHaveLength(0);
     expect(((await container.getBlockBlobClient('uploads/check/nested/weights.bin').getBlockList('committed')).committedBlocks ?? []).length).toBeGreaterThan(1);
 
-    await expect(upload()).resolves.toEqual({ uploaded: 0, skipped: 13, bytes: 0 });
+    await expect(upload()).resolves.toEqual({ uploaded: 0, skipped: 13, copied: 0, bytes: 0 });
 
     await fs.writeFile(path.join(dir, 'part-3.txt'), 'changed');
-    await expect(upload()).resolves.toEqual({ uploaded: 1, skipped: 12, bytes: 7 });
+    await expect(upload()).resolves.toEqual({ uploaded: 1, skipped: 12, copied: 0, bytes: 7 });
     expect((await sandbox.admin.readDatastoreFile('uploads/check/part-3.txt'))?.toString()).toBe('changed');
+  });
+
+  it("copies the files an earlier version holds within the storage account and sends only the new ones", async () => {
+    const dir = path.join(artifactsRoot, 'copy-check');
+    await fs.mkdir(path.join(dir, 'nested'), { recursive: true });
+    const weights = Buffer.alloc(9 * 1024 * 1024, 5);
+    await fs.writeFile(path.join(dir, 'nested', 'weights.bin'), weights);
+    await fs.writeFile(path.join(dir, 'MLmodel'), 'revision: 1\n');
+    await fs.writeFile(path.join(dir, 'vocab.txt'), 'a b c');
+    const container = client.containerFor(await getDefaultDatastore(client));
+    const upload = (version: string) => uploadFolder({ container, localDir: dir, prefix: `uploads/model/v-${version}`, copyFrom: 'uploads/model' });
+    await expect(upload('1')).resolves.toEqual({ uploaded: 3, skipped: 0, copied: 0, bytes: weights.length + 12 + 5 });
+
+    await fs.writeFile(path.join(dir, 'MLmodel'), 'revision: 2\n');
+    await expect(upload('2')).resolves.toEqual({ uploaded: 1, skipped: 0, copied: 2, bytes: 12 });
+    expect((await sandbox.admin.readDatastoreFile('uploads/model/v-2/nested/weights.bin'))?.equals(weights)).toBe(true);
+    expect((await sandbox.admin.readDatastoreFile('uploads/model/v-2/vocab.txt'))?.toString()).toBe('a b c');
+    expect((await sandbox.admin.readDatastoreFile('uploads/model/v-2/MLmodel'))?.toString()).toBe('revision: 2\n');
+    // The storage itself says which blobs it copied, and from where.
+    const copy = await container.getBlobClient('uploads/model/v-2/nested/weights.bin').getProperties();
+    expect(copy).toMatchObject({ copyStatus: 'success' });
+    expect(copy.copySource).toMatch(/\/uploads\/model\/v-1\/nested\/weights\.bin$/);
+    expect((await container.getBlobClient('uploads/model/v-2/MLmodel').getProperties()).copyStatus).toBeUndefined();
+    // A copy keeps the MD5 the uploader compares, so the copied version is seen as unchanged afterwards.
+    await expect(upload('2')).resolves.toEqual({ uploaded: 0, skipped: 3, copied: 0, bytes: 0 });
+  });
+
+  it('sends a file when the storage refuses to copy it', async () => {
+    const dir = path.join(artifactsRoot, 'copy-refused');
+    await fs.mkdir(dir, { recursive: true });
+    await fs.writeFile(path.join(dir, 'weights.bin'), Buffer.alloc(256 * 1024, 7));
+    const real = client.containerFor(await getDefaultDatastore(client));
+    await uploadFolder({ container: real, localDir: dir, prefix: 'uploads/refused/v-1' });
+    // The outer edge: a storage answering 403 to every Copy Blob, as one with the copy source unauthorized would.
+    const refusing = new Proxy(real, {
+      get(target, prop, receiver) {
+        if (prop !== 'getBlobClient') return Reflect.get(target, prop, receiver);
+        return (name: string) => {
+          const blob = target.getBlobClient(name);
+          blob.beginCopyFromURL = () => Promise.reject(Object.assign(new Error('CannotVerifyCopySource'), { statusCode: 403 }));
+          return blob;
+        };
+      },
+    });
+    await expect(uploadFolder({ container: refusing, localDir: dir, prefix: 'uploads/refused/v-2', copyFrom: 'uploads/refused' })).resolves.toEqual({
+      uploaded: 1,
+      skipped: 0,
+      copied: 0,
+      bytes: 256 * 1024,
+    });
+    expect((await sandbox.admin.readDatastoreFile('uploads/refused/v-2/weights.bin'))?.length).toBe(256 * 1024);
   });
 });
 
