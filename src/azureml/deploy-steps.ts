@@ -23,6 +23,7 @@ import { beginCreateAmlCompute, findCompute, getCompute, waitComputeCreated } fr
 import type { DatastoreContainerFactory } from './datastore-container';
 import { blobDatastoreLocationSchema, datastoreContainerUrl, getDefaultDatastore, type BlobDatastoreLocation } from './datastores';
 import type { DeployStepContext, DeployStepFunctions } from './deploy-plan';
+import type { FileHashCache } from './file-hash-cache';
 import { hashLocalFiles, listLocalFiles } from './local-folder';
 import { restorePollerState, serializePollerState, type PollerState } from './long-running-operation';
 import type { LongRunningWaitOptions } from './long-running-resource';
@@ -39,6 +40,8 @@ export interface DeployStepsDeps extends AzureMlContext {
   onUploadProgress?: (step: 'code' | 'model', progress: UploadProgress) => void;
   /** Accept files with more than one hard link in uploaded folders (default refuse; local-folder.ts). */
   allowHardLinks?: boolean;
+  /** MD5s of local files hashed before (by the plan), so an unchanged file is not read again. */
+  fileHashes?: FileHashCache;
 }
 
 /** Where an asset's uploaded versions go in the datastore's container: one folder per version under it. */
@@ -92,7 +95,8 @@ async function uploadAsset(
   register: (version: string, ds: BlobDatastoreLocation, prefix: string) => Promise<{ id: string }>,
 ): Promise<Record<string, string>> {
   const dir = await resolveInsideRoot(deps.artifactsRoot, source.localPath);
-  const files = await hashLocalFiles(await listLocalFiles(dir, deps.artifactsRoot, { allowHardLinks: deps.allowHardLinks ?? false }));
+  const listed = await listLocalFiles(dir, deps.artifactsRoot, { allowHardLinks: deps.allowHardLinks ?? false });
+  const files = await hashLocalFiles(listed, { cache: deps.fileHashes });
   const version = source.version ?? folderContentVersion(files);
   const ours = ctx.previous.created === 'true' && ctx.previous.version === version;
   const existing = await find(version);

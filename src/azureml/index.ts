@@ -19,6 +19,7 @@ import type { DeployProgress } from '../domain/deploy-plan';
 import { asError, DeployStepError, runDeployPlan, type DeployStepEvent } from './deploy-plan';
 import { resolveInsideRoot } from './artifacts-root';
 import { folderContentVersion } from './asset-version';
+import { createFileHashCache, type FileHashCache } from './file-hash-cache';
 import { hashLocalFiles, listLocalFiles } from './local-folder';
 import { createDeploySteps, type DeployStepsDeps } from './deploy-steps';
 import { assertScoringScriptInFolder, resolveDeploySources } from './deploy-sources-check';
@@ -55,6 +56,8 @@ export interface AzureMlClientDeps {
   registryDiscoveryUrl?: string;
   /** Answers kept between calls (datastores, the data-plane host); default a cache of WORKSPACE_LOOKUP_TTL_MS. */
   lookups?: LookupCache;
+  /** MD5s of unchanged local files, shared by the plan's hashing and the upload step's; default one per client. */
+  fileHashes?: FileHashCache;
 }
 
 export function createAzureMlClient(deps: AzureMlClientDeps) {
@@ -68,6 +71,7 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
   const registryCtx: RegistryContext = { ...ctx, registryDiscoveryUrl: deps.registryDiscoveryUrl ?? defaultRegistryDiscoveryUrl(ctx) };
   const containerFor = deps.storage.kind === 'factory' ? deps.storage.containerFor : createDatastoreContainerFactory(deps.storage);
   const workspaceScope: WorkspaceScope = deps.workspaceScope ?? [deps.workspace];
+  const fileHashes = deps.fileHashes ?? createFileHashCache();
   const scoringDeps: scoring.ScoringDeps = { ...ctx, containerFor, workspaceScope };
   // Download links need a way to sign: the worker's identity (user delegation) or a connection string.
   const readLink: BlobReadLinkFactory | undefined = deps.storage.kind === 'factory' ? undefined : createBlobReadLinkFactory(deps.storage);
@@ -174,6 +178,7 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
         artifactsRoot: deps.artifactsRoot,
         uploadConcurrency: deps.uploadConcurrency,
         allowHardLinks: deps.allowHardLinks ?? false,
+        fileHashes,
         poll: deps.poll,
         onUploadProgress: options.onUploadProgress,
       });
@@ -191,7 +196,7 @@ export function createAzureMlClient(deps: AzureMlClientDeps) {
       if (!deps.artifactsRoot) throw new Error('createAzureMlClient needs artifactsRoot to hash a local folder');
       const dir = await resolveInsideRoot(deps.artifactsRoot, localPath);
       const files = await listLocalFiles(dir, deps.artifactsRoot, { allowHardLinks: deps.allowHardLinks ?? false });
-      return folderContentVersion(await hashLocalFiles(files));
+      return folderContentVersion(await hashLocalFiles(files, { cache: fileHashes }));
     },
     /** Deletes the endpoint and all its deployments, waiting for the operation. */
     deleteEndpoint: (name: string, o?: LongRunningWaitOptions) => endpoints.deleteBatchEndpointAndWait(ctx, name, o),

@@ -12,6 +12,7 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ArtifactPathError, isInside } from './artifacts-root';
 import { mapWithConcurrency } from './bounded-concurrency';
+import { fileStamp, type FileHashCache, type FileStamp } from './file-hash-cache';
 
 export interface LocalFile {
   /** Forward-slash path relative to the folder: also the blob name under the upload prefix. */
@@ -101,9 +102,25 @@ function changed(relativePath: string): ArtifactPathError {
   return new ArtifactPathError('ChangedDuringRead', `"${relativePath}" changed while it was being read (replaced or turned into a link); nothing was uploaded from it`, relativePath);
 }
 
-export async function fileMd5(file: Pick<LocalFile, 'relativePath' | 'absolutePath' | 'dev' | 'ino'>): Promise<string> {
+/** The file's MD5 (base64); with a cache, a file unchanged since it was last hashed is not read again. */
+export async function fileMd5(file: Pick<LocalFile, 'relativePath' | 'absolutePath' | 'dev' | 'ino'>, cache?: FileHashCache): Promise<string> {
+  const startedAt = Date.now();
   const handle = await openListedFile(file);
-  return new Promise<string>((resolve, reject) => {
+  let stamp: FileStamp | undefined;
+  if (cache) {
+    try {
+      stamp = fileStamp(await handle.stat({ bigint: true }));
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+    const known = cache.get(stamp);
+    if (known !== undefined) {
+      await handle.close();
+      return known;
+    }
+  }
+  const md5 = await new Promise<string>((resolve, reject) => {
     const hash = createHash('md5');
     handle
       .createReadStream()
@@ -111,8 +128,17 @@ export async function fileMd5(file: Pick<LocalFile, 'relativePath' | 'absolutePa
       .on('error', reject)
       .on('end', () => resolve(hash.digest('base64')));
   });
+  if (cache && stamp) cache.remember(stamp, md5, startedAt);
+  return md5;
 }
 
-export async function hashLocalFiles(files: readonly LocalFile[], concurrency = 4): Promise<HashedLocalFile[]> {
-  return mapWithConcurrency(files, concurrency, async (f) => ({ ...f, md5: await fileMd5(f) }));
+export interface HashLocalFilesOptions {
+  /** Files read at once (default 4). */
+  concurrency?: number;
+  /** MD5s already known for unchanged files (file-hash-cache.ts). */
+  cache?: FileHashCache;
+}
+
+export async function hashLocalFiles(files: readonly LocalFile[], options: HashLocalFilesOptions = {}): Promise<HashedLocalFile[]> {
+  return mapWithConcurrency(files, options.concurrency ?? 4, async (f) => ({ ...f, md5: await fileMd5(f, options.cache) }));
 }

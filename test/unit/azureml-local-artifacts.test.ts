@@ -5,6 +5,7 @@ import { ArtifactPathError, resolveInsideRoot } from '../../src/azureml/artifact
 import { environmentContentVersion, folderContentVersion } from '../../src/azureml/asset-version';
 import { assetVersionSchema } from '../../src/domain/naming-rules';
 import { fileMd5, hashLocalFiles, listLocalFiles } from '../../src/azureml/local-folder';
+import { createFileHashCache, fileStamp, type FileStamp } from '../../src/azureml/file-hash-cache';
 import { createHash } from 'node:crypto';
 
 let root: string;
@@ -66,6 +67,54 @@ describe('local folder listing and hashing', () => {
     await expect(fileMd5(weights)).resolves.toBe(
       createHash('md5').update('weights').digest('base64'),
     );
+  });
+});
+
+describe('the hash cache', () => {
+  const md5 = (text: string): string => createHash('md5').update(text).digest('base64');
+  const stampOf = async (file: string): Promise<FileStamp> => fileStamp(await fs.stat(file, { bigint: true }));
+  const listed = async (dir: string, name: string) => (await listLocalFiles(dir, root)).find((f) => f.relativePath === name)!;
+
+  it('answers from the cache while the file keeps its identity, size and times, and reads it again once any changes', async () => {
+    const dir = path.join(root, 'cached');
+    await fs.mkdir(dir, { recursive: true });
+    const file = path.join(dir, 'weights.bin');
+    await fs.writeFile(file, 'aaaa');
+    const cache = createFileHashCache();
+    // What the cache holds is what is answered: a planted MD5 proves the file was not read.
+    cache.remember(await stampOf(file), 'planted', Date.now() + 60_000);
+    await expect(fileMd5(await listed(dir, 'weights.bin'), cache)).resolves.toBe('planted');
+    await expect(hashLocalFiles([await listed(dir, 'weights.bin')], { cache })).resolves.toMatchObject([{ md5: 'planted' }]);
+
+    // Same size, and the modification time put back: the status-change time still moved.
+    const { mtime } = await fs.stat(file);
+    await new Promise((r) => setTimeout(r, 20));
+    await fs.writeFile(file, 'bbbb');
+    await fs.utimes(file, mtime, mtime);
+    await expect(fileMd5(await listed(dir, 'weights.bin'), cache)).resolves.toBe(md5('bbbb'));
+  });
+
+  it('does not remember a file that changed within the settle time before its hash began', async () => {
+    const dir = path.join(root, 'fresh');
+    await fs.mkdir(dir, { recursive: true });
+    await fs.writeFile(path.join(dir, 'a.txt'), 'just written');
+    const settling = createFileHashCache({ settleMs: 60_000 });
+    await expect(fileMd5(await listed(dir, 'a.txt'), settling)).resolves.toBe(md5('just written'));
+    expect(settling.size).toBe(0);
+    const settled = createFileHashCache({ settleMs: 0 });
+    await new Promise((r) => setTimeout(r, 20));
+    await expect(fileMd5(await listed(dir, 'a.txt'), settled)).resolves.toBe(md5('just written'));
+    expect(settled.size).toBe(1);
+  });
+
+  it('forgets the least recently used files past its size', async () => {
+    const cache = createFileHashCache({ maxEntries: 2 });
+    const f = (key: string): FileStamp => ({ key, stamp: 's', changedAtMs: 0 });
+    cache.remember(f('a'), 'A', 10_000);
+    cache.remember(f('b'), 'B', 10_000);
+    expect(cache.get(f('a'))).toBe('A');
+    cache.remember(f('c'), 'C', 10_000);
+    expect([cache.get(f('a')), cache.get(f('b')), cache.get(f('c'))]).toEqual(['A', undefined, 'C']);
   });
 });
 
