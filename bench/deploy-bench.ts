@@ -10,6 +10,7 @@
 // files. The bot's time runs from the approver's click.
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import pino from 'pino';
 import type { StoredMessage } from '../sandbox/slack';
@@ -23,6 +24,8 @@ const TIME_SCALE = 0.1;
 /** The recipe script's `sleep 5` between operation polls (azureml-examples cli/batch-score-rest.sh), scaled. */
 const RECIPE_POLL_SLEEP_MS = 5_000 * TIME_SCALE;
 const MODEL_DIR = 'models/bench-model';
+/** Over the hash cache's settle time (file-hash-cache.ts). */
+const FILE_SETTLE_MS = 1_500;
 const CODE_DIR = 'code/bench-code';
 
 async function writeRealisticArtifacts(root: string): Promise<{ bytes: number; files: number }> {
@@ -140,6 +143,10 @@ export async function runDeployBench(log: (line: string) => void): Promise<Bench
   const stack = await startEmbeddedStack({ logger: pino({ level: 'silent' }), timeScale: TIME_SCALE, slackRateLimit: 'count' });
   try {
     const artifacts = await writeRealisticArtifacts(stack.artifactsRoot);
+    // A model folder is written before a deploy is asked for, not within the same second: the worker keeps
+    // the MD5s the request's plan computed only for files that had settled (file-hash-cache.ts, 1 s), so
+    // written just now the approval would hash the 150 MB again (about 0.5 s more before the deployment PUT).
+    await sleep(FILE_SETTLE_MS);
     for (let i = 0; i < 3; i++) await stack.azureml.admin.putDatastoreFile(`bench-input/${i}.png`, Buffer.from(`digit-${i}`));
     const inputUri = 'azureml://datastores/workspaceblobstore/paths/bench-input';
     const target: RecipeTarget = {
