@@ -43,8 +43,6 @@ export interface UploadFolderOptions {
    * with the same MD5 and size are copied within the storage account instead of sent.
    */
   copyFrom?: string;
-  /** Poll interval while a copy the service left pending runs (default 500 ms). */
-  copyPollMs?: number;
 }
 
 export interface UploadResult {
@@ -64,6 +62,8 @@ const FOUR_MIB = 4 * 1024 * 1024;
  * files (bench/upload-bench.ts measured Azurite's CPU time at twice that of the same blobs sent whole).
  */
 const SINGLE_SHOT_MAX = FOUR_MIB;
+/** Between looks at a copy the service left pending (the SDK's default is 15 s; same-account copies are quick). */
+const COPY_POLL_MS = 500;
 
 const trimSlashes = (p: string): string => p.replace(/^\/+|\/+$/g, '');
 
@@ -117,7 +117,7 @@ async function copiedWithin(container: ContainerClient, source: string, blobName
     const poller = await container.getBlobClient(blobName).beginCopyFromURL(container.getBlobClient(source).url, {
       metadata: { [MD5_METADATA_KEY]: md5 },
       abortSignal: options.abortSignal,
-      intervalInMs: options.copyPollMs ?? 500,
+      intervalInMs: COPY_POLL_MS,
     });
     const done = await poller.pollUntilDone();
     return done.copyStatus === 'success';
