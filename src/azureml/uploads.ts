@@ -84,6 +84,9 @@ async function remoteBlobs(container: ContainerClient, prefix: string): Promise<
   const known: RemoteBlob[] = [];
   const p = trimSlashes(prefix);
   for await (const blob of container.listBlobsFlat({ prefix: p ? `${p}/` : undefined, includeMetadata: true })) {
+    // A copy still pending, failed or aborted (one left by an interrupted deploy) carries our MD5 in its
+    // metadata from the start, not yet (or never) the bytes: it is neither done nor a source.
+    if (blob.properties.copyStatus !== undefined && blob.properties.copyStatus !== 'success') continue;
     const fromMetadata = blob.metadata?.[MD5_METADATA_KEY];
     const fromHeader = blob.properties.contentMD5 ? Buffer.from(blob.properties.contentMD5).toString('base64') : undefined;
     const md5 = fromMetadata ?? fromHeader;
