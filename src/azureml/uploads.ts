@@ -79,6 +79,11 @@ interface RemoteBlob {
   size: number;
 }
 
+/** The MD5 (base64) a blob is known to have, from its metadata or properties: our metadata first, then Content-MD5. */
+function knownMd5(metadata: Record<string, string> | undefined, contentMD5: Uint8Array | undefined): string | undefined {
+  return metadata?.[MD5_METADATA_KEY] ?? (contentMD5 ? Buffer.from(contentMD5).toString('base64') : undefined);
+}
+
 /** Existing blobs under the prefix whose MD5 is known. */
 async function remoteBlobs(container: ContainerClient, prefix: string): Promise<RemoteBlob[]> {
   const known: RemoteBlob[] = [];
@@ -87,9 +92,7 @@ async function remoteBlobs(container: ContainerClient, prefix: string): Promise<
     // A copy still pending, failed or aborted (one left by an interrupted deploy) carries our MD5 in its
     // metadata from the start, not yet (or never) the bytes: it is neither done nor a source.
     if (blob.properties.copyStatus !== undefined && blob.properties.copyStatus !== 'success') continue;
-    const fromMetadata = blob.metadata?.[MD5_METADATA_KEY];
-    const fromHeader = blob.properties.contentMD5 ? Buffer.from(blob.properties.contentMD5).toString('base64') : undefined;
-    const md5 = fromMetadata ?? fromHeader;
+    const md5 = knownMd5(blob.metadata, blob.properties.contentMD5);
     if (md5) known.push({ name: blob.name, md5, size: blob.properties.contentLength ?? -1 });
   }
   return known;
@@ -145,21 +148,16 @@ export async function uploadFolder(options: UploadFolderOptions): Promise<Upload
 
   await mapWithConcurrency(files, options.concurrency ?? 8, async (file) => {
     const blobName = blobNameFor(prefix, file.relativePath);
-    if (remote.get(blobName) === file.md5) {
-      result.skipped++;
+    /** The file is in place without a byte sent (already there, or copied within the account). */
+    const inPlace = (how: 'skipped' | 'copied'): void => {
+      result[how]++;
       progress.filesDone++;
       progress.bytesDone += file.size;
       report();
-      return;
-    }
+    };
+    if (remote.get(blobName) === file.md5) return inPlace('skipped');
     const source = copies.get(contentKey(file.md5, file.size));
-    if (source !== undefined && (await copiedWithin(container, source, blobName, file.md5, options))) {
-      result.copied++;
-      progress.filesDone++;
-      progress.bytesDone += file.size;
-      report();
-      return;
-    }
+    if (source !== undefined && (await copiedWithin(container, source, blobName, file.md5, options))) return inPlace('copied');
     let sentForFile = 0;
     // Streamed from the very file the folder walk listed (opened without following links, checked by
     // device and inode), in blocks, never read whole into memory.
@@ -211,11 +209,10 @@ export async function uploadFolder(options: UploadFolderOptions): Promise<Upload
   return result;
 }
 
-/** One blob's MD5 as remoteBlobs reads it (metadata first, then Content-MD5); undefined when absent. */
+/** One blob's MD5 as remoteBlobs reads it; undefined when absent. */
 async function remoteMd5Of(container: ContainerClient, blobName: string): Promise<string | undefined> {
   const props = await container.getBlockBlobClient(blobName).getProperties().catch(() => undefined);
-  if (!props) return undefined;
-  return props.metadata?.[MD5_METADATA_KEY] ?? (props.contentMD5 ? Buffer.from(props.contentMD5).toString('base64') : undefined);
+  return props && knownMd5(props.metadata, props.contentMD5);
 }
 
 /** Whether a blob exists: the output-file check before an invoke. */
