@@ -20,6 +20,7 @@ import type { BenchOutcome } from './bench-report';
 import { deployByRecipe, invokeUntilAccepted, type RecipeTarget } from './deploy-recipe-baseline';
 import { round } from './latency-stats';
 import { REALISTIC_DURATIONS } from '../sandbox/azureml';
+import { mapWithConcurrency } from '../src/azureml/bounded-concurrency';
 
 const TIME_SCALE = 0.1;
 /** The recipe script's `sleep 5` between operation polls (azureml-examples cli/batch-score-rest.sh), scaled. */
@@ -63,14 +64,9 @@ async function storageTakesModel(stack: EmbeddedStack): Promise<number> {
   const container = BlobServiceClient.fromConnectionString(stack.azureml.storageConnectionString).getContainerClient(stack.azureml.datastoreContainer);
   let best = Number.POSITIVE_INFINITY;
   for (let round_ = 0; round_ < 2; round_++) {
-    const queue = [...files];
     const t = Date.now();
-    await Promise.all(
-      Array.from({ length: 8 }, async () => {
-        for (let f = queue.shift(); f; f = queue.shift()) {
-          await container.getBlockBlobClient(`bench-storage-alone/${round_}/${f.name}`).uploadData(f.data, { blockSize: 4 * 1024 * 1024, concurrency: 4 });
-        }
-      }),
+    await mapWithConcurrency(files, 8, (f) =>
+      container.getBlockBlobClient(`bench-storage-alone/${round_}/${f.name}`).uploadData(f.data, { blockSize: 4 * 1024 * 1024, concurrency: 4 }),
     );
     best = Math.min(best, (Date.now() - t) / 1000);
   }
