@@ -5,7 +5,7 @@ import type { DeployResult } from '../usecases/deploy-summary';
 import { renderFields } from './text-table';
 
 /** Outputs worth a glance; ids and datastore coordinates are long and in the JSON anyway. */
-const SHOWN_OUTPUTS = ['version', 'uploaded', 'reused', 'created'] as const;
+const SHOWN_OUTPUTS = ['version', 'uploaded', 'copied', 'reused', 'created'] as const;
 
 export function deployStepLine(event: DeployStepEvent): string {
   const state = event.progress.steps[event.step];

@@ -149,6 +149,9 @@ describe('deploys', () => {
     const progress = createDeployProgress(spec);
     progress.steps.model = { status: 'done', outputs: { id: 'x', name: 'mnist', version: 'abc', uploaded: '2', reused: 'false' }, attempts: 1 };
     expect(deployStepLine({ step: 'model', status: 'done', progress })).toBe('deploy model: done (version abc, uploaded 2, reused false)');
+    // A new version beside an earlier one: what was copied within the storage account, not sent.
+    progress.steps.model.outputs = { version: 'abd', uploaded: '1', copied: '40', created: 'true' };
+    expect(deployStepLine({ step: 'model', status: 'done', progress })).toBe('deploy model: done (version abd, uploaded 1, copied 40, created true)');
     progress.steps.compute = { status: 'failed', outputs: {}, attempts: 1, error: { code: 'NotFound', message: 'no cluster' } };
     expect(deployStepLine({ step: 'compute', status: 'failed', progress })).toBe('deploy compute: failed (NotFound: no cluster)');
     expect(deployStepLine({ step: 'endpoint', status: 'running', progress })).toBe('deploy endpoint: running');
