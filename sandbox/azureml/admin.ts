@@ -1,6 +1,6 @@
 // The sandbox's control panel for tests and the demo: fault injection, counters, inspection, and
 // seeding data. The same operations are served over HTTP under /_admin/ (not counted, not logged):
-//   POST   /_admin/faults                         {match, count?, status?, retryAfterSeconds?, retryAfterMs?, code?, message?, hang?}
+//   POST   /_admin/faults                         {match, count?, status?, retryAfterSeconds?, retryAfterMs?, code?, message?, hang?, delayMs?}
 //   GET    /_admin/faults          DELETE /_admin/faults
 //   POST   /_admin/deployments/{endpoint}/{deployment}/fail-provisioning   {code?, message?}
 //   POST   /_admin/jobs/{name}/fail {message?}     POST /_admin/jobs/fail-next {count, message?, scenario?}
@@ -34,7 +34,7 @@ import type { TokenAuthority } from './tokens';
 import { key } from './workspace-state';
 
 export interface SandboxAdmin {
-  /** The next `count` requests matching `match` get `status` (429 with Retry-After, 500/503 with an ARM error body) or hang. */
+  /** The next `count` requests matching `match` get `status` (429 with Retry-After, 500/503 with an ARM error body), hang, or answer `delayMs` late. */
   injectFault(spec: FaultSpec): { id: number };
   clearFaults(): void;
   faults(): ActiveFault[];

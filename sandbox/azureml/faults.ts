@@ -5,7 +5,8 @@
 // `after: true` lets the request reach its handler first (the job is created, the resource changes) and
 // then loses the answer: the client gets the fault's status (504, as a gateway that timed out waiting),
 // or with `reset: true` the connection is destroyed before any answer. That is how a request that the
-// service accepted can look failed to the client.
+// service accepted can look failed to the client. `delayMs` alone answers as usual, that much later (a
+// slow dependency, to show what waits on it).
 import { z } from 'zod';
 
 export const requestKindSchema = z.enum(['arm', 'scoring', 'lro-poll', 'any']);
@@ -31,8 +32,12 @@ export const faultSpecSchema = z
     after: z.boolean().optional(),
     /** Destroy the connection without an answer. */
     reset: z.boolean().optional(),
+    /** Alone: answer as usual, this many ms late. */
+    delayMs: z.number().int().min(1).max(600_000).optional(),
   })
-  .refine((f) => f.hang === true || f.reset === true || f.status !== undefined, { message: 'a fault needs a status, hang: true or reset: true' });
+  .refine((f) => f.hang === true || f.reset === true || f.status !== undefined || f.delayMs !== undefined, {
+    message: 'a fault needs a status, hang: true, reset: true or delayMs',
+  });
 export type FaultSpec = z.input<typeof faultSpecSchema>;
 type ParsedFault = z.infer<typeof faultSpecSchema>;
 
@@ -46,6 +51,7 @@ export interface ActiveFault {
 export type FaultAction = (
   | { kind: 'hang'; faultId: number }
   | { kind: 'reset'; faultId: number }
+  | { kind: 'delay'; faultId: number; delayMs: number }
   | { kind: 'status'; faultId: number; status: number; code: string; message: string; retryAfterMs?: number; retryAfterSeconds?: number }
 ) & { after?: boolean };
 
@@ -87,6 +93,7 @@ export class FaultInjector {
     const after = rule.spec.after === true ? { after: true } : {};
     if (rule.spec.hang) return { kind: 'hang', faultId: rule.id, ...after };
     if (rule.spec.reset) return { kind: 'reset', faultId: rule.id, ...after };
+    if (rule.spec.status === undefined && rule.spec.delayMs !== undefined) return { kind: 'delay', faultId: rule.id, delayMs: rule.spec.delayMs };
     const status = rule.spec.status ?? 500;
     return {
       kind: 'status',

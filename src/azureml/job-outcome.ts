@@ -52,6 +52,14 @@ async function attempt<T>(problems: string[], what: string, fn: () => Promise<T>
 
 export async function readJobOutcome(deps: JobOutcomeDeps, req: JobOutcomeRequest): Promise<JobOutcomeDetails> {
   const problems: string[] = [];
+  // The logs (run history, then the artifact store) and the results (the output's datastore) do not wait
+  // on each other, so they are read at once: the final reply waits for the slower chain, not for both.
+  const [fromLogs, fromResults] = await Promise.all([readLogsPart(deps, req, problems), readResultsPart(deps, req, problems)]);
+  return { ...fromLogs, ...fromResults, problems };
+}
+
+/** What the job's scoring step left: its run id, progress, and a triage when something failed. */
+async function readLogsPart(deps: JobOutcomeDeps, req: JobOutcomeRequest, problems: string[]): Promise<Omit<JobOutcomeDetails, 'problems'>> {
   const step = await attempt(problems, 'scoring step', () => findScoringStep(deps, req.jobName, req.endpointName));
   const runId = step?.runId;
   // The progress overview first: the other logs serve triage only, so a clean run does not read them (at
@@ -64,24 +72,27 @@ export async function readJobOutcome(deps: JobOutcomeDeps, req: JobOutcomeReques
     ...(failed && runLogs ? await attempt(problems, 'logs', () => runLogs.read(['progressOverview'])) : {}),
     ...(progressOverview !== undefined ? { progressOverview } : {}),
   };
-  const details: JobOutcomeDetails = { ...(runId ? { scoringRunId: runId } : {}), ...(progress ? { progress } : {}), problems };
   // The job documents carry no error (recorded); the step's run may, in run history (a guess at its shape).
   const serviceMessage = req.serviceMessage ?? runErrorText(step)?.message;
-  if (failed) details.triage = triageFailure({ ...logs, ...(serviceMessage ? { serviceMessage } : {}) });
+  return {
+    ...(runId ? { scoringRunId: runId } : {}),
+    ...(progress ? { progress } : {}),
+    ...(failed ? { triage: triageFailure({ ...logs, ...(serviceMessage ? { serviceMessage } : {}) }) } : {}),
+  };
+}
+
+/** A completed job's predictions: where they are, their first rows, and a link to them. */
+async function readResultsPart(deps: JobOutcomeDeps, req: JobOutcomeRequest, problems: string[]): Promise<Pick<JobOutcomeDetails, 'output' | 'preview' | 'link'>> {
+  if (!req.wantResults) return {};
   // Without an output the request asked for, the results are in the job's default output folder.
-  const outputUri = req.outputUri ?? (req.wantResults ? await attempt(problems, 'default output', () => defaultJobOutputUri(deps, req.jobName)) : undefined);
-  if (req.wantResults && outputUri) {
-    const location = await attempt(problems, 'output', () => resolveOutputFile(deps, outputUri));
-    if (location) {
-      details.output = location;
-      const head = await attempt(problems, 'predictions', () => readOutputHead(deps, location, PREVIEW_READ_BYTES));
-      if (head) details.preview = previewPredictions(head);
-      const readLink = deps.readLink;
-      if (readLink) {
-        const link = await attempt(problems, 'download link', () => readLink(location.datastore, location.blobName, RESULT_LINK_TTL_MS));
-        if (link) details.link = link;
-      }
-    }
-  }
-  return details;
+  const outputUri = req.outputUri ?? (await attempt(problems, 'default output', () => defaultJobOutputUri(deps, req.jobName)));
+  const output = outputUri ? await attempt(problems, 'output', () => resolveOutputFile(deps, outputUri)) : undefined;
+  if (!output) return {};
+  const readLink = deps.readLink;
+  // The preview and the link are of the same file, known now: asked at once too.
+  const [head, link] = await Promise.all([
+    attempt(problems, 'predictions', () => readOutputHead(deps, output, PREVIEW_READ_BYTES)),
+    readLink ? attempt(problems, 'download link', () => readLink(output.datastore, output.blobName, RESULT_LINK_TTL_MS)) : undefined,
+  ]);
+  return { output, ...(head ? { preview: previewPredictions(head) } : {}), ...(link ? { link } : {}) };
 }

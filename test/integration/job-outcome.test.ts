@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { startAzureMlSandbox, type AzureMlSandbox } from '../../sandbox/azureml';
 import type { JobFailureScenario } from '../../sandbox/azureml/job-logs';
-import { createArmClient } from '../../src/azureml/arm-client';
+import { createArmClient, type ArmClient } from '../../src/azureml/arm-client';
+import { createDatastoreContainerFactory } from '../../src/azureml/datastore-container';
 import { AZURE_CLOUDS } from '../../src/azureml/clouds';
 import type { TokenCredential } from '../../src/azureml/credentials';
 import { createAzureMlClient, createDeployProgress, isTerminalJobStatus, type AzureMlClient } from '../../src/azureml';
@@ -18,13 +19,14 @@ import { deploySpecSchema } from '../../src/domain/deploy-spec';
 const ENDPOINT = 'triage-ep';
 const INPUT = 'azureml://datastores/workspaceblobstore/paths/inputs/digits/';
 let sandbox: AzureMlSandbox;
+let arm: ArmClient;
 let client: AzureMlClient;
 let artifactsRoot: string;
 let scoringUri: string;
 
 beforeAll(async () => {
   sandbox = await startAzureMlSandbox({ timeScale: 0.002 });
-  const arm = createArmClient({ cloud: AZURE_CLOUDS[sandbox.cloud], credential: sandbox.credential as TokenCredential, baseUrl: sandbox.baseUrl, retry: { baseDelayMs: 20, maxDelayMs: 200 } });
+  arm = createArmClient({ cloud: AZURE_CLOUDS[sandbox.cloud], credential: sandbox.credential as TokenCredential, baseUrl: sandbox.baseUrl, retry: { baseDelayMs: 20, maxDelayMs: 200 } });
   artifactsRoot = await fs.mkdtemp(path.join(os.tmpdir(), 'job-outcome-'));
   await fs.mkdir(path.join(artifactsRoot, 'code'), { recursive: true });
   await fs.mkdir(path.join(artifactsRoot, 'model'), { recursive: true });
@@ -163,5 +165,43 @@ describe('results', () => {
     expect((await read('missing.csv')).preview).toBeUndefined();
     // Only the step lookup (no job of that name) is missing; every head was read without a problem.
     for (const r of [empty, short, long]) expect(r.problems.filter((p) => !p.startsWith('scoring step'))).toEqual([]);
+  });
+
+  it('reads the predictions while run history is still answering, not after it', async () => {
+    const { jobName, job } = await runJob();
+    // What the storage was asked to download, and whether run history had answered the step lookup by then.
+    const downloads: Array<{ blob: string; stepKnown: boolean }> = [];
+    const logFrom = sandbox.requestLog.length;
+    const stepKnown = () => sandbox.requestLog.slice(logFrom).some((e) => e.url.includes('/children'));
+    const azurite = createDatastoreContainerFactory({ kind: 'connection-string', connectionString: sandbox.storageConnectionString });
+    const watched = createAzureMlClient({
+      arm,
+      workspace: { subscriptionId: sandbox.subscriptionId, resourceGroup: sandbox.resourceGroup, workspace: sandbox.workspace, location: sandbox.location },
+      storage: {
+        kind: 'factory',
+        containerFor: (ds) => {
+          const container = azurite(ds);
+          const blobClient = container.getBlobClient.bind(container);
+          container.getBlobClient = (blob) => {
+            const b = blobClient(blob);
+            const download = b.download.bind(b);
+            b.download = (...args) => {
+              downloads.push({ blob, stepKnown: stepKnown() });
+              return download(...args);
+            };
+            return b;
+          };
+          return container;
+        },
+      },
+    });
+    sandbox.admin.injectFault({ match: { method: 'GET', path: '/children$' }, delayMs: 1_500 });
+    const outcome = await watched.artifacts.readOutcome({ jobName, endpointName: ENDPOINT, status: 'Completed', outputUri: jobOutputUri(job), wantResults: true });
+    expect(outcome.preview?.rows).toHaveLength(4);
+    expect(outcome.progress).toBeDefined();
+    const predictions = downloads.find((d) => !d.blob.startsWith('ExperimentRun/'));
+    const progress = downloads.find((d) => d.blob.startsWith('ExperimentRun/'));
+    expect(predictions).toEqual({ blob: expect.any(String), stepKnown: false });
+    expect(progress).toEqual({ blob: expect.stringContaining('job_progress_overview'), stepKnown: true });
   });
 });
