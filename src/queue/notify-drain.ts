@@ -39,7 +39,11 @@ export const DEFAULT_RETRY_POLICY: NotifyRetryPolicy = { baseMs: 1_000, maxMs: 5
 const DEFAULT_TOKEN_HOLD_MS = 30_000;
 const DEFAULT_PARENT_WAIT_MAX_MS = 10 * 60_000;
 const PARENT_POLL_MS = 2_000;
-/** A channel opening within this of a post's place in line is waited for in the job, not by delaying it. */
+/**
+ * A post whose place comes, or whose channel opens, within 100 ms (a quarter of the post interval when that
+ * is shorter) is waited for in the job, not by delaying it: a delayed job's round trip would cost more than
+ * the wait, and a longer sleep would hold the worker's slot from other channels.
+ */
 const SHORT_POST_WAIT_MS = 100;
 
 export interface NotifyDrainDeps {
@@ -261,24 +265,28 @@ export function createNotifyDrain(deps: NotifyDrainDeps): NotifyDrain {
    * or worker then sends; then it goes once the channel is open.
    */
   async function postTurn(outbox: RequestOutbox, thread: ThreadState, channel: string): Promise<number> {
-    if (thread.postDueAt !== undefined) {
-      const waitMs = thread.postDueAt - Date.now();
-      if (waitMs > 0) return waitMs;
-      // The post before may have been answered a moment after its own place: a short wait is waited
-      // here, where a delayed job's round trip would cost more than the wait.
-      for (let waited = 0; ; ) {
-        const openInMs = await pacer.claimPost(channel);
-        if (openInMs === 0) break;
-        if (waited + openInMs > SHORT_POST_WAIT_MS) return openInMs;
-        await sleep(openInMs);
-        waited += openInMs;
-      }
-      await outbox.spendPostTurn();
-      return 0;
+    let dueAt = thread.postDueAt;
+    if (dueAt === undefined) {
+      const waitMs = await pacer.reservePost(channel);
+      if (waitMs === 0) return 0;
+      dueAt = Date.now() + waitMs;
+      await outbox.holdPostTurn(dueAt);
     }
-    const waitMs = await pacer.reservePost(channel);
-    if (waitMs > 0) await outbox.holdPostTurn(Date.now() + waitMs);
-    return waitMs;
+    // A short wait (a place that comes in a moment, or the post before answered a moment after its own
+    // place) is waited here, where a delayed job's round trip would cost more than the wait.
+    const shortWaitMs = Math.min(SHORT_POST_WAIT_MS, pacer.postIntervalMs / 4);
+    const untilPlaceMs = dueAt - Date.now();
+    if (untilPlaceMs > shortWaitMs) return untilPlaceMs;
+    if (untilPlaceMs > 0) await sleep(untilPlaceMs);
+    for (let waited = 0; ; ) {
+      const openInMs = await pacer.claimPost(channel);
+      if (openInMs === 0) break;
+      if (waited + openInMs > shortWaitMs) return openInMs;
+      await sleep(openInMs);
+      waited += openInMs;
+    }
+    await outbox.spendPostTurn();
+    return 0;
   }
 
   /**

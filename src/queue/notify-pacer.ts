@@ -1,8 +1,9 @@
 // Slack's pace, shared by every notify worker through Redis (Redis' clock, not the workers', so
 // workers on several hosts agree):
-// - Posts: about 1 message per second per channel (slack-facts.md): each post takes a place in its
-//   channel's line, one interval after the last, and goes when its place has come, the channel is open
-//   (an interval after the last answer; a 429's Retry-After) and no other post is on its way.
+// - Posts: about 1 message per second per channel, short bursts tolerated (slack-facts.md): each post
+//   takes a place in its channel's line, one interval after the last, and goes when its place has come,
+//   the channel is open (an interval after the last post went; a 429's Retry-After) and no other post is
+//   on its way.
 // - Edits: chat.update is Tier 3 (~50 per minute for the app in the workspace, Slack's rate-limits guide
 //   and chat.update's reference), shared by every request's in-place edits, so edits take a token from
 //   one workspace-wide bucket, in the order they asked (a reservation may lie in the future); a chat.update
@@ -37,9 +38,13 @@ function editGateKey(prefix: string): string {
 // A channel's posts (KEYS: line end, open-at, in-flight; ARGV: interval, in-flight hold). Posts take
 // places in the channel's line one interval apart, each caller sleeping until its own place (at hundreds of
 // threads per channel, every waiter asking again each time the channel came free took five or six wakes
-// per post). When its place comes, a post goes once the channel is open (one interval after the last post
-// was answered, or a 429's Retry-After) and no post is on its way, so none overtakes another however late
-// it reached Slack.
+// per post). When its place comes, a post goes once the channel is open and no post is on its way, so
+// none overtakes another however late it reached Slack. The channel opens one interval after the last
+// post *went* (the in-flight key holds when), and no sooner than a quarter interval after its answer:
+// spacing from answers instead made every post wait the last one's round trip on top of the interval (at
+// Slack's 100-300 ms, a channel's replies came 10-30 % slower than Slack allows). Posts then reach Slack
+// one interval apart give or take the network's jitter: a late one and the next on time arrive closer,
+// once, a short burst, which Slack tolerates; over any stretch they never outpace the interval.
 
 // A place in line: 0 when the post may go now (it is then on its way), else ms until its place comes.
 const RESERVE_POST = `
@@ -49,7 +54,7 @@ local interval = tonumber(ARGV[1])
 local slot = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'), tonumber(redis.call('GET', KEYS[2]) or '0'))
 local busy = redis.call('EXISTS', KEYS[3]) == 1
 if slot == now and not busy then
-  redis.call('SET', KEYS[3], '1', 'PX', ARGV[2])
+  redis.call('SET', KEYS[3], now, 'PX', ARGV[2])
   redis.call('SET', KEYS[1], now + interval, 'PX', interval + 60000)
   return 0
 end
@@ -67,16 +72,33 @@ local interval = tonumber(ARGV[1])
 local openAt = tonumber(redis.call('GET', KEYS[2]) or '0')
 if ARGV[3] == '1' then openAt = math.max(openAt, tonumber(redis.call('GET', KEYS[1]) or '0')) end
 if openAt > now then return openAt - now end
--- A post on its way: the channel opens one interval after its answer, not known yet.
-if redis.call('EXISTS', KEYS[3]) == 1 then return math.floor(interval / 4) end
-redis.call('SET', KEYS[3], '1', 'PX', ARGV[2])
+-- A post on its way: the channel opens one interval after it went, or on its answer, not known yet.
+local went = redis.call('GET', KEYS[3])
+if went then return math.max(tonumber(went) + interval - now, math.floor(interval / 4)) end
+redis.call('SET', KEYS[3], now, 'PX', ARGV[2])
 if ARGV[3] == '1' then redis.call('SET', KEYS[1], now + interval, 'PX', interval + 60000) end
 return 0
 `;
 
-// The post on its way was answered (or refused, or failed): the channel opens ARGV[1] ms from now (one
-// interval, or a 429's Retry-After), never sooner than already set, and its line starts no sooner.
+// The post on its way was answered (or refused, or failed): the channel opens one interval (ARGV[1]) after
+// the post went, at least ARGV[2] ms after this answer (one interval when the time it went is not known), never
+// sooner than already set, and its line starts no sooner.
 const POST_ANSWERED = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local interval = tonumber(ARGV[1])
+local went = tonumber(redis.call('GET', KEYS[3]) or '')
+local wanted = now + interval
+if went then wanted = math.max(went + interval, now + tonumber(ARGV[2])) end
+redis.call('DEL', KEYS[3])
+if wanted > tonumber(redis.call('GET', KEYS[2]) or '0') then redis.call('SET', KEYS[2], wanted, 'PX', interval + 60000) end
+if wanted > tonumber(redis.call('GET', KEYS[1]) or '0') then redis.call('SET', KEYS[1], wanted, 'PX', interval + 60000) end
+return 0
+`;
+
+// Slack answered a post with 429: the channel opens ARGV[1] ms from now (its Retry-After), never sooner
+// than already set, and its line starts no sooner.
+const HOLD_POSTS = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local wanted = now + tonumber(ARGV[1])
@@ -135,6 +157,8 @@ export interface EditReservation {
 }
 
 export interface NotifyPacer {
+  /** The gap between two posts to one channel. */
+  readonly postIntervalMs: number;
   /**
    * Takes a place in the channel's line of posts: 0 when the post may go now, else how long until its
    * place comes; the caller keeps that time and then calls claimPost (not reservePost again).
@@ -152,11 +176,11 @@ export interface NotifyPacer {
    */
   reserveEdit(): Promise<EditReservation>;
   /**
-   * A post to the channel was answered, or failed: its next slot is no sooner than one interval from now.
-   * The slot was taken before the call, but a call can take a while to reach Slack (a busy event loop, the
-   * network), and Slack counts posts as they arrive; the channel is held while the post is on its way and
-   * reopens one interval after the answer, so two posts never arrive closer than the interval, however late
-   * the first one went out. Must follow every reservePost or claimPost that returned 0.
+   * A post to the channel was answered, or failed: the channel reopens one interval after the post went,
+   * and not before a quarter interval from now. The channel is held while the post is on its way, so a
+   * post never overtakes the one before; posts go one interval apart, so they reach Slack at its pace on
+   * average, and one that arrived late is followed closely at most once (a burst of two, which Slack
+   * tolerates). Must follow every reservePost or claimPost that returned 0.
    */
   postAnswered(channel: string): Promise<void>;
   /** Slack answered a post with 429: the channel stays closed for Retry-After. */
@@ -171,6 +195,7 @@ export function createNotifyPacer(deps: { connection: RedisConnection; prefix: s
   const editsPerMinute = deps.editsPerMinute ?? DEFAULT_EDITS_PER_MINUTE;
   const editBurst = deps.editBurst ?? DEFAULT_EDIT_BURST;
   return {
+    postIntervalMs: intervalMs,
     async reservePost(channel) {
       return Number(await connection.eval(RESERVE_POST, 3, ...channelKeys(prefix, channel), intervalMs, POST_IN_FLIGHT_MAX_MS));
     },
@@ -182,10 +207,10 @@ export function createNotifyPacer(deps: { connection: RedisConnection; prefix: s
       return { waitMs: Number(waitMs), reserved: Number(reserved) === 1 };
     },
     async postAnswered(channel) {
-      await connection.eval(POST_ANSWERED, 3, ...channelKeys(prefix, channel), intervalMs);
+      await connection.eval(POST_ANSWERED, 3, ...channelKeys(prefix, channel), intervalMs, Math.floor(intervalMs / 4));
     },
     async holdPosts(channel, retryAfterMs) {
-      await connection.eval(POST_ANSWERED, 3, ...channelKeys(prefix, channel), retryAfterMs);
+      await connection.eval(HOLD_POSTS, 3, ...channelKeys(prefix, channel), retryAfterMs);
     },
     async holdEdits(retryAfterMs) {
       await connection.eval(PUSH_EDIT_GATE, 1, editGateKey(prefix), retryAfterMs);

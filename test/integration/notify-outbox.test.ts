@@ -376,25 +376,53 @@ describe('notify outbox', () => {
 });
 
 /** A Slack that tolerates no burst at all, whose calls arrive after 0 to `maxLatencyMs`. */
-function startSlowSlack(maxLatencyMs: number): Promise<SlackStandIn> {
+// Slack tolerates short bursts over its 1 message/s; these count any post beyond a burst of two.
+function startSlowSlack(maxLatencyMs: number, opts: { minLatencyMs?: number; perSecond?: number } = {}): Promise<SlackStandIn> {
   return startSlackStandIn({
     channels: RATE_CHANNELS.map((id, i) => ({ id, name: `rate-${i}`, botIsMember: true })),
     users: DEFAULT_USERS,
-    rateLimit: { mode: 'count', perSecond: PER_SECOND, burst: 1 },
-    latency: { minMs: 0, maxMs: maxLatencyMs },
+    rateLimit: { mode: 'count', perSecond: opts.perSecond ?? PER_SECOND, burst: 2 },
+    latency: { minMs: opts.minLatencyMs ?? 0, maxMs: maxLatencyMs },
   });
 }
 
+const STEADY_INTERVAL_MS = 250;
+const STEADY_LATENCY_MS = 150;
+
 describe('when Slack is slow to answer', () => {
   // Calls reach Slack after a random 0–80 % of the pace's interval, so two posts whose slots were taken one
-  // interval apart could arrive much closer; this Slack tolerates no burst at all.
+  // interval apart could arrive much closer.
   let slow: SlackStandIn;
+  let steady: SlackStandIn;
   beforeAll(async () => {
     slow = await startSlowSlack(Math.round(INTERVAL_MS * 0.8));
+    steady = await startSlowSlack(STEADY_LATENCY_MS, { minLatencyMs: STEADY_LATENCY_MS, perSecond: 1000 / STEADY_INTERVAL_MS });
   });
-  afterAll(() => slow?.stop());
+  afterAll(async () => {
+    await slow?.stop();
+    await steady?.stop();
+  });
 
-  it('spaces posts to a channel from when Slack answered the last one, so none arrives over the pace', async () => {
+  it('posts one interval apart as they go, not an interval after each answer, when every answer takes a while', async () => {
+    // Each call takes 60 % of the interval to reach Slack and be answered. Spaced from answers, a thread's
+    // eight replies would reach Slack 1.6 intervals apart; spaced from when they went, one interval (and
+    // the job's wake: a longer interval here than elsewhere, so that wake is small beside it).
+    const { outbox, startWorker, drained } = bot({ concurrency: 2, perChannelIntervalMs: STEADY_INTERVAL_MS }, () => steady);
+    startWorker();
+    const channel = RATE_CHANNELS[8]!;
+    await outbox.enqueue(parent('req-steady', channel));
+    await Promise.all(Array.from({ length: 8 }, (_, n) => outbox.enqueue(reply('req-steady', channel, n + 1))));
+    await waitFor(drained, { timeoutMs: 30_000, intervalMs: 50, what: 'the thread to be delivered' });
+    const thread = await outbox.threadOf('req-steady');
+    const arrivals = steady.thread(channel, thread!.parentTs!).map((m) => Number(m.ts) * 1000);
+    expect(arrivals).toHaveLength(9);
+    const gaps = arrivals.slice(1).map((at, i) => at - arrivals[i]!).sort((a, b) => a - b);
+    expect(gaps[0]).toBeGreaterThanOrEqual(STEADY_INTERVAL_MS - 20);
+    expect(gaps[Math.floor(gaps.length / 2)]).toBeLessThan(STEADY_INTERVAL_MS + STEADY_LATENCY_MS / 2);
+    expect(steady.rateBreaches()).toBe(0);
+  });
+
+  it('spaces posts to a channel so none arrives over the pace when answers come at random', async () => {
     const { outbox, startWorker, drained } = bot({ concurrency: 8 }, () => slow);
     startWorker();
     await Promise.all(
