@@ -42,7 +42,7 @@ function editGateKey(prefix: string): string {
 // none overtakes another however late it reached Slack. The channel opens one interval after the last
 // post *went* (the in-flight key holds when), and no sooner than a quarter interval after its answer:
 // spacing from answers instead made every post wait the last one's round trip on top of the interval (at
-// Slack's 100-300 ms, a channel's replies came 10-30 % slower than Slack allows). Posts then reach Slack
+// a 100-300 ms round trip, a channel's replies came 10-30 % slower than Slack allows). Posts then reach Slack
 // one interval apart give or take the network's jitter: a late one and the next on time arrive closer,
 // once, a short burst, which Slack tolerates; over any stretch they never outpace the interval.
 
