@@ -79,9 +79,14 @@ interface RemoteBlob {
   size: number;
 }
 
-/** The MD5 (base64) a blob is known to have, from its metadata or properties: our metadata first, then Content-MD5. */
-function knownMd5(metadata: Record<string, string> | undefined, contentMD5: Uint8Array | undefined): string | undefined {
-  return metadata?.[MD5_METADATA_KEY] ?? (contentMD5 ? Buffer.from(contentMD5).toString('base64') : undefined);
+/**
+ * The MD5 (base64) a blob is known to hold, from its metadata or properties: our metadata first, then
+ * Content-MD5. A copy still pending, failed or aborted (one left by an interrupted deploy) carries the
+ * source's MD5 from the start, not yet (or never) its bytes: it holds nothing known.
+ */
+export function knownMd5(blob: { metadata?: Record<string, string>; contentMD5?: Uint8Array; copyStatus?: string }): string | undefined {
+  if (blob.copyStatus !== undefined && blob.copyStatus !== 'success') return undefined;
+  return blob.metadata?.[MD5_METADATA_KEY] ?? (blob.contentMD5 ? Buffer.from(blob.contentMD5).toString('base64') : undefined);
 }
 
 /** Existing blobs under the prefix whose MD5 is known. */
@@ -89,10 +94,8 @@ async function remoteBlobs(container: ContainerClient, prefix: string): Promise<
   const known: RemoteBlob[] = [];
   const p = trimSlashes(prefix);
   for await (const blob of container.listBlobsFlat({ prefix: p ? `${p}/` : undefined, includeMetadata: true })) {
-    // A copy still pending, failed or aborted (one left by an interrupted deploy) carries our MD5 in its
-    // metadata from the start, not yet (or never) the bytes: it is neither done nor a source.
-    if (blob.properties.copyStatus !== undefined && blob.properties.copyStatus !== 'success') continue;
-    const md5 = knownMd5(blob.metadata, blob.properties.contentMD5);
+    // An unfinished copy is neither done nor a source.
+    const md5 = knownMd5({ ...blob.properties, ...(blob.metadata ? { metadata: blob.metadata } : {}) });
     if (md5) known.push({ name: blob.name, md5, size: blob.properties.contentLength ?? -1 });
   }
   return known;
@@ -212,7 +215,7 @@ export async function uploadFolder(options: UploadFolderOptions): Promise<Upload
 /** One blob's MD5 as remoteBlobs reads it; undefined when absent. */
 async function remoteMd5Of(container: ContainerClient, blobName: string): Promise<string | undefined> {
   const props = await container.getBlockBlobClient(blobName).getProperties().catch(() => undefined);
-  return props && knownMd5(props.metadata, props.contentMD5);
+  return props && knownMd5(props);
 }
 
 /** Whether a blob exists: the output-file check before an invoke. */
