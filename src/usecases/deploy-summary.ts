@@ -10,7 +10,7 @@ export type DeployStepStatus = 'pending' | 'running' | 'done' | 'failed';
 export interface DeployChecklistStep {
   name: string;
   status: DeployStepStatus;
-  /** A short result or reason ("version 3", "12 uploaded, 0 unchanged", an error code). */
+  /** A short result or reason ("version 3, 1 uploaded, 2 copied, 9 unchanged", an error code). */
   detail?: string;
 }
 
@@ -18,15 +18,24 @@ export interface DeployChecklistStep {
 export function deployChecklist(spec: DeploySpec, progress: DeployProgress): DeployChecklistStep[] {
   return plannedDeploySteps(spec).map((name) => {
     const state = progress.steps[name];
-    const outputs = state?.outputs ?? {};
-    const detail =
-      state?.status === 'failed'
-        ? state.error?.code
-        : (outputs.version && `version ${outputs.version}`) ||
-          (outputs.uploaded !== undefined ? `${outputs.uploaded} uploaded, ${outputs.skipped ?? 0} unchanged` : undefined) ||
-          outputs.name;
+    const detail = state?.status === 'failed' ? state.error?.code : stepDetail(state?.outputs ?? {});
     return { name, status: state?.status ?? 'pending', ...(detail ? { detail } : {}) };
   });
+}
+
+/**
+ * A done step in a few words: the asset's version and what its upload did (a redeploy copies the files an
+ * earlier version holds within the storage account instead of sending them), else the resource's name.
+ */
+function stepDetail(outputs: Readonly<Record<string, string>>): string | undefined {
+  const files =
+    outputs.reused === 'true'
+      ? 'already registered'
+      : outputs.uploaded !== undefined
+        ? [`${outputs.uploaded} uploaded`, ...(outputs.copied && outputs.copied !== '0' ? [`${outputs.copied} copied`] : []), `${outputs.skipped ?? 0} unchanged`].join(', ')
+        : undefined;
+  const parts = [outputs.version && `version ${outputs.version}`, files].filter((p): p is string => Boolean(p));
+  return parts.length > 0 ? parts.join(', ') : outputs.name;
 }
 
 export interface DeployResult {

@@ -119,11 +119,23 @@ describe('deploy summaries', () => {
     progress.steps.model = { status: 'done', outputs: { name: 'mnist', version: 'abc' }, attempts: 1 };
     progress.steps.code = { status: 'done', outputs: { uploaded: '3', skipped: '1' }, attempts: 1 };
     progress.steps.compute = { status: 'failed', outputs: {}, attempts: 1, error: { code: 'NotFound', message: 'no cluster' } };
+    progress.steps.environment = { status: 'done', outputs: { name: 'env' }, attempts: 1 };
     const steps = deployChecklist(spec, progress);
     expect(steps.find((s) => s.name === 'model')).toEqual({ name: 'model', status: 'done', detail: 'version abc' });
     expect(steps.find((s) => s.name === 'code')).toEqual({ name: 'code', status: 'done', detail: '3 uploaded, 1 unchanged' });
+    expect(steps.find((s) => s.name === 'environment')).toEqual({ name: 'environment', status: 'done', detail: 'env' });
     expect(steps.find((s) => s.name === 'compute')).toEqual({ name: 'compute', status: 'failed', detail: 'NotFound' });
     expect(steps.find((s) => s.name === 'endpoint')).toEqual({ name: 'endpoint', status: 'pending' });
+  });
+
+  it('say what an upload did beside the version: sent, copied within the storage account, unchanged, or already registered', () => {
+    const progress = createDeployProgress(spec);
+    progress.steps.model = { status: 'done', outputs: { name: 'mnist', version: 'v2', uploaded: '1', copied: '2', skipped: '0', bytes: '24' }, attempts: 1 };
+    expect(deployChecklist(spec, progress).find((s) => s.name === 'model')?.detail).toBe('version v2, 1 uploaded, 2 copied, 0 unchanged');
+    progress.steps.model = { status: 'done', outputs: { name: 'mnist', version: 'v1', uploaded: '3', copied: '0', skipped: '0' }, attempts: 1 };
+    expect(deployChecklist(spec, progress).find((s) => s.name === 'model')?.detail).toBe('version v1, 3 uploaded, 0 unchanged');
+    progress.steps.model = { status: 'done', outputs: { name: 'mnist', version: 'v1', uploaded: '0', skipped: '3', reused: 'true' }, attempts: 1 };
+    expect(deployChecklist(spec, progress).find((s) => s.name === 'model')?.detail).toBe('version v1, already registered');
   });
 
   it("say the deployment is the default only once that step is done, and link the endpoint's studio page", () => {
