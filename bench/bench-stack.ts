@@ -11,6 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { startAzureMlSandbox, type AzureMlSandbox, type SandboxDurations } from '../sandbox/azureml';
 import { startSlackStandIn, type SlackStandIn } from '../sandbox/slack';
+import type { LatencyRange } from '../sandbox/slack/latency';
 import { startRedis, type RedisProcess } from '../sandbox/stack/redis';
 import { createDeployProgress, type AzureMlClient } from '../src/azureml';
 import { exampleDeploySpec, sandboxAzureMlClient, sandboxEnvironment, writeExampleArtifacts } from '../dev/embedded-stack';
@@ -75,6 +76,8 @@ export async function startBenchStack(opts: {
   durations: Partial<SandboxDurations>;
   deployment?: { miniBatchSize?: number; maxConcurrencyPerInstance?: number; instanceCount?: number };
   env?: Record<string, string>;
+  /** How long the Slack stand-in takes to receive each call (real Slack: tens to hundreds of ms); none by default. */
+  slackLatency?: LatencyRange;
 }): Promise<BenchStack> {
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async (): Promise<void> => {
@@ -89,6 +92,7 @@ export async function startBenchStack(opts: {
     const slack = await startSlackStandIn({
       channels: Array.from({ length: opts.channels }, (_, i) => ({ id: benchChannelId(i), name: `bench-${i}`, botIsMember: true })),
       rateLimit: { mode: 'count', perSecond: 1, burst: 3 },
+      ...(opts.slackLatency ? { latency: opts.slackLatency } : {}),
     });
     stops.push(() => slack.stop());
     const artifactsRoot = await mkdtemp(path.join(tmpdir(), 'bsb-bench-'));

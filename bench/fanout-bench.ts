@@ -13,15 +13,26 @@ import type { BenchOutcome } from './bench-report';
 import { BENCH_ENDPOINT, BENCH_REQUESTER, benchChannelId, JOB_NAME_IN_TEXT, startBenchStack } from './bench-stack';
 import { round, summarizeLatencies, type LatencySummary } from './latency-stats';
 import { lagSplit, reportedAtByJob } from './reported-at';
+import type { LatencyRange } from '../sandbox/slack/latency';
 
 const JOBS = 200;
 const CHANNELS = 20;
 const DEADLINE_MS = 3 * 60_000;
 
+/** BENCH_SLACK_LATENCY_MS=min-max: Slack's network time on each call, as real Slack has (none when unset). */
+function slackLatencyFromEnv(value: string | undefined): LatencyRange | undefined {
+  if (value === undefined || value === '') return undefined;
+  const m = /^(\d+)-(\d+)$/.exec(value);
+  if (!m || Number(m[2]) < Number(m[1])) throw new Error(`BENCH_SLACK_LATENCY_MS must be min-max in ms, such as 50-250; got '${value}'`);
+  return { minMs: Number(m[1]), maxMs: Number(m[2]) };
+}
+
 export async function runFanoutBench(log: (line: string) => void): Promise<BenchOutcome> {
+  const slackLatency = slackLatencyFromEnv(process.env.BENCH_SLACK_LATENCY_MS);
   // Every job scores the same single file and lasts ~25 s: long enough for each thread's parent, start
   // and status messages to be out before the jobs all end together.
   const stack = await startBenchStack({
+    ...(slackLatency ? { slackLatency } : {}),
     channels: CHANNELS,
     durations: { jobQueueMs: 2_000, jobPrepareMs: 5_000, jobStartMs: 5_000, jobFinalizeMs: 3_000, perFileMs: 10_000 },
     deployment: { miniBatchSize: 1, maxConcurrencyPerInstance: 1, instanceCount: 1 },
@@ -118,6 +129,7 @@ export async function runFanoutBench(log: (line: string) => void): Promise<Bench
         },
       ],
       details: {
+        slackLatencyMs: slackLatency ? `${slackLatency.minMs}-${slackLatency.maxMs}` : 'none',
         duplicates,
         jobsEndedWithinS: round((lastEnd - firstEnd) / 1000, 2),
         repliesPerChannelMax: Math.max(...perChannel.values()),
