@@ -417,7 +417,8 @@ describe('when Slack is slow to answer', () => {
     const arrivals = steady.thread(channel, thread!.parentTs!).map((m) => Number(m.ts) * 1000);
     expect(arrivals).toHaveLength(9);
     const gaps = arrivals.slice(1).map((at, i) => at - arrivals[i]!).sort((a, b) => a - b);
-    expect(gaps[0]).toBeGreaterThanOrEqual(STEADY_INTERVAL_MS - 20);
+    // Never much faster than the pace either (the timers' jitter aside).
+    expect(gaps[0]).toBeGreaterThanOrEqual(STEADY_INTERVAL_MS * 0.8);
     expect(gaps[Math.floor(gaps.length / 2)]).toBeLessThan(STEADY_INTERVAL_MS + STEADY_LATENCY_MS / 2);
     expect(steady.rateBreaches()).toBe(0);
   });
