@@ -105,19 +105,25 @@ const contentKey = (md5: string, size: number): string => `${md5}:${size}`;
 
 /**
  * What the destination prefix holds (blob name -> MD5) and, with copyFrom, where each content already is
- * (MD5 and size -> a blob outside the destination), listed at once. Every source is listed: an asset
- * with a thousand versions of 40 files is eight list pages, still far cheaper than sending one checkpoint.
+ * (MD5 and size -> a blob outside the destination). Every source is listed: an asset with a thousand
+ * versions of 40 files is eight list pages, still far cheaper than sending one checkpoint. When copyFrom
+ * contains the destination (a deploy's new version beside the asset's others), that one listing holds the
+ * destination too; otherwise the two are listed at once.
  */
 async function remoteState(container: ContainerClient, prefix: string, copyFrom: string | undefined): Promise<{ at: Map<string, string>; copies: Map<string, string> }> {
   const dest = trimSlashes(prefix);
+  const from = copyFrom === undefined ? undefined : trimSlashes(copyFrom);
+  // copyFrom when it contains the destination: then its listing is the only one.
+  const covering = from !== undefined && (from === '' || dest.startsWith(`${from}/`)) ? from : undefined;
   const inDest = (name: string): boolean => dest === '' || name.startsWith(`${dest}/`);
-  const [present, sources] = await Promise.all([
-    remoteBlobs(container, dest),
-    copyFrom === undefined ? Promise.resolve([]) : remoteBlobs(container, copyFrom),
+  const [listed, others] = await Promise.all([
+    remoteBlobs(container, covering ?? dest),
+    from === undefined || covering !== undefined ? Promise.resolve([]) : remoteBlobs(container, from),
   ]);
+  const sources = covering !== undefined ? listed : others;
   const copies = new Map<string, string>();
   for (const b of sources) if (!inDest(b.name)) copies.set(contentKey(b.md5, b.size), b.name);
-  return { at: new Map(present.map((b) => [b.name, b.md5] as const)), copies };
+  return { at: new Map(listed.filter((b) => inDest(b.name)).map((b) => [b.name, b.md5] as const)), copies };
 }
 
 /** Copies `source` to `blobName` within the container; false when the service did not (the caller sends it). */
