@@ -34,7 +34,7 @@ import type { TokenAuthority } from './tokens';
 import { key } from './workspace-state';
 
 export interface SandboxAdmin {
-  /** The next `count` requests matching `match` get `status` (429 with Retry-After, 500/503 with an ARM error body), hang, or answer `delayMs` late. */
+  /** The next `count` requests matching `match` get `status` (429 with Retry-After, 500/503 with an ARM error body), or hang; `delayMs` holds the request first (alone: the usual answer, late). */
   injectFault(spec: FaultSpec): { id: number };
   clearFaults(): void;
   faults(): ActiveFault[];

@@ -5,8 +5,8 @@
 // `after: true` lets the request reach its handler first (the job is created, the resource changes) and
 // then loses the answer: the client gets the fault's status (504, as a gateway that timed out waiting),
 // or with `reset: true` the connection is destroyed before any answer. That is how a request that the
-// service accepted can look failed to the client. `delayMs` alone answers as usual, that much later (a
-// slow dependency, to show what waits on it).
+// service accepted can look failed to the client. `delayMs` holds the request that long first: alone, the
+// usual answer then comes that much later (a slow dependency, to show what waits on it).
 import { z } from 'zod';
 
 export const requestKindSchema = z.enum(['arm', 'scoring', 'lro-poll', 'any']);
@@ -32,7 +32,7 @@ export const faultSpecSchema = z
     after: z.boolean().optional(),
     /** Destroy the connection without an answer. */
     reset: z.boolean().optional(),
-    /** Alone: answer as usual, this many ms late. */
+    /** Hold the request this many ms before the fault (alone: before the usual answer). */
     delayMs: z.number().int().min(1).max(600_000).optional(),
   })
   .refine((f) => f.hang === true || f.reset === true || f.status !== undefined || f.delayMs !== undefined, {
@@ -51,9 +51,9 @@ export interface ActiveFault {
 export type FaultAction = (
   | { kind: 'hang'; faultId: number }
   | { kind: 'reset'; faultId: number }
-  | { kind: 'delay'; faultId: number; delayMs: number }
+  | { kind: 'delay'; faultId: number }
   | { kind: 'status'; faultId: number; status: number; code: string; message: string; retryAfterMs?: number; retryAfterSeconds?: number }
-) & { after?: boolean };
+) & { after?: boolean; delayMs?: number };
 
 const DEFAULT_CODES: Record<number, string> = {
   429: 'TooManyRequests',
@@ -90,11 +90,12 @@ export class FaultInjector {
     rule.remaining -= 1;
     rule.fired += 1;
     if (rule.remaining === 0) this.rules.splice(index, 1);
-    const after = rule.spec.after === true ? { after: true } : {};
-    if (rule.spec.hang) return { kind: 'hang', faultId: rule.id, ...after };
-    if (rule.spec.reset) return { kind: 'reset', faultId: rule.id, ...after };
-    if (rule.spec.status === undefined && rule.spec.delayMs !== undefined) return { kind: 'delay', faultId: rule.id, delayMs: rule.spec.delayMs };
-    const status = rule.spec.status ?? 500;
+    const modifiers = { ...(rule.spec.after === true ? { after: true } : {}), ...(rule.spec.delayMs !== undefined ? { delayMs: rule.spec.delayMs } : {}) };
+    if (rule.spec.hang) return { kind: 'hang', faultId: rule.id, ...modifiers };
+    if (rule.spec.reset) return { kind: 'reset', faultId: rule.id, ...modifiers };
+    // A delay alone (the schema allows no other fault without a status).
+    const status = rule.spec.status;
+    if (status === undefined) return { kind: 'delay', faultId: rule.id, ...modifiers };
     return {
       kind: 'status',
       faultId: rule.id,
@@ -107,7 +108,7 @@ export class FaultInjector {
           : `The service is temporarily unavailable (injected fault ${status}). Please retry.`),
       ...(rule.spec.retryAfterMs !== undefined ? { retryAfterMs: rule.spec.retryAfterMs } : {}),
       ...(rule.spec.retryAfterSeconds !== undefined ? { retryAfterSeconds: rule.spec.retryAfterSeconds } : {}),
-      ...after,
+      ...modifiers,
     };
   }
 }

@@ -203,7 +203,8 @@ export function createDispatcher(deps: DispatcherDeps) {
     const c = classify(segments);
     log.count(method, url.pathname, c.kind, c.template);
     const taken = faults.take(method, url.pathname, c.kind === 'other' ? 'other' : c.kind);
-    if (taken?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, taken.delayMs));
+    if (taken?.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, taken.delayMs));
+    // A delay alone: the usual answer, late.
     const fault = taken?.kind === 'delay' ? undefined : taken;
     if (fault?.after) {
       // The handler runs (its effects stay), and then the answer is lost.

@@ -648,6 +648,17 @@ describe('fault injection', () => {
     for (const job of sb.admin.listJobs().slice(before)) await arm('POST', `/jobs/${job.name as string}/cancel`);
   });
 
+  it('holds a request delayMs before its fault, or alone before the usual answer', async () => {
+    sb.admin.injectFault({ match: { method: 'GET', path: '/batchEndpoints$' }, count: 1, status: 503, delayMs: 300 });
+    sb.admin.injectFault({ match: { method: 'GET', path: '/batchEndpoints$' }, count: 1, delayMs: 300 });
+    for (const expected of [503, 200]) {
+      const started = Date.now();
+      const answer = await arm('GET', '/batchEndpoints');
+      expect(answer.status).toBe(expected);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    }
+  });
+
   it('answers the next ARM requests with 429 and 503, then normally', async () => {
     sb.admin.resetCounters();
     sb.admin.injectFault({ match: 'arm', count: 1, status: 429, retryAfterMs: 30 });
