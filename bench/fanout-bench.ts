@@ -13,7 +13,7 @@ import type { BenchOutcome } from './bench-report';
 import { BENCH_ENDPOINT, BENCH_REQUESTER, benchChannelId, JOB_NAME_IN_TEXT, startBenchStack } from './bench-stack';
 import { round, summarizeLatencies, type LatencySummary } from './latency-stats';
 import { lagSplit, reportedAtByJob } from './reported-at';
-import type { LatencyRange } from '../sandbox/slack/latency';
+import { LatencyRangeSchema, type LatencyRange } from '../sandbox/slack/latency';
 
 const JOBS = 200;
 const CHANNELS = 20;
@@ -23,8 +23,9 @@ const DEADLINE_MS = 3 * 60_000;
 function slackLatencyFromEnv(value: string | undefined): LatencyRange | undefined {
   if (value === undefined || value === '') return undefined;
   const m = /^(\d+)-(\d+)$/.exec(value);
-  if (!m || Number(m[2]) < Number(m[1])) throw new Error(`BENCH_SLACK_LATENCY_MS must be min-max in ms, such as 50-250; got '${value}'`);
-  return { minMs: Number(m[1]), maxMs: Number(m[2]) };
+  const range = LatencyRangeSchema.safeParse(m ? { minMs: Number(m[1]), maxMs: Number(m[2]) } : undefined);
+  if (!range.success) throw new Error(`BENCH_SLACK_LATENCY_MS must be min-max in ms, such as 50-250; got '${value}'`);
+  return range.data;
 }
 
 export async function runFanoutBench(log: (line: string) => void): Promise<BenchOutcome> {
